@@ -166,7 +166,7 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
     }
   }
 
-  // Forward pass; returns the summed cross-entropy and counts correct argmax predictions. Leaves the
+  // Forward pass; adds the summed cross-entropy and the count of correct argmax predictions. Leaves the
   // softmax probabilities in the last output buffer.
   void Forward(int batch, const uint8_t* labels, const uint32_t* order, int64_t first, double* lossSum,
                int64_t* correct) {
@@ -185,16 +185,22 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
           const float* w = kernel + static_cast<size_t>(i) * out;
           for (int j = 0; j < out; ++j) y[j] += a * w[j];
         }
-        Activate(activations_[l], y, out);
+        if (l + 1 < layers) {
+          Activate(activations_[l], y, out);
+          continue;
+        }
+        // Softmax with the cross-entropy taken from the logits (log-sum-exp), as tf.losses.softmaxCrossEntropy
+        // does: finite for any finite logits, NaN or infinite once the weights are.
+        const int label = labels[order ? order[first + b] : first + b];
+        const int predicted = static_cast<int>(std::max_element(y, y + out) - y);
+        const float top = y[predicted];
+        const float labelLogit = y[label];
+        float sum = 0.f;
+        for (int j = 0; j < out; ++j) sum += (y[j] = std::exp(y[j] - top));
+        for (int j = 0; j < out; ++j) y[j] /= sum;
+        if (predicted == label) ++*correct;
+        *lossSum += std::log(static_cast<double>(sum)) - (static_cast<double>(labelLogit) - top);
       }
-    }
-    const int classes = sizes_.back();
-    for (int b = 0; b < batch; ++b) {
-      const float* p = outputs_[layers].data() + static_cast<size_t>(b) * classes;
-      const int label = labels[order ? order[first + b] : first + b];
-      const int predicted = static_cast<int>(std::max_element(p, p + classes) - p);
-      if (predicted == label) ++*correct;
-      *lossSum -= std::log(std::max(static_cast<double>(p[label]), 1e-30));
     }
   }
 
@@ -211,13 +217,8 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
       case Activation::Tanh:
         for (int j = 0; j < n; ++j) y[j] = std::tanh(y[j]);
         break;
-      case Activation::Softmax: {
-        const float top = *std::max_element(y, y + n);
-        float sum = 0.f;
-        for (int j = 0; j < n; ++j) sum += (y[j] = std::exp(y[j] - top));
-        for (int j = 0; j < n; ++j) y[j] /= sum;
+      case Activation::Softmax:  // only on the last layer, computed with the loss in Forward
         break;
-      }
     }
   }
 
@@ -333,6 +334,22 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
     }
   }
 
+  // Checks what the loops below index, so that a caller's mistake is a JavaScript error, not a crash.
+  int64_t CheckedImageCount(const Napi::Env& env, const Napi::Value& images, const Napi::Value& labels) {
+    if (!images.IsTypedArray() || !labels.IsTypedArray())
+      throw Napi::TypeError::New(env, "fused kernel: images and labels must be Uint8Arrays");
+    const size_t imageBytes = images.As<Napi::Uint8Array>().ElementLength();
+    const size_t count = labels.As<Napi::Uint8Array>().ElementLength();
+    if (imageBytes != count * static_cast<size_t>(sizes_[0]))
+      throw Napi::RangeError::New(env, "fused kernel: images hold " + std::to_string(imageBytes) + " bytes, expected " +
+                                           std::to_string(count) + " labels × " + std::to_string(sizes_[0]) + " pixels");
+    const uint8_t* label = labels.As<Napi::Uint8Array>().Data();
+    for (size_t k = 0; k < count; ++k)
+      if (label[k] >= sizes_.back())
+        throw Napi::RangeError::New(env, "fused kernel: label " + std::to_string(label[k]) + " at index " +
+                                             std::to_string(k) + " is not below the class count " + std::to_string(sizes_.back()));
+    return static_cast<int64_t>(count);
+  }
   static const uint8_t* Bytes(const Napi::Value& value) { return value.As<Napi::Uint8Array>().Data(); }
 
   Napi::Value Pair(Napi::Env env, double lossSum, int64_t correct) {
@@ -351,6 +368,12 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
     const int64_t start = info[3].As<Napi::Number>().Int64Value();
     const int64_t end = info[4].As<Napi::Number>().Int64Value();
     const int batchSize = info[5].As<Napi::Number>().Int32Value();
+    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    const int64_t orderLength = static_cast<int64_t>(info[2].As<Napi::Uint32Array>().ElementLength());
+    if (batchSize < 1 || start < 0 || start > end || end > orderLength)
+      throw Napi::RangeError::New(info.Env(), "fused kernel: need 0 <= start <= end <= order.length and batchSize >= 1");
+    for (int64_t k = start; k < end; ++k)
+      if (order[k] >= count) throw Napi::RangeError::New(info.Env(), "fused kernel: order holds an index past the last image");
     EnsureCapacity(batchSize);
     FlushDenormals flush;
     double lossSum = 0;
@@ -367,11 +390,11 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
     return Pair(info.Env(), lossSum, correct);
   }
 
-  // evaluate(images, labels, count) -> [lossSum, correct]
+  // evaluate(images, labels) -> [lossSum, correct] over every image
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
     const uint8_t* images = Bytes(info[0]);
     const uint8_t* labels = Bytes(info[1]);
-    const int64_t count = info[2].As<Napi::Number>().Int64Value();
+    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
     constexpr int kChunk = 256;
     EnsureCapacity(kChunk);
     FlushDenormals flush;

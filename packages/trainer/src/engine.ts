@@ -1,0 +1,19 @@
+import type { ImageSet } from '@specml/data';
+import type { DenseWeights } from '@specml/model-zoo';
+import type { BackendName } from './backend.js';
+
+export interface Score {
+  /** Summed (not mean) cross-entropy. */
+  lossSum: number;
+  correct: number;
+}
+
+/** Trains one dense stack on one training set; the fused kernel and the tfjs path both implement it. */
+export interface TrainingEngine {
+  readonly backend: BackendName;
+  /** One optimizer step per batch of `batchSize` over order[start, end) (the last batch may be shorter). */
+  trainRange(order: Uint32Array, start: number, end: number): Score;
+  evaluate(set: ImageSet): Score;
+  weights(): DenseWeights[];
+  dispose(): void;
+}

@@ -1,0 +1,55 @@
+import type { ImageSet } from '@specml/data';
+import type { DenseStack, DenseWeights } from '@specml/model-zoo';
+import { loadFusedKernel, type FusedMlpHandle, type Fusability } from './backend.js';
+import type { Score, TrainingEngine } from './engine.js';
+import type { OptimizerSpec } from './schema.js';
+
+const FUSED_OPTIMIZERS = new Set(['sgd', 'momentum', 'adam']);
+const FUSED_HIDDEN_ACTIVATIONS = new Set(['relu', 'sigmoid', 'tanh', 'linear']);
+
+export function fusability(stack: DenseStack, optimizer: OptimizerSpec): Fusability {
+  if (!FUSED_OPTIMIZERS.has(optimizer.name)) {
+    return { fusable: false, reason: `it supports the optimizers ${[...FUSED_OPTIMIZERS].join(', ')}, not ${optimizer.name}` };
+  }
+  const hidden = stack.activations.slice(0, -1).find((activation) => !FUSED_HIDDEN_ACTIVATIONS.has(activation));
+  if (hidden) return { fusable: false, reason: `it supports hidden activations ${[...FUSED_HIDDEN_ACTIVATIONS].join(', ')}, not ${hidden}` };
+  if (stack.activations.at(-1) !== 'softmax') return { fusable: false, reason: 'the last layer must be softmax' };
+  return { fusable: true };
+}
+
+export class FusedEngine implements TrainingEngine {
+  readonly backend = 'fused';
+  private readonly kernel: FusedMlpHandle;
+
+  constructor(
+    stack: DenseStack,
+    initial: readonly DenseWeights[],
+    optimizer: OptimizerSpec,
+    private readonly train: ImageSet,
+    private readonly batchSize: number,
+  ) {
+    const loaded = loadFusedKernel();
+    if (!loaded.ok) throw new Error(loaded.reason);
+    this.kernel = new loaded.value.FusedMlp({ sizes: stack.sizes, activations: stack.activations, optimizer });
+    this.kernel.setWeights(initial.flatMap((layer) => [layer.kernel, layer.bias]));
+  }
+
+  trainRange(order: Uint32Array, start: number, end: number): Score {
+    const [lossSum, correct] = this.kernel.trainBatches(this.train.images, this.train.labels, order, start, end, this.batchSize);
+    return { lossSum, correct };
+  }
+
+  evaluate(set: ImageSet): Score {
+    const [lossSum, correct] = this.kernel.evaluate(set.images, set.labels);
+    return { lossSum, correct };
+  }
+
+  weights(): DenseWeights[] {
+    const flat = this.kernel.getWeights();
+    const layers: DenseWeights[] = [];
+    for (let i = 0; i < flat.length; i += 2) layers.push({ kernel: flat[i], bias: flat[i + 1] });
+    return layers;
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { fillBatch, imagesAsFloats, type ImageSet } from '@specml/data';
+import type { Activation, DenseStack, DenseWeights } from '@specml/model-zoo';
+import type { BackendName } from './backend.js';
+import type { Score, TrainingEngine } from './engine.js';
+import { createTfjsOptimizer } from './optimizers.js';
+import type { OptimizerSpec } from './schema.js';
+import { scoreLogits } from './scoring.js';
+
+const EVALUATION_CHUNK = 2000;
+
+/**
+ * The tfjs training path and the numerical reference for the fused kernel: a hand-written loop over the
+ * stack's variables (no Layers API per step), batches built from typed arrays, fused matmul+bias+activation,
+ * loss and accuracy read from one download of the logits per step.
+ */
+export class TfjsEngine implements TrainingEngine {
+  private readonly kernels: tf.Variable<tf.Rank.R2>[];
+  private readonly biases: tf.Variable<tf.Rank.R1>[];
+  private readonly optimizer: tf.Optimizer;
+  private readonly pixels: Float32Array;
+  private readonly oneHot: Float32Array;
+  private readonly batchLabels: Uint8Array;
+  private readonly inputSize: number;
+  private readonly classCount: number;
+
+  constructor(
+    readonly backend: BackendName,
+    private readonly stack: DenseStack,
+    initial: readonly DenseWeights[],
+    optimizer: OptimizerSpec,
+    private readonly train: ImageSet,
+    private readonly batchSize: number,
+  ) {
+    this.inputSize = stack.sizes[0];
+    this.classCount = stack.sizes.at(-1)!;
+    this.kernels = initial.map((layer, l) => tf.variable(tf.tensor2d(layer.kernel, [stack.sizes[l], stack.sizes[l + 1]]), true, `kernel_${l}`));
+    this.biases = initial.map((layer, l) => tf.variable(tf.tensor1d(layer.bias), true, `bias_${l}`));
+    this.optimizer = createTfjsOptimizer(optimizer);
+    this.pixels = new Float32Array(batchSize * this.inputSize);
+    this.oneHot = new Float32Array(batchSize * this.classCount);
+    this.batchLabels = new Uint8Array(batchSize);
+  }
+
+  /** The last layer's pre-softmax output: the loss takes logits, for numerical stability. */
+  private logits(x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    const last = this.kernels.length - 1;
+    this.kernels.forEach((kernel, l) => {
+      h = denseLayer(h, kernel, this.biases[l], l === last ? 'linear' : this.stack.activations[l]);
+    });
+    return h;
+  }
+
+  trainRange(order: Uint32Array, start: number, end: number): Score {
+    let lossSum = 0;
+    let correct = 0;
+    const variables = [...this.kernels, ...this.biases];
+    for (let first = start; first < end; first += this.batchSize) {
+      const size = Math.min(this.batchSize, end - first);
+      fillBatch(this.train, order, first, size, this.pixels, this.oneHot, this.classCount);
+      for (let row = 0; row < size; row++) this.batchLabels[row] = this.train.labels[order[first + row]];
+      const logits = tf.tidy(() => {
+        const x = tf.tensor2d(this.pixels.subarray(0, size * this.inputSize), [size, this.inputSize]);
+        const y = tf.tensor2d(this.oneHot.subarray(0, size * this.classCount), [size, this.classCount]);
+        let kept: tf.Tensor2D | undefined;
+        const loss = this.optimizer.minimize(
+          () => {
+            kept = tf.keep(this.logits(x));
+            return tf.losses.softmaxCrossEntropy(y, kept);
+          },
+          false,
+          variables,
+        );
+        loss?.dispose();
+        return kept!;
+      });
+      const score = scoreLogits(logits.dataSync() as Float32Array, this.batchLabels, size, this.classCount);
+      logits.dispose();
+      lossSum += score.lossSum;
+      correct += score.correct;
+      if (!Number.isFinite(score.lossSum)) break;
+    }
+    return { lossSum, correct };
+  }
+
+  evaluate(set: ImageSet): Score {
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < set.count; start += EVALUATION_CHUNK) {
+      const count = Math.min(EVALUATION_CHUNK, set.count - start);
+      const logits = tf.tidy(() => this.logits(tf.tensor2d(imagesAsFloats(set, start, count), [count, this.inputSize])));
+      const score = scoreLogits(logits.dataSync() as Float32Array, set.labels.subarray(start, start + count), count, this.classCount);
+      logits.dispose();
+      lossSum += score.lossSum;
+      correct += score.correct;
+    }
+    return { lossSum, correct };
+  }
+
+  weights(): DenseWeights[] {
+    return this.kernels.map((kernel, l) => ({
+      kernel: kernel.dataSync() as Float32Array,
+      bias: this.biases[l].dataSync() as Float32Array,
+    }));
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    tf.dispose([...this.kernels, ...this.biases]);
+  }
+}
+
+/** tf.fused.matMul differentiates through linear and relu only; other activations run as their own op. */
+function denseLayer(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+  if (activation === 'linear' || activation === 'relu') return tf.fused.matMul({ a: x, b: kernel, bias, activation }) as tf.Tensor2D;
+  const z = tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
+  switch (activation) {
+    case 'sigmoid':
+      return tf.sigmoid(z) as tf.Tensor2D;
+    case 'tanh':
+      return tf.tanh(z) as tf.Tensor2D;
+    case 'softmax':
+      return tf.softmax(z) as tf.Tensor2D;
+  }
+}

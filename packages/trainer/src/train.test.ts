@@ -1,0 +1,115 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadDataset, UserError } from '@specml/data';
+import { describe, expect, it } from 'vitest';
+import { loadModel, saveModel } from './model-io.js';
+import type { OptimizerSpec } from './schema.js';
+import { predictImages, train, TrainingDivergedError, type EpochMetrics, type TrainRequest } from './train.js';
+
+const dataset = loadDataset({ dataset: 'mnist', trainLimit: 2000, testLimit: 500, shuffle: true });
+const adam: OptimizerSpec = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+const request = (overrides: Partial<TrainRequest> = {}): TrainRequest => ({
+  dataset,
+  model: {
+    initializer: 'pytorch',
+    layers: [
+      { type: 'dense', units: 32, activation: 'relu' },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+  },
+  optimizer: adam,
+  backend: 'wasm',
+  batchSize: 32,
+  epochs: 2,
+  seed: 1,
+  shuffle: true,
+  ...overrides,
+});
+const withoutTimings = (rows: EpochMetrics[]) => rows.map(({ epoch_seconds, samples_per_second, ...rest }) => rest);
+
+describe('train', () => {
+  it('learns on the tfjs path: chance before training, better after each epoch, no leaked tensors', async () => {
+    const tensorsAtEpochEnd: number[] = [];
+    const result = await train(request({ epochs: 3 }), { onEpochEnd: () => void tensorsAtEpochEnd.push(tf.memory().numTensors) });
+    const accuracy = result.metrics.map((row) => row.test_accuracy);
+    expect(result.backend).toEqual({ name: 'wasm', tfjsBackend: 'wasm' });
+    expect(accuracy[0]).toBeLessThan(0.25);
+    expect(accuracy[3]).toBeGreaterThan(0.8);
+    expect(result.metrics[0].train_loss).toBeUndefined();
+    expect(result.metrics[1].train_accuracy).toBeGreaterThan(0.5);
+    expect(result.metrics[1].samples_per_second).toBeGreaterThan(0);
+    // Variables and optimizer slots exist from epoch 1 on; nothing may accumulate after that.
+    expect(tensorsAtEpochEnd[3]).toBe(tensorsAtEpochEnd[1]);
+    result.model.dispose();
+  });
+
+  it.each(['wasm', 'fused'] as const)('gives identical metrics for the same spec and seed on %s', async (backend) => {
+    const first = await train(request({ backend }));
+    const second = await train(request({ backend }));
+    const third = await train(request({ backend, seed: 2 }));
+    expect(withoutTimings(second.metrics)).toEqual(withoutTimings(first.metrics));
+    expect(withoutTimings(third.metrics)).not.toEqual(withoutTimings(first.metrics));
+    [first, second, third].forEach((run) => run.model.dispose());
+  });
+
+  it('puts the trained weights into the tfjs model, which predicts what the engine evaluated', async () => {
+    const result = await train(request({ backend: 'fused' }));
+    const { predicted } = predictImages(result.model, dataset.test.images, dataset.imageShape, dataset.test.count);
+    const correct = predicted.filter((label, i) => label === dataset.test.labels[i]).length;
+    expect(correct / dataset.test.count).toBeCloseTo(result.metrics.at(-1)!.test_accuracy, 6);
+    result.model.dispose();
+  });
+
+  it.each(['wasm', 'fused'] as const)('stops with TrainingDivergedError when the loss overflows on %s', async (backend) => {
+    const linearHidden = {
+      initializer: 'pytorch' as const,
+      layers: [
+        { type: 'dense' as const, units: 32, activation: 'linear' as const },
+        { type: 'dense' as const, units: 10, activation: 'softmax' as const },
+      ],
+    };
+    const diverging = request({ backend, model: linearHidden, optimizer: { name: 'sgd', learningRate: 1000 }, epochs: 3 });
+    const failure = train(diverging);
+    await expect(failure).rejects.toBeInstanceOf(TrainingDivergedError);
+    await expect(failure).rejects.toThrow('the training loss became NaN or infinite in epoch 1');
+  });
+
+  it('refuses an explicit backend that is not installed, saying why and what to use', async () => {
+    const attempt = train(request({ backend: 'tensorflow' }));
+    await expect(attempt).rejects.toBeInstanceOf(UserError);
+    await expect(attempt).rejects.toThrow(/^backend: tensorflow is not available: @tensorflow\/tfjs-node is not installed .*\(use backend: auto\)$/);
+  });
+
+  it('refuses backend: fused for an optimizer the kernel lacks', async () => {
+    const rmsprop: OptimizerSpec = { name: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-8 };
+    await expect(train(request({ backend: 'fused', optimizer: rmsprop }))).rejects.toThrow(
+      'backend: fused cannot train this spec: it supports the optimizers sgd, momentum, adam, not rmsprop (use backend: auto)',
+    );
+  });
+
+  it('auto picks fused for a dense stack with adam, and a tfjs backend for rmsprop', async () => {
+    const fused = await train(request({ backend: 'auto', epochs: 0 }));
+    expect(fused.backend.name).toBe('fused');
+    const rmsprop: OptimizerSpec = { name: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-8 };
+    const tfjs = await train(request({ backend: 'auto', epochs: 0, optimizer: rmsprop }));
+    expect(['tensorflow', 'wasm']).toContain(tfjs.backend.name);
+  });
+});
+
+describe('saveModel / loadModel', () => {
+  it('writes the tfjs layers format and loads back a model with the same predictions', async () => {
+    const { model } = await train(request({ backend: 'fused', epochs: 1 }));
+    const dir = join(mkdtempSync(join(tmpdir(), 'specml-model-')), 'model');
+    await saveModel(model, dir);
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(json.format).toBe('layers-model');
+    expect(json.weightsManifest[0].paths).toEqual(['./weights.bin']);
+    expect(readFileSync(join(dir, 'weights.bin')).length).toBe((784 * 32 + 32 + 32 * 10 + 10) * 4);
+    const loaded = await loadModel(dir);
+    const before = predictImages(model, dataset.test.images, dataset.imageShape, 50);
+    const after = predictImages(loaded, dataset.test.images, dataset.imageShape, 50);
+    expect(Array.from(after.probabilities)).toEqual(Array.from(before.probabilities));
+  });
+});

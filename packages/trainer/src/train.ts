@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { createRng, randomPermutation, type Dataset } from '@specml/data';
+import { buildModel, denseStackOf, initialWeights, type ModelSpec } from '@specml/model-zoo';
+import { selectBackend, type BackendSelection } from './backend.js';
+import type { Score, TrainingEngine } from './engine.js';
+import { FusedEngine, fusability } from './fused-engine.js';
+import type { BackendChoice, OptimizerSpec } from './schema.js';
+import { TfjsEngine } from './tfjs-engine.js';
+
+export interface TrainRequest {
+  readonly dataset: Dataset;
+  readonly model: ModelSpec;
+  readonly optimizer: OptimizerSpec;
+  readonly backend: BackendChoice;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly seed: number;
+  readonly shuffle: boolean;
+}
+
+/** One row of metrics.csv. Epoch 0 is the untrained model: its train and timing fields are absent. */
+export interface EpochMetrics {
+  epoch: number;
+  train_loss?: number;
+  train_accuracy?: number;
+  test_loss: number;
+  test_accuracy: number;
+  epoch_seconds?: number;
+  samples_per_second?: number;
+}
+
+export interface TrainCallbacks {
+  onBackend?(selection: BackendSelection): void;
+  onEpochStart?(epoch: number, samples: number): void;
+  onProgress?(epoch: number, samplesDone: number, samples: number): void;
+  /** Awaited before the next epoch starts, so that a row is on disk before training goes on. */
+  onEpochEnd?(metrics: EpochMetrics): void | Promise<void>;
+}
+
+export interface TrainResult {
+  readonly model: tfl.Sequential;
+  readonly backend: BackendSelection;
+  readonly metrics: EpochMetrics[];
+}
+
+/** Training stopped because the loss became NaN or infinite. */
+export class TrainingDivergedError extends Error {
+  override readonly name = 'TrainingDivergedError';
+  constructor(readonly epoch: number) {
+    super(`the training loss became NaN or infinite in epoch ${epoch}`);
+  }
+}
+
+/** Samples per call into the engine: small enough for a lively progress bar, large enough to cost nothing. */
+const PROGRESS_SAMPLES = 3000;
+
+export async function train(request: TrainRequest, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
+  const { dataset, batchSize } = request;
+  const input = { imageShape: dataset.imageShape };
+  const stack = denseStackOf(request.model, input);
+  const backend = await selectBackend(request.backend, fusability(stack, request.optimizer));
+  callbacks.onBackend?.(backend);
+
+  // One seeded stream: initial weights first, then one permutation per epoch, whatever the backend.
+  const rng = createRng(request.seed);
+  const initial = initialWeights(request.model, input, rng);
+  const engine: TrainingEngine =
+    backend.name === 'fused'
+      ? new FusedEngine(stack, initial, request.optimizer, dataset.train, batchSize)
+      : new TfjsEngine(backend.name, stack, initial, request.optimizer, dataset.train, batchSize);
+
+  try {
+    const metrics: EpochMetrics[] = [];
+    const record = async (row: EpochMetrics) => {
+      metrics.push(row);
+      await callbacks.onEpochEnd?.(row);
+    };
+    await record({ epoch: 0, ...testMetrics(engine.evaluate(dataset.test), dataset.test.count) });
+
+    const samples = dataset.train.count;
+    const chunk = Math.max(1, Math.round(PROGRESS_SAMPLES / batchSize)) * batchSize;
+    const identity = Uint32Array.from({ length: samples }, (_, i) => i);
+    for (let epoch = 1; epoch <= request.epochs; epoch++) {
+      const order = request.shuffle ? randomPermutation(samples, rng) : identity;
+      callbacks.onEpochStart?.(epoch, samples);
+      const started = performance.now();
+      const total: Score = { lossSum: 0, correct: 0 };
+      for (let start = 0; start < samples; start += chunk) {
+        const end = Math.min(samples, start + chunk);
+        const score = engine.trainRange(order, start, end);
+        total.lossSum += score.lossSum;
+        total.correct += score.correct;
+        if (!Number.isFinite(score.lossSum)) throw new TrainingDivergedError(epoch);
+        callbacks.onProgress?.(epoch, end, samples);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      await record({
+        epoch,
+        train_loss: total.lossSum / samples,
+        train_accuracy: total.correct / samples,
+        ...testMetrics(engine.evaluate(dataset.test), dataset.test.count),
+        epoch_seconds: seconds,
+        samples_per_second: samples / seconds,
+      });
+    }
+    const model = buildModel(request.model, input, engine.weights());
+    return { model, backend, metrics };
+  } finally {
+    engine.dispose();
+  }
+}
+
+function testMetrics(score: Score, count: number) {
+  return { test_loss: score.lossSum / count, test_accuracy: score.correct / count };
+}
+
+/** Class probabilities of the first `count` images of a set, from the saved model's own forward pass. */
+export function predictImages(model: tfl.LayersModel, images: Uint8Array, imageShape: readonly number[], count: number) {
+  const pixels = imageShape.reduce((product, size) => product * size, 1);
+  return tf.tidy(() => {
+    const x = tf.div(tf.tensor(images.subarray(0, count * pixels), [count, ...imageShape], 'float32'), 255);
+    const probabilities = model.predict(x) as tf.Tensor2D;
+    return {
+      probabilities: probabilities.dataSync() as Float32Array,
+      predicted: Array.from(tf.argMax(probabilities, 1).dataSync()),
+    };
+  });
+}
