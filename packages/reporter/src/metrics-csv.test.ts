@@ -1,0 +1,29 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appendMetricsRow, createMetricsCsv } from './metrics-csv.js';
+
+describe('metrics CSV', () => {
+  it('writes the exact header, an epoch-0 row with empty train columns, and one row per epoch', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'specml-csv-')), 'metrics.csv');
+    createMetricsCsv(path);
+    expect(readFileSync(path, 'utf8')).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_seconds,samples_per_second\n');
+    appendMetricsRow(path, { epoch: 0, test_loss: 2.3051234567891, test_accuracy: 0.0974 });
+    appendMetricsRow(path, {
+      epoch: 1,
+      train_loss: 0.31,
+      train_accuracy: 0.9,
+      test_loss: 0.15,
+      test_accuracy: 0.951,
+      epoch_seconds: 1.23456789012,
+      samples_per_second: 48600.5,
+    });
+    expect(readFileSync(path, 'utf8').split('\n')).toEqual([
+      'epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_seconds,samples_per_second',
+      '0,,,2.305123457,0.0974,,',
+      '1,0.31,0.9,0.15,0.951,1.23456789,48600.5',
+      '',
+    ]);
+  });
+});
