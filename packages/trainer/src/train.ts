@@ -36,6 +36,8 @@ export interface TrainCallbacks {
   onProgress?(epoch: number, samplesDone: number, samples: number): void;
   /** Awaited before the next epoch starts, so that a row is on disk before training goes on. */
   onEpochEnd?(metrics: EpochMetrics): void | Promise<void>;
+  /** Stops training between two chunks of batches; train() then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -93,6 +95,9 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
         total.correct += score.correct;
         if (!Number.isFinite(score.lossSum)) throw new TrainingDivergedError(epoch);
         callbacks.onProgress?.(epoch, end, samples);
+        // Let timers (the progress bar) and signal handlers run; costs microseconds per chunk.
+        await new Promise(setImmediate);
+        callbacks.signal?.throwIfAborted();
       }
       const seconds = (performance.now() - started) / 1000;
       await record({

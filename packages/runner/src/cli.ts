@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+import { isAbsolute, relative, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { isUserError } from '@specml/data';
+import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
+import { prepareExperiment, runExperiment } from './run-experiment.js';
+import { experimentSpecSchema } from './spec-schema.js';
+
+export const EXIT = { ok: 0, internal: 1, userError: 2, diverged: 3, interrupted: 130 } as const;
+
+class InterruptedError extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/**
+ * Under `nx run`, commands run in the workspace root; INIT_CWD is where the person typed the command,
+ * so relative paths they give resolve from there.
+ */
+function fromCaller(path: string): string {
+  const callerDir = process.env.INIT_CWD;
+  if (!callerDir || isAbsolute(path)) return path;
+  const resolved = resolve(callerDir, path);
+  return relative(process.cwd(), resolved) || '.';
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function buildProgram(): Command {
+  const program = new Command('specml')
+    .description('Declarative neural-network experiments on TensorFlow.js: a YAML spec in, a run folder out.')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => void process.stderr.write(text) });
+
+  program
+    .command('exp')
+    .description('train the model a spec describes and write a run folder')
+    .argument('<spec>', 'the experiment spec, e.g. experiments/baseline.yaml')
+    .option('--set <key.path=value>', 'override a spec key (repeatable), validated like the file', collect, [])
+    .option('--runs-dir <dir>', 'where run folders go', 'runs')
+    .addOption(new Option('--backend <name>', 'shorthand for --set backend=<name>').choices(BACKENDS))
+    .action(async (specFile: string, options: { set: string[]; runsDir: string; backend?: string }) => {
+      const overrides = [...options.set, ...(options.backend ? [`backend=${options.backend}`] : [])];
+      const controller = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => {
+          controller.abort(new InterruptedError(signal));
+          process.once(signal, () => process.exit(EXIT.interrupted));
+        });
+      }
+      const outcome = await runExperiment({ specFile: fromCaller(specFile), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
+      const { summary } = outcome;
+      process.stdout.write(
+        `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}: final test accuracy ${summary.final!.test_accuracy.toFixed(4)}\n${outcome.dir}\n`,
+      );
+    });
+
+  program
+    .command('validate')
+    .description('check a spec (and that its dataset loads) without training')
+    .argument('<spec>', 'the experiment spec')
+    .option('--set <key.path=value>', 'override a spec key (repeatable)', collect, [])
+    .action((specFile: string, options: { set: string[] }) => {
+      const { loaded, dataset } = prepareExperiment(fromCaller(specFile), options.set);
+      const { spec } = loaded;
+      process.stdout.write(
+        `${specFile}: valid: ${spec.name}, ${spec.model.layers.length} layers, ${spec.optimizer.name}, batch ${spec.batchSize}, ${spec.epochs} epochs on ${dataset.name} (${dataset.train.count}/${dataset.test.count} images)\n`,
+      );
+    });
+
+  program
+    .command('schema')
+    .description('print the experiment JSON Schema')
+    .action(() => void process.stdout.write(`${JSON.stringify(experimentSpecSchema, null, 2)}\n`));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; every failure is reported here, once. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  const runDir = (error as { runDir?: string })?.runDir;
+  const where = runDir ? `\nrun folder: ${runDir}` : '';
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.ok : EXIT.userError; // commander has printed its message
+  }
+  if (isUserError(error)) {
+    process.stderr.write([error.message, ...error.details].map((line) => `error: ${line}\n`).join(''));
+    return EXIT.userError;
+  }
+  if (error instanceof TrainingDivergedError) {
+    process.stderr.write(`error: ${error.message}: training diverged (try a lower optimizer.learningRate)${where}\n`);
+    return EXIT.diverged;
+  }
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`${error.message}: the run is marked interrupted${where}\n`);
+    return EXIT.interrupted;
+  }
+  process.stderr.write(`internal error: ${(error as Error)?.message ?? error} (details in summary.json)${where}\n`);
+  return EXIT.internal;
+}
+
+process.exitCode = await main(process.argv.slice(2));
