@@ -1,0 +1,175 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { encodeIdx } from '@specml/data';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../..');
+const cli = join(root, 'packages/runner/dist/cli.js');
+const work = mkdtempSync(join(tmpdir(), 'specml-cli-'));
+
+/** The spine's small end-to-end spec: 3000/1000 images, one 64-unit hidden layer, batch 32, 2 epochs. */
+const SMALL = `name: small
+data: { trainLimit: 3000, testLimit: 1000 }
+model:
+  layers:
+    - { units: 64, activation: relu }
+    - { units: 10, activation: softmax }
+optimizer: { name: adam, learningRate: 0.001 }
+batchSize: 32
+epochs: 2
+`;
+
+function spec(name: string, content: string): string {
+  const file = join(work, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+function specml(args: string[], options: { cwd?: string } = {}) {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd: options.cwd ?? root,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', INIT_CWD: '' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const withoutTimings = (csv: string) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 5).join(','));
+
+describe('specml exp', () => {
+  it('trains the small spec end to end and leaves a complete run folder', () => {
+    const runsDir = join(work, 'runs-small');
+    const { code, stdout, stderr } = specml(['exp', spec('small.yaml', SMALL), '--runs-dir', runsDir]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    const runDir = lines.at(-1)!;
+    expect(runDir.startsWith(join(runsDir, 'small') + '/')).toBe(true);
+    expect(stdout).toMatch(/^initial test accuracy: 0\.\d{4} \(test loss \d\.\d{4}\)$/m);
+    expect(stdout).toMatch(/^epoch 2\/2: test accuracy 0\.\d{4}/m);
+    expect(readdirSync(runDir).sort()).toEqual(['metrics.csv', 'model', 'predictions.png', 'spec.yaml', 'summary.json']);
+    expect(readdirSync(join(runDir, 'model')).sort()).toEqual(['model.json', 'weights.bin']);
+
+    const rows = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_seconds,samples_per_second');
+    expect(rows).toHaveLength(4);
+    const epoch0 = rows[1].split(',');
+    expect(epoch0.slice(0, 3)).toEqual(['0', '', '']);
+    expect(Number(epoch0[4])).toBeLessThan(0.3);
+    const last = rows[3].split(',').map(Number);
+    expect(last[0]).toBe(2);
+    expect(last[4]).toBeGreaterThan(0.85);
+
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ name: 'small', status: 'completed', epochs: 2, seed: 1, backend: 'fused', final: { test_accuracy: last[4] } });
+    expect(summary.runId).toBe(runDir.split('/').at(-1));
+    expect(summary.durationSeconds).toBeGreaterThan(0);
+    const resolved = readFileSync(join(runDir, 'spec.yaml'), 'utf8');
+    expect(resolved).toContain('beta2: 0.999');
+    expect(resolved).toContain('trainLimit: 3000');
+    expect(readFileSync(join(runDir, 'predictions.png')).subarray(1, 4).toString()).toBe('PNG');
+
+    // Reproducible: the same spec and seed on the same backend give the same metrics.
+    const again = specml(['exp', join(work, 'small.yaml'), '--runs-dir', runsDir]);
+    const againDir = again.stdout.trim().split('\n').at(-1)!;
+    expect(againDir).not.toBe(runDir);
+    expect(withoutTimings(readFileSync(join(againDir, 'metrics.csv'), 'utf8'))).toEqual(withoutTimings(rows.join('\n')));
+  });
+
+  it('runs through `nx run runner:exp` with --set and --runs-dir forwarded', () => {
+    const runsDir = join(work, 'runs-nx');
+    const result = spawnSync('npx', ['nx', 'run', 'runner:exp', spec('nx.yaml', SMALL), '--set', 'epochs=1', '--runs-dir', runsDir], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', NX_DEFAULT_OUTPUT_STYLE: 'static', FORCE_COLOR: '0' },
+    });
+    expect(result.status).toBe(0);
+    const [runId] = readdirSync(join(runsDir, 'small'));
+    expect(readFileSync(join(runsDir, 'small', runId, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
+  it('trains on the wasm backend when asked, and records it', () => {
+    const runsDir = join(work, 'runs-wasm');
+    const { code, stdout } = specml(['exp', spec('wasm.yaml', SMALL), '--runs-dir', runsDir, '--backend', 'wasm', '--set', 'epochs=1', '--set', 'data.trainLimit=1000']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('backend: wasm\n');
+    expect(JSON.parse(readFileSync(join(stdout.trim().split('\n').at(-1)!, 'summary.json'), 'utf8')).backend).toBe('wasm');
+  });
+
+  it('rejects a bad spec with exit 2, every problem located, no stack trace and nothing written', () => {
+    const runsDir = join(work, 'runs-bad');
+    const file = spec('bad.yaml', 'model:\n  layers:\n    - { units: 64, activation: relu }\n    - { units: 10, activation: softmx }\noptimizer: { name: adam, learningRate: -1 }\n');
+    const { code, stdout, stderr } = specml(['exp', file, '--runs-dir', runsDir]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      `error: ${file}:4:32: model.layers[1].activation: must be one of relu, sigmoid, tanh, softmax, linear; got the string "softmx" (did you mean "softmax"?)`,
+      `error: ${file}:5:40: optimizer.learningRate: must be > 0, got -1 (try 0.001)`,
+    ]);
+    expect(existsSync(runsDir)).toBe(false);
+  });
+
+  it('rejects a last layer that does not match the dataset\'s classes, before writing anything', () => {
+    const runsDir = join(work, 'runs-classes');
+    const file = spec('classes.yaml', SMALL.replace('{ units: 10, activation: softmax }', '{ units: 7, activation: softmax }'));
+    const { code, stderr } = specml(['exp', file, '--runs-dir', runsDir]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`error: ${file}:6:16: model.layers[1].units: the last layer has 7 units, but mnist has 10 classes (set units: 10)\n`);
+    expect(existsSync(runsDir)).toBe(false);
+  });
+
+  it('names a truncated dataset file, exit 2, nothing written', () => {
+    const folder = join(work, 'idx-cut');
+    mkdirSync(folder);
+    const images = encodeIdx([20, 28, 28], new Uint8Array(20 * 784));
+    writeFileSync(join(folder, 'train-images-idx3-ubyte'), images.subarray(0, images.length - 100));
+    writeFileSync(join(folder, 'train-labels-idx1-ubyte'), encodeIdx([20], new Uint8Array(20)));
+    writeFileSync(join(folder, 't10k-images-idx3-ubyte'), encodeIdx([5, 28, 28], new Uint8Array(5 * 784)));
+    writeFileSync(join(folder, 't10k-labels-idx1-ubyte'), encodeIdx([5], new Uint8Array(5)));
+    const runsDir = join(work, 'runs-idx');
+    const file = spec('idx.yaml', SMALL.replace('data: { trainLimit: 3000, testLimit: 1000 }', 'data: { dataset: idx, path: idx-cut }'));
+    const { code, stderr } = specml(['exp', file, '--runs-dir', runsDir]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`error: ${join(folder, 'train-images-idx3-ubyte')}: the header declares 20×28×28 = 15680 bytes of data, the file holds 15580 (truncated)\n`);
+    expect(existsSync(runsDir)).toBe(false);
+  });
+
+  it('refuses an unavailable backend with exit 2 and says why', () => {
+    const { code, stderr } = specml(['exp', spec('tf.yaml', SMALL), '--runs-dir', join(work, 'runs-tf'), '--backend', 'tensorflow']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error: backend: tensorflow is not available: @tensorflow\/tfjs-node is not installed or does not load here .*\(use backend: auto\)\n$/);
+  });
+
+  it('stops a diverging run with exit 3 and marks it diverged', () => {
+    const diverging = SMALL.replace('{ units: 64, activation: relu }', '{ units: 64, activation: linear }').replace('name: adam, learningRate: 0.001', 'name: sgd, learningRate: 10');
+    const { code, stderr } = specml(['exp', spec('diverge.yaml', diverging), '--runs-dir', join(work, 'runs-diverge')]);
+    expect(code).toBe(3);
+    expect(stderr).toContain('error: the training loss became NaN or infinite in epoch 1: training diverged (try a lower optimizer.learningRate)');
+    const runDir = stderr.trim().split('run folder: ')[1];
+    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'))).toMatchObject({ status: 'diverged', epochsCompleted: 0 });
+  });
+
+  it('exits 2 on an unknown option, with commander\'s message', () => {
+    const { code, stderr } = specml(['exp', 'x.yaml', '--epochs', '3']);
+    expect(code).toBe(2);
+    expect(stderr).toBe("error: unknown option '--epochs'\n");
+  });
+});
+
+describe('specml validate', () => {
+  it('accepts the example specs without training', () => {
+    for (const file of readdirSync(join(root, 'experiments'))) {
+      const { code, stdout } = specml(['validate', `experiments/${file}`]);
+      expect(code, file).toBe(0);
+      expect(stdout).toContain(`experiments/${file}: valid:`);
+    }
+  });
+
+  it('reports problems with exit 2', () => {
+    const { code, stderr } = specml(['validate', spec('v.yaml', 'epochs: -1\n')]);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')).toContain(`error: ${join(work, 'v.yaml')}:1:9: epochs: must be >= 0, got -1`);
+  });
+});

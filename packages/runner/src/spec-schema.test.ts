@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { experimentSpecSchema } from './spec-schema.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+
+describe('experiment.schema.json', () => {
+  it('is the schema the runner validates with (regenerate with `npx nx run runner:schema`)', () => {
+    const published = JSON.parse(readFileSync(join(root, 'experiment.schema.json'), 'utf8'));
+    expect(published).toEqual(JSON.parse(JSON.stringify(experimentSpecSchema)));
+  });
+
+  it('documents every key', () => {
+    const undocumented: string[] = [];
+    const visit = (schema: Record<string, any>, path: string) => {
+      for (const [key, child] of Object.entries<Record<string, any>>(schema.properties ?? {})) {
+        if (!child.description) undocumented.push(`${path}${key}`);
+        visit(child, `${path}${key}.`);
+        if (child.items) visit(child.items, `${path}${key}[].`);
+        for (const branch of child.oneOf ?? []) visit(branch, `${path}${key}.`);
+      }
+    };
+    visit(experimentSpecSchema, '');
+    expect(undocumented).toEqual([]);
+  });
+});
