@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-import { isAbsolute, relative, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError } from '@specml/data';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, runExperiment } from './run-experiment.js';
 import { experimentSpecSchema } from './spec-schema.js';
+import { withSpecReference } from './spec-reference.js';
 
 export const EXIT = { ok: 0, internal: 1, userError: 2, diverged: 3, interrupted: 130 } as const;
 
@@ -71,8 +73,14 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the experiment JSON Schema')
-    .action(() => void process.stdout.write(`${JSON.stringify(experimentSpecSchema, null, 2)}\n`));
+    .description('write experiment.schema.json and the key reference in README.md from the schema')
+    .option('--root <dir>', 'the repository root', '.')
+    .action((options: { root: string }) => {
+      writeFileSync(join(options.root, 'experiment.schema.json'), `${JSON.stringify(experimentSpecSchema, null, 2)}\n`);
+      const readme = join(options.root, 'README.md');
+      writeFileSync(readme, withSpecReference(readFileSync(readme, 'utf8'), experimentSpecSchema));
+      process.stdout.write('wrote experiment.schema.json and the spec reference in README.md\n');
+    });
 
   return program;
 }

@@ -31,6 +31,8 @@ export interface RunSummary {
   specFile: string;
   startedAt: string;
   durationSeconds: number;
+  /** The process's peak resident memory so far, in MiB. */
+  peakRssMiB: number;
   final: { test_accuracy: number; test_loss: number } | null;
   best: { epoch: number; test_accuracy: number } | null;
   error?: string;
@@ -76,6 +78,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     specFile: options.specFile,
     startedAt: new Date().toISOString(),
     durationSeconds: 0,
+    peakRssMiB: 0,
     final: null,
     best: null,
   };
@@ -83,6 +86,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   const writeSummary = (status: RunStatus, error?: string) => {
     summary.status = status;
     summary.durationSeconds = round((performance.now() - started) / 1000, 3);
+    summary.peakRssMiB = round(process.resourceUsage().maxRSS / 1024, 1);
     summary.epochsCompleted = Math.max(0, metrics.length - 1);
     const last = metrics.at(-1);
     summary.final = last ? { test_accuracy: last.test_accuracy, test_loss: last.test_loss } : null;

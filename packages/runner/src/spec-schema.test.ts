@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { experimentSpecSchema } from './spec-schema.js';
+import { withSpecReference } from './spec-reference.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -9,6 +10,12 @@ describe('experiment.schema.json', () => {
   it('is the schema the runner validates with (regenerate with `npx nx run runner:schema`)', () => {
     const published = JSON.parse(readFileSync(join(root, 'experiment.schema.json'), 'utf8'));
     expect(published).toEqual(JSON.parse(JSON.stringify(experimentSpecSchema)));
+  });
+
+  it('is documented key by key in README.md (regenerate with `npx nx run runner:schema`)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(withSpecReference(readme, experimentSpecSchema)).toBe(readme);
+    expect(readme).toContain('| `optimizer.beta2 (adam)` | number (≥ 0, < 1) | `0.999` |');
   });
 
   it('documents every key', () => {
