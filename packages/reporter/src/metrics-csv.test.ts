@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendMetricsRow, createMetricsCsv } from './metrics-csv.js';
+import { appendMetricsRow, createMetricsCsv, rewriteMetricsCsv } from './metrics-csv.js';
 
 describe('metrics CSV', () => {
   it('writes the exact header, an epoch-0 row with empty train columns, and one row per epoch', () => {
@@ -25,5 +25,14 @@ describe('metrics CSV', () => {
       '1,0.31,0.9,0.15,0.951,1.23456789,48600.5',
       '',
     ]);
+  });
+
+  it('rewrites the file to exactly the given rows, dropping a torn last line', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'specml-csv-')), 'metrics.csv');
+    createMetricsCsv(path);
+    appendMetricsRow(path, { epoch: 0, test_loss: 2.3, test_accuracy: 0.1 });
+    writeFileSync(path, '1,0.5,0.8,0.4', { flag: 'a' });
+    rewriteMetricsCsv(path, [{ epoch: 0, test_loss: 2.3, test_accuracy: 0.1 }]);
+    expect(readFileSync(path, 'utf8')).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_seconds,samples_per_second\n0,,,2.3,0.1,,\n');
   });
 });

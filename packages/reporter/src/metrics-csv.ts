@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 
 export const METRICS_COLUMNS = [
@@ -16,6 +16,16 @@ export type MetricsRow = { epoch: number } & Partial<Record<(typeof METRICS_COLU
 /** Creates (or truncates) a metrics CSV holding just the header. */
 export function createMetricsCsv(path: string): void {
   writeDurably(path, stringify([[...METRICS_COLUMNS]]), 'w');
+}
+
+/**
+ * Replaces the whole file with the header and `rows`, atomically (temporary file, flush, rename): used when
+ * a resumed run goes back to its checkpoint, dropping rows written after it or torn by a kill.
+ */
+export function rewriteMetricsCsv(path: string, rows: readonly MetricsRow[]): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeDurably(temporary, stringify([[...METRICS_COLUMNS], ...rows.map((row) => METRICS_COLUMNS.map((column) => formatCell(row[column])))]), 'w');
+  renameSync(temporary, path);
 }
 
 /**

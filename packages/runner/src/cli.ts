@@ -2,9 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { isUserError } from '@specml/data';
+import { isUserError, UserError } from '@specml/data';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
-import { prepareExperiment, runExperiment } from './run-experiment.js';
+import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
 import { experimentSpecSchema } from './spec-schema.js';
 import { withSpecReference } from './spec-reference.js';
 
@@ -38,12 +38,19 @@ export function buildProgram(): Command {
   program
     .command('exp')
     .description('train the model a spec describes and write a run folder')
-    .argument('<spec>', 'the experiment spec, e.g. experiments/baseline.yaml')
+    .argument('[spec]', 'the experiment spec, e.g. experiments/baseline.yaml')
     .option('--set <key.path=value>', 'override a spec key (repeatable), validated like the file', collect, [])
     .option('--runs-dir <dir>', 'where run folders go', 'runs')
     .addOption(new Option('--backend <name>', 'shorthand for --set backend=<name>').choices(BACKENDS))
-    .action(async (specFile: string, options: { set: string[]; runsDir: string; backend?: string }) => {
+    .option('--resume <run-folder>', 'continue an interrupted run from its last checkpoint, in its own folder')
+    .action(async (specFile: string | undefined, options: { set: string[]; runsDir: string; backend?: string; resume?: string }) => {
       const overrides = [...options.set, ...(options.backend ? [`backend=${options.backend}`] : [])];
+      if ((specFile === undefined) === (options.resume === undefined)) {
+        throw new UserError('exp: give either a spec file or --resume <run-folder> (e.g. exp experiments/baseline.yaml)');
+      }
+      if (options.resume && overrides.length > 0) {
+        throw new UserError('exp: --resume continues the run with its own spec.yaml; --set and --backend do not apply');
+      }
       const controller = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => {
@@ -51,7 +58,9 @@ export function buildProgram(): Command {
           process.once(signal, () => process.exit(EXIT.interrupted));
         });
       }
-      const outcome = await runExperiment({ specFile: fromCaller(specFile), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
+      const outcome = options.resume
+        ? await resumeExperiment(fromCaller(options.resume), controller.signal)
+        : await runExperiment({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
       const { summary } = outcome;
       process.stdout.write(
         `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}: final test accuracy ${summary.final!.test_accuracy.toFixed(4)}\n${outcome.dir}\n`,
@@ -110,7 +119,8 @@ function report(error: unknown): number {
     return EXIT.diverged;
   }
   if (error instanceof InterruptedError) {
-    process.stderr.write(`${error.message}: the run is marked interrupted${where}\n`);
+    const resume = runDir ? `; continue it with: npx nx run runner:exp --resume ${runDir}` : '';
+    process.stderr.write(`${error.message}: the run is marked interrupted${resume}${where}\n`);
     return EXIT.interrupted;
   }
   process.stderr.write(`internal error: ${(error as Error)?.message ?? error} (details in summary.json)${where}\n`);

@@ -1,9 +1,19 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { loadDataset, type Dataset } from '@specml/data';
-import { appendMetricsRow, createMetricsCsv, renderPredictionGrid } from '@specml/reporter';
-import { predictImages, saveModel, train, TrainingDivergedError, type BackendSelection, type EpochMetrics } from '@specml/trainer';
+import { loadDataset, UserError, type Dataset } from '@specml/data';
+import { appendMetricsRow, createMetricsCsv, renderPredictionGrid, rewriteMetricsCsv } from '@specml/reporter';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  predictImages,
+  saveModel,
+  train,
+  TrainingDivergedError,
+  type BackendSelection,
+  type Checkpoint,
+  type EpochMetrics,
+} from '@specml/trainer';
 import { loadSpec, type LoadedSpec } from './load-spec.js';
 import { createProgress } from './progress.js';
 import { createRunFolder, writeFileAtomic } from './run-folder.js';
@@ -30,8 +40,11 @@ export interface RunSummary {
   seed: number;
   specFile: string;
   startedAt: string;
+  /** Wall time of all sessions of this run (the first, and each resume). */
   durationSeconds: number;
-  /** The process's peak resident memory so far, in MiB. */
+  /** How many times the run was resumed after an interruption. */
+  resumes: number;
+  /** The largest resident memory of this run's processes, in MiB. */
   peakRssMiB: number;
   final: { test_accuracy: number; test_loss: number } | null;
   best: { epoch: number; test_accuracy: number } | null;
@@ -45,6 +58,7 @@ export interface RunOutcome {
 
 /** How many test digits predictions.png shows. */
 const PREDICTION_COUNT = 24;
+const FILES = { spec: 'spec.yaml', metrics: 'metrics.csv', summary: 'summary.json', checkpoint: 'checkpoint.bin' } as const;
 
 /**
  * Validates a spec and its data before touching the runs dir, so a bad spec or dataset writes nothing.
@@ -53,7 +67,10 @@ const PREDICTION_COUNT = 24;
 export function prepareExperiment(specFile: string, overrides: readonly string[] = []): { loaded: LoadedSpec; dataset: Dataset } {
   const loaded = loadSpec(specFile, overrides);
   checkSpec(loaded);
-  const dataset = loadDataset(loaded.spec.data, dirname(resolve(specFile)));
+  const { data } = loaded.spec;
+  // Absolute in the resolved spec, so that the run folder's spec.yaml finds the data from anywhere.
+  if (data.path !== undefined) data.path = resolve(dirname(specFile), data.path);
+  const dataset = loadDataset(data);
   checkSpecAgainstData(loaded, dataset);
   return { loaded, dataset };
 }
@@ -64,8 +81,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   const { loaded, dataset } = prepareExperiment(options.specFile, options.overrides);
   const { spec } = loaded;
   const { dir, runId } = createRunFolder(options.runsDir ?? 'runs', spec.name!);
-  process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images\n`);
-
   const summary: RunSummary = {
     name: spec.name!,
     runId,
@@ -78,27 +93,71 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     specFile: options.specFile,
     startedAt: new Date().toISOString(),
     durationSeconds: 0,
+    resumes: 0,
     peakRssMiB: 0,
     final: null,
     best: null,
   };
-  const metrics: EpochMetrics[] = [];
+  writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
+  createMetricsCsv(join(dir, FILES.metrics));
+  process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images\n`);
+  return trainInFolder({ dir, spec, dataset, summary, started, signal: options.signal });
+}
+
+/**
+ * Continues an interrupted run in its own folder from its last checkpoint: the same spec (its spec.yaml),
+ * the same backend, and in the end the same metrics as a run that was never interrupted.
+ */
+export async function resumeExperiment(runDir: string, signal?: AbortSignal): Promise<RunOutcome> {
+  const started = performance.now();
+  const summaryPath = join(runDir, FILES.summary);
+  if (!existsSync(summaryPath)) throw new UserError(`--resume ${runDir}: not a run folder (it has no ${FILES.summary})`);
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
+  if (summary.status === 'completed') throw new UserError(`--resume ${runDir}: this run already completed; start a new one with exp ${summary.specFile}`);
+  const checkpointPath = join(runDir, FILES.checkpoint);
+  if (!existsSync(checkpointPath)) {
+    throw new UserError(`--resume ${runDir}: no ${FILES.checkpoint}: the run stopped before its first evaluation (start it again with exp ${summary.specFile})`);
+  }
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = decodeCheckpoint(readFileSync(checkpointPath), checkpointPath);
+  } catch (error) {
+    throw new UserError(`${(error as Error).message} (start the run again with exp ${summary.specFile})`);
+  }
+  const { loaded, dataset } = prepareExperiment(join(runDir, FILES.spec));
+  // The checkpoint's rows replace metrics.csv: a row written after the checkpoint, or torn by the kill, goes.
+  rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics);
+  summary.resumes += 1;
+  process.stdout.write(`resuming ${summary.name}/${summary.runId} after epoch ${checkpoint.epoch} of ${loaded.spec.epochs}\n`);
+  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, signal, checkpoint });
+}
+
+interface FolderRun {
+  dir: string;
+  spec: ExperimentSpec;
+  dataset: Dataset;
+  summary: RunSummary;
+  started: number;
+  signal?: AbortSignal;
+  checkpoint?: Checkpoint;
+}
+
+async function trainInFolder({ dir, spec, dataset, summary, started, signal, checkpoint }: FolderRun): Promise<RunOutcome> {
+  const metrics: EpochMetrics[] = [...(checkpoint?.metrics ?? [])];
+  const earlierSeconds = summary.durationSeconds;
   const writeSummary = (status: RunStatus, error?: string) => {
     summary.status = status;
-    summary.durationSeconds = round((performance.now() - started) / 1000, 3);
-    summary.peakRssMiB = round(process.resourceUsage().maxRSS / 1024, 1);
+    summary.durationSeconds = round(earlierSeconds + (performance.now() - started) / 1000, 3);
+    summary.peakRssMiB = Math.max(summary.peakRssMiB, round(process.resourceUsage().maxRSS / 1024, 1));
     summary.epochsCompleted = Math.max(0, metrics.length - 1);
     const last = metrics.at(-1);
     summary.final = last ? { test_accuracy: last.test_accuracy, test_loss: last.test_loss } : null;
     const best = metrics.reduce<EpochMetrics | undefined>((top, row) => (!top || row.test_accuracy > top.test_accuracy ? row : top), undefined);
     summary.best = best ? { epoch: best.epoch, test_accuracy: best.test_accuracy } : null;
     if (error) summary.error = error;
-    writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    else delete summary.error;
+    writeFileAtomic(join(dir, FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
   };
-
-  writeFileAtomic(join(dir, 'spec.yaml'), resolvedSpecYaml(spec, options));
-  const metricsPath = join(dir, 'metrics.csv');
-  createMetricsCsv(metricsPath);
   writeSummary('running');
 
   const progress = createProgress(spec.epochs);
@@ -113,6 +172,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
         epochs: spec.epochs,
         seed: spec.seed,
         shuffle: spec.data.shuffle,
+        resume: checkpoint,
       },
       {
         onBackend: (selection: BackendSelection) => {
@@ -124,11 +184,14 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
         onProgress: (_, done) => progress.samplesDone(done),
         onEpochEnd: (row) => {
           metrics.push(row);
-          appendMetricsRow(metricsPath, row);
+          appendMetricsRow(join(dir, FILES.metrics), row);
           progress.epochEnd(row);
+        },
+        onCheckpoint: (state) => {
+          writeFileAtomic(join(dir, FILES.checkpoint), encodeCheckpoint(state));
           writeSummary('running');
         },
-        signal: options.signal,
+        signal,
       },
     );
     await saveModel(result.model, join(dir, 'model'));
@@ -139,7 +202,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   } catch (error) {
     progress.stop();
     if (error instanceof TrainingDivergedError) writeSummary('diverged', error.message);
-    else if (options.signal?.aborted && error === options.signal.reason) writeSummary('interrupted');
+    else if (signal?.aborted && error === signal.reason) writeSummary('interrupted');
     else writeSummary('failed', String((error as Error)?.stack ?? error));
     throw Object.assign(error as Error, { runDir: dir });
   }
@@ -159,7 +222,7 @@ function writePredictions(dir: string, model: Parameters<typeof predictImages>[0
     columns: 8,
     title: `${spec.name}: the first ${count} test images (${wrong} wrong)`,
   });
-  writeFileSync(join(dir, 'predictions.png'), png);
+  writeFileAtomic(join(dir, 'predictions.png'), png);
 }
 
 function resolvedSpecYaml(spec: ExperimentSpec, options: ExperimentOptions): string {

@@ -1,6 +1,7 @@
 import type { ImageSet } from '@specml/data';
 import type { DenseWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
+import type { OptimizerState } from './checkpoint.js';
 
 export interface Score {
   /** Summed (not mean) cross-entropy. */
@@ -15,5 +16,7 @@ export interface TrainingEngine {
   trainRange(order: Uint32Array, start: number, end: number): Score;
   evaluate(set: ImageSet): Score;
   weights(): DenseWeights[];
+  optimizerState(): Promise<OptimizerState>;
+  restoreOptimizerState(state: OptimizerState): Promise<void>;
   dispose(): void;
 }

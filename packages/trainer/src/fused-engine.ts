@@ -1,6 +1,7 @@
 import type { ImageSet } from '@specml/data';
 import type { DenseStack, DenseWeights } from '@specml/model-zoo';
 import { loadFusedKernel, type FusedMlpHandle, type Fusability } from './backend.js';
+import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
 import type { OptimizerSpec } from './schema.js';
 
@@ -49,6 +50,24 @@ export class FusedEngine implements TrainingEngine {
     const layers: DenseWeights[] = [];
     for (let i = 0; i < flat.length; i += 2) layers.push({ kernel: flat[i], bias: flat[i + 1] });
     return layers;
+  }
+
+  async optimizerState(): Promise<OptimizerState> {
+    const { step, first, second } = this.kernel.getOptimizerState();
+    const tensors = [
+      ...first.map((values, index) => ({ name: `first_${index}`, values })),
+      ...second.map((values, index) => ({ name: `second_${index}`, values })),
+    ];
+    return { step, tensors, scalars: [] };
+  }
+
+  async restoreOptimizerState(state: OptimizerState): Promise<void> {
+    const half = state.tensors.length / 2;
+    this.kernel.setOptimizerState({
+      step: state.step,
+      first: state.tensors.slice(0, half).map((tensor) => tensor.values),
+      second: state.tensors.slice(half).map((tensor) => tensor.values),
+    });
   }
 
   dispose(): void {}

@@ -5,3 +5,4 @@ export { saveModel, loadModel } from './model-io.js';
 export { FusedEngine, fusability } from './fused-engine.js';
 export { TfjsEngine } from './tfjs-engine.js';
 export type { TrainingEngine, Score } from './engine.js';
+export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type OptimizerState } from './checkpoint.js';

@@ -2,12 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fillBatch, imagesAsFloats, type ImageSet } from '@specml/data';
 import type { Activation, DenseStack, DenseWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
+import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { createTfjsOptimizer } from './optimizers.js';
 import type { OptimizerSpec } from './schema.js';
 import { scoreLogits } from './scoring.js';
 
 const EVALUATION_CHUNK = 2000;
+
+let engineCount = 0;
 
 /**
  * The tfjs training path and the numerical reference for the fused kernel: a hand-written loop over the
@@ -34,8 +37,10 @@ export class TfjsEngine implements TrainingEngine {
   ) {
     this.inputSize = stack.sizes[0];
     this.classCount = stack.sizes.at(-1)!;
-    this.kernels = initial.map((layer, l) => tf.variable(tf.tensor2d(layer.kernel, [stack.sizes[l], stack.sizes[l + 1]]), true, `kernel_${l}`));
-    this.biases = initial.map((layer, l) => tf.variable(tf.tensor1d(layer.bias), true, `bias_${l}`));
+    // tfjs variable names are global to the process: a prefix per engine lets several coexist.
+    const prefix = `engine${++engineCount}`;
+    this.kernels = initial.map((layer, l) => tf.variable(tf.tensor2d(layer.kernel, [stack.sizes[l], stack.sizes[l + 1]]), true, `${prefix}_kernel_${l}`));
+    this.biases = initial.map((layer, l) => tf.variable(tf.tensor1d(layer.bias), true, `${prefix}_bias_${l}`));
     this.optimizer = createTfjsOptimizer(optimizer);
     this.pixels = new Float32Array(batchSize * this.inputSize);
     this.oneHot = new Float32Array(batchSize * this.classCount);
@@ -105,10 +110,40 @@ export class TfjsEngine implements TrainingEngine {
     }));
   }
 
+  async optimizerState(): Promise<OptimizerState> {
+    const [iterations, ...slots] = await this.optimizer.getWeights();
+    return {
+      step: (await iterations.tensor.data())[0],
+      tensors: await Promise.all(slots.map(async ({ name, tensor }) => ({ name, values: (await tensor.data()) as Float32Array }))),
+      scalars: adamPowers(this.optimizer).map((power) => power.dataSync()[0]),
+    };
+  }
+
+  async restoreOptimizerState(state: OptimizerState): Promise<void> {
+    // Slots come per variable in the order of the variable list, group after group (Adam: every m, then
+    // every v), each named "<variable>/<slot>"; they are matched to this engine's variables by position.
+    const variables = [...this.kernels, ...this.biases];
+    await this.optimizer.setWeights([
+      { name: 'iter', tensor: tf.scalar(state.step, 'int32') },
+      ...state.tensors.map(({ name, values }, index) => {
+        const variable = variables[index % variables.length];
+        return { name: `${variable.name}/${name.split('/').at(-1)}`, tensor: tf.tensor(values, variable.shape) };
+      }),
+    ]);
+    // setWeights recomputes Adam's β^t with pow(); the saved running products keep a resumed run bit-identical.
+    adamPowers(this.optimizer).forEach((power, index) => power.assign(tf.scalar(state.scalars[index])));
+  }
+
   dispose(): void {
     this.optimizer.dispose();
     tf.dispose([...this.kernels, ...this.biases]);
   }
+}
+
+/** tf.train.adam keeps β1^t and β2^t as running products in private variables. */
+function adamPowers(optimizer: tf.Optimizer): tf.Variable[] {
+  const adam = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  return adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1, adam.accBeta2] : [];
 }
 
 /** tf.fused.matMul differentiates through linear and relu only; other activations run as their own op. */

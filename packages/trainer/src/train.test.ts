@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadDataset, UserError } from '@specml/data';
 import { describe, expect, it } from 'vitest';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { loadModel, saveModel } from './model-io.js';
 import type { OptimizerSpec } from './schema.js';
 import { predictImages, train, TrainingDivergedError, type EpochMetrics, type TrainRequest } from './train.js';
@@ -95,6 +96,52 @@ describe('train', () => {
     const rmsprop: OptimizerSpec = { name: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-8 };
     const tfjs = await train(request({ backend: 'auto', epochs: 0, optimizer: rmsprop }));
     expect(['tensorflow', 'wasm']).toContain(tfjs.backend.name);
+  });
+});
+
+describe('checkpoints', () => {
+  const momentum: OptimizerSpec = { name: 'momentum', learningRate: 0.01, momentum: 0.9, nesterov: false };
+  it.each([
+    ['fused', adam],
+    ['wasm', adam],
+    ['wasm', momentum],
+  ] as const)('resuming on %s (%o) after epoch 2 gives exactly the uninterrupted metrics', async (backend, optimizer) => {
+    const checkpoints: Checkpoint[] = [];
+    const full = await train(request({ backend, optimizer, epochs: 4 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });
+    expect(checkpoints.map((checkpoint) => checkpoint.epoch)).toEqual([0, 1, 2, 3, 4]);
+    // Decoded from a Node Buffer at an offset inside a larger allocation, as readFileSync may return it.
+    const encoded = encodeCheckpoint(checkpoints[2]);
+    const pool = Buffer.alloc(encoded.length + 12);
+    pool.set(encoded, 12);
+    const saved = decodeCheckpoint(pool.subarray(12), 'test');
+    expect(saved.metrics).toHaveLength(3);
+    const resumed = await train(request({ backend, optimizer, epochs: 4, resume: saved }));
+    expect(withoutTimings(resumed.metrics)).toEqual(withoutTimings(full.metrics));
+    const weights = (model: typeof full.model) => model.getWeights().flatMap((tensor) => Array.from(tensor.dataSync()));
+    expect(weights(resumed.model)).toEqual(weights(full.model));
+    full.model.dispose();
+    resumed.model.dispose();
+  });
+
+  it('refuses to resume a checkpoint on another backend', async () => {
+    const checkpoints: Checkpoint[] = [];
+    await train(request({ backend: 'fused', epochs: 1 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });
+    await expect(train(request({ backend: 'wasm', resume: checkpoints[1] }))).rejects.toThrow(
+      'backend: the checkpoint was written by the fused backend, this run would use wasm (resume with --backend fused)',
+    );
+  });
+
+  it('rejects a truncated checkpoint file', () => {
+    const bytes = encodeCheckpoint({
+      epoch: 0,
+      backend: 'fused',
+      rngState: { c: 1, s0: 0.1, s1: 0.2, s2: 0.3 },
+      metrics: [],
+      weights: [{ kernel: new Float32Array(6), bias: new Float32Array(2) }],
+      optimizer: { step: 0, tensors: [], scalars: [] },
+    });
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 4), 'ck.bin')).toThrow(/^ck\.bin: not a usable checkpoint: expected \d+ bytes, found \d+$/);
+    expect(() => decodeCheckpoint(new Uint8Array(20), 'ck.bin')).toThrow('ck.bin: not a usable checkpoint: wrong magic bytes');
   });
 });
 

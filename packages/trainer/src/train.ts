@@ -2,13 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, randomPermutation, type Dataset } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, type ModelSpec } from '@specml/model-zoo';
+import { UserError } from '@specml/data';
 import { selectBackend, type BackendSelection } from './backend.js';
+import type { Checkpoint } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { FusedEngine, fusability } from './fused-engine.js';
 import type { BackendChoice, OptimizerSpec } from './schema.js';
 import { TfjsEngine } from './tfjs-engine.js';
 
 export interface TrainRequest {
+  /** Continue from this checkpoint instead of starting afresh; it must come from the same backend. */
+  readonly resume?: Checkpoint;
   readonly dataset: Dataset;
   readonly model: ModelSpec;
   readonly optimizer: OptimizerSpec;
@@ -36,6 +40,8 @@ export interface TrainCallbacks {
   onProgress?(epoch: number, samplesDone: number, samples: number): void;
   /** Awaited before the next epoch starts, so that a row is on disk before training goes on. */
   onEpochEnd?(metrics: EpochMetrics): void | Promise<void>;
+  /** Called after every epoch (and after the initial evaluation) with the state to resume from. */
+  onCheckpoint?(checkpoint: Checkpoint): void | Promise<void>;
   /** Stops training between two chunks of batches; train() then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -64,26 +70,42 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   const backend = await selectBackend(request.backend, fusability(stack, request.optimizer));
   callbacks.onBackend?.(backend);
 
+  const { resume } = request;
+  if (resume && resume.backend !== backend.name) {
+    throw new UserError(`backend: the checkpoint was written by the ${resume.backend} backend, this run would use ${backend.name} (resume with --backend ${resume.backend})`);
+  }
   // One seeded stream: initial weights first, then one permutation per epoch, whatever the backend.
-  const rng = createRng(request.seed);
-  const initial = initialWeights(request.model, input, rng);
+  const rng = createRng(request.seed, resume?.rngState);
+  const initial = resume?.weights ?? initialWeights(request.model, input, rng);
   const engine: TrainingEngine =
     backend.name === 'fused'
       ? new FusedEngine(stack, initial, request.optimizer, dataset.train, batchSize)
       : new TfjsEngine(backend.name, stack, initial, request.optimizer, dataset.train, batchSize);
 
   try {
-    const metrics: EpochMetrics[] = [];
+    const metrics: EpochMetrics[] = [...(resume?.metrics ?? [])];
     const record = async (row: EpochMetrics) => {
       metrics.push(row);
       await callbacks.onEpochEnd?.(row);
+      if (callbacks.onCheckpoint) {
+        const checkpoint: Checkpoint = {
+          epoch: row.epoch,
+          backend: backend.name,
+          rngState: rng.state(),
+          metrics: [...metrics],
+          weights: engine.weights(),
+          optimizer: await engine.optimizerState(),
+        };
+        await callbacks.onCheckpoint(checkpoint);
+      }
     };
-    await record({ epoch: 0, ...testMetrics(engine.evaluate(dataset.test), dataset.test.count) });
+    if (resume) await engine.restoreOptimizerState(resume.optimizer);
+    else await record({ epoch: 0, ...testMetrics(engine.evaluate(dataset.test), dataset.test.count) });
 
     const samples = dataset.train.count;
     const chunk = Math.max(1, Math.round(PROGRESS_SAMPLES / batchSize)) * batchSize;
     const identity = Uint32Array.from({ length: samples }, (_, i) => i);
-    for (let epoch = 1; epoch <= request.epochs; epoch++) {
+    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= request.epochs; epoch++) {
       const order = request.shuffle ? randomPermutation(samples, rng) : identity;
       callbacks.onEpochStart?.(epoch, samples);
       const started = performance.now();

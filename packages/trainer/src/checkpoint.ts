@@ -1,0 +1,105 @@
+import type { RngState } from '@specml/data';
+import type { DenseWeights } from '@specml/model-zoo';
+import type { BackendName } from './backend.js';
+import type { EpochMetrics } from './train.js';
+
+/** An optimizer's state as plain data; its layout is the backend's own, so a checkpoint resumes on the same backend. */
+export interface OptimizerState {
+  step: number;
+  tensors: { name: string; values: Float32Array }[];
+  /** Extra scalars an optimizer keeps (tfjs Adam's running β powers), restored verbatim for bit-exact resumes. */
+  scalars: number[];
+}
+
+/** Everything needed to continue training after `epoch` exactly as if it had never stopped. */
+export interface Checkpoint {
+  epoch: number;
+  backend: BackendName;
+  rngState: RngState;
+  metrics: EpochMetrics[];
+  weights: DenseWeights[];
+  optimizer: OptimizerState;
+}
+
+const MAGIC = 'SPECMLCK';
+const VERSION = 1;
+
+interface Header {
+  version: number;
+  epoch: number;
+  backend: BackendName;
+  rngState: RngState;
+  metrics: EpochMetrics[];
+  weights: { kernel: number; bias: number }[];
+  optimizer: { step: number; tensors: { name: string; length: number }[]; scalars: number[] };
+}
+
+/** One file: magic, header length, JSON header, then every float array back to back. */
+export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
+  const arrays = [
+    ...checkpoint.weights.flatMap((layer) => [layer.kernel, layer.bias]),
+    ...checkpoint.optimizer.tensors.map((tensor) => tensor.values),
+  ];
+  const header: Header = {
+    version: VERSION,
+    epoch: checkpoint.epoch,
+    backend: checkpoint.backend,
+    rngState: checkpoint.rngState,
+    metrics: checkpoint.metrics,
+    weights: checkpoint.weights.map((layer) => ({ kernel: layer.kernel.length, bias: layer.bias.length })),
+    optimizer: {
+      step: checkpoint.optimizer.step,
+      tensors: checkpoint.optimizer.tensors.map((tensor) => ({ name: tensor.name, length: tensor.values.length })),
+      scalars: checkpoint.optimizer.scalars,
+    },
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerEnd = align4(MAGIC.length + 4 + json.length);
+  const floats = arrays.reduce((sum, array) => sum + array.length, 0);
+  const bytes = new Uint8Array(headerEnd + floats * 4);
+  bytes.set(new TextEncoder().encode(MAGIC));
+  new DataView(bytes.buffer).setUint32(MAGIC.length, json.length, true);
+  bytes.set(json, MAGIC.length + 4);
+  const body = new Float32Array(bytes.buffer, headerEnd, floats);
+  let offset = 0;
+  for (const array of arrays) {
+    body.set(array, offset);
+    offset += array.length;
+  }
+  return bytes;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
+  const corrupt = (why: string) => new Error(`${source}: not a usable checkpoint: ${why}`);
+  if (bytes.length < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) throw corrupt('wrong magic bytes');
+  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + jsonLength)));
+  } catch {
+    throw corrupt('unreadable header');
+  }
+  if (header.version !== VERSION) throw corrupt(`version ${header.version}, expected ${VERSION}`);
+  const headerEnd = align4(MAGIC.length + 4 + jsonLength);
+  const lengths = [...header.weights.flatMap((layer) => [layer.kernel, layer.bias]), ...header.optimizer.tensors.map((tensor) => tensor.length)];
+  const floats = lengths.reduce((sum, length) => sum + length, 0);
+  if (bytes.length !== headerEnd + floats * 4) throw corrupt(`expected ${headerEnd + floats * 4} bytes, found ${bytes.length}`);
+  // ArrayBuffer#slice copies (and aligns); a Node Buffer's own slice() would be a view of the whole file.
+  const body = new Float32Array(bytes.buffer.slice(bytes.byteOffset + headerEnd, bytes.byteOffset + bytes.length));
+  let offset = 0;
+  const take = (length: number) => body.slice(offset, (offset += length));
+  const weights = header.weights.map((layer) => ({ kernel: take(layer.kernel), bias: take(layer.bias) }));
+  const tensors = header.optimizer.tensors.map((tensor) => ({ name: tensor.name, values: take(tensor.length) }));
+  return {
+    epoch: header.epoch,
+    backend: header.backend,
+    rngState: header.rngState,
+    metrics: header.metrics,
+    weights,
+    optimizer: { step: header.optimizer.step, tensors, scalars: header.optimizer.scalars },
+  };
+}
+
+function align4(value: number): number {
+  return Math.ceil(value / 4) * 4;
+}
