@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { describeFsError } from '@specml/data';
 import { experimentSpecSchema, type ExperimentSpec } from './spec-schema.js';
 import { describeSchemaErrors, describeValue } from './spec-problems.js';
@@ -52,6 +52,16 @@ export function loadSpec(file: string, overrides: readonly string[] = []): Loade
     hint: yamlHint(problem.code),
   }));
   if (syntaxProblems.length > 0) throw new SpecError(syntaxProblems);
+  const complexKeys: SpecProblem[] = [];
+  visit(doc, {
+    Pair: (_, pair) => {
+      if (!isScalar(pair.key) && pair.key !== null) {
+        const range = (pair.key as Node).range;
+        complexKeys.push({ location: range ? at(range[0]) : source, path: [], message: 'a key must be a plain name, not a list or mapping', hint: 'write key: value' });
+      }
+    },
+  });
+  if (complexKeys.length > 0) throw new SpecError(complexKeys);
 
   const overridden = applyOverrides(doc, overrides);
 
@@ -135,11 +145,14 @@ export function parseOverride(text: string): { path: (string | number)[]; value:
   if (equals <= 0) return { problem: 'expected key.path=value' };
   const keys = text.slice(0, equals).trim().split('.');
   if (keys.some((key) => key === '')) return { problem: `"${text.slice(0, equals)}" is not a key path` };
+  const valueDoc = parseDocument(text.slice(equals + 1), { strict: true, uniqueKeys: true, prettyErrors: false });
+  const [problem] = [...valueDoc.errors, ...valueDoc.warnings];
+  if (problem) return { problem: `the value is not valid YAML: ${yamlMessage(problem.code, problem.message)}` };
   let value: unknown;
   try {
-    value = parseYaml(text.slice(equals + 1), { strict: true, uniqueKeys: true, maxAliasCount: MAX_ALIASES });
+    value = valueDoc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
-    return { problem: `the value is not valid YAML: ${(error as Error).message.split('\n')[0]}` };
+    return { problem: `the value cannot be expanded: ${(error as Error).message}` };
   }
   return { path: keys.map((key) => (/^\d+$/.test(key) ? Number(key) : key)), value: value ?? null };
 }

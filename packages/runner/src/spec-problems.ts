@@ -37,11 +37,11 @@ function describe(error: ErrorObject, data: unknown): SchemaProblem | undefined 
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = Object.keys(schema?.properties ?? {});
-      return { path: [...path, key], atKey: true, message: `unknown key "${key}"`, hint: suggestion(key, allowed, 'allowed keys') };
+      return { path: [...path, key], atKey: true, message: `unknown key ${JSON.stringify(key)}`, hint: suggestion(key, allowed, 'allowed keys') };
     }
     case 'required': {
       const key = String(params.missingProperty);
-      return { path, atKey: false, message: `missing required key "${key}"`, hint: requiredHint(path, key) };
+      return { path, atKey: false, message: `missing required key ${JSON.stringify(key)}`, hint: requiredHint(path, key) };
     }
     case 'type': {
       const expected = String(params.type);

@@ -11,14 +11,22 @@ export interface SpecProblem {
   readonly hint?: string;
 }
 
-/** `model.layers[0].units`; `(root)` for the document itself. */
+const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
+
+/** `model.layers[0].units`; keys that are not plain names are quoted, `data["my key"]`; `(root)` for the document. */
 export function formatKeyPath(path: readonly (string | number)[]): string {
   if (path.length === 0) return '(root)';
-  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
+  return path
+    .map((key, index) => {
+      if (typeof key === 'number') return `[${key}]`;
+      if (!PLAIN_KEY.test(key)) return `[${JSON.stringify(key)}]`;
+      return index === 0 ? key : `.${key}`;
+    })
+    .join('');
 }
 
 function formatLocation(location: SpecLocation): string {
-  if ('override' in location) return `--set ${location.override}`;
+  if ('override' in location) return `--set ${/^\S+$/.test(location.override) ? location.override : JSON.stringify(location.override)}`;
   if ('line' in location) return `${location.file}:${location.line}:${location.column}`;
   return location.file;
 }
