@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { loadDataset, UserError, type Dataset } from '@specml/data';
@@ -198,6 +198,8 @@ async function trainInFolder({ dir, spec, dataset, summary, started, signal, che
     writePredictions(dir, result.model, dataset, spec);
     result.model.dispose();
     writeSummary('completed');
+    // Only an unfinished run can be resumed; the finished one keeps its weights in model/.
+    rmSync(join(dir, FILES.checkpoint), { force: true });
     return { dir, summary };
   } catch (error) {
     progress.stop();
