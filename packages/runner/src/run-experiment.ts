@@ -48,7 +48,22 @@ export interface RunSummary {
   peakRssMiB: number;
   final: { test_accuracy: number; test_loss: number } | null;
   best: { epoch: number; test_accuracy: number } | null;
+  /** Where the latest session's wall time went, in seconds: a profile of the run. */
+  timings?: RunTimings;
   error?: string;
+}
+
+export interface RunTimings {
+  /** From process start to here: Node's start-up and importing the code (tfjs included). */
+  startupSeconds: number;
+  /** Reading and validating the spec, loading the dataset. */
+  dataSeconds: number;
+  backendSeconds: number;
+  trainingSeconds: number;
+  evaluationSeconds: number;
+  checkpointSeconds: number;
+  /** Saving the model, predictions.png and the summary. */
+  outputSeconds: number;
 }
 
 export interface RunOutcome {
@@ -79,6 +94,7 @@ export function prepareExperiment(specFile: string, overrides: readonly string[]
 export async function runExperiment(options: ExperimentOptions): Promise<RunOutcome> {
   const started = performance.now();
   const { loaded, dataset } = prepareExperiment(options.specFile, options.overrides);
+  const dataSeconds = (performance.now() - started) / 1000;
   const { spec } = loaded;
   const { dir, runId } = createRunFolder(options.runsDir ?? 'runs', spec.name!);
   const summary: RunSummary = {
@@ -101,7 +117,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
   createMetricsCsv(join(dir, FILES.metrics));
   process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images\n`);
-  return trainInFolder({ dir, spec, dataset, summary, started, signal: options.signal });
+  return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal });
 }
 
 /**
@@ -125,11 +141,12 @@ export async function resumeExperiment(runDir: string, signal?: AbortSignal): Pr
     throw new UserError(`${(error as Error).message} (start the run again with exp ${summary.specFile})`);
   }
   const { loaded, dataset } = prepareExperiment(join(runDir, FILES.spec));
+  const dataSeconds = (performance.now() - started) / 1000;
   // The checkpoint's rows replace metrics.csv: a row written after the checkpoint, or torn by the kill, goes.
   rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics);
   summary.resumes += 1;
   process.stdout.write(`resuming ${summary.name}/${summary.runId} after epoch ${checkpoint.epoch} of ${loaded.spec.epochs}\n`);
-  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, signal, checkpoint });
+  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, dataSeconds, signal, checkpoint });
 }
 
 interface FolderRun {
@@ -137,12 +154,14 @@ interface FolderRun {
   spec: ExperimentSpec;
   dataset: Dataset;
   summary: RunSummary;
+  /** performance.now() when this session's work began; everything before it counts as start-up. */
   started: number;
+  dataSeconds: number;
   signal?: AbortSignal;
   checkpoint?: Checkpoint;
 }
 
-async function trainInFolder({ dir, spec, dataset, summary, started, signal, checkpoint }: FolderRun): Promise<RunOutcome> {
+async function trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint }: FolderRun): Promise<RunOutcome> {
   const metrics: EpochMetrics[] = [...(checkpoint?.metrics ?? [])];
   const earlierSeconds = summary.durationSeconds;
   const writeSummary = (status: RunStatus, error?: string) => {
@@ -194,9 +213,20 @@ async function trainInFolder({ dir, spec, dataset, summary, started, signal, che
         signal,
       },
     );
+    const outputStarted = performance.now();
     await saveModel(result.model, join(dir, 'model'));
     writePredictions(dir, result.model, dataset, spec);
     result.model.dispose();
+    const { backendSeconds, trainingSeconds, evaluationSeconds, checkpointSeconds } = result.timings;
+    summary.timings = {
+      startupSeconds: round(started / 1000, 3),
+      dataSeconds: round(dataSeconds, 3),
+      backendSeconds: round(backendSeconds, 3),
+      trainingSeconds: round(trainingSeconds, 3),
+      evaluationSeconds: round(evaluationSeconds, 3),
+      checkpointSeconds: round(checkpointSeconds, 3),
+      outputSeconds: round((performance.now() - outputStarted) / 1000, 3),
+    };
     writeSummary('completed');
     // Only an unfinished run can be resumed; the finished one keeps its weights in model/.
     rmSync(join(dir, FILES.checkpoint), { force: true });

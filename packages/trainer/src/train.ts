@@ -46,10 +46,19 @@ export interface TrainCallbacks {
   signal?: AbortSignal;
 }
 
+/** Seconds spent in each part of train(), for profiles. */
+export interface TrainTimings {
+  backendSeconds: number;
+  trainingSeconds: number;
+  evaluationSeconds: number;
+  checkpointSeconds: number;
+}
+
 export interface TrainResult {
   readonly model: tfl.Sequential;
   readonly backend: BackendSelection;
   readonly metrics: EpochMetrics[];
+  readonly timings: TrainTimings;
 }
 
 /** Training stopped because the loss became NaN or infinite. */
@@ -67,7 +76,18 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   const { dataset, batchSize } = request;
   const input = { imageShape: dataset.imageShape };
   const stack = denseStackOf(request.model, input);
+  const timings: TrainTimings = { backendSeconds: 0, trainingSeconds: 0, evaluationSeconds: 0, checkpointSeconds: 0 };
+  const timed = <T>(phase: keyof TrainTimings, work: () => T): T => {
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      timings[phase] += (performance.now() - started) / 1000;
+    }
+  };
+  const backendStarted = performance.now();
   const backend = await selectBackend(request.backend, fusability(stack, request.optimizer));
+  timings.backendSeconds = (performance.now() - backendStarted) / 1000;
   callbacks.onBackend?.(backend);
 
   const { resume } = request;
@@ -88,6 +108,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       metrics.push(row);
       await callbacks.onEpochEnd?.(row);
       if (callbacks.onCheckpoint) {
+        const checkpointStarted = performance.now();
         const checkpoint: Checkpoint = {
           epoch: row.epoch,
           backend: backend.name,
@@ -97,10 +118,11 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
           optimizer: await engine.optimizerState(),
         };
         await callbacks.onCheckpoint(checkpoint);
+        timings.checkpointSeconds += (performance.now() - checkpointStarted) / 1000;
       }
     };
     if (resume) await engine.restoreOptimizerState(resume.optimizer);
-    else await record({ epoch: 0, ...testMetrics(engine.evaluate(dataset.test), dataset.test.count) });
+    else await record({ epoch: 0, ...testMetrics(timed('evaluationSeconds', () => engine.evaluate(dataset.test)), dataset.test.count) });
 
     const samples = dataset.train.count;
     const chunk = Math.max(1, Math.round(PROGRESS_SAMPLES / batchSize)) * batchSize;
@@ -112,7 +134,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       const total: Score = { lossSum: 0, correct: 0 };
       for (let start = 0; start < samples; start += chunk) {
         const end = Math.min(samples, start + chunk);
-        const score = engine.trainRange(order, start, end);
+        const score = timed('trainingSeconds', () => engine.trainRange(order, start, end));
         total.lossSum += score.lossSum;
         total.correct += score.correct;
         if (!Number.isFinite(score.lossSum)) throw new TrainingDivergedError(epoch);
@@ -126,13 +148,13 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
         epoch,
         train_loss: total.lossSum / samples,
         train_accuracy: total.correct / samples,
-        ...testMetrics(engine.evaluate(dataset.test), dataset.test.count),
+        ...testMetrics(timed('evaluationSeconds', () => engine.evaluate(dataset.test)), dataset.test.count),
         epoch_seconds: seconds,
         samples_per_second: samples / seconds,
       });
     }
     const model = buildModel(request.model, input, engine.weights());
-    return { model, backend, metrics };
+    return { model, backend, metrics, timings };
   } finally {
     engine.dispose();
   }
