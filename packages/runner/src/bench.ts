@@ -74,12 +74,46 @@ function describe(label: string, m: Measurement): string {
   return `${label}: ${format(m.wallSeconds)} s, accuracy ${format(m.accuracy, 4)}${speed}, peak RSS ${format(m.peakRssMiB, 0)} MiB`;
 }
 
+/**
+ * Where a tfjs training step's time goes: kernels per step, mean µs per kernel, and the costliest kernels,
+ * for the baseline's model at batch 15 on the given tfjs backend.
+ */
+async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { createRng, loadDataset, randomPermutation } = await import('@specml/data');
+  const { denseStackOf, initialWeights } = await import('@specml/model-zoo');
+  const { selectBackend, TfjsEngine } = await import('@specml/trainer');
+  const { loadSpec } = await import('./load-spec.js');
+  const { spec } = loadSpec(join(root, 'experiments/baseline.yaml'));
+  await selectBackend(backend, { fusable: false, reason: 'profiling the tfjs path' });
+  const dataset = loadDataset(spec.data);
+  const input = { imageShape: dataset.imageShape };
+  const rng = createRng(spec.seed);
+  const engine = new TfjsEngine(backend, denseStackOf(spec.model, input), initialWeights(spec.model, input, rng), spec.optimizer, dataset.train, spec.batchSize);
+  const order = randomPermutation(dataset.train.count, rng);
+  const step = spec.batchSize;
+  engine.trainRange(order, 0, 100 * step); // warm-up
+  const steps = 300;
+  const started = performance.now();
+  engine.trainRange(order, 100 * step, (100 + steps) * step);
+  const msPerStep = (performance.now() - started) / steps;
+  const profile = await tf.profile(() => void engine.trainRange(order, 0, step));
+  const kernels = await Promise.all(profile.kernels.map(async (kernel) => ({ name: kernel.name, ms: Number(await kernel.kernelTimeMs), shapes: JSON.stringify(kernel.inputShapes) })));
+  kernels.sort((a, b) => b.ms - a.ms);
+  engine.dispose();
+  console.log(`\n== tfjs path on ${backend}: where a training step goes (baseline model, batch ${step}) ==`);
+  console.log(`${msPerStep.toFixed(2)} ms per step = ${Math.round((step * 1000) / msPerStep).toLocaleString('en-US')} samples/s; ${kernels.length} kernels per step, ${((msPerStep * 1000) / kernels.length).toFixed(1)} µs per kernel on average`);
+  for (const kernel of kernels.slice(0, 5)) console.log(`  ${kernel.name} ${kernel.shapes}: ${kernel.ms.toFixed(3)} ms`);
+}
+
 async function main() {
   const program = new Command('bench')
     .option('--pairs <n>', 'alternating runs of ours and the reference', '3')
     .option('--backends <list>', 'comma-separated backends to measure', 'fused,wasm')
+    .option('--profile-only', 'only profile a tfjs training step on wasm (no full runs)')
     .parse();
-  const { pairs, backends } = program.opts<{ pairs: string; backends: string }>();
+  const { pairs, backends, profileOnly } = program.opts<{ pairs: string; backends: string; profileOnly?: boolean }>();
+  if (profileOnly) return profileTfjsStep('wasm');
   const pairCount = Math.max(1, Number(pairs));
   const missing = referenceAvailable();
   if (missing) console.log(`reference skipped: ${missing}`);
@@ -117,6 +151,7 @@ async function main() {
   } finally {
     rmSync(runsDir, { recursive: true, force: true });
   }
+  await profileTfjsStep('wasm');
 }
 
 await main();
