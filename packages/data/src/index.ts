@@ -4,3 +4,4 @@ export { loadDataset, mnistDirectory, FASHION_MNIST_DIR, type Dataset, type Imag
 export { createRng, randomPermutation, normalSample, type Rng, type RngState } from './random.js';
 export { fillBatch, imagesAsFloats } from './batches.js';
 export { dataSpecSchema, type DataSpec } from './schema.js';
+export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preprocess.js';

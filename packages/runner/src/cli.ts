@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError, UserError } from '@specml/data';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
+import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
 import { experimentSpecSchema } from './spec-schema.js';
 import { withSpecReference } from './spec-reference.js';
@@ -78,6 +79,21 @@ export function buildProgram(): Command {
       process.stdout.write(
         `${specFile}: valid: ${spec.name}, ${spec.model.layers.length} layers, ${spec.optimizer.name}, batch ${spec.batchSize}, ${spec.epochs} epochs on ${dataset.name} (${dataset.train.count}/${dataset.test.count} images)\n`,
       );
+    });
+
+  program
+    .command('predict')
+    .description('predict the class of PNG or JPEG images with a run\'s saved model')
+    .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
+    .argument('<images...>', 'image files: any size, grey or colour, dark-on-light or light-on-dark')
+    .option('--json', 'print a JSON array of {file, digit, label, probabilities} instead')
+    .action(async (images: string[], options: { run: string; json?: boolean }) => {
+      const outcome = await predictImageFiles(fromCaller(options.run), images.map(fromCaller));
+      if (options.json) process.stdout.write(`${JSON.stringify(outcome.predictions, null, 2)}\n`);
+      else for (const prediction of outcome.predictions) process.stdout.write(`${describePrediction(prediction, outcome.classNames)}\n`);
+      if (outcome.failures.length > 0) {
+        throw new UserError(outcome.failures[0], outcome.failures.slice(1));
+      }
     });
 
   program

@@ -4,3 +4,4 @@ export { SpecError, formatProblem, formatKeyPath, type SpecProblem, type SpecLoc
 export { runExperiment, prepareExperiment, type RunOutcome, type RunSummary, type RunStatus, type ExperimentOptions } from './run-experiment.js';
 export { checkSpec, checkSpecAgainstData, MAX_PARAMETERS } from './semantic-checks.js';
 export { newRunId, createRunFolder, writeFileAtomic } from './run-folder.js';
+export { predictImageFiles, describePrediction, type ImagePrediction, type PredictOutcome } from './predict.js';

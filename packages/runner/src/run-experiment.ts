@@ -38,6 +38,8 @@ export interface RunSummary {
   backend: string | null;
   tfjsBackend: string | null;
   seed: number;
+  /** The dataset's class names, in label order: what `predict` prints. */
+  classNames: string[];
   specFile: string;
   startedAt: string;
   /** Wall time of all sessions of this run (the first, and each resume). */
@@ -106,6 +108,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     backend: null,
     tfjsBackend: null,
     seed: spec.seed,
+    classNames: [...dataset.classNames],
     specFile: options.specFile,
     startedAt: new Date().toISOString(),
     durationSeconds: 0,

@@ -67,7 +67,7 @@ const tfjsBackendLoaders: Record<TfjsBackendName, () => Promise<unknown>> = {
 const tfjsLoadFailures = new Map<TfjsBackendName, string>();
 
 /** Imports and activates a tfjs backend; returns why not when it cannot. */
-async function activateTfjsBackend(name: TfjsBackendName): Promise<Loaded<TfjsBackendName>> {
+export async function activateTfjsBackend(name: TfjsBackendName): Promise<Loaded<TfjsBackendName>> {
   if (tf.getBackend() === name) return { ok: true, value: name };
   const failure = tfjsLoadFailures.get(name);
   if (failure) return { ok: false, reason: failure };

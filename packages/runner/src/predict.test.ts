@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createCanvas } from '@napi-rs/canvas';
+import { loadDataset } from '@specml/data';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../..');
+const cli = join(root, 'packages/runner/dist/cli.js');
+const work = mkdtempSync(join(tmpdir(), 'specml-predict-'));
+const env = { ...process.env, CI: 'true', INIT_CWD: '' };
+const specml = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, env, encoding: 'utf8' });
+
+const COUNT = 40;
+const test = loadDataset({ dataset: 'mnist', testLimit: COUNT, trainLimit: 1, shuffle: true }).test;
+
+type Variant = { name: string; side: number; ink: string; paper: string; type: 'image/png' | 'image/jpeg' };
+const VARIANTS: Variant[] = [
+  { name: 'mnist-png', side: 28, ink: '#ffffff', paper: '#000000', type: 'image/png' },
+  { name: 'inverted', side: 28, ink: '#000000', paper: '#ffffff', type: 'image/png' },
+  { name: 'large', side: 420, ink: '#111111', paper: '#f4f4f4', type: 'image/png' },
+  { name: 'colour', side: 140, ink: '#1f3fbf', paper: '#ffe680', type: 'image/png' },
+  { name: 'jpeg', side: 200, ink: '#202020', paper: '#ffffff', type: 'image/jpeg' },
+];
+
+/** Draws test digit `index` in ink on paper at side × side pixels, encoded as PNG or JPEG. */
+function renderDigit(index: number, variant: Variant): Buffer {
+  const small = createCanvas(28, 28);
+  const smallContext = small.getContext('2d');
+  const pixels = smallContext.createImageData(28, 28);
+  const [inkColour, paperColour] = [variant.ink, variant.paper].map((hex) => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)));
+  for (let p = 0; p < 784; p++) {
+    const ink = test.images[index * 784 + p] / 255;
+    for (let channel = 0; channel < 3; channel++) pixels.data[4 * p + channel] = Math.round(ink * inkColour[channel] + (1 - ink) * paperColour[channel]);
+    pixels.data[4 * p + 3] = 255;
+  }
+  smallContext.putImageData(pixels, 0, 0);
+  const canvas = createCanvas(variant.side, variant.side);
+  const context = canvas.getContext('2d');
+  context.imageSmoothingEnabled = true;
+  context.drawImage(small, 0, 0, variant.side, variant.side);
+  return variant.type === 'image/png' ? canvas.toBuffer('image/png') : canvas.toBuffer('image/jpeg', 90);
+}
+
+let runDir = '';
+
+beforeAll(() => {
+  const spec = join(work, 'digits.yaml');
+  writeFileSync(spec, 'name: digits\ndata: { trainLimit: 20000 }\nmodel:\n  layers:\n    - { units: 128, activation: relu }\n    - { units: 10, activation: softmax }\nbatchSize: 32\nepochs: 3\n');
+  const run = specml(['exp', spec, '--runs-dir', join(work, 'runs')]);
+  expect(run.status).toBe(0);
+  runDir = run.stdout.trim().split('\n').at(-1)!;
+});
+
+describe('specml predict', () => {
+  it.each(VARIANTS)('recognises re-encoded MNIST test digits: $name', (variant) => {
+    const folder = join(work, variant.name);
+    mkdirSync(folder, { recursive: true });
+    const files = Array.from({ length: COUNT }, (_, index) => {
+      const file = join(folder, `${index}.${variant.type === 'image/png' ? 'png' : 'jpg'}`);
+      writeFileSync(file, renderDigit(index, variant));
+      return file;
+    });
+    const result = specml(['predict', '--run', runDir, '--json', ...files]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const predictions = JSON.parse(result.stdout) as Array<{ file: string; digit: number; label: string; probabilities: number[] }>;
+    expect(predictions.map((prediction) => prediction.file)).toEqual(files);
+    for (const prediction of predictions) {
+      expect(prediction.probabilities).toHaveLength(10);
+      expect(prediction.probabilities.reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 4);
+      expect(prediction.label).toBe(String(prediction.digit));
+    }
+    const correct = predictions.filter((prediction, index) => prediction.digit === test.labels[index]).length;
+    expect(correct / COUNT).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('prints the prediction and the top three probabilities per image', () => {
+    const file = join(work, 'seven.png');
+    writeFileSync(file, renderDigit(0, VARIANTS[1])); // the first test digit is a 7
+    const result = specml(['predict', '--run', runDir, file]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^${file}: 7 \\(7 0\\.\\d{3}, \\d 0\\.\\d{3}, \\d 0\\.\\d{3}\\)\\n$`));
+  });
+
+  it('names unreadable images, still predicts the others, and exits 2', () => {
+    const good = join(work, 'good.png');
+    writeFileSync(good, renderDigit(1, VARIANTS[0]));
+    const junk = join(work, 'junk.png');
+    writeFileSync(junk, 'not an image');
+    const result = specml(['predict', '--run', runDir, junk, good, join(work, 'missing.png')]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(new RegExp(`^${good}: \\d `));
+    expect(result.stderr).toBe(
+      `error: ${junk}: not a PNG or JPEG image that can be decoded\nerror: ${join(work, 'missing.png')}: cannot read the image: no such file\n`,
+    );
+  });
+
+  it('refuses a folder without a model', () => {
+    const result = specml(['predict', '--run', work, join(work, 'good.png')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`error: --run ${work}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)\n`);
+  });
+});

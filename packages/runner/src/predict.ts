@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { isUserError, toMnistInput, UserError, MNIST_SIDE } from '@specml/data';
+import { readImageFile } from '@specml/reporter';
+import { activateTfjsBackend, loadModel } from '@specml/trainer';
+
+export interface ImagePrediction {
+  file: string;
+  /** The predicted class's index: the digit, for MNIST. */
+  digit: number;
+  label: string;
+  /** One probability per class, in class order. */
+  probabilities: number[];
+}
+
+export interface PredictOutcome {
+  classNames: string[];
+  predictions: ImagePrediction[];
+  /** One message per image that could not be read. */
+  failures: string[];
+}
+
+/** Class names recorded by the run (summary.json), else the class indices. */
+function classNamesOf(runDir: string, classCount: number): string[] {
+  try {
+    const names = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).classNames;
+    if (Array.isArray(names) && names.length === classCount) return names.map(String);
+  } catch {
+    // an older or partial run: fall back to indices
+  }
+  return Array.from({ length: classCount }, (_, index) => String(index));
+}
+
+/**
+ * Predicts each image with a run's saved model. Images that cannot be read are reported in `failures`
+ * and the others are still predicted; a folder without a model is a UserError.
+ */
+export async function predictImageFiles(runDir: string, files: readonly string[]): Promise<PredictOutcome> {
+  const modelDir = join(runDir, 'model');
+  if (!existsSync(join(modelDir, 'model.json'))) {
+    throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
+  }
+  const backend = await activateTfjsBackend('cpu');
+  if (!backend.ok) throw new Error(backend.reason);
+  tf.enableProdMode();
+  const model = await loadModel(modelDir);
+  const inputs: { file: string; pixels: Float32Array }[] = [];
+  const failures: string[] = [];
+  for (const file of files) {
+    try {
+      inputs.push({ file, pixels: toMnistInput(await readImageFile(file)) });
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      failures.push(error.message);
+    }
+  }
+  const predictions: ImagePrediction[] = [];
+  const classCount = (model.outputs[0].shape.at(-1) ?? 0) as number;
+  const classNames = classNamesOf(runDir, classCount);
+  if (inputs.length > 0) {
+    const batch = new Float32Array(inputs.length * MNIST_SIDE * MNIST_SIDE);
+    inputs.forEach((input, index) => batch.set(input.pixels, index * MNIST_SIDE * MNIST_SIDE));
+    const probabilities = tf.tidy(() => (model.predict(tf.tensor4d(batch, [inputs.length, MNIST_SIDE, MNIST_SIDE, 1])) as tf.Tensor2D).arraySync());
+    inputs.forEach((input, index) => {
+      const row = probabilities[index];
+      const digit = row.indexOf(Math.max(...row));
+      predictions.push({ file: input.file, digit, label: classNames[digit], probabilities: row });
+    });
+  }
+  model.dispose();
+  return { classNames, predictions, failures };
+}
+
+/** `digit.png: 7 (7 0.981, 1 0.012, 9 0.003)`: the prediction and the top three probabilities. */
+export function describePrediction(prediction: ImagePrediction, names: readonly string[]): string {
+  const top = prediction.probabilities
+    .map((probability, index) => ({ probability, index }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, 3)
+    .map(({ probability, index }) => `${names[index]} ${probability.toFixed(3)}`);
+  return `${prediction.file}: ${prediction.label} (${top.join(', ')})`;
+}
