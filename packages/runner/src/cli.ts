@@ -6,6 +6,7 @@ import { isUserError, UserError } from '@specml/data';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
+import { startDrawServer } from './serve.js';
 import { experimentSpecSchema } from './spec-schema.js';
 import { withSpecReference } from './spec-reference.js';
 
@@ -94,6 +95,21 @@ export function buildProgram(): Command {
       if (outcome.failures.length > 0) {
         throw new UserError(outcome.failures[0], outcome.failures.slice(1));
       }
+    });
+
+  program
+    .command('serve')
+    .description('serve a page on localhost where you draw a digit and the run\'s model predicts it as you draw')
+    .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
+    .option('--port <number>', 'the port on 127.0.0.1 (0: any free port)', '8080')
+    .action(async (options: { run: string; port: string }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${options.port}: expected a port number from 0 to 65535`);
+      const server = await startDrawServer(fromCaller(options.run), port);
+      process.stdout.write(`draw a digit at ${server.url} (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close().then(resolve));
+      });
     });
 
   program

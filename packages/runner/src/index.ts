@@ -5,3 +5,4 @@ export { runExperiment, prepareExperiment, type RunOutcome, type RunSummary, typ
 export { checkSpec, checkSpecAgainstData, MAX_PARAMETERS } from './semantic-checks.js';
 export { newRunId, createRunFolder, writeFileAtomic } from './run-folder.js';
 export { predictImageFiles, describePrediction, type ImagePrediction, type PredictOutcome } from './predict.js';
+export { startDrawServer, type DrawServer } from './serve.js';

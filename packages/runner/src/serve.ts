@@ -1,0 +1,72 @@
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '@specml/data';
+
+export interface DrawServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.bin': 'application/octet-stream',
+};
+
+/** Every file the page may load, by URL path. Nothing else is served. */
+function routes(runDir: string): Map<string, string> {
+  const require = createRequire(import.meta.url);
+  const vendor = (pkg: string, file: string) => join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', file);
+  return new Map([
+    ['/', fileURLToPath(new URL('../static/draw.html', import.meta.url))],
+    ['/digit-preprocess.js', join(dirname(fileURLToPath(import.meta.resolve('@specml/data'))), 'digit-preprocess.js')],
+    ['/vendor/tf-core.min.js', vendor('@tensorflow/tfjs-core', 'tf-core.min.js')],
+    ['/vendor/tf-backend-cpu.min.js', vendor('@tensorflow/tfjs-backend-cpu', 'tf-backend-cpu.min.js')],
+    ['/vendor/tf-layers.min.js', vendor('@tensorflow/tfjs-layers', 'tf-layers.min.js')],
+    ['/model/model.json', join(runDir, 'model', 'model.json')],
+    ['/model/weights.bin', join(runDir, 'model', 'weights.bin')],
+  ]);
+}
+
+/**
+ * Serves the draw-a-digit page for a run on 127.0.0.1 only: the model runs in the browser with tfjs,
+ * loaded from the run's model/ folder. Port 0 picks a free port.
+ */
+export async function startDrawServer(runDir: string, port = 0): Promise<DrawServer> {
+  if (!existsSync(join(runDir, 'model', 'model.json'))) {
+    throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
+  }
+  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+  const runInfo = JSON.stringify({ name: summary.name, runId: summary.runId, classNames: summary.classNames ?? Array.from({ length: 10 }, (_, i) => String(i)) });
+  const files = routes(runDir);
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method !== 'GET') {
+      response.writeHead(405).end();
+    } else if (path === '/run.json') {
+      response.writeHead(200, { 'content-type': CONTENT_TYPES['.json'] }).end(runInfo);
+    } else if (files.has(path)) {
+      const file = files.get(path)!;
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      createReadStream(file).pipe(response);
+    } else {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new UserError(`--port ${port}: the port is in use (pick another, or 0 for any free port)`) : error),
+    );
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
