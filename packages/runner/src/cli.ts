@@ -6,6 +6,7 @@ import { isUserError, UserError } from '@specml/data';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
+import { plannedAxes, runSweep, SweepIncompleteError } from './run-sweep.js';
 import { startDrawServer } from './serve.js';
 import { experimentSpecSchema } from './spec-schema.js';
 import { withSpecReference } from './spec-reference.js';
@@ -31,6 +32,16 @@ function fromCaller(path: string): string {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+interface ExpOptions {
+  set: string[];
+  runsDir: string;
+  backend?: string;
+  resume?: string;
+  /** The --sweep values, or false for --no-sweep. */
+  sweep: string[] | false;
+  workers?: string;
+}
+
 export function buildProgram(): Command {
   const program = new Command('specml')
     .description('Declarative neural-network experiments on TensorFlow.js: a YAML spec in, a run folder out.')
@@ -45,7 +56,10 @@ export function buildProgram(): Command {
     .option('--runs-dir <dir>', 'where run folders go', 'runs')
     .addOption(new Option('--backend <name>', 'shorthand for --set backend=<name>').choices(BACKENDS))
     .option('--resume <run-folder>', 'continue an interrupted run from its last checkpoint, in its own folder')
-    .action(async (specFile: string | undefined, options: { set: string[]; runsDir: string; backend?: string; resume?: string }) => {
+    .option('--sweep <key.path=v1,v2>', 'try each value (repeatable; the grid of all combinations runs as separate trials)', collect, [])
+    .option('--workers <n>', 'trials of a sweep run in parallel (default: the number of cores)')
+    .addOption(new Option('--no-sweep', 'ignore the spec\'s sweep: block and run the base spec once').hideHelp())
+    .action(async (specFile: string | undefined, options: ExpOptions) => {
       const overrides = [...options.set, ...(options.backend ? [`backend=${options.backend}`] : [])];
       if ((specFile === undefined) === (options.resume === undefined)) {
         throw new UserError('exp: give either a spec file or --resume <run-folder> (e.g. exp experiments/baseline.yaml)');
@@ -59,6 +73,15 @@ export function buildProgram(): Command {
           controller.abort(new InterruptedError(signal));
           process.once(signal, () => process.exit(EXIT.interrupted));
         });
+      }
+      if (!options.resume && options.sweep !== false) {
+        const sweeps = Array.isArray(options.sweep) ? options.sweep : [];
+        if (plannedAxes(fromCaller(specFile!), overrides, sweeps).length > 0) {
+          const workers = options.workers === undefined ? undefined : Number(options.workers);
+          if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
+          await runSweep({ specFile: fromCaller(specFile!), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers });
+          return;
+        }
       }
       const outcome = options.resume
         ? await resumeExperiment(fromCaller(options.resume), controller.signal)
@@ -149,6 +172,10 @@ function report(error: unknown): number {
   if (error instanceof TrainingDivergedError) {
     process.stderr.write(`error: ${error.message}: training diverged (try a lower optimizer.learningRate)${where}\n`);
     return EXIT.diverged;
+  }
+  if (error instanceof SweepIncompleteError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT.internal;
   }
   if (error instanceof InterruptedError) {
     const resume = runDir ? `; continue it with: npx nx run runner:exp --resume ${runDir}` : '';

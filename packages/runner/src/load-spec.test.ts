@@ -130,10 +130,17 @@ describe('loadSpec', () => {
   });
 
   it('blames the --set that introduced a bad value, or created an incomplete mapping', () => {
-    expect(problems('model: { layers: [{ units: 10, activation: softmax }] }\n', ['model.layers.0.units=-4', 'optimizer.learningRate=0.01'])).toEqual([
+    expect(problems('model: { layers: [{ units: 10, activation: softmax }] }\n', ['model.layers.0.units=-4', 'data.path.x=1', 'optimizer.momentum=0.9'])).toEqual([
+      '--set data.path.x=1: data.path: expected a string, got a mapping',
       '--set model.layers.0.units=-4: model.layers[0].units: must be >= 1, got -4',
-      '--set optimizer.learningRate=0.01: optimizer: missing required key "name" (one of adam, sgd, momentum, rmsprop)',
+      '--set optimizer.momentum=0.9: optimizer.momentum: unknown key "momentum" (allowed keys: name, learningRate, beta1, beta2, epsilon)',
     ]);
+  });
+
+  it('starts an override into a missing mapping from its default', () => {
+    const { spec } = loadSpec(write('defaults.yaml', TAIL), ['optimizer.learningRate=0.01', 'data.trainLimit=100']);
+    expect(spec.optimizer).toEqual({ name: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    expect(spec.data).toEqual({ dataset: 'mnist', trainLimit: 100, shuffle: true });
   });
 
   it('rejects malformed overrides and overrides into scalars', () => {

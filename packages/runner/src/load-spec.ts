@@ -133,6 +133,7 @@ export function applyOverrides(doc: Document, overrides: readonly string[]): App
       continue;
     }
     if (doc.contents === null) doc.contents = doc.createNode({}) as never;
+    seedDefaults(doc, parsed.path);
     doc.setIn(parsed.path, doc.createNode(parsed.value));
     applied.push({ path: parsed.path, text });
   }
@@ -155,6 +156,22 @@ export function parseOverride(text: string): { path: (string | number)[]; value:
     return { problem: `the value cannot be expanded: ${(error as Error).message}` };
   }
   return { path: keys.map((key) => (/^\d+$/.test(key) ? Number(key) : key)), value: value ?? null };
+}
+
+/**
+ * An override into a mapping the spec leaves out starts from that mapping's default: with no `optimizer:`
+ * block, `optimizer.learningRate=0.01` adjusts the default Adam instead of creating a nameless optimizer.
+ */
+function seedDefaults(doc: Document, path: KeyPath): void {
+  let schema: Record<string, any> | undefined = experimentSpecSchema;
+  for (let depth = 0; depth < path.length - 1; depth++) {
+    schema = schema?.properties?.[path[depth]];
+    if (!schema) return;
+    const prefix = path.slice(0, depth + 1);
+    if (schema.default !== null && typeof schema.default === 'object' && !doc.hasIn(prefix)) {
+      doc.setIn(prefix, doc.createNode(structuredClone(schema.default)));
+    }
+  }
 }
 
 /** The first prefix of `path` that holds a scalar, where setIn could not descend. */

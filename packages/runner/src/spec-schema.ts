@@ -37,6 +37,15 @@ export const experimentSpecSchema = {
     optimizer: optimizerSpecSchema,
     batchSize: { type: 'integer', minimum: 1, maximum: 65536, default: 32, description: 'Training images per optimizer step.' },
     epochs: { type: 'integer', minimum: 0, maximum: 10000, default: 1, description: 'Passes over the training set.' },
+    sweep: {
+      type: 'object',
+      description:
+        'Try several values: key paths mapped to lists, e.g. `optimizer.learningRate: [0.01, 0.001]`. The grid of all combinations runs as separate trials, each a normal run whose spec.yaml holds its values. `--sweep key=v1,v2` adds or replaces an entry from the command line.',
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)*$' },
+      additionalProperties: { type: 'array', minItems: 1, maxItems: 100 },
+      minProperties: 1,
+      maxProperties: 10,
+    },
   },
 } as const;
 
