@@ -7,15 +7,18 @@ export const FONT_FAMILY = 'DejaVu Sans';
 
 let registered = false;
 
-/** Registers DejaVu Sans (regular and bold) from the dejavu-fonts-ttf package, once. */
-export function registerFonts(): void {
-  if (registered) return;
+/** DejaVu Sans regular and bold, from the dejavu-fonts-ttf package. */
+export function fontFiles(): string[] {
   const require = createRequire(import.meta.url);
   const folder = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-  for (const file of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf']) {
-    if (!GlobalFonts.registerFromPath(join(folder, file), FONT_FAMILY)) {
-      throw new Error(`could not register the font ${join(folder, file)}`);
-    }
+  return ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((file) => join(folder, file));
+}
+
+/** Registers the fonts with @napi-rs/canvas, once. */
+export function registerFonts(): void {
+  if (registered) return;
+  for (const file of fontFiles()) {
+    if (!GlobalFonts.registerFromPath(file, FONT_FAMILY)) throw new Error(`could not register the font ${file}`);
   }
   registered = true;
 }

@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError, UserError } from '@specml/data';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
+import { compareRuns } from './compare.js';
 import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
 import { plannedAxes, runSweep, SweepIncompleteError } from './run-sweep.js';
@@ -103,6 +104,17 @@ export function buildProgram(): Command {
       process.stdout.write(
         `${specFile}: valid: ${spec.name}, ${spec.model.layers.length} layers, ${spec.optimizer.name}, batch ${spec.batchSize}, ${spec.epochs} epochs on ${dataset.name} (${dataset.train.count}/${dataset.test.count} images)\n`,
       );
+    });
+
+  program
+    .command('compare')
+    .description('compare runs: the spec keys that differ, final and best test accuracy, wall time; writes comparison.csv and .png')
+    .argument('[folders...]', 'run folders or experiment folders (default: every run in the runs dir)')
+    .option('--runs-dir <dir>', 'where comparison.csv and comparison.png go, and the runs compared by default', 'runs')
+    .action(async (folders: string[], options: { runsDir: string }) => {
+      const runsDir = fromCaller(options.runsDir);
+      const comparison = await compareRuns(folders.length ? folders.map(fromCaller) : [runsDir], runsDir);
+      process.stdout.write(`${comparison.table}\n${comparison.csvPath}\n${comparison.pngPath}\n`);
     });
 
   program

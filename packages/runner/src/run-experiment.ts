@@ -98,6 +98,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   const { loaded, dataset } = prepareExperiment(options.specFile, options.overrides);
   const dataSeconds = (performance.now() - started) / 1000;
   const { spec } = loaded;
+  // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
+  delete spec.sweep;
   const { dir, runId } = createRunFolder(options.runsDir ?? 'runs', spec.name!);
   const summary: RunSummary = {
     name: spec.name!,

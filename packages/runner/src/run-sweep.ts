@@ -78,7 +78,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
       const trial = trials[next++];
       const result = await runTrial(trial, options);
       results[trial.index - 1] = result;
-      const accuracy = result.summary?.final ? `, test accuracy ${result.summary.final.test_accuracy.toFixed(4)}` : '';
+      const accuracy = result.status === 'completed' && result.summary?.final ? `, test accuracy ${result.summary.final.test_accuracy.toFixed(4)}` : '';
       process.stdout.write(`trial ${trial.index}/${trials.length} ${trial.overrides.join(' ')}: ${result.status}${accuracy}${result.runDir ? ` → ${result.runDir}` : ''}\n`);
     }
   };

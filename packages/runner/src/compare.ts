@@ -1,0 +1,108 @@
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '@specml/data';
+import { renderLineChart } from '@specml/reporter';
+import type { RunSummary } from './run-experiment.js';
+
+export interface ComparedRun {
+  readonly dir: string;
+  readonly summary: RunSummary;
+  /** The resolved spec flattened to key paths, e.g. `optimizer.learningRate` → 0.001. */
+  readonly settings: Readonly<Record<string, string>>;
+  /** test accuracy per epoch, from metrics.csv */
+  readonly accuracy: ReadonlyArray<{ x: number; y: number }>;
+}
+
+export interface Comparison {
+  readonly runs: ComparedRun[];
+  readonly differing: string[];
+  readonly table: string;
+  readonly csvPath: string;
+  readonly pngPath: string;
+}
+
+const IGNORED_KEYS = new Set(['description']);
+
+/** Run folders (holding summary.json) under each path: a run folder itself, or an experiment folder of runs. */
+export function findRunFolders(paths: readonly string[]): string[] {
+  const folders: string[] = [];
+  for (const path of paths) {
+    if (!existsSync(path) || !statSync(path).isDirectory()) throw new UserError(`${path}: no such folder (give run folders, experiment folders or a runs dir)`);
+    if (existsSync(join(path, 'summary.json'))) {
+      folders.push(path);
+      continue;
+    }
+    const children = readdirSync(path).map((child) => join(path, child)).filter((child) => statSync(child).isDirectory()).sort();
+    const nested = children.flatMap((child) => (existsSync(join(child, 'summary.json')) ? [child] : findRunFolders([child])));
+    folders.push(...nested);
+  }
+  return [...new Set(folders)];
+}
+
+function flatten(value: unknown, prefix = '', into: Record<string, string> = {}): Record<string, string> {
+  if (Array.isArray(value)) value.forEach((item, index) => flatten(item, `${prefix}[${index}]`, into));
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) if (!IGNORED_KEYS.has(key)) flatten(child, prefix ? `${prefix}.${key}` : key, into);
+  } else into[prefix] = JSON.stringify(value);
+  return into;
+}
+
+function loadRun(dir: string): ComparedRun {
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+  const spec = existsSync(join(dir, 'spec.yaml')) ? parseYaml(readFileSync(join(dir, 'spec.yaml'), 'utf8')) : {};
+  const rows = existsSync(join(dir, 'metrics.csv')) ? readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1) : [];
+  const accuracy = rows.map((row) => row.split(',')).map((cells) => ({ x: Number(cells[0]), y: Number(cells[4]) }));
+  return { dir, summary, settings: flatten(spec), accuracy };
+}
+
+/** The spec keys whose values are not the same in every run. */
+export function differingKeys(runs: readonly ComparedRun[]): string[] {
+  const keys = new Set(runs.flatMap((run) => Object.keys(run.settings)));
+  return [...keys].filter((key) => new Set(runs.map((run) => run.settings[key] ?? '(absent)')).size > 1);
+}
+
+/** Compares runs: a table of what differs and how they did, plus comparison.csv and comparison.png in `outputDir`. */
+export async function compareRuns(paths: readonly string[], outputDir: string): Promise<Comparison> {
+  const folders = findRunFolders(paths);
+  if (folders.length === 0) throw new UserError(`${paths.join(', ')}: no runs found (a run folder holds summary.json)`);
+  const runs = folders.map(loadRun).sort((a, b) => (b.summary.final?.test_accuracy ?? -1) - (a.summary.final?.test_accuracy ?? -1));
+  const differing = differingKeys(runs).filter((key) => key !== 'name' || runs.length > 1);
+  const label = (run: ComparedRun) => `${run.summary.name}/${run.summary.runId}`;
+  const rows = runs.map((run, index) => ({
+    rank: index + 1,
+    run: label(run),
+    values: differing.map((key) => run.settings[key] ?? ''),
+    status: run.summary.status,
+    final: run.summary.final?.test_accuracy,
+    best: run.summary.best?.test_accuracy,
+    loss: run.summary.final?.test_loss,
+    seconds: run.summary.durationSeconds,
+  }));
+
+  const table = new Table({ head: ['#', 'run', ...differing, 'status', 'test acc', 'best acc', 'test loss', 'seconds'], style: { head: [], border: [] } });
+  for (const row of rows) {
+    table.push([row.rank, row.run, ...row.values, row.status, row.final?.toFixed(4) ?? '-', row.best?.toFixed(4) ?? '-', row.loss?.toFixed(4) ?? '-', row.seconds.toFixed(1)]);
+  }
+
+  const csvPath = join(outputDir, 'comparison.csv');
+  const header = ['rank', 'run', ...differing, 'status', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
+  writeFileSync(csvPath, stringify([header, ...rows.map((row, index) => [row.rank, row.run, ...row.values, row.status, row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds, runs[index].dir])]));
+
+  const pngPath = join(outputDir, 'comparison.png');
+  // Lines are named by rank (as in the table) and what sets the run apart, which keeps the legend short.
+  const legend = (run: ComparedRun, index: number) => {
+    const settings = differing.map((key) => `${key}=${run.settings[key] ?? '-'}`).join(', ');
+    return `#${index + 1} ${settings || label(run)}`;
+  };
+  const png = await renderLineChart({
+    title: `test accuracy per epoch: ${runs.length} run${runs.length === 1 ? '' : 's'}`,
+    xTitle: 'epoch',
+    yTitle: 'test accuracy',
+    series: runs.map((run, index) => ({ name: legend(run, index), points: run.accuracy })),
+  });
+  writeFileSync(pngPath, png);
+  return { runs, differing, table: table.toString(), csvPath, pngPath };
+}

@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../..');
+const cli = join(root, 'packages/runner/dist/cli.js');
+const work = mkdtempSync(join(tmpdir(), 'specml-sweep-'));
+const env = { ...process.env, CI: 'true', INIT_CWD: '' };
+const specml = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, env, encoding: 'utf8' });
+
+const BASE = `name: grid
+data: { trainLimit: 2000, testLimit: 500 }
+model:
+  layers:
+    - { units: 32, activation: relu }
+    - { units: 10, activation: softmax }
+epochs: 2
+`;
+
+describe('sweep and compare', () => {
+  const runsDir = join(work, 'runs');
+
+  it('runs a 2×2 sweep block as four normal runs on two workers, with a table and a summary CSV', () => {
+    const spec = join(work, 'grid.yaml');
+    writeFileSync(spec, `${BASE}sweep:\n  optimizer.learningRate: [0.01, 0.001]\n  batchSize: [32, 64]\n`);
+    const result = specml(['exp', spec, '--runs-dir', runsDir, '--workers', '2']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('sweep grid: 4 trials (optimizer.learningRate × 2, batchSize × 2) on 2 workers\n');
+    const runIds = readdirSync(join(runsDir, 'grid')).filter((entry) => !entry.endsWith('.csv'));
+    expect(runIds).toHaveLength(4);
+    const settings = runIds
+      .map((runId) => readFileSync(join(runsDir, 'grid', runId, 'spec.yaml'), 'utf8'))
+      .map((yaml) => [/learningRate: ([\d.]+)/.exec(yaml)![1], /^batchSize: (\d+)$/m.exec(yaml)![1]].join(' '))
+      .sort();
+    expect(settings).toEqual(['0.001 32', '0.001 64', '0.01 32', '0.01 64']);
+    for (const runId of runIds) expect(readFileSync(join(runsDir, 'grid', runId, 'spec.yaml'), 'utf8')).not.toMatch(/^sweep:/m);
+
+    const [csvName] = readdirSync(join(runsDir, 'grid')).filter((entry) => entry.startsWith('sweep-'));
+    const rows = readFileSync(join(runsDir, 'grid', csvName), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('trial,optimizer.learningRate,batchSize,status,final_test_accuracy,best_test_accuracy,final_test_loss,duration_seconds,run_dir');
+    expect(rows.slice(1).map((row) => row.split(',').slice(0, 4).join(','))).toEqual([
+      '1,0.01,32,completed',
+      '2,0.01,64,completed',
+      '3,0.001,32,completed',
+      '4,0.001,64,completed',
+    ]);
+  });
+
+  it('ranks the runs in comparison.csv, showing only the keys that differ, and draws comparison.png', () => {
+    const result = specml(['compare', join(runsDir, 'grid'), '--runs-dir', runsDir]);
+    expect(result.status).toBe(0);
+    const rows = readFileSync(join(runsDir, 'comparison.csv'), 'utf8').trim().split('\n').map((row) => row.split(','));
+    expect(rows[0]).toEqual(['rank', 'run', 'optimizer.learningRate', 'batchSize', 'status', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir']);
+    const accuracies = rows.slice(1).map((row) => Number(row[5]));
+    expect(accuracies).toHaveLength(4);
+    expect([...accuracies].sort((a, b) => b - a)).toEqual(accuracies);
+    expect(rows.slice(1).map((row) => row[0])).toEqual(['1', '2', '3', '4']);
+    expect(readFileSync(join(runsDir, 'comparison.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(result.stdout).toContain('│ optimizer.learningRate │ batchSize │');
+  });
+
+  it('lets a diverging trial fail without stopping the others, and exits 1', () => {
+    const spec = join(work, 'diverge.yaml');
+    writeFileSync(spec, BASE.replace('activation: relu', 'activation: linear'));
+    const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-diverge'), '--set', 'optimizer.name=sgd', '--sweep', 'optimizer.learningRate=10,0.01', '--workers', '1']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^trial 1\/2 optimizer.learningRate=10: diverged → /m);
+    expect(result.stdout).toMatch(/^trial 2\/2 optimizer.learningRate=0.01: completed, test accuracy 0\.\d{4} → /m);
+    expect(result.stderr).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
+  });
+
+  it('validates every trial before running any', () => {
+    const spec = join(work, 'bad.yaml');
+    writeFileSync(spec, `${BASE}sweep:\n  batchSize: [32, -1]\n`);
+    const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bad')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('error: sweep trial 2 of 2 (batchSize=-1) is invalid:\nerror: --set batchSize=-1: batchSize: must be >= 1, got -1 (try 32)\n');
+    expect(() => readdirSync(join(work, 'runs-bad'))).toThrow();
+  });
+});
