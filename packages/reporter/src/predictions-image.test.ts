@@ -23,7 +23,7 @@ describe('prediction grid', () => {
       labels,
       predicted,
       classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-      count: 16,
+      indices: Array.from({ length: 16 }, (_, i) => i),
       columns: 8,
       title: 'test',
     });

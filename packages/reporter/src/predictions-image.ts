@@ -2,16 +2,20 @@ import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { FONT_FAMILY, registerFonts } from './fonts.js';
 
 export interface PredictionGridInput {
-  /** Raw bytes of at least `count` images, one after another. */
+  /** Raw bytes of the images, one after another. */
   readonly images: Uint8Array;
   /** [height, width, channels] */
   readonly imageShape: readonly number[];
+  /** True and predicted class of every image. */
   readonly labels: ArrayLike<number>;
-  readonly predicted: readonly number[];
+  readonly predicted: ArrayLike<number>;
   readonly classNames: readonly string[];
-  readonly count: number;
+  /** Which images to show, in order. */
+  readonly indices: readonly number[];
   readonly title: string;
   readonly columns?: number;
+  /** The predicted class's probability for every image: shown in the caption when given. */
+  readonly confidences?: ArrayLike<number>;
 }
 
 const SCALE = 4;
@@ -22,15 +26,16 @@ const WRONG = '#d62728';
 const RIGHT = '#1a1a1a';
 
 /**
- * A grid of test images, each captioned with the predicted and the true class; wrong predictions get a
- * red frame and a red caption. Returns PNG bytes.
+ * A grid of images, each captioned with the predicted class (and its probability, when given) and the true
+ * class; wrong predictions get a red frame and a red caption. Returns PNG bytes.
  */
 export function renderPredictionGrid(input: PredictionGridInput): Buffer {
   registerFonts();
   const [height, width] = input.imageShape;
-  const columns = input.columns ?? Math.min(8, input.count);
-  const rows = Math.ceil(input.count / columns);
-  const cellWidth = Math.max(width * SCALE, 120) + PADDING;
+  const count = input.indices.length;
+  const columns = input.columns ?? Math.max(1, Math.min(8, count));
+  const rows = Math.max(1, Math.ceil(count / columns));
+  const cellWidth = Math.max(width * SCALE, input.confidences ? 150 : 120) + PADDING;
   const cellHeight = height * SCALE + CAPTION_HEIGHT + PADDING;
   const canvas = createCanvas(columns * cellWidth + PADDING, TITLE_HEIGHT + rows * cellHeight + PADDING);
   const context = canvas.getContext('2d');
@@ -41,12 +46,12 @@ export function renderPredictionGrid(input: PredictionGridInput): Buffer {
   context.textBaseline = 'middle';
   context.fillText(input.title, PADDING, TITLE_HEIGHT / 2);
 
-  for (let index = 0; index < input.count; index++) {
-    const left = PADDING + (index % columns) * cellWidth;
-    const top = TITLE_HEIGHT + Math.floor(index / columns) * cellHeight;
+  input.indices.forEach((image, cell) => {
+    const left = PADDING + (cell % columns) * cellWidth;
+    const top = TITLE_HEIGHT + Math.floor(cell / columns) * cellHeight;
     const imageLeft = left + (cellWidth - PADDING - width * SCALE) / 2;
-    drawDigit(context, input.images, index, width, height, imageLeft, top);
-    const wrong = input.predicted[index] !== input.labels[index];
+    drawDigit(context, input.images, image, width, height, imageLeft, top);
+    const wrong = input.predicted[image] !== input.labels[image];
     if (wrong) {
       context.strokeStyle = WRONG;
       context.lineWidth = 3;
@@ -56,10 +61,11 @@ export function renderPredictionGrid(input: PredictionGridInput): Buffer {
     context.font = `${wrong ? 'bold ' : ''}13px "${FONT_FAMILY}"`;
     context.textAlign = 'center';
     const centre = left + (cellWidth - PADDING) / 2;
-    context.fillText(`predicted ${input.classNames[input.predicted[index]]}`, centre, top + height * SCALE + 11);
-    context.fillText(`${wrong ? '✗ ' : ''}true ${input.classNames[input.labels[index]]}`, centre, top + height * SCALE + 27);
+    const confidence = input.confidences ? ` (${input.confidences[image].toFixed(2)})` : '';
+    context.fillText(`predicted ${input.classNames[input.predicted[image]]}${confidence}`, centre, top + height * SCALE + 11);
+    context.fillText(`${wrong ? '✗ ' : ''}true ${input.classNames[input.labels[image]]}`, centre, top + height * SCALE + 27);
     context.textAlign = 'left';
-  }
+  });
   return canvas.toBuffer('image/png');
 }
 

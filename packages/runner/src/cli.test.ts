@@ -49,7 +49,9 @@ describe('specml exp', () => {
     expect(runDir.startsWith(join(runsDir, 'small') + '/')).toBe(true);
     expect(stdout).toMatch(/^initial test accuracy: 0\.\d{4} \(test loss \d\.\d{4}\)$/m);
     expect(stdout).toMatch(/^epoch 2\/2: test accuracy 0\.\d{4}/m);
-    expect(readdirSync(runDir).sort()).toEqual(['metrics.csv', 'model', 'predictions.png', 'spec.yaml', 'summary.json']);
+    expect(readdirSync(runDir).sort()).toEqual([
+      'confusion.csv', 'confusion.png', 'curves.png', 'metrics.csv', 'misclassified.png', 'model', 'predictions.png', 'report.html', 'spec.yaml', 'summary.json',
+    ]);
     expect(readdirSync(join(runDir, 'model')).sort()).toEqual(['model.json', 'weights.bin']);
 
     const rows = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');

@@ -1,11 +1,10 @@
 export { experimentSpecSchema, type ExperimentSpec } from './spec-schema.js';
 export { loadSpec, applyOverrides, parseOverride, type LoadedSpec, type KeyPath } from './load-spec.js';
 export { SpecError, formatProblem, formatKeyPath, type SpecProblem, type SpecLocation } from './user-errors.js';
-export { runExperiment, prepareExperiment, type RunOutcome, type RunSummary, type RunStatus, type ExperimentOptions } from './run-experiment.js';
+export { runExperiment, prepareExperiment, type RunOutcome, type RunSummary, type RunStatus, type RunTimings, type ExperimentOptions } from './run-experiment.js';
 export { checkSpec, checkSpecAgainstData, MAX_PARAMETERS } from './semantic-checks.js';
-export { newRunId, createRunFolder, writeFileAtomic } from './run-folder.js';
+export { newRunId, createRunFolder } from './run-folder.js';
 export { predictImageFiles, describePrediction, type ImagePrediction, type PredictOutcome } from './predict.js';
 export { startDrawServer, type DrawServer } from './serve.js';
-export { compareRuns, findRunFolders, differingKeys, type Comparison, type ComparedRun } from './compare.js';
 export { runSweep, plannedAxes, SweepIncompleteError, type SweepOptions, type TrialResult } from './run-sweep.js';
 export { expandSweep, sweepAxes, parseSweepOption, type Trial, type SweepAxis } from './sweep.js';

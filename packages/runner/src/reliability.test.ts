@@ -112,5 +112,8 @@ describe('reliability', () => {
     const folders = runs.map((run) => run.output().stdout.trim().split('\n').at(-1));
     expect(new Set(folders).size).toBe(3);
     for (const folder of folders) expect(JSON.parse(readFileSync(join(folder!, 'summary.json'), 'utf8')).status).toBe('completed');
+    // The shared index is rebuilt from disk and replaced atomically: none of the three runs is lost from it.
+    const index = readFileSync(join(runsDir, 'index.html'), 'utf8');
+    for (const folder of folders) expect(index).toContain(`>${folder!.split('/').at(-1)}</a>`);
   });
 });

@@ -2,11 +2,26 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { loadDataset, UserError, type Dataset } from '@specml/data';
-import { appendMetricsRow, createMetricsCsv, renderPredictionGrid, rewriteMetricsCsv } from '@specml/reporter';
+import {
+  appendMetricsRow,
+  confusionCsv,
+  confusionMatrix,
+  createMetricsCsv,
+  mostConfidentMistakes,
+  readRun,
+  renderConfusion,
+  renderCurves,
+  renderPredictionGrid,
+  renderRunReport,
+  rewriteMetricsCsv,
+  writeFileAtomic,
+  writeRunsIndex,
+  type RunStatus,
+  type RunSummary,
+} from '@specml/reporter';
 import {
   decodeCheckpoint,
   encodeCheckpoint,
-  predictImages,
   saveModel,
   train,
   TrainingDivergedError,
@@ -16,7 +31,7 @@ import {
 } from '@specml/trainer';
 import { loadSpec, type LoadedSpec } from './load-spec.js';
 import { createProgress } from './progress.js';
-import { createRunFolder, writeFileAtomic } from './run-folder.js';
+import { createRunFolder } from './run-folder.js';
 import { checkSpec, checkSpecAgainstData } from './semantic-checks.js';
 import type { ExperimentSpec } from './spec-schema.js';
 
@@ -27,34 +42,9 @@ export interface ExperimentOptions {
   readonly signal?: AbortSignal;
 }
 
-export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
+export type { RunStatus, RunSummary };
 
-export interface RunSummary {
-  name: string;
-  runId: string;
-  status: RunStatus;
-  epochs: number;
-  epochsCompleted: number;
-  backend: string | null;
-  tfjsBackend: string | null;
-  seed: number;
-  /** The dataset's class names, in label order: what `predict` prints. */
-  classNames: string[];
-  specFile: string;
-  startedAt: string;
-  /** Wall time of all sessions of this run (the first, and each resume). */
-  durationSeconds: number;
-  /** How many times the run was resumed after an interruption. */
-  resumes: number;
-  /** The largest resident memory of this run's processes, in MiB. */
-  peakRssMiB: number;
-  final: { test_accuracy: number; test_loss: number } | null;
-  best: { epoch: number; test_accuracy: number } | null;
-  /** Where the latest session's wall time went, in seconds: a profile of the run. */
-  timings?: RunTimings;
-  error?: string;
-}
-
+/** Where the latest session's wall time went, in seconds: a profile of the run. */
 export interface RunTimings {
   /** From process start to here: Node's start-up and importing the code (tfjs included). */
   startupSeconds: number;
@@ -64,7 +54,7 @@ export interface RunTimings {
   trainingSeconds: number;
   evaluationSeconds: number;
   checkpointSeconds: number;
-  /** Saving the model, predictions.png and the summary. */
+  /** Saving the model, the pictures and the summary. */
   outputSeconds: number;
 }
 
@@ -220,10 +210,10 @@ async function trainInFolder({ dir, spec, dataset, summary, started, dataSeconds
     );
     const outputStarted = performance.now();
     await saveModel(result.model, join(dir, 'model'));
-    writePredictions(dir, result.model, dataset, spec);
+    await writePictures(dir, result.testProbabilities, dataset, spec, metrics);
     result.model.dispose();
     const { backendSeconds, trainingSeconds, evaluationSeconds, checkpointSeconds } = result.timings;
-    summary.timings = {
+    const timings: RunTimings = {
       startupSeconds: round(started / 1000, 3),
       dataSeconds: round(dataSeconds, 3),
       backendSeconds: round(backendSeconds, 3),
@@ -232,34 +222,55 @@ async function trainInFolder({ dir, spec, dataset, summary, started, dataSeconds
       checkpointSeconds: round(checkpointSeconds, 3),
       outputSeconds: round((performance.now() - outputStarted) / 1000, 3),
     };
+    summary.timings = { ...timings };
     writeSummary('completed');
     // Only an unfinished run can be resumed; the finished one keeps its weights in model/.
     rmSync(join(dir, FILES.checkpoint), { force: true });
+    await writePages(dir);
     return { dir, summary };
   } catch (error) {
     progress.stop();
     if (error instanceof TrainingDivergedError) writeSummary('diverged', error.message);
     else if (signal?.aborted && error === signal.reason) writeSummary('interrupted');
     else writeSummary('failed', String((error as Error)?.stack ?? error));
+    await writePages(dir);
     throw Object.assign(error as Error, { runDir: dir });
   }
 }
 
-function writePredictions(dir: string, model: Parameters<typeof predictImages>[0], dataset: Dataset, spec: ExperimentSpec) {
-  const count = Math.min(PREDICTION_COUNT, dataset.test.count);
-  const { predicted } = predictImages(model, dataset.test.images, dataset.imageShape, count);
-  const wrong = predicted.filter((label, i) => label !== dataset.test.labels[i]).length;
-  const png = renderPredictionGrid({
-    images: dataset.test.images,
-    imageShape: dataset.imageShape,
-    labels: dataset.test.labels,
-    predicted,
-    classNames: dataset.classNames,
-    count,
-    columns: 8,
-    title: `${spec.name}: the first ${count} test images (${wrong} wrong)`,
+/** The run's report.html, and the runs dir's index.html rebuilt with this run in it. */
+async function writePages(dir: string): Promise<void> {
+  writeFileAtomic(join(dir, 'report.html'), renderRunReport(readRun(dir), '../../index.html'));
+  await writeRunsIndex(dirname(dirname(dir)));
+}
+
+/** Pictures of the trained model on the test set: predictions, mistakes, curves and the confusion matrix. */
+async function writePictures(dir: string, probabilities: Float32Array, dataset: Dataset, spec: ExperimentSpec, metrics: EpochMetrics[]) {
+  const { test, classNames, imageShape } = dataset;
+  const classCount = classNames.length;
+  const predicted = Array.from({ length: test.count }, (_, i) => {
+    let top = 0;
+    for (let k = 1; k < classCount; k++) if (probabilities[i * classCount + k] > probabilities[i * classCount + top]) top = k;
+    return top;
   });
-  writeFileAtomic(join(dir, 'predictions.png'), png);
+  const confidences = Float32Array.from(predicted, (label, i) => probabilities[i * classCount + label]);
+  const grid = { images: test.images, imageShape, labels: test.labels, predicted, classNames, columns: 8 };
+
+  const first = Array.from({ length: Math.min(PREDICTION_COUNT, test.count) }, (_, i) => i);
+  const wrongOfFirst = first.filter((i) => predicted[i] !== test.labels[i]).length;
+  writeFileAtomic(join(dir, 'predictions.png'), renderPredictionGrid({ ...grid, indices: first, title: `${spec.name}: the first ${first.length} test images (${wrongOfFirst} wrong)` }));
+
+  const mistakes = mostConfidentMistakes(test.labels, predicted, confidences, PREDICTION_COUNT);
+  const wrong = predicted.filter((label, i) => label !== test.labels[i]).length;
+  writeFileAtomic(
+    join(dir, 'misclassified.png'),
+    renderPredictionGrid({ ...grid, indices: mistakes, confidences, title: `${spec.name}: the ${mistakes.length} most confident of ${wrong} mistakes on ${test.count} test images` }),
+  );
+
+  const matrix = confusionMatrix(test.labels, predicted, classCount);
+  writeFileAtomic(join(dir, 'confusion.csv'), confusionCsv(matrix, classNames));
+  writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test images`));
+  writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`));
 }
 
 function resolvedSpecYaml(spec: ExperimentSpec, options: ExperimentOptions): string {

@@ -1,19 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserMissing, launchChromium } from './test-browser.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const cli = join(root, 'packages/runner/dist/cli.js');
 const work = mkdtempSync(join(tmpdir(), 'specml-serve-'));
 const env = { ...process.env, CI: 'true', INIT_CWD: '' };
-const CHROMIUM = '/usr/bin/chromium';
 const screenshots = join(root, 'test-output');
 
-// CI installs Debian's chromium (.ci/run); elsewhere the browser tests need `apt-get install chromium`.
-const browserMissing = !existsSync(CHROMIUM) && process.env.CI !== 'true';
 
 describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
   let server: ReturnType<typeof spawn>;
@@ -40,10 +38,7 @@ describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
       server.on('exit', (code) => fail(new Error(`serve exited with ${code}: ${output}`)));
     });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 640 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));

@@ -73,6 +73,7 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
         env, "FusedMlp",
         {InstanceMethod("setWeights", &FusedMlp::SetWeights), InstanceMethod("getWeights", &FusedMlp::GetWeights),
          InstanceMethod("trainBatches", &FusedMlp::TrainBatches), InstanceMethod("evaluate", &FusedMlp::Evaluate),
+         InstanceMethod("predict", &FusedMlp::Predict),
          InstanceMethod("getOptimizerState", &FusedMlp::GetOptimizerState),
          InstanceMethod("setOptimizerState", &FusedMlp::SetOptimizerState)});
     exports.Set("FusedMlp", constructor);
@@ -406,6 +407,28 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
       Forward(batch, labels, nullptr, first, &lossSum, &correct);
     }
     return Pair(info.Env(), lossSum, correct);
+  }
+
+  // predict(images, labels) -> Float32Array of count × classes softmax probabilities
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    const uint8_t* images = Bytes(info[0]);
+    const uint8_t* labels = Bytes(info[1]);
+    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    const int classes = sizes_.back();
+    constexpr int kChunk = 256;
+    EnsureCapacity(kChunk);
+    FlushDenormals flush;
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * classes);
+    double lossSum = 0;
+    int64_t correct = 0;
+    for (int64_t first = 0; first < count; first += kChunk) {
+      const int batch = static_cast<int>(std::min<int64_t>(kChunk, count - first));
+      LoadInput(images, nullptr, first, batch);
+      Forward(batch, labels, nullptr, first, &lossSum, &correct);
+      const float* probabilities = outputs_.back().data();
+      std::copy(probabilities, probabilities + static_cast<size_t>(batch) * classes, out.Data() + static_cast<size_t>(first) * classes);
+    }
+    return out;
   }
 
   static Napi::Array CopyOut(Napi::Env env, const std::vector<std::vector<float>>& buffers) {

@@ -15,6 +15,8 @@ export interface TrainingEngine {
   /** One optimizer step per batch of `batchSize` over order[start, end) (the last batch may be shorter). */
   trainRange(order: Uint32Array, start: number, end: number): Score;
   evaluate(set: ImageSet): Score;
+  /** Softmax probabilities for every image of a set: count × classes, row after row. */
+  predict(set: ImageSet): Float32Array;
   weights(): DenseWeights[];
   optimizerState(): Promise<OptimizerState>;
   restoreOptimizerState(state: OptimizerState): Promise<void>;

@@ -45,6 +45,10 @@ export class FusedEngine implements TrainingEngine {
     return { lossSum, correct };
   }
 
+  predict(set: ImageSet): Float32Array {
+    return this.kernel.predict(set.images, set.labels);
+  }
+
   weights(): DenseWeights[] {
     const flat = this.kernel.getWeights();
     const layers: DenseWeights[] = [];

@@ -19,3 +19,16 @@ export function scoreLogits(
   }
   return { lossSum, correct };
 }
+
+/** Row-wise softmax of a matrix of logits with `classCount` columns. */
+export function softmaxRows(logits: Float32Array, classCount: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let base = 0; base < logits.length; base += classCount) {
+    let top = -Infinity;
+    for (let k = 0; k < classCount; k++) top = Math.max(top, logits[base + k]);
+    let sum = 0;
+    for (let k = 0; k < classCount; k++) sum += out[base + k] = Math.exp(logits[base + k] - top);
+    for (let k = 0; k < classCount; k++) out[base + k] /= sum;
+  }
+  return out;
+}

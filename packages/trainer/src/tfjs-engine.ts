@@ -6,7 +6,7 @@ import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { createTfjsOptimizer } from './optimizers.js';
 import type { OptimizerSpec } from './schema.js';
-import { scoreLogits } from './scoring.js';
+import { scoreLogits, softmaxRows } from './scoring.js';
 
 const EVALUATION_CHUNK = 2000;
 
@@ -89,18 +89,30 @@ export class TfjsEngine implements TrainingEngine {
     return { lossSum, correct };
   }
 
-  evaluate(set: ImageSet): Score {
-    let lossSum = 0;
-    let correct = 0;
+  /** Runs the stack over a set in large chunks (small batches are very slow on wasm), one chunk of logits at a time. */
+  private forEachLogitsChunk(set: ImageSet, visit: (logits: Float32Array, start: number, count: number) => void): void {
     for (let start = 0; start < set.count; start += EVALUATION_CHUNK) {
       const count = Math.min(EVALUATION_CHUNK, set.count - start);
       const logits = tf.tidy(() => this.logits(tf.tensor2d(imagesAsFloats(set, start, count), [count, this.inputSize])));
-      const score = scoreLogits(logits.dataSync() as Float32Array, set.labels.subarray(start, start + count), count, this.classCount);
+      visit(logits.dataSync() as Float32Array, start, count);
       logits.dispose();
-      lossSum += score.lossSum;
-      correct += score.correct;
     }
-    return { lossSum, correct };
+  }
+
+  evaluate(set: ImageSet): Score {
+    const total: Score = { lossSum: 0, correct: 0 };
+    this.forEachLogitsChunk(set, (logits, start, count) => {
+      const score = scoreLogits(logits, set.labels.subarray(start, start + count), count, this.classCount);
+      total.lossSum += score.lossSum;
+      total.correct += score.correct;
+    });
+    return total;
+  }
+
+  predict(set: ImageSet): Float32Array {
+    const probabilities = new Float32Array(set.count * this.classCount);
+    this.forEachLogitsChunk(set, (logits, start) => probabilities.set(softmaxRows(logits, this.classCount), start * this.classCount));
+    return probabilities;
   }
 
   weights(): DenseWeights[] {

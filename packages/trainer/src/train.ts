@@ -56,6 +56,8 @@ export interface TrainTimings {
 
 export interface TrainResult {
   readonly model: tfl.Sequential;
+  /** The trained model's softmax probabilities for every test image (count × classes), from the engine. */
+  readonly testProbabilities: Float32Array;
   readonly backend: BackendSelection;
   readonly metrics: EpochMetrics[];
   readonly timings: TrainTimings;
@@ -154,7 +156,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       });
     }
     const model = buildModel(request.model, input, engine.weights());
-    return { model, backend, metrics, timings };
+    const testProbabilities = timed('evaluationSeconds', () => engine.predict(dataset.test));
+    return { model, testProbabilities, backend, metrics, timings };
   } finally {
     engine.dispose();
   }

@@ -1,19 +1,14 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
-import { parse as parseYaml } from 'yaml';
 import { UserError } from '@specml/data';
-import { renderLineChart } from '@specml/reporter';
-import type { RunSummary } from './run-experiment.js';
+import { renderLineChart } from './charts.js';
+import { findRunFolders, readRun, type RunRecord } from './run-folders.js';
 
-export interface ComparedRun {
-  readonly dir: string;
-  readonly summary: RunSummary;
+export interface ComparedRun extends RunRecord {
   /** The resolved spec flattened to key paths, e.g. `optimizer.learningRate` → 0.001. */
   readonly settings: Readonly<Record<string, string>>;
-  /** test accuracy per epoch, from metrics.csv */
-  readonly accuracy: ReadonlyArray<{ x: number; y: number }>;
 }
 
 export interface Comparison {
@@ -26,36 +21,17 @@ export interface Comparison {
 
 const IGNORED_KEYS = new Set(['description']);
 
-/** Run folders (holding summary.json) under each path: a run folder itself, or an experiment folder of runs. */
-export function findRunFolders(paths: readonly string[]): string[] {
-  const folders: string[] = [];
-  for (const path of paths) {
-    if (!existsSync(path) || !statSync(path).isDirectory()) throw new UserError(`${path}: no such folder (give run folders, experiment folders or a runs dir)`);
-    if (existsSync(join(path, 'summary.json'))) {
-      folders.push(path);
-      continue;
-    }
-    const children = readdirSync(path).map((child) => join(path, child)).filter((child) => statSync(child).isDirectory()).sort();
-    const nested = children.flatMap((child) => (existsSync(join(child, 'summary.json')) ? [child] : findRunFolders([child])));
-    folders.push(...nested);
-  }
-  return [...new Set(folders)];
-}
-
-function flatten(value: unknown, prefix = '', into: Record<string, string> = {}): Record<string, string> {
-  if (Array.isArray(value)) value.forEach((item, index) => flatten(item, `${prefix}[${index}]`, into));
+export function flattenSpec(value: unknown, prefix = '', into: Record<string, string> = {}): Record<string, string> {
+  if (Array.isArray(value)) value.forEach((item, index) => flattenSpec(item, `${prefix}[${index}]`, into));
   else if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) if (!IGNORED_KEYS.has(key)) flatten(child, prefix ? `${prefix}.${key}` : key, into);
+    for (const [key, child] of Object.entries(value)) if (!IGNORED_KEYS.has(key)) flattenSpec(child, prefix ? `${prefix}.${key}` : key, into);
   } else into[prefix] = JSON.stringify(value);
   return into;
 }
 
 function loadRun(dir: string): ComparedRun {
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-  const spec = existsSync(join(dir, 'spec.yaml')) ? parseYaml(readFileSync(join(dir, 'spec.yaml'), 'utf8')) : {};
-  const rows = existsSync(join(dir, 'metrics.csv')) ? readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1) : [];
-  const accuracy = rows.map((row) => row.split(',')).map((cells) => ({ x: Number(cells[0]), y: Number(cells[4]) }));
-  return { dir, summary, settings: flatten(spec), accuracy };
+  const run = readRun(dir);
+  return { ...run, settings: flattenSpec(run.spec) };
 }
 
 /** The spec keys whose values are not the same in every run. */
@@ -101,7 +77,7 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
     title: `test accuracy per epoch: ${runs.length} run${runs.length === 1 ? '' : 's'}`,
     xTitle: 'epoch',
     yTitle: 'test accuracy',
-    series: runs.map((run, index) => ({ name: legend(run, index), points: run.accuracy })),
+    series: runs.map((run, index) => ({ name: legend(run, index), points: run.metrics.map((row) => ({ x: row.epoch, y: row.test_accuracy! })) })),
   });
   writeFileSync(pngPath, png);
   return { runs, differing, table: table.toString(), csvPath, pngPath };

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import { stringify as stringifyYaml } from 'yaml';
+import { lineChartSpec } from './charts.js';
+import { writeFileAtomic } from './files.js';
+import { METRICS_COLUMNS } from './metrics-csv.js';
+import { findRunFolders, readRun, type RunRecord } from './run-folders.js';
+
+/** The pictures a run folder may hold, in the order its report shows them. */
+export const RUN_PICTURES = [
+  ['curves.png', 'Loss and accuracy per epoch'],
+  ['confusion.png', 'Confusion matrix'],
+  ['predictions.png', 'Predictions on the first test images'],
+  ['misclassified.png', 'The most confident mistakes'],
+] as const;
+
+const escape = (text: unknown) =>
+  String(text).replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!);
+
+const STYLE = `
+  body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1280px; padding: 0 1rem; color: #1a1a1a; }
+  h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+  table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+  th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; white-space: nowrap; }
+  th[data-sort] { cursor: pointer; user-select: none; background: #f3f4f7; }
+  th[data-order="asc"]::after { content: " ▲"; } th[data-order="desc"]::after { content: " ▼"; }
+  pre { background: #f6f7f9; padding: 0.8rem; overflow: auto; }
+  img { max-width: 100%; border: 1px solid #eee; }
+  .status-completed { color: #17803d; } .status-diverged, .status-failed { color: #c0392b; } .status-interrupted, .status-running { color: #a06000; }
+`;
+
+function page(title: string, body: string, script = ''): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escape(title)}</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
+<body>
+${body}
+${script ? `<script>${script}</script>` : ''}
+</body>
+</html>
+`;
+}
+
+const number = (value: number | undefined | null, digits = 4) => (value === undefined || value === null || !Number.isFinite(value) ? '' : value.toFixed(digits));
+
+/** A static page for one run: its summary, resolved spec, metrics and pictures. */
+export function renderRunReport(run: RunRecord, indexHref?: string): string {
+  const { summary } = run;
+  const facts: Array<[string, unknown]> = [
+    ['status', summary.status],
+    ['backend', summary.backend],
+    ['epochs', `${summary.epochsCompleted} of ${summary.epochs}`],
+    ['final test accuracy', number(summary.final?.test_accuracy)],
+    ['final test loss', number(summary.final?.test_loss)],
+    ['best test accuracy', summary.best ? `${number(summary.best.test_accuracy)} (epoch ${summary.best.epoch})` : ''],
+    ['seed', summary.seed],
+    ['wall time', `${number(summary.durationSeconds, 1)} s`],
+    ['peak memory', `${number(summary.peakRssMiB, 0)} MiB`],
+    ['started', summary.startedAt],
+    ['spec file', summary.specFile],
+  ];
+  const metricsTable = `<table><thead><tr>${METRICS_COLUMNS.map((column) => `<th>${column}</th>`).join('')}</tr></thead><tbody>${run.metrics
+    .map((row) => `<tr>${METRICS_COLUMNS.map((column) => `<td>${number(row[column], column === 'epoch' ? 0 : 4)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+  const pictures = RUN_PICTURES.filter(([file]) => existsSync(join(run.dir, file)))
+    .map(([file, caption]) => `<h2>${caption}</h2><img src="${file}" alt="${escape(caption)}">`)
+    .join('\n');
+  const body = `
+<p>${indexHref ? `<a href="${escape(indexHref)}">← all runs</a>` : ''}</p>
+<h1>${escape(summary.name)} / ${escape(summary.runId)}</h1>
+<table>${facts.map(([key, value]) => `<tr><th>${escape(key)}</th><td class="${key === 'status' ? `status-${escape(value)}` : ''}">${escape(value ?? '')}</td></tr>`).join('')}</table>
+${summary.error ? `<h2>Error</h2><pre>${escape(summary.error)}</pre>` : ''}
+<h2>Metrics</h2>
+${metricsTable}
+${pictures}
+<h2>Resolved spec</h2>
+<pre>${escape(stringifyYaml(run.spec))}</pre>`;
+  return page(`${summary.name} / ${summary.runId}`, body);
+}
+
+/** The spec values the index shows for every run. */
+function keySettings(spec: Record<string, any>): Record<string, string> {
+  return {
+    dataset: spec.data?.dataset ?? '',
+    layers: (spec.model?.layers ?? []).map((layer: { units?: number }) => layer.units).join('-'),
+    optimizer: spec.optimizer ? `${spec.optimizer.name} ${spec.optimizer.learningRate}` : '',
+    batch: String(spec.batchSize ?? ''),
+    epochs: String(spec.epochs ?? ''),
+  };
+}
+
+const SORT_SCRIPT = `
+document.querySelectorAll('#runs th[data-sort]').forEach(function (header, column) {
+  header.addEventListener('click', function () {
+    var body = document.querySelector('#runs tbody');
+    var rows = Array.prototype.slice.call(body.rows);
+    var ascending = header.dataset.order !== 'asc';
+    document.querySelectorAll('#runs th').forEach(function (other) { delete other.dataset.order; });
+    header.dataset.order = ascending ? 'asc' : 'desc';
+    var key = function (row) { var cell = row.cells[column]; return cell.dataset.value !== undefined ? cell.dataset.value : cell.textContent; };
+    rows.sort(function (a, b) {
+      var x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
+      var order = x !== '' && y !== '' && !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y);
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+});
+`;
+
+/**
+ * Rewrites `<runsDir>/index.html` from the run folders on disk: a sortable table of every run linking to
+ * its report, and the test accuracy of each per epoch. Rebuilt from disk and replaced atomically, so runs
+ * finishing at the same time cannot lose each other's rows.
+ */
+export async function writeRunsIndex(runsDir: string): Promise<string> {
+  const runs = findRunFolders([runsDir]).map(readRun).sort((a, b) => b.summary.runId.localeCompare(a.summary.runId));
+  const columns = ['name', 'run id', 'dataset', 'layers', 'optimizer', 'batch', 'epochs', 'status', 'final test acc', 'best test acc', 'wall time (s)'];
+  const rows = runs.map((run) => {
+    const settings = keySettings(run.spec);
+    const report = relative(runsDir, join(run.dir, 'report.html'));
+    const link = existsSync(join(run.dir, 'report.html')) ? `<a href="${escape(report)}">${escape(run.summary.runId)}</a>` : escape(run.summary.runId);
+    const cells = [
+      escape(run.summary.name),
+      link,
+      escape(settings.dataset),
+      escape(settings.layers),
+      escape(settings.optimizer),
+      escape(settings.batch),
+      escape(settings.epochs),
+      `<span class="status-${escape(run.summary.status)}">${escape(run.summary.status)}</span>`,
+      number(run.summary.final?.test_accuracy),
+      number(run.summary.best?.test_accuracy),
+      number(run.summary.durationSeconds, 1),
+    ];
+    return `<tr>${cells.map((cell, index) => `<td${index === 1 ? ` data-value="${escape(run.summary.runId)}"` : ''}>${cell}</td>`).join('')}</tr>`;
+  });
+  const chart = runs.length
+    ? await chartSvg(runs.map((run) => ({ name: `${run.summary.name}/${run.summary.runId}`, points: run.metrics.filter((row) => row.test_accuracy !== undefined).map((row) => ({ x: row.epoch, y: row.test_accuracy! })) })))
+    : '<p>No runs yet.</p>';
+  const body = `
+<h1>Runs in ${escape(runsDir)}</h1>
+<p>${runs.length} run${runs.length === 1 ? '' : 's'}. Click a column to sort; a run id opens its report.</p>
+<table id="runs"><thead><tr>${columns.map((column) => `<th data-sort>${column}</th>`).join('')}</tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
+<h2>Test accuracy per epoch</h2>
+<div id="chart">${chart}</div>`;
+  const path = join(runsDir, 'index.html');
+  writeFileAtomic(path, page(`specml runs: ${runsDir}`, body, SORT_SCRIPT));
+  return path;
+}
+
+async function chartSvg(series: Array<{ name: string; points: Array<{ x: number; y: number }> }>): Promise<string> {
+  const view = new vega.View(vega.parse(compile(lineChartSpec({ title: '', xTitle: 'epoch', yTitle: 'test accuracy', series })).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}

@@ -1,0 +1,47 @@
+import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { describe, expect, it } from 'vitest';
+import { confusionCsv, confusionMatrix, mostConfidentMistakes, renderConfusion, renderCurves } from './run-pictures.js';
+
+/** Share of pixels that are not white: a blank render (a missing font, an empty chart) scores near 0. */
+async function inkShare(png: Buffer): Promise<number> {
+  const image = await loadImage(png);
+  const context = createCanvas(image.width, image.height).getContext('2d');
+  context.drawImage(image, 0, 0);
+  const { data } = context.getImageData(0, 0, image.width, image.height);
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++;
+  return ink / (data.length / 4);
+}
+
+describe('run pictures', () => {
+  const labels = [0, 0, 1, 1, 2, 2];
+  const predicted = [0, 1, 1, 1, 0, 2];
+
+  it('counts the confusion matrix with true classes as rows and writes it with names', () => {
+    const matrix = confusionMatrix(labels, predicted, 3);
+    expect(matrix).toEqual([
+      [1, 1, 0],
+      [0, 2, 0],
+      [1, 0, 1],
+    ]);
+    expect(confusionCsv(matrix, ['zero', 'one', 'two'])).toBe('true_class,zero,one,two\nzero,1,1,0\none,0,2,0\ntwo,1,0,1\n');
+  });
+
+  it('ranks mistakes by confidence', () => {
+    expect(mostConfidentMistakes(labels, predicted, [0.9, 0.6, 0.9, 0.9, 0.95, 0.9], 5)).toEqual([4, 1]);
+  });
+
+  it('draws a confusion heatmap and curves that are not blank', async () => {
+    const confusion = await renderConfusion(confusionMatrix(labels, predicted, 3), ['zero', 'one', 'two'], 'confusion');
+    expect(await inkShare(confusion)).toBeGreaterThan(0.05);
+    const curves = await renderCurves(
+      [
+        { epoch: 0, test_loss: 2.3, test_accuracy: 0.1 },
+        { epoch: 1, train_loss: 0.5, train_accuracy: 0.85, test_loss: 0.4, test_accuracy: 0.88 },
+        { epoch: 2, train_loss: 0.3, train_accuracy: 0.9, test_loss: 0.3, test_accuracy: 0.91 },
+      ],
+      'curves',
+    );
+    expect(await inkShare(curves)).toBeGreaterThan(0.01);
+  });
+});
