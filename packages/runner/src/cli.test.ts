@@ -1,13 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeIdx } from '@specml/data';
 import { describe, expect, it } from 'vitest';
+import { root, cli, cliEnv, specml, temporaryFolder } from './test-cli.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-const cli = join(root, 'packages/runner/dist/cli.js');
-const work = mkdtempSync(join(tmpdir(), 'specml-cli-'));
+const work = temporaryFolder('cli');
 
 /** The spine's small end-to-end spec: 3000/1000 images, one 64-unit hidden layer, batch 32, 2 epochs. */
 const SMALL = `name: small
@@ -25,15 +23,6 @@ function spec(name: string, content: string): string {
   const file = join(work, name);
   writeFileSync(file, content);
   return file;
-}
-
-function specml(args: string[], options: { cwd?: string } = {}) {
-  const result = spawnSync(process.execPath, [cli, ...args], {
-    cwd: options.cwd ?? root,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true', INIT_CWD: '' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 const withoutTimings = (csv: string) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 5).join(','));

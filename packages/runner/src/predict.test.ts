@@ -1,16 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { loadDataset } from '@specml/data';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { specml, temporaryFolder } from './test-cli.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-const cli = join(root, 'packages/runner/dist/cli.js');
-const work = mkdtempSync(join(tmpdir(), 'specml-predict-'));
-const env = { ...process.env, CI: 'true', INIT_CWD: '' };
-const specml = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, env, encoding: 'utf8' });
+const work = temporaryFolder('predict');
 
 const COUNT = 40;
 const test = loadDataset({ dataset: 'mnist', testLimit: COUNT, trainLimit: 1, shuffle: true }).test;

@@ -1,12 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, cli, cliEnv, temporaryFolder } from './test-cli.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-const cli = join(root, 'packages/runner/dist/cli.js');
-const work = mkdtempSync(join(tmpdir(), 'specml-reliability-'));
+const work = temporaryFolder('reliability');
 
 /** About 2 s of training in 30 short epochs, so that a kill lands mid-run. */
 const LONG = `name: long
@@ -21,12 +19,11 @@ epochs: 30
 const specFile = join(work, 'long.yaml');
 writeFileSync(specFile, LONG);
 
-const env = { ...process.env, CI: 'true', INIT_CWD: '' };
 const columnsWithoutTimings = (csv: string) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 5).join(','));
 
 function startRun(runsDir: string, args: string[] = ['exp', specFile, '--runs-dir', runsDir]) {
   // Its own process group, so that a kill reaches every process of the run.
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: cliEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -53,7 +50,7 @@ async function waitForEpoch(runsDir: string, epoch: number, child: ChildProcess)
 
 function uninterruptedMetrics(): string[] {
   const runsDir = join(work, 'runs-reference');
-  const result = spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir], { cwd: root, env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
   expect(result.status).toBe(0);
   return columnsWithoutTimings(readFileSync(join(result.stdout.trim().split('\n').at(-1)!, 'metrics.csv'), 'utf8'));
 }
@@ -69,7 +66,7 @@ describe('reliability', () => {
     expect(existsSync(join(runDir, 'checkpoint.bin'))).toBe(true);
     expect(readdirSync(runDir).filter((file) => file.endsWith('.tmp'))).toEqual([]);
 
-    const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env, encoding: 'utf8' });
+    const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
     expect(resumed.stdout).toMatch(/^resuming long\/\S+ after epoch \d+ of 30$/m);
@@ -97,9 +94,9 @@ describe('reliability', () => {
   });
 
   it('refuses to resume a completed run or a folder that is not a run', () => {
-    const resume = (dir: string) => spawnSync(process.execPath, [cli, 'exp', '--resume', dir], { cwd: root, env, encoding: 'utf8' });
+    const resume = (dir: string) => spawnSync(process.execPath, [cli, 'exp', '--resume', dir], { cwd: root, env: cliEnv, encoding: 'utf8' });
     const runsDir = join(work, 'runs-done');
-    const done = spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1'], { cwd: root, env, encoding: 'utf8' });
+    const done = spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1'], { cwd: root, env: cliEnv, encoding: 'utf8' });
     const runDir = done.stdout.trim().split('\n').at(-1)!;
     expect(resume(runDir)).toMatchObject({ status: 2, stderr: `error: --resume ${runDir}: this run already completed; start a new one with exp ${specFile}\n` });
     expect(resume(work)).toMatchObject({ status: 2, stderr: `error: --resume ${work}: not a run folder (it has no summary.json)\n` });

@@ -1,17 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, cli, cliEnv, temporaryFolder } from './test-cli.js';
 import { browserMissing, launchChromium } from './test-browser.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-const cli = join(root, 'packages/runner/dist/cli.js');
-const work = mkdtempSync(join(tmpdir(), 'specml-pages-'));
+const work = temporaryFolder('pages');
 const runsDir = join(work, 'runs');
-const env = { ...process.env, CI: 'true', INIT_CWD: '' };
 const screenshots = join(root, 'test-output');
 
 const SPEC = `name: NAME
@@ -30,7 +27,7 @@ describe('run reports and the runs index', () => {
     for (const [name, units] of [['narrow', 8], ['wide', 128]] as const) {
       const spec = join(work, `${name}.yaml`);
       writeFileSync(spec, SPEC.replace('NAME', name).replace('UNITS', String(units)));
-      const run = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir], { cwd: root, env, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
       expect(run.status).toBe(0);
       runDirs.push(run.stdout.trim().split('\n').at(-1)!);
     }

@@ -1,15 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, cli, cliEnv, specml, temporaryFolder } from './test-cli.js';
 import { browserMissing, launchChromium } from './test-browser.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-const cli = join(root, 'packages/runner/dist/cli.js');
-const work = mkdtempSync(join(tmpdir(), 'specml-serve-'));
-const env = { ...process.env, CI: 'true', INIT_CWD: '' };
+const work = temporaryFolder('serve');
 const screenshots = join(root, 'test-output');
 
 
@@ -23,11 +20,11 @@ describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
   beforeAll(async () => {
     const spec = join(work, 'digits.yaml');
     writeFileSync(spec, 'name: digits\ndata: { trainLimit: 30000 }\nmodel:\n  layers:\n    - { units: 128, activation: relu }\n    - { units: 10, activation: softmax }\nbatchSize: 32\nepochs: 3\n');
-    const run = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', join(work, 'runs')], { cwd: root, env, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', join(work, 'runs')], { cwd: root, env: cliEnv, encoding: 'utf8' });
     expect(run.status).toBe(0);
     const runDir = run.stdout.trim().split('\n').at(-1)!;
 
-    server = spawn(process.execPath, [cli, 'serve', '--run', runDir, '--port', '0'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn(process.execPath, [cli, 'serve', '--run', runDir, '--port', '0'], { cwd: root, env: cliEnv, stdio: ['ignore', 'pipe', 'inherit'] });
     url = await new Promise<string>((found, fail) => {
       let output = '';
       server.stdout!.on('data', (chunk) => {

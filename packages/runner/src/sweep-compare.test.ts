@@ -1,14 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { specml, temporaryFolder } from './test-cli.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-const cli = join(root, 'packages/runner/dist/cli.js');
-const work = mkdtempSync(join(tmpdir(), 'specml-sweep-'));
-const env = { ...process.env, CI: 'true', INIT_CWD: '' };
-const specml = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, env, encoding: 'utf8' });
+const work = temporaryFolder('sweep');
 
 const BASE = `name: grid
 data: { trainLimit: 2000, testLimit: 500 }

@@ -391,43 +391,41 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
     return Pair(info.Env(), lossSum, correct);
   }
 
-  // evaluate(images, labels) -> [lossSum, correct] over every image
-  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
-    const uint8_t* images = Bytes(info[0]);
-    const uint8_t* labels = Bytes(info[1]);
-    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+  // Runs the forward pass over every image of a set in chunks, calling visit(first, batch) after each
+  // chunk with the softmax probabilities in the last output buffer.
+  template <typename Visit>
+  void ForwardAll(const uint8_t* images, const uint8_t* labels, int64_t count, double* lossSum, int64_t* correct, Visit visit) {
     constexpr int kChunk = 256;
     EnsureCapacity(kChunk);
     FlushDenormals flush;
-    double lossSum = 0;
-    int64_t correct = 0;
     for (int64_t first = 0; first < count; first += kChunk) {
       const int batch = static_cast<int>(std::min<int64_t>(kChunk, count - first));
       LoadInput(images, nullptr, first, batch);
-      Forward(batch, labels, nullptr, first, &lossSum, &correct);
+      Forward(batch, labels, nullptr, first, lossSum, correct);
+      visit(first, batch);
     }
+  }
+
+  // evaluate(images, labels) -> [lossSum, correct] over every image
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    double lossSum = 0;
+    int64_t correct = 0;
+    ForwardAll(Bytes(info[0]), Bytes(info[1]), count, &lossSum, &correct, [](int64_t, int) {});
     return Pair(info.Env(), lossSum, correct);
   }
 
   // predict(images, labels) -> Float32Array of count × classes softmax probabilities
   Napi::Value Predict(const Napi::CallbackInfo& info) {
-    const uint8_t* images = Bytes(info[0]);
-    const uint8_t* labels = Bytes(info[1]);
     const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
-    const int classes = sizes_.back();
-    constexpr int kChunk = 256;
-    EnsureCapacity(kChunk);
-    FlushDenormals flush;
+    const size_t classes = sizes_.back();
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * classes);
     double lossSum = 0;
     int64_t correct = 0;
-    for (int64_t first = 0; first < count; first += kChunk) {
-      const int batch = static_cast<int>(std::min<int64_t>(kChunk, count - first));
-      LoadInput(images, nullptr, first, batch);
-      Forward(batch, labels, nullptr, first, &lossSum, &correct);
+    ForwardAll(Bytes(info[0]), Bytes(info[1]), count, &lossSum, &correct, [&](int64_t first, int batch) {
       const float* probabilities = outputs_.back().data();
-      std::copy(probabilities, probabilities + static_cast<size_t>(batch) * classes, out.Data() + static_cast<size_t>(first) * classes);
-    }
+      std::copy(probabilities, probabilities + batch * classes, out.Data() + static_cast<size_t>(first) * classes);
+    });
     return out;
   }
 

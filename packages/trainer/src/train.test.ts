@@ -60,6 +60,12 @@ describe('train', () => {
     const { predicted } = predictImages(result.model, dataset.test.images, dataset.imageShape, dataset.test.count);
     const correct = predicted.filter((label, i) => label === dataset.test.labels[i]).length;
     expect(correct / dataset.test.count).toBeCloseTo(result.metrics.at(-1)!.test_accuracy, 6);
+    // The engine's own test probabilities (used for the run's pictures) agree with the saved model's.
+    const fromEngine = Array.from({ length: dataset.test.count }, (_, i) => {
+      const row = Array.from(result.testProbabilities.subarray(i * 10, i * 10 + 10));
+      return row.indexOf(Math.max(...row));
+    });
+    expect(fromEngine).toEqual(predicted);
     result.model.dispose();
   });
 
