@@ -1,21 +1,32 @@
 export {
   modelSpecSchema,
-  denseLayerSchema,
+  layerSchema,
+  layerSchemas,
   ACTIVATIONS,
   INITIALIZERS,
+  LAYER_TYPES,
+  PRESET_NAMES,
   type ModelSpec,
   type LayerSpec,
+  type DenseLayerSpec,
   type Activation,
   type InitializerName,
+  type PresetName,
 } from './schema.js';
+export { PRESETS, type Preset } from './presets.js';
 export { DENSE_INITIALIZERS, type DenseWeights } from './initializers.js';
 export {
   buildModel,
   denseStackOf,
+  isDenseStack,
   initialWeights,
-  setDenseWeights,
-  getDenseWeights,
+  planLayers,
+  setModelWeights,
+  getModelWeights,
   parameterCount,
+  logitsOf,
   type DenseStack,
   type ModelInput,
+  type ModelWeights,
+  type LayerPlan,
 } from './build.js';

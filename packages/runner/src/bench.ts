@@ -89,7 +89,7 @@ async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
   const dataset = loadDataset(spec.data);
   const input = { imageShape: dataset.imageShape };
   const rng = createRng(spec.seed);
-  const engine = new TfjsEngine(backend, denseStackOf(spec.model, input), initialWeights(spec.model, input, rng), spec.optimizer, dataset.train, spec.batchSize);
+  const engine = new TfjsEngine(backend, denseStackOf(spec.model, input)!, initialWeights(spec.model, input, rng), spec.optimizer, dataset.train, spec.batchSize);
   const order = randomPermutation(dataset.train.count, rng);
   const step = spec.batchSize;
   engine.trainRange(order, 0, 100 * step); // warm-up

@@ -96,7 +96,7 @@ describe('specml exp', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([
-      `error: ${file}:4:32: model.layers[1].activation: must be one of relu, sigmoid, tanh, softmax, linear; got the string "softmx" (did you mean "softmax"?)`,
+      `error: ${file}:4:32: model.layers[1].activation: must be one of relu, leakyRelu, elu, selu, sigmoid, tanh, softmax, linear; got the string "softmx" (did you mean "softmax"?)`,
       `error: ${file}:5:40: optimizer.learningRate: must be > 0, got -1 (try 0.001)`,
     ]);
     expect(existsSync(runsDir)).toBe(false);
@@ -108,6 +108,17 @@ describe('specml exp', () => {
     const { code, stderr } = specml(['exp', file, '--runs-dir', runsDir]);
     expect(code).toBe(2);
     expect(stderr).toBe(`error: ${file}:6:16: model.layers[1].units: the last layer has 7 units, but mnist has 10 classes (set units: 10)\n`);
+    expect(existsSync(runsDir)).toBe(false);
+  });
+
+  it('locates layers that do not fit the image, before writing anything', () => {
+    const runsDir = join(work, 'runs-shapes');
+    const file = spec('shapes.yaml', 'model:\n  layers:\n    - { units: 32, activation: relu }\n    - { type: conv2d, filters: 4 }\n    - { units: 10, activation: softmax }\n');
+    const { code, stderr } = specml(['exp', file, '--runs-dir', runsDir]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `error: ${file}:4:7: model.layers[1]: a conv2d layer needs an image-shaped input, but the layer before it outputs a vector (put convolution and pooling layers before flatten and dense layers)\n`,
+    );
     expect(existsSync(runsDir)).toBe(false);
   });
 

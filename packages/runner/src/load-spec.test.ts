@@ -49,6 +49,17 @@ describe('loadSpec', () => {
     expect(spec.data.trainLimit).toBe(500);
   });
 
+  it('expands a preset, which keys beside it and --set override key by key', () => {
+    const { spec } = loadSpec(write('lenet.yaml', 'model: { preset: lenet5 }\n'), ['model.layers.5.units=200']);
+    expect(spec.model.initializer).toBe('heNormal');
+    expect(spec.model.layers.map((layer) => layer.type)).toEqual(['conv2d', 'maxPooling2d', 'conv2d', 'maxPooling2d', 'flatten', 'dense', 'dense', 'dense']);
+    expect(spec.model.layers[5]).toEqual({ type: 'dense', units: 200, activation: 'relu' });
+    expect(spec.model.layers[0]).toEqual({ type: 'conv2d', filters: 6, kernelSize: 5, strides: 1, padding: 'same', activation: 'relu' });
+    const tutorial = loadSpec(write('mlp.yaml', 'model: { preset: mlp-tutorial, initializer: glorotUniform }\n')).spec.model;
+    expect(tutorial.initializer).toBe('glorotUniform');
+    expect(tutorial.layers).toHaveLength(4);
+  });
+
   it('fills the chosen optimizer\'s own defaults', () => {
     const { spec } = loadSpec(write('m.yaml', `optimizer: { name: momentum }\n${TAIL}`));
     expect(spec.optimizer).toEqual({ name: 'momentum', learningRate: 0.01, momentum: 0.9, nesterov: false });
@@ -62,7 +73,7 @@ describe('loadSpec', () => {
     ['a misspelt layer key and activation', 'model:\n  layers:\n    - { unit: 64, activation: relu }\n    - { units: 10, activation: softmx }\n', [
       'spec.yaml:3:7: model.layers[0]: missing required key "units" (e.g. { units: 64, activation: relu })',
       'spec.yaml:3:9: model.layers[0].unit: unknown key "unit" (did you mean "units"?)',
-      'spec.yaml:4:32: model.layers[1].activation: must be one of relu, sigmoid, tanh, softmax, linear; got the string "softmx" (did you mean "softmax"?)',
+      'spec.yaml:4:32: model.layers[1].activation: must be one of relu, leakyRelu, elu, selu, sigmoid, tanh, softmax, linear; got the string "softmx" (did you mean "softmax"?)',
     ]],
     ['a quoted number and a fraction where an integer belongs', `batchSize: "15"\nepochs: 2.5\n${TAIL}`, [
       'spec.yaml:1:12: batchSize: expected an integer, got the string "15" (write the number without quotes)',
@@ -112,6 +123,16 @@ describe('loadSpec', () => {
     ]],
     ['an empty model', 'model:\n', ['spec.yaml:1:7: model: expected a mapping (key: value lines), got nothing (null) (indent its keys under it)']],
     ['no layers', 'model: { layers: [] }\n', ['spec.yaml:1:18: model.layers: needs at least 1 item, got 0']],
+    ['an unknown layer type', 'model: { layers: [{ type: conv, filters: 4 }, { units: 10, activation: softmax }] }\n', [
+      'spec.yaml:1:27: model.layers[0].type: must be one of dense, conv2d, maxPooling2d, flatten, dropout, batchNormalization; got the string "conv" (did you mean "conv2d"?)',
+    ]],
+    ['a key of another layer type', 'model: { layers: [{ type: maxPooling2d, filters: 4 }, { units: 10, activation: softmax }] }\n', [
+      'spec.yaml:1:41: model.layers[0].filters: unknown key "filters" (allowed keys: type, poolSize, strides)',
+    ]],
+    ['an unknown preset', 'model: { preset: lenet }\n', [
+      'spec.yaml:1:8: model: missing required key "layers"',
+      'spec.yaml:1:18: model.preset: must be one of mlp-tutorial, lenet5; got the string "lenet" (did you mean "lenet5"?)',
+    ]],
     ['a bad run name', `name: "my run!"\n${TAIL}`, [
       'spec.yaml:1:7: name: the string "my run!" is not allowed here (use letters, digits, ".", "_" and "-", starting with a letter or digit)',
     ]],

@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { describeFsError } from '@specml/data';
+import { PRESETS, type PresetName } from '@specml/model-zoo';
 import { experimentSpecSchema, type ExperimentSpec } from './spec-schema.js';
 import { describeSchemaErrors, describeValue } from './spec-problems.js';
 import { SpecError, type SpecLocation, type SpecProblem } from './user-errors.js';
@@ -63,7 +64,11 @@ export function loadSpec(file: string, overrides: readonly string[] = []): Loade
   });
   if (complexKeys.length > 0) throw new SpecError(complexKeys);
 
+  // A preset fills in what the file leaves out before overrides apply, so `--set model.layers.0.filters=8`
+  // edits the preset's layers; a preset set by an override itself is expanded after them.
+  expandPreset(doc);
   const overridden = applyOverrides(doc, overrides);
+  expandPreset(doc);
 
   let data: unknown;
   try {
@@ -172,6 +177,15 @@ function seedDefaults(doc: Document, path: KeyPath): void {
       doc.setIn(prefix, doc.createNode(structuredClone(schema.default)));
     }
   }
+}
+
+/** `model: { preset: lenet5 }` → the preset's layers and initializer, where the spec does not give its own. */
+function expandPreset(doc: Document): void {
+  const name = doc.getIn(['model', 'preset']);
+  if (typeof name !== 'string' || !Object.hasOwn(PRESETS, name) || !isMap(doc.getIn(['model'], true))) return;
+  const preset = PRESETS[name as PresetName];
+  if (!doc.hasIn(['model', 'layers'])) doc.setIn(['model', 'layers'], doc.createNode(structuredClone(preset.layers)));
+  if (!doc.hasIn(['model', 'initializer'])) doc.setIn(['model', 'initializer'], preset.initializer);
 }
 
 /** The first prefix of `path` that holds a scalar, where setIn could not descend. */

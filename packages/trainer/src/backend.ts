@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@specml/data';
 import type { BackendChoice } from './schema.js';
+import { registerWasmConvGradient } from './wasm-kernels.js';
 
 export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'fused' | TfjsBackendName;
@@ -61,7 +62,10 @@ const tfjsBackendLoaders: Record<TfjsBackendName, () => Promise<unknown>> = {
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // silence TensorFlow's C++ start-up chatter
     return import('@tensorflow/tfjs-node' as string);
   },
-  wasm: () => import('@tensorflow/tfjs-backend-wasm'),
+  wasm: async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    registerWasmConvGradient();
+  },
   cpu: () => import('@tensorflow/tfjs-backend-cpu'),
 };
 

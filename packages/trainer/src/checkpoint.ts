@@ -1,5 +1,5 @@
 import type { RngState } from '@specml/data';
-import type { DenseWeights } from '@specml/model-zoo';
+import type { ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { EpochMetrics } from './train.js';
 
@@ -17,12 +17,12 @@ export interface Checkpoint {
   backend: BackendName;
   rngState: RngState;
   metrics: EpochMetrics[];
-  weights: DenseWeights[];
+  weights: ModelWeights;
   optimizer: OptimizerState;
 }
 
 const MAGIC = 'SPECMLCK';
-const VERSION = 1;
+const VERSION = 2;
 
 interface Header {
   version: number;
@@ -30,14 +30,14 @@ interface Header {
   backend: BackendName;
   rngState: RngState;
   metrics: EpochMetrics[];
-  weights: { kernel: number; bias: number }[];
+  weights: number[];
   optimizer: { step: number; tensors: { name: string; length: number }[]; scalars: number[] };
 }
 
 /** One file: magic, header length, JSON header, then every float array back to back. */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const arrays = [
-    ...checkpoint.weights.flatMap((layer) => [layer.kernel, layer.bias]),
+    ...checkpoint.weights,
     ...checkpoint.optimizer.tensors.map((tensor) => tensor.values),
   ];
   const header: Header = {
@@ -46,7 +46,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
     backend: checkpoint.backend,
     rngState: checkpoint.rngState,
     metrics: checkpoint.metrics,
-    weights: checkpoint.weights.map((layer) => ({ kernel: layer.kernel.length, bias: layer.bias.length })),
+    weights: checkpoint.weights.map((array) => array.length),
     optimizer: {
       step: checkpoint.optimizer.step,
       tensors: checkpoint.optimizer.tensors.map((tensor) => ({ name: tensor.name, length: tensor.values.length })),
@@ -81,14 +81,14 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
   }
   if (header.version !== VERSION) throw corrupt(`version ${header.version}, expected ${VERSION}`);
   const headerEnd = align4(MAGIC.length + 4 + jsonLength);
-  const lengths = [...header.weights.flatMap((layer) => [layer.kernel, layer.bias]), ...header.optimizer.tensors.map((tensor) => tensor.length)];
+  const lengths = [...header.weights, ...header.optimizer.tensors.map((tensor) => tensor.length)];
   const floats = lengths.reduce((sum, length) => sum + length, 0);
   if (bytes.length !== headerEnd + floats * 4) throw corrupt(`expected ${headerEnd + floats * 4} bytes, found ${bytes.length}`);
   // ArrayBuffer#slice copies (and aligns); a Node Buffer's own slice() would be a view of the whole file.
   const body = new Float32Array(bytes.buffer.slice(bytes.byteOffset + headerEnd, bytes.byteOffset + bytes.length));
   let offset = 0;
   const take = (length: number) => body.slice(offset, (offset += length));
-  const weights = header.weights.map((layer) => ({ kernel: take(layer.kernel), bias: take(layer.bias) }));
+  const weights = header.weights.map((length) => take(length));
   const tensors = header.optimizer.tensors.map((tensor) => ({ name: tensor.name, values: take(tensor.length) }));
   return {
     epoch: header.epoch,

@@ -1,5 +1,5 @@
 import type { ImageSet } from '@specml/data';
-import type { DenseWeights } from '@specml/model-zoo';
+import type { ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 
@@ -17,7 +17,8 @@ export interface TrainingEngine {
   evaluate(set: ImageSet): Score;
   /** Softmax probabilities for every image of a set: count × classes, row after row. */
   predict(set: ImageSet): Float32Array;
-  weights(): DenseWeights[];
+  /** The trained weights, layer by layer (see ModelWeights). */
+  weights(): ModelWeights;
   optimizerState(): Promise<OptimizerState>;
   restoreOptimizerState(state: OptimizerState): Promise<void>;
   dispose(): void;

@@ -20,7 +20,7 @@ const model: ModelSpec = {
 
 /** Runs both engines from the same initial weights over the same 100 batches of 15, step by step. */
 function stepLosses(spec: ModelSpec, optimizer: OptimizerSpec, steps = 100, batchSize = 15) {
-  const stack = denseStackOf(spec, input);
+  const stack = denseStackOf(spec, input)!;
   const rng = createRng(3);
   const initial = initialWeights(spec, input, rng);
   const order = randomPermutation(dataset.train.count, rng);
@@ -74,7 +74,7 @@ describe('fused dense-stack kernel', () => {
   });
 
   it('throws a RangeError instead of reading past the images', () => {
-    const stack = denseStackOf(model, input);
+    const stack = denseStackOf(model, input)!;
     const initial = initialWeights(model, input, createRng(1));
     const engine = new FusedEngine(stack, initial, { name: 'sgd', learningRate: 0.1 }, dataset.train, 15);
     expect(() => engine.trainRange(Uint32Array.of(0, dataset.train.count), 0, 2)).toThrow('order holds an index past the last image');
@@ -82,7 +82,7 @@ describe('fused dense-stack kernel', () => {
   });
 
   it('refuses optimizers and activations it does not implement, saying which', () => {
-    const stack = denseStackOf(model, input);
+    const stack = denseStackOf(model, input)!;
     expect(fusability(stack, { name: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-8 })).toEqual({
       fusable: false,
       reason: 'it supports the optimizers sgd, momentum, adam, not rmsprop',

@@ -1,5 +1,5 @@
 import type { ImageSet } from '@specml/data';
-import type { DenseStack, DenseWeights } from '@specml/model-zoo';
+import type { DenseStack, ModelWeights } from '@specml/model-zoo';
 import { loadFusedKernel, type FusedMlpHandle, type Fusability } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
@@ -8,13 +8,15 @@ import type { OptimizerSpec } from './schema.js';
 const FUSED_OPTIMIZERS = new Set(['sgd', 'momentum', 'adam']);
 const FUSED_HIDDEN_ACTIVATIONS = new Set(['relu', 'sigmoid', 'tanh', 'linear']);
 
-export function fusability(stack: DenseStack, optimizer: OptimizerSpec): Fusability {
+export function fusability(stack: DenseStack | undefined, optimizer: OptimizerSpec): Fusability {
+  if (!stack) return { fusable: false, reason: 'it trains only stacks of dense layers' };
   if (!FUSED_OPTIMIZERS.has(optimizer.name)) {
     return { fusable: false, reason: `it supports the optimizers ${[...FUSED_OPTIMIZERS].join(', ')}, not ${optimizer.name}` };
   }
   const hidden = stack.activations.slice(0, -1).find((activation) => !FUSED_HIDDEN_ACTIVATIONS.has(activation));
   if (hidden) return { fusable: false, reason: `it supports hidden activations ${[...FUSED_HIDDEN_ACTIVATIONS].join(', ')}, not ${hidden}` };
   if (stack.activations.at(-1) !== 'softmax') return { fusable: false, reason: 'the last layer must be softmax' };
+  if (stack.l2.some((factor) => factor > 0)) return { fusable: false, reason: 'it has no L2 regularisation' };
   return { fusable: true };
 }
 
@@ -24,7 +26,7 @@ export class FusedEngine implements TrainingEngine {
 
   constructor(
     stack: DenseStack,
-    initial: readonly DenseWeights[],
+    initial: ModelWeights,
     optimizer: OptimizerSpec,
     private readonly train: ImageSet,
     private readonly batchSize: number,
@@ -32,7 +34,7 @@ export class FusedEngine implements TrainingEngine {
     const loaded = loadFusedKernel();
     if (!loaded.ok) throw new Error(loaded.reason);
     this.kernel = new loaded.value.FusedMlp({ sizes: stack.sizes, activations: stack.activations, optimizer });
-    this.kernel.setWeights(initial.flatMap((layer) => [layer.kernel, layer.bias]));
+    this.kernel.setWeights(initial);
   }
 
   trainRange(order: Uint32Array, start: number, end: number): Score {
@@ -49,11 +51,8 @@ export class FusedEngine implements TrainingEngine {
     return this.kernel.predict(set.images, set.labels);
   }
 
-  weights(): DenseWeights[] {
-    const flat = this.kernel.getWeights();
-    const layers: DenseWeights[] = [];
-    for (let i = 0; i < flat.length; i += 2) layers.push({ kernel: flat[i], bias: flat[i + 1] });
-    return layers;
+  weights(): ModelWeights {
+    return this.kernel.getWeights();
   }
 
   async optimizerState(): Promise<OptimizerState> {

@@ -4,5 +4,6 @@ export { train, predictImages, TrainingDivergedError, type TrainRequest, type Tr
 export { saveModel, loadModel } from './model-io.js';
 export { FusedEngine, fusability } from './fused-engine.js';
 export { TfjsEngine } from './tfjs-engine.js';
+export { LayersEngine } from './layers-engine.js';
 export type { TrainingEngine, Score } from './engine.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type OptimizerState } from './checkpoint.js';

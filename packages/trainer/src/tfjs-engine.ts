@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fillBatch, imagesAsFloats, type ImageSet } from '@specml/data';
-import type { Activation, DenseStack, DenseWeights } from '@specml/model-zoo';
+import type { Activation, DenseStack, ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
-import { createTfjsOptimizer } from './optimizers.js';
+import { createTfjsOptimizer, exportOptimizerState, importOptimizerState } from './optimizers.js';
 import type { OptimizerSpec } from './schema.js';
 import { scoreLogits, softmaxRows } from './scoring.js';
 
@@ -30,7 +30,7 @@ export class TfjsEngine implements TrainingEngine {
   constructor(
     readonly backend: BackendName,
     private readonly stack: DenseStack,
-    initial: readonly DenseWeights[],
+    initial: ModelWeights,
     optimizer: OptimizerSpec,
     private readonly train: ImageSet,
     private readonly batchSize: number,
@@ -39,8 +39,9 @@ export class TfjsEngine implements TrainingEngine {
     this.classCount = stack.sizes.at(-1)!;
     // tfjs variable names are global to the process: a prefix per engine lets several coexist.
     const prefix = `engine${++engineCount}`;
-    this.kernels = initial.map((layer, l) => tf.variable(tf.tensor2d(layer.kernel, [stack.sizes[l], stack.sizes[l + 1]]), true, `${prefix}_kernel_${l}`));
-    this.biases = initial.map((layer, l) => tf.variable(tf.tensor1d(layer.bias), true, `${prefix}_bias_${l}`));
+    const layers = stack.sizes.length - 1;
+    this.kernels = Array.from({ length: layers }, (_, l) => tf.variable(tf.tensor2d(initial[2 * l], [stack.sizes[l], stack.sizes[l + 1]]), true, `${prefix}_kernel_${l}`));
+    this.biases = Array.from({ length: layers }, (_, l) => tf.variable(tf.tensor1d(initial[2 * l + 1]), true, `${prefix}_bias_${l}`));
     this.optimizer = createTfjsOptimizer(optimizer);
     this.pixels = new Float32Array(batchSize * this.inputSize);
     this.oneHot = new Float32Array(batchSize * this.classCount);
@@ -72,7 +73,7 @@ export class TfjsEngine implements TrainingEngine {
         const loss = this.optimizer.minimize(
           () => {
             kept = tf.keep(this.logits(x));
-            return tf.losses.softmaxCrossEntropy(y, kept);
+            return addL2Penalty(tf.losses.softmaxCrossEntropy(y, kept), this.kernels, this.stack.l2);
           },
           false,
           variables,
@@ -115,35 +116,16 @@ export class TfjsEngine implements TrainingEngine {
     return probabilities;
   }
 
-  weights(): DenseWeights[] {
-    return this.kernels.map((kernel, l) => ({
-      kernel: kernel.dataSync() as Float32Array,
-      bias: this.biases[l].dataSync() as Float32Array,
-    }));
+  weights(): ModelWeights {
+    return this.kernels.flatMap((kernel, l) => [kernel.dataSync() as Float32Array, this.biases[l].dataSync() as Float32Array]);
   }
 
-  async optimizerState(): Promise<OptimizerState> {
-    const [iterations, ...slots] = await this.optimizer.getWeights();
-    return {
-      step: (await iterations.tensor.data())[0],
-      tensors: await Promise.all(slots.map(async ({ name, tensor }) => ({ name, values: (await tensor.data()) as Float32Array }))),
-      scalars: adamPowers(this.optimizer).map((power) => power.dataSync()[0]),
-    };
+  optimizerState(): Promise<OptimizerState> {
+    return exportOptimizerState(this.optimizer);
   }
 
-  async restoreOptimizerState(state: OptimizerState): Promise<void> {
-    // Slots come per variable in the order of the variable list, group after group (Adam: every m, then
-    // every v), each named "<variable>/<slot>"; they are matched to this engine's variables by position.
-    const variables = [...this.kernels, ...this.biases];
-    await this.optimizer.setWeights([
-      { name: 'iter', tensor: tf.scalar(state.step, 'int32') },
-      ...state.tensors.map(({ name, values }, index) => {
-        const variable = variables[index % variables.length];
-        return { name: `${variable.name}/${name.split('/').at(-1)}`, tensor: tf.tensor(values, variable.shape) };
-      }),
-    ]);
-    // setWeights recomputes Adam's β^t with pow(); the saved running products keep a resumed run bit-identical.
-    adamPowers(this.optimizer).forEach((power, index) => power.assign(tf.scalar(state.scalars[index])));
+  restoreOptimizerState(state: OptimizerState): Promise<void> {
+    return importOptimizerState(this.optimizer, [...this.kernels, ...this.biases], state);
   }
 
   dispose(): void {
@@ -152,22 +134,30 @@ export class TfjsEngine implements TrainingEngine {
   }
 }
 
-/** tf.train.adam keeps β1^t and β2^t as running products in private variables. */
-function adamPowers(optimizer: tf.Optimizer): tf.Variable[] {
-  const adam = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
-  return adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1, adam.accBeta2] : [];
-}
-
 /** tf.fused.matMul differentiates through linear and relu only; other activations run as their own op. */
 function denseLayer(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): tf.Tensor2D {
   if (activation === 'linear' || activation === 'relu') return tf.fused.matMul({ a: x, b: kernel, bias, activation }) as tf.Tensor2D;
   const z = tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
-  switch (activation) {
-    case 'sigmoid':
-      return tf.sigmoid(z) as tf.Tensor2D;
-    case 'tanh':
-      return tf.tanh(z) as tf.Tensor2D;
-    case 'softmax':
-      return tf.softmax(z) as tf.Tensor2D;
-  }
+  return applyActivation(activation, z);
+}
+
+/** An activation as its own op, matching the tfjs-layers activation of the same name (leakyRelu: α = 0.2). */
+export function applyActivation(activation: Activation, z: tf.Tensor2D): tf.Tensor2D {
+  const ops: Record<Activation, (x: tf.Tensor2D) => tf.Tensor> = {
+    linear: (x) => x,
+    relu: tf.relu,
+    leakyRelu: (x) => tf.leakyRelu(x, 0.2),
+    elu: tf.elu,
+    selu: tf.selu,
+    sigmoid: tf.sigmoid,
+    tanh: tf.tanh,
+    softmax: tf.softmax,
+  };
+  return ops[activation](z) as tf.Tensor2D;
+}
+
+/** loss + Σ l2 · Σ w² over the kernels that have an L2 factor. */
+export function addL2Penalty(loss: tf.Scalar, kernels: readonly tf.Tensor[], factors: readonly number[]): tf.Scalar {
+  const penalties = kernels.flatMap((kernel, index) => (factors[index] > 0 ? [tf.mul(factors[index], tf.sum(tf.square(kernel)))] : []));
+  return penalties.length ? (tf.addN([loss, ...penalties]) as tf.Scalar) : loss;
 }

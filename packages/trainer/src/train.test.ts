@@ -143,7 +143,7 @@ describe('checkpoints', () => {
       backend: 'fused',
       rngState: { c: 1, s0: 0.1, s1: 0.2, s2: 0.3 },
       metrics: [],
-      weights: [{ kernel: new Float32Array(6), bias: new Float32Array(2) }],
+      weights: [new Float32Array(6), new Float32Array(2)],
       optimizer: { step: 0, tensors: [], scalars: [] },
     });
     expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 4), 'ck.bin')).toThrow(/^ck\.bin: not a usable checkpoint: expected \d+ bytes, found \d+$/);
@@ -164,5 +164,41 @@ describe('saveModel / loadModel', () => {
     const before = predictImages(model, dataset.test.images, dataset.imageShape, 50);
     const after = predictImages(loaded, dataset.test.images, dataset.imageShape, 50);
     expect(Array.from(after.probabilities)).toEqual(Array.from(before.probabilities));
+  });
+});
+
+describe('models beyond dense stacks (tfjs-layers engine)', () => {
+  const convNet = {
+    initializer: 'heNormal' as const,
+    layers: [
+      { type: 'conv2d' as const, filters: 4, kernelSize: 3, strides: 1, padding: 'valid' as const, activation: 'relu' as const },
+      { type: 'maxPooling2d' as const, poolSize: 2 },
+      { type: 'batchNormalization' as const, momentum: 0.9, epsilon: 0.001 },
+      { type: 'dropout' as const, rate: 0.2 },
+      { type: 'dense' as const, units: 10, activation: 'softmax' as const },
+    ],
+  };
+  const small = loadDataset({ dataset: 'mnist', trainLimit: 600, testLimit: 200, shuffle: true });
+  const convRequest = (overrides: Partial<TrainRequest> = {}) => request({ dataset: small, model: convNet, backend: 'wasm', epochs: 2, ...overrides });
+
+  it('trains a conv net with pooling, batch norm and dropout on wasm, reproducibly', async () => {
+    const first = await train(convRequest());
+    expect(first.backend.name).toBe('wasm');
+    expect(first.metrics.at(-1)!.test_accuracy).toBeGreaterThan(first.metrics[0].test_accuracy + 0.3);
+    const second = await train(convRequest());
+    expect(withoutTimings(second.metrics)).toEqual(withoutTimings(first.metrics));
+    first.model.dispose();
+    second.model.dispose();
+  });
+
+  it('resumes a conv net exactly from a checkpoint', async () => {
+    const checkpoints: Checkpoint[] = [];
+    const full = await train(convRequest({ epochs: 3 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });
+    const resumed = await train(convRequest({ epochs: 3, resume: decodeCheckpoint(encodeCheckpoint(checkpoints[1]), 'test') }));
+    expect(withoutTimings(resumed.metrics)).toEqual(withoutTimings(full.metrics));
+  });
+
+  it('refuses the fused backend for a conv net, saying why', async () => {
+    await expect(train(convRequest({ backend: 'fused' }))).rejects.toThrow('backend: fused cannot train this spec: it trains only stacks of dense layers (use backend: auto)');
   });
 });

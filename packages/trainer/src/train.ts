@@ -8,6 +8,7 @@ import type { Checkpoint } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { FusedEngine, fusability } from './fused-engine.js';
 import type { BackendChoice, OptimizerSpec } from './schema.js';
+import { LayersEngine } from './layers-engine.js';
 import { TfjsEngine } from './tfjs-engine.js';
 
 export interface TrainRequest {
@@ -99,10 +100,13 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   // One seeded stream: initial weights first, then one permutation per epoch, whatever the backend.
   const rng = createRng(request.seed, resume?.rngState);
   const initial = resume?.weights ?? initialWeights(request.model, input, rng);
+  // The fused kernel where it applies, the hand-written tfjs loop for other dense stacks, tfjs-layers for the rest.
   const engine: TrainingEngine =
     backend.name === 'fused'
-      ? new FusedEngine(stack, initial, request.optimizer, dataset.train, batchSize)
-      : new TfjsEngine(backend.name, stack, initial, request.optimizer, dataset.train, batchSize);
+      ? new FusedEngine(stack!, initial, request.optimizer, dataset.train, batchSize)
+      : stack
+        ? new TfjsEngine(backend.name, stack, initial, request.optimizer, dataset.train, batchSize)
+        : new LayersEngine(backend.name, request.model, input, initial, request.optimizer, dataset.train, batchSize, request.seed);
 
   try {
     const metrics: EpochMetrics[] = [...(resume?.metrics ?? [])];
