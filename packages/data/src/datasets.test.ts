@@ -1,8 +1,8 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fillBatch } from './batches.js';
-import { loadDataset } from './datasets.js';
+import { FASHION_MNIST_DIR, loadDataset } from './datasets.js';
 import { encodeIdx } from './idx.js';
 import { createRng, randomPermutation } from './random.js';
 import { writeTinyIdxFolder } from './test-fixtures.js';
@@ -80,5 +80,26 @@ describe('seeded shuffling and batching', () => {
     expect(pixels[0]).toBeCloseTo(111 / 255, 6);
     expect(pixels[4]).toBeCloseTo(37 / 255, 6);
     expect(Array.from(oneHot)).toEqual([1, 0, 0, 0, 1, 0]);
+  });
+});
+
+describe('Fashion-MNIST', () => {
+  it('says which apt package provides it when it is missing', () => {
+    process.env.SPECML_FASHION_MNIST_DIR = '/nonexistent/fashion-mnist';
+    try {
+      expect(() => loadDataset({ dataset: 'fashion-mnist', shuffle: true })).toThrow(
+        'data.dataset: fashion-mnist reads /nonexistent/fashion-mnist, which does not exist (install it with: sudo apt-get install dataset-fashion-mnist)',
+      );
+    } finally {
+      delete process.env.SPECML_FASHION_MNIST_DIR;
+    }
+  });
+
+  it.skipIf(!existsSync(FASHION_MNIST_DIR) && process.env.CI !== 'true')('loads the Debian package\'s gzipped files with class names', () => {
+    const fashion = loadDataset({ dataset: 'fashion-mnist', trainLimit: 10, testLimit: 10, shuffle: true });
+    expect(fashion.train.count).toBe(10);
+    expect(fashion.imageShape).toEqual([28, 28, 1]);
+    expect(fashion.classNames).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    expect(fashion.train.labels[0]).toBe(9); // the first training image is an ankle boot
   });
 });

@@ -21,7 +21,9 @@ export interface Dataset {
   readonly classNames: readonly string[];
 }
 
+/** Where Debian's dataset-fashion-mnist package puts the files; SPECML_FASHION_MNIST_DIR points elsewhere. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+const fashionMnistDir = () => process.env.SPECML_FASHION_MNIST_DIR || FASHION_MNIST_DIR;
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -50,13 +52,13 @@ export function loadDataset(spec: DataSpec, baseDir = process.cwd()): Dataset {
   switch (spec.dataset) {
     case 'mnist':
       return loadIdxFolder('mnist', mnistDirectory(), DIGITS, spec);
-    case 'fashion-mnist':
-      if (!existsSync(FASHION_MNIST_DIR)) {
-        throw new UserError(
-          `data.dataset: fashion-mnist reads ${FASHION_MNIST_DIR}, which does not exist (install it with: sudo apt-get install dataset-fashion-mnist)`,
-        );
+    case 'fashion-mnist': {
+      const folder = fashionMnistDir();
+      if (!existsSync(folder)) {
+        throw new UserError(`data.dataset: fashion-mnist reads ${folder}, which does not exist (install it with: sudo apt-get install dataset-fashion-mnist)`);
       }
-      return loadIdxFolder('fashion-mnist', FASHION_MNIST_DIR, FASHION_CLASSES, spec);
+      return loadIdxFolder('fashion-mnist', folder, FASHION_CLASSES, spec);
+    }
     case 'idx': {
       const folder = resolve(baseDir, spec.path ?? '.');
       if (!existsSync(folder)) {

@@ -83,13 +83,13 @@ describe('loadSpec', () => {
       'spec.yaml:1:40: optimizer.learningRate: must be > 0, got -0.1 (try 0.001)',
     ]],
     ['an unknown optimizer', `optimizer: { name: adamw }\n${TAIL}`, [
-      'spec.yaml:1:20: optimizer.name: must be one of adam, sgd, momentum, rmsprop; got the string "adamw" (did you mean "adam"?)',
+      'spec.yaml:1:20: optimizer.name: must be one of adam, sgd, momentum, rmsprop, adagrad; got the string "adamw" (did you mean "adam"?)',
     ]],
     ['a parameter of another optimizer', `optimizer: { name: sgd, beta1: 0.9 }\n${TAIL}`, [
       'spec.yaml:1:25: optimizer.beta1: unknown key "beta1" (allowed keys: name, learningRate)',
     ]],
     ['an optimizer without a name', `optimizer: { learningRate: 0.1 }\n${TAIL}`, [
-      'spec.yaml:1:12: optimizer: missing required key "name" (one of adam, sgd, momentum, rmsprop)',
+      'spec.yaml:1:12: optimizer: missing required key "name" (one of adam, sgd, momentum, rmsprop, adagrad)',
     ]],
     ['an unknown backend', `backend: gpu\n${TAIL}`, [
       'spec.yaml:1:10: backend: must be one of auto, fused, tensorflow, wasm, cpu; got the string "gpu" (did you mean "cpu"?)',

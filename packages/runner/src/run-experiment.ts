@@ -181,6 +181,7 @@ async function trainInFolder({ dir, spec, dataset, summary, started, dataSeconds
         dataset,
         model: spec.model,
         optimizer: spec.optimizer,
+        schedule: spec.schedule,
         backend: spec.backend,
         batchSize: spec.batchSize,
         epochs: spec.epochs,

@@ -154,7 +154,7 @@ function requiredHint(path: readonly (string | number)[], key: string): string |
   if (path.length === 0 && key === 'model') return 'e.g. model: { layers: [{ units: 64, activation: relu }, { units: 10, activation: softmax }] }';
   if (key === 'units') return 'e.g. { units: 64, activation: relu }';
   if (key === 'path') return 'the folder holding the four IDX files';
-  if (key === 'name' && path.at(-1) === 'optimizer') return 'one of adam, sgd, momentum, rmsprop';
+  if (key === 'name' && path.at(-1) === 'optimizer') return 'one of adam, sgd, momentum, rmsprop, adagrad';
   return undefined;
 }
 

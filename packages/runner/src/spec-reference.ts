@@ -1,23 +1,29 @@
 /** Renders the spec schema as the README's key reference: one row per key, with type, default and meaning. */
 export function renderSpecReference(schema: Record<string, any>): string {
   const rows: string[] = ['| key | type | default | description |', '| --- | --- | --- | --- |'];
+  /** A schema whose `oneOf` variants are told apart by a key (`name` or `type`): one block of rows per variant. */
+  const variants = (node: Record<string, any>, path: string) => {
+    const tag = node.discriminator.propertyName as string;
+    for (const branch of node.oneOf) {
+      const variant = branch.properties[tag].const;
+      rows.push(row(`${path}.${tag}: ${variant}`, '', undefined, branch.properties[tag].description));
+      for (const [key, spec] of Object.entries<Record<string, any>>(branch.properties)) {
+        if (key !== tag) rows.push(row(`${path}.${key} (${variant})`, typeOf(spec), spec.default, spec.description, branch.required?.includes(key)));
+      }
+    }
+  };
   const visit = (node: Record<string, any>, prefix: string) => {
     for (const [key, child] of Object.entries<Record<string, any>>(node.properties ?? {})) {
       const path = `${prefix}${key}`;
       if (child.oneOf) {
         rows.push(row(path, 'one of the variants below', child.default, child.description));
-        for (const branch of child.oneOf) {
-          const variant = branch.properties.name.const;
-          rows.push(row(`${path}.name: ${variant}`, '', undefined, branch.properties.name.description));
-          for (const [parameter, spec] of Object.entries<Record<string, any>>(branch.properties)) {
-            if (parameter !== 'name') rows.push(row(`${path}.${parameter} (${variant})`, typeOf(spec), spec.default, spec.description));
-          }
-        }
+        variants(child, path);
         continue;
       }
       rows.push(row(path, typeOf(child), child.default, child.description, node.required?.includes(key)));
       if (child.properties) visit(child, `${path}.`);
-      if (child.items?.properties) visit(child.items, `${path}[].`);
+      if (child.items?.oneOf) variants(child.items, `${path}[]`);
+      else if (child.items?.properties) visit(child.items, `${path}[].`);
     }
   };
   visit(schema, '');

@@ -26,6 +26,7 @@ describe('experiment.schema.json', () => {
         visit(child, `${path}${key}.`);
         if (child.items) visit(child.items, `${path}${key}[].`);
         for (const branch of child.oneOf ?? []) visit(branch, `${path}${key}.`);
+        for (const branch of child.items?.oneOf ?? []) visit(branch, `${path}${key}[].`);
       }
     };
     visit(experimentSpecSchema, '');

@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { dataSpecSchema } from '@specml/data';
 import { modelSpecSchema } from '@specml/model-zoo';
-import { backendSpecSchema, optimizerSpecSchema } from '@specml/trainer';
+import { backendSpecSchema, optimizerSpecSchema, scheduleSpecSchema } from '@specml/trainer';
 
 /**
  * The experiment spec: the one place every key is defined, with its default and its documentation. Each
@@ -35,6 +35,7 @@ export const experimentSpecSchema = {
     data: dataSpecSchema,
     model: modelSpecSchema,
     optimizer: optimizerSpecSchema,
+    schedule: scheduleSpecSchema,
     batchSize: { type: 'integer', minimum: 1, maximum: 65536, default: 32, description: 'Training images per optimizer step.' },
     epochs: { type: 'integer', minimum: 0, maximum: 10000, default: 1, description: 'Passes over the training set.' },
     sweep: {

@@ -74,6 +74,7 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
         {InstanceMethod("setWeights", &FusedMlp::SetWeights), InstanceMethod("getWeights", &FusedMlp::GetWeights),
          InstanceMethod("trainBatches", &FusedMlp::TrainBatches), InstanceMethod("evaluate", &FusedMlp::Evaluate),
          InstanceMethod("predict", &FusedMlp::Predict),
+         InstanceMethod("setLearningRate", &FusedMlp::SetLearningRate),
          InstanceMethod("getOptimizerState", &FusedMlp::GetOptimizerState),
          InstanceMethod("setOptimizerState", &FusedMlp::SetOptimizerState)});
     exports.Set("FusedMlp", constructor);
@@ -448,6 +449,8 @@ class FusedMlp : public Napi::ObjectWrap<FusedMlp> {
       std::copy(array.Data(), array.Data() + array.ElementLength(), buffers[k].begin());
     }
   }
+
+  void SetLearningRate(const Napi::CallbackInfo& info) { optimizer_.learningRate = info[0].As<Napi::Number>().FloatValue(); }
 
   // [kernel0, bias0, kernel1, bias1, …]
   Napi::Value GetWeights(const Napi::CallbackInfo& info) { return CopyOut(info.Env(), params_); }

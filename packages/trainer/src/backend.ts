@@ -29,6 +29,7 @@ export interface FusedMlpHandle {
   trainBatches(images: Uint8Array, labels: Uint8Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
   evaluate(images: Uint8Array, labels: Uint8Array): [number, number];
   predict(images: Uint8Array, labels: Uint8Array): Float32Array;
+  setLearningRate(learningRate: number): void;
   getOptimizerState(): { step: number; first: Float32Array[]; second: Float32Array[] };
   setOptimizerState(state: { step: number; first: Float32Array[]; second: Float32Array[] }): void;
 }

@@ -19,6 +19,8 @@ export interface TrainingEngine {
   predict(set: ImageSet): Float32Array;
   /** The trained weights, layer by layer (see ModelWeights). */
   weights(): ModelWeights;
+  /** Used from the next step on (learning-rate schedules). */
+  setLearningRate(learningRate: number): void;
   optimizerState(): Promise<OptimizerState>;
   restoreOptimizerState(state: OptimizerState): Promise<void>;
   dispose(): void;

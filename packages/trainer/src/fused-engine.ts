@@ -55,6 +55,10 @@ export class FusedEngine implements TrainingEngine {
     return this.kernel.getWeights();
   }
 
+  setLearningRate(learningRate: number): void {
+    this.kernel.setLearningRate(learningRate);
+  }
+
   async optimizerState(): Promise<OptimizerState> {
     const { step, first, second } = this.kernel.getOptimizerState();
     const tensors = [

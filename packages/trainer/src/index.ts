@@ -1,4 +1,4 @@
-export { optimizerSpecSchema, backendSpecSchema, BACKENDS, type OptimizerSpec, type BackendChoice } from './schema.js';
+export { optimizerSpecSchema, backendSpecSchema, scheduleSpecSchema, learningRateAt, BACKENDS, type OptimizerSpec, type BackendChoice, type ScheduleSpec } from './schema.js';
 export { selectBackend, activateTfjsBackend, loadFusedKernel, type BackendSelection, type BackendName, type TfjsBackendName } from './backend.js';
 export { train, predictImages, TrainingDivergedError, type TrainRequest, type TrainResult, type TrainTimings, type TrainCallbacks, type EpochMetrics } from './train.js';
 export { saveModel, loadModel } from './model-io.js';

@@ -6,7 +6,7 @@ import { buildModel, getModelWeights, logitsOf, type ModelInput, type ModelSpec,
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
-import { createTfjsOptimizer, exportOptimizerState, importOptimizerState } from './optimizers.js';
+import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './optimizers.js';
 import type { OptimizerSpec } from './schema.js';
 import { scoreLogits, softmaxRows } from './scoring.js';
 import { addL2Penalty } from './tfjs-engine.js';
@@ -124,6 +124,10 @@ export class LayersEngine implements TrainingEngine {
 
   weights(): ModelWeights {
     return getModelWeights(this.model);
+  }
+
+  setLearningRate(learningRate: number): void {
+    setTfjsLearningRate(this.optimizer, learningRate);
   }
 
   optimizerState(): Promise<OptimizerState> {

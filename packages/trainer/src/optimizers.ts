@@ -10,7 +10,15 @@ const TFJS_OPTIMIZERS: { [Name in OptimizerSpec['name']]: (spec: Variant<Name>) 
   sgd: (spec) => tf.train.sgd(spec.learningRate),
   momentum: (spec) => tf.train.momentum(spec.learningRate, spec.momentum, spec.nesterov),
   rmsprop: (spec) => tf.train.rmsprop(spec.learningRate, spec.decay, spec.momentum, spec.epsilon),
+  adagrad: (spec) => tf.train.adagrad(spec.learningRate, spec.initialAccumulatorValue),
 };
+
+/** Changes a tfjs optimizer's learning rate between steps (SGD and momentum cache it as a tensor). */
+export function setTfjsLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  const withSetter = optimizer as unknown as { setLearningRate?: (rate: number) => void; learningRate: number };
+  if (withSetter.setLearningRate) withSetter.setLearningRate(learningRate);
+  else withSetter.learningRate = learningRate;
+}
 
 export function createTfjsOptimizer(spec: OptimizerSpec): tf.Optimizer {
   return (TFJS_OPTIMIZERS[spec.name] as (spec: OptimizerSpec) => tf.Optimizer)(spec);

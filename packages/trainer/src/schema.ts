@@ -54,6 +54,15 @@ export const optimizerSpecSchema = {
         epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1e-8, description: 'Added to the denominator.' },
       },
     },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: { const: 'adagrad', description: 'Adagrad (tf.train.adagrad): per-weight steps shrinking with the summed squared gradients.' },
+        learningRate: { ...learningRate, default: 0.01 },
+        initialAccumulatorValue: { type: 'number', exclusiveMinimum: 0, maximum: 10, default: 0.1, description: 'Starting value of the squared-gradient sums.' },
+      },
+    },
   ],
   default: { name: 'adam' },
 } as const;
@@ -69,3 +78,55 @@ export const backendSpecSchema = {
   description:
     'Where training runs. fused: the compiled dense-stack kernel (built at npm install; dense stacks with sgd, momentum or adam). tensorflow: @tensorflow/tfjs-node, where it is installed. wasm: @tensorflow/tfjs-backend-wasm. cpu: the pure-JavaScript tfjs backend. auto: the first of fused, tensorflow, wasm, cpu that loads and fits the model.',
 } as const;
+
+/** The optional `schedule:` block: the learning rate per epoch, starting from the optimizer's. */
+export const scheduleSpecSchema = {
+  type: 'object',
+  description: 'Changes the learning rate from epoch to epoch, starting from optimizer.learningRate in epoch 1.',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        type: { const: 'step', description: 'Multiplies the rate by `factor` every `everyEpochs` epochs.' },
+        everyEpochs: { type: 'integer', minimum: 1, maximum: 10000, default: 1, description: 'Epochs between two steps.' },
+        factor: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'The multiplier at each step.' },
+      },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        type: { const: 'exponential', description: 'Multiplies the rate by `factor` after every epoch.' },
+        factor: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.9, description: 'The multiplier per epoch.' },
+      },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        type: { const: 'cosine', description: 'Follows half a cosine from the rate down to `minLearningRate` in the last epoch.' },
+        minLearningRate: { type: 'number', minimum: 0, default: 0, description: 'The rate the curve ends at.' },
+      },
+    },
+  ],
+} as const;
+
+export type ScheduleSpec = FromSchema<typeof scheduleSpecSchema>;
+
+/** The learning rate of epoch `epoch` (1-based) of `epochs`. */
+export function learningRateAt(schedule: ScheduleSpec | undefined, base: number, epoch: number, epochs: number): number {
+  if (!schedule) return base;
+  switch (schedule.type) {
+    case 'step':
+      return base * schedule.factor ** Math.floor((epoch - 1) / schedule.everyEpochs);
+    case 'exponential':
+      return base * schedule.factor ** (epoch - 1);
+    case 'cosine': {
+      const progress = epochs > 1 ? (epoch - 1) / (epochs - 1) : 0;
+      return schedule.minLearningRate + ((base - schedule.minLearningRate) * (1 + Math.cos(Math.PI * progress))) / 2;
+    }
+  }
+}

@@ -4,7 +4,7 @@ import type { Activation, DenseStack, ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
-import { createTfjsOptimizer, exportOptimizerState, importOptimizerState } from './optimizers.js';
+import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './optimizers.js';
 import type { OptimizerSpec } from './schema.js';
 import { scoreLogits, softmaxRows } from './scoring.js';
 
@@ -118,6 +118,10 @@ export class TfjsEngine implements TrainingEngine {
 
   weights(): ModelWeights {
     return this.kernels.flatMap((kernel, l) => [kernel.dataSync() as Float32Array, this.biases[l].dataSync() as Float32Array]);
+  }
+
+  setLearningRate(learningRate: number): void {
+    setTfjsLearningRate(this.optimizer, learningRate);
   }
 
   optimizerState(): Promise<OptimizerState> {

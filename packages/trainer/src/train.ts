@@ -7,7 +7,7 @@ import { selectBackend, type BackendSelection } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { FusedEngine, fusability } from './fused-engine.js';
-import type { BackendChoice, OptimizerSpec } from './schema.js';
+import { learningRateAt, type BackendChoice, type OptimizerSpec, type ScheduleSpec } from './schema.js';
 import { LayersEngine } from './layers-engine.js';
 import { TfjsEngine } from './tfjs-engine.js';
 
@@ -17,6 +17,7 @@ export interface TrainRequest {
   readonly dataset: Dataset;
   readonly model: ModelSpec;
   readonly optimizer: OptimizerSpec;
+  readonly schedule?: ScheduleSpec;
   readonly backend: BackendChoice;
   readonly batchSize: number;
   readonly epochs: number;
@@ -135,6 +136,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     const identity = Uint32Array.from({ length: samples }, (_, i) => i);
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= request.epochs; epoch++) {
       const order = request.shuffle ? randomPermutation(samples, rng) : identity;
+      if (request.schedule) engine.setLearningRate(learningRateAt(request.schedule, request.optimizer.learningRate, epoch, request.epochs));
       callbacks.onEpochStart?.(epoch, samples);
       const started = performance.now();
       const total: Score = { lossSum: 0, correct: 0 };

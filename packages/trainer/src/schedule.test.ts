@@ -1,0 +1,35 @@
+import { loadDataset } from '@specml/data';
+import { describe, expect, it } from 'vitest';
+import { learningRateAt } from './schema.js';
+import { train } from './train.js';
+
+describe('learning-rate schedules', () => {
+  it('computes the rate per epoch from the optimizer\'s', () => {
+    const rates = (schedule: Parameters<typeof learningRateAt>[0]) => [1, 2, 3, 4, 5].map((epoch) => learningRateAt(schedule, 0.1, epoch, 5));
+    expect(rates(undefined)).toEqual([0.1, 0.1, 0.1, 0.1, 0.1]);
+    expect(rates({ type: 'step', everyEpochs: 2, factor: 0.5 })).toEqual([0.1, 0.1, 0.05, 0.05, 0.025]);
+    expect(rates({ type: 'exponential', factor: 0.5 }).map((rate) => Number(rate.toFixed(6)))).toEqual([0.1, 0.05, 0.025, 0.0125, 0.00625]);
+    expect(rates({ type: 'cosine', minLearningRate: 0 }).map((rate) => Number(rate.toFixed(6)))).toEqual([0.1, 0.085355, 0.05, 0.014645, 0]);
+  });
+
+  it.each(['fused', 'wasm'] as const)('is applied by the %s backend: a rate cut to almost nothing freezes the model', async (backend) => {
+    const dataset = loadDataset({ dataset: 'mnist', trainLimit: 1500, testLimit: 300, shuffle: true });
+    const run = (factor: number) =>
+      train({
+        dataset,
+        model: { initializer: 'pytorch', layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }] },
+        optimizer: { name: 'sgd', learningRate: 0.1 },
+        schedule: { type: 'step', everyEpochs: 1, factor },
+        backend,
+        batchSize: 32,
+        epochs: 3,
+        seed: 1,
+        shuffle: true,
+      });
+    const frozen = await run(1e-9);
+    const losses = frozen.metrics.map((row) => row.test_loss);
+    expect(Math.abs(losses[3] - losses[1])).toBeLessThan(1e-5);
+    const learning = await run(1);
+    expect(learning.metrics[3].test_loss).toBeLessThan(learning.metrics[1].test_loss - 0.01);
+  });
+});
