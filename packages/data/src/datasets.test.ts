@@ -103,3 +103,21 @@ describe('Fashion-MNIST', () => {
     expect(fashion.train.labels[0]).toBe(9); // the first training image is an ankle boot
   });
 });
+
+describe('validation split', () => {
+  it('holds out the last fraction of the training images', () => {
+    const data = loadDataset({ dataset: 'mnist', trainLimit: 1000, testLimit: 10, validationSplit: 0.1, shuffle: true });
+    expect(data.train.count).toBe(900);
+    expect(data.validation!.count).toBe(100);
+    const all = loadDataset({ dataset: 'mnist', trainLimit: 1000, testLimit: 10, shuffle: true });
+    expect(Array.from(data.validation!.labels)).toEqual(Array.from(all.train.labels.subarray(900, 1000)));
+    expect(data.validation!.images.length).toBe(100 * 784);
+    expect(all.validation).toBeUndefined();
+  });
+
+  it('refuses a split that leaves no validation image', () => {
+    expect(() => loadDataset({ dataset: 'mnist', trainLimit: 5, testLimit: 10, validationSplit: 0.1, shuffle: true })).toThrow(
+      'data.validationSplit: 0.1 of 5 training images leaves 0 for validation and 5 for training (use more images or another fraction)',
+    );
+  });
+});

@@ -15,6 +15,8 @@ export interface ImageSet {
 export interface Dataset {
   readonly name: string;
   readonly train: ImageSet;
+  /** Held out from the end of the training images when the spec asks for a validation split. */
+  readonly validation?: ImageSet;
   readonly test: ImageSet;
   /** [height, width, channels] */
   readonly imageShape: readonly [number, number, number];
@@ -84,7 +86,24 @@ function loadIdxFolder(name: string, folder: string, classNames: readonly string
     const culprit = maxByte(train.set.labels) >= names.length ? train.labelsPath : test.labelsPath;
     throw new UserError(`${culprit}: holds label ${classCount - 1}, but ${name} has only ${names.length} classes (0–${names.length - 1})`);
   }
-  return { name, train: train.set, test: test.set, imageShape: [height, width, 1], classNames: names };
+  const [trainSet, validation] = splitOff(train.set, spec.validationSplit, height * width);
+  return { name, train: trainSet, validation, test: test.set, imageShape: [height, width, 1], classNames: names };
+}
+
+/** The set without its last `fraction`, and that last part (none when no fraction is given). */
+function splitOff(set: ImageSet, fraction: number | undefined, pixels: number): [ImageSet, ImageSet | undefined] {
+  if (!fraction) return [set, undefined];
+  const held = Math.floor(set.count * fraction);
+  const kept = set.count - held;
+  if (held < 1 || kept < 1) {
+    throw new UserError(`data.validationSplit: ${fraction} of ${set.count} training images leaves ${held} for validation and ${kept} for training (use more images or another fraction)`);
+  }
+  const part = (start: number, count: number): ImageSet => ({
+    images: set.images.subarray(start * pixels, (start + count) * pixels),
+    labels: set.labels.subarray(start, start + count),
+    count,
+  });
+  return [part(0, kept), part(kept, held)];
 }
 
 function readImageSet(folder: string, imagesName: string, labelsName: string, limit: number | undefined) {

@@ -28,6 +28,12 @@ export const dataSpecSchema = {
       minimum: 1,
       description: 'Use only the first N test images. Default: all.',
     },
+    validationSplit: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 0.5,
+      description: 'Hold out this fraction of the training images (the last ones, after trainLimit) as a validation set, evaluated after every epoch (validation_loss and validation_accuracy columns). Default: none.',
+    },
     shuffle: {
       type: 'boolean',
       default: true,

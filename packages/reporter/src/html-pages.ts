@@ -5,7 +5,7 @@ import { compile } from 'vega-lite';
 import { stringify as stringifyYaml } from 'yaml';
 import { lineChartSpec } from './charts.js';
 import { writeFileAtomic } from './files.js';
-import { METRICS_COLUMNS } from './metrics-csv.js';
+import { metricsColumns } from './metrics-csv.js';
 import { findRunFolders, readRun, type RunRecord } from './run-folders.js';
 
 /** The pictures a run folder may hold, in the order its report shows them. */
@@ -61,8 +61,9 @@ export function renderRunReport(run: RunRecord, indexHref?: string): string {
     ['started', summary.startedAt],
     ['spec file', summary.specFile],
   ];
-  const metricsTable = `<table><thead><tr>${METRICS_COLUMNS.map((column) => `<th>${column}</th>`).join('')}</tr></thead><tbody>${run.metrics
-    .map((row) => `<tr>${METRICS_COLUMNS.map((column) => `<td>${number(row[column], column === 'epoch' ? 0 : 4)}</td>`).join('')}</tr>`)
+  const columns = metricsColumns(run.metrics.some((row) => row.validation_accuracy !== undefined));
+  const metricsTable = `<table><thead><tr>${columns.map((column) => `<th>${column}</th>`).join('')}</tr></thead><tbody>${run.metrics
+    .map((row) => `<tr>${columns.map((column) => `<td>${number(row[column], column === 'epoch' ? 0 : 4)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
   const pictures = RUN_PICTURES.filter(([file]) => existsSync(join(run.dir, file)))
     .map(([file, caption]) => `<h2>${caption}</h2><img src="${file}" alt="${escape(caption)}">`)

@@ -11,20 +11,29 @@ export const METRICS_COLUMNS = [
   'samples_per_second',
 ] as const;
 
-export type MetricsRow = { epoch: number } & Partial<Record<(typeof METRICS_COLUMNS)[number], number>>;
+/** Added at the end when the spec holds out a validation set. */
+export const VALIDATION_COLUMNS = ['validation_loss', 'validation_accuracy'] as const;
+
+type MetricColumn = (typeof METRICS_COLUMNS)[number] | (typeof VALIDATION_COLUMNS)[number];
+export type MetricsRow = { epoch: number } & Partial<Record<MetricColumn, number>>;
+
+/** The columns of a run's metrics.csv: the fixed ones, and the validation pair when there is a validation set. */
+export function metricsColumns(withValidation: boolean): readonly MetricColumn[] {
+  return withValidation ? [...METRICS_COLUMNS, ...VALIDATION_COLUMNS] : METRICS_COLUMNS;
+}
 
 /** Creates (or truncates) a metrics CSV holding just the header. */
-export function createMetricsCsv(path: string): void {
-  writeDurably(path, stringify([[...METRICS_COLUMNS]]), 'w');
+export function createMetricsCsv(path: string, columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
+  writeDurably(path, stringify([[...columns]]), 'w');
 }
 
 /**
  * Replaces the whole file with the header and `rows`, atomically (temporary file, flush, rename): used when
  * a resumed run goes back to its checkpoint, dropping rows written after it or torn by a kill.
  */
-export function rewriteMetricsCsv(path: string, rows: readonly MetricsRow[]): void {
+export function rewriteMetricsCsv(path: string, rows: readonly MetricsRow[], columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  writeDurably(temporary, stringify([[...METRICS_COLUMNS], ...rows.map((row) => METRICS_COLUMNS.map((column) => formatCell(row[column])))]), 'w');
+  writeDurably(temporary, stringify([[...columns], ...rows.map((row) => columns.map((column) => formatCell(row[column])))]), 'w');
   renameSync(temporary, path);
 }
 
@@ -32,8 +41,8 @@ export function rewriteMetricsCsv(path: string, rows: readonly MetricsRow[]): vo
  * Appends one row and flushes it to disk, so that a crash right after an epoch loses nothing. The row
  * is one write() call: a reader never sees half a line.
  */
-export function appendMetricsRow(path: string, row: MetricsRow): void {
-  const cells = METRICS_COLUMNS.map((column) => formatCell(row[column]));
+export function appendMetricsRow(path: string, row: MetricsRow, columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
+  const cells = columns.map((column) => formatCell(row[column]));
   writeDurably(path, stringify([cells]), 'a');
 }
 

@@ -81,6 +81,16 @@ describe('specml exp', () => {
     expect(readFileSync(join(runsDir, 'small', runId, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
+  it('adds validation columns to metrics.csv when the spec holds out a validation set', () => {
+    const runsDir = join(work, 'runs-validation');
+    const { code, stdout } = specml(['exp', spec('validation.yaml', SMALL), '--runs-dir', runsDir, '--set', 'data.validationSplit=0.2', '--set', 'epochs=1']);
+    expect(code).toBe(0);
+    const rows = readFileSync(join(stdout.trim().split('\n').at(-1)!, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_seconds,samples_per_second,validation_loss,validation_accuracy');
+    expect(Number(rows[2].split(',')[8])).toBeGreaterThan(0.5);
+    expect(stdout).toMatch(/; validation accuracy 0\.\d{4}$/m);
+  });
+
   it('trains on the wasm backend when asked, and records it', () => {
     const runsDir = join(work, 'runs-wasm');
     const { code, stdout } = specml(['exp', spec('wasm.yaml', SMALL), '--runs-dir', runsDir, '--backend', 'wasm', '--set', 'epochs=1', '--set', 'data.trainLimit=1000']);

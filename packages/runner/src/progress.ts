@@ -17,7 +17,8 @@ export function describeEpoch(metrics: EpochMetrics, epochs: number): string {
   return (
     `epoch ${metrics.epoch}/${epochs}: test accuracy ${percent(metrics.test_accuracy)} (test loss ${metrics.test_loss.toFixed(4)}); ` +
     `train accuracy ${percent(metrics.train_accuracy!)} (loss ${metrics.train_loss!.toFixed(4)}); ` +
-    `${metrics.epoch_seconds!.toFixed(2)} s, ${Math.round(metrics.samples_per_second!).toLocaleString('en-US')} samples/s`
+    `${metrics.epoch_seconds!.toFixed(2)} s, ${Math.round(metrics.samples_per_second!).toLocaleString('en-US')} samples/s` +
+    (metrics.validation_accuracy === undefined ? '' : `; validation accuracy ${percent(metrics.validation_accuracy)}`)
   );
 }
 

@@ -7,6 +7,7 @@ import {
   confusionCsv,
   confusionMatrix,
   createMetricsCsv,
+  metricsColumns,
   mostConfidentMistakes,
   readRun,
   renderConfusion,
@@ -110,7 +111,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     best: null,
   };
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
-  createMetricsCsv(join(dir, FILES.metrics));
+  createMetricsCsv(join(dir, FILES.metrics), metricsColumns(dataset.validation !== undefined));
   process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images\n`);
   return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal });
 }
@@ -138,7 +139,7 @@ export async function resumeExperiment(runDir: string, signal?: AbortSignal): Pr
   const { loaded, dataset } = prepareExperiment(join(runDir, FILES.spec));
   const dataSeconds = (performance.now() - started) / 1000;
   // The checkpoint's rows replace metrics.csv: a row written after the checkpoint, or torn by the kill, goes.
-  rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics);
+  rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumns(dataset.validation !== undefined));
   summary.resumes += 1;
   process.stdout.write(`resuming ${summary.name}/${summary.runId} after epoch ${checkpoint.epoch} of ${loaded.spec.epochs}\n`);
   return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, dataSeconds, signal, checkpoint });
@@ -199,7 +200,7 @@ async function trainInFolder({ dir, spec, dataset, summary, started, dataSeconds
         onProgress: (_, done) => progress.samplesDone(done),
         onEpochEnd: (row) => {
           metrics.push(row);
-          appendMetricsRow(join(dir, FILES.metrics), row);
+          appendMetricsRow(join(dir, FILES.metrics), row, metricsColumns(dataset.validation !== undefined));
           progress.epochEnd(row);
         },
         onCheckpoint: (state) => {

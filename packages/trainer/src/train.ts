@@ -34,6 +34,8 @@ export interface EpochMetrics {
   test_accuracy: number;
   epoch_seconds?: number;
   samples_per_second?: number;
+  validation_loss?: number;
+  validation_accuracy?: number;
 }
 
 export interface TrainCallbacks {
@@ -128,8 +130,13 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
         timings.checkpointSeconds += (performance.now() - checkpointStarted) / 1000;
       }
     };
+    const validationMetrics = () => {
+      if (!dataset.validation) return {};
+      const score = timed('evaluationSeconds', () => engine.evaluate(dataset.validation!));
+      return { validation_loss: score.lossSum / dataset.validation.count, validation_accuracy: score.correct / dataset.validation.count };
+    };
     if (resume) await engine.restoreOptimizerState(resume.optimizer);
-    else await record({ epoch: 0, ...testMetrics(timed('evaluationSeconds', () => engine.evaluate(dataset.test)), dataset.test.count) });
+    else await record({ epoch: 0, ...testMetrics(timed('evaluationSeconds', () => engine.evaluate(dataset.test)), dataset.test.count), ...validationMetrics() });
 
     const samples = dataset.train.count;
     const chunk = Math.max(1, Math.round(PROGRESS_SAMPLES / batchSize)) * batchSize;
@@ -159,6 +166,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
         ...testMetrics(timed('evaluationSeconds', () => engine.evaluate(dataset.test)), dataset.test.count),
         epoch_seconds: seconds,
         samples_per_second: samples / seconds,
+        ...validationMetrics(),
       });
     }
     const model = buildModel(request.model, input, engine.weights());
