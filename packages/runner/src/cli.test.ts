@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { encodeIdx } from '@specml/data';
 import { describe, expect, it } from 'vitest';
-import { root, cli, cliEnv, specml, temporaryFolder } from './test-cli.js';
+import { root, specml, temporaryFolder } from './test-cli.js';
 
 const work = temporaryFolder('cli');
 

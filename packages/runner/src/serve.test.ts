@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, cli, cliEnv, specml, temporaryFolder } from './test-cli.js';
+import { root, cli, cliEnv, temporaryFolder } from './test-cli.js';
 import { browserMissing, launchChromium } from './test-browser.js';
 
 const work = temporaryFolder('serve');
