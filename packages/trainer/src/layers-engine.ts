@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
-import { fillBatch, imagesAsFloats, type ImageSet } from '@specml/data';
+import { fillBatch, type ImageSet } from '@specml/data';
 import { buildModel, getModelWeights, logitsOf, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './optimizers.js';
 import type { OptimizerSpec } from './schema.js';
-import { scoreLogits, softmaxRows } from './scoring.js';
+import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
+import { scoreLogits } from './scoring.js';
 import { addL2Penalty } from './tfjs-engine.js';
 
 const EVALUATION_CHUNK = 1000;
@@ -97,29 +98,14 @@ export class LayersEngine implements TrainingEngine {
     return { lossSum, correct };
   }
 
-  private forEachLogitsChunk(set: ImageSet, visit: (logits: Float32Array, start: number, count: number) => void): void {
-    for (let start = 0; start < set.count; start += EVALUATION_CHUNK) {
-      const count = Math.min(EVALUATION_CHUNK, set.count - start);
-      const logits = tf.tidy(() => logitsOf(this.model, this.batchTensor(imagesAsFloats(set, start, count), count), false));
-      visit(logits.dataSync() as Float32Array, start, count);
-      logits.dispose();
-    }
-  }
+  private readonly logitsOfImages = (pixels: Float32Array, count: number) => logitsOf(this.model, this.batchTensor(pixels, count), false);
 
   evaluate(set: ImageSet): Score {
-    const total: Score = { lossSum: 0, correct: 0 };
-    this.forEachLogitsChunk(set, (logits, start, count) => {
-      const score = scoreLogits(logits, set.labels.subarray(start, start + count), count, this.classCount);
-      total.lossSum += score.lossSum;
-      total.correct += score.correct;
-    });
-    return total;
+    return evaluateInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
   }
 
   predict(set: ImageSet): Float32Array {
-    const probabilities = new Float32Array(set.count * this.classCount);
-    this.forEachLogitsChunk(set, (logits, start) => probabilities.set(softmaxRows(logits, this.classCount), start * this.classCount));
-    return probabilities;
+    return predictInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
   }
 
   weights(): ModelWeights {

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fillBatch, imagesAsFloats, type ImageSet } from '@specml/data';
+import { fillBatch, type ImageSet } from '@specml/data';
 import type { Activation, DenseStack, ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './optimizers.js';
 import type { OptimizerSpec } from './schema.js';
-import { scoreLogits, softmaxRows } from './scoring.js';
+import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
+import { scoreLogits } from './scoring.js';
 
 const EVALUATION_CHUNK = 2000;
 
@@ -90,30 +91,14 @@ export class TfjsEngine implements TrainingEngine {
     return { lossSum, correct };
   }
 
-  /** Runs the stack over a set in large chunks (small batches are very slow on wasm), one chunk of logits at a time. */
-  private forEachLogitsChunk(set: ImageSet, visit: (logits: Float32Array, start: number, count: number) => void): void {
-    for (let start = 0; start < set.count; start += EVALUATION_CHUNK) {
-      const count = Math.min(EVALUATION_CHUNK, set.count - start);
-      const logits = tf.tidy(() => this.logits(tf.tensor2d(imagesAsFloats(set, start, count), [count, this.inputSize])));
-      visit(logits.dataSync() as Float32Array, start, count);
-      logits.dispose();
-    }
-  }
+  private readonly logitsOfImages = (pixels: Float32Array, count: number) => this.logits(tf.tensor2d(pixels, [count, this.inputSize]));
 
   evaluate(set: ImageSet): Score {
-    const total: Score = { lossSum: 0, correct: 0 };
-    this.forEachLogitsChunk(set, (logits, start, count) => {
-      const score = scoreLogits(logits, set.labels.subarray(start, start + count), count, this.classCount);
-      total.lossSum += score.lossSum;
-      total.correct += score.correct;
-    });
-    return total;
+    return evaluateInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
   }
 
   predict(set: ImageSet): Float32Array {
-    const probabilities = new Float32Array(set.count * this.classCount);
-    this.forEachLogitsChunk(set, (logits, start) => probabilities.set(softmaxRows(logits, this.classCount), start * this.classCount));
-    return probabilities;
+    return predictInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
   }
 
   weights(): ModelWeights {

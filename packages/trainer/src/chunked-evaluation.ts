@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { imagesAsFloats, type ImageSet } from '@specml/data';
+import type { Score } from './engine.js';
+import { scoreLogits, softmaxRows } from './scoring.js';
+
+/** An engine's forward pass to logits for `count` images given as floats in [0, 1]. */
+export type LogitsOfImages = (pixels: Float32Array, count: number) => tf.Tensor2D;
+
+/** Runs a set through the model in large chunks (small batches are very slow on wasm), one chunk of logits at a time. */
+function forEachLogitsChunk(set: ImageSet, chunk: number, logitsOf: LogitsOfImages, visit: (logits: Float32Array, start: number, count: number) => void): void {
+  for (let start = 0; start < set.count; start += chunk) {
+    const count = Math.min(chunk, set.count - start);
+    const logits = tf.tidy(() => logitsOf(imagesAsFloats(set, start, count), count));
+    visit(logits.dataSync() as Float32Array, start, count);
+    logits.dispose();
+  }
+}
+
+export function evaluateInChunks(set: ImageSet, chunk: number, classCount: number, logitsOf: LogitsOfImages): Score {
+  const total: Score = { lossSum: 0, correct: 0 };
+  forEachLogitsChunk(set, chunk, logitsOf, (logits, start, count) => {
+    const score = scoreLogits(logits, set.labels.subarray(start, start + count), count, classCount);
+    total.lossSum += score.lossSum;
+    total.correct += score.correct;
+  });
+  return total;
+}
+
+export function predictInChunks(set: ImageSet, chunk: number, classCount: number, logitsOf: LogitsOfImages): Float32Array {
+  const probabilities = new Float32Array(set.count * classCount);
+  forEachLogitsChunk(set, chunk, logitsOf, (logits, start) => probabilities.set(softmaxRows(logits, classCount), start * classCount));
+  return probabilities;
+}
