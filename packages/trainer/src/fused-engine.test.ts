@@ -1,5 +1,5 @@
 import { createRng, loadDataset, randomPermutation } from '@specml/data';
-import { denseStackOf, initialWeights, type ModelSpec } from '@specml/model-zoo';
+import { denseStackOf, initialWeights, PRESETS, type ModelSpec } from '@specml/model-zoo';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.js';
 import { FusedEngine, fusability } from './fused-engine.js';
@@ -8,15 +8,8 @@ import { TfjsEngine } from './tfjs-engine.js';
 
 const dataset = loadDataset({ dataset: 'mnist', trainLimit: 1500, testLimit: 1000, shuffle: true });
 const input = { imageShape: dataset.imageShape };
-const model: ModelSpec = {
-  initializer: 'pytorch',
-  layers: [
-    { type: 'dense', units: 64, activation: 'relu' },
-    { type: 'dense', units: 64, activation: 'relu' },
-    { type: 'dense', units: 64, activation: 'relu' },
-    { type: 'dense', units: 10, activation: 'softmax' },
-  ],
-};
+/** The baseline's model: the tutorial's 784-64-64-64-10 stack with PyTorch's initialisation. */
+const model: ModelSpec = { initializer: PRESETS['mlp-tutorial'].initializer, layers: [...PRESETS['mlp-tutorial'].layers] };
 
 /** Runs both engines from the same initial weights over the same 100 batches of 15, step by step. */
 function stepLosses(spec: ModelSpec, optimizer: OptimizerSpec, steps = 100, batchSize = 15) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fillBatch, type ImageSet } from '@specml/data';
+import type { ImageSet } from '@specml/data';
 import type { Activation, DenseStack, ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
@@ -7,7 +7,7 @@ import type { Score, TrainingEngine } from './engine.js';
 import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './optimizers.js';
 import type { OptimizerSpec } from './schema.js';
 import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
-import { scoreLogits } from './scoring.js';
+import { BatchBuffers, trainRangeOnTfjs, type TfjsTraining } from './tfjs-training.js';
 
 const EVALUATION_CHUNK = 2000;
 
@@ -22,9 +22,8 @@ export class TfjsEngine implements TrainingEngine {
   private readonly kernels: tf.Variable<tf.Rank.R2>[];
   private readonly biases: tf.Variable<tf.Rank.R1>[];
   private readonly optimizer: tf.Optimizer;
-  private readonly pixels: Float32Array;
-  private readonly oneHot: Float32Array;
-  private readonly batchLabels: Uint8Array;
+  private readonly batches: BatchBuffers;
+  private readonly training: TfjsTraining;
   private readonly inputSize: number;
   private readonly classCount: number;
 
@@ -33,8 +32,8 @@ export class TfjsEngine implements TrainingEngine {
     private readonly stack: DenseStack,
     initial: ModelWeights,
     optimizer: OptimizerSpec,
-    private readonly train: ImageSet,
-    private readonly batchSize: number,
+    train: ImageSet,
+    batchSize: number,
   ) {
     this.inputSize = stack.sizes[0];
     this.classCount = stack.sizes.at(-1)!;
@@ -44,9 +43,13 @@ export class TfjsEngine implements TrainingEngine {
     this.kernels = Array.from({ length: layers }, (_, l) => tf.variable(tf.tensor2d(initial[2 * l], [stack.sizes[l], stack.sizes[l + 1]]), true, `${prefix}_kernel_${l}`));
     this.biases = Array.from({ length: layers }, (_, l) => tf.variable(tf.tensor1d(initial[2 * l + 1]), true, `${prefix}_bias_${l}`));
     this.optimizer = createTfjsOptimizer(optimizer);
-    this.pixels = new Float32Array(batchSize * this.inputSize);
-    this.oneHot = new Float32Array(batchSize * this.classCount);
-    this.batchLabels = new Uint8Array(batchSize);
+    this.batches = new BatchBuffers(train, batchSize, this.inputSize, this.classCount);
+    this.training = {
+      optimizer: this.optimizer,
+      variables: [...this.kernels, ...this.biases],
+      l2: { kernels: this.kernels, factors: stack.l2 },
+      logits: (pixels, size) => this.logits(tf.tensor2d(pixels.subarray(0, size * this.inputSize), [size, this.inputSize])),
+    };
   }
 
   /** The last layer's pre-softmax output: the loss takes logits, for numerical stability. */
@@ -60,35 +63,7 @@ export class TfjsEngine implements TrainingEngine {
   }
 
   trainRange(order: Uint32Array, start: number, end: number): Score {
-    let lossSum = 0;
-    let correct = 0;
-    const variables = [...this.kernels, ...this.biases];
-    for (let first = start; first < end; first += this.batchSize) {
-      const size = Math.min(this.batchSize, end - first);
-      fillBatch(this.train, order, first, size, this.pixels, this.oneHot, this.classCount);
-      for (let row = 0; row < size; row++) this.batchLabels[row] = this.train.labels[order[first + row]];
-      const logits = tf.tidy(() => {
-        const x = tf.tensor2d(this.pixels.subarray(0, size * this.inputSize), [size, this.inputSize]);
-        const y = tf.tensor2d(this.oneHot.subarray(0, size * this.classCount), [size, this.classCount]);
-        let kept: tf.Tensor2D | undefined;
-        const loss = this.optimizer.minimize(
-          () => {
-            kept = tf.keep(this.logits(x));
-            return addL2Penalty(tf.losses.softmaxCrossEntropy(y, kept), this.kernels, this.stack.l2);
-          },
-          false,
-          variables,
-        );
-        loss?.dispose();
-        return kept!;
-      });
-      const score = scoreLogits(logits.dataSync() as Float32Array, this.batchLabels, size, this.classCount);
-      logits.dispose();
-      lossSum += score.lossSum;
-      correct += score.correct;
-      if (!Number.isFinite(score.lossSum)) break;
-    }
-    return { lossSum, correct };
+    return trainRangeOnTfjs(this.training, this.batches, order, start, end);
   }
 
   private readonly logitsOfImages = (pixels: Float32Array, count: number) => this.logits(tf.tensor2d(pixels, [count, this.inputSize]));
@@ -143,10 +118,4 @@ export function applyActivation(activation: Activation, z: tf.Tensor2D): tf.Tens
     softmax: tf.softmax,
   };
   return ops[activation](z) as tf.Tensor2D;
-}
-
-/** loss + Σ l2 · Σ w² over the kernels that have an L2 factor. */
-export function addL2Penalty(loss: tf.Scalar, kernels: readonly tf.Tensor[], factors: readonly number[]): tf.Scalar {
-  const penalties = kernels.flatMap((kernel, index) => (factors[index] > 0 ? [tf.mul(factors[index], tf.sum(tf.square(kernel)))] : []));
-  return penalties.length ? (tf.addN([loss, ...penalties]) as tf.Scalar) : loss;
 }

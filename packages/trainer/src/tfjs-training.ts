@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { fillBatch, type ImageSet } from '@specml/data';
+import type { Score } from './engine.js';
+import { scoreLogits } from './scoring.js';
+
+/** What a tfjs engine trains with: its optimizer and variables, its forward pass, its L2 terms. */
+export interface TfjsTraining {
+  readonly optimizer: tf.Optimizer;
+  readonly variables: tf.Variable[];
+  readonly l2: { readonly kernels: readonly tf.Tensor[]; readonly factors: readonly number[] };
+  /** The logits for `size` images given as floats in [0, 1], in training mode. */
+  logits(pixels: Float32Array, size: number): tf.Tensor2D;
+}
+
+/** Reusable buffers for one batch, filled from typed arrays (never sliced out of a big tensor). */
+export class BatchBuffers {
+  readonly pixels: Float32Array;
+  readonly oneHot: Float32Array;
+  readonly labels: Uint8Array;
+
+  constructor(
+    private readonly train: ImageSet,
+    readonly batchSize: number,
+    imageSize: number,
+    readonly classCount: number,
+  ) {
+    this.pixels = new Float32Array(batchSize * imageSize);
+    this.oneHot = new Float32Array(batchSize * classCount);
+    this.labels = new Uint8Array(batchSize);
+  }
+
+  fill(order: Uint32Array, first: number, size: number): void {
+    fillBatch(this.train, order, first, size, this.pixels, this.oneHot, this.classCount);
+    for (let row = 0; row < size; row++) this.labels[row] = this.train.labels[order[first + row]];
+  }
+}
+
+/**
+ * One optimizer step per batch over order[start, end): softmax cross-entropy (plus L2) on the logits,
+ * which are downloaded once per step to score loss and accuracy. Stops at a non-finite loss.
+ */
+export function trainRangeOnTfjs(training: TfjsTraining, batches: BatchBuffers, order: Uint32Array, start: number, end: number): Score {
+  const { classCount } = batches;
+  let lossSum = 0;
+  let correct = 0;
+  for (let first = start; first < end; first += batches.batchSize) {
+    const size = Math.min(batches.batchSize, end - first);
+    batches.fill(order, first, size);
+    const logits = tf.tidy(() => {
+      const y = tf.tensor2d(batches.oneHot.subarray(0, size * classCount), [size, classCount]);
+      let kept: tf.Tensor2D | undefined;
+      const loss = training.optimizer.minimize(
+        () => {
+          kept = tf.keep(training.logits(batches.pixels, size));
+          return addL2Penalty(tf.losses.softmaxCrossEntropy(y, kept), training.l2.kernels, training.l2.factors);
+        },
+        false,
+        training.variables,
+      );
+      loss?.dispose();
+      return kept!;
+    });
+    const score = scoreLogits(logits.dataSync() as Float32Array, batches.labels, size, classCount);
+    logits.dispose();
+    lossSum += score.lossSum;
+    correct += score.correct;
+    if (!Number.isFinite(score.lossSum)) break;
+  }
+  return { lossSum, correct };
+}
+
+/** loss + Σ l2 · Σ w² over the kernels that have an L2 factor. */
+export function addL2Penalty(loss: tf.Scalar, kernels: readonly tf.Tensor[], factors: readonly number[]): tf.Scalar {
+  const penalties = kernels.flatMap((kernel, index) => (factors[index] > 0 ? [tf.mul(factors[index], tf.sum(tf.square(kernel)))] : []));
+  return penalties.length ? (tf.addN([loss, ...penalties]) as tf.Scalar) : loss;
+}
