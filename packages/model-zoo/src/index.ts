@@ -13,7 +13,7 @@ export {
   type InitializerName,
   type PresetName,
 } from './schema.js';
-export { PRESETS, type Preset } from './presets.js';
+export { PRESETS, PRESET_KEYS, type Preset } from './presets.js';
 export { DENSE_INITIALIZERS, type DenseWeights } from './initializers.js';
 export {
   buildModel,

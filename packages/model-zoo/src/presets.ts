@@ -5,6 +5,9 @@ export interface Preset {
   readonly initializer: 'pytorch' | 'glorotUniform' | 'heNormal';
 }
 
+/** The `model:` keys a preset fills in where the spec does not write them. */
+export const PRESET_KEYS = ['layers', 'initializer'] as const satisfies readonly (keyof Preset)[];
+
 /** Named models: a spec's `model.preset` fills in these layers and initializer where it does not set its own. */
 export const PRESETS: Record<PresetName, Preset> = {
   'mlp-tutorial': {

@@ -9,6 +9,7 @@ import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
 import { plannedAxes, runSweep, SweepIncompleteError } from './run-sweep.js';
 import { startDrawServer } from './serve.js';
+import { publishedSpecSchema } from './published-schema.js';
 import { experimentSpecSchema } from './spec-schema.js';
 import { withSpecReference } from './spec-reference.js';
 
@@ -152,7 +153,7 @@ export function buildProgram(): Command {
     .description('write experiment.schema.json and the key reference in README.md from the schema')
     .option('--root <dir>', 'the repository root', '.')
     .action((options: { root: string }) => {
-      writeFileSync(join(options.root, 'experiment.schema.json'), `${JSON.stringify(experimentSpecSchema, null, 2)}\n`);
+      writeFileSync(join(options.root, 'experiment.schema.json'), `${JSON.stringify(publishedSpecSchema(), null, 2)}\n`);
       const readme = join(options.root, 'README.md');
       writeFileSync(readme, withSpecReference(readFileSync(readme, 'utf8'), experimentSpecSchema));
       process.stdout.write('wrote experiment.schema.json and the spec reference in README.md\n');

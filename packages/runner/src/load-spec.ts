@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { describeFsError } from '@specml/data';
-import { PRESETS, type PresetName } from '@specml/model-zoo';
+import { PRESET_KEYS, PRESETS, type PresetName } from '@specml/model-zoo';
 import { experimentSpecSchema, type ExperimentSpec } from './spec-schema.js';
 import { describeSchemaErrors, describeValue } from './spec-problems.js';
 import { SpecError, type SpecLocation, type SpecProblem } from './user-errors.js';
@@ -184,8 +184,9 @@ function expandPreset(doc: Document): void {
   const name = doc.getIn(['model', 'preset']);
   if (typeof name !== 'string' || !Object.hasOwn(PRESETS, name) || !isMap(doc.getIn(['model'], true))) return;
   const preset = PRESETS[name as PresetName];
-  if (!doc.hasIn(['model', 'layers'])) doc.setIn(['model', 'layers'], doc.createNode(structuredClone(preset.layers)));
-  if (!doc.hasIn(['model', 'initializer'])) doc.setIn(['model', 'initializer'], preset.initializer);
+  for (const key of PRESET_KEYS) {
+    if (!doc.hasIn(['model', key])) doc.setIn(['model', key], doc.createNode(structuredClone(preset[key])));
+  }
 }
 
 /** The first prefix of `path` that holds a scalar, where setIn could not descend. */
