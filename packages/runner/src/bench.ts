@@ -85,7 +85,7 @@ async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
   const { selectBackend, TfjsEngine } = await import('@specml/trainer');
   const { loadSpec } = await import('./load-spec.js');
   const { spec } = loadSpec(join(root, 'experiments/baseline.yaml'));
-  await selectBackend(backend, { fusable: false, reason: 'profiling the tfjs path' });
+  await selectBackend(backend, () => ({ ok: false, reason: 'profiling the tfjs path' }));
   const dataset = loadDataset(spec.data);
   const input = { imageShape: dataset.imageShape };
   const rng = createRng(spec.seed);
@@ -109,7 +109,7 @@ async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
 async function main() {
   const program = new Command('bench')
     .option('--pairs <n>', 'alternating runs of ours and the reference', '3')
-    .option('--backends <list>', 'comma-separated backends to measure', 'fused,wasm')
+    .option('--backends <list>', 'comma-separated backends to measure', 'native,wasm')
     .option('--profile-only', 'only profile a tfjs training step on wasm (no full runs)')
     .parse();
   const { pairs, backends, profileOnly } = program.opts<{ pairs: string; backends: string; profileOnly?: boolean }>();

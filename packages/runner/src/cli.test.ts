@@ -54,7 +54,7 @@ describe('specml exp', () => {
     expect(last[4]).toBeGreaterThan(0.85);
 
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ name: 'small', status: 'completed', epochs: 2, seed: 1, backend: 'fused', final: { test_accuracy: last[4] } });
+    expect(summary).toMatchObject({ name: 'small', status: 'completed', epochs: 2, seed: 1, backend: 'native', final: { test_accuracy: last[4] } });
     expect(summary.runId).toBe(runDir.split('/').at(-1));
     expect(summary.durationSeconds).toBeGreaterThan(0);
     const resolved = readFileSync(join(runDir, 'spec.yaml'), 'utf8');

@@ -92,7 +92,7 @@ describe('loadSpec', () => {
       'spec.yaml:1:12: optimizer: missing required key "name" (one of adam, sgd, momentum, rmsprop, adagrad)',
     ]],
     ['an unknown backend', `backend: gpu\n${TAIL}`, [
-      'spec.yaml:1:10: backend: must be one of auto, fused, tensorflow, wasm, cpu; got the string "gpu" (did you mean "cpu"?)',
+      'spec.yaml:1:10: backend: must be one of auto, native, fused, tensorflow, wasm, cpu; got the string "gpu" (did you mean "cpu"?)',
     ]],
     ['an empty file', '', ['spec.yaml: (root): the spec is empty (start from experiments/baseline.yaml; at least `model: { layers: [...] }` is needed)']],
     ['a comment-only file', '# nothing\n', ['spec.yaml: (root): the spec is empty (start from experiments/baseline.yaml; at least `model: { layers: [...] }` is needed)']],

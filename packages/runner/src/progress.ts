@@ -32,8 +32,15 @@ export function createProgress(epochs: number, stream: NodeJS.WriteStream = proc
   let bar: cliProgress.SingleBar | undefined;
   let started = 0;
   return {
-    backend: (selection) =>
-      log(`backend: ${selection.name}${selection.name === 'fused' ? ` (the saved model is built with tfjs ${selection.tfjsBackend})` : ''}`),
+    backend: (selection) => {
+      const detail =
+        selection.name === 'native'
+          ? ` (the saved model is built with tfjs ${selection.tfjsBackend})`
+          : selection.nativeRefusal
+            ? ` (the native engine cannot train this spec: ${selection.nativeRefusal})`
+            : '';
+      log(`backend: ${selection.name}${detail}`);
+    },
     epochStart: (epoch, samples) => {
       started = performance.now();
       if (!interactive) return;

@@ -1,21 +1,31 @@
-// Builds the optional fused kernel at install time. It is compiled on the machine that runs it, so
-// -march=native picks AVX2/FMA/AVX-512 where the CPU has them. A failed build never fails `npm ci`:
-// training then runs on tfjs (the `fused` backend is reported as unavailable).
+// Builds the optional native engine. At install time (`npm ci`) it is compiled on the machine that runs it,
+// so -march=native picks AVX2/FMA/AVX-512 where the CPU has them, and a failed build never fails the
+// install: training then runs on tfjs (`backend: native` is reported as unavailable, `auto` says why).
+// With --strict (the `trainer:native` Nx target that `npm test` runs first) it rebuilds what changed since
+// the last build and fails loudly, so tests never run a stale or missing engine.
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-if (process.env.SPECML_SKIP_NATIVE === '1') {
-  console.log('specml: SPECML_SKIP_NATIVE=1, not building the fused kernel');
+const strict = process.argv.includes('--strict');
+if (process.env.SPECML_SKIP_NATIVE === '1' && !strict) {
+  console.log('specml: SPECML_SKIP_NATIVE=1, not building the native engine');
   process.exit(0);
 }
 const packageRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+// An incremental build (make's own dependency tracking, headers included) once configured; else from scratch.
+const verb = strict && existsSync(join(packageRoot, 'build/Makefile')) ? 'build' : 'rebuild';
 const nodeGyp = process.env.npm_config_node_gyp;
-const [command, args] = nodeGyp ? [process.execPath, [nodeGyp, 'rebuild']] : ['node-gyp', ['rebuild']];
-const result = spawnSync(command, args, { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+const [command, args] = nodeGyp ? [process.execPath, [nodeGyp, verb]] : ['node-gyp', [verb]];
+const result = spawnSync(command, [...args, '-j', 'max'], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (result.status === 0) {
-  console.log('specml: built the fused dense-stack kernel');
+  console.log(`specml: ${verb === 'build' ? 'the native engine is up to date' : 'built the native engine'}`);
 } else {
-  const reason = result.error ? result.error.message : (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
-  console.warn(`specml: could not build the optional fused kernel; training will use tfjs.\n${reason}`);
+  const reason = result.error ? result.error.message : (result.stderr || result.stdout).trim().split('\n').slice(-12).join('\n');
+  if (strict) {
+    console.error(`specml: the native engine does not build:\n${reason}`);
+    process.exit(1);
+  }
+  console.warn(`specml: could not build the optional native engine; training will use tfjs.\n${reason}`);
 }

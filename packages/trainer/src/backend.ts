@@ -5,57 +5,67 @@ import type { BackendChoice } from './schema.js';
 import { registerWasmConvGradient } from './wasm-kernels.js';
 
 export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type BackendName = 'fused' | TfjsBackendName;
+export type BackendName = 'native' | TfjsBackendName;
 
 /** What trains the model, and which tfjs backend holds the model for saving and prediction. */
 export interface BackendSelection {
   readonly name: BackendName;
   readonly tfjsBackend: TfjsBackendName;
+  /** Why `auto` did not pick the native engine, when it did not. */
+  readonly nativeRefusal?: string;
 }
 
-/** Whether the fused kernel can train a spec, and if not, why (for the error of an explicit `backend: fused`). */
-export type Fusability = { fusable: true } | { fusable: false; reason: string };
+export type Loaded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-export interface FusedMlpOptions {
-  sizes: readonly number[];
-  activations: readonly string[];
-  optimizer: Record<string, unknown>;
+/** The native engine built for one spec, or why it cannot train it. */
+export type NativeAttempt = Loaded<NativeNetworkHandle>;
+
+/** The spec as the native engine reads it (see native/addon.cc). */
+export interface NativeNetworkOptions {
+  input: { height: number; width: number; channels: number };
+  classes: number;
+  /** Each layer's spec settings, with `index` its position in the spec (for messages). */
+  layers: Array<Record<string, unknown> & { type: string; index: number }>;
+  optimizer: Record<string, unknown> & { name: string };
+  seed: number;
 }
 
-/** The native class compiled from native/fused_mlp.cc. */
-export interface FusedMlpHandle {
+/** The native class compiled from native/*.cc. */
+export interface NativeNetworkHandle {
   setWeights(weights: Float32Array[]): void;
   getWeights(): Float32Array[];
   trainBatches(images: Uint8Array, labels: Uint8Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
   evaluate(images: Uint8Array, labels: Uint8Array): [number, number];
   predict(images: Uint8Array, labels: Uint8Array): Float32Array;
+  /** The gradient of the mean loss over the images as one training batch, without a step (for checks against tfjs). */
+  gradients(images: Uint8Array, labels: Uint8Array): { lossSum: number; gradients: Float32Array[] };
   setLearningRate(learningRate: number): void;
-  getOptimizerState(): { step: number; first: Float32Array[]; second: Float32Array[] };
-  setOptimizerState(state: { step: number; first: Float32Array[]; second: Float32Array[] }): void;
+  getOptimizerState(): { step: number; tensors: { name: string; values: Float32Array }[] };
+  setOptimizerState(state: { step: number; tensors: { name: string; values: Float32Array }[] }): void;
 }
 
-interface FusedKernelModule {
-  FusedMlp: new (options: FusedMlpOptions) => FusedMlpHandle;
+export interface NativeAddon {
+  NativeNetwork: new (options: NativeNetworkOptions) => NativeNetworkHandle;
+  /** What the engine can train, from its own registries. */
+  capabilities(): { layers: string[]; optimizers: string[] };
 }
 
-type Loaded<T> = { ok: true; value: T } | { ok: false; reason: string };
+let nativeAddon: Loaded<NativeAddon> | undefined;
 
-let fusedKernel: Loaded<FusedKernelModule> | undefined;
-
-/** Loads the addon built by `npm ci` (packages/trainer/build/Release/fused_mlp.node), once. */
-export function loadFusedKernel(): Loaded<FusedKernelModule> {
-  if (!fusedKernel) {
+/** Loads the addon built by `npm ci` (packages/trainer/build/Release/specml_native.node), once. */
+export function loadNativeAddon(): Loaded<NativeAddon> {
+  if (!nativeAddon) {
     try {
       const require = createRequire(import.meta.url);
-      fusedKernel = { ok: true, value: require('../build/Release/fused_mlp.node') as FusedKernelModule };
+      nativeAddon = { ok: true, value: require('../build/Release/specml_native.node') as NativeAddon };
     } catch (error) {
-      fusedKernel = {
+      nativeAddon = {
         ok: false,
-        reason: `the fused kernel is not built (${firstLine(error)}); run \`npm run build:native -w @specml/trainer\` to build it and see why it failed`,
+        reason: `the native engine is not built (${firstLine(error)}); run \`npm run build:native -w @specml/trainer\` to build it and see why it failed`,
       };
     }
   }
-  return fusedKernel;
+  return nativeAddon;
 }
 
 const tfjsBackendLoaders: Record<TfjsBackendName, () => Promise<unknown>> = {
@@ -94,31 +104,35 @@ export async function activateTfjsBackend(name: TfjsBackendName): Promise<Loaded
 const TFJS_ORDER: readonly TfjsBackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 /**
- * Picks the backend for a run. `auto` prefers the fused kernel for models it can train (it is several
- * times faster than any tfjs backend on small dense stacks), then tfjs-node, wasm, cpu. An explicit choice
+ * Picks the backend for a run. `auto` prefers the native engine for every spec it can train, then
+ * tfjs-node, wasm, cpu. `fused` (the name of the first native kernel) means `native`. An explicit choice
  * that cannot be honoured is a UserError saying why.
  */
-export async function selectBackend(choice: BackendChoice, fusability: Fusability): Promise<BackendSelection> {
+export async function selectBackend(choice: BackendChoice, native: () => NativeAttempt): Promise<BackendSelection> {
   // Production mode silences the cpu backend's "install tfjs-node" banner (it goes through tfjs' warn).
   tf.enableProdMode();
-  if (choice === 'fused' || (choice === 'auto' && fusability.fusable && loadFusedKernel().ok)) {
-    if (!fusability.fusable) throw new UserError(`backend: fused cannot train this spec: ${fusability.reason} (use backend: auto)`);
-    const kernel = loadFusedKernel();
-    if (!kernel.ok) throw new UserError(`backend: fused is not available: ${kernel.reason} (or use backend: auto)`);
-    // The tfjs side only holds the final model for saving and prediction; the cpu backend loads fastest.
-    const companion = await activateTfjsBackend('cpu');
-    if (!companion.ok) throw new Error(companion.reason);
-    return { name: 'fused', tfjsBackend: 'cpu' };
+  const wanted = choice === 'fused' ? 'native' : choice;
+  let nativeRefusal: string | undefined;
+  if (wanted === 'native' || wanted === 'auto') {
+    const attempt = native();
+    if (attempt.ok) {
+      // The tfjs side only holds the final model for saving and prediction; the cpu backend loads fastest.
+      const companion = await activateTfjsBackend('cpu');
+      if (!companion.ok) throw new Error(companion.reason);
+      return { name: 'native', tfjsBackend: 'cpu' };
+    }
+    if (wanted === 'native') throw new UserError(`backend: ${choice} cannot train this spec: ${attempt.reason} (use backend: auto)`);
+    nativeRefusal = attempt.reason;
   }
-  if (choice !== 'auto') {
-    const loaded = await activateTfjsBackend(choice);
+  if (wanted !== 'auto') {
+    const loaded = await activateTfjsBackend(wanted);
     if (!loaded.ok) throw new UserError(`backend: ${choice} is not available: ${loaded.reason} (use backend: auto)`);
-    return { name: choice, tfjsBackend: choice };
+    return { name: wanted, tfjsBackend: wanted };
   }
   const reasons: string[] = [];
   for (const name of TFJS_ORDER) {
     const loaded = await activateTfjsBackend(name);
-    if (loaded.ok) return { name, tfjsBackend: name };
+    if (loaded.ok) return { name, tfjsBackend: name, nativeRefusal };
     reasons.push(loaded.reason);
   }
   throw new Error(`no tfjs backend loads: ${reasons.join('; ')}`);

@@ -12,7 +12,7 @@ describe('learning-rate schedules', () => {
     expect(rates({ type: 'cosine', minLearningRate: 0 }).map((rate) => Number(rate.toFixed(6)))).toEqual([0.1, 0.085355, 0.05, 0.014645, 0]);
   });
 
-  it.each(['fused', 'wasm'] as const)('is applied by the %s backend: a rate cut to almost nothing freezes the model', async (backend) => {
+  it.each(['native', 'wasm'] as const)('is applied by the %s backend: a rate cut to almost nothing freezes the model', async (backend) => {
     const dataset = loadDataset({ dataset: 'mnist', trainLimit: 1500, testLimit: 300, shuffle: true });
     const run = (factor: number) =>
       train({

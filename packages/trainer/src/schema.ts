@@ -69,14 +69,14 @@ export const optimizerSpecSchema = {
 
 export type OptimizerSpec = FromSchema<typeof optimizerSpecSchema>;
 
-export const BACKENDS = ['auto', 'fused', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'native', 'fused', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 export const backendSpecSchema = {
   enum: BACKENDS,
   default: 'auto',
   description:
-    'Where training runs. fused: the compiled dense-stack kernel (built at npm install; dense stacks with sgd, momentum or adam). tensorflow: @tensorflow/tfjs-node, where it is installed. wasm: @tensorflow/tfjs-backend-wasm. cpu: the pure-JavaScript tfjs backend. auto: the first of fused, tensorflow, wasm, cpu that loads and fits the model.',
+    'Where training runs. native: the compiled C++ engine (built at npm install; every layer, activation and optimizer). fused: the old name of native. tensorflow: @tensorflow/tfjs-node, where it is installed. wasm: @tensorflow/tfjs-backend-wasm. cpu: the pure-JavaScript tfjs backend. auto: native where it is built, else the first of tensorflow, wasm, cpu that loads.',
 } as const;
 
 /** The optional `schedule:` block: the learning rate per epoch, starting from the optimizer's. */

@@ -46,7 +46,7 @@ describe('train', () => {
     result.model.dispose();
   });
 
-  it.each(['wasm', 'fused'] as const)('gives identical metrics for the same spec and seed on %s', async (backend) => {
+  it.each(['wasm', 'native'] as const)('gives identical metrics for the same spec and seed on %s', async (backend) => {
     const first = await train(request({ backend }));
     const second = await train(request({ backend }));
     const third = await train(request({ backend, seed: 2 }));
@@ -56,7 +56,7 @@ describe('train', () => {
   });
 
   it('puts the trained weights into the tfjs model, which predicts what the engine evaluated', async () => {
-    const result = await train(request({ backend: 'fused' }));
+    const result = await train(request({ backend: 'native' }));
     const { predicted } = predictImages(result.model, dataset.test.images, dataset.imageShape, dataset.test.count);
     const correct = predicted.filter((label, i) => label === dataset.test.labels[i]).length;
     expect(correct / dataset.test.count).toBeCloseTo(result.metrics.at(-1)!.test_accuracy, 6);
@@ -69,7 +69,7 @@ describe('train', () => {
     result.model.dispose();
   });
 
-  it.each(['wasm', 'fused'] as const)('stops with TrainingDivergedError when the loss overflows on %s', async (backend) => {
+  it.each(['wasm', 'native'] as const)('stops with TrainingDivergedError when the loss overflows on %s', async (backend) => {
     const linearHidden = {
       initializer: 'pytorch' as const,
       layers: [
@@ -89,26 +89,35 @@ describe('train', () => {
     await expect(attempt).rejects.toThrow(/^backend: tensorflow is not available: @tensorflow\/tfjs-node is not installed .*\(use backend: auto\)$/);
   });
 
-  it('refuses backend: fused for an optimizer the kernel lacks', async () => {
+  it('auto picks native for every model, and fused is its old name', async () => {
     const rmsprop: OptimizerSpec = { name: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-8 };
-    await expect(train(request({ backend: 'fused', optimizer: rmsprop }))).rejects.toThrow(
-      'backend: fused cannot train this spec: it supports the optimizers sgd, momentum, adam, not rmsprop (use backend: auto)',
-    );
+    const auto = await train(request({ backend: 'auto', epochs: 0, optimizer: rmsprop }));
+    expect(auto.backend).toEqual({ name: 'native', tfjsBackend: 'cpu' });
+    const fused = await train(request({ backend: 'fused', epochs: 0 }));
+    expect(fused.backend.name).toBe('native');
   });
 
-  it('auto picks fused for a dense stack with adam, and a tfjs backend for rmsprop', async () => {
-    const fused = await train(request({ backend: 'auto', epochs: 0 }));
-    expect(fused.backend.name).toBe('fused');
-    const rmsprop: OptimizerSpec = { name: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-8 };
-    const tfjs = await train(request({ backend: 'auto', epochs: 0, optimizer: rmsprop }));
-    expect(['tensorflow', 'wasm']).toContain(tfjs.backend.name);
+  it('refuses backend: native for a spec it cannot train, naming the layer; auto falls back to tfjs and says why', async () => {
+    const model = {
+      initializer: 'heNormal' as const,
+      layers: [
+        { type: 'conv2d' as const, filters: 2, kernelSize: 3, strides: 1, padding: 'valid' as const, activation: 'softmax' as const },
+        { type: 'dense' as const, units: 10, activation: 'softmax' as const },
+      ],
+    };
+    const reason = 'model.layers[0] (conv2d) has a softmax activation, which the native engine applies to dense layers only';
+    const refused = train(request({ backend: 'native', model, epochs: 0 }));
+    await expect(refused).rejects.toBeInstanceOf(UserError);
+    await expect(refused).rejects.toThrow(`backend: native cannot train this spec: ${reason} (use backend: auto)`);
+    const auto = await train(request({ backend: 'auto', model, epochs: 0 }));
+    expect(auto.backend).toMatchObject({ tfjsBackend: expect.stringMatching(/^(tensorflow|wasm)$/), nativeRefusal: reason });
   });
 });
 
 describe('checkpoints', () => {
   const momentum: OptimizerSpec = { name: 'momentum', learningRate: 0.01, momentum: 0.9, nesterov: false };
   it.each([
-    ['fused', adam],
+    ['native', adam],
     ['wasm', adam],
     ['wasm', momentum],
   ] as const)('resuming on %s (%o) after epoch 2 gives exactly the uninterrupted metrics', async (backend, optimizer) => {
@@ -131,16 +140,16 @@ describe('checkpoints', () => {
 
   it('refuses to resume a checkpoint on another backend', async () => {
     const checkpoints: Checkpoint[] = [];
-    await train(request({ backend: 'fused', epochs: 1 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });
+    await train(request({ backend: 'native', epochs: 1 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });
     await expect(train(request({ backend: 'wasm', resume: checkpoints[1] }))).rejects.toThrow(
-      'backend: the checkpoint was written by the fused backend, this run would use wasm (resume with --backend fused)',
+      'backend: the checkpoint was written by the native backend, this run would use wasm (resume with --backend native)',
     );
   });
 
   it('rejects a truncated checkpoint file', () => {
     const bytes = encodeCheckpoint({
       epoch: 0,
-      backend: 'fused',
+      backend: 'native',
       rngState: { c: 1, s0: 0.1, s1: 0.2, s2: 0.3 },
       metrics: [],
       weights: [new Float32Array(6), new Float32Array(2)],
@@ -153,7 +162,7 @@ describe('checkpoints', () => {
 
 describe('saveModel / loadModel', () => {
   it('writes the tfjs layers format and loads back a model with the same predictions', async () => {
-    const { model } = await train(request({ backend: 'fused', epochs: 1 }));
+    const { model } = await train(request({ backend: 'native', epochs: 1 }));
     const dir = join(mkdtempSync(join(tmpdir(), 'specml-model-')), 'model');
     await saveModel(model, dir);
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -167,7 +176,7 @@ describe('saveModel / loadModel', () => {
   });
 });
 
-describe('models beyond dense stacks (tfjs-layers engine)', () => {
+describe('models beyond dense stacks', () => {
   const convNet = {
     initializer: 'heNormal' as const,
     layers: [
@@ -181,24 +190,34 @@ describe('models beyond dense stacks (tfjs-layers engine)', () => {
   const small = loadDataset({ dataset: 'mnist', trainLimit: 600, testLimit: 200, shuffle: true });
   const convRequest = (overrides: Partial<TrainRequest> = {}) => request({ dataset: small, model: convNet, backend: 'wasm', epochs: 2, ...overrides });
 
-  it('trains a conv net with pooling, batch norm and dropout on wasm, reproducibly', async () => {
-    const first = await train(convRequest());
-    expect(first.backend.name).toBe('wasm');
+  it.each(['wasm', 'native'] as const)('trains a conv net with pooling, batch norm and dropout on %s, reproducibly', async (backend) => {
+    const first = await train(convRequest({ backend }));
+    expect(first.backend.name).toBe(backend);
     expect(first.metrics.at(-1)!.test_accuracy).toBeGreaterThan(first.metrics[0].test_accuracy + 0.3);
-    const second = await train(convRequest());
+    const second = await train(convRequest({ backend }));
     expect(withoutTimings(second.metrics)).toEqual(withoutTimings(first.metrics));
+    const otherSeed = await train(convRequest({ backend, seed: 2 }));
+    expect(withoutTimings(otherSeed.metrics)).not.toEqual(withoutTimings(first.metrics));
     first.model.dispose();
     second.model.dispose();
   });
 
-  it('resumes a conv net exactly from a checkpoint', async () => {
+  it.each(['wasm', 'native'] as const)('resumes a conv net exactly from a checkpoint on %s', async (backend) => {
     const checkpoints: Checkpoint[] = [];
-    const full = await train(convRequest({ epochs: 3 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });
-    const resumed = await train(convRequest({ epochs: 3, resume: decodeCheckpoint(encodeCheckpoint(checkpoints[1]), 'test') }));
+    const full = await train(convRequest({ backend, epochs: 3 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });
+    const resumed = await train(convRequest({ backend, epochs: 3, resume: decodeCheckpoint(encodeCheckpoint(checkpoints[1]), 'test') }));
     expect(withoutTimings(resumed.metrics)).toEqual(withoutTimings(full.metrics));
+    const weights = (model: typeof full.model) => model.getWeights().flatMap((tensor) => Array.from(tensor.dataSync()));
+    expect(weights(resumed.model)).toEqual(weights(full.model));
   });
 
-  it('refuses the fused backend for a conv net, saying why', async () => {
-    await expect(train(convRequest({ backend: 'fused' }))).rejects.toThrow('backend: fused cannot train this spec: it trains only stacks of dense layers (use backend: auto)');
+  it('saves a native-trained conv net whose tfjs model predicts what the engine predicted', async () => {
+    const result = await train(convRequest({ backend: 'native' }));
+    const { probabilities } = predictImages(result.model, small.test.images, small.imageShape, small.test.count);
+    expect(probabilities.length).toBe(result.testProbabilities.length);
+    let worst = 0;
+    for (let k = 0; k < probabilities.length; k++) worst = Math.max(worst, Math.abs(probabilities[k] - result.testProbabilities[k]));
+    expect(worst).toBeLessThan(1e-5);
+    result.model.dispose();
   });
 });

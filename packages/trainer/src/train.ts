@@ -3,10 +3,10 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, randomPermutation, type Dataset } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, type ModelSpec } from '@specml/model-zoo';
 import { UserError } from '@specml/data';
-import { selectBackend, type BackendSelection } from './backend.js';
+import { selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
-import { FusedEngine, fusability } from './fused-engine.js';
+import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
 import { learningRateAt, type BackendChoice, type OptimizerSpec, type ScheduleSpec } from './schema.js';
 import { LayersEngine } from './layers-engine.js';
 import { TfjsEngine } from './tfjs-engine.js';
@@ -92,7 +92,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     }
   };
   const backendStarted = performance.now();
-  const backend = await selectBackend(request.backend, fusability(stack, request.optimizer));
+  let native: NativeAttempt | undefined;
+  const backend = await selectBackend(request.backend, () => (native = buildNativeNetwork(nativeNetworkOptions(request.model, input, request.optimizer, request.seed))));
   timings.backendSeconds = (performance.now() - backendStarted) / 1000;
   callbacks.onBackend?.(backend);
 
@@ -103,10 +104,10 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   // One seeded stream: initial weights first, then one permutation per epoch, whatever the backend.
   const rng = createRng(request.seed, resume?.rngState);
   const initial = resume?.weights ?? initialWeights(request.model, input, rng);
-  // The fused kernel where it applies, the hand-written tfjs loop for other dense stacks, tfjs-layers for the rest.
+  // The native engine where it is built, else the hand-written tfjs loop for dense stacks, tfjs-layers for the rest.
   const engine: TrainingEngine =
-    backend.name === 'fused'
-      ? new FusedEngine(stack!, initial, request.optimizer, dataset.train, batchSize)
+    backend.name === 'native' && native?.ok
+      ? new NativeEngine(native.value, initial, dataset.train, batchSize)
       : stack
         ? new TfjsEngine(backend.name, stack, initial, request.optimizer, dataset.train, batchSize)
         : new LayersEngine(backend.name, request.model, input, initial, request.optimizer, dataset.train, batchSize, request.seed);

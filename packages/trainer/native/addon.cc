@@ -1,0 +1,232 @@
+// N-API glue only: JavaScript values in, checked, handed to Network; results out. See network.h.
+#include <napi.h>
+
+#include "network.h"
+
+namespace specml {
+namespace {
+
+Napi::Array Strings(Napi::Env env, const std::vector<std::string>& values) {
+  Napi::Array array = Napi::Array::New(env, values.size());
+  for (size_t k = 0; k < values.size(); ++k) array.Set(static_cast<uint32_t>(k), values[k]);
+  return array;
+}
+
+// capabilities() -> { layers: string[], optimizers: string[] }
+Napi::Value Capabilities(const Napi::CallbackInfo& info) {
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("layers", Strings(info.Env(), LayerKinds()));
+  result.Set("optimizers", Strings(info.Env(), OptimizerNames()));
+  return result;
+}
+
+int IntegerOf(const Napi::Object& object, const char* key) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsNumber()) throw std::invalid_argument(std::string("native engine: ") + key + " must be a number");
+  return value.As<Napi::Number>().Int32Value();
+}
+
+// Every number, boolean and string of a spec object, by key.
+template <typename Args>
+void ReadSettings(const Napi::Object& object, Args& args, const char* tag) {
+  Napi::Array keys = object.GetPropertyNames();
+  for (uint32_t k = 0; k < keys.Length(); ++k) {
+    const std::string key = keys.Get(k).As<Napi::String>().Utf8Value();
+    Napi::Value value = object.Get(key);
+    if (key == tag) continue;
+    if (value.IsNumber()) args.numbers[key] = value.As<Napi::Number>().DoubleValue();
+    else if (value.IsBoolean()) args.numbers[key] = value.As<Napi::Boolean>().Value() ? 1 : 0;
+    else if constexpr (std::is_same_v<Args, LayerArgs>) {
+      if (value.IsString()) args.texts[key] = value.As<Napi::String>().Utf8Value();
+    }
+  }
+}
+
+NetworkConfig ReadConfig(const Napi::Object& options) {
+  NetworkConfig config;
+  Napi::Object input = options.Get("input").As<Napi::Object>();
+  config.input = Shape{IntegerOf(input, "height"), IntegerOf(input, "width"), IntegerOf(input, "channels"), true};
+  if (config.input.height < 1 || config.input.width < 1 || config.input.channels < 1)
+    throw std::invalid_argument("native engine: the image must have at least one pixel");
+  config.classes = IntegerOf(options, "classes");
+  config.seed = static_cast<uint64_t>(options.Get("seed").As<Napi::Number>().Int64Value());
+  Napi::Array layers = options.Get("layers").As<Napi::Array>();
+  for (uint32_t k = 0; k < layers.Length(); ++k) {
+    Napi::Object layer = layers.Get(k).As<Napi::Object>();
+    LayerArgs args;
+    args.kind = layer.Get("type").As<Napi::String>().Utf8Value();
+    args.index = layer.Has("index") ? IntegerOf(layer, "index") : static_cast<int>(k);
+    ReadSettings(layer, args, "type");
+    args.numbers.erase("index");
+    config.layers.push_back(args);
+  }
+  Napi::Object optimizer = options.Get("optimizer").As<Napi::Object>();
+  config.optimizer.name = optimizer.Get("name").As<Napi::String>().Utf8Value();
+  ReadSettings(optimizer, config.optimizer, "name");
+  return config;
+}
+
+class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports) {
+    exports.Set("NativeNetwork",
+                DefineClass(env, "NativeNetwork",
+                            {InstanceMethod("setWeights", &NativeNetwork::SetWeights), InstanceMethod("getWeights", &NativeNetwork::GetWeights),
+                             InstanceMethod("trainBatches", &NativeNetwork::TrainBatches), InstanceMethod("evaluate", &NativeNetwork::Evaluate),
+                             InstanceMethod("predict", &NativeNetwork::Predict), InstanceMethod("gradients", &NativeNetwork::Gradients), InstanceMethod("setLearningRate", &NativeNetwork::SetLearningRate),
+                             InstanceMethod("getOptimizerState", &NativeNetwork::GetOptimizerState),
+                             InstanceMethod("setOptimizerState", &NativeNetwork::SetOptimizerState)}));
+  }
+
+  // new NativeNetwork({ input: {height, width, channels}, classes, layers: [{ type, index, ...settings }], optimizer, seed })
+  explicit NativeNetwork(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeNetwork>(info) {
+    try {
+      network_ = std::make_unique<Network>(ReadConfig(info[0].As<Napi::Object>()));
+    } catch (const std::exception& error) {
+      throw Napi::Error::New(info.Env(), error.what());
+    }
+  }
+
+ private:
+  // Checks what the loops index, so that a caller's mistake is a JavaScript error, not a crash.
+  int64_t CheckedImageCount(const Napi::Env& env, const Napi::Value& images, const Napi::Value& labels) {
+    if (!images.IsTypedArray() || !labels.IsTypedArray()) throw Napi::TypeError::New(env, "native engine: images and labels must be Uint8Arrays");
+    const size_t imageBytes = images.As<Napi::Uint8Array>().ElementLength();
+    const size_t count = labels.As<Napi::Uint8Array>().ElementLength();
+    const size_t pixels = static_cast<size_t>(network_->input().size());
+    if (imageBytes != count * pixels)
+      throw Napi::RangeError::New(env, "native engine: images hold " + std::to_string(imageBytes) + " bytes, expected " + std::to_string(count) +
+                                           " labels × " + std::to_string(pixels) + " pixels");
+    const uint8_t* label = labels.As<Napi::Uint8Array>().Data();
+    for (size_t k = 0; k < count; ++k)
+      if (label[k] >= network_->classes())
+        throw Napi::RangeError::New(env, "native engine: label " + std::to_string(label[k]) + " at index " + std::to_string(k) +
+                                             " is not below the class count " + std::to_string(network_->classes()));
+    return static_cast<int64_t>(count);
+  }
+  static const uint8_t* Bytes(const Napi::Value& value) { return value.As<Napi::Uint8Array>().Data(); }
+
+  static Napi::Value Pair(Napi::Env env, const Score& score) {
+    Napi::Array result = Napi::Array::New(env, 2);
+    result.Set(0u, Napi::Number::New(env, score.lossSum));
+    result.Set(1u, Napi::Number::New(env, static_cast<double>(score.correct)));
+    return result;
+  }
+
+  // trainBatches(images, labels, order, start, end, batchSize) -> [lossSum, correct]
+  Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
+    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    if (!info[2].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "native engine: order must be a Uint32Array");
+    Napi::Uint32Array order = info[2].As<Napi::Uint32Array>();
+    const int64_t start = info[3].As<Napi::Number>().Int64Value();
+    const int64_t end = info[4].As<Napi::Number>().Int64Value();
+    const int batchSize = info[5].As<Napi::Number>().Int32Value();
+    if (batchSize < 1 || start < 0 || start > end || end > static_cast<int64_t>(order.ElementLength()))
+      throw Napi::RangeError::New(info.Env(), "native engine: need 0 <= start <= end <= order.length and batchSize >= 1");
+    const uint32_t* indexes = order.Data();
+    for (int64_t k = start; k < end; ++k)
+      if (indexes[k] >= count) throw Napi::RangeError::New(info.Env(), "native engine: order holds an index past the last image");
+    return Pair(info.Env(), network_->TrainBatches(Bytes(info[0]), Bytes(info[1]), order.Data(), start, end, batchSize));
+  }
+
+  // evaluate(images, labels) -> [lossSum, correct]
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    return Pair(info.Env(), network_->Evaluate(Bytes(info[0]), Bytes(info[1]), count, nullptr));
+  }
+
+  // predict(images, labels) -> Float32Array of count × classes softmax probabilities
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
+    network_->Evaluate(Bytes(info[0]), Bytes(info[1]), count, out.Data());
+    return out;
+  }
+
+  // gradients(images, labels) -> { lossSum, gradients: Float32Array[] } in the layout of getWeights()
+  Napi::Value Gradients(const Napi::CallbackInfo& info) {
+    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    if (count < 1 || count > 4096) throw Napi::RangeError::New(info.Env(), "native engine: gradients take 1 to 4096 images");
+    const Score score = network_->Gradients(Bytes(info[0]), Bytes(info[1]), count);
+    Napi::Object result = Napi::Object::New(info.Env());
+    result.Set("lossSum", score.lossSum);
+    result.Set("gradients", Arrays(info.Env(), network_->Weights(true)));
+    return result;
+  }
+
+  void SetLearningRate(const Napi::CallbackInfo& info) { network_->SetLearningRate(info[0].As<Napi::Number>().FloatValue()); }
+
+  static Napi::Float32Array ToArray(Napi::Env env, const std::vector<float>& values) {
+    Napi::Float32Array array = Napi::Float32Array::New(env, values.size());
+    std::copy(values.begin(), values.end(), array.Data());
+    return array;
+  }
+
+  static Napi::Array Arrays(Napi::Env env, const std::vector<std::vector<float>>& arrays) {
+    Napi::Array out = Napi::Array::New(env, arrays.size());
+    for (size_t k = 0; k < arrays.size(); ++k) out.Set(static_cast<uint32_t>(k), ToArray(env, arrays[k]));
+    return out;
+  }
+
+  // Layer by layer, in tfjs' order and layout.
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) { return Arrays(info.Env(), network_->Weights()); }
+  void SetWeights(const Napi::CallbackInfo& info) {
+    Napi::Array in = info[0].As<Napi::Array>();
+    const std::vector<long> sizes = network_->WeightSizes();
+    if (in.Length() != sizes.size())
+      throw Napi::Error::New(info.Env(), "native engine: " + std::to_string(in.Length()) + " weight arrays given, the model has " + std::to_string(sizes.size()));
+    std::vector<const float*> weights;
+    for (uint32_t k = 0; k < in.Length(); ++k) {
+      Napi::Float32Array array = in.Get(k).As<Napi::Float32Array>();
+      if (static_cast<long>(array.ElementLength()) != sizes[k])
+        throw Napi::Error::New(info.Env(), "native engine: weight array " + std::to_string(k) + " has " + std::to_string(array.ElementLength()) +
+                                               " values, expected " + std::to_string(sizes[k]));
+      weights.push_back(array.Data());
+    }
+    network_->SetWeights(weights);
+  }
+
+  // { step, tensors: [{ name, values }] }
+  Napi::Value GetOptimizerState(const Napi::CallbackInfo& info) {
+    Napi::Object state = Napi::Object::New(info.Env());
+    state.Set("step", network_->step());
+    const auto slots = network_->OptimizerSlots();
+    Napi::Array tensors = Napi::Array::New(info.Env(), slots.size());
+    for (size_t k = 0; k < slots.size(); ++k) {
+      Napi::Object tensor = Napi::Object::New(info.Env());
+      tensor.Set("name", slots[k].name);
+      tensor.Set("values", ToArray(info.Env(), slots[k].values));
+      tensors.Set(static_cast<uint32_t>(k), tensor);
+    }
+    state.Set("tensors", tensors);
+    return state;
+  }
+  void SetOptimizerState(const Napi::CallbackInfo& info) {
+    Napi::Object state = info[0].As<Napi::Object>();
+    Napi::Array tensors = state.Get("tensors").As<Napi::Array>();
+    std::vector<NamedArray> slots;
+    for (uint32_t k = 0; k < tensors.Length(); ++k) {
+      Napi::Object tensor = tensors.Get(k).As<Napi::Object>();
+      Napi::Float32Array values = tensor.Get("values").As<Napi::Float32Array>();
+      slots.push_back({tensor.Get("name").As<Napi::String>().Utf8Value(), std::vector<float>(values.Data(), values.Data() + values.ElementLength())});
+    }
+    try {
+      network_->RestoreOptimizer(state.Get("step").As<Napi::Number>().DoubleValue(), slots);
+    } catch (const std::exception& error) {
+      throw Napi::Error::New(info.Env(), error.what());
+    }
+  }
+
+  std::unique_ptr<Network> network_;
+};
+
+}  // namespace
+}  // namespace specml
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  specml::NativeNetwork::Init(env, exports);
+  exports.Set("capabilities", Napi::Function::New(env, specml::Capabilities));
+  return exports;
+}
+
+NODE_API_MODULE(specml_native, InitAddon)

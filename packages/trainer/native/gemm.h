@@ -1,0 +1,17 @@
+// The one matrix product every layer shares. Row-major float32, written with GCC/Clang vector extensions so
+// that -march=native turns each 16-float vector into one AVX-512 register (or two AVX2 ones). Both forms
+// keep a register block of C while they run over K, so B and C are read from memory once per block.
+#pragma once
+
+namespace specml {
+
+// C[M×N] = (accumulate ? C : 0) + A·B, where A's element (i, k) is A[i·aRow + k·aCol] (so A or Aᵀ stored
+// row-major both fit), B is K×N with rows ldb apart and C's rows are ldc apart.
+void GemmBroadcastA(int M, int N, int K, const float* A, long aRow, long aCol, const float* B, long ldb, float* C, long ldc,
+                    bool accumulate);
+
+// C[M×N] = (accumulate ? C : 0) + A·Bᵀ: every element is a dot product of a row of A (M×K, rows lda apart)
+// and a row of B (N×K, rows ldb apart).
+void GemmDot(int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate);
+
+}  // namespace specml

@@ -1,0 +1,82 @@
+// The small interface every layer kind implements (one file per kind under layers/), and the registry the
+// addon reports as its capabilities. Activations between layers are NCHW per image (channels, then rows,
+// then columns), so a convolution is one matrix product per image; `flatten` turns them into the NHWC order
+// tfjs flattens in, so dense weights mean the same on both engines.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace specml {
+
+struct Shape {
+  int height = 1, width = 1, channels = 1;
+  bool image = false;  // false: a vector of `channels` features
+  long size() const { return static_cast<long>(height) * width * channels; }
+};
+
+// A trainable array, its gradient (accumulated by backward) and the optimizer's slots for it.
+struct Param {
+  std::string name;
+  std::vector<float> value, grad;
+  float l2 = 0;  // adds l2·Σw² to the loss, so 2·l2·w to the gradient
+  std::vector<std::vector<float>> slots;
+  explicit Param(std::string n, size_t size, float l2Factor = 0) : name(std::move(n)), value(size), grad(size), l2(l2Factor) {}
+};
+
+struct Context {
+  bool training = false;
+  // Dropout masks are a pure function of (seed, step, layer, element): no generator state to checkpoint.
+  uint64_t seed = 0;
+  uint64_t step = 0;
+  int layerIndex = 0;
+};
+
+// A layer's settings from the spec: numbers (booleans as 0/1) and strings.
+class LayerArgs {
+ public:
+  std::map<std::string, double> numbers;
+  std::map<std::string, std::string> texts;
+  std::string kind;
+  int index = 0;  // position in the spec's list, for messages
+
+  double Number(const std::string& key) const;
+  double Number(const std::string& key, double fallback) const;
+  std::string Text(const std::string& key, const std::string& fallback) const;
+  [[noreturn]] void Fail(const std::string& message) const;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  Shape in, out;
+
+  // y = f(x) for `batch` samples laid out one after the other.
+  virtual void Forward(const float* x, float* y, int batch, const Context& context) = 0;
+  // Given x, y and dL/dy (which it may overwrite), adds dL/dparams into the params' grad and writes dL/dx
+  // unless dx is null (the first layer).
+  virtual void Backward(const float* x, const float* y, float* dy, float* dx, int batch, const Context& context) = 0;
+  // Scratch buffers for up to `batch` samples, allocated once, never per batch.
+  virtual void Reserve(int batch) { (void)batch; }
+  virtual std::vector<Param*> Params() { return {}; }
+
+  // Every weight in tfjs' order and layout (kernel, bias; batch norm's γ, β, moving mean, moving variance).
+  virtual std::vector<long> WeightSizes();
+  virtual void ImportWeight(size_t k, const float* values);
+  // The weight's value, or its gradient (zeros for what is not trained, like batch norm's running averages).
+  virtual void ExportWeight(size_t k, float* values, bool gradient = false);
+};
+
+using LayerFactory = std::function<std::unique_ptr<Layer>(const LayerArgs&, const Shape&)>;
+std::map<std::string, LayerFactory>& LayerRegistry();
+
+struct RegisterLayer {
+  RegisterLayer(const char* kind, LayerFactory factory) { LayerRegistry()[kind] = std::move(factory); }
+};
+
+}  // namespace specml

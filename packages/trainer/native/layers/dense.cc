@@ -1,0 +1,51 @@
+// Fully connected: y = f(x·W + b), W stored [in × out] as tfjs does.
+#include <algorithm>
+
+#include "../activation.h"
+#include "../gemm.h"
+
+namespace specml {
+namespace {
+
+class Dense : public Layer {
+ public:
+  Dense(const LayerArgs& args, const Shape& input)
+      : activation_(ParseActivation(args)),
+        inputs_(static_cast<int>(input.size())),
+        units_(static_cast<int>(args.Number("units"))),
+        kernel_("kernel", static_cast<size_t>(inputs_) * units_, static_cast<float>(args.Number("l2", 0))),
+        bias_("bias", units_) {
+    if (input.image) args.Fail("needs a vector input: flatten the image first");
+    in = input;
+    out = Shape{1, 1, units_, false};
+  }
+
+  void Forward(const float* x, float* y, int batch, const Context&) override {
+    for (int b = 0; b < batch; ++b) std::copy(bias_.value.begin(), bias_.value.end(), y + static_cast<long>(b) * units_);
+    GemmBroadcastA(batch, units_, inputs_, x, inputs_, 1, kernel_.value.data(), units_, y, units_, true);
+    Activate(activation_, y, batch, units_);
+  }
+
+  void Backward(const float* x, const float* y, float* dy, float* dx, int batch, const Context&) override {
+    ActivationBackward(activation_, y, dy, batch, units_);
+    // dW += xᵀ·dy (A = xᵀ: element (i, b) is x[b·in + i]); db += Σ_b dy; dx = dy·Wᵀ
+    GemmBroadcastA(inputs_, units_, batch, x, 1, inputs_, dy, units_, kernel_.grad.data(), units_, true);
+    for (int b = 0; b < batch; ++b) {
+      const float* row = dy + static_cast<long>(b) * units_;
+      for (int j = 0; j < units_; ++j) bias_.grad[j] += row[j];
+    }
+    if (dx) GemmDot(batch, inputs_, units_, dy, units_, kernel_.value.data(), units_, dx, inputs_, false);
+  }
+
+  std::vector<Param*> Params() override { return {&kernel_, &bias_}; }
+
+ private:
+  Activation activation_;
+  int inputs_, units_;
+  Param kernel_, bias_;
+};
+
+const RegisterLayer registered("dense", [](const LayerArgs& args, const Shape& input) { return std::make_unique<Dense>(args, input); });
+
+}  // namespace
+}  // namespace specml

@@ -1,0 +1,274 @@
+#include "network.h"
+
+#include <algorithm>
+#include <cmath>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+namespace specml {
+namespace {
+
+// Pixel bytes scaled to [0, 1] exactly as JavaScript computes byte / 255 before storing a float32.
+struct PixelTable {
+  float value[256];
+  PixelTable() {
+    for (int i = 0; i < 256; ++i) value[i] = static_cast<float>(i / 255.0);
+  }
+};
+const PixelTable kPixels;
+
+// Adam's moments for inputs that are always zero (MNIST's border pixels) decay into subnormal floats, which
+// x86 handles ~100× slower. Flush them to zero while the engine runs; the caller's MXCSR is restored after.
+class FlushDenormals {
+ public:
+  FlushDenormals() {
+#if defined(__SSE__)
+    saved_ = _mm_getcsr();
+    _mm_setcsr(saved_ | 0x8040);  // FTZ | DAZ
+#endif
+  }
+  ~FlushDenormals() {
+#if defined(__SSE__)
+    _mm_setcsr(saved_);
+#endif
+  }
+
+ private:
+  unsigned int saved_ = 0;
+};
+
+constexpr int kEvaluationChunk = 256;
+
+}  // namespace
+
+std::map<std::string, OptimizerFactory>& OptimizerRegistry() {
+  static std::map<std::string, OptimizerFactory> registry;
+  return registry;
+}
+
+std::vector<std::string> LayerKinds() {
+  std::vector<std::string> kinds;
+  for (const auto& entry : LayerRegistry()) kinds.push_back(entry.first);
+  return kinds;
+}
+
+std::vector<std::string> OptimizerNames() {
+  std::vector<std::string> names;
+  for (const auto& entry : OptimizerRegistry()) names.push_back(entry.first);
+  return names;
+}
+
+Network::Network(const NetworkConfig& config) : config_(config) {
+  if (config_.layers.empty()) throw std::invalid_argument("model.layers: the native engine needs at least one layer");
+  LayerArgs& last = config_.layers.back();
+  if (last.kind != "dense" || last.Text("activation", "linear") != "softmax")
+    last.Fail("must be a dense layer with softmax: the native engine minimises softmax cross-entropy");
+  last.texts["activation"] = "linear";  // the loss takes the logits and applies softmax itself
+
+  Shape shape = config_.input;
+  shape.image = true;
+  widest_ = shape.size();
+  for (LayerArgs& args : config_.layers) {
+    auto factory = LayerRegistry().find(args.kind);
+    if (factory == LayerRegistry().end()) args.Fail("is a layer type the native engine does not have");
+    layers_.push_back(factory->second(args, shape));
+    shape = layers_.back()->out;
+    widest_ = std::max(widest_, shape.size());
+  }
+  if (shape.image || shape.size() != config_.classes)
+    throw std::invalid_argument("model.layers: the last layer must output one value per class (" + std::to_string(config_.classes) + ")");
+
+  auto optimizer = OptimizerRegistry().find(config_.optimizer.name);
+  if (optimizer == OptimizerRegistry().end())
+    throw std::invalid_argument("optimizer.name: the native engine has no optimizer " + config_.optimizer.name);
+  optimizer_ = optimizer->second(config_.optimizer);
+  optimizer_->learningRate = static_cast<float>(config_.optimizer.Number("learningRate", 0.001));
+  for (Param* param : AllParams()) {
+    param->slots.clear();
+    const size_t slots = optimizer_->Slots().size();
+    for (size_t s = 0; s < slots; ++s) param->slots.emplace_back(param->value.size(), optimizer_->SlotStart(s));
+  }
+}
+
+std::vector<Param*> Network::AllParams() {
+  std::vector<Param*> params;
+  for (auto& layer : layers_)
+    for (Param* param : layer->Params()) params.push_back(param);
+  return params;
+}
+
+void Network::Reserve(int batch) {
+  if (batch <= capacity_) return;
+  capacity_ = batch;
+  activations_.resize(layers_.size() + 1);
+  activations_[0].assign(batch * config_.input.size(), 0.f);
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    activations_[l + 1].assign(batch * layers_[l]->out.size(), 0.f);
+    layers_[l]->Reserve(batch);
+  }
+  gradient_.assign(batch * widest_, 0.f);
+  gradientBelow_.assign(batch * widest_, 0.f);
+}
+
+void Network::LoadInput(const uint8_t* images, const uint32_t* order, int64_t first, int batch) {
+  const Shape& shape = config_.input;
+  const long pixels = shape.size(), plane = static_cast<long>(shape.height) * shape.width;
+  float* input = activations_[0].data();
+  for (int b = 0; b < batch; ++b) {
+    const uint8_t* image = images + static_cast<int64_t>(order ? order[first + b] : first + b) * pixels;
+    float* target = input + b * pixels;
+    if (shape.channels == 1) {
+      for (long p = 0; p < pixels; ++p) target[p] = kPixels.value[image[p]];
+      continue;
+    }
+    for (long p = 0; p < plane; ++p)  // HWC bytes → CHW floats
+      for (int c = 0; c < shape.channels; ++c) target[c * plane + p] = kPixels.value[image[p * shape.channels + c]];
+  }
+}
+
+void Network::Forward(int batch, bool training) {
+  Context context{training, config_.seed, static_cast<uint64_t>(step_), 0};
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    context.layerIndex = static_cast<int>(l);
+    layers_[l]->Forward(activations_[l].data(), activations_[l + 1].data(), batch, context);
+  }
+}
+
+void Network::ScoreLogits(const uint8_t* labels, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
+                          float* probabilities) {
+  const int classes = config_.classes;
+  const float inverseBatch = 1.f / batch;
+  const float* logits = activations_.back().data();
+  for (int b = 0; b < batch; ++b) {
+    const float* row = logits + static_cast<long>(b) * classes;
+    const int label = labels[order ? order[first + b] : first + b];
+    const int predicted = static_cast<int>(std::max_element(row, row + classes) - row);
+    const float top = row[predicted];
+    float sum = 0.f;
+    for (int j = 0; j < classes; ++j) sum += std::exp(row[j] - top);
+    // log-sum-exp, as tf.losses.softmaxCrossEntropy: finite for any finite logits
+    score->lossSum += std::log(static_cast<double>(sum)) - (static_cast<double>(row[label]) - top);
+    if (predicted == label) ++score->correct;
+    for (int j = 0; j < classes; ++j) {
+      const float p = std::exp(row[j] - top) / sum;
+      if (gradient) gradient[static_cast<long>(b) * classes + j] = (p - (j == label ? 1.f : 0.f)) * inverseBatch;
+      if (probabilities) probabilities[static_cast<long>(b) * classes + j] = p;
+    }
+  }
+}
+
+Score Network::TrainBatches(const uint8_t* images, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end,
+                            int batchSize) {
+  Reserve(batchSize);
+  FlushDenormals flush;
+  const std::vector<Param*> params = AllParams();
+  Score total;
+  for (int64_t first = start; first < end; first += batchSize) {
+    const int batch = static_cast<int>(std::min<int64_t>(batchSize, end - first));
+    LoadInput(images, order, first, batch);
+    Forward(batch, true);
+    Score score;
+    ScoreLogits(labels, order, first, batch, &score, gradient_.data(), nullptr);
+    total.lossSum += score.lossSum;
+    total.correct += score.correct;
+    if (!std::isfinite(score.lossSum)) break;  // diverged: the caller sees a non-finite loss and stops
+
+    Backward(batch);
+    step_ += 1;
+    optimizer_->BeginStep(step_);
+    for (Param* param : params) {
+      if (param->l2 > 0) {
+        const float twice = 2.f * param->l2;
+        for (size_t k = 0; k < param->value.size(); ++k) param->grad[k] += twice * param->value[k];
+      }
+      optimizer_->Update(*param);
+    }
+  }
+  return total;
+}
+
+void Network::Backward(int batch) {
+  for (Param* param : AllParams()) std::fill(param->grad.begin(), param->grad.end(), 0.f);
+  Context context{true, config_.seed, static_cast<uint64_t>(step_), 0};
+  for (size_t l = layers_.size(); l-- > 0;) {
+    context.layerIndex = static_cast<int>(l);
+    layers_[l]->Backward(activations_[l].data(), activations_[l + 1].data(), gradient_.data(), l > 0 ? gradientBelow_.data() : nullptr, batch,
+                         context);
+    std::swap(gradient_, gradientBelow_);
+  }
+}
+
+Score Network::Gradients(const uint8_t* images, const uint8_t* labels, int64_t count) {
+  Reserve(static_cast<int>(count));
+  LoadInput(images, nullptr, 0, static_cast<int>(count));
+  Forward(static_cast<int>(count), true);
+  Score score;
+  ScoreLogits(labels, nullptr, 0, static_cast<int>(count), &score, gradient_.data(), nullptr);
+  Backward(static_cast<int>(count));
+  return score;
+}
+
+Score Network::Evaluate(const uint8_t* images, const uint8_t* labels, int64_t count, float* probabilities) {
+  Reserve(kEvaluationChunk);
+  FlushDenormals flush;
+  Score score;
+  for (int64_t first = 0; first < count; first += kEvaluationChunk) {
+    const int batch = static_cast<int>(std::min<int64_t>(kEvaluationChunk, count - first));
+    LoadInput(images, nullptr, first, batch);
+    Forward(batch, false);
+    ScoreLogits(labels, nullptr, first, batch, &score, nullptr, probabilities ? probabilities + first * config_.classes : nullptr);
+  }
+  return score;
+}
+
+std::vector<long> Network::WeightSizes() {
+  std::vector<long> sizes;
+  for (auto& layer : layers_)
+    for (long size : layer->WeightSizes()) sizes.push_back(size);
+  return sizes;
+}
+
+void Network::SetWeights(const std::vector<const float*>& weights) {
+  size_t next = 0;
+  for (auto& layer : layers_)
+    for (size_t k = 0; k < layer->WeightSizes().size(); ++k) layer->ImportWeight(k, weights.at(next++));
+}
+
+std::vector<std::vector<float>> Network::Weights(bool gradients) {
+  std::vector<std::vector<float>> weights;
+  for (auto& layer : layers_) {
+    const std::vector<long> sizes = layer->WeightSizes();
+    for (size_t k = 0; k < sizes.size(); ++k) {
+      weights.emplace_back(sizes[k]);
+      layer->ExportWeight(k, weights.back().data(), gradients);
+    }
+  }
+  return weights;
+}
+
+std::vector<NamedArray> Network::OptimizerSlots() {
+  std::vector<NamedArray> slots;
+  const std::vector<std::string> names = optimizer_->Slots();
+  const std::vector<Param*> params = AllParams();
+  for (size_t p = 0; p < params.size(); ++p)
+    for (size_t s = 0; s < names.size(); ++s) slots.push_back({std::to_string(p) + "/" + params[p]->name + "/" + names[s], params[p]->slots[s]});
+  return slots;
+}
+
+void Network::RestoreOptimizer(double step, const std::vector<NamedArray>& slots) {
+  const std::vector<Param*> params = AllParams();
+  const size_t perParam = optimizer_->Slots().size();
+  if (slots.size() != params.size() * perParam)
+    throw std::invalid_argument("the checkpoint's optimizer state has " + std::to_string(slots.size()) + " arrays, this model needs " +
+                                std::to_string(params.size() * perParam));
+  for (size_t k = 0; k < slots.size(); ++k) {
+    std::vector<float>& target = params[k / perParam]->slots[k % perParam];
+    if (slots[k].values.size() != target.size()) throw std::invalid_argument("the checkpoint's optimizer array " + slots[k].name + " has the wrong length");
+    target = slots[k].values;
+  }
+  step_ = step;
+}
+
+}  // namespace specml

@@ -1,0 +1,85 @@
+// A model as a list of layers plus softmax cross-entropy on the last one's logits, trained by one optimizer.
+// The plan (shapes, buffers) is fixed at construction; training, evaluation and prediction reuse the same
+// buffers, so nothing is allocated per batch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "layer.h"
+#include "optimizer.h"
+
+namespace specml {
+
+struct NetworkConfig {
+  Shape input;  // as tfjs sees the image: height, width, channels (pixels arrive HWC)
+  int classes = 0;
+  std::vector<LayerArgs> layers;
+  OptimizerArgs optimizer;
+  uint64_t seed = 0;
+};
+
+struct Score {
+  double lossSum = 0;  // summed, not mean, cross-entropy
+  int64_t correct = 0;
+};
+
+struct NamedArray {
+  std::string name;
+  std::vector<float> values;
+};
+
+class Network {
+ public:
+  explicit Network(const NetworkConfig& config);
+
+  // One optimizer step per batch of `batchSize` images over order[start, end); stops early at a
+  // non-finite loss (the caller sees it in the score).
+  Score TrainBatches(const uint8_t* images, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end, int batchSize);
+  // The loss and accuracy over `count` images; with `probabilities`, also every image's softmax output.
+  Score Evaluate(const uint8_t* images, const uint8_t* labels, int64_t count, float* probabilities);
+
+  // The gradient of the mean loss over `count` images (in training mode, as one batch) without a step:
+  // the numerical check against tfjs. Returns the summed loss; Weights(true) then reads the gradients.
+  Score Gradients(const uint8_t* images, const uint8_t* labels, int64_t count);
+
+  std::vector<long> WeightSizes();
+  void SetWeights(const std::vector<const float*>& weights);
+  std::vector<std::vector<float>> Weights(bool gradients = false);
+
+  double step() const { return step_; }
+  std::vector<NamedArray> OptimizerSlots();
+  void RestoreOptimizer(double step, const std::vector<NamedArray>& slots);
+  void SetLearningRate(float rate) { optimizer_->learningRate = rate; }
+
+  const Shape& input() const { return config_.input; }
+  int classes() const { return config_.classes; }
+
+ private:
+  void Reserve(int batch);
+  void LoadInput(const uint8_t* images, const uint32_t* order, int64_t first, int batch);
+  void Forward(int batch, bool training);
+  void Backward(int batch);
+  // Scores the logits; when `gradient` is set, writes d(mean loss)/d(logits) there.
+  void ScoreLogits(const uint8_t* labels, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
+                   float* probabilities);
+  std::vector<Param*> AllParams();
+
+  NetworkConfig config_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::unique_ptr<Optimizer> optimizer_;
+  double step_ = 0;
+  int capacity_ = 0;
+  long widest_ = 0;
+  // activations_[0] is the input batch, activations_[l + 1] layer l's output.
+  std::vector<std::vector<float>> activations_;
+  std::vector<float> gradient_, gradientBelow_, logits_;
+};
+
+// What the engine can train, from the registries: reported to TypeScript instead of restated there.
+std::vector<std::string> LayerKinds();
+std::vector<std::string> OptimizerNames();
+
+}  // namespace specml

@@ -1,0 +1,80 @@
+import type { ImageSet } from '@specml/data';
+import { planLayers, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
+import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions } from './backend.js';
+import type { OptimizerState } from './checkpoint.js';
+import type { Score, TrainingEngine } from './engine.js';
+import type { OptimizerSpec } from './schema.js';
+
+/**
+ * The spec as the native engine reads it: each layer's settings as written (defaults filled), with a
+ * flatten before a dense layer that receives an image, as the tfjs model has.
+ */
+export function nativeNetworkOptions(spec: ModelSpec, input: ModelInput, optimizer: OptimizerSpec, seed: number): NativeNetworkOptions {
+  const plan = planLayers(spec, input);
+  const layers: NativeNetworkOptions['layers'] = [];
+  spec.layers.forEach((layer, index) => {
+    if (layer.type === 'dense' && plan.inputShapes[index]?.length === 3) layers.push({ type: 'flatten', index });
+    layers.push({ ...layer, index });
+  });
+  const [height, width, channels] = input.imageShape;
+  const classes = plan.outputShape.reduce((product, size) => product * size, 1);
+  return { input: { height, width, channels }, classes, layers, optimizer: { ...optimizer }, seed };
+}
+
+/** Builds the native network for a spec, or says why it cannot (not built, or a layer it cannot train). */
+export function buildNativeNetwork(options: NativeNetworkOptions): NativeAttempt {
+  const addon = loadNativeAddon();
+  if (!addon.ok) return addon;
+  try {
+    return { ok: true, value: new addon.value.NativeNetwork(options) };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}
+
+/** Any model of the zoo, trained by the compiled engine (native/): forward, loss, backward and update in C++. */
+export class NativeEngine implements TrainingEngine {
+  readonly backend = 'native';
+
+  constructor(
+    private readonly network: NativeNetworkHandle,
+    initial: ModelWeights,
+    private readonly train: ImageSet,
+    private readonly batchSize: number,
+  ) {
+    network.setWeights(initial);
+  }
+
+  trainRange(order: Uint32Array, start: number, end: number): Score {
+    const [lossSum, correct] = this.network.trainBatches(this.train.images, this.train.labels, order, start, end, this.batchSize);
+    return { lossSum, correct };
+  }
+
+  evaluate(set: ImageSet): Score {
+    const [lossSum, correct] = this.network.evaluate(set.images, set.labels);
+    return { lossSum, correct };
+  }
+
+  predict(set: ImageSet): Float32Array {
+    return this.network.predict(set.images, set.labels);
+  }
+
+  weights(): ModelWeights {
+    return this.network.getWeights();
+  }
+
+  setLearningRate(learningRate: number): void {
+    this.network.setLearningRate(learningRate);
+  }
+
+  async optimizerState(): Promise<OptimizerState> {
+    const { step, tensors } = this.network.getOptimizerState();
+    return { step, tensors, scalars: [] };
+  }
+
+  async restoreOptimizerState(state: OptimizerState): Promise<void> {
+    this.network.setOptimizerState({ step: state.step, tensors: state.tensors });
+  }
+
+  dispose(): void {}
+}
