@@ -8,6 +8,7 @@
         "native/layer.cc",
         "native/activation.cc",
         "native/gemm.cc",
+        "native/parallel.cc",
         "native/layers/dense.cc",
         "native/layers/conv2d.cc",
         "native/layers/max_pooling2d.cc",

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '@specml/data';
-import { DENSE_INITIALIZERS } from './initializers.js';
+import { LAYER_KINDS } from './layers/index.js';
 import type { Activation, DenseLayerSpec, LayerSpec, ModelSpec } from './schema.js';
 
 /** A model that is a plain stack of dense layers on the flattened image: what the fast paths can train. */
@@ -37,91 +37,14 @@ export function denseStackOf(spec: ModelSpec, input: ModelInput): DenseStack | u
   };
 }
 
-/** What each layer turns its input shape into, and the weights it holds; a string when the shape does not fit. */
-interface LayerKind<L extends LayerSpec> {
+/** A layer's kind from the registry, typed for that layer. */
+interface KindOf<L> {
   outputShape(layer: L, shape: readonly number[]): number[] | string;
-  /** Shapes of its weights in tfjs order, given its input shape. */
   weightShapes(layer: L, shape: readonly number[]): number[][];
-  /** The tfjs layers it becomes (activations that tfjs cannot differentiate inside a layer come as their own layer). */
+  initialWeights(shapes: number[][], initializer: ModelSpec['initializer'], rng: Rng): Float32Array[];
   build(layer: L, shape: readonly number[], index: number): tfl.layers.Layer[];
 }
-
-const image = (shape: readonly number[]) => shape.length === 3;
-const needsImage = (layer: LayerSpec) =>
-  `a ${layer.type} layer needs an image-shaped input, but the layer before it outputs a vector (put convolution and pooling layers before flatten and dense layers)`;
-
-/** The activation as its own layer, where it is not fused into the dense or conv layer. */
-function activationLayers(activation: Activation, index: number): tfl.layers.Layer[] {
-  if (activation === 'leakyRelu') return [tfl.layers.leakyReLU({ alpha: 0.2, name: `leaky_relu_${index}` })];
-  if (activation === 'softmax') return [tfl.layers.activation({ activation: 'softmax', name: `softmax_${index}` })];
-  return [];
-}
-const fusedActivation = (activation: Activation) => (activation === 'leakyRelu' || activation === 'softmax' ? 'linear' : activation);
-
-/** One entry per layer type, the builder's side of the schema's table. */
-const LAYER_KINDS: { [T in LayerSpec['type']]: LayerKind<Extract<LayerSpec, { type: T }>> } = {
-  dense: {
-    outputShape: (layer) => [layer.units],
-    weightShapes: (layer, shape) => [[shape.reduce((a, b) => a * b, 1), layer.units], [layer.units]],
-    build: (layer, shape, index) => [
-      ...(image(shape) ? [tfl.layers.flatten({ name: `flatten_before_${index}` })] : []),
-      tfl.layers.dense({ units: layer.units, activation: fusedActivation(layer.activation), kernelInitializer: 'zeros', name: `dense_${index}` }),
-      ...activationLayers(layer.activation, index),
-    ],
-  },
-  conv2d: {
-    outputShape: (layer, shape) => {
-      if (!image(shape)) return needsImage(layer);
-      const side = (size: number) => (layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - layer.kernelSize) / layer.strides) + 1);
-      const [height, width] = [side(shape[0]), side(shape[1])];
-      if (height < 1 || width < 1) {
-        return `its input is ${shape[0]}×${shape[1]}, smaller than the ${layer.kernelSize}×${layer.kernelSize} kernel (use padding: same or a smaller kernelSize)`;
-      }
-      return [height, width, layer.filters];
-    },
-    weightShapes: (layer, shape) => [[layer.kernelSize, layer.kernelSize, shape[2], layer.filters], [layer.filters]],
-    build: (layer, _, index) => [
-      tfl.layers.conv2d({
-        filters: layer.filters,
-        kernelSize: layer.kernelSize,
-        strides: layer.strides,
-        padding: layer.padding,
-        activation: fusedActivation(layer.activation),
-        kernelInitializer: 'zeros',
-        name: `conv2d_${index}`,
-      }),
-      ...activationLayers(layer.activation, index),
-    ],
-  },
-  maxPooling2d: {
-    outputShape: (layer, shape) => {
-      if (!image(shape)) return needsImage(layer);
-      const strides = layer.strides ?? layer.poolSize;
-      const side = (size: number) => Math.floor((size - layer.poolSize) / strides) + 1;
-      if (side(shape[0]) < 1 || side(shape[1]) < 1) return `its input is ${shape[0]}×${shape[1]}, smaller than the ${layer.poolSize}×${layer.poolSize} window`;
-      return [side(shape[0]), side(shape[1]), shape[2]];
-    },
-    weightShapes: () => [],
-    build: (layer, _, index) => [tfl.layers.maxPooling2d({ poolSize: layer.poolSize, strides: layer.strides ?? layer.poolSize, name: `max_pooling_${index}` })],
-  },
-  flatten: {
-    outputShape: (_, shape) => [shape.reduce((a, b) => a * b, 1)],
-    weightShapes: () => [],
-    build: (_, shape, index) => (image(shape) ? [tfl.layers.flatten({ name: `flatten_${index}` })] : []),
-  },
-  dropout: {
-    outputShape: (_, shape) => [...shape],
-    weightShapes: () => [],
-    build: (layer, _, index) => [tfl.layers.dropout({ rate: layer.rate, name: `dropout_${index}` })],
-  },
-  batchNormalization: {
-    outputShape: (_, shape) => [...shape],
-    weightShapes: (_, shape) => Array.from({ length: 4 }, () => [shape[shape.length - 1]]),
-    build: (layer, _, index) => [tfl.layers.batchNormalization({ momentum: layer.momentum, epsilon: layer.epsilon, name: `batch_norm_${index}` })],
-  },
-};
-
-const kindOf = <L extends LayerSpec>(layer: L) => LAYER_KINDS[layer.type] as unknown as LayerKind<L>;
+const kindOf = <L extends LayerSpec>(layer: L) => LAYER_KINDS[layer.type] as unknown as KindOf<L>;
 
 export interface LayerPlan {
   /** Each layer's input shape (without the batch axis). */
@@ -157,30 +80,16 @@ export function parameterCount(spec: ModelSpec, input: ModelInput): number {
 }
 
 /**
- * Draws the initial weights from the spec's initializer and the seeded stream, in tfjs order. A dense or
- * conv kernel is a fan_in × units matrix in tfjs' row-major layout; batch norm starts at γ = 1, β = 0,
- * mean 0, variance 1.
+ * Draws the initial weights layer by layer, in tfjs order, from the spec's initializer and the seeded
+ * stream (each kind says how: a kernel is a fan_in × units matrix in tfjs' row-major layout; batch norm
+ * starts at γ = 1, β = 0, mean 0, variance 1).
  */
 export function initialWeights(spec: ModelSpec, input: ModelInput, rng: Rng): ModelWeights {
   const plan = planLayers(spec, input);
-  const initialize = DENSE_INITIALIZERS[spec.initializer];
-  const weights: ModelWeights = [];
-  let next = 0;
-  for (const layer of spec.layers) {
-    const count = kindOf(layer).weightShapes(layer, plan.inputShapes[spec.layers.indexOf(layer)]).length;
-    const shapes = plan.weightShapes.slice(next, next + count);
-    next += count;
-    if (layer.type === 'batchNormalization') {
-      const [channels] = shapes[0];
-      weights.push(new Float32Array(channels).fill(1), new Float32Array(channels), new Float32Array(channels), new Float32Array(channels).fill(1));
-    } else if (shapes.length === 2) {
-      const units = shapes[1][0];
-      const fanIn = shapes[0].reduce((a, b) => a * b, 1) / units;
-      const { kernel, bias } = initialize(fanIn, units, rng);
-      weights.push(kernel, bias);
-    }
-  }
-  return weights;
+  return spec.layers.flatMap((layer, index) => {
+    const kind = kindOf(layer);
+    return kind.initialWeights(kind.weightShapes(layer, plan.inputShapes[index]), spec.initializer, rng);
+  });
 }
 
 /**

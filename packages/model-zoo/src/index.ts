@@ -1,7 +1,6 @@
 export {
   modelSpecSchema,
   layerSchema,
-  layerSchemas,
   ACTIVATIONS,
   INITIALIZERS,
   LAYER_TYPES,

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
+import { OPTIMIZER_NAMES } from '@specml/trainer';
 
 export interface SchemaProblem {
   /** Where the offending value is; for unknown keys, the key itself. */
@@ -154,7 +155,7 @@ function requiredHint(path: readonly (string | number)[], key: string): string |
   if (path.length === 0 && key === 'model') return 'e.g. model: { layers: [{ units: 64, activation: relu }, { units: 10, activation: softmax }] }';
   if (key === 'units') return 'e.g. { units: 64, activation: relu }';
   if (key === 'path') return 'the folder holding the four IDX files';
-  if (key === 'name' && path.at(-1) === 'optimizer') return 'one of adam, sgd, momentum, rmsprop, adagrad';
+  if (key === 'name' && path.at(-1) === 'optimizer') return `one of ${OPTIMIZER_NAMES.join(', ')}`;
   return undefined;
 }
 

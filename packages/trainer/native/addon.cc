@@ -50,6 +50,7 @@ NetworkConfig ReadConfig(const Napi::Object& options) {
     throw std::invalid_argument("native engine: the image must have at least one pixel");
   config.classes = IntegerOf(options, "classes");
   config.seed = static_cast<uint64_t>(options.Get("seed").As<Napi::Number>().Int64Value());
+  config.threads = options.Has("threads") && options.Get("threads").IsNumber() ? IntegerOf(options, "threads") : 1;
   Napi::Array layers = options.Get("layers").As<Napi::Array>();
   for (uint32_t k = 0; k < layers.Length(); ++k) {
     Napi::Object layer = layers.Get(k).As<Napi::Object>();

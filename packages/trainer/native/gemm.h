@@ -11,7 +11,10 @@ void GemmBroadcastA(int M, int N, int K, const float* A, long aRow, long aCol, c
                     bool accumulate);
 
 // C[M×N] = (accumulate ? C : 0) + A·Bᵀ: every element is a dot product of a row of A (M×K, rows lda apart)
-// and a row of B (N×K, rows ldb apart).
-void GemmDot(int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate);
+// and a row of B (N×K, rows ldb apart). With `segments` > 1 the dot products run on over that many
+// blocks of K values, the s-th at A + s·aSegment and B + s·bSegment (a weight gradient summed over the
+// images of a batch, each image's rows apart), and are reduced once at the end.
+void GemmDot(int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate,
+             int segments = 1, long aSegment = 0, long bSegment = 0);
 
 }  // namespace specml

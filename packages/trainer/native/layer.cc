@@ -37,7 +37,7 @@ void Layer::ImportWeight(size_t k, const float* values) {
 }
 void Layer::ExportWeight(size_t k, float* values, bool gradient) {
   const Param* param = Params().at(k);
-  const std::vector<float>& source = gradient ? param->grad : param->value;
+  const std::vector<float>& source = gradient ? param->grad[0] : param->value;
   std::copy(source.begin(), source.end(), values);
 }
 

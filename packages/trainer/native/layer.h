@@ -20,13 +20,27 @@ struct Shape {
   long size() const { return static_cast<long>(height) * width * channels; }
 };
 
-// A trainable array, its gradient (accumulated by backward) and the optimizer's slots for it.
+// A batch is worked on in kParts fixed slices (halves), each on its own thread where there are two. The
+// slices and the order their gradients are summed in never depend on the thread count, so neither do the
+// results.
+constexpr int kParts = 2;
+
+// Samples [first, first + count) of a batch; weight gradients go to part `part`.
+struct Slice {
+  int first = 0, count = 0, part = 0;
+};
+
+// A trainable array, its gradient (each slice accumulates into its own part; the network adds the parts
+// into grad[0] in a fixed order after backward) and the optimizer's slots for it.
 struct Param {
   std::string name;
-  std::vector<float> value, grad;
+  std::vector<float> value;
+  std::vector<float> grad[kParts];
   float l2 = 0;  // adds l2·Σw² to the loss, so 2·l2·w to the gradient
   std::vector<std::vector<float>> slots;
-  explicit Param(std::string n, size_t size, float l2Factor = 0) : name(std::move(n)), value(size), grad(size), l2(l2Factor) {}
+  explicit Param(std::string n, size_t size, float l2Factor = 0) : name(std::move(n)), value(size), l2(l2Factor) {
+    for (auto& part : grad) part.assign(size, 0.f);
+  }
 };
 
 struct Context {
@@ -56,13 +70,17 @@ class Layer {
   virtual ~Layer() = default;
   Shape in, out;
 
-  // y = f(x) for `batch` samples laid out one after the other.
-  virtual void Forward(const float* x, float* y, int batch, const Context& context) = 0;
-  // Given x, y and dL/dy (which it may overwrite), adds dL/dparams into the params' grad and writes dL/dx
-  // unless dx is null (the first layer).
-  virtual void Backward(const float* x, const float* y, float* dy, float* dx, int batch, const Context& context) = 0;
+  // y = f(x) for the slice's samples, laid out one after the other from x and y (already at the slice).
+  virtual void Forward(const float* x, float* y, const Slice& slice, const Context& context) = 0;
+  // Given x, y and dL/dy (which it may overwrite), adds dL/dparams into the params' grad[slice.part] and
+  // writes dL/dx unless dx is null (the first layer).
+  virtual void Backward(const float* x, const float* y, float* dy, float* dx, const Slice& slice, const Context& context) = 0;
   // Scratch buffers for up to `batch` samples, allocated once, never per batch.
   virtual void Reserve(int batch) { (void)batch; }
+  // Whether samples can be worked on in slices; batch normalisation needs the whole batch at once.
+  virtual bool Splittable() const { return true; }
+  // Rough operations per sample, to decide whether a second thread pays for the hand-over.
+  virtual double WorkPerSample() const { return static_cast<double>(in.size() + out.size()); }
   virtual std::vector<Param*> Params() { return {}; }
 
   // Every weight in tfjs' order and layout (kernel, bias; batch norm's γ, β, moving mean, moving variance).

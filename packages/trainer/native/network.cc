@@ -60,7 +60,7 @@ std::vector<std::string> OptimizerNames() {
   return names;
 }
 
-Network::Network(const NetworkConfig& config) : config_(config) {
+Network::Network(const NetworkConfig& config) : config_(config), runner_(config.threads) {
   if (config_.layers.empty()) throw std::invalid_argument("model.layers: the native engine needs at least one layer");
   LayerArgs& last = config_.layers.back();
   if (last.kind != "dense" || last.Text("activation", "linear") != "softmax")
@@ -128,11 +128,22 @@ void Network::LoadInput(const uint8_t* images, const uint32_t* order, int64_t fi
   }
 }
 
+void Network::ForSlices(int batch, const Layer& layer, const std::function<void(const Slice&)>& work) {
+  if (!layer.Splittable() || batch < kParts) return work(Slice{0, batch, 0});
+  const int half = (batch + 1) / 2;
+  // A second thread costs a few microseconds to hand over to: below this much work, one thread is faster.
+  constexpr double kParallelWork = 1e6;
+  runner_.Run([&](int part) { work(part == 0 ? Slice{0, half, 0} : Slice{half, batch - half, 1}); }, layer.WorkPerSample() * batch >= kParallelWork);
+}
+
 void Network::Forward(int batch, bool training) {
-  Context context{training, config_.seed, static_cast<uint64_t>(step_), 0};
   for (size_t l = 0; l < layers_.size(); ++l) {
-    context.layerIndex = static_cast<int>(l);
-    layers_[l]->Forward(activations_[l].data(), activations_[l + 1].data(), batch, context);
+    const Context context{training, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l)};
+    Layer& layer = *layers_[l];
+    const long inSize = layer.in.size(), outSize = layer.out.size();
+    ForSlices(batch, layer, [&](const Slice& slice) {
+      layer.Forward(activations_[l].data() + slice.first * inSize, activations_[l + 1].data() + slice.first * outSize, slice, context);
+    });
   }
 }
 
@@ -181,7 +192,7 @@ Score Network::TrainBatches(const uint8_t* images, const uint8_t* labels, const 
     for (Param* param : params) {
       if (param->l2 > 0) {
         const float twice = 2.f * param->l2;
-        for (size_t k = 0; k < param->value.size(); ++k) param->grad[k] += twice * param->value[k];
+        for (size_t k = 0; k < param->value.size(); ++k) param->grad[0][k] += twice * param->value[k];
       }
       optimizer_->Update(*param);
     }
@@ -190,14 +201,23 @@ Score Network::TrainBatches(const uint8_t* images, const uint8_t* labels, const 
 }
 
 void Network::Backward(int batch) {
-  for (Param* param : AllParams()) std::fill(param->grad.begin(), param->grad.end(), 0.f);
-  Context context{true, config_.seed, static_cast<uint64_t>(step_), 0};
+  const std::vector<Param*> params = AllParams();
+  for (Param* param : params)
+    for (auto& part : param->grad) std::fill(part.begin(), part.end(), 0.f);
   for (size_t l = layers_.size(); l-- > 0;) {
-    context.layerIndex = static_cast<int>(l);
-    layers_[l]->Backward(activations_[l].data(), activations_[l + 1].data(), gradient_.data(), l > 0 ? gradientBelow_.data() : nullptr, batch,
-                         context);
+    const Context context{true, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l)};
+    Layer& layer = *layers_[l];
+    const long inSize = layer.in.size(), outSize = layer.out.size();
+    ForSlices(batch, layer, [&](const Slice& slice) {
+      layer.Backward(activations_[l].data() + slice.first * inSize, activations_[l + 1].data() + slice.first * outSize,
+                     gradient_.data() + slice.first * outSize, l > 0 ? gradientBelow_.data() + slice.first * inSize : nullptr, slice, context);
+    });
     std::swap(gradient_, gradientBelow_);
   }
+  // The slices' gradients, summed in a fixed order.
+  for (Param* param : params)
+    for (int part = 1; part < kParts; ++part)
+      for (size_t k = 0; k < param->value.size(); ++k) param->grad[0][k] += param->grad[part][k];
 }
 
 Score Network::Gradients(const uint8_t* images, const uint8_t* labels, int64_t count) {

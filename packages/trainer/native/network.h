@@ -10,6 +10,7 @@
 
 #include "layer.h"
 #include "optimizer.h"
+#include "parallel.h"
 
 namespace specml {
 
@@ -19,6 +20,7 @@ struct NetworkConfig {
   std::vector<LayerArgs> layers;
   OptimizerArgs optimizer;
   uint64_t seed = 0;
+  int threads = 1;  // 1 or 2; the results are the same either way
 };
 
 struct Score {
@@ -62,6 +64,8 @@ class Network {
   void LoadInput(const uint8_t* images, const uint32_t* order, int64_t first, int batch);
   void Forward(int batch, bool training);
   void Backward(int batch);
+  // Runs work(slice) on the batch's slices (the whole batch as one slice for a layer that needs it).
+  void ForSlices(int batch, const Layer& layer, const std::function<void(const Slice&)>& work);
   // Scores the logits; when `gradient` is set, writes d(mean loss)/d(logits) there.
   void ScoreLogits(const uint8_t* labels, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
                    float* probabilities);
@@ -75,7 +79,8 @@ class Network {
   long widest_ = 0;
   // activations_[0] is the input batch, activations_[l + 1] layer l's output.
   std::vector<std::vector<float>> activations_;
-  std::vector<float> gradient_, gradientBelow_, logits_;
+  std::vector<float> gradient_, gradientBelow_;
+  SliceRunner runner_;
 };
 
 // What the engine can train, from the registries: reported to TypeScript instead of restated there.

@@ -28,6 +28,8 @@ export interface NativeNetworkOptions {
   layers: Array<Record<string, unknown> & { type: string; index: number }>;
   optimizer: Record<string, unknown> & { name: string };
   seed: number;
+  /** 1 or 2: the batch is always worked on in two fixed halves, so this changes the speed, never the results. */
+  threads: number;
 }
 
 /** The native class compiled from native/*.cc. */

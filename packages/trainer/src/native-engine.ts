@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { ImageSet } from '@specml/data';
 import { planLayers, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions } from './backend.js';
@@ -18,7 +19,12 @@ export function nativeNetworkOptions(spec: ModelSpec, input: ModelInput, optimiz
   });
   const [height, width, channels] = input.imageShape;
   const classes = plan.outputShape.reduce((product, size) => product * size, 1);
-  return { input: { height, width, channels }, classes, layers, optimizer: { ...optimizer }, seed };
+  return { input: { height, width, channels }, classes, layers, optimizer: { ...optimizer }, seed, threads: nativeThreads() };
+}
+
+/** Two threads where there are two cores, unless SPECML_THREADS=1 asks for one (results are the same). */
+export function nativeThreads(): number {
+  return process.env.SPECML_THREADS === '1' || availableParallelism() < 2 ? 1 : 2;
 }
 
 /** Builds the native network for a spec, or says why it cannot (not built, or a layer it cannot train). */

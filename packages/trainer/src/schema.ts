@@ -1,11 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-
-const learningRate = {
-  type: 'number',
-  exclusiveMinimum: 0,
-  maximum: 10,
-  description: 'Step size.',
-} as const;
+import { optimizerVariants } from './optimizers/index.js';
 
 /** The `optimizer:` block. `name` picks the variant; each has its own parameters and defaults. */
 export const optimizerSpecSchema = {
@@ -13,57 +7,7 @@ export const optimizerSpecSchema = {
   description: 'How weights are updated from gradients. Pick one by `name`; the other keys are its parameters.',
   required: ['name'],
   discriminator: { propertyName: 'name' },
-  oneOf: [
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        name: { const: 'adam', description: 'Adam (torch.optim.Adam, tf.train.adam).' },
-        learningRate: { ...learningRate, default: 0.001 },
-        beta1: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Decay of the first-moment estimate.' },
-        beta2: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999, description: 'Decay of the second-moment estimate.' },
-        epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1e-8, description: 'Added to the denominator (PyTorch\'s default).' },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        name: { const: 'sgd', description: 'Plain stochastic gradient descent.' },
-        learningRate: { ...learningRate, default: 0.01 },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        name: { const: 'momentum', description: 'SGD with momentum: v = μ·v + g; w -= lr·v.' },
-        learningRate: { ...learningRate, default: 0.01 },
-        momentum: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'μ, the decay of the velocity.' },
-        nesterov: { type: 'boolean', default: false, description: 'Use Nesterov momentum: w -= lr·(g + μ·v).' },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        name: { const: 'rmsprop', description: 'RMSProp (tf.train.rmsprop).' },
-        learningRate: { ...learningRate, default: 0.001 },
-        decay: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Decay of the squared-gradient average.' },
-        momentum: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Momentum on the scaled step.' },
-        epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1e-8, description: 'Added to the denominator.' },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        name: { const: 'adagrad', description: 'Adagrad (tf.train.adagrad): per-weight steps shrinking with the summed squared gradients.' },
-        learningRate: { ...learningRate, default: 0.01 },
-        initialAccumulatorValue: { type: 'number', exclusiveMinimum: 0, maximum: 10, default: 0.1, description: 'Starting value of the squared-gradient sums.' },
-      },
-    },
-  ],
+  oneOf: optimizerVariants,
   default: { name: 'adam' },
 } as const;
 

@@ -4,7 +4,7 @@ import type { Activation, DenseStack, ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
-import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './optimizers.js';
+import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './tfjs-optimizers.js';
 import type { OptimizerSpec } from './schema.js';
 import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
 import { BatchBuffers, trainRangeOnTfjs, type TfjsTraining } from './tfjs-training.js';

@@ -30,7 +30,10 @@ class BatchNormalization : public Layer {
     if (static_cast<long>(normalized_.size()) < batch * in.size()) normalized_.assign(batch * in.size(), 0.f);
   }
 
-  void Forward(const float* x, float* y, int batch, const Context& context) override {
+  bool Splittable() const override { return false; }
+
+  void Forward(const float* x, float* y, const Slice& slice, const Context& context) override {
+    const int batch = slice.count;
     const long count = static_cast<long>(batch) * plane_;
     for (int c = 0; c < channels_; ++c) {
       float mean = movingMean_[c], variance = movingVariance_[c];
@@ -57,7 +60,8 @@ class BatchNormalization : public Layer {
 
   // With x̂ the normalised input and N the values per channel:
   // dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))
-  void Backward(const float*, const float*, float* dy, float* dx, int batch, const Context&) override {
+  void Backward(const float*, const float*, float* dy, float* dx, const Slice& slice, const Context&) override {
+    const int batch = slice.count;
     const long count = static_cast<long>(batch) * plane_;
     for (int c = 0; c < channels_; ++c) {
       double sum = 0, dot = 0;
@@ -65,8 +69,8 @@ class BatchNormalization : public Layer {
         sum += dy[at];
         dot += static_cast<double>(dy[at]) * normalized_[at];
       });
-      gamma_.grad[c] += static_cast<float>(dot);
-      beta_.grad[c] += static_cast<float>(sum);
+      gamma_.grad[slice.part][c] += static_cast<float>(dot);
+      beta_.grad[slice.part][c] += static_cast<float>(sum);
       if (!dx) continue;
       const float meanGradient = static_cast<float>(sum / count), meanDot = static_cast<float>(dot / count);
       const float scale = gamma_.value[c] * inverseDeviation_[c];

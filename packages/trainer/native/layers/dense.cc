@@ -20,24 +20,28 @@ class Dense : public Layer {
     out = Shape{1, 1, units_, false};
   }
 
-  void Forward(const float* x, float* y, int batch, const Context&) override {
+  void Forward(const float* x, float* y, const Slice& slice, const Context&) override {
+    const int batch = slice.count;
     for (int b = 0; b < batch; ++b) std::copy(bias_.value.begin(), bias_.value.end(), y + static_cast<long>(b) * units_);
     GemmBroadcastA(batch, units_, inputs_, x, inputs_, 1, kernel_.value.data(), units_, y, units_, true);
     Activate(activation_, y, batch, units_);
   }
 
-  void Backward(const float* x, const float* y, float* dy, float* dx, int batch, const Context&) override {
+  void Backward(const float* x, const float* y, float* dy, float* dx, const Slice& slice, const Context&) override {
+    const int batch = slice.count;
     ActivationBackward(activation_, y, dy, batch, units_);
     // dW += xᵀ·dy (A = xᵀ: element (i, b) is x[b·in + i]); db += Σ_b dy; dx = dy·Wᵀ
-    GemmBroadcastA(inputs_, units_, batch, x, 1, inputs_, dy, units_, kernel_.grad.data(), units_, true);
+    GemmBroadcastA(inputs_, units_, batch, x, 1, inputs_, dy, units_, kernel_.grad[slice.part].data(), units_, true);
+    float* biasGradient = bias_.grad[slice.part].data();
     for (int b = 0; b < batch; ++b) {
       const float* row = dy + static_cast<long>(b) * units_;
-      for (int j = 0; j < units_; ++j) bias_.grad[j] += row[j];
+      for (int j = 0; j < units_; ++j) biasGradient[j] += row[j];
     }
     if (dx) GemmDot(batch, inputs_, units_, dy, units_, kernel_.value.data(), units_, dx, inputs_, false);
   }
 
   std::vector<Param*> Params() override { return {&kernel_, &bias_}; }
+  double WorkPerSample() const override { return static_cast<double>(inputs_) * units_; }
 
  private:
   Activation activation_;

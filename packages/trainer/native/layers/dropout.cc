@@ -20,24 +20,26 @@ class Dropout : public Layer {
     if (static_cast<long>(kept_.size()) < batch * in.size()) kept_.assign(batch * in.size(), 0);
   }
 
-  void Forward(const float* x, float* y, int batch, const Context& context) override {
-    const long n = batch * in.size();
+  void Forward(const float* x, float* y, const Slice& slice, const Context& context) override {
+    const long n = slice.count * in.size(), first = slice.first * in.size();
     if (!context.training) {
       std::copy(x, x + n, y);
       return;
     }
     const float scale = 1.f / (1.f - rate_);
     const uint64_t stream = MixKey(context.seed, context.step, static_cast<uint64_t>(context.layerIndex));
+    uint8_t* kept = kept_.data() + first;
     for (long k = 0; k < n; ++k) {
-      kept_[k] = UnitFloat(Mix(stream + static_cast<uint64_t>(k))) >= rate_;
-      y[k] = kept_[k] ? x[k] * scale : 0.f;
+      kept[k] = UnitFloat(Mix(stream + static_cast<uint64_t>(first + k))) >= rate_;
+      y[k] = kept[k] ? x[k] * scale : 0.f;
     }
   }
 
-  void Backward(const float*, const float*, float* dy, float* dx, int batch, const Context&) override {
+  void Backward(const float*, const float*, float* dy, float* dx, const Slice& slice, const Context&) override {
     if (!dx) return;
     const float scale = 1.f / (1.f - rate_);
-    for (long k = 0; k < batch * in.size(); ++k) dx[k] = kept_[k] ? dy[k] * scale : 0.f;
+    const uint8_t* kept = kept_.data() + slice.first * in.size();
+    for (long k = 0; k < slice.count * in.size(); ++k) dx[k] = kept[k] ? dy[k] * scale : 0.f;
   }
 
  private:

@@ -11,9 +11,9 @@ class Flatten : public Layer {
     out = Shape{1, 1, static_cast<int>(input.size()), false};
   }
 
-  void Forward(const float* x, float* y, int batch, const Context&) override { Permute(x, y, batch, false); }
-  void Backward(const float*, const float*, float* dy, float* dx, int batch, const Context&) override {
-    if (dx) Permute(dy, dx, batch, true);
+  void Forward(const float* x, float* y, const Slice& slice, const Context&) override { Permute(x, y, slice.count, false); }
+  void Backward(const float*, const float*, float* dy, float* dx, const Slice& slice, const Context&) override {
+    if (dx) Permute(dy, dx, slice.count, true);
   }
 
  private:

@@ -15,7 +15,7 @@ class Adagrad : public Optimizer {
   void Update(Param& param) override {
     float* __restrict w = param.value.data();
     float* __restrict a = param.slots[0].data();
-    const float* __restrict g = param.grad.data();
+    const float* __restrict g = param.grad[0].data();
     const float rate = learningRate;
     for (size_t k = 0; k < param.value.size(); ++k) {
       a[k] += g[k] * g[k];

@@ -22,7 +22,7 @@ class Adam : public Optimizer {
     float* __restrict w = param.value.data();
     float* __restrict m = param.slots[0].data();
     float* __restrict v = param.slots[1].data();
-    const float* __restrict g = param.grad.data();
+    const float* __restrict g = param.grad[0].data();
     const float rate = learningRate, b1 = beta1_, b2 = beta2_, eps = epsilon_;
     const float c1 = firstCorrection_, c2 = secondCorrection_;
     for (size_t k = 0; k < param.value.size(); ++k) {

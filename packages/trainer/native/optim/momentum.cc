@@ -12,7 +12,7 @@ class Momentum : public Optimizer {
   void Update(Param& param) override {
     float* __restrict w = param.value.data();
     float* __restrict v = param.slots[0].data();
-    const float* __restrict g = param.grad.data();
+    const float* __restrict g = param.grad[0].data();
     const float rate = learningRate, mu = momentum_;
     const size_t n = param.value.size();
     if (nesterov_) {

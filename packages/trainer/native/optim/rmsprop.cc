@@ -17,7 +17,7 @@ class RmsProp : public Optimizer {
     float* __restrict w = param.value.data();
     float* __restrict s = param.slots[0].data();
     float* __restrict u = param.slots[1].data();
-    const float* __restrict g = param.grad.data();
+    const float* __restrict g = param.grad[0].data();
     const float rate = learningRate, rho = decay_, mu = momentum_, eps = epsilon_;
     for (size_t k = 0; k < param.value.size(); ++k) {
       s[k] = rho * s[k] + (1.f - rho) * g[k] * g[k];

@@ -9,7 +9,7 @@ class Sgd : public Optimizer {
   std::vector<std::string> Slots() const override { return {}; }
   void Update(Param& param) override {
     float* __restrict w = param.value.data();
-    const float* __restrict g = param.grad.data();
+    const float* __restrict g = param.grad[0].data();
     const float rate = learningRate;
     for (size_t k = 0; k < param.value.size(); ++k) w[k] -= rate * g[k];
   }

@@ -1,17 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerState } from './checkpoint.js';
+import { OPTIMIZER_KINDS } from './optimizers/index.js';
 import type { OptimizerSpec } from './schema.js';
 
-type Variant<Name extends OptimizerSpec['name']> = Extract<OptimizerSpec, { name: Name }>;
-
-/** One builder per optimizer name: adding one is an entry here plus its branch in the schema. */
-const TFJS_OPTIMIZERS: { [Name in OptimizerSpec['name']]: (spec: Variant<Name>) => tf.Optimizer } = {
-  adam: (spec) => tf.train.adam(spec.learningRate, spec.beta1, spec.beta2, spec.epsilon),
-  sgd: (spec) => tf.train.sgd(spec.learningRate),
-  momentum: (spec) => tf.train.momentum(spec.learningRate, spec.momentum, spec.nesterov),
-  rmsprop: (spec) => tf.train.rmsprop(spec.learningRate, spec.decay, spec.momentum, spec.epsilon),
-  adagrad: (spec) => tf.train.adagrad(spec.learningRate, spec.initialAccumulatorValue),
-};
 
 /** Changes a tfjs optimizer's learning rate between steps (SGD and momentum cache it as a tensor). */
 export function setTfjsLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
@@ -21,7 +12,7 @@ export function setTfjsLearningRate(optimizer: tf.Optimizer, learningRate: numbe
 }
 
 export function createTfjsOptimizer(spec: OptimizerSpec): tf.Optimizer {
-  return (TFJS_OPTIMIZERS[spec.name] as (spec: OptimizerSpec) => tf.Optimizer)(spec);
+  return (OPTIMIZER_KINDS[spec.name] as { tfjs(spec: OptimizerSpec): tf.Optimizer }).tfjs(spec);
 }
 
 /** tf.train.adam keeps β1^t and β2^t as running products in private variables. */

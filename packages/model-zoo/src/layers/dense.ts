@@ -1,0 +1,27 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { activationLayers, fusedActivation } from './activation-layers.js';
+import { activationSchema, isImage, kernelAndBias, l2Schema, type LayerKind } from './kind.js';
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['units'],
+  properties: {
+    type: { const: 'dense', description: 'Fully connected on the previous output (flattened first when it is an image).' },
+    units: { type: 'integer', minimum: 1, maximum: 65536, description: 'Number of output units.' },
+    activation: activationSchema,
+    l2: l2Schema,
+  },
+} as const;
+
+export const dense: LayerKind<typeof schema> = {
+  schema,
+  outputShape: (layer) => [layer.units],
+  weightShapes: (layer, shape) => [[shape.reduce((a, b) => a * b, 1), layer.units], [layer.units]],
+  initialWeights: kernelAndBias,
+  build: (layer, shape, index) => [
+    ...(isImage(shape) ? [tfl.layers.flatten({ name: `flatten_before_${index}` })] : []),
+    tfl.layers.dense({ units: layer.units, activation: fusedActivation(layer.activation), kernelInitializer: 'zeros', name: `dense_${index}` }),
+    ...activationLayers(layer.activation, index),
+  ],
+};

@@ -1,0 +1,16 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { isImage, noWeights, type LayerKind } from './kind.js';
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: { type: { const: 'flatten', description: 'Flattens an image-shaped output into a vector (added automatically before a dense layer).' } },
+} as const;
+
+export const flatten: LayerKind<typeof schema> = {
+  schema,
+  outputShape: (_, shape) => [shape.reduce((a, b) => a * b, 1)],
+  ...noWeights,
+  build: (_, shape, index) => (isImage(shape) ? [tfl.layers.flatten({ name: `flatten_${index}` })] : []),
+};

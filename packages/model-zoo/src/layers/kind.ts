@@ -1,0 +1,51 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Rng } from '@specml/data';
+import type { FromSchema } from 'json-schema-to-ts';
+import { DENSE_INITIALIZERS } from '../initializers.js';
+
+export const ACTIVATIONS = ['relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'linear'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export const INITIALIZERS = ['pytorch', 'glorotUniform', 'heNormal'] as const;
+export type InitializerName = (typeof INITIALIZERS)[number];
+
+/** The schema fragments layer kinds share. */
+export const activationSchema = {
+  enum: ACTIVATIONS,
+  default: 'linear',
+  description: 'Applied to the layer\'s output (leakyRelu uses α = 0.2). The last layer must be softmax: training minimises softmax cross-entropy (PyTorch\'s log_softmax + nll_loss).',
+} as const;
+
+export const l2Schema = { type: 'number', minimum: 0, maximum: 1, description: 'L2 penalty on the kernel: adds l2 · Σ w² to the loss. Default: none.' } as const;
+
+/**
+ * Everything the model zoo knows about one layer kind: its schema branch, the shape it turns its input
+ * into (or why it cannot), its weights, how they start, and the tfjs layers it becomes. One module per
+ * kind under layers/; the schema, the planner, the initialiser and the tfjs builder read them from the
+ * list in layers/index.ts.
+ */
+export interface LayerKind<Schema extends { properties: { type: { const: string } } }> {
+  readonly schema: Schema;
+  outputShape(layer: FromSchema<Schema>, shape: readonly number[]): number[] | string;
+  /** Shapes of its weights in tfjs order, given its input shape. */
+  weightShapes(layer: FromSchema<Schema>, shape: readonly number[]): number[][];
+  /** Its starting weights for those shapes, drawn from the spec's initializer and seeded stream. */
+  initialWeights(shapes: number[][], initializer: InitializerName, rng: Rng): Float32Array[];
+  /** The tfjs layers it becomes (activations that tfjs cannot differentiate inside a layer come as their own layer). */
+  build(layer: FromSchema<Schema>, shape: readonly number[], index: number): tfl.layers.Layer[];
+}
+
+export const isImage = (shape: readonly number[]) => shape.length === 3;
+export const needsImage = (type: string) =>
+  `a ${type} layer needs an image-shaped input, but the layer before it outputs a vector (put convolution and pooling layers before flatten and dense layers)`;
+
+/** No weights. */
+export const noWeights = { weightShapes: () => [], initialWeights: () => [] };
+
+/** A kernel [fan_in… × units] and a bias [units], drawn by the spec's initializer. */
+export function kernelAndBias(shapes: number[][], initializer: InitializerName, rng: Rng): Float32Array[] {
+  const units = shapes[1][0];
+  const fanIn = shapes[0].reduce((a, b) => a * b, 1) / units;
+  const { kernel, bias } = DENSE_INITIALIZERS[initializer](fanIn, units, rng);
+  return [kernel, bias];
+}
