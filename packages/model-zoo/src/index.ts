@@ -23,6 +23,7 @@ export {
   setModelWeights,
   getModelWeights,
   parameterCount,
+  forwardMultiplyAdds,
   logitsOf,
   type DenseStack,
   type ModelInput,

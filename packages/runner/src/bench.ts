@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npx nx run runner:bench`: the baseline through the real CLI (`nx run runner:exp`, as users run it) against
- * the PyTorch tutorial it reproduces (../shared/anchors/run-reference.sh), alternately, per backend.
- * Prints each pair and the medians: wall-time ratio ours/reference, training samples/s, final accuracy,
- * peak RSS. Timings are only compared within this one session on this one machine.
+ * `npx nx run runner:bench`: a spec through the real CLI (`nx run runner:exp`, as users run it) against the
+ * PyTorch program it reproduces, alternately, per backend, in one session on one machine:
+ * - experiments/baseline.yaml (the default) against ../shared/anchors/run-reference.sh: whole-run wall time;
+ * - experiments/lenet5.yaml (`--spec`) for one epoch against ../shared/anchors/run-lenet5-reference.sh:
+ *   seconds per epoch.
+ * Prints each pair and the medians: the ratio ours/reference, training samples/s, achieved GFLOP/s,
+ * accuracy, peak RSS.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,14 +16,32 @@ import { Command } from 'commander';
 
 interface Measurement {
   wallSeconds: number;
+  /** Seconds of the (first) training epoch. */
+  epochSeconds: number | null;
   accuracy: number;
   samplesPerSecond: number | null;
+  gflops: number | null;
   peakRssMiB: number | null;
 }
 
 const root = resolve(import.meta.dirname, '../../..');
-const referenceScript = resolve(root, '../shared/anchors/run-reference.sh');
+const anchors = resolve(root, '../shared/anchors');
 const TIME = '/usr/bin/time';
+
+/** What a spec is measured against, and how. */
+interface Benchmark {
+  /** Extra --set overrides for our run. */
+  overrides: string[];
+  /** The anchor script, run as `bash script PROJECT_DIR ...args`. */
+  reference?: { script: string; args: string[] };
+  /** Which number the ratio compares. */
+  compare: 'wallSeconds' | 'epochSeconds';
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  'experiments/baseline.yaml': { overrides: [], reference: { script: 'run-reference.sh', args: [] }, compare: 'wallSeconds' },
+  'experiments/lenet5.yaml': { overrides: ['epochs=1'], reference: { script: 'run-lenet5-reference.sh', args: ['1'] }, compare: 'epochSeconds' },
+};
 
 function timed(command: string, args: string[]): { wallSeconds: number; stdout: string; stderr: string; peakRssMiB: number | null } {
   const withTime = existsSync(TIME);
@@ -34,27 +55,50 @@ function timed(command: string, args: string[]): { wallSeconds: number; stdout: 
   return { wallSeconds, stdout: result.stdout, stderr: result.stderr, peakRssMiB: rss ? Number(rss[1]) / 1024 : null };
 }
 
-function runOurs(backend: string, runsDir: string): Measurement {
-  const run = timed('npx', ['nx', 'run', 'runner:exp', 'experiments/baseline.yaml', '--backend', backend, '--runs-dir', runsDir]);
+async function runOurs(spec: string, benchmark: Benchmark, backend: string, runsDir: string): Promise<Measurement> {
+  const sets = benchmark.overrides.flatMap((override) => ['--set', override]);
+  const run = timed('npx', ['nx', 'run', 'runner:exp', spec, '--backend', backend, '--runs-dir', runsDir, ...sets]);
   const dir = run.stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith(runsDir)).at(-1);
   if (!dir) throw new Error(`no run folder in the output:\n${run.stdout}`);
-  const rows = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').slice(2).map((line) => line.split(',').map(Number));
+  const [header, ...rows] = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((line) => line.split(','));
+  const column = (name: string) => rows.slice(1).map((row) => Number(row[header.indexOf(name)]));
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  const samplesPerSecond = median(column('samples_per_second'));
   return {
     wallSeconds: run.wallSeconds,
+    epochSeconds: column('epoch_seconds')[0],
     accuracy: summary.final.test_accuracy,
-    samplesPerSecond: median(rows.map((row) => row[6])),
-    peakRssMiB: run.peakRssMiB ?? summary.peakRssMiB,
+    samplesPerSecond,
+    gflops: (samplesPerSecond * (await trainingFlopsPerImage(join(dir, 'spec.yaml')))) / 1e9,
+    // The training process itself (Nx, the launcher around it, is left out).
+    peakRssMiB: summary.peakRssMiB ?? run.peakRssMiB,
   };
 }
 
-function runReference(): Measurement {
-  const run = timed('bash', [referenceScript, root]);
-  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
-  return { wallSeconds: result.wall_s, accuracy: result.accuracy.at(-1), samplesPerSecond: null, peakRssMiB: result.max_rss_kb / 1024 };
+/** FLOPs to train on one image: forward multiply-adds × 2 FLOPs × 3 (forward, and backward's two products). */
+async function trainingFlopsPerImage(resolvedSpec: string): Promise<number> {
+  const { forwardMultiplyAdds } = await import('@specml/model-zoo');
+  const { loadSpec } = await import('./load-spec.js');
+  const { spec } = loadSpec(resolvedSpec);
+  return 6 * forwardMultiplyAdds(spec.model, { imageShape: [28, 28, 1] });
 }
 
-function referenceAvailable(): string | null {
+function runReference(reference: NonNullable<Benchmark['reference']>): Measurement {
+  const run = timed('bash', [join(anchors, reference.script), root, ...reference.args]);
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+  return {
+    wallSeconds: result.wall_s,
+    epochSeconds: result.epoch_s?.[0] ?? null,
+    accuracy: result.accuracy.at(-1),
+    samplesPerSecond: result.epoch_s ? 60000 / result.epoch_s[0] : null,
+    gflops: null,
+    peakRssMiB: result.max_rss_kb ? result.max_rss_kb / 1024 : run.peakRssMiB,
+  };
+}
+
+function referenceAvailable(reference: Benchmark['reference']): string | null {
+  if (!reference) return 'no PyTorch reference for this spec';
+  const referenceScript = join(anchors, reference.script);
   if (!existsSync(referenceScript)) return `no reference script at ${referenceScript}`;
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision, matplotlib'], { encoding: 'utf8' });
   if (probe.status !== 0) return 'PyTorch is missing (apt-get install -y python3-torch python3-torchvision python3-matplotlib)';
@@ -70,8 +114,10 @@ function median(values: number[]): number {
 const format = (value: number | null, digits = 2) => (value === null ? '-' : value.toFixed(digits));
 
 function describe(label: string, m: Measurement): string {
+  const epoch = m.epochSeconds === null ? '' : `, epoch ${format(m.epochSeconds)} s`;
   const speed = m.samplesPerSecond === null ? '' : `, ${Math.round(m.samplesPerSecond).toLocaleString('en-US')} samples/s`;
-  return `${label}: ${format(m.wallSeconds)} s, accuracy ${format(m.accuracy, 4)}${speed}, peak RSS ${format(m.peakRssMiB, 0)} MiB`;
+  const gflops = m.gflops === null ? '' : `, ${format(m.gflops, 1)} GFLOP/s`;
+  return `${label}: wall ${format(m.wallSeconds)} s${epoch}${speed}${gflops}, accuracy ${format(m.accuracy, 4)}, peak RSS ${format(m.peakRssMiB, 0)} MiB`;
 }
 
 /**
@@ -108,42 +154,44 @@ async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
 
 async function main() {
   const program = new Command('bench')
+    .option('--spec <file>', `the spec to measure: ${Object.keys(BENCHMARKS).join(' or ')}`, 'experiments/baseline.yaml')
     .option('--pairs <n>', 'alternating runs of ours and the reference', '3')
     .option('--backends <list>', 'comma-separated backends to measure', 'native,wasm')
     .option('--profile-only', 'only profile a tfjs training step on wasm (no full runs)')
     .parse();
-  const { pairs, backends, profileOnly } = program.opts<{ pairs: string; backends: string; profileOnly?: boolean }>();
+  const { spec, pairs, backends, profileOnly } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean }>();
   if (profileOnly) return profileTfjsStep('wasm');
+  const benchmark = BENCHMARKS[spec];
+  if (!benchmark) throw new Error(`--spec ${spec}: expected one of ${Object.keys(BENCHMARKS).join(', ')}`);
   const pairCount = Math.max(1, Number(pairs));
-  const missing = referenceAvailable();
+  const missing = referenceAvailable(benchmark.reference);
   if (missing) console.log(`reference skipped: ${missing}`);
   const runsDir = mkdtempSync(join(tmpdir(), 'specml-bench-'));
   // Build once, outside the measurements.
   spawnSync('npx', ['nx', 'run', 'runner:build'], { cwd: root, stdio: 'ignore' });
+  const compared = benchmark.compare;
   try {
     for (const backend of backends.split(',')) {
-      console.log(`\n== backend ${backend}: ${pairCount} pair(s), baseline via \`nx run runner:exp\` vs the PyTorch script ==`);
+      console.log(`\n== ${spec} on ${backend}: ${pairCount} pair(s) via \`nx run runner:exp\` vs PyTorch; ratio of ${compared === 'wallSeconds' ? 'wall time' : 'seconds per epoch'} ==`);
       const ours: Measurement[] = [];
       const reference: Measurement[] = [];
       for (let pair = 1; pair <= pairCount; pair++) {
-        const mine = runOurs(backend, runsDir);
+        const mine = await runOurs(spec, benchmark, backend, runsDir);
         ours.push(mine);
         let line = `pair ${pair}: ${describe('ours', mine)}`;
         if (!missing) {
-          const theirs = runReference();
+          const theirs = runReference(benchmark.reference!);
           reference.push(theirs);
-          line += ` | ${describe('pytorch', theirs)} | ratio ${format(mine.wallSeconds / theirs.wallSeconds)}`;
+          line += ` | ${describe('pytorch', theirs)} | ratio ${format(mine[compared]! / theirs[compared]!)}`;
         }
         console.log(line);
       }
-      const medianOf = (list: Measurement[], key: keyof Measurement) => median(list.map((m) => m[key] as number));
-      const summary = [
-        `median ours: ${format(medianOf(ours, 'wallSeconds'))} s, accuracy ${format(medianOf(ours, 'accuracy'), 4)}, ${Math.round(medianOf(ours, 'samplesPerSecond')).toLocaleString('en-US')} samples/s, peak RSS ${format(medianOf(ours, 'peakRssMiB'), 0)} MiB`,
-      ];
+      const medianOf = (list: Measurement[], key: keyof Measurement) => (list[0][key] === null ? null : median(list.map((m) => m[key] as number)));
+      const summary = [describe('median ours', Object.fromEntries(Object.keys(ours[0]).map((key) => [key, medianOf(ours, key as keyof Measurement)])) as unknown as Measurement)];
       if (reference.length) {
         summary.push(
-          `median pytorch: ${format(medianOf(reference, 'wallSeconds'))} s, accuracy ${format(medianOf(reference, 'accuracy'), 4)}, peak RSS ${format(medianOf(reference, 'peakRssMiB'), 0)} MiB`,
-          `median wall-time ratio ours/pytorch (${backend}): ${format(median(ours.map((m, i) => m.wallSeconds / reference[i].wallSeconds)))}`,
+          describe('median pytorch', Object.fromEntries(Object.keys(reference[0]).map((key) => [key, medianOf(reference, key as keyof Measurement)])) as unknown as Measurement),
+          `median ratio ours/pytorch (${backend}, ${compared}): ${format(median(ours.map((m, i) => m[compared]! / reference[i][compared]!)))}`,
         );
       }
       console.log(summary.join('\n'));
@@ -151,7 +199,7 @@ async function main() {
   } finally {
     rmSync(runsDir, { recursive: true, force: true });
   }
-  await profileTfjsStep('wasm');
+  if (spec === 'experiments/baseline.yaml' && backends.split(',').includes('wasm')) await profileTfjsStep('wasm');
 }
 
 await main();

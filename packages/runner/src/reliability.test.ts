@@ -19,6 +19,24 @@ epochs: 30
 const specFile = join(work, 'long.yaml');
 writeFileSync(specFile, LONG);
 
+/** The same for a convolutional net with batch norm and dropout, on the native engine. */
+const CONV = `name: conv
+data: { trainLimit: 1200, testLimit: 500 }
+model:
+  initializer: heNormal
+  layers:
+    - { type: conv2d, filters: 4, kernelSize: 3, activation: relu }
+    - { type: batchNormalization, momentum: 0.9 }
+    - { type: maxPooling2d }
+    - { type: dropout, rate: 0.3 }
+    - { units: 10, activation: softmax }
+backend: native
+batchSize: 32
+epochs: 20
+`;
+const convSpecFile = join(work, 'conv.yaml');
+writeFileSync(convSpecFile, CONV);
+
 const columnsWithoutTimings = (csv: string) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 5).join(','));
 
 function startRun(runsDir: string, args: string[] = ['exp', specFile, '--runs-dir', runsDir]) {
@@ -33,9 +51,9 @@ function startRun(runsDir: string, args: string[] = ['exp', specFile, '--runs-di
 }
 
 /** Waits until the run has written metrics for `epoch`, and returns its folder. */
-async function waitForEpoch(runsDir: string, epoch: number, child: ChildProcess): Promise<string> {
+async function waitForEpoch(runsDir: string, epoch: number, child: ChildProcess, name = 'long'): Promise<string> {
   for (let attempt = 0; attempt < 600; attempt++) {
-    const folder = join(runsDir, 'long');
+    const folder = join(runsDir, name);
     if (existsSync(folder)) {
       for (const runId of readdirSync(folder)) {
         const metrics = join(folder, runId, 'metrics.csv');
@@ -48,18 +66,21 @@ async function waitForEpoch(runsDir: string, epoch: number, child: ChildProcess)
   throw new Error('timed out waiting for the epoch');
 }
 
-function uninterruptedMetrics(): string[] {
+function uninterruptedMetrics(spec = specFile): string[] {
   const runsDir = join(work, 'runs-reference');
-  const result = spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
   expect(result.status).toBe(0);
   return columnsWithoutTimings(readFileSync(join(result.stdout.trim().split('\n').at(-1)!, 'metrics.csv'), 'utf8'));
 }
 
 describe('reliability', () => {
-  it('resumes after a SIGKILL of the whole process group and ends with the uninterrupted metrics', async () => {
-    const runsDir = join(work, 'runs-kill');
-    const run = startRun(runsDir);
-    const runDir = await waitForEpoch(runsDir, 5, run.child);
+  it.each([
+    ['a dense stack', 'long', specFile, 30],
+    ['a conv net with batch norm and dropout on the native engine', 'conv', convSpecFile, 20],
+  ])('resumes %s after a SIGKILL of the whole process group and ends with the uninterrupted metrics', async (_, name, spec, epochCount) => {
+    const runsDir = join(work, `runs-kill-${name}`);
+    const run = startRun(runsDir, ['exp', spec, '--runs-dir', runsDir]);
+    const runDir = await waitForEpoch(runsDir, 5, run.child, name);
     process.kill(-run.child.pid!, 'SIGKILL');
     expect(await run.exited).toBe(null);
     expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('running');
@@ -69,15 +90,15 @@ describe('reliability', () => {
     const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
-    expect(resumed.stdout).toMatch(/^resuming long\/\S+ after epoch \d+ of 30$/m);
+    expect(resumed.stdout).toMatch(new RegExp(`^resuming ${name}/\\S+ after epoch \\d+ of ${epochCount}$`, 'm'));
     expect(resumed.stdout.trim().split('\n').at(-1)).toBe(runDir);
 
     const metrics = readFileSync(join(runDir, 'metrics.csv'), 'utf8');
     const epochs = metrics.trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
-    expect(epochs).toEqual(Array.from({ length: 31 }, (_, epoch) => epoch)); // no torn, missing or repeated rows
-    expect(columnsWithoutTimings(metrics)).toEqual(uninterruptedMetrics());
+    expect(epochs).toEqual(Array.from({ length: epochCount + 1 }, (_, epoch) => epoch)); // no torn, missing or repeated rows
+    expect(columnsWithoutTimings(metrics)).toEqual(uninterruptedMetrics(spec));
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: 30 });
+    expect(summary).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: epochCount, backend: 'native' });
     expect(existsSync(join(runDir, 'model', 'model.json'))).toBe(true);
   });
 

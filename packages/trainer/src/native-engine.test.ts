@@ -146,6 +146,37 @@ describe('native engine', () => {
     expect(network.evaluate(images, labels)[0]).toBeCloseTo(Math.log(2), 5);
   });
 
+  it('gives bit-identical weights with one thread and with two (the batch halves and their sums are fixed)', () => {
+    const dataset = loadDataset({ dataset: 'mnist', trainLimit: 640, testLimit: 100, shuffle: true });
+    const input = { imageShape: dataset.imageShape };
+    const spec: ModelSpec = {
+      initializer: 'heNormal',
+      layers: [
+        { type: 'conv2d', filters: 6, kernelSize: 5, strides: 1, padding: 'same', activation: 'relu' },
+        { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 },
+        { type: 'maxPooling2d', poolSize: 2 },
+        { type: 'dropout', rate: 0.3 },
+        { type: 'dense', units: 64, activation: 'elu' },
+        { type: 'dense', units: 10, activation: 'softmax' },
+      ],
+    };
+    const initial = initialWeights(spec, input, createRng(4));
+    const order = randomPermutation(dataset.train.count, createRng(5));
+    const trained = (threads: number) => {
+      const attempt = buildNativeNetwork({ ...nativeNetworkOptions(spec, input, adam, 4), threads });
+      if (!attempt.ok) throw new Error(attempt.reason);
+      const engine = new NativeEngine(attempt.value, initial, dataset.train, 64);
+      const score = engine.trainRange(order, 0, dataset.train.count);
+      return { score, weights: engine.weights(), probabilities: engine.predict(dataset.test) };
+    };
+    const one = trained(1);
+    const two = trained(2);
+    expect(two.score).toEqual(one.score);
+    expect(two.weights).toEqual(one.weights);
+    expect(two.probabilities).toEqual(one.probabilities);
+    expect(one.weights).not.toEqual(initial);
+  });
+
   it('says which layer it cannot train and why', () => {
     const input: ModelInput = { imageShape: [8, 8, 1] };
     const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, strides: 1, padding: 'valid', activation: 'softmax' }, { type: 'dense', units: 2, activation: 'softmax' }] };
