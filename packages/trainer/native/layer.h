@@ -75,8 +75,12 @@ class Layer {
   // Given x, y and dL/dy (which it may overwrite), adds dL/dparams into the params' grad[slice.part] and
   // writes dL/dx unless dx is null (the first layer).
   virtual void Backward(const float* x, const float* y, float* dy, float* dx, const Slice& slice, const Context& context) = 0;
-  // Scratch buffers for up to `batch` samples, allocated once, never per batch.
-  virtual void Reserve(int batch) { (void)batch; }
+  // Scratch buffers for up to `batch` samples, allocated once, never per batch; called before every
+  // training or evaluation pass, on one thread.
+  virtual void Reserve(int batch, bool training) {
+    (void)batch;
+    (void)training;
+  }
   // Whether samples can be worked on in slices; batch normalisation needs the whole batch at once.
   virtual bool Splittable() const { return true; }
   // Rough operations per sample, to decide whether a second thread pays for the hand-over.

@@ -99,14 +99,14 @@ std::vector<Param*> Network::AllParams() {
   return params;
 }
 
-void Network::Reserve(int batch) {
+void Network::Reserve(int batch, bool training) {
+  for (auto& layer : layers_) layer->Reserve(std::max(batch, 1), training);
   if (batch <= capacity_) return;
   capacity_ = batch;
   activations_.resize(layers_.size() + 1);
   activations_[0].assign(batch * config_.input.size(), 0.f);
   for (size_t l = 0; l < layers_.size(); ++l) {
     activations_[l + 1].assign(batch * layers_[l]->out.size(), 0.f);
-    layers_[l]->Reserve(batch);
   }
   gradient_.assign(batch * widest_, 0.f);
   gradientBelow_.assign(batch * widest_, 0.f);
@@ -172,7 +172,7 @@ void Network::ScoreLogits(const uint8_t* labels, const uint32_t* order, int64_t 
 
 Score Network::TrainBatches(const uint8_t* images, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end,
                             int batchSize) {
-  Reserve(batchSize);
+  Reserve(batchSize, true);
   FlushDenormals flush;
   const std::vector<Param*> params = AllParams();
   Score total;
@@ -221,7 +221,7 @@ void Network::Backward(int batch) {
 }
 
 Score Network::Gradients(const uint8_t* images, const uint8_t* labels, int64_t count) {
-  Reserve(static_cast<int>(count));
+  Reserve(static_cast<int>(count), true);
   LoadInput(images, nullptr, 0, static_cast<int>(count));
   Forward(static_cast<int>(count), true);
   Score score;
@@ -231,7 +231,7 @@ Score Network::Gradients(const uint8_t* images, const uint8_t* labels, int64_t c
 }
 
 Score Network::Evaluate(const uint8_t* images, const uint8_t* labels, int64_t count, float* probabilities) {
-  Reserve(kEvaluationChunk);
+  Reserve(kEvaluationChunk, false);
   FlushDenormals flush;
   Score score;
   for (int64_t first = 0; first < count; first += kEvaluationChunk) {

@@ -60,7 +60,7 @@ class Network {
   int classes() const { return config_.classes; }
 
  private:
-  void Reserve(int batch);
+  void Reserve(int batch, bool training);
   void LoadInput(const uint8_t* images, const uint32_t* order, int64_t first, int batch);
   void Forward(int batch, bool training);
   void Backward(int batch);

@@ -26,7 +26,7 @@ class BatchNormalization : public Layer {
     std::fill(gamma_.value.begin(), gamma_.value.end(), 1.f);
   }
 
-  void Reserve(int batch) override {
+  void Reserve(int batch, bool) override {
     if (static_cast<long>(normalized_.size()) < batch * in.size()) normalized_.assign(batch * in.size(), 0.f);
   }
 

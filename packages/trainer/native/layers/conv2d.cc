@@ -1,7 +1,8 @@
 // 2-D convolution, one image at a time: im2col turns the image into a K × P matrix (K = channels·kh·kw
 // rows, P = output positions), and one product with the kernel W [filters × K] gives the NCHW output.
-// Backward takes images in groups whose columns fit in cache, so the kernel's gradient is one long dot
-// product per weight over the group. tfjs stores the kernel [kh, kw, in, filters]; it is transposed on
+// While training, the columns of every image of the batch are kept for backward where they take little
+// memory (else backward rebuilds them in groups that fit in cache), so the kernel's gradient is one long
+// dot product per weight over many images. tfjs stores the kernel [kh, kw, in, filters]; it is transposed on
 // import and export.
 #include <algorithm>
 
@@ -39,10 +40,19 @@ class Conv2d : public Layer {
     for (auto& columns : columns_) columns.assign(group_ * perImage, 0.f);
   }
 
-  void Forward(const float* x, float* y, const Slice& slice, const Context&) override {
-    float* columns = columns_[slice.part].data();
+  void Reserve(int batch, bool training) override {
+    // Only a training batch keeps its columns (evaluation needs none for backward), and only if they are small.
+    const long needed = batch * static_cast<long>(depth_) * positions_;
+    keptImages_ = training && needed <= kKeptFloats ? batch : 0;
+    if (static_cast<long>(kept_.size()) < keptImages_ * static_cast<long>(depth_) * positions_) kept_.assign(needed, 0.f);
+  }
+
+  void Forward(const float* x, float* y, const Slice& slice, const Context& context) override {
+    const long perImage = static_cast<long>(depth_) * positions_;
+    const bool keep = context.training && keptImages_ >= slice.first + slice.count;
     for (int b = 0; b < slice.count; ++b) {
       float* image = y + b * out.size();
+      float* columns = keep ? kept_.data() + (slice.first + b) * perImage : columns_[slice.part].data();
       Im2col(x + b * in.size(), columns);
       for (int f = 0; f < filters_; ++f) std::fill(image + f * positions_, image + (f + 1) * positions_, bias_.value[f]);
       GemmBroadcastA(filters_, positions_, depth_, kernel_.value.data(), depth_, 1, columns, positions_, image, positions_, true);
@@ -52,23 +62,27 @@ class Conv2d : public Layer {
 
   void Backward(const float* x, const float* y, float* dy, float* dx, const Slice& slice, const Context&) override {
     ActivationBackward(activation_, y, dy, 1, slice.count * out.size());
-    float* columns = columns_[slice.part].data();
     const long perImage = static_cast<long>(depth_) * positions_;
+    const bool kept = keptImages_ >= slice.first + slice.count;
     float* kernelGradient = kernel_.grad[slice.part].data();
     float* biasGradient = bias_.grad[slice.part].data();
-    for (int first = 0; first < slice.count; first += group_) {
-      const int images = std::min(group_, slice.count - first);
+    const int group = kept ? slice.count : group_;
+    for (int first = 0; first < slice.count; first += group) {
+      const int images = std::min(group, slice.count - first);
       const float* gradient = dy + first * out.size();
-      for (int b = 0; b < images; ++b) Im2col(x + (first + b) * in.size(), columns + b * perImage);
+      float* columns = kept ? kept_.data() + (slice.first + first) * perImage : columns_[slice.part].data();
+      if (!kept)
+        for (int b = 0; b < images; ++b) Im2col(x + (first + b) * in.size(), columns + b * perImage);
       // dW += Σ over the group's images of dy·columnsᵀ; db += Σ over images and positions
       GemmDot(filters_, depth_, positions_, gradient, positions_, columns, positions_, kernelGradient, depth_, true, images, out.size(), perImage);
       for (int b = 0; b < images; ++b)
         for (int f = 0; f < filters_; ++f) biasGradient[f] += SumOf(gradient + b * out.size() + f * positions_, positions_);
       if (!dx) continue;
       // dcolumns = Wᵀ·dy, then every column entry is added back to the pixel it was copied from.
+      float* scratch = columns_[slice.part].data();
       for (int b = 0; b < images; ++b) {
-        GemmBroadcastA(depth_, positions_, filters_, kernel_.value.data(), 1, depth_, gradient + b * out.size(), positions_, columns, positions_, false);
-        Col2im(columns, dx + (first + b) * in.size());
+        GemmBroadcastA(depth_, positions_, filters_, kernel_.value.data(), 1, depth_, gradient + b * out.size(), positions_, scratch, positions_, false);
+        Col2im(scratch, dx + (first + b) * in.size());
       }
     }
   }
@@ -157,6 +171,11 @@ class Conv2d : public Layer {
   // Each slice's columns: a group of images for backward, the first image's place for forward.
   std::vector<float> columns_[kParts];
   static constexpr long kGroupFloats = 256 * 1024;  // 1 MiB: a group's columns stay in L2
+  // The columns of the training batch, kept from forward for backward, up to 64 MiB; keptImages_ is how
+  // many images the current pass keeps (0: backward rebuilds them).
+  std::vector<float> kept_;
+  int keptImages_ = 0;
+  static constexpr long kKeptFloats = 16L * 1024 * 1024;
 };
 
 const RegisterLayer registered("conv2d", [](const LayerArgs& args, const Shape& input) { return std::make_unique<Conv2d>(args, input); });

@@ -16,7 +16,7 @@ class Dropout : public Layer {
     in = out = input;
   }
 
-  void Reserve(int batch) override {
+  void Reserve(int batch, bool) override {
     if (static_cast<long>(kept_.size()) < batch * in.size()) kept_.assign(batch * in.size(), 0);
   }
 

@@ -18,7 +18,7 @@ class MaxPooling2d : public Layer {
     out = Shape{side(input.height), side(input.width), input.channels, true};
   }
 
-  void Reserve(int batch) override {
+  void Reserve(int batch, bool) override {
     if (static_cast<long>(winners_.size()) < batch * out.size()) winners_.assign(batch * out.size(), 0);
   }
 
