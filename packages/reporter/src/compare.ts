@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { UserError } from '@specml/data';
 import { renderLineChart } from './charts.js';
-import { findRunFolders, readRun, type RunRecord } from './run-folders.js';
+import { findRunFolders, readRuns, type RunRecord } from './run-folders.js';
 
 export interface ComparedRun extends RunRecord {
   /** The resolved spec flattened to key paths, e.g. `optimizer.learningRate` → 0.001. */
@@ -13,6 +13,8 @@ export interface ComparedRun extends RunRecord {
 
 export interface Comparison {
   readonly runs: ComparedRun[];
+  /** Run folders left out because their summary.json is unreadable, one line each. */
+  readonly warnings: string[];
   readonly differing: string[];
   readonly table: string;
   readonly csvPath: string;
@@ -29,10 +31,6 @@ export function flattenSpec(value: unknown, prefix = '', into: Record<string, st
   return into;
 }
 
-function loadRun(dir: string): ComparedRun {
-  const run = readRun(dir);
-  return { ...run, settings: flattenSpec(run.spec) };
-}
 
 /** The spec keys whose values are not the same in every run. */
 export function differingKeys(runs: readonly ComparedRun[]): string[] {
@@ -42,9 +40,9 @@ export function differingKeys(runs: readonly ComparedRun[]): string[] {
 
 /** Compares runs: a table of what differs and how they did, plus comparison.csv and comparison.png in `outputDir`. */
 export async function compareRuns(paths: readonly string[], outputDir: string): Promise<Comparison> {
-  const folders = findRunFolders(paths);
-  if (folders.length === 0) throw new UserError(`${paths.join(', ')}: no runs found (a run folder holds summary.json)`);
-  const runs = folders.map(loadRun).sort((a, b) => (b.summary.final?.test_accuracy ?? -1) - (a.summary.final?.test_accuracy ?? -1));
+  const { runs: readable, warnings } = readRuns(findRunFolders(paths));
+  if (readable.length === 0) throw new UserError(`${paths.join(', ')}: no readable runs found (a run folder holds summary.json)`, warnings);
+  const runs = readable.map((run): ComparedRun => ({ ...run, settings: flattenSpec(run.spec) })).sort((a, b) => (b.summary.final?.test_accuracy ?? -1) - (a.summary.final?.test_accuracy ?? -1));
   const differing = differingKeys(runs).filter((key) => key !== 'name' || runs.length > 1);
   const label = (run: ComparedRun) => `${run.summary.name}/${run.summary.runId}`;
   const rows = runs.map((run, index) => ({
@@ -65,6 +63,7 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
 
   const csvPath = join(outputDir, 'comparison.csv');
   const header = ['rank', 'run', ...differing, 'status', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
+  mkdirSync(outputDir, { recursive: true });
   writeFileSync(csvPath, stringify([header, ...rows.map((row, index) => [row.rank, row.run, ...row.values, row.status, row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds, runs[index].dir])]));
 
   const pngPath = join(outputDir, 'comparison.png');
@@ -80,5 +79,5 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
     series: runs.map((run, index) => ({ name: legend(run, index), points: run.metrics.map((row) => ({ x: row.epoch, y: row.test_accuracy! })) })),
   });
   writeFileSync(pngPath, png);
-  return { runs, differing, table: table.toString(), csvPath, pngPath };
+  return { runs, warnings, differing, table: table.toString(), csvPath, pngPath };
 }

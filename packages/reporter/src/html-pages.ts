@@ -6,7 +6,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import { lineChartSpec } from './charts.js';
 import { writeFileAtomic } from './files.js';
 import { metricsColumns } from './metrics-csv.js';
-import { findRunFolders, readRun, type RunRecord } from './run-folders.js';
+import { findRunFolders, readRuns, type RunRecord } from './run-folders.js';
 
 /** The pictures a run folder may hold, in the order its report shows them. */
 export const RUN_PICTURES = [
@@ -116,8 +116,9 @@ document.querySelectorAll('#runs th[data-sort]').forEach(function (header, colum
  * its report, and the test accuracy of each per epoch. Rebuilt from disk and replaced atomically, so runs
  * finishing at the same time cannot lose each other's rows.
  */
-export async function writeRunsIndex(runsDir: string): Promise<string> {
-  const runs = findRunFolders([runsDir]).map(readRun).sort((a, b) => b.summary.runId.localeCompare(a.summary.runId));
+export async function writeRunsIndex(runsDir: string): Promise<{ path: string; warnings: string[] }> {
+  const { runs: found, warnings } = readRuns(findRunFolders([runsDir]));
+  const runs = found.sort((a, b) => b.summary.runId.localeCompare(a.summary.runId));
   const columns = ['name', 'run id', 'dataset', 'layers', 'optimizer', 'batch', 'epochs', 'status', 'final test acc', 'best test acc', 'wall time (s)'];
   const rows = runs.map((run) => {
     const settings = keySettings(run.spec);
@@ -151,7 +152,7 @@ ${rows.join('\n')}
 <div id="chart">${chart}</div>`;
   const path = join(runsDir, 'index.html');
   writeFileAtomic(path, page(`specml runs: ${runsDir}`, body, SORT_SCRIPT));
-  return path;
+  return { path, warnings };
 }
 
 async function chartSvg(series: Array<{ name: string; points: Array<{ x: number; y: number }> }>): Promise<string> {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@specml/data';
 import { parse as parseYaml } from 'yaml';
@@ -44,8 +44,32 @@ export interface RunRecord {
   readonly metrics: MetricsRecord[];
 }
 
+/** A run folder whose summary.json cannot be read: left out of pages and comparisons, with why. */
+export class UnreadableRunError extends Error {
+  constructor(readonly dir: string, reason: string) {
+    super(`${join(dir, 'summary.json')} is unreadable (${reason}); the run is left out`);
+  }
+}
+
+const RUN_STATUSES = new Set<string>(['running', 'completed', 'diverged', 'interrupted', 'failed']);
+
+/** A run folder's summary.json, checked for the fields every page relies on. */
+function readSummary(dir: string): RunSummary {
+  let summary: unknown;
+  try {
+    summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  } catch (error) {
+    throw new UnreadableRunError(dir, (error as Error).message.split('\n')[0]);
+  }
+  const fields = summary as Partial<RunSummary> | null;
+  if (fields === null || typeof fields !== 'object' || typeof fields.name !== 'string' || typeof fields.runId !== 'string' || !RUN_STATUSES.has(String(fields.status))) {
+    throw new UnreadableRunError(dir, 'it lacks name, runId or status');
+  }
+  return fields as RunSummary;
+}
+
 export function readRun(dir: string): RunRecord {
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+  const summary = readSummary(dir);
   const spec = existsSync(join(dir, 'spec.yaml')) ? (parseYaml(readFileSync(join(dir, 'spec.yaml'), 'utf8')) as Record<string, unknown>) : {};
   const lines = existsSync(join(dir, 'metrics.csv')) ? readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n') : [];
   const header = lines[0]?.split(',') ?? [];
@@ -60,13 +84,53 @@ export function readRun(dir: string): RunRecord {
 export function findRunFolders(paths: readonly string[]): string[] {
   const folders: string[] = [];
   for (const path of paths) {
-    if (!existsSync(path) || !statSync(path).isDirectory()) throw new UserError(`${path}: no such folder (give run folders, experiment folders or a runs dir)`);
-    if (existsSync(join(path, 'summary.json'))) {
-      folders.push(path);
-      continue;
-    }
-    const children = readdirSync(path).map((child) => join(path, child)).filter((child) => statSync(child).isDirectory()).sort();
-    folders.push(...findRunFolders(children));
+    if (!isFolder(path)) throw new UserError(`${path}: no such folder (give run folders, experiment folders or a runs dir)`);
+    folders.push(...runFoldersUnder(path, 0));
   }
   return [...new Set(folders)];
+}
+
+/** Runs dir → experiment folders → run folders: deeper folders (and unreadable entries) are not runs. */
+const MAX_RUN_DEPTH = 3;
+
+function runFoldersUnder(path: string, depth: number): string[] {
+  if (existsSync(join(path, 'summary.json')) || lstatOrUndefined(join(path, 'summary.json'))) return [path];
+  if (depth >= MAX_RUN_DEPTH) return [];
+  let children: string[];
+  try {
+    children = readdirSync(path).sort();
+  } catch {
+    return [];
+  }
+  return children.map((child) => join(path, child)).filter(isFolder).flatMap((child) => runFoldersUnder(child, depth + 1));
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // gone, a broken link, or not ours to read
+  }
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads every run folder it can; the others come back as one warning each, naming the file and why. */
+export function readRuns(folders: readonly string[]): { runs: RunRecord[]; warnings: string[] } {
+  const runs: RunRecord[] = [];
+  const warnings: string[] = [];
+  for (const dir of folders) {
+    try {
+      runs.push(readRun(dir));
+    } catch (error) {
+      warnings.push(error instanceof UnreadableRunError ? error.message : `${dir}: ${(error as Error).message}; the run is left out`);
+    }
+  }
+  return { runs, warnings };
 }

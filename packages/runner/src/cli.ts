@@ -16,10 +16,53 @@ import { withSpecReference } from './spec-reference.js';
 export const EXIT = { ok: 0, internal: 1, userError: 2, diverged: 3, interrupted: 130 } as const;
 
 class InterruptedError extends Error {
-  constructor(signal: string) {
-    super(`interrupted by ${signal}`);
+  constructor(cause: string) {
+    super(`interrupted by ${cause}`);
   }
 }
+
+/** How often training checks that the process which started it is still there. */
+const LAUNCHER_CHECK_MS = 500;
+
+/**
+ * Training lives and dies with whoever started it: Ctrl-C, SIGTERM, a closed terminal (SIGHUP), the
+ * launcher's death (npx or nx killed: this process is re-parented) and a closed stdout (a pipe whose
+ * reader left, EPIPE) all stop the run between two chunks of batches, mark it interrupted and keep its
+ * checkpoint. A second signal exits at once.
+ */
+function stopWithLauncher(): AbortController {
+  const controller = new AbortController();
+  const stop = (cause: string) => {
+    if (!controller.signal.aborted) controller.abort(new InterruptedError(cause));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      stop(signal);
+      process.once(signal, () => process.exit(EXIT.interrupted));
+    });
+  }
+  const launcher = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== launcher) stop(`the exit of the process that started it (pid ${launcher})`);
+  }, LAUNCHER_CHECK_MS);
+  watch.unref();
+  controller.signal.addEventListener('abort', () => clearInterval(watch));
+  if (outputClosed.aborted) stop('a closed output pipe');
+  outputClosed.addEventListener('abort', () => stop('a closed output pipe'));
+  return controller;
+}
+
+/** Aborted once nobody reads stdout or stderr any more (`exp … | head`): later writes are dropped, not thrown. */
+const outputClosed = (() => {
+  const closed = new AbortController();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') closed.abort();
+      else throw error;
+    });
+  }
+  return closed.signal;
+})();
 
 /**
  * Under `nx run`, commands run in the workspace root; INIT_CWD is where the person typed the command,
@@ -69,13 +112,7 @@ export function buildProgram(): Command {
       if (options.resume && overrides.length > 0) {
         throw new UserError('exp: --resume continues the run with its own spec.yaml; --set and --backend do not apply');
       }
-      const controller = new AbortController();
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        process.once(signal, () => {
-          controller.abort(new InterruptedError(signal));
-          process.once(signal, () => process.exit(EXIT.interrupted));
-        });
-      }
+      const controller = stopWithLauncher();
       if (!options.resume && options.sweep !== false) {
         const sweeps = Array.isArray(options.sweep) ? options.sweep : [];
         if (plannedAxes(fromCaller(specFile!), overrides, sweeps).length > 0) {
@@ -115,6 +152,7 @@ export function buildProgram(): Command {
     .action(async (folders: string[], options: { runsDir: string }) => {
       const runsDir = fromCaller(options.runsDir);
       const comparison = await compareRuns(folders.length ? folders.map(fromCaller) : [runsDir], runsDir);
+      for (const warning of comparison.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${comparison.table}\n${comparison.csvPath}\n${comparison.pngPath}\n`);
     });
 

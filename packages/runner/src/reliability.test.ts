@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root, cli, cliEnv, temporaryFolder } from './test-cli.js';
@@ -133,5 +134,108 @@ describe('reliability', () => {
     // The shared index is rebuilt from disk and replaced atomically: none of the three runs is lost from it.
     const index = readFileSync(join(runsDir, 'index.html'), 'utf8');
     for (const folder of folders) expect(index).toContain(`>${folder!.split('/').at(-1)}</a>`);
+  });
+
+  it('completes a run although another run\'s summary.json is torn, and leaves that run out of the index with a warning', () => {
+    const runsDir = join(work, 'runs-torn');
+    for (const [run, content] of [['a', '{"name": "x", "runId'], ['b', '{}'], ['c', '']] as const) {
+      mkdirSync(join(runsDir, 'other', run), { recursive: true });
+      writeFileSync(join(runsDir, 'other', run, 'summary.json'), content);
+    }
+    mkdirSync(join(runsDir, 'other', 'd'), { recursive: true });
+    symlinkSync(join(work, 'nowhere.json'), join(runsDir, 'other', 'd', 'summary.json'));
+    const done = spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1', '--set', 'data.trainLimit=600'], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    expect(done.status).toBe(0);
+    const runDir = done.stdout.trim().split('\n').at(-1)!;
+    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('completed');
+    const warnings = done.stderr.trim().split('\n');
+    expect(warnings).toHaveLength(4);
+    expect(warnings[0]).toMatch(new RegExp(`^warning: ${join(runsDir, 'other', 'a', 'summary.json')} is unreadable \\(.*JSON.*\\); the run is left out$`));
+    expect(warnings[1]).toBe(`warning: ${join(runsDir, 'other', 'b', 'summary.json')} is unreadable (it lacks name, runId or status); the run is left out`);
+    expect(readFileSync(join(runsDir, 'index.html'), 'utf8')).toContain(`>${runDir.split('/').at(-1)}</a>`);
+    const compared = spawnSync(process.execPath, [cli, 'compare', '--runs-dir', runsDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    expect(compared.status).toBe(0);
+    expect(compared.stderr.trim().split('\n')).toEqual(warnings);
+  });
+
+  it('resumes a run folder copied out of its runs dir without touching the folders above it', async () => {
+    const runsDir = join(work, 'runs-copied');
+    const run = startRun(runsDir);
+    const runDir = await waitForEpoch(runsDir, 2, run.child);
+    process.kill(-run.child.pid!, 'SIGKILL');
+    await run.exited;
+    const elsewhere = join(work, 'elsewhere', 'deeper', 'copy');
+    cpSync(runDir, elsewhere, { recursive: true });
+    const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', elsewhere], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    // The copy carries the killed process's lock, which is stale.
+    expect(resumed.stderr).toBe(`note: ${elsewhere} was locked by pid ${run.child.pid}, which is no longer running; taking it over\n`);
+    expect(resumed.status).toBe(0);
+    expect(existsSync(join(elsewhere, 'report.html'))).toBe(true);
+    expect(readdirSync(join(work, 'elsewhere'))).toEqual(['deeper']);
+    expect(readdirSync(join(work, 'elsewhere', 'deeper'))).toEqual(['copy']);
+  });
+
+  it('lets one process write a run folder: a second resume of a live run is refused, a dead holder\'s lock is taken over', async () => {
+    const runsDir = join(work, 'runs-lock');
+    const run = startRun(runsDir);
+    const runDir = await waitForEpoch(runsDir, 2, run.child);
+    const lock = JSON.parse(readFileSync(join(runDir, 'lock.json'), 'utf8'));
+    expect(lock).toMatchObject({ pid: run.child.pid, host: hostname() });
+    const second = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    expect(second.status).toBe(2);
+    expect(second.stderr).toBe(
+      `error: ${runDir} is in use by pid ${run.child.pid} on ${hostname()} since ${lock.startedAt} (wait for that run to end or stop it; if it is gone, delete ${join(runDir, 'lock.json')})\n`,
+    );
+    process.kill(-run.child.pid!, 'SIGKILL');
+    await run.exited;
+    // The killed process could not remove its lock: the next resume takes it over and finishes.
+    expect(existsSync(join(runDir, 'lock.json'))).toBe(true);
+    const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toBe(`note: ${runDir} was locked by pid ${run.child.pid}, which is no longer running; taking it over\n`);
+    const epochs = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
+    expect(epochs).toEqual(Array.from({ length: 31 }, (_, epoch) => epoch));
+    expect(existsSync(join(runDir, 'lock.json'))).toBe(false);
+  });
+
+  it.each([
+    ['SIGHUP (a closed terminal)', 'SIGHUP'],
+    ['SIGTERM', 'SIGTERM'],
+  ])('stops on %s, marks the run interrupted and keeps its checkpoint', async (_, signal) => {
+    const runsDir = join(work, `runs-${signal}`);
+    const run = startRun(runsDir);
+    const runDir = await waitForEpoch(runsDir, 2, run.child);
+    run.child.kill(signal as NodeJS.Signals);
+    expect(await run.exited).toBe(130);
+    expect(run.output().stderr).toContain(`interrupted by ${signal}: the run is marked interrupted; continue it with: npx nx run runner:exp --resume ${runDir}`);
+    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('interrupted');
+    expect(existsSync(join(runDir, 'checkpoint.bin'))).toBe(true);
+  });
+
+  it('stops when the process that started it dies (npx or nx killed), marks it interrupted and keeps its checkpoint', async () => {
+    const runsDir = join(work, 'runs-orphan');
+    // A launcher shell that starts training in the background and is then killed outright.
+    const launcher = spawn('/bin/sh', ['-c', `"${process.execPath}" "${cli}" exp "${specFile}" --runs-dir "${runsDir}" > /dev/null 2>&1 & wait`], {
+      cwd: root,
+      env: cliEnv,
+      stdio: 'ignore',
+    });
+    const runDir = await waitForEpoch(runsDir, 2, launcher);
+    launcher.kill('SIGKILL');
+    const summaryOf = () => JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    for (let attempt = 0; attempt < 100 && summaryOf().status === 'running'; attempt++) await new Promise((done) => setTimeout(done, 50));
+    expect(summaryOf().status).toBe('interrupted');
+    expect(summaryOf().epochsCompleted).toBeLessThan(30);
+    expect(existsSync(join(runDir, 'checkpoint.bin'))).toBe(true);
+  });
+
+  it('stops cleanly when nobody reads its output any more (exp … | head -2): no crash, no stack trace', async () => {
+    const runsDir = join(work, 'runs-epipe');
+    const run = startRun(runsDir);
+    const runDir = await waitForEpoch(runsDir, 1, run.child);
+    run.child.stdout!.destroy();
+    expect(await run.exited).toBe(130);
+    expect(run.output().stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('interrupted');
   });
 });

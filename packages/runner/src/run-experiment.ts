@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { loadDataset, UserError, type Dataset } from '@specml/data';
 import {
@@ -33,6 +33,7 @@ import {
 import { loadSpec, type LoadedSpec } from './load-spec.js';
 import { createProgress } from './progress.js';
 import { createRunFolder } from './run-folder.js';
+import { lockRunFolder, type RunLock } from './run-lock.js';
 import { checkSpec, checkSpecAgainstData } from './semantic-checks.js';
 import type { ExperimentSpec } from './spec-schema.js';
 
@@ -92,6 +93,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
   delete spec.sweep;
   const { dir, runId } = createRunFolder(options.runsDir ?? 'runs', spec.name!);
+  const lock = lockRunFolder(dir);
   const summary: RunSummary = {
     name: spec.name!,
     runId,
@@ -113,7 +115,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
   createMetricsCsv(join(dir, FILES.metrics), metricsColumns(dataset.validation !== undefined));
   process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images\n`);
-  return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal });
+  return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock });
 }
 
 /**
@@ -124,6 +126,18 @@ export async function resumeExperiment(runDir: string, signal?: AbortSignal): Pr
   const started = performance.now();
   const summaryPath = join(runDir, FILES.summary);
   if (!existsSync(summaryPath)) throw new UserError(`--resume ${runDir}: not a run folder (it has no ${FILES.summary})`);
+  // One writer: a second resume of a live run stops here, before reading what the first is writing.
+  const lock = lockRunFolder(runDir);
+  try {
+    return await resumeLocked(runDir, lock, started, signal);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function resumeLocked(runDir: string, lock: RunLock, started: number, signal?: AbortSignal): Promise<RunOutcome> {
+  const summaryPath = join(runDir, FILES.summary);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
   if (summary.status === 'completed') throw new UserError(`--resume ${runDir}: this run already completed; start a new one with exp ${summary.specFile}`);
   const checkpointPath = join(runDir, FILES.checkpoint);
@@ -142,7 +156,7 @@ export async function resumeExperiment(runDir: string, signal?: AbortSignal): Pr
   rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumns(dataset.validation !== undefined));
   summary.resumes += 1;
   process.stdout.write(`resuming ${summary.name}/${summary.runId} after epoch ${checkpoint.epoch} of ${loaded.spec.epochs}\n`);
-  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, dataSeconds, signal, checkpoint });
+  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, dataSeconds, signal, checkpoint, lock });
 }
 
 interface FolderRun {
@@ -155,9 +169,19 @@ interface FolderRun {
   dataSeconds: number;
   signal?: AbortSignal;
   checkpoint?: Checkpoint;
+  /** This process's hold on the folder, released when the run ends, however it ends. */
+  lock: RunLock;
 }
 
-async function trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint }: FolderRun): Promise<RunOutcome> {
+async function trainInFolder(run: FolderRun): Promise<RunOutcome> {
+  try {
+    return await trainLocked(run);
+  } finally {
+    run.lock.release();
+  }
+}
+
+async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint }: FolderRun): Promise<RunOutcome> {
   const metrics: EpochMetrics[] = [...(checkpoint?.metrics ?? [])];
   const earlierSeconds = summary.durationSeconds;
   const writeSummary = (status: RunStatus, error?: string) => {
@@ -228,22 +252,41 @@ async function trainInFolder({ dir, spec, dataset, summary, started, dataSeconds
     writeSummary('completed');
     // Only an unfinished run can be resumed; the finished one keeps its weights in model/.
     rmSync(join(dir, FILES.checkpoint), { force: true });
-    await writePages(dir);
-    return { dir, summary };
   } catch (error) {
     progress.stop();
     if (error instanceof TrainingDivergedError) writeSummary('diverged', error.message);
     else if (signal?.aborted && error === signal.reason) writeSummary('interrupted');
     else writeSummary('failed', String((error as Error)?.stack ?? error));
-    await writePages(dir);
+    await refreshPages(dir, summary);
     throw Object.assign(error as Error, { runDir: dir });
   }
+  // The outcome is on disk; the pages are housekeeping and can no longer change it.
+  await refreshPages(dir, summary);
+  return { dir, summary };
 }
 
-/** The run's report.html, and the runs dir's index.html rebuilt with this run in it. */
-async function writePages(dir: string): Promise<void> {
-  writeFileAtomic(join(dir, 'report.html'), renderRunReport(readRun(dir), '../../index.html'));
-  await writeRunsIndex(dirname(dirname(dir)));
+/**
+ * The run's report.html, and the runs dir's index.html rebuilt with this run in it, where the run sits
+ * in the <runs-dir>/<name>/<run-id> layout (a run folder copied elsewhere updates only its report).
+ * Best-effort: a problem (another run's unreadable summary, a read-only folder) is a warning, never the
+ * run's failure.
+ */
+export async function refreshPages(dir: string, summary: RunSummary): Promise<void> {
+  const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+  try {
+    writeFileAtomic(join(dir, 'report.html'), renderRunReport(readRun(dir), '../../index.html'));
+  } catch (error) {
+    warn(`could not write ${join(dir, 'report.html')}: ${(error as Error).message}`);
+  }
+  const inLayout = basename(dir) === summary.runId && basename(dirname(dir)) === summary.name;
+  if (!inLayout) return;
+  const runsDir = dirname(dirname(dir));
+  try {
+    const { warnings } = await writeRunsIndex(runsDir);
+    warnings.forEach(warn);
+  } catch (error) {
+    warn(`could not write ${join(runsDir, 'index.html')}: ${(error as Error).message}`);
+  }
 }
 
 /** Pictures of the trained model on the test set: predictions, mistakes, curves and the confusion matrix. */

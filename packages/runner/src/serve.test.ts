@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,69 @@ import { browserMissing, launchChromium } from './test-browser.js';
 const work = temporaryFolder('serve');
 const screenshots = join(root, 'test-output');
 
+
+/** Starts `serve` on a run folder and resolves with its URL once it listens. */
+function startServe(runDir: string) {
+  const server = spawn(process.execPath, [cli, 'serve', '--run', runDir, '--port', '0'], { cwd: root, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  server.stderr!.on('data', (chunk) => (stderr += chunk));
+  const url = new Promise<string>((found, fail) => {
+    let output = '';
+    server.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /draw a digit at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
+      if (match) found(match[1]);
+    });
+    server.on('exit', (code) => fail(new Error(`serve exited with ${code}: ${output}${stderr}`)));
+  });
+  return { server, url, stderr: () => stderr };
+}
+
+/** Sends raw bytes to host:port and resolves with whatever comes back before the socket closes (at most 2 s). */
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('error', () => done(answer));
+    socket.on('close', () => done(answer));
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.end(bytes);
+  });
+}
+
+describe('specml serve under hostile requests', () => {
+  it('answers every malformed request line and a vanished model file without going down', async () => {
+    const spec = join(work, 'tiny.yaml');
+    writeFileSync(spec, 'name: tiny\ndata: { trainLimit: 500, testLimit: 100 }\nmodel:\n  layers:\n    - { units: 10, activation: softmax }\nepochs: 1\n');
+    const run = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', join(work, 'tiny-runs')], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const runDir = run.stdout.trim().split('\n').at(-1)!;
+    const { server, url, stderr } = startServe(runDir);
+    try {
+      const port = Number(new URL(await url).port);
+      const lines = [
+        'GET http://[ HTTP/1.1', 'GET http://%zz/ HTTP/1.1', 'GET //evil.example/ HTTP/1.1', 'GET /../../etc/passwd HTTP/1.1', 'GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1',
+        'GET /model/..%2f..%2fsummary.json HTTP/1.1', 'GET \u0000 HTTP/1.1', `GET /${'a'.repeat(70_000)} HTTP/1.1`, 'DELETE / HTTP/1.1', 'GET', 'GET / HTTP/9.9', '\u00ff\u00fe garbage',
+        'GET http://127.0.0.1:1/model/model.json HTTP/1.1', 'GET /?%%%% HTTP/1.1', 'GET /run.json?x=%ZZ HTTP/1.1', 'CONNECT 127.0.0.1:22 HTTP/1.1', 'GET * HTTP/1.1',
+      ];
+      for (const line of lines) {
+        const answer = await rawRequest(port, `${line}\r\nHost: 127.0.0.1\r\n\r\n`);
+        // A proper answer (or the connection closed by Node's parser), and never a file outside the routes.
+        expect(answer === '' || /^HTTP\/1\.1 \d{3} /.test(answer), `${line.slice(0, 60)} → ${answer.slice(0, 60)}`).toBe(true);
+        if (/\.\.|%2e|passwd|evil|summary/.test(line)) expect(answer.startsWith('HTTP/1.1 200'), line).toBe(false);
+      }
+      rmSync(join(runDir, 'model', 'weights.bin'));
+      expect((await fetch(`${await url}model/weights.bin`)).status).toBe(404);
+      const page = await fetch(await url);
+      expect(page.status).toBe(200);
+      expect(server.exitCode).toBe(null);
+      expect(stderr()).toBe('');
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+});
 
 describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
   let server: ReturnType<typeof spawn>;

@@ -44,18 +44,30 @@ export async function startDrawServer(runDir: string, port = 0): Promise<DrawSer
   const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
   const runInfo = JSON.stringify({ name: summary.name, runId: summary.runId, classNames: summary.classNames ?? Array.from({ length: 10 }, (_, i) => String(i)) });
   const files = routes(runDir);
+  // Total: no request, however malformed, and no file vanishing while served, takes the server down.
   const server: Server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const notFound = () => response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    let path: string;
+    try {
+      path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+      return;
+    }
     if (request.method !== 'GET') {
       response.writeHead(405).end();
     } else if (path === '/run.json') {
       response.writeHead(200, { 'content-type': CONTENT_TYPES['.json'] }).end(runInfo);
     } else if (files.has(path)) {
       const file = files.get(path)!;
-      response.writeHead(200, { 'content-type': CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      createReadStream(file).pipe(response);
+      const stream = createReadStream(file);
+      stream.once('open', () => {
+        response.writeHead(200, { 'content-type': CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+        stream.pipe(response);
+      });
+      stream.once('error', () => (response.headersSent ? response.destroy() : notFound()));
     } else {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      notFound();
     }
   });
   await new Promise<void>((resolve, reject) => {

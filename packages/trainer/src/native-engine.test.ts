@@ -38,15 +38,19 @@ function tfjsGradients(spec: ModelSpec, input: ModelInput, weights: Float32Array
   const count = labels.length;
   const x = tf.tensor4d(Float32Array.from(images, (byte) => byte / 255), [count, ...input.imageShape]);
   const y = tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32');
+  // In evaluation mode (running averages, no dropout): the probabilities the saved model predicts, taken
+  // before the training-mode pass moves batch norm's running averages.
+  const predicted = model.predict(x) as tf.Tensor;
+  const probabilities = predicted.dataSync() as Float32Array;
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, logitsOf(model, x, true)) as tf.Scalar, variables);
   const gradients = model.layers.flatMap((layer) =>
     layer.weights.map((weight) => (weight.trainable ? (grads[(weight.read() as tf.Variable).name].dataSync() as Float32Array) : new Float32Array(weight.shape.reduce((a, b) => a! * b!, 1)!))),
   );
   const loss = value.dataSync()[0];
-  tf.dispose([x, y, value, ...Object.values(grads)]);
+  tf.dispose([x, y, value, predicted, ...Object.values(grads)]);
   model.dispose();
-  return { loss, gradients };
+  return { loss, gradients, probabilities };
 }
 
 const activation = fc.constantFrom('relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'linear' as const);
@@ -74,7 +78,7 @@ describe('native engine', () => {
     expect(capabilities.optimizers.sort()).toEqual(['adagrad', 'adam', 'momentum', 'rmsprop', 'sgd']);
   });
 
-  it('gives the loss and every weight gradient of tfjs-layers within 1e-4, for random layers, shapes, strides and paddings', () => {
+  it('gives the predictions, the loss and every weight gradient of tfjs-layers within 1e-4, for random layers, shapes, strides and paddings', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -101,8 +105,10 @@ describe('native engine', () => {
           const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
           const network = nativeNetwork(spec, input);
           network.setWeights(moved);
+          const probabilities = network.predict(images, labels);
           const native = network.gradients(images, labels);
           const reference = tfjsGradients(spec, input, moved, images, labels, classes);
+          expectClose(probabilities, reference.probabilities, 1e-4, `probabilities of ${JSON.stringify(spec.layers)}`);
           expect(native.lossSum / count).toBeCloseTo(reference.loss, 4);
           const largest = Math.max(...reference.gradients.flatMap((gradient) => Array.from(gradient, Math.abs)));
           native.gradients.forEach((gradient, k) => expectClose(gradient, reference.gradients[k], 1e-4, `weight array ${k} of ${JSON.stringify(spec.layers)}`, largest / 10));
