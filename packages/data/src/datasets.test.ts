@@ -38,6 +38,31 @@ describe('loadDataset', () => {
     expect(() => loadDataset({ dataset: 'idx', path: folder, shuffle: true })).toThrow(/holds 11 labels but .* holds 12 images/);
   });
 
+  it('counts classes on the whole label files, whatever the limits', () => {
+    const folder = writeTinyIdxFolder({ trainCount: 12, testCount: 6, classCount: 10 });
+    expect(loadDataset({ dataset: 'idx', path: folder, trainLimit: 3, testLimit: 3, shuffle: true }).classNames).toHaveLength(10);
+  });
+
+  it('names the file and index of a label that is no class', () => {
+    const folder = writeTinyIdxFolder({ trainCount: 12, testCount: 6, classCount: 3 });
+    writeFileSync(join(folder, 't10k-labels-idx1-ubyte'), encodeIdx([6], Uint8Array.of(0, 1, 2, 0, 255, 1)));
+    expect(() => loadDataset({ dataset: 'idx', path: folder, shuffle: true })).toThrow(
+      `${join(folder, 't10k-labels-idx1-ubyte')}: label 255 at index 4 is not a class: the training labels use 3 classes (0–2)`,
+    );
+  });
+
+  it('refuses an empty test set and images without pixels', () => {
+    const empty = writeTinyIdxFolder();
+    writeFileSync(join(empty, 't10k-images-idx3-ubyte'), encodeIdx([0, 4, 4], new Uint8Array(0)));
+    writeFileSync(join(empty, 't10k-labels-idx1-ubyte'), encodeIdx([0], new Uint8Array(0)));
+    expect(() => loadDataset({ dataset: 'idx', path: empty, shuffle: true })).toThrow(
+      `${join(empty, 't10k-images-idx3-ubyte')}: holds no images (a dataset needs at least one training and one test image)`,
+    );
+    const flat = writeTinyIdxFolder();
+    writeFileSync(join(flat, 'train-images-idx3-ubyte'), encodeIdx([12, 0, 0], new Uint8Array(0)));
+    expect(() => loadDataset({ dataset: 'idx', path: flat, shuffle: true })).toThrow(`${join(flat, 'train-images-idx3-ubyte')}: its images are 0×0 pixels: they have none`);
+  });
+
   it('rejects a missing folder with the key path', () => {
     expect(() => loadDataset({ dataset: 'idx', path: '/no/such/folder', shuffle: true })).toThrow(
       'data.path: the folder /no/such/folder does not exist',

@@ -80,11 +80,14 @@ function loadIdxFolder(name: string, folder: string, classNames: readonly string
       `${test.imagesPath}: test images are ${test.dims[1]}×${test.dims[2]} but training images are ${height}×${width}`,
     );
   }
-  const classCount = Math.max(maxByte(train.set.labels), maxByte(test.set.labels)) + 1;
-  const names = classNames ?? Array.from({ length: classCount }, (_, label) => String(label));
-  if (classCount > names.length) {
-    const culprit = maxByte(train.set.labels) >= names.length ? train.labelsPath : test.labelsPath;
-    throw new UserError(`${culprit}: holds label ${classCount - 1}, but ${name} has only ${names.length} classes (0–${names.length - 1})`);
+  // Classes are counted on the whole label files, so limits never change what a label means.
+  const names = classNames ?? Array.from({ length: maxByte(train.allLabels) + 1 }, (_, label) => String(label));
+  for (const [labels, path] of [[train.allLabels, train.labelsPath], [test.allLabels, test.labelsPath]] as const) {
+    const index = labels.findIndex((label) => label >= names.length);
+    if (index >= 0) {
+      const known = classNames ? `${name} has only ${names.length} classes` : `the training labels use ${names.length} classes`;
+      throw new UserError(`${path}: label ${labels[index]} at index ${index} is not a class: ${known} (0–${names.length - 1})`);
+    }
   }
   const [trainSet, validation] = splitOff(train.set, spec.validationSplit, height * width);
   return { name, train: trainSet, validation, test: test.set, imageShape: [height, width, 1], classNames: names };
@@ -120,12 +123,15 @@ function readImageSet(folder: string, imagesName: string, labelsName: string, li
   if (images.dims[0] !== labels.dims[0]) {
     throw new UserError(`${labelsPath}: holds ${labels.dims[0]} labels but ${imagesPath} holds ${images.dims[0]} images`);
   }
+  if (images.dims[0] === 0) throw new UserError(`${imagesPath}: holds no images (a dataset needs at least one training and one test image)`);
+  if (images.dims[1] === 0 || images.dims[2] === 0) throw new UserError(`${imagesPath}: its images are ${images.dims[1]}×${images.dims[2]} pixels: they have none`);
   const count = Math.min(images.dims[0], limit ?? Infinity);
   const pixels = images.dims[1] * images.dims[2];
   return {
     imagesPath,
     labelsPath,
     dims: images.dims,
+    allLabels: labels.data,
     set: { images: images.data.subarray(0, count * pixels), labels: labels.data.subarray(0, count), count },
   };
 }

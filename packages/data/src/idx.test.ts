@@ -63,4 +63,14 @@ describe('IDX reader', () => {
     const path = tempFile('x-idx1-ubyte.gz', Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3));
     expect(() => readIdxFile(path)).toThrow(`${path}: not a valid gzip file`);
   });
+
+  it('stops inflating a gzip bomb at the size its header declares', () => {
+    // A header for 10 bytes of labels, then 64 MiB of zeros: 65 kB compressed.
+    const bomb = new Uint8Array(8 + 64 * 1024 * 1024);
+    bomb.set(encodeIdx([10], new Uint8Array(10)).subarray(0, 8));
+    const path = tempFile('bomb-idx1-ubyte.gz', gzipSync(bomb, { level: 9 }));
+    const before = process.memoryUsage().rss;
+    expect(() => readIdxFile(path)).toThrow(`${path}: inflates to more than the 18 bytes its IDX header declares (a corrupt or malicious file)`);
+    expect(process.memoryUsage().rss - before).toBeLessThan(32 * 1024 * 1024);
+  });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { UserError } from './errors.js';
 
 /** An IDX file of unsigned bytes: MNIST's format (http://yann.lecun.com/exdb/mnist/, "FILE FORMATS"). */
@@ -52,15 +52,53 @@ export function readIdxFile(path: string): IdxArray {
   } catch (error) {
     throw new UserError(`${path}: cannot read the dataset file: ${describeFsError(error)}`);
   }
-  if (path.endsWith('.gz')) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw new UserError(`${path}: not a valid gzip file: ${(error as Error).message}`);
-    }
-  }
+  if (path.endsWith('.gz')) bytes = gunzipIdx(bytes, path);
   return parseIdx(bytes, path);
 }
+
+/**
+ * Inflates a gzipped IDX file no further than its own header says it is long: a small file that would
+ * inflate to gigabytes (a gzip bomb, or a corrupt header) is refused after its first kilobytes.
+ */
+function gunzipIdx(compressed: Uint8Array, path: string): Uint8Array {
+  const invalid = (error: unknown) => new UserError(`${path}: not a valid gzip file: ${(error as Error).message}`);
+  let head: Uint8Array;
+  try {
+    // The first kilobyte inflates to at most about a megabyte: enough for the header, never a bomb.
+    head = gunzipSync(compressed.subarray(0, 1024), { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (error) {
+    throw invalid(error);
+  }
+  const rank = head[3];
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || rank < 1 || rank > 4 || head.length < 4 + 4 * rank) {
+    // Not an IDX header: a broken gzip stream says so; else parseIdx says what is wrong with these bytes.
+    try {
+      gunzipSync(compressed, { maxOutputLength: 1 << 20 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw invalid(error);
+    }
+    return head;
+  }
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let data = 1;
+  for (let axis = 0; axis < rank; axis++) data *= view.getUint32(4 + 4 * axis, false);
+  return inflateAll(compressed, path, 4 + 4 * rank + data);
+}
+
+/** Inflates at most `limit` bytes (one more, so that parseIdx can report trailing bytes). */
+function inflateAll(compressed: Uint8Array, path: string, limit: number): Uint8Array {
+  try {
+    return gunzipSync(compressed, { maxOutputLength: Math.min(limit + 1, MAX_INFLATED_BYTES) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new UserError(`${path}: inflates to more than the ${limit} bytes its IDX header declares (a corrupt or malicious file)`);
+    }
+    throw new UserError(`${path}: not a valid gzip file: ${(error as Error).message}`);
+  }
+}
+
+/** No IDX file this tool reads is larger (MNIST's training images are 47 MB). */
+const MAX_INFLATED_BYTES = 2 ** 31 - 1;
 
 /** Serialises bytes as an IDX file: the inverse of parseIdx, used to write fixtures and exported data. */
 export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {

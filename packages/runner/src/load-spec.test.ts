@@ -171,4 +171,19 @@ describe('loadSpec', () => {
     ]);
     expect(problems(`epochs: 2\n${TAIL}`, ['epochs.x=1'])).toEqual(['--set epochs.x=1: epochs: holds 2, so it has no key "x"']);
   });
+
+  it('bounds list indexes in overrides by the list\'s length, at once and without building the list', () => {
+    const started = performance.now();
+    expect(problems(TAIL, ['model.layers.100000.units=1', 'model.layers.-1.units=10', 'model.layers.10000000.units=1'])).toEqual([
+      '--set model.layers.100000.units=1: model.layers: is a list of 1; index 100000 is past its end (use an index from 0 to 1; 1 appends a layer)',
+      '--set model.layers.-1.units=10: model.layers: is a list of 1, so "-1" is no index into it (use an index from 0 to 1)',
+      '--set model.layers.10000000.units=1: model.layers: is a list of 1; index 10000000 is past its end (use an index from 0 to 1; 1 appends a layer)',
+    ]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(loadSpec(write('append.yaml', TAIL), ['model.layers.1.units=10', 'model.layers.1.activation=softmax', 'model.layers.0.activation=relu']).spec.model.layers).toHaveLength(2);
+  });
+
+  it('refuses a device or pipe as a spec before reading it', () => {
+    expect(() => loadSpec('/dev/zero')).toThrow('/dev/zero: (root): the spec is not a regular file (a device, pipe or folder) (a spec is a YAML text file, e.g. experiments/baseline.yaml)');
+  });
 });

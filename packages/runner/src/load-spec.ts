@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
@@ -30,8 +30,7 @@ export function loadSpec(file: string, overrides: readonly string[] = []): Loade
   const source = { file };
   let text: string;
   try {
-    const bytes = readFileSync(file);
-    if (bytes.length > MAX_SPEC_BYTES) fail(source, [], `the file is ${bytes.length} bytes; a spec is at most ${MAX_SPEC_BYTES}`);
+    const bytes = readBounded(file, source);
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     if (text.includes('\u0000')) throw new TypeError('NUL byte');
   } catch (error) {
@@ -107,6 +106,26 @@ export function loadSpec(file: string, overrides: readonly string[] = []): Loade
   return { spec: data as ExperimentSpec, file, locate };
 }
 
+/**
+ * A spec file's bytes, refusing before reading what cannot be a spec: a device or pipe (/dev/zero never
+ * ends) and a file over the size limit, measured as it is read since some files report no size.
+ */
+function readBounded(file: string, source: SpecLocation): Uint8Array {
+  const stats = statSync(file);
+  if (!stats.isFile()) fail(source, [], 'the spec is not a regular file (a device, pipe or folder)', 'a spec is a YAML text file, e.g. experiments/baseline.yaml');
+  if (stats.size > MAX_SPEC_BYTES) fail(source, [], `the file is ${stats.size} bytes; a spec is at most ${MAX_SPEC_BYTES}`);
+  const buffer = Buffer.alloc(MAX_SPEC_BYTES + 1);
+  const descriptor = openSync(file, 'r');
+  let length = 0;
+  try {
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(descriptor, buffer, length, buffer.length - length, null);
+  } finally {
+    closeSync(descriptor);
+  }
+  if (length > MAX_SPEC_BYTES) fail(source, [], `the file is over ${MAX_SPEC_BYTES} bytes; a spec is at most ${MAX_SPEC_BYTES}`);
+  return buffer.subarray(0, length);
+}
+
 /** The spec file's name without its extension, made into a valid `name`. */
 function defaultName(file: string): string {
   const stem = basename(file, extname(file)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
@@ -126,6 +145,11 @@ export function applyOverrides(doc: Document, overrides: readonly string[]): App
     const parsed = parseOverride(text);
     if ('problem' in parsed) {
       problems.push({ location: { override: text }, path: [], message: parsed.problem, hint: 'write --set key.path=value, e.g. --set optimizer.learningRate=0.01' });
+      continue;
+    }
+    const badIndex = indexProblem(doc, parsed.path);
+    if (badIndex) {
+      problems.push({ location: { override: text }, path: badIndex.path, message: badIndex.message, hint: badIndex.hint });
       continue;
     }
     const blocker = scalarOnPath(doc, parsed.path);
@@ -187,6 +211,34 @@ function expandPreset(doc: Document): void {
   for (const key of PRESET_KEYS) {
     if (!doc.hasIn(['model', key])) doc.setIn(['model', key], doc.createNode(structuredClone(preset[key])));
   }
+}
+
+/**
+ * A list index an override may not use: one past the end appends, anything further (model.layers.100000)
+ * would make the list that long, and a list takes no key that is not an index (model.layers.-1).
+ */
+function indexProblem(doc: Document, path: KeyPath): { path: KeyPath; message: string; hint: string } | undefined {
+  for (let depth = 0; depth < path.length; depth++) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    const key = path[depth];
+    const listPath = path.slice(0, depth);
+    if (isSeq(node)) {
+      const length = node.items.length;
+      if (typeof key !== 'number') {
+        return { path: listPath, message: `is a list of ${length}, so "${key}" is no index into it`, hint: `use an index from 0 to ${length}` };
+      }
+      if (key > length) {
+        return { path: listPath, message: `is a list of ${length}; index ${key} is past its end`, hint: `use an index from 0 to ${length}; ${length} appends a layer` };
+      }
+    } else if (node === undefined || node === null || (isScalar(node) && node.value === null)) {
+      // A list the override creates starts empty: only index 0 is next.
+      if (typeof key === 'number' && key > 0) {
+        return { path: listPath, message: `does not exist yet, so index ${key} would leave a gap`, hint: 'start with index 0' };
+      }
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** The first prefix of `path` that holds a scalar, where setIn could not descend. */
