@@ -7,13 +7,14 @@ import { compareRuns } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
-import { plannedAxes, runSweep, SweepIncompleteError } from './run-sweep.js';
+import { serveOneTrial } from './executors/trial-process.js';
+import { plannedAxes, runSweep, SweepIncompleteError, SweepInterruptedError } from './run-sweep.js';
 import { startDrawServer } from './serve.js';
 import { publishedSpecSchema } from './published-schema.js';
 import { experimentSpecSchema } from './spec-schema.js';
 import { withSpecReference } from './spec-reference.js';
 
-export const EXIT = { ok: 0, internal: 1, userError: 2, diverged: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, internal: 1, userError: 2, diverged: 3, sweepIncomplete: 4, interrupted: 130 } as const;
 
 class InterruptedError extends Error {
   constructor(cause: string) {
@@ -118,7 +119,7 @@ export function buildProgram(): Command {
         if (plannedAxes(fromCaller(specFile!), overrides, sweeps).length > 0) {
           const workers = options.workers === undefined ? undefined : Number(options.workers);
           if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
-          await runSweep({ specFile: fromCaller(specFile!), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers });
+          await runSweep({ specFile: fromCaller(specFile!), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal });
           return;
         }
       }
@@ -130,6 +131,12 @@ export function buildProgram(): Command {
         `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}: final test accuracy ${summary.final!.test_accuracy.toFixed(4)}\n${outcome.dir}\n`,
       );
     });
+
+  // The child side of the local trial pool (run by runSweep, not by people): one trial over IPC.
+  program.command('trial', { hidden: true }).action(async () => {
+    if (!process.send) throw new UserError('trial: runs only as a sweep\'s worker process (use exp)');
+    await serveOneTrial(stopWithLauncher().signal);
+  });
 
   program
     .command('validate')
@@ -226,7 +233,12 @@ function report(error: unknown): number {
   }
   if (error instanceof SweepIncompleteError) {
     process.stderr.write(`error: ${error.message}\n`);
-    return EXIT.internal;
+    return EXIT.sweepIncomplete;
+  }
+  if (error instanceof SweepInterruptedError) {
+    const resume = error.resumable.map((dir) => `\n  npx nx run runner:exp --resume ${dir}`).join('');
+    process.stderr.write(`${error.message}${resume ? `; continue the interrupted trials with:${resume}` : ''}\n`);
+    return EXIT.interrupted;
   }
   if (error instanceof InterruptedError) {
     const resume = runDir ? `; continue it with: npx nx run runner:exp --resume ${runDir}` : '';

@@ -38,6 +38,13 @@ export function loadSpec(file: string, overrides: readonly string[] = []): Loade
     const reason = error instanceof TypeError ? 'is not a UTF-8 text file (is it binary?)' : `cannot be read: ${describeFsError(error)}`;
     fail(source, [], `the spec file ${reason}`, 'a spec is a YAML text file, e.g. experiments/baseline.yaml');
   }
+  return loadSpecText(text, file, overrides);
+}
+
+/** The same for a spec's text (a sweep's trial arrives as text); `file` names it in messages. */
+export function loadSpecText(text: string, file: string, overrides: readonly string[] = []): LoadedSpec {
+  const source = { file };
+  if (text.length > MAX_SPEC_BYTES) fail(source, [], `the spec is ${text.length} characters; a spec is at most ${MAX_SPEC_BYTES}`);
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });

@@ -89,7 +89,8 @@ describe('reliability', () => {
     expect(readdirSync(runDir).filter((file) => file.endsWith('.tmp'))).toEqual([]);
 
     const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
-    expect(resumed.stderr).toBe('');
+    // The killed process could not release its lock.
+    expect(resumed.stderr).toBe(`note: ${runDir} was locked by pid ${run.child.pid}, which is no longer running; taking it over\n`);
     expect(resumed.status).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`^resuming ${name}/\\S+ after epoch \\d+ of ${epochCount}$`, 'm'));
     expect(resumed.stdout.trim().split('\n').at(-1)).toBe(runDir);
@@ -175,27 +176,23 @@ describe('reliability', () => {
     expect(readdirSync(join(work, 'elsewhere', 'deeper'))).toEqual(['copy']);
   });
 
-  it('lets one process write a run folder: a second resume of a live run is refused, a dead holder\'s lock is taken over', async () => {
+  it('lets one process write a run folder: a second resume of a live run is refused, naming the holder', async () => {
+    // Long enough that the first run is still training when the second process starts (the takeover of
+    // a dead holder's lock is checked by the SIGKILL tests above).
     const runsDir = join(work, 'runs-lock');
-    const run = startRun(runsDir);
+    const run = startRun(runsDir, ['exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1000']);
     const runDir = await waitForEpoch(runsDir, 2, run.child);
     const lock = JSON.parse(readFileSync(join(runDir, 'lock.json'), 'utf8'));
     expect(lock).toMatchObject({ pid: run.child.pid, host: hostname() });
     const second = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    process.kill(-run.child.pid!, 'SIGKILL');
+    await run.exited;
     expect(second.status).toBe(2);
     expect(second.stderr).toBe(
       `error: ${runDir} is in use by pid ${run.child.pid} on ${hostname()} since ${lock.startedAt} (wait for that run to end or stop it; if it is gone, delete ${join(runDir, 'lock.json')})\n`,
     );
-    process.kill(-run.child.pid!, 'SIGKILL');
-    await run.exited;
-    // The killed process could not remove its lock: the next resume takes it over and finishes.
-    expect(existsSync(join(runDir, 'lock.json'))).toBe(true);
-    const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
-    expect(resumed.status).toBe(0);
-    expect(resumed.stderr).toBe(`note: ${runDir} was locked by pid ${run.child.pid}, which is no longer running; taking it over\n`);
     const epochs = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
-    expect(epochs).toEqual(Array.from({ length: 31 }, (_, epoch) => epoch));
-    expect(existsSync(join(runDir, 'lock.json'))).toBe(false);
+    expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, epoch) => epoch)); // the refused process wrote nothing
   });
 
   it.each([

@@ -30,7 +30,7 @@ import {
   type Checkpoint,
   type EpochMetrics,
 } from '@specml/trainer';
-import { loadSpec, type LoadedSpec } from './load-spec.js';
+import { loadSpec, loadSpecText, type LoadedSpec } from './load-spec.js';
 import { createProgress } from './progress.js';
 import { createRunFolder } from './run-folder.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
@@ -38,10 +38,19 @@ import { checkSpec, checkSpecAgainstData } from './semantic-checks.js';
 import type { ExperimentSpec } from './spec-schema.js';
 
 export interface ExperimentOptions {
+  /** The spec file, or with `specText` the name that text came from (messages, summary.json). */
   readonly specFile: string;
+  readonly specText?: string;
   readonly overrides?: readonly string[];
   readonly runsDir?: string;
   readonly signal?: AbortSignal;
+  /** Called once the run folder exists, and after every epoch's row is on disk. */
+  readonly events?: RunEvents;
+}
+
+export interface RunEvents {
+  onRunFolder?(dir: string): void;
+  onEpoch?(row: EpochMetrics): void;
 }
 
 export type { RunStatus, RunSummary };
@@ -73,8 +82,8 @@ const FILES = { spec: 'spec.yaml', metrics: 'metrics.csv', summary: 'summary.jso
  * Validates a spec and its data before touching the runs dir, so a bad spec or dataset writes nothing.
  * Returns what training needs.
  */
-export function prepareExperiment(specFile: string, overrides: readonly string[] = []): { loaded: LoadedSpec; dataset: Dataset } {
-  const loaded = loadSpec(specFile, overrides);
+export function prepareExperiment(specFile: string, overrides: readonly string[] = [], specText?: string): { loaded: LoadedSpec; dataset: Dataset } {
+  const loaded = specText === undefined ? loadSpec(specFile, overrides) : loadSpecText(specText, specFile, overrides);
   checkSpec(loaded);
   const { data } = loaded.spec;
   // Absolute in the resolved spec, so that the run folder's spec.yaml finds the data from anywhere.
@@ -87,7 +96,7 @@ export function prepareExperiment(specFile: string, overrides: readonly string[]
 /** Runs one experiment end to end and leaves its run folder; throws UserError for bad input. */
 export async function runExperiment(options: ExperimentOptions): Promise<RunOutcome> {
   const started = performance.now();
-  const { loaded, dataset } = prepareExperiment(options.specFile, options.overrides);
+  const { loaded, dataset } = prepareExperiment(options.specFile, options.overrides, options.specText);
   const dataSeconds = (performance.now() - started) / 1000;
   const { spec } = loaded;
   // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
@@ -115,7 +124,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
   createMetricsCsv(join(dir, FILES.metrics), metricsColumns(dataset.validation !== undefined));
   process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images\n`);
-  return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock });
+  options.events?.onRunFolder?.(dir);
+  return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events });
 }
 
 /**
@@ -171,6 +181,7 @@ interface FolderRun {
   checkpoint?: Checkpoint;
   /** This process's hold on the folder, released when the run ends, however it ends. */
   lock: RunLock;
+  events?: RunEvents;
 }
 
 async function trainInFolder(run: FolderRun): Promise<RunOutcome> {
@@ -181,7 +192,7 @@ async function trainInFolder(run: FolderRun): Promise<RunOutcome> {
   }
 }
 
-async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint }: FolderRun): Promise<RunOutcome> {
+async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint, events }: FolderRun): Promise<RunOutcome> {
   const metrics: EpochMetrics[] = [...(checkpoint?.metrics ?? [])];
   const earlierSeconds = summary.durationSeconds;
   const writeSummary = (status: RunStatus, error?: string) => {
@@ -226,6 +237,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
           metrics.push(row);
           appendMetricsRow(join(dir, FILES.metrics), row, metricsColumns(dataset.validation !== undefined));
           progress.epochEnd(row);
+          events?.onEpoch?.(row);
         },
         onCheckpoint: (state) => {
           writeFileAtomic(join(dir, FILES.checkpoint), encodeCheckpoint(state));

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { specml, temporaryFolder } from './test-cli.js';
+import { cli, cliEnv, root, specml, temporaryFolder } from './test-cli.js';
 
 const work = temporaryFolder('sweep');
 
@@ -57,11 +58,11 @@ describe('sweep and compare', () => {
     expect(result.stdout).toContain('│ optimizer.learningRate │ batchSize │');
   });
 
-  it('lets a diverging trial fail without stopping the others, and exits 1', () => {
+  it('lets a diverging trial fail without stopping the others, and exits 4 (some trials did not complete)', () => {
     const spec = join(work, 'diverge.yaml');
     writeFileSync(spec, BASE.replace('activation: relu', 'activation: linear'));
     const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-diverge'), '--set', 'optimizer.name=sgd', '--sweep', 'optimizer.learningRate=10,0.01', '--workers', '1']);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(4);
     expect(result.stdout).toMatch(/^trial 1\/2 optimizer.learningRate=10: diverged → /m);
     expect(result.stdout).toMatch(/^trial 2\/2 optimizer.learningRate=0.01: completed, test accuracy 0\.\d{4} → /m);
     expect(result.stderr).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
@@ -74,5 +75,30 @@ describe('sweep and compare', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('error: sweep trial 2 of 2 (batchSize=-1) is invalid:\nerror: --set batchSize=-1: batchSize: must be >= 1, got -1 (try 32)\n');
     expect(() => readdirSync(join(work, 'runs-bad'))).toThrow();
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('stops on the first %s: no new trial, the running one interrupted, the CSV written, exit 130', async (signal) => {
+    const spec = join(work, `stop-${signal}.yaml`);
+    writeFileSync(spec, `${BASE.replace('epochs: 2', 'epochs: 1000')}sweep:\n  batchSize: [16, 32, 64]\n`);
+    const runsDir = join(work, `runs-${signal}`);
+    const sweep = spawn(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir, '--workers', '1'], { cwd: root, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    sweep.stdout!.on('data', (chunk) => (stdout += chunk));
+    sweep.stderr!.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((done) => sweep.on('exit', (code) => done(code)));
+    for (let attempt = 0; attempt < 600 && !/^trial 1\/3 epoch 2:/m.test(stdout); attempt++) await new Promise((done) => setTimeout(done, 25));
+    sweep.kill(signal);
+    expect(await exited).toBe(130);
+    const trialDir = readdirSync(join(runsDir, 'grid')).find((entry) => !entry.endsWith('.csv'))!;
+    expect(readdirSync(join(runsDir, 'grid')).filter((entry) => !entry.endsWith('.csv'))).toEqual([trialDir]);
+    expect(JSON.parse(readFileSync(join(runsDir, 'grid', trialDir, 'summary.json'), 'utf8')).status).toBe('interrupted');
+    expect(existsSync(join(runsDir, 'grid', trialDir, 'checkpoint.bin'))).toBe(true);
+    const [csvName] = readdirSync(join(runsDir, 'grid')).filter((entry) => entry.endsWith('.csv'));
+    const rows = readFileSync(join(runsDir, 'grid', csvName), 'utf8').trim().split('\n').slice(1).map((row) => row.split(',').slice(0, 3).join(','));
+    expect(rows).toEqual(['1,16,interrupted', '2,32,not started', '3,64,not started']);
+    expect(stderr).toBe(
+      `the sweep was stopped: 1 trial interrupted, 2 not started (summary: ${join(runsDir, 'grid', csvName)}); continue the interrupted trials with:\n  npx nx run runner:exp --resume ${join(runsDir, 'grid', trialDir)}\n`,
+    );
   });
 });

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunStatus, RunSummary } from '@specml/reporter';
+import type { EpochMetrics } from '@specml/trainer';
+
+/**
+ * One trial of a sweep, as plain data that can travel to another process (or machine): the base spec,
+ * resolved (defaults filled, the sweep block removed), and the overrides that make it this trial.
+ */
+export interface TrialRequest {
+  /** Stable for the sweep and trial, e.g. "<sweep id>-3". */
+  readonly id: string;
+  /** The resolved base spec, as YAML. */
+  readonly specText: string;
+  /** Where that spec came from, for messages and the run's summary. */
+  readonly specFile: string;
+  readonly overrides: readonly string[];
+  readonly runsDir: string;
+}
+
+export type TrialStatus = RunStatus | 'invalid';
+
+/** How a trial ended, with its run folder and summary where it got that far. */
+export interface TrialOutcome {
+  readonly status: TrialStatus;
+  readonly runDir: string | null;
+  readonly summary: RunSummary | null;
+  /** Why it did not complete (one line), or ''. */
+  readonly message: string;
+}
+
+export interface TrialEvents {
+  /** The trial's run folder exists, on `worker` (a host name, or "local"). */
+  onStart?(runDir: string, worker: string): void;
+  /** An epoch's row is in the trial's metrics.csv. */
+  onEpoch?(row: EpochMetrics): void;
+}
+
+/**
+ * Where trials run: the one seam between a sweep and its workers (Hydra's Launcher). A trial goes in,
+ * epoch rows come out while it trains, and its outcome at the end; aborting `signal` stops it as
+ * interrupted (its checkpoint kept) and resolves with that outcome.
+ */
+export interface TrialExecutor {
+  readonly slots: number;
+  run(request: TrialRequest, events: TrialEvents, signal: AbortSignal): Promise<TrialOutcome>;
+}
+
+/** A trial's summary.json where it has one (it may have died before writing it, or mid-write). */
+export function readTrialSummary(runDir: string | null): RunSummary | null {
+  if (!runDir) return null;
+  try {
+    return JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+  } catch {
+    return null;
+  }
+}
