@@ -1,9 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-/** Writes through a temporary file and a rename, so readers see the old or the new file, never half of one. */
+/**
+ * Writes through a temporary file and a rename, so readers see the old or the new file, never half of
+ * one. A failed write (a full disk, a folder removed) leaves no temporary file behind.
+ */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
+  try {
+    writeFileSync(temporary, content);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw withPath(error, path);
+  }
+}
+
+/** A failed write of `path` names it (a write(2) error carries no path of its own). */
+export function withPath(error: unknown, path: string): unknown {
+  const fault = error as NodeJS.ErrnoException;
+  if (fault && typeof fault === 'object' && typeof fault.code === 'string') fault.path = path;
+  return error;
+}
+
+const TEMPORARY_SUFFIX = '.tmp';
+
+/** Removes temporary files a killed process left in a folder (writeFileAtomic's, never anything else). */
+export function removeStaleTemporaryFiles(dir: string): void {
+  for (const entry of readdirSync(dir)) {
+    if (/\.\d+\.[0-9a-f]{8}\.tmp$/.test(entry)) rmSync(join(dir, entry), { force: true });
+  }
 }

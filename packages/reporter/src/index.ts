@@ -7,4 +7,4 @@ export { readRun, readRuns, findRunFolders, UnreadableRunError, type RunRecord, 
 export { compareRuns, differingKeys, flattenSpec, type Comparison, type ComparedRun } from './compare.js';
 export { confusionMatrix, confusionCsv, renderConfusion, renderCurves, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';
 export { renderRunReport, writeRunsIndex, RUN_PICTURES } from './html-pages.js';
-export { writeFileAtomic } from './files.js';
+export { writeFileAtomic, removeStaleTemporaryFiles } from './files.js';

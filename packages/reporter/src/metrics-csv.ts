@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
+import { withPath } from './files.js';
 
 export const METRICS_COLUMNS = [
   'epoch',
@@ -56,6 +57,8 @@ function writeDurably(path: string, text: string, flags: 'w' | 'a'): void {
   try {
     writeSync(fd, text);
     fsyncSync(fd);
+  } catch (error) {
+    throw withPath(error, path);
   } finally {
     closeSync(fd);
   }

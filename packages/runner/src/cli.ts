@@ -8,6 +8,7 @@ import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
 import { serveOneTrial } from './executors/trial-process.js';
+import { fileSystemProblem } from './file-system-errors.js';
 import { plannedAxes, runSweep, SweepIncompleteError, SweepInterruptedError } from './run-sweep.js';
 import { startDrawServer } from './serve.js';
 import { publishedSpecSchema } from './published-schema.js';
@@ -244,6 +245,11 @@ function report(error: unknown): number {
     const resume = runDir ? `; continue it with: npx nx run runner:exp --resume ${runDir}` : '';
     process.stderr.write(`${error.message}: the run is marked interrupted${resume}${where}\n`);
     return EXIT.interrupted;
+  }
+  const fileSystem = fileSystemProblem(error);
+  if (fileSystem) {
+    process.stderr.write(`error: ${fileSystem}${where}\n`);
+    return EXIT.userError;
   }
   process.stderr.write(`internal error: ${(error as Error)?.message ?? error} (details in summary.json)${where}\n`);
   return EXIT.internal;

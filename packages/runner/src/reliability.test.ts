@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,7 +86,6 @@ describe('reliability', () => {
     expect(await run.exited).toBe(null);
     expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('running');
     expect(existsSync(join(runDir, 'checkpoint.bin'))).toBe(true);
-    expect(readdirSync(runDir).filter((file) => file.endsWith('.tmp'))).toEqual([]);
 
     const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
     // The killed process could not release its lock.
@@ -101,6 +100,8 @@ describe('reliability', () => {
     expect(columnsWithoutTimings(metrics)).toEqual(uninterruptedMetrics(spec));
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: epochCount, backend: 'native' });
+    // A kill during a write can leave a temporary file; the resume removes it.
+    expect(readdirSync(runDir).filter((file) => file.endsWith('.tmp'))).toEqual([]);
     expect(existsSync(join(runDir, 'model', 'model.json'))).toBe(true);
   });
 
@@ -234,5 +235,52 @@ describe('reliability', () => {
     expect(await run.exited).toBe(130);
     expect(run.output().stderr).not.toMatch(/at .*\.js:\d+/);
     expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('interrupted');
+  });
+
+  describe('file-system faults are the user\'s to fix: exit 2, the path and the cause, no temporary files', () => {
+    const exp = (runsDir: string, ...extra: string[]) =>
+      spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1', '--set', 'data.trainLimit=600', ...extra], { cwd: root, env: cliEnv, encoding: 'utf8' });
+
+    it('names a --runs-dir that is a file, and a file where the experiment folder should be', () => {
+      const file = join(work, 'a-file');
+      writeFileSync(file, 'not a folder');
+      const intoFile = exp(file);
+      expect(intoFile.status).toBe(2);
+      expect(intoFile.stderr).toBe(`error: ${join(file, 'long')}: cannot create: a file stands where a folder should be (move it, or choose another --runs-dir)\n`);
+      const runsDir = join(work, 'runs-blocked');
+      mkdirSync(runsDir, { recursive: true });
+      writeFileSync(join(runsDir, 'long'), 'in the way');
+      const blocked = exp(runsDir);
+      expect(blocked.status).toBe(2);
+      expect(blocked.stderr).toMatch(new RegExp(`^error: ${join(runsDir, 'long')}: cannot create: `));
+    });
+
+    it('names a run folder removed while the run writes to it', async () => {
+      const runsDir = join(work, 'runs-removed');
+      const run = startRun(runsDir);
+      const runDir = await waitForEpoch(runsDir, 1, run.child);
+      rmSync(runDir, { recursive: true, force: true });
+      expect(await run.exited).toBe(2);
+      expect(run.output().stderr).toMatch(new RegExp(`^error: ${runDir}/\\S+: cannot write: it does not exist \\(was its folder removed while the run wrote to it\\?\\)\\nrun folder: ${runDir}\\n$`));
+    });
+
+    it('reports a full disk as the first error and leaves no temporary file (on a tmpfs: needs root; CI runs it)', (context) => {
+      const tmpfs = join(work, 'tiny-disk');
+      mkdirSync(tmpfs, { recursive: true });
+      if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=400k', 'tmpfs', tmpfs]).status !== 0) {
+        if (process.env.CI === 'true') throw new Error('CI runs as root and must be able to mount a tmpfs for this test');
+        context.skip('cannot mount a tmpfs here (not root)');
+      }
+      try {
+        const full = exp(tmpfs, '--set', 'model.layers.0.units=16');
+        expect(full.status).toBe(2);
+        expect(full.stderr).toMatch(/^error: \S+: cannot write: no space left on the device \(free some, then resume the run\)\nrun folder: \S+\n$/);
+        const runDir = /run folder: (\S+)/.exec(full.stderr)![1];
+        const leftovers = readdirSync(runDir, { recursive: true }).filter((entry) => String(entry).endsWith('.tmp'));
+        expect(leftovers).toEqual([]);
+      } finally {
+        spawnSync('umount', [tmpfs]);
+      }
+    });
   });
 });

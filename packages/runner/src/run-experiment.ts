@@ -10,6 +10,7 @@ import {
   metricsColumns,
   mostConfidentMistakes,
   readRun,
+  removeStaleTemporaryFiles,
   renderConfusion,
   renderCurves,
   renderPredictionGrid,
@@ -149,6 +150,7 @@ export async function resumeExperiment(runDir: string, signal?: AbortSignal): Pr
 async function resumeLocked(runDir: string, lock: RunLock, started: number, signal?: AbortSignal): Promise<RunOutcome> {
   const summaryPath = join(runDir, FILES.summary);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
+  removeStaleTemporaryFiles(runDir);
   if (summary.status === 'completed') throw new UserError(`--resume ${runDir}: this run already completed; start a new one with exp ${summary.specFile}`);
   const checkpointPath = join(runDir, FILES.checkpoint);
   if (!existsSync(checkpointPath)) {
@@ -266,10 +268,14 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     rmSync(join(dir, FILES.checkpoint), { force: true });
   } catch (error) {
     progress.stop();
-    if (error instanceof TrainingDivergedError) writeSummary('diverged', error.message);
-    else if (signal?.aborted && error === signal.reason) writeSummary('interrupted');
-    else writeSummary('failed', String((error as Error)?.stack ?? error));
-    await refreshPages(dir, summary);
+    try {
+      if (error instanceof TrainingDivergedError) writeSummary('diverged', error.message);
+      else if (signal?.aborted && error === signal.reason) writeSummary('interrupted');
+      else writeSummary('failed', String((error as Error)?.stack ?? error));
+      await refreshPages(dir, summary);
+    } catch {
+      // The folder cannot take the summary either (a full disk, a removed folder): the first error is the one to tell.
+    }
     throw Object.assign(error as Error, { runDir: dir });
   }
   // The outcome is on disk; the pages are housekeeping and can no longer change it.
