@@ -49,8 +49,11 @@ export function inkOf(image: RgbaImage): Float32Array {
   return gray;
 }
 
-/** The MNIST-style input: 784 floats in [0, 1]. A blank picture gives all zeros. */
-export function toMnistInput(image: RgbaImage): Float32Array {
+/**
+ * The MNIST-style input: height × width floats in [0, 1] (28 × 28 by default; a model trained on other
+ * images gets its own size, the digit fitted in the same 20/28 of it). A blank picture gives all zeros.
+ */
+export function toMnistInput(image: RgbaImage, size: { height: number; width: number } = { height: MNIST_SIDE, width: MNIST_SIDE }): Float32Array {
   const ink = inkOf(image);
   const { width, height } = image;
   let left = width;
@@ -67,11 +70,12 @@ export function toMnistInput(image: RgbaImage): Float32Array {
       }
     }
   }
-  const out = new Float32Array(MNIST_SIDE * MNIST_SIDE);
+  const out = new Float32Array(size.height * size.width);
   if (right < 0) return out;
   const boxWidth = right - left + 1;
   const boxHeight = bottom - top + 1;
-  const scale = FIT_SIDE / Math.max(boxWidth, boxHeight);
+  const fitSide = Math.max(1, Math.round((FIT_SIDE / MNIST_SIDE) * Math.min(size.height, size.width)));
+  const scale = fitSide / Math.max(boxWidth, boxHeight);
   const fitWidth = Math.max(1, Math.round(boxWidth * scale));
   const fitHeight = Math.max(1, Math.round(boxHeight * scale));
   const fitted = resampleArea(ink, width, left, top, boxWidth, boxHeight, fitWidth, fitHeight);
@@ -87,11 +91,10 @@ export function toMnistInput(image: RgbaImage): Float32Array {
       sumY += value * (y + 0.5);
     }
   }
-  const centre = MNIST_SIDE / 2;
-  const offsetX = clamp(Math.round(centre - sumX / mass), 0, MNIST_SIDE - fitWidth);
-  const offsetY = clamp(Math.round(centre - sumY / mass), 0, MNIST_SIDE - fitHeight);
+  const offsetX = clamp(Math.round(size.width / 2 - sumX / mass), 0, size.width - fitWidth);
+  const offsetY = clamp(Math.round(size.height / 2 - sumY / mass), 0, size.height - fitHeight);
   for (let y = 0; y < fitHeight; y++) {
-    for (let x = 0; x < fitWidth; x++) out[(y + offsetY) * MNIST_SIDE + x + offsetX] = Math.min(1, fitted[y * fitWidth + x]);
+    for (let x = 0; x < fitWidth; x++) out[(y + offsetY) * size.width + x + offsetX] = Math.min(1, fitted[y * fitWidth + x]);
   }
   return out;
 }

@@ -27,7 +27,7 @@ export function flattenSpec(value: unknown, prefix = '', into: Record<string, st
   if (Array.isArray(value)) value.forEach((item, index) => flattenSpec(item, `${prefix}[${index}]`, into));
   else if (value !== null && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) if (!IGNORED_KEYS.has(key)) flattenSpec(child, prefix ? `${prefix}.${key}` : key, into);
-  } else into[prefix] = JSON.stringify(value);
+  } else into[prefix] = typeof value === 'string' ? value : JSON.stringify(value);
   return into;
 }
 

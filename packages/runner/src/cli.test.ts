@@ -3,21 +3,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { encodeIdx } from '@specml/data';
 import { describe, expect, it } from 'vitest';
-import { root, specml, temporaryFolder } from './test-cli.js';
+import { cli, cliEnv, root, SMALL_SPEC, specml, temporaryFolder } from './test-cli.js';
 
 const work = temporaryFolder('cli');
 
-/** The spine's small end-to-end spec: 3000/1000 images, one 64-unit hidden layer, batch 32, 2 epochs. */
-const SMALL = `name: small
-data: { trainLimit: 3000, testLimit: 1000 }
-model:
-  layers:
-    - { units: 64, activation: relu }
-    - { units: 10, activation: softmax }
-optimizer: { name: adam, learningRate: 0.001 }
-batchSize: 32
-epochs: 2
-`;
+const SMALL = SMALL_SPEC;
 
 function spec(name: string, content: string): string {
   const file = join(work, name);
@@ -79,6 +69,20 @@ describe('specml exp', () => {
     expect(result.status).toBe(0);
     const [runId] = readdirSync(join(runsDir, 'small'));
     expect(readFileSync(join(runsDir, 'small', runId, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
+  it('prints the run folder as a path that works from the folder the command was typed in (nx runs it from the root)', () => {
+    const caller = join(work, 'typed-here');
+    mkdirSync(caller);
+    const result = spawnSync(process.execPath, [cli, 'exp', spec('caller.yaml', SMALL), '--runs-dir', 'runs-caller', '--set', 'epochs=1'], {
+      cwd: root,
+      env: { ...cliEnv, INIT_CWD: caller },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    const printed = result.stdout.trim().split('\n').at(-1)!;
+    expect(printed).toMatch(/^runs-caller\/small\/\S+$/);
+    expect(existsSync(join(caller, printed, 'summary.json'))).toBe(true);
   });
 
   it('adds validation columns to metrics.csv when the spec holds out a validation set', () => {

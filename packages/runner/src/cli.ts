@@ -77,6 +77,13 @@ function fromCaller(path: string): string {
   return relative(process.cwd(), resolved) || '.';
 }
 
+/** A path this process prints, as the person can paste it back in the folder where they typed the command. */
+function forCaller(path: string): string {
+  const callerDir = process.env.INIT_CWD;
+  if (!callerDir || isAbsolute(path)) return path;
+  return relative(callerDir, resolve(path)) || '.';
+}
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 interface ExpOptions {
@@ -129,7 +136,7 @@ export function buildProgram(): Command {
         : await runExperiment({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
       const { summary } = outcome;
       process.stdout.write(
-        `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}: final test accuracy ${summary.final!.test_accuracy.toFixed(4)}\n${outcome.dir}\n`,
+        `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}: final test accuracy ${summary.final!.test_accuracy.toFixed(4)}\n${forCaller(outcome.dir)}\n`,
       );
     });
 
@@ -172,6 +179,7 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON array of {file, digit, label, probabilities} instead')
     .action(async (images: string[], options: { run: string; json?: boolean }) => {
       const outcome = await predictImageFiles(fromCaller(options.run), images.map(fromCaller));
+      for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) process.stdout.write(`${JSON.stringify(outcome.predictions, null, 2)}\n`);
       else for (const prediction of outcome.predictions) process.stdout.write(`${describePrediction(prediction, outcome.classNames)}\n`);
       if (outcome.failures.length > 0) {
@@ -219,7 +227,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function report(error: unknown): number {
-  const runDir = (error as { runDir?: string })?.runDir;
+  const errorRunDir = (error as { runDir?: string })?.runDir;
+  const runDir = errorRunDir === undefined ? undefined : forCaller(errorRunDir);
   const where = runDir ? `\nrun folder: ${runDir}` : '';
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.userError; // commander has printed its message
@@ -237,7 +246,7 @@ function report(error: unknown): number {
     return EXIT.sweepIncomplete;
   }
   if (error instanceof SweepInterruptedError) {
-    const resume = error.resumable.map((dir) => `\n  npx nx run runner:exp --resume ${dir}`).join('');
+    const resume = error.resumable.map((dir) => `\n  npx nx run runner:exp --resume ${forCaller(dir)}`).join('');
     process.stderr.write(`${error.message}${resume ? `; continue the interrupted trials with:${resume}` : ''}\n`);
     return EXIT.interrupted;
   }

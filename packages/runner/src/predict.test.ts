@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
-import { loadDataset } from '@specml/data';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeIdx, loadDataset } from '@specml/data';
+import { describe, expect, inject, it } from 'vitest';
 import { specml, temporaryFolder } from './test-cli.js';
 
 const work = temporaryFolder('predict');
@@ -38,15 +38,8 @@ function renderDigit(index: number, variant: Variant): Buffer {
   return variant.type === 'image/png' ? canvas.toBuffer('image/png') : canvas.toBuffer('image/jpeg', 90);
 }
 
-let runDir = '';
-
-beforeAll(() => {
-  const spec = join(work, 'digits.yaml');
-  writeFileSync(spec, 'name: digits\ndata: { trainLimit: 20000 }\nmodel:\n  layers:\n    - { units: 128, activation: relu }\n    - { units: 10, activation: softmax }\nbatchSize: 32\nepochs: 3\n');
-  const run = specml(['exp', spec, '--runs-dir', join(work, 'runs')]);
-  expect(run.status).toBe(0);
-  runDir = run.stdout.trim().split('\n').at(-1)!;
-});
+/** The digits run every test file shares (trained once, in test-fixtures.global.ts). */
+const runDir = inject('digitsRun');
 
 describe('specml predict', () => {
   it.each(VARIANTS)('recognises re-encoded MNIST test digits: $name', (variant) => {
@@ -96,5 +89,38 @@ describe('specml predict', () => {
     const result = specml(['predict', '--run', work, join(work, 'good.png')]);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`error: --run ${work}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)\n`);
+  });
+
+  it('warns that a blank picture has no ink, and still answers', () => {
+    const blank = join(work, 'blank.png');
+    const canvas = createCanvas(64, 64);
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#ffffff';
+    context.fillRect(0, 0, 64, 64);
+    writeFileSync(blank, canvas.toBuffer('image/png'));
+    const result = specml(['predict', '--run', runDir, blank]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(`warning: ${blank}: no ink found (a blank or uniform picture): its prediction means nothing\n`);
+    expect(result.stdout).toMatch(new RegExp(`^${blank}: \\d `));
+  });
+
+  it('sizes pictures to the model\'s own input: a run trained on 32×32 images predicts them', () => {
+    const folder = join(work, 'idx-32');
+    mkdirSync(folder, { recursive: true });
+    const images = (count: number) => Uint8Array.from({ length: count * 32 * 32 }, (_, i) => ((i % 32) > 10 && (i % 32) < 20 ? 255 : 0));
+    writeFileSync(join(folder, 'train-images-idx3-ubyte'), encodeIdx([40, 32, 32], images(40)));
+    writeFileSync(join(folder, 'train-labels-idx1-ubyte'), encodeIdx([40], Uint8Array.from({ length: 40 }, (_, i) => i % 2)));
+    writeFileSync(join(folder, 't10k-images-idx3-ubyte'), encodeIdx([10, 32, 32], images(10)));
+    writeFileSync(join(folder, 't10k-labels-idx1-ubyte'), encodeIdx([10], Uint8Array.from({ length: 10 }, (_, i) => i % 2)));
+    const spec = join(work, 'idx-32.yaml');
+    writeFileSync(spec, 'name: idx32\ndata: { dataset: idx, path: idx-32 }\nmodel:\n  layers:\n    - { type: conv2d, filters: 2, kernelSize: 3 }\n    - { units: 2, activation: softmax }\nbatchSize: 8\nepochs: 1\n');
+    const trained = specml(['exp', spec, '--runs-dir', join(work, 'runs-32')]);
+    expect(trained.status).toBe(0);
+    const picture = join(work, 'seven-for-32.png');
+    writeFileSync(picture, renderDigit(0, VARIANTS[2]));
+    const result = specml(['predict', '--run', trained.stdout.trim().split('\n').at(-1)!, '--json', picture]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)[0].probabilities).toHaveLength(2);
   });
 });

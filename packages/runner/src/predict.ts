@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { isUserError, toMnistInput, UserError, MNIST_SIDE } from '@specml/data';
+import { isUserError, toMnistInput, UserError } from '@specml/data';
 import { readImageFile } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 
@@ -19,6 +19,8 @@ export interface PredictOutcome {
   predictions: ImagePrediction[];
   /** One message per image that could not be read. */
   failures: string[];
+  /** One message per image predicted from nothing (blank or uniform: no ink found). */
+  warnings: string[];
 }
 
 /** Class names recorded by the run (summary.json), else the class indices. */
@@ -45,11 +47,16 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   if (!backend.ok) throw new Error(backend.reason);
   tf.enableProdMode();
   const model = await loadModel(modelDir);
+  // The model's own input size: a run trained on 32×32 images predicts 32×32 inputs.
+  const [height, width, channels] = model.inputs[0].shape.slice(1) as number[];
   const inputs: { file: string; pixels: Float32Array }[] = [];
   const failures: string[] = [];
+  const warnings: string[] = [];
   for (const file of files) {
     try {
-      inputs.push({ file, pixels: toMnistInput(await readImageFile(file)) });
+      const pixels = toMnistInput(await readImageFile(file), { height, width });
+      if (!pixels.some((value) => value > 0)) warnings.push(`${file}: no ink found (a blank or uniform picture): its prediction means nothing`);
+      inputs.push({ file, pixels });
     } catch (error) {
       if (!isUserError(error)) throw error;
       failures.push(error.message);
@@ -59,9 +66,11 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   const classCount = (model.outputs[0].shape.at(-1) ?? 0) as number;
   const classNames = classNamesOf(runDir, classCount);
   if (inputs.length > 0) {
-    const batch = new Float32Array(inputs.length * MNIST_SIDE * MNIST_SIDE);
-    inputs.forEach((input, index) => batch.set(input.pixels, index * MNIST_SIDE * MNIST_SIDE));
-    const probabilities = tf.tidy(() => (model.predict(tf.tensor4d(batch, [inputs.length, MNIST_SIDE, MNIST_SIDE, 1])) as tf.Tensor2D).arraySync());
+    const pixels = height * width;
+    const batch = new Float32Array(inputs.length * pixels * channels);
+    // Grey images: the same ink in every channel of a model trained on several.
+    inputs.forEach((input, index) => input.pixels.forEach((value, p) => batch.fill(value, (index * pixels + p) * channels, (index * pixels + p + 1) * channels)));
+    const probabilities = tf.tidy(() => (model.predict(tf.tensor4d(batch, [inputs.length, height, width, channels])) as tf.Tensor2D).arraySync());
     inputs.forEach((input, index) => {
       const row = probabilities[index];
       const digit = row.indexOf(Math.max(...row));
@@ -69,7 +78,7 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
     });
   }
   model.dispose();
-  return { classNames, predictions, failures };
+  return { classNames, predictions, failures, warnings };
 }
 
 /** `digit.png: 7 (7 0.981, 1 0.012, 9 0.003)`: the prediction and the top three probabilities. */

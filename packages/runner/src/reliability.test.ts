@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symli
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { root, cli, cliEnv, temporaryFolder } from './test-cli.js';
+import { root, cli, cliEnv, specml, startSpecml, temporaryFolder } from './test-cli.js';
 
 const work = temporaryFolder('reliability');
 
@@ -40,16 +40,8 @@ writeFileSync(convSpecFile, CONV);
 
 const columnsWithoutTimings = (csv: string) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 5).join(','));
 
-function startRun(runsDir: string, args: string[] = ['exp', specFile, '--runs-dir', runsDir]) {
-  // Its own process group, so that a kill reaches every process of the run.
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: cliEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
+/** The long spec (or other arguments) in the background, in its own process group. */
+const startRun = (runsDir: string, args: string[] = ['exp', specFile, '--runs-dir', runsDir]) => startSpecml(args);
 
 /** Waits until the run has written metrics for `epoch`, and returns its folder. */
 async function waitForEpoch(runsDir: string, epoch: number, child: ChildProcess, name = 'long'): Promise<string> {
@@ -69,7 +61,7 @@ async function waitForEpoch(runsDir: string, epoch: number, child: ChildProcess,
 
 function uninterruptedMetrics(spec = specFile): string[] {
   const runsDir = join(work, 'runs-reference');
-  const result = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+  const result = specml(['exp', spec, '--runs-dir', runsDir]);
   expect(result.status).toBe(0);
   return columnsWithoutTimings(readFileSync(join(result.stdout.trim().split('\n').at(-1)!, 'metrics.csv'), 'utf8'));
 }
@@ -87,7 +79,7 @@ describe('reliability', () => {
     expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('running');
     expect(existsSync(join(runDir, 'checkpoint.bin'))).toBe(true);
 
-    const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    const resumed = specml(['exp', '--resume', runDir]);
     // The killed process could not release its lock.
     expect(resumed.stderr).toBe(`note: ${runDir} was locked by pid ${run.child.pid}, which is no longer running; taking it over\n`);
     expect(resumed.status).toBe(0);
@@ -118,9 +110,9 @@ describe('reliability', () => {
   });
 
   it('refuses to resume a completed run or a folder that is not a run', () => {
-    const resume = (dir: string) => spawnSync(process.execPath, [cli, 'exp', '--resume', dir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    const resume = (dir: string) => specml(['exp', '--resume', dir]);
     const runsDir = join(work, 'runs-done');
-    const done = spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1'], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    const done = specml(['exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1']);
     const runDir = done.stdout.trim().split('\n').at(-1)!;
     expect(resume(runDir)).toMatchObject({ status: 2, stderr: `error: --resume ${runDir}: this run already completed; start a new one with exp ${specFile}\n` });
     expect(resume(work)).toMatchObject({ status: 2, stderr: `error: --resume ${work}: not a run folder (it has no summary.json)\n` });
@@ -146,7 +138,7 @@ describe('reliability', () => {
     }
     mkdirSync(join(runsDir, 'other', 'd'), { recursive: true });
     symlinkSync(join(work, 'nowhere.json'), join(runsDir, 'other', 'd', 'summary.json'));
-    const done = spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1', '--set', 'data.trainLimit=600'], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    const done = specml(['exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1', '--set', 'data.trainLimit=600']);
     expect(done.status).toBe(0);
     const runDir = done.stdout.trim().split('\n').at(-1)!;
     expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('completed');
@@ -155,7 +147,7 @@ describe('reliability', () => {
     expect(warnings[0]).toMatch(new RegExp(`^warning: ${join(runsDir, 'other', 'a', 'summary.json')} is unreadable \\(.*JSON.*\\); the run is left out$`));
     expect(warnings[1]).toBe(`warning: ${join(runsDir, 'other', 'b', 'summary.json')} is unreadable (it lacks name, runId or status); the run is left out`);
     expect(readFileSync(join(runsDir, 'index.html'), 'utf8')).toContain(`>${runDir.split('/').at(-1)}</a>`);
-    const compared = spawnSync(process.execPath, [cli, 'compare', '--runs-dir', runsDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    const compared = specml(['compare', '--runs-dir', runsDir]);
     expect(compared.status).toBe(0);
     expect(compared.stderr.trim().split('\n')).toEqual(warnings);
   });
@@ -168,7 +160,7 @@ describe('reliability', () => {
     await run.exited;
     const elsewhere = join(work, 'elsewhere', 'deeper', 'copy');
     cpSync(runDir, elsewhere, { recursive: true });
-    const resumed = spawnSync(process.execPath, [cli, 'exp', '--resume', elsewhere], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    const resumed = specml(['exp', '--resume', elsewhere]);
     // The copy carries the killed process's lock, which is stale.
     expect(resumed.stderr).toBe(`note: ${elsewhere} was locked by pid ${run.child.pid}, which is no longer running; taking it over\n`);
     expect(resumed.status).toBe(0);
@@ -185,7 +177,7 @@ describe('reliability', () => {
     const runDir = await waitForEpoch(runsDir, 2, run.child);
     const lock = JSON.parse(readFileSync(join(runDir, 'lock.json'), 'utf8'));
     expect(lock).toMatchObject({ pid: run.child.pid, host: hostname() });
-    const second = spawnSync(process.execPath, [cli, 'exp', '--resume', runDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+    const second = specml(['exp', '--resume', runDir]);
     process.kill(-run.child.pid!, 'SIGKILL');
     await run.exited;
     expect(second.status).toBe(2);
@@ -239,7 +231,7 @@ describe('reliability', () => {
 
   describe('file-system faults are the user\'s to fix: exit 2, the path and the cause, no temporary files', () => {
     const exp = (runsDir: string, ...extra: string[]) =>
-      spawnSync(process.execPath, [cli, 'exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1', '--set', 'data.trainLimit=600', ...extra], { cwd: root, env: cliEnv, encoding: 'utf8' });
+      specml(['exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1', '--set', 'data.trainLimit=600', ...extra]);
 
     it('names a --runs-dir that is a file, and a file where the experiment folder should be', () => {
       const file = join(work, 'a-file');

@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, cli, cliEnv, temporaryFolder } from './test-cli.js';
+import { root, specml, temporaryFolder } from './test-cli.js';
 import { browserMissing, launchChromium } from './test-browser.js';
 
 const work = temporaryFolder('pages');
@@ -27,7 +26,7 @@ describe('run reports and the runs index', () => {
     for (const [name, units] of [['narrow', 8], ['wide', 128]] as const) {
       const spec = join(work, `${name}.yaml`);
       writeFileSync(spec, SPEC.replace('NAME', name).replace('UNITS', String(units)));
-      const run = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir], { cwd: root, env: cliEnv, encoding: 'utf8' });
+      const run = specml(['exp', spec, '--runs-dir', runsDir]);
       expect(run.status).toBe(0);
       runDirs.push(run.stdout.trim().split('\n').at(-1)!);
     }

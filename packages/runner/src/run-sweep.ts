@@ -133,7 +133,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
 function sweepRows(axes: readonly SweepAxis[], results: readonly TrialResult[]) {
   return results.map(({ trial, status, summary, runDir }) => ({
     trial: trial.index,
-    values: axes.map((axis) => JSON.stringify(trial.values[axis.key])),
+    values: axes.map((axis) => cellOf(trial.values[axis.key])),
     status,
     final: summary?.final?.test_accuracy ?? null,
     best: summary?.best?.test_accuracy ?? null,
@@ -148,9 +148,12 @@ function sweepCsv(axes: readonly SweepAxis[], trials: readonly Trial[], results:
   const header = ['trial', ...axes.map((axis) => axis.key), 'status', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
   const rows = sweepRows(axes, results).map((row) => [row.trial, ...row.values, row.status, row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds ?? '', row.runDir ?? '']);
   const started = new Set(results.map((result) => result.trial.index));
-  const unstarted = trials.filter((trial) => !started.has(trial.index)).map((trial) => [trial.index, ...axes.map((axis) => JSON.stringify(trial.values[axis.key])), 'not started', '', '', '', '', '']);
+  const unstarted = trials.filter((trial) => !started.has(trial.index)).map((trial) => [trial.index, ...axes.map((axis) => cellOf(trial.values[axis.key])), 'not started', '', '', '', '', '']);
   return stringify([header, ...[...rows, ...unstarted].sort((a, b) => Number(a[0]) - Number(b[0]))]);
 }
+
+/** A swept value as a table or CSV cell: strings as they are, other values as JSON. */
+const cellOf = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 function sweepTable(axes: readonly SweepAxis[], results: readonly TrialResult[]): string {
   const rows = sweepRows(axes, results);

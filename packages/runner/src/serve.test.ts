@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { root, cli, cliEnv, temporaryFolder } from './test-cli.js';
 import { browserMissing, launchChromium } from './test-browser.js';
 
@@ -43,11 +43,9 @@ function rawRequest(port: number, bytes: string): Promise<string> {
 
 describe('specml serve under hostile requests', () => {
   it('answers every malformed request line and a vanished model file without going down', async () => {
-    const spec = join(work, 'tiny.yaml');
-    writeFileSync(spec, 'name: tiny\ndata: { trainLimit: 500, testLimit: 100 }\nmodel:\n  layers:\n    - { units: 10, activation: softmax }\nepochs: 1\n');
-    const run = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', join(work, 'tiny-runs')], { cwd: root, env: cliEnv, encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    const runDir = run.stdout.trim().split('\n').at(-1)!;
+    // A copy of the shared run, whose model file this test removes.
+    const runDir = join(work, 'hostile-run');
+    cpSync(inject('digitsRun'), runDir, { recursive: true });
     const { server, url, stderr } = startServe(runDir);
     try {
       const port = Number(new URL(await url).port);
@@ -82,22 +80,9 @@ describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const spec = join(work, 'digits.yaml');
-    writeFileSync(spec, 'name: digits\ndata: { trainLimit: 30000 }\nmodel:\n  layers:\n    - { units: 128, activation: relu }\n    - { units: 10, activation: softmax }\nbatchSize: 32\nepochs: 3\n');
-    const run = spawnSync(process.execPath, [cli, 'exp', spec, '--runs-dir', join(work, 'runs')], { cwd: root, env: cliEnv, encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    const runDir = run.stdout.trim().split('\n').at(-1)!;
-
-    server = spawn(process.execPath, [cli, 'serve', '--run', runDir, '--port', '0'], { cwd: root, env: cliEnv, stdio: ['ignore', 'pipe', 'inherit'] });
-    url = await new Promise<string>((found, fail) => {
-      let output = '';
-      server.stdout!.on('data', (chunk) => {
-        output += chunk;
-        const match = /draw a digit at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-        if (match) found(match[1]);
-      });
-      server.on('exit', (code) => fail(new Error(`serve exited with ${code}: ${output}`)));
-    });
+    const started = startServe(inject('digitsRun'));
+    server = started.server;
+    url = await started.url;
 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 640 } });

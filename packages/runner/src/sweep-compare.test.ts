@@ -68,6 +68,21 @@ describe('sweep and compare', () => {
     expect(result.stderr).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
   });
 
+  it('writes swept strings as plain CSV cells, not JSON', () => {
+    const spec = join(work, 'strings.yaml');
+    writeFileSync(spec, `${BASE.replace('epochs: 2', 'epochs: 1')}sweep:\n  model.initializer: [heNormal, glorotUniform]\n`);
+    const sweepsDir = join(work, 'runs-strings');
+    expect(specml(['exp', spec, '--runs-dir', sweepsDir]).status).toBe(0);
+    const [csvName] = readdirSync(join(sweepsDir, 'grid')).filter((entry) => entry.endsWith('.csv'));
+    const rows = readFileSync(join(sweepsDir, 'grid', csvName), 'utf8').trim().split('\n').slice(1).map((row) => row.split(',').slice(0, 3).join(','));
+    expect(rows).toEqual(['1,heNormal,completed', '2,glorotUniform,completed']);
+    expect(specml(['compare', join(sweepsDir, 'grid'), '--runs-dir', sweepsDir]).status).toBe(0);
+    const compared = readFileSync(join(sweepsDir, 'comparison.csv'), 'utf8');
+    expect(compared).toMatch(/^rank,run,model\.initializer,/);
+    expect(compared).toContain(',heNormal,');
+    expect(compared).not.toContain('"');
+  });
+
   it('validates every trial before running any', () => {
     const spec = join(work, 'bad.yaml');
     writeFileSync(spec, `${BASE}sweep:\n  batchSize: [32, -1]\n`);
