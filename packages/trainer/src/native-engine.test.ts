@@ -12,6 +12,19 @@ import { TfjsEngine } from './tfjs-engine.js';
 const adam: OptimizerSpec = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 const sgd: OptimizerSpec = { name: 'sgd', learningRate: 0.1 };
 
+/** A small model with every kind of layer that has state or randomness: convolution, batch norm, dropout. */
+const convBatchNormDropout: ModelSpec = {
+  initializer: 'heNormal',
+  layers: [
+    { type: 'conv2d', filters: 8, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' },
+    { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'dropout', rate: 0.25 },
+    { type: 'dense', units: 32, activation: 'relu' },
+    { type: 'dense', units: 10, activation: 'softmax' },
+  ],
+};
+
 function nativeNetwork(spec: ModelSpec, input: ModelInput, optimizer: OptimizerSpec = sgd, seed = 1): NativeNetworkHandle {
   const attempt = buildNativeNetwork(nativeNetworkOptions(spec, input, optimizer, seed));
   if (!attempt.ok) throw new Error(attempt.reason);
@@ -155,17 +168,7 @@ describe('native engine', () => {
   it('gives bit-identical weights with one thread and with two (the batch halves and their sums are fixed)', () => {
     const dataset = loadDataset({ dataset: 'mnist', trainLimit: 640, testLimit: 100, shuffle: true });
     const input = { imageShape: dataset.imageShape };
-    const spec: ModelSpec = {
-      initializer: 'heNormal',
-      layers: [
-        { type: 'conv2d', filters: 6, kernelSize: 5, strides: 1, padding: 'same', activation: 'relu' },
-        { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 },
-        { type: 'maxPooling2d', poolSize: 2 },
-        { type: 'dropout', rate: 0.3 },
-        { type: 'dense', units: 64, activation: 'elu' },
-        { type: 'dense', units: 10, activation: 'softmax' },
-      ],
-    };
+    const spec = convBatchNormDropout;
     const initial = initialWeights(spec, input, createRng(4));
     const order = randomPermutation(dataset.train.count, createRng(5));
     const trained = (threads: number) => {
@@ -260,18 +263,7 @@ describe('native engine against tfjs, whole models', () => {
   it('trains a conv + batch norm + dropout model like tfjs-layers for 100 steps (mean loss of the last 20 steps within 10%, accuracy within 3 points)', async () => {
     // Dropout masks come from different generators, so the runs differ batch by batch but must learn alike.
     await activateTfjsBackend('wasm');
-    const spec: ModelSpec = {
-      initializer: 'heNormal',
-      layers: [
-        { type: 'conv2d', filters: 8, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' },
-        { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 },
-        { type: 'maxPooling2d', poolSize: 2 },
-        { type: 'dropout', rate: 0.25 },
-        { type: 'dense', units: 32, activation: 'relu' },
-        { type: 'dense', units: 10, activation: 'softmax' },
-      ],
-    };
-    const { losses, accuracies } = trainBoth(spec, adam, 'layers', 100, 64);
+    const { losses, accuracies } = trainBoth(convBatchNormDropout, adam, 'layers', 100, 64);
     const last = (column: 0 | 1) => mean(losses.slice(-20).map((pair) => pair[column]));
     expect(Math.abs(last(0) - last(1)) / last(1)).toBeLessThan(0.1);
     expect(last(0)).toBeLessThan(mean(losses.slice(0, 10).map(([native]) => native)) * 0.5);
