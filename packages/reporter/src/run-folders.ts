@@ -4,7 +4,8 @@ import { UserError } from '@specml/data';
 import { parse as parseYaml } from 'yaml';
 import type { MetricsRow } from './metrics-csv.js';
 
-export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
+/** `stopped`: ended early by a sweep's early stopping, with a complete run folder. */
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'failed';
 
 /** The contents of a run folder's summary.json. */
 export interface RunSummary {
@@ -51,7 +52,7 @@ export class UnreadableRunError extends Error {
   }
 }
 
-const RUN_STATUSES = new Set<string>(['running', 'completed', 'diverged', 'interrupted', 'failed']);
+const RUN_STATUSES = new Set<string>(['running', 'completed', 'stopped', 'diverged', 'interrupted', 'failed']);
 
 /** A run folder's summary.json, checked for the fields every page relies on. */
 function readSummary(dir: string): RunSummary {

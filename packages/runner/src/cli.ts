@@ -9,7 +9,7 @@ import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
 import { serveOneTrial } from './executors/trial-process.js';
 import { fileSystemProblem } from './file-system-errors.js';
-import { plannedAxes, runSweep, SweepIncompleteError, SweepInterruptedError } from './run-sweep.js';
+import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './run-sweep.js';
 import { startDrawServer } from './serve.js';
 import { publishedSpecSchema } from './published-schema.js';
 import { experimentSpecSchema } from './spec-schema.js';
@@ -124,7 +124,7 @@ export function buildProgram(): Command {
       const controller = stopWithLauncher();
       if (!options.resume && options.sweep !== false) {
         const sweeps = Array.isArray(options.sweep) ? options.sweep : [];
-        if (plannedAxes(fromCaller(specFile!), overrides, sweeps).length > 0) {
+        if (isSweep(fromCaller(specFile!), overrides, sweeps)) {
           const workers = options.workers === undefined ? undefined : Number(options.workers);
           if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
           await runSweep({ specFile: fromCaller(specFile!), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal });

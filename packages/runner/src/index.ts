@@ -6,5 +6,5 @@ export { checkSpec, checkSpecAgainstData, MAX_PARAMETERS } from './semantic-chec
 export { newRunId, createRunFolder } from './run-folder.js';
 export { predictImageFiles, describePrediction, type ImagePrediction, type PredictOutcome } from './predict.js';
 export { startDrawServer, type DrawServer } from './serve.js';
-export { runSweep, plannedAxes, SweepIncompleteError, type SweepOptions, type TrialResult } from './run-sweep.js';
+export { runSweep, isSweep, SweepIncompleteError, SweepInterruptedError, type SweepOptions, type TrialResult } from './run-sweep.js';
 export { expandSweep, sweepAxes, parseSweepOption, type Trial, type SweepAxis } from './sweep.js';

@@ -15,7 +15,36 @@ type Schema = Record<string, any>;
  */
 export function publishedSpecSchema(): Schema {
   const written = asWritten(experimentSpecSchema);
-  written.properties.sweep = { ...written.properties.sweep, ...sweepKeysSchema(experimentSpecSchema) };
+  const sweep = written.properties.sweep;
+  const keys = sweepKeysSchema(experimentSpecSchema);
+  // The grid shorthand's key paths beside the full form's keys; the same key paths under parameters:,
+  // each a list, { values } or a range.
+  const parameter = {
+    anyOf: [
+      { type: 'array', minItems: 1, maxItems: 100 },
+      { type: 'object', additionalProperties: false, required: ['values'], properties: { values: { type: 'array', minItems: 1, maxItems: 100, description: 'The values to try.' } } },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['min', 'max'],
+        properties: {
+          min: { type: 'number', description: 'The lowest value.' },
+          max: { type: 'number', description: 'The highest value.' },
+          distribution: { enum: ['uniform', 'logUniform', 'intUniform'], default: 'uniform', description: 'How values are drawn between min and max.' },
+        },
+      },
+    ],
+  };
+  written.$defs = { sweepParameter: parameter };
+  const listed = (schemas: Record<string, Schema>) =>
+    Object.fromEntries(Object.entries(schemas).map(([key, value]) => [key, { $ref: '#/$defs/sweepParameter', description: value.description }]));
+  sweep.properties = {
+    ...sweep.properties,
+    ...keys.properties,
+    parameters: { ...sweep.properties.parameters, properties: listed(keys.properties), patternProperties: listed(keys.patternProperties), additionalProperties: false },
+  };
+  sweep.patternProperties = keys.patternProperties;
+  sweep.additionalProperties = false;
   return written;
 }
 

@@ -30,6 +30,7 @@ import {
   type BackendSelection,
   type Checkpoint,
   type EpochMetrics,
+  type EpochVerdict,
 } from '@specml/trainer';
 import { loadSpec, loadSpecText, type LoadedSpec } from './load-spec.js';
 import { createProgress } from './progress.js';
@@ -51,7 +52,8 @@ export interface ExperimentOptions {
 
 export interface RunEvents {
   onRunFolder?(dir: string): void;
-  onEpoch?(row: EpochMetrics): void;
+  /** After every epoch's row is on disk; answering 'stop' ends the run there, as `stopped`. */
+  onEpoch?(row: EpochMetrics): EpochVerdict | Promise<EpochVerdict>;
 }
 
 export type { RunStatus, RunSummary };
@@ -151,7 +153,9 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, sign
   const summaryPath = join(runDir, FILES.summary);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
   removeStaleTemporaryFiles(runDir);
-  if (summary.status === 'completed') throw new UserError(`--resume ${runDir}: this run already completed; start a new one with exp ${summary.specFile}`);
+  if (summary.status === 'completed' || summary.status === 'stopped') {
+    throw new UserError(`--resume ${runDir}: this run already ${summary.status === 'stopped' ? 'ended (stopped early by its sweep)' : 'completed'}; start a new one with exp ${summary.specFile}`);
+  }
   const checkpointPath = join(runDir, FILES.checkpoint);
   if (!existsSync(checkpointPath)) {
     throw new UserError(`--resume ${runDir}: no ${FILES.checkpoint}: the run stopped before its first evaluation (start it again with exp ${summary.specFile})`);
@@ -239,7 +243,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
           metrics.push(row);
           appendMetricsRow(join(dir, FILES.metrics), row, metricsColumns(dataset.validation !== undefined));
           progress.epochEnd(row);
-          events?.onEpoch?.(row);
+          return events?.onEpoch?.(row);
         },
         onCheckpoint: (state) => {
           writeFileAtomic(join(dir, FILES.checkpoint), encodeCheckpoint(state));
@@ -263,7 +267,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
       outputSeconds: round((performance.now() - outputStarted) / 1000, 3),
     };
     summary.timings = { ...timings };
-    writeSummary('completed');
+    writeSummary(result.stoppedEarly ? 'stopped' : 'completed');
     // Only an unfinished run can be resumed; the finished one keeps its weights in model/.
     rmSync(join(dir, FILES.checkpoint), { force: true });
   } catch (error) {

@@ -41,11 +41,46 @@ export const experimentSpecSchema = {
     sweep: {
       type: 'object',
       description:
-        'Try several values: key paths mapped to lists, e.g. `optimizer.learningRate: [0.01, 0.001]`. The grid of all combinations runs as separate trials, each a normal run whose spec.yaml holds its values. `--sweep key=v1,v2` adds or replaces an entry from the command line.',
+        'Try several values. The grid shorthand maps key paths to lists, e.g. `optimizer.learningRate: [0.01, 0.001]`: every combination runs as its own trial, a normal run whose spec.yaml holds its values (`--sweep key=v1,v2` adds or replaces an entry). The full form (with `method` or `parameters`) also searches ranges at random or with a Bayesian search (TPE), and can stop losing trials early.',
       propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)*$' },
       additionalProperties: { type: 'array', minItems: 1, maxItems: 100 },
       minProperties: 1,
       maxProperties: 10,
+      properties: {
+        method: {
+          enum: ['grid', 'random', 'bayes'],
+          description: 'grid (the default): every combination of the listed values. random: `trials` draws from the parameters\' distributions. bayes: `trials` proposals of a Tree-structured Parzen Estimator that learns from the finished trials. Draws come from the spec\'s seed.',
+        },
+        trials: { type: 'integer', minimum: 1, maximum: 256, description: 'How many trials random and bayes run in all.' },
+        metric: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          description: 'What the search optimises and early stopping compares: a metrics.csv column at a trial\'s last epoch. Default: validation_accuracy with a validation split, else test_accuracy.',
+          properties: {
+            name: { enum: ['test_accuracy', 'test_loss', 'validation_accuracy', 'validation_loss', 'train_accuracy', 'train_loss'], description: 'The metrics.csv column.' },
+            goal: { enum: ['maximize', 'minimize'], default: 'maximize', description: 'Whether larger or smaller is better.' },
+          },
+        },
+        parameters: {
+          type: 'object',
+          minProperties: 1,
+          maxProperties: 10,
+          description: 'The full form\'s key paths, each mapped to a list of values, `{ values: [...] }`, or a range `{ min, max, distribution }` with distribution uniform (the default), logUniform or intUniform.',
+          propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)*$' },
+        },
+        earlyStop: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type'],
+          description: 'Stops losing trials early by asynchronous successive halving (ASHA): at minEpochs·eta^k epochs a trial whose metric is not in the top 1/eta of the trials that got there stops, keeping a complete run folder with status stopped.',
+          properties: {
+            type: { const: 'hyperband', description: 'Asynchronous successive halving, as Ray Tune\'s ASHA.' },
+            minEpochs: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'The first rung, in epochs.' },
+            eta: { type: 'integer', minimum: 2, maximum: 10, default: 3, description: 'The reduction factor between rungs.' },
+          },
+        },
+      },
     },
   },
 } as const;

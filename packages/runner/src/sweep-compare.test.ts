@@ -24,7 +24,7 @@ describe('sweep and compare', () => {
     const result = specml(['exp', spec, '--runs-dir', runsDir, '--workers', '2']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('sweep grid: 4 trials (optimizer.learningRate × 2, batchSize × 2) on 2 workers\n');
+    expect(result.stdout).toContain('sweep grid: 4 trials (optimizer.learningRate × 2, batchSize × 2) on 2 workers, choosing on test_accuracy (maximize)\n');
     const runIds = readdirSync(join(runsDir, 'grid')).filter((entry) => !entry.endsWith('.csv'));
     expect(runIds).toHaveLength(4);
     const settings = runIds
@@ -36,7 +36,7 @@ describe('sweep and compare', () => {
 
     const [csvName] = readdirSync(join(runsDir, 'grid')).filter((entry) => entry.startsWith('sweep-'));
     const rows = readFileSync(join(runsDir, 'grid', csvName), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('trial,optimizer.learningRate,batchSize,status,final_test_accuracy,best_test_accuracy,final_test_loss,duration_seconds,run_dir');
+    expect(rows[0]).toBe('trial,optimizer.learningRate,batchSize,status,epochs,metric_test_accuracy,final_test_accuracy,best_test_accuracy,final_test_loss,duration_seconds,run_dir');
     expect(rows.slice(1).map((row) => row.split(',').slice(0, 4).join(','))).toEqual([
       '1,0.01,32,completed',
       '2,0.01,64,completed',
@@ -64,7 +64,7 @@ describe('sweep and compare', () => {
     const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-diverge'), '--set', 'optimizer.name=sgd', '--sweep', 'optimizer.learningRate=10,0.01', '--workers', '1']);
     expect(result.status).toBe(4);
     expect(result.stdout).toMatch(/^trial 1\/2 optimizer.learningRate=10: diverged → /m);
-    expect(result.stdout).toMatch(/^trial 2\/2 optimizer.learningRate=0.01: completed, test accuracy 0\.\d{4} → /m);
+    expect(result.stdout).toMatch(/^trial 2\/2 optimizer.learningRate=0.01: completed, test_accuracy 0\.\d{4} → /m);
     expect(result.stderr).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
   });
 
@@ -88,7 +88,7 @@ describe('sweep and compare', () => {
     writeFileSync(spec, `${BASE}sweep:\n  batchSize: [32, -1]\n`);
     const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bad')]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('error: sweep trial 2 of 2 (batchSize=-1) is invalid:\nerror: --set batchSize=-1: batchSize: must be >= 1, got -1 (try 32)\n');
+    expect(result.stderr).toBe('error: sweep value -1 of batchSize (batchSize=-1) is invalid:\nerror: --set batchSize=-1: batchSize: must be >= 1, got -1 (try 32)\n');
     expect(() => readdirSync(join(work, 'runs-bad'))).toThrow();
   });
 
@@ -115,5 +115,103 @@ describe('sweep and compare', () => {
     expect(stderr).toBe(
       `the sweep was stopped: 1 trial interrupted, 2 not started (summary: ${join(runsDir, 'grid', csvName)}); continue the interrupted trials with:\n  npx nx run runner:exp --resume ${join(runsDir, 'grid', trialDir)}\n`,
     );
+  });
+
+  describe('search (the full form)', () => {
+    const SEARCH = `${BASE.replace('data: { trainLimit: 2000, testLimit: 500 }', 'data: { trainLimit: 1000, testLimit: 300 }').replace('epochs: 2', 'epochs: 3')}sweep:
+  method: random
+  trials: 4
+  parameters:
+    optimizer.learningRate: { min: 0.0001, max: 0.3, distribution: logUniform }
+    batchSize: [16, 64]
+  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }
+`;
+    const csvRows = (dir: string) => {
+      const [csvName] = readdirSync(join(dir, 'grid')).filter((entry) => entry.endsWith('.csv'));
+      return readFileSync(join(dir, 'grid', csvName), 'utf8').trim().split('\n').map((row) => row.split(','));
+    };
+
+    it('draws random trials from the seed, stops those behind at a rung with complete run folders, and names the best', () => {
+      const spec = join(work, 'search.yaml');
+      writeFileSync(spec, SEARCH);
+      const first = specml(['exp', spec, '--runs-dir', join(work, 'runs-search-1'), '--workers', '1']);
+      expect(first.stderr).toBe('');
+      expect(first.status).toBe(0);
+      expect(first.stdout).toContain('sweep grid: 4 trials (random search over optimizer.learningRate, batchSize, stopping trials behind at epochs 1, 2) on 1 worker, choosing on test_accuracy (maximize)\n');
+      const [header, ...rows] = csvRows(join(work, 'runs-search-1'));
+      expect(header).toEqual(['trial', 'optimizer.learningRate', 'batchSize', 'status', 'epochs', 'metric_test_accuracy', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir']);
+      expect(rows).toHaveLength(4);
+      for (const row of rows) {
+        expect(Number(row[1])).toBeGreaterThanOrEqual(0.0001);
+        expect(Number(row[1])).toBeLessThanOrEqual(0.3);
+        expect(['16', '64']).toContain(row[2]);
+      }
+      const stopped = rows.filter((row) => row[3] === 'stopped');
+      expect(stopped.length).toBeGreaterThan(0);
+      for (const row of stopped) {
+        expect(Number(row[4])).toBeLessThan(3);
+        const summary = JSON.parse(readFileSync(join(row[10], 'summary.json'), 'utf8'));
+        expect(summary).toMatchObject({ status: 'stopped', epochsCompleted: Number(row[4]), epochs: 3 });
+        expect(existsSync(join(row[10], 'model', 'model.json'))).toBe(true);
+        expect(readFileSync(join(row[10], 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(Number(row[4]) + 2);
+      }
+      const best = rows.reduce((top, row) => (Number(row[5]) > Number(top[5]) ? row : top));
+      expect(first.stdout).toContain(`best: trial ${best[0]}, test_accuracy ${Number(best[5]).toFixed(4)}; as options: --set optimizer.learningRate=${best[1]} --set batchSize=${best[2]}\n`);
+      // The same seed draws the same trials, and (one worker) stops the same ones.
+      const again = specml(['exp', spec, '--runs-dir', join(work, 'runs-search-2'), '--workers', '1']);
+      expect(again.status).toBe(0);
+      expect(csvRows(join(work, 'runs-search-2')).map((row) => row.slice(0, 6))).toEqual([header, ...rows].map((row) => row.slice(0, 6)));
+    });
+
+    it('runs a Bayesian search (TPE) for the number of trials asked', () => {
+      const spec = join(work, 'bayes.yaml');
+      writeFileSync(spec, SEARCH.replace('method: random', 'method: bayes').replace('trials: 4', 'trials: 6').replace(/  earlyStop: .*\n/, ''));
+      const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bayes'), '--set', 'epochs=1']);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const [, ...rows] = csvRows(join(work, 'runs-bayes'));
+      expect(rows.map((row) => row[3])).toEqual(['completed', 'completed', 'completed', 'completed', 'completed', 'completed']);
+    });
+
+    it('locates every problem of the sweep block before running anything', () => {
+      const spec = join(work, 'bad-search.yaml');
+      writeFileSync(
+        spec,
+        `${BASE}sweep:\n  method: random\n  parameters:\n    optimizer.learningRate: { min: 0.1, max: 0.01 }\n    epochs: { min: 0, max: 5, distribution: logUniform }\n  metric: { name: validation_accuracy }\n  earlyStop: { type: hyperband, minEpochs: 2 }\n`,
+      );
+      const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bad-search')]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe(
+        [
+          `error: ${spec}:9:11: sweep.method: random needs trials: how many trials to run in all (add trials: 16)`,
+          `error: ${spec}:11:29: sweep.parameters["optimizer.learningRate"]: min 0.1 must be below max 0.01`,
+          `error: ${spec}:12:13: sweep.parameters.epochs: a logUniform range must be above 0, got min 0 (e.g. min: 0.0001)`,
+          `error: ${spec}:13:19: sweep.metric.name: validation_accuracy needs a validation set (set data.validationSplit (e.g. 0.1), or use test_accuracy)`,
+          `error: ${spec}:14:44: sweep.earlyStop.minEpochs: is 2, but trials train only 2 epochs: nothing would ever be stopped (use a minEpochs below 2)`,
+          '',
+        ].join('\n'),
+      );
+      expect(existsSync(join(work, 'runs-bad-search'))).toBe(false);
+      const grid = join(work, 'bad-grid.yaml');
+      writeFileSync(grid, `${BASE}sweep:\n  method: grid\n  parameters:\n    optimizer.learningRate: { min: 0.01, max: 0.1 }\n`);
+      expect(specml(['exp', grid, '--runs-dir', join(work, 'runs-bad-search')]).stderr).toBe(
+        `error: ${grid}:11:29: sweep.parameters["optimizer.learningRate"]: is a range, which a grid cannot enumerate (list values, or use method: random or bayes)\n`,
+      );
+      const unknownKey = join(work, 'bad-key.yaml');
+      writeFileSync(unknownKey, `${BASE}sweep:\n  method: random\n  trials: 2\n  parameters:\n    optimizer.learningrate: { min: 0.01, max: 0.1 }\n`);
+      const unknown = specml(['exp', unknownKey, '--runs-dir', join(work, 'runs-bad-search')]);
+      expect(unknown.status).toBe(2);
+      expect(unknown.stderr).toMatch(/^error: sweep value 0\.01 of optimizer\.learningrate \(optimizer\.learningrate=0\.01\) is invalid:\nerror: --set optimizer\.learningrate=0\.01: optimizer\.learningrate: unknown key "learningrate" \(did you mean "learningRate"\?\)\n$/);
+    });
+
+    it('warns that choosing on a test column tunes to the test set when a validation split exists', () => {
+      const spec = join(work, 'test-metric.yaml');
+      writeFileSync(spec, SEARCH.replace('data: { trainLimit: 1000, testLimit: 300 }', 'data: { trainLimit: 1000, testLimit: 300, validationSplit: 0.2 }').replace('trials: 4', 'trials: 1').replace('  earlyStop:', '  metric: { name: test_accuracy }\n  earlyStop:'));
+      const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-test-metric')]);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toBe(
+        'warning: sweep.metric: choosing on test_accuracy with data.validationSplit set tunes to the test set, which then no longer measures how the model generalises; validation_accuracy is the column to choose on\n',
+      );
+    });
   });
 });

@@ -56,8 +56,12 @@ export function expandSweep(axes: readonly SweepAxis[]): Trial[] {
       values[key] = options[rest % options.length];
       rest = Math.floor(rest / options.length);
     }
-    const ordered = Object.fromEntries(axes.map((axis) => [axis.key, values[axis.key]]));
-    trials.push({ index: index + 1, values: ordered, overrides: Object.entries(ordered).map(([key, value]) => `${key}=${JSON.stringify(value)}`) });
+    trials.push(trialOf(index + 1, Object.fromEntries(axes.map((axis) => [axis.key, values[axis.key]]))));
   }
   return trials;
+}
+
+/** A trial from its values: the overrides are `key=value` with the value as JSON (which is YAML). */
+export function trialOf(index: number, values: Readonly<Record<string, unknown>>): Trial {
+  return { index, values, overrides: Object.entries(values).map(([key, value]) => `${key}=${JSON.stringify(value)}`) };
 }

@@ -42,13 +42,18 @@ export interface TrainCallbacks {
   onBackend?(selection: BackendSelection): void;
   onEpochStart?(epoch: number, samples: number): void;
   onProgress?(epoch: number, samplesDone: number, samples: number): void;
-  /** Awaited before the next epoch starts, so that a row is on disk before training goes on. */
-  onEpochEnd?(metrics: EpochMetrics): void | Promise<void>;
+  /**
+   * Awaited before the next epoch starts, so that a row is on disk before training goes on. Answering
+   * 'stop' ends training after this epoch (early stopping): the result is the model as it is now.
+   */
+  onEpochEnd?(metrics: EpochMetrics): EpochVerdict | Promise<EpochVerdict>;
   /** Called after every epoch (and after the initial evaluation) with the state to resume from. */
   onCheckpoint?(checkpoint: Checkpoint): void | Promise<void>;
   /** Stops training between two chunks of batches; train() then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
+
+export type EpochVerdict = void | 'continue' | 'stop';
 
 /** Seconds spent in each part of train(), for profiles. */
 export interface TrainTimings {
@@ -65,6 +70,8 @@ export interface TrainResult {
   readonly backend: BackendSelection;
   readonly metrics: EpochMetrics[];
   readonly timings: TrainTimings;
+  /** Training ended before its last epoch because onEpochEnd said 'stop'. */
+  readonly stoppedEarly: boolean;
 }
 
 /** Training stopped because the loss became NaN or infinite. */
@@ -114,9 +121,9 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
 
   try {
     const metrics: EpochMetrics[] = [...(resume?.metrics ?? [])];
-    const record = async (row: EpochMetrics) => {
+    const record = async (row: EpochMetrics): Promise<EpochVerdict> => {
       metrics.push(row);
-      await callbacks.onEpochEnd?.(row);
+      const verdict = await callbacks.onEpochEnd?.(row);
       if (callbacks.onCheckpoint) {
         const checkpointStarted = performance.now();
         const checkpoint: Checkpoint = {
@@ -130,6 +137,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
         await callbacks.onCheckpoint(checkpoint);
         timings.checkpointSeconds += (performance.now() - checkpointStarted) / 1000;
       }
+      return verdict;
     };
     const validationMetrics = () => {
       if (!dataset.validation) return {};
@@ -142,7 +150,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     const samples = dataset.train.count;
     const chunk = Math.max(1, Math.round(PROGRESS_SAMPLES / batchSize)) * batchSize;
     const identity = Uint32Array.from({ length: samples }, (_, i) => i);
-    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= request.epochs; epoch++) {
+    let stoppedEarly = false;
+    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= request.epochs && !stoppedEarly; epoch++) {
       const order = request.shuffle ? randomPermutation(samples, rng) : identity;
       if (request.schedule) engine.setLearningRate(learningRateAt(request.schedule, request.optimizer.learningRate, epoch, request.epochs));
       callbacks.onEpochStart?.(epoch, samples);
@@ -160,7 +169,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
         callbacks.signal?.throwIfAborted();
       }
       const seconds = (performance.now() - started) / 1000;
-      await record({
+      const verdict = await record({
         epoch,
         train_loss: total.lossSum / samples,
         train_accuracy: total.correct / samples,
@@ -169,10 +178,11 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
         samples_per_second: samples / seconds,
         ...validationMetrics(),
       });
+      stoppedEarly = verdict === 'stop' && epoch < request.epochs;
     }
     const model = buildModel(request.model, input, engine.weights());
     const testProbabilities = timed('evaluationSeconds', () => engine.predict(dataset.test));
-    return { model, testProbabilities, backend, metrics, timings };
+    return { model, testProbabilities, backend, metrics, timings, stoppedEarly };
   } finally {
     engine.dispose();
   }

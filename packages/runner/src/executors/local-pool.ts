@@ -9,6 +9,9 @@ export type TrialMessage =
   | { type: 'epoch'; row: EpochMetrics }
   | { type: 'done'; outcome: TrialOutcome };
 
+/** What the parent sends a trial process: the trial, then (with awaitVerdicts) a verdict per epoch. */
+export type ParentMessage = { type: 'run'; request: TrialRequest } | { type: 'verdict'; stop: boolean };
+
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 /** After asking a trial to stop, how long it has to write its checkpoint and summary before it is killed. */
 const STOP_GRACE_MS = 30_000;
@@ -31,8 +34,10 @@ export class LocalPoolExecutor implements TrialExecutor {
         if (message.type === 'start') {
           runDir = message.runDir;
           events.onStart?.(message.runDir, 'local');
-        } else if (message.type === 'epoch') events.onEpoch?.(message.row);
-        else if (message.type === 'done') outcome = message.outcome;
+        } else if (message.type === 'epoch') {
+          const verdict = events.onEpoch?.(message.row);
+          if (request.awaitVerdicts && child.connected) child.send({ type: 'verdict', stop: verdict === 'stop' } satisfies ParentMessage);
+        } else if (message.type === 'done') outcome = message.outcome;
       });
       const stop = () => {
         child.kill('SIGINT');
@@ -45,7 +50,7 @@ export class LocalPoolExecutor implements TrialExecutor {
         // A process that died before saying how it ended (killed, crashed): failed, with its last words.
         resolve(outcome ?? { status: 'failed', runDir, summary: readTrialSummary(runDir), message: lastLine(stderr) || `the trial process exited with ${code}` });
       });
-      child.send({ type: 'run', request });
+      child.send({ type: 'run', request } satisfies ParentMessage);
     });
   }
 }

@@ -16,6 +16,8 @@ export interface TrialRequest {
   readonly specFile: string;
   readonly overrides: readonly string[];
   readonly runsDir: string;
+  /** Whether the trial waits after each epoch for onEpoch's verdict (early stopping). */
+  readonly awaitVerdicts?: boolean;
 }
 
 export type TrialStatus = RunStatus | 'invalid';
@@ -32,8 +34,8 @@ export interface TrialOutcome {
 export interface TrialEvents {
   /** The trial's run folder exists, on `worker` (a host name, or "local"). */
   onStart?(runDir: string, worker: string): void;
-  /** An epoch's row is in the trial's metrics.csv. */
-  onEpoch?(row: EpochMetrics): void;
+  /** An epoch's row is in the trial's metrics.csv; 'stop' ends the trial there (with awaitVerdicts). */
+  onEpoch?(row: EpochMetrics): 'continue' | 'stop' | void;
 }
 
 /**

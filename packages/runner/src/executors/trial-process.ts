@@ -1,7 +1,7 @@
 import { isUserError } from '@specml/data';
 import { TrainingDivergedError } from '@specml/trainer';
 import { runExperiment } from '../run-experiment.js';
-import type { TrialMessage } from './local-pool.js';
+import type { ParentMessage, TrialMessage } from './local-pool.js';
 import { readTrialSummary, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 
 /**
@@ -9,8 +9,9 @@ import { readTrialSummary, type TrialOutcome, type TrialRequest } from './trial-
  * `exp` runs a spec, reports its folder and every epoch row, then how it ended.
  */
 export async function serveOneTrial(signal: AbortSignal): Promise<void> {
-  const request = await new Promise<TrialRequest>((resolve) => process.once('message', (message: { type: 'run'; request: TrialRequest }) => resolve(message.request)));
+  const request = await new Promise<TrialRequest>((resolve) => process.once('message', (message: ParentMessage) => message.type === 'run' && resolve(message.request)));
   const send = (message: TrialMessage) => new Promise<void>((done) => process.send!(message, () => done()));
+  const verdict = () => new Promise<'stop' | 'continue'>((resolve) => process.once('message', (message: ParentMessage) => resolve(message.type === 'verdict' && message.stop ? 'stop' : 'continue')));
   let runDir: string | null = null;
   let outcome: TrialOutcome;
   try {
@@ -25,10 +26,14 @@ export async function serveOneTrial(signal: AbortSignal): Promise<void> {
           runDir = dir;
           void send({ type: 'start', runDir: dir });
         },
-        onEpoch: (row) => void send({ type: 'epoch', row }),
+        onEpoch: async (row) => {
+          const answer = request.awaitVerdicts ? verdict() : undefined;
+          await send({ type: 'epoch', row });
+          return answer;
+        },
       },
     });
-    outcome = { status: 'completed', runDir: result.dir, summary: result.summary, message: '' };
+    outcome = { status: result.summary.status, runDir: result.dir, summary: result.summary, message: '' };
   } catch (error) {
     const dir = (error as { runDir?: string }).runDir ?? runDir;
     const status = isUserError(error)

@@ -1,0 +1,161 @@
+import type { Goal, Parameter, Space } from '@specml/search';
+import type { KeyPath, LoadedSpec } from './load-spec.js';
+import { expandSweep, sweepAxes, type SweepAxis } from './sweep.js';
+import { SpecError, type SpecProblem } from './user-errors.js';
+
+/** What a sweep block asks for, checked: how trials are chosen, what they optimise, when they stop. */
+export interface SweepPlan {
+  readonly method: 'grid' | 'random' | 'bayes';
+  /** The swept key paths, in the order written (the CSV's and table's columns). */
+  readonly keys: readonly string[];
+  /** grid: every combination; random and bayes: the parameters' distributions. */
+  readonly axes: readonly SweepAxis[];
+  readonly space: Space;
+  readonly trialCount: number;
+  readonly metric: { readonly name: string; readonly goal: Goal };
+  readonly earlyStop?: { readonly minEpochs: number; readonly eta: number };
+  /** Values worth validating up front: every listed value and both ends of every range. */
+  readonly probes: readonly { key: string; value: unknown }[];
+  readonly warnings: readonly string[];
+}
+
+interface FullForm {
+  method?: 'grid' | 'random' | 'bayes';
+  trials?: number;
+  metric?: { name: string; goal: Goal };
+  parameters?: Record<string, unknown>;
+  earlyStop?: { type: 'hyperband'; minEpochs: number; eta: number };
+}
+
+const FULL_FORM_KEYS = new Set(['method', 'trials', 'metric', 'parameters', 'earlyStop']);
+const DISTRIBUTIONS = ['uniform', 'logUniform', 'intUniform'] as const;
+
+/**
+ * Reads a spec's `sweep:` block (and --sweep options, which add value lists) into a plan, or throws every
+ * problem located in the spec. Nothing here runs or validates trials; the caller validates `probes` and
+ * each trial like --set.
+ */
+export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): SweepPlan | undefined {
+  const block = (loaded.spec.sweep ?? undefined) as (FullForm & Record<string, unknown>) | undefined;
+  const full = block !== undefined && ('method' in block || 'parameters' in block);
+  const problems: SpecProblem[] = [];
+  const at = (path: KeyPath, message: string, hint?: string, atKey = false) => problems.push({ location: loaded.locate(path, atKey), path, message, hint });
+  const hasValidation = loaded.spec.data.validationSplit !== undefined;
+  const metric = block?.metric ?? { name: hasValidation ? 'validation_accuracy' : 'test_accuracy', goal: 'maximize' as Goal };
+  const warnings: string[] = [];
+  if (metric.name.startsWith('validation_') && !hasValidation) {
+    at(['sweep', 'metric', 'name'], `${metric.name} needs a validation set`, 'set data.validationSplit (e.g. 0.1), or use test_accuracy');
+  }
+  if (metric.name.startsWith('test_') && hasValidation && block?.metric) {
+    warnings.push(`sweep.metric: choosing on ${metric.name} with data.validationSplit set tunes to the test set, which then no longer measures how the model generalises; validation_${metric.name.slice(5)} is the column to choose on`);
+  }
+
+  if (!full) {
+    const grid = Object.fromEntries(Object.entries(block ?? {}).filter(([key]) => !FULL_FORM_KEYS.has(key))) as Record<string, unknown[]>;
+    for (const key of Object.keys(block ?? {}).filter((key) => FULL_FORM_KEYS.has(key))) {
+      at(['sweep', key], `${key} belongs to the full form, which lists its key paths under parameters:`, 'add `method: grid` and move the key paths under `parameters:`', true);
+    }
+    throwIfAny(problems);
+    const axes = sweepAxes(grid, cliAxes);
+    if (axes.length === 0) return undefined;
+    return gridPlan(axes, metric, undefined, warnings);
+  }
+
+  const method = block.method ?? 'grid';
+  for (const key of Object.keys(block).filter((key) => !FULL_FORM_KEYS.has(key))) {
+    at(['sweep', key], `a key path beside method or parameters: the full form lists them under parameters:`, `move ${key} under parameters:`, true);
+  }
+  const space: Record<string, Parameter> = {};
+  for (const [key, raw] of Object.entries(block.parameters ?? {})) {
+    const parameter = parseParameter(raw, (message, hint) => at(['sweep', 'parameters', key], message, hint));
+    if (parameter) space[key] = parameter;
+  }
+  for (const axis of cliAxes) space[axis.key] = { kind: 'values', values: axis.values };
+  if (Object.keys(block.parameters ?? {}).length === 0 && cliAxes.length === 0) at(['sweep'], 'has no parameters to sweep', 'add parameters: { optimizer.learningRate: { min: 0.0001, max: 0.1, distribution: logUniform } }');
+  if (method === 'grid') {
+    for (const [key, parameter] of Object.entries(space)) {
+      if (parameter.kind !== 'values') at(['sweep', 'parameters', key], 'is a range, which a grid cannot enumerate', 'list values, or use method: random or bayes');
+    }
+    if (block.trials !== undefined) at(['sweep', 'trials'], 'applies to random and bayes; a grid runs every combination', 'remove trials, or use method: random', true);
+  } else if (block.trials === undefined) {
+    at(['sweep', 'method'], `${method} needs trials: how many trials to run in all`, 'add trials: 16');
+  }
+  const earlyStop = block.earlyStop ? { minEpochs: block.earlyStop.minEpochs, eta: block.earlyStop.eta } : undefined;
+  if (earlyStop && earlyStop.minEpochs >= loaded.spec.epochs) {
+    at(['sweep', 'earlyStop', 'minEpochs'], `is ${earlyStop.minEpochs}, but trials train only ${loaded.spec.epochs} epochs: nothing would ever be stopped`, `use a minEpochs below ${loaded.spec.epochs}`);
+  }
+  throwIfAny(problems);
+  const goal = metric.goal ?? 'maximize';
+  if (method === 'grid') {
+    const axes = Object.entries(space).map(([key, parameter]) => ({ key, values: parameter.kind === 'values' ? parameter.values : [] }));
+    return gridPlan(axes, { name: metric.name, goal }, earlyStop, warnings);
+  }
+  return {
+    method,
+    keys: Object.keys(space),
+    axes: [],
+    space,
+    trialCount: block.trials!,
+    metric: { name: metric.name, goal },
+    earlyStop,
+    probes: Object.entries(space).flatMap(([key, parameter]) =>
+      parameter.kind === 'values' ? parameter.values.map((value) => ({ key, value })) : [{ key, value: parameter.min }, { key, value: parameter.max }],
+    ),
+    warnings,
+  };
+}
+
+function gridPlan(axes: SweepAxis[], metric: { name: string; goal: Goal }, earlyStop: SweepPlan['earlyStop'], warnings: string[]): SweepPlan {
+  return {
+    method: 'grid',
+    keys: axes.map((axis) => axis.key),
+    axes,
+    space: Object.fromEntries(axes.map((axis) => [axis.key, { kind: 'values', values: axis.values }])),
+    trialCount: expandSweep(axes).length,
+    metric,
+    earlyStop,
+    probes: axes.flatMap((axis) => axis.values.map((value) => ({ key: axis.key, value }))),
+    warnings,
+  };
+}
+
+/** One `parameters:` entry: a list, `{ values }`, or `{ min, max, distribution }`; problems reported through `fail`. */
+function parseParameter(raw: unknown, fail: (message: string, hint?: string) => void): Parameter | undefined {
+  if (Array.isArray(raw)) return raw.length > 0 ? { kind: 'values', values: raw } : (fail('is an empty list', 'list at least one value'), undefined);
+  if (raw === null || typeof raw !== 'object') {
+    fail(`must be a list of values or a range, got ${JSON.stringify(raw)}`, 'e.g. [16, 32] or { min: 0.0001, max: 0.1, distribution: logUniform }');
+    return undefined;
+  }
+  const entry = raw as Record<string, unknown>;
+  const unknown = Object.keys(entry).filter((key) => !['values', 'min', 'max', 'distribution'].includes(key));
+  if (unknown.length > 0) {
+    fail(`has unknown key ${JSON.stringify(unknown[0])}`, 'a parameter is { values: [...] } or { min, max, distribution }');
+    return undefined;
+  }
+  if ('values' in entry) {
+    if (!Array.isArray(entry.values) || entry.values.length === 0) return (fail('values must be a non-empty list'), undefined);
+    if (entry.values.length > 100) return (fail(`lists ${entry.values.length} values; at most 100`), undefined);
+    return { kind: 'values', values: entry.values };
+  }
+  const distribution = entry.distribution ?? 'uniform';
+  if (!DISTRIBUTIONS.includes(distribution as (typeof DISTRIBUTIONS)[number])) {
+    fail(`distribution must be one of ${DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(distribution)}`);
+    return undefined;
+  }
+  const { min, max } = entry;
+  if (typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max)) {
+    fail('a range needs numbers min and max', 'e.g. { min: 0.0001, max: 0.1 }');
+    return undefined;
+  }
+  if (min >= max) return (fail(`min ${min} must be below max ${max}`), undefined);
+  if (distribution === 'logUniform' && min <= 0) return (fail(`a logUniform range must be above 0, got min ${min}`, 'e.g. min: 0.0001'), undefined);
+  if (distribution === 'intUniform' && (!Number.isInteger(min) || !Number.isInteger(max))) return (fail('an intUniform range needs whole numbers'), undefined);
+  return { kind: distribution as Exclude<Parameter['kind'], 'values'>, min, max };
+}
+
+/** Every problem at once, in the order of the lines they are on. */
+function throwIfAny(problems: SpecProblem[]): void {
+  const position = (problem: SpecProblem) => ('line' in problem.location ? problem.location.line * 10_000 + problem.location.column : 0);
+  if (problems.length > 0) throw new SpecError([...problems].sort((a, b) => position(a) - position(b)));
+}
+
