@@ -9,7 +9,7 @@
  * accuracy, peak RSS.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -152,15 +152,47 @@ async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
   for (const kernel of kernels.slice(0, 5)) console.log(`  ${kernel.name} ${kernel.shapes}: ${kernel.ms.toFixed(3)} ms`);
 }
 
+/**
+ * A sweep with its earlyStop and the same sweep without it (same seed, so the same trials), each through
+ * `nx run runner:exp`: total wall time, the best metric, and how many trials were stopped.
+ */
+async function benchEarlyStopping(specFile: string) {
+  const { parse, stringify } = await import('yaml');
+  const runsDir = mkdtempSync(join(tmpdir(), 'specml-bench-search-'));
+  const withoutEarlyStop = join(runsDir, 'without-early-stop.yaml');
+  const spec = parse(readFileSync(join(root, specFile), 'utf8'));
+  delete spec.sweep.earlyStop;
+  writeFileSync(withoutEarlyStop, stringify(spec));
+  spawnSync('npx', ['nx', 'run', 'runner:build'], { cwd: root, stdio: 'ignore' });
+  try {
+    const measure = (file: string) => {
+      const run = timed('npx', ['nx', 'run', 'runner:exp', file, '--runs-dir', join(runsDir, 'runs')]);
+      const best = /^best: trial (\d+), (\S+) ([\d.]+)/m.exec(run.stdout);
+      const stopped = (run.stdout.match(/: stopped, /g) ?? []).length;
+      return { seconds: run.wallSeconds, best: best ? Number(best[3]) : Number.NaN, metric: best?.[2] ?? '?', stopped };
+    };
+    const stopping = measure(join(root, specFile));
+    const full = measure(withoutEarlyStop);
+    console.log(`\n== ${specFile}: with earlyStop vs without (same seed, same trials) ==`);
+    console.log(`with earlyStop: ${format(stopping.seconds)} s, best ${stopping.metric} ${format(stopping.best, 4)}, ${stopping.stopped} trials stopped early`);
+    console.log(`without:        ${format(full.seconds)} s, best ${full.metric} ${format(full.best, 4)}`);
+    console.log(`wall-time ratio ${format(stopping.seconds / full.seconds)}; best metric ${format((stopping.best - full.best) * 100, 2)} points apart`);
+  } finally {
+    rmSync(runsDir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const program = new Command('bench')
     .option('--spec <file>', `the spec to measure: ${Object.keys(BENCHMARKS).join(' or ')}`, 'experiments/baseline.yaml')
     .option('--pairs <n>', 'alternating runs of ours and the reference', '3')
     .option('--backends <list>', 'comma-separated backends to measure', 'native,wasm')
     .option('--profile-only', 'only profile a tfjs training step on wasm (no full runs)')
+    .option('--search <file>', 'instead: a sweep with earlyStop against the same sweep without it (e.g. experiments/search.yaml)')
     .parse();
-  const { spec, pairs, backends, profileOnly } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean }>();
+  const { spec, pairs, backends, profileOnly, search } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string }>();
   if (profileOnly) return profileTfjsStep('wasm');
+  if (search) return benchEarlyStopping(search);
   const benchmark = BENCHMARKS[spec];
   if (!benchmark) throw new Error(`--spec ${spec}: expected one of ${Object.keys(BENCHMARKS).join(', ')}`);
   const pairCount = Math.max(1, Number(pairs));

@@ -7,7 +7,7 @@ import { compareRuns } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
-import { serveOneTrial } from './executors/trial-process.js';
+import { serveTrials } from './executors/trial-process.js';
 import { fileSystemProblem } from './file-system-errors.js';
 import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './run-sweep.js';
 import { startDrawServer } from './serve.js';
@@ -140,10 +140,10 @@ export function buildProgram(): Command {
       );
     });
 
-  // The child side of the local trial pool (run by runSweep, not by people): one trial over IPC.
+  // The child side of the local trial pool (run by runSweep, not by people): trials over IPC.
   program.command('trial', { hidden: true }).action(async () => {
     if (!process.send) throw new UserError('trial: runs only as a sweep\'s worker process (use exp)');
-    await serveOneTrial(stopWithLauncher().signal);
+    await serveTrials(stopWithLauncher().signal);
   });
 
   program

@@ -188,6 +188,22 @@ describe('reliability', () => {
     expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, epoch) => epoch)); // the refused process wrote nothing
   });
 
+  it('lets exactly one of two resumes started together continue a killed run, with no repeated rows', async () => {
+    const runsDir = join(work, 'runs-two-resumes');
+    const run = startRun(runsDir);
+    const runDir = await waitForEpoch(runsDir, 2, run.child);
+    process.kill(-run.child.pid!, 'SIGKILL');
+    await run.exited;
+    const resumes = [startSpecml(['exp', '--resume', runDir]), startSpecml(['exp', '--resume', runDir])];
+    const codes = await Promise.all(resumes.map((resume) => resume.exited));
+    expect([...codes].sort()).toEqual([0, 2]);
+    const refused = resumes[codes.indexOf(2)].output().stderr;
+    // Refused while the other holds the folder, or (if it already finished) because the run is complete.
+    expect(refused).toMatch(/is in use by pid \d+|this run already completed/);
+    const epochs = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
+    expect(epochs).toEqual(Array.from({ length: 31 }, (_, epoch) => epoch));
+  });
+
   it.each([
     ['SIGHUP (a closed terminal)', 'SIGHUP'],
     ['SIGTERM', 'SIGTERM'],

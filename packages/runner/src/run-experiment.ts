@@ -91,9 +91,23 @@ export function prepareExperiment(specFile: string, overrides: readonly string[]
   const { data } = loaded.spec;
   // Absolute in the resolved spec, so that the run folder's spec.yaml finds the data from anywhere.
   if (data.path !== undefined) data.path = resolve(dirname(specFile), data.path);
-  const dataset = loadDataset(data);
+  const dataset = loadDatasetOnce(data);
   checkSpecAgainstData(loaded, dataset);
   return { loaded, dataset };
+}
+
+/** Datasets by their data: block: a sweep's processes load each once, however many trials use it. */
+const datasets = new Map<string, Dataset>();
+
+function loadDatasetOnce(data: ExperimentSpec['data']): Dataset {
+  const key = JSON.stringify(data);
+  let dataset = datasets.get(key);
+  if (!dataset) {
+    if (datasets.size >= 2) datasets.clear(); // a sweep over data settings should not pile them up
+    dataset = loadDataset(data);
+    datasets.set(key, dataset);
+  }
+  return dataset;
 }
 
 /** Runs one experiment end to end and leaves its run folder; throws UserError for bad input. */

@@ -150,7 +150,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
       process.stdout.write(`${label} ${trial.overrides.join(' ')}: ${outcome.status}${shown}${outcome.runDir ? ` → ${outcome.runDir}` : ''}\n`);
     }
   };
-  await Promise.all(Array.from({ length: slots }, worker));
+  try {
+    await Promise.all(Array.from({ length: slots }, worker));
+  } finally {
+    executor.close();
+  }
   results.sort((a, b) => a.trial.index - b.trial.index);
 
   const csvPath = join(options.runsDir, name, `sweep-${sweepId}.csv`);

@@ -68,6 +68,11 @@ describe('sweep and compare', () => {
     expect(result.stderr).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
   });
 
+  it('says so when there is nothing to compare', () => {
+    const nowhere = join(work, 'no-runs-here');
+    expect(specml(['compare', '--runs-dir', nowhere])).toMatchObject({ status: 2, stderr: `error: ${nowhere}: no such folder (give run folders, experiment folders or a runs dir)\n` });
+  });
+
   it('writes swept strings as plain CSV cells, not JSON', () => {
     const spec = join(work, 'strings.yaml');
     writeFileSync(spec, `${BASE.replace('epochs: 2', 'epochs: 1')}sweep:\n  model.initializer: [heNormal, glorotUniform]\n`);

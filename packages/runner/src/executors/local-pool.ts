@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { EpochMetrics } from '@specml/trainer';
 import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutcome, type TrialRequest } from './trial-executor.js';
@@ -9,49 +10,70 @@ export type TrialMessage =
   | { type: 'epoch'; row: EpochMetrics }
   | { type: 'done'; outcome: TrialOutcome };
 
-/** What the parent sends a trial process: the trial, then (with awaitVerdicts) a verdict per epoch. */
+/** What the parent sends a trial process: a trial, then (with awaitVerdicts) a verdict per epoch. */
 export type ParentMessage = { type: 'run'; request: TrialRequest } | { type: 'verdict'; stop: boolean };
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 /** After asking a trial to stop, how long it has to write its checkpoint and summary before it is killed. */
 const STOP_GRACE_MS = 30_000;
 
-/** Each trial in a child process of this CLI on this machine, `slots` at a time (the default executor). */
+/**
+ * Trials in child processes of this CLI on this machine, `slots` at a time (the default executor). A child
+ * runs one trial after another (no start-up per trial); where the slots fill the cores, each trial uses
+ * one thread of the native engine, which changes its speed, never its results.
+ */
 export class LocalPoolExecutor implements TrialExecutor {
-  constructor(readonly slots: number) {}
+  private readonly idle: ChildProcess[] = [];
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(readonly slots: number) {
+    const oneThreadEach = slots >= availableParallelism();
+    this.env = { ...process.env, CI: 'true', INIT_CWD: '', ...(oneThreadEach ? { SPECML_THREADS: '1' } : {}) };
+  }
 
   run(request: TrialRequest, events: TrialEvents, signal: AbortSignal): Promise<TrialOutcome> {
+    const child = this.idle.pop() ?? spawn(process.execPath, [CLI, 'trial'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: this.env });
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'trial'], {
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        env: { ...process.env, CI: 'true', INIT_CWD: '' },
-      });
-      let outcome: TrialOutcome | undefined;
       let runDir: string | null = null;
       let stderr = '';
-      child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-10_000)));
-      child.on('message', (message: TrialMessage) => {
+      const onStderr = (chunk: Buffer) => (stderr = (stderr + chunk).slice(-10_000));
+      const onMessage = (message: TrialMessage) => {
         if (message.type === 'start') {
           runDir = message.runDir;
           events.onStart?.(message.runDir, 'local');
         } else if (message.type === 'epoch') {
           const verdict = events.onEpoch?.(message.row);
           if (request.awaitVerdicts && child.connected) child.send({ type: 'verdict', stop: verdict === 'stop' } satisfies ParentMessage);
-        } else if (message.type === 'done') outcome = message.outcome;
-      });
+        } else if (message.type === 'done') finish(message.outcome);
+      };
+      // A process that died before saying how it ended (killed, crashed): failed, with its last words.
+      const onClose = (code: number | null) =>
+        finish({ status: 'failed', runDir, summary: readTrialSummary(runDir), message: lastLine(stderr) || `the trial process exited with ${code}` }, true);
       const stop = () => {
         child.kill('SIGINT');
         setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS).unref();
       };
+      const finish = (outcome: TrialOutcome, exited = false) => {
+        child.stderr!.off('data', onStderr);
+        child.off('message', onMessage);
+        child.off('close', onClose);
+        signal.removeEventListener('abort', stop);
+        if (!exited && !signal.aborted && child.connected) this.idle.push(child);
+        else if (!exited) child.kill();
+        resolve(outcome);
+      };
+      child.stderr!.on('data', onStderr);
+      child.on('message', onMessage);
+      child.on('close', onClose);
       if (signal.aborted) stop();
       else signal.addEventListener('abort', stop, { once: true });
-      child.on('close', (code) => {
-        signal.removeEventListener('abort', stop);
-        // A process that died before saying how it ended (killed, crashed): failed, with its last words.
-        resolve(outcome ?? { status: 'failed', runDir, summary: readTrialSummary(runDir), message: lastLine(stderr) || `the trial process exited with ${code}` });
-      });
       child.send({ type: 'run', request } satisfies ParentMessage);
     });
+  }
+
+  /** Ends the idle trial processes (each finishes when its channel closes). */
+  close(): void {
+    for (const child of this.idle.splice(0)) child.disconnect();
   }
 }
 

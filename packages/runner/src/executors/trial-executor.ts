@@ -46,6 +46,8 @@ export interface TrialEvents {
 export interface TrialExecutor {
   readonly slots: number;
   run(request: TrialRequest, events: TrialEvents, signal: AbortSignal): Promise<TrialOutcome>;
+  /** Releases what the executor holds between trials (idle worker processes, connections). */
+  close(): void;
 }
 
 /** A trial's summary.json where it has one (it may have died before writing it, or mid-write). */

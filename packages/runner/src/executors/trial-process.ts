@@ -5,15 +5,25 @@ import type { ParentMessage, TrialMessage } from './local-pool.js';
 import { readTrialSummary, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 
 /**
- * The child side of the local pool: waits for one trial from the parent over IPC, runs it exactly as
- * `exp` runs a spec, reports its folder and every epoch row, then how it ended.
+ * The child side of the local pool: takes trials from the parent over IPC, one after another, runs each
+ * exactly as `exp` runs a spec, and reports its folder, every epoch row (waiting for a verdict where the
+ * sweep stops trials early) and how it ended. Returns when the parent closes the channel or on a stop.
  */
-export async function serveOneTrial(signal: AbortSignal): Promise<void> {
-  const request = await new Promise<TrialRequest>((resolve) => process.once('message', (message: ParentMessage) => message.type === 'run' && resolve(message.request)));
-  const send = (message: TrialMessage) => new Promise<void>((done) => process.send!(message, () => done()));
-  const verdict = () => new Promise<'stop' | 'continue'>((resolve) => process.once('message', (message: ParentMessage) => resolve(message.type === 'verdict' && message.stop ? 'stop' : 'continue')));
+export async function serveTrials(signal: AbortSignal): Promise<void> {
+  const inbox: ParentMessage[] = [];
+  const waiting: Array<(message: ParentMessage | undefined) => void> = [];
+  process.on('message', (message: ParentMessage) => (waiting.length ? waiting.shift()!(message) : inbox.push(message)));
+  process.on('disconnect', () => waiting.splice(0).forEach((wake) => wake(undefined)));
+  const next = () => new Promise<ParentMessage | undefined>((resolve) => (inbox.length ? resolve(inbox.shift()) : process.connected ? waiting.push(resolve) : resolve(undefined)));
+  const send = (message: TrialMessage) => new Promise<void>((done) => (process.connected ? process.send!(message, () => done()) : done()));
+  for (let message = await next(); message?.type === 'run' && !signal.aborted; message = await next()) {
+    await send({ type: 'done', outcome: await runTrial(message.request, signal, send, next) });
+  }
+  if (process.connected) process.disconnect();
+}
+
+async function runTrial(request: TrialRequest, signal: AbortSignal, send: (message: TrialMessage) => Promise<void>, next: () => Promise<ParentMessage | undefined>): Promise<TrialOutcome> {
   let runDir: string | null = null;
-  let outcome: TrialOutcome;
   try {
     const result = await runExperiment({
       specFile: request.specFile,
@@ -27,25 +37,17 @@ export async function serveOneTrial(signal: AbortSignal): Promise<void> {
           void send({ type: 'start', runDir: dir });
         },
         onEpoch: async (row) => {
-          const answer = request.awaitVerdicts ? verdict() : undefined;
           await send({ type: 'epoch', row });
-          return answer;
+          if (!request.awaitVerdicts) return undefined;
+          const verdict = await next();
+          return verdict?.type === 'verdict' && verdict.stop ? 'stop' : 'continue';
         },
       },
     });
-    outcome = { status: result.summary.status, runDir: result.dir, summary: result.summary, message: '' };
+    return { status: result.summary.status, runDir: result.dir, summary: result.summary, message: '' };
   } catch (error) {
     const dir = (error as { runDir?: string }).runDir ?? runDir;
-    const status = isUserError(error)
-      ? 'invalid'
-      : error instanceof TrainingDivergedError
-        ? 'diverged'
-        : signal.aborted
-          ? 'interrupted'
-          : 'failed';
-    outcome = { status, runDir: dir, summary: null, message: (error as Error).message.split('\n')[0] };
+    const status = isUserError(error) ? 'invalid' : error instanceof TrainingDivergedError ? 'diverged' : signal.aborted ? 'interrupted' : 'failed';
+    return { status, runDir: dir, summary: readTrialSummary(dir), message: (error as Error).message.split('\n')[0] };
   }
-  await send({ type: 'done', outcome: { ...outcome, summary: outcome.summary ?? readTrialSummary(outcome.runDir) } });
-  process.disconnect();
 }
-
