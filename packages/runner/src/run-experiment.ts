@@ -48,6 +48,8 @@ export interface ExperimentOptions {
   readonly signal?: AbortSignal;
   /** Called once the run folder exists, and after every epoch's row is on disk. */
   readonly events?: RunEvents;
+  /** Whether the run rebuilds the runs dir's index.html (a sweep's trials leave that to the sweep). */
+  readonly updateIndex?: boolean;
 }
 
 export interface RunEvents {
@@ -96,6 +98,14 @@ export function prepareExperiment(specFile: string, overrides: readonly string[]
   return { loaded, dataset };
 }
 
+/** Node's start-up and imports, counted for the first run of a process only (a sweep's worker runs many). */
+let processStartCounted = false;
+function startupSeconds(runStarted: number): number {
+  if (processStartCounted) return 0;
+  processStartCounted = true;
+  return runStarted / 1000;
+}
+
 /** Datasets by their data: block: a sweep's processes load each once, however many trials use it. */
 const datasets = new Map<string, Dataset>();
 
@@ -142,7 +152,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   createMetricsCsv(join(dir, FILES.metrics), metricsColumns(dataset.validation !== undefined));
   process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images\n`);
   options.events?.onRunFolder?.(dir);
-  return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events });
+  return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events, updateIndex: options.updateIndex ?? true });
 }
 
 /**
@@ -186,7 +196,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, sign
   rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumns(dataset.validation !== undefined));
   summary.resumes += 1;
   process.stdout.write(`resuming ${summary.name}/${summary.runId} after epoch ${checkpoint.epoch} of ${loaded.spec.epochs}\n`);
-  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, dataSeconds, signal, checkpoint, lock });
+  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, dataSeconds, signal, checkpoint, lock, updateIndex: true });
 }
 
 interface FolderRun {
@@ -202,6 +212,7 @@ interface FolderRun {
   /** This process's hold on the folder, released when the run ends, however it ends. */
   lock: RunLock;
   events?: RunEvents;
+  updateIndex: boolean;
 }
 
 async function trainInFolder(run: FolderRun): Promise<RunOutcome> {
@@ -212,7 +223,7 @@ async function trainInFolder(run: FolderRun): Promise<RunOutcome> {
   }
 }
 
-async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint, events }: FolderRun): Promise<RunOutcome> {
+async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint, events, updateIndex }: FolderRun): Promise<RunOutcome> {
   const metrics: EpochMetrics[] = [...(checkpoint?.metrics ?? [])];
   const earlierSeconds = summary.durationSeconds;
   const writeSummary = (status: RunStatus, error?: string) => {
@@ -272,7 +283,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     result.model.dispose();
     const { backendSeconds, trainingSeconds, evaluationSeconds, checkpointSeconds } = result.timings;
     const timings: RunTimings = {
-      startupSeconds: round(started / 1000, 3),
+      startupSeconds: round(startupSeconds(started), 3),
       dataSeconds: round(dataSeconds, 3),
       backendSeconds: round(backendSeconds, 3),
       trainingSeconds: round(trainingSeconds, 3),
@@ -290,14 +301,14 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
       if (error instanceof TrainingDivergedError) writeSummary('diverged', error.message);
       else if (signal?.aborted && error === signal.reason) writeSummary('interrupted');
       else writeSummary('failed', String((error as Error)?.stack ?? error));
-      await refreshPages(dir, summary);
+      await refreshPages(dir, summary, updateIndex);
     } catch {
       // The folder cannot take the summary either (a full disk, a removed folder): the first error is the one to tell.
     }
     throw Object.assign(error as Error, { runDir: dir });
   }
   // The outcome is on disk; the pages are housekeeping and can no longer change it.
-  await refreshPages(dir, summary);
+  await refreshPages(dir, summary, updateIndex);
   return { dir, summary };
 }
 
@@ -307,16 +318,18 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
  * Best-effort: a problem (another run's unreadable summary, a read-only folder) is a warning, never the
  * run's failure.
  */
-export async function refreshPages(dir: string, summary: RunSummary): Promise<void> {
-  const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+export async function refreshPages(dir: string, summary: RunSummary, updateIndex: boolean): Promise<void> {
   try {
     writeFileAtomic(join(dir, 'report.html'), renderRunReport(readRun(dir), '../../index.html'));
   } catch (error) {
     warn(`could not write ${join(dir, 'report.html')}: ${(error as Error).message}`);
   }
   const inLayout = basename(dir) === summary.runId && basename(dirname(dir)) === summary.name;
-  if (!inLayout) return;
-  const runsDir = dirname(dirname(dir));
+  if (updateIndex && inLayout) await refreshRunsIndex(dirname(dirname(dir)));
+}
+
+/** Rebuilds a runs dir's index.html, best-effort: problems are warnings. */
+export async function refreshRunsIndex(runsDir: string): Promise<void> {
   try {
     const { warnings } = await writeRunsIndex(runsDir);
     warnings.forEach(warn);
@@ -324,6 +337,8 @@ export async function refreshPages(dir: string, summary: RunSummary): Promise<vo
     warn(`could not write ${join(runsDir, 'index.html')}: ${(error as Error).message}`);
   }
 }
+
+const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
 
 /** Pictures of the trained model on the test set: predictions, mistakes, curves and the confusion matrix. */
 async function writePictures(dir: string, probabilities: Float32Array, dataset: Dataset, spec: ExperimentSpec, metrics: EpochMetrics[]) {

@@ -11,7 +11,7 @@ import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Obs
 import type { EpochMetrics } from '@specml/trainer';
 import { loadSpec } from './load-spec.js';
 import { newRunId } from './run-folder.js';
-import { prepareExperiment } from './run-experiment.js';
+import { prepareExperiment, refreshRunsIndex } from './run-experiment.js';
 import { checkSpec, checkSpecAgainstData } from './semantic-checks.js';
 import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
 import { planSweep, type SweepPlan } from './sweep-plan.js';
@@ -161,6 +161,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   mkdirSync(join(options.runsDir, name), { recursive: true });
   const best = bestResult(results, plan.metric.goal);
   writeFileSync(csvPath, sweepCsv(plan, planned, results));
+  await refreshRunsIndex(options.runsDir);
   process.stdout.write(`${sweepTable(plan, results, best)}\nsweep summary: ${csvPath}\n`);
   if (best) {
     const yaml = stringifyYaml(nest(best.trial.values)).replace(/^/gm, '  ').trimEnd();

@@ -30,6 +30,8 @@ async function runTrial(request: TrialRequest, signal: AbortSignal, send: (messa
       specText: request.specText,
       overrides: request.overrides,
       runsDir: request.runsDir,
+      // The sweep builds the runs index once, at its end.
+      updateIndex: false,
       signal,
       events: {
         onRunFolder: (dir) => {
