@@ -5,23 +5,16 @@ import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { stringify as stringifyYaml } from 'yaml';
 import { UserError } from '@specml/data';
-import { LocalPoolExecutor } from './executors/local-pool.js';
-import type { TrialExecutor, TrialOutcome } from './executors/trial-executor.js';
 import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Observation, type Proposal } from '@specml/search';
 import type { EpochMetrics } from '@specml/trainer';
+import { LocalPoolExecutor } from './executors/local-pool.js';
+import type { TrialExecutor, TrialOutcome } from './executors/trial-executor.js';
 import { loadSpec } from './load-spec.js';
 import { newRunId } from './run-folder.js';
 import { prepareExperiment, refreshRunsIndex } from './run-experiment.js';
-import { checkSpec, checkSpecAgainstData } from './semantic-checks.js';
 import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
 import { planSweep, type SweepPlan } from './sweep-plan.js';
 import { SpecError } from './user-errors.js';
-
-/** The spec-only semantic checks, then the spec back (to chain with the checks against the data). */
-function withChecks<T extends Parameters<typeof checkSpec>[0]>(loaded: T): T {
-  checkSpec(loaded);
-  return loaded;
-}
 
 export interface SweepOptions {
   readonly specFile: string;
@@ -84,12 +77,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const plan = planSweep(loaded, options.sweeps.map(parseSweepOption));
   if (!plan) throw new UserError(`${options.specFile}: has no sweep: block and no --sweep option`);
   for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const { loaded: baseLoaded, dataset } = prepareExperiment(options.specFile, options.overrides);
-  const base = baseLoaded.spec;
+  const base = prepareExperiment(options.specFile, options.overrides).loaded.spec;
+  // Each check is a whole --set validation against the data, which is loaded once and then reused.
   const check = (overrides: readonly string[], what: string) => {
     try {
-      if (overrides.some((override) => override.startsWith('data'))) prepareExperiment(options.specFile, [...options.overrides, ...overrides]);
-      else checkSpecAgainstData(withChecks(loadSpec(options.specFile, [...options.overrides, ...overrides])), dataset);
+      prepareExperiment(options.specFile, [...options.overrides, ...overrides]);
     } catch (error) {
       if (error instanceof SpecError) throw new UserError(`sweep ${what} (${overrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
       throw error;

@@ -38,10 +38,8 @@ export class LocalPoolExecutor implements TrialExecutor {
       let stderr = '';
       const onStderr = (chunk: Buffer) => (stderr = (stderr + chunk).slice(-10_000));
       const onMessage = (message: TrialMessage) => {
-        if (message.type === 'start') {
-          runDir = message.runDir;
-          events.onStart?.(message.runDir, 'local');
-        } else if (message.type === 'epoch') {
+        if (message.type === 'start') runDir = message.runDir;
+        else if (message.type === 'epoch') {
           const verdict = events.onEpoch?.(message.row);
           if (request.awaitVerdicts && child.connected) child.send({ type: 'verdict', stop: verdict === 'stop' } satisfies ParentMessage);
         } else if (message.type === 'done') finish(message.outcome);

@@ -32,8 +32,6 @@ export interface TrialOutcome {
 }
 
 export interface TrialEvents {
-  /** The trial's run folder exists, on `worker` (a host name, or "local"). */
-  onStart?(runDir: string, worker: string): void;
   /** An epoch's row is in the trial's metrics.csv; 'stop' ends the trial there (with awaitVerdicts). */
   onEpoch?(row: EpochMetrics): 'continue' | 'stop' | void;
 }
