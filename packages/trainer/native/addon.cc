@@ -76,7 +76,8 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
                              InstanceMethod("trainBatches", &NativeNetwork::TrainBatches), InstanceMethod("evaluate", &NativeNetwork::Evaluate),
                              InstanceMethod("predict", &NativeNetwork::Predict), InstanceMethod("gradients", &NativeNetwork::Gradients), InstanceMethod("setLearningRate", &NativeNetwork::SetLearningRate),
                              InstanceMethod("getOptimizerState", &NativeNetwork::GetOptimizerState),
-                             InstanceMethod("setOptimizerState", &NativeNetwork::SetOptimizerState)}));
+                             InstanceMethod("setOptimizerState", &NativeNetwork::SetOptimizerState),
+                             InstanceMethod("dispose", &NativeNetwork::Dispose)}));
   }
 
   // new NativeNetwork({ input: {height, width, channels}, classes, layers: [{ type, index, ...settings }], optimizer, seed })
@@ -89,8 +90,17 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   }
 
  private:
+  // Frees the buffers and the helper thread now rather than whenever the garbage collector gets to it.
+  void Dispose(const Napi::CallbackInfo&) { network_.reset(); }
+
+  Network& Live(const Napi::Env& env) {
+    if (!network_) throw Napi::Error::New(env, "native engine: the network was disposed");
+    return *network_;
+  }
+
   // Checks what the loops index, so that a caller's mistake is a JavaScript error, not a crash.
   int64_t CheckedImageCount(const Napi::Env& env, const Napi::Value& images, const Napi::Value& labels) {
+    Live(env);
     if (!images.IsTypedArray() || !labels.IsTypedArray()) throw Napi::TypeError::New(env, "native engine: images and labels must be Uint8Arrays");
     const size_t imageBytes = images.As<Napi::Uint8Array>().ElementLength();
     const size_t count = labels.As<Napi::Uint8Array>().ElementLength();
@@ -155,7 +165,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     return result;
   }
 
-  void SetLearningRate(const Napi::CallbackInfo& info) { network_->SetLearningRate(info[0].As<Napi::Number>().FloatValue()); }
+  void SetLearningRate(const Napi::CallbackInfo& info) { Live(info.Env()).SetLearningRate(info[0].As<Napi::Number>().FloatValue()); }
 
   static Napi::Float32Array ToArray(Napi::Env env, const std::vector<float>& values) {
     Napi::Float32Array array = Napi::Float32Array::New(env, values.size());
@@ -170,10 +180,10 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   }
 
   // Layer by layer, in tfjs' order and layout.
-  Napi::Value GetWeights(const Napi::CallbackInfo& info) { return Arrays(info.Env(), network_->Weights()); }
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) { return Arrays(info.Env(), Live(info.Env()).Weights()); }
   void SetWeights(const Napi::CallbackInfo& info) {
     Napi::Array in = info[0].As<Napi::Array>();
-    const std::vector<long> sizes = network_->WeightSizes();
+    const std::vector<long> sizes = Live(info.Env()).WeightSizes();
     if (in.Length() != sizes.size())
       throw Napi::Error::New(info.Env(), "native engine: " + std::to_string(in.Length()) + " weight arrays given, the model has " + std::to_string(sizes.size()));
     std::vector<const float*> weights;
@@ -189,6 +199,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
 
   // { step, tensors: [{ name, values }] }
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info) {
+    Live(info.Env());
     Napi::Object state = Napi::Object::New(info.Env());
     state.Set("step", network_->step());
     const auto slots = network_->OptimizerSlots();
@@ -203,6 +214,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     return state;
   }
   void SetOptimizerState(const Napi::CallbackInfo& info) {
+    Live(info.Env());
     Napi::Object state = info[0].As<Napi::Object>();
     Napi::Array tensors = state.Get("tensors").As<Napi::Array>();
     std::vector<NamedArray> slots;

@@ -44,6 +44,8 @@ export interface NativeNetworkHandle {
   setLearningRate(learningRate: number): void;
   getOptimizerState(): { step: number; tensors: { name: string; values: Float32Array }[] };
   setOptimizerState(state: { step: number; tensors: { name: string; values: Float32Array }[] }): void;
+  /** Frees its buffers and thread at once; the handle is unusable after. */
+  dispose(): void;
 }
 
 export interface NativeAddon {

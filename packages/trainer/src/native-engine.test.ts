@@ -186,6 +186,15 @@ describe('native engine', () => {
     expect(one.weights).not.toEqual(initial);
   });
 
+  it('frees a disposed network at once and refuses to use it after', () => {
+    const input: ModelInput = { imageShape: [4, 4, 1] };
+    const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: 2, activation: 'softmax' }] };
+    const network = nativeNetwork(spec, input);
+    network.dispose();
+    expect(() => network.getWeights()).toThrow('native engine: the network was disposed');
+    expect(() => network.evaluate(new Uint8Array(16), Uint8Array.of(0))).toThrow('native engine: the network was disposed');
+  });
+
   it('says which layer it cannot train and why', () => {
     const input: ModelInput = { imageShape: [8, 8, 1] };
     const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, strides: 1, padding: 'valid', activation: 'softmax' }, { type: 'dense', units: 2, activation: 'softmax' }] };

@@ -82,5 +82,7 @@ export class NativeEngine implements TrainingEngine {
     this.network.setOptimizerState({ step: state.step, tensors: state.tensors });
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.network.dispose();
+  }
 }
