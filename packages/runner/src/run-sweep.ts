@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { stringify as stringifyYaml } from 'yaml';
 import { UserError } from '@specml/data';
+import { writeFileAtomic } from '@specml/reporter';
 import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Observation, type Proposal } from '@specml/search';
 import type { EpochMetrics } from '@specml/trainer';
 import { LocalPoolExecutor } from './executors/local-pool.js';
@@ -111,9 +112,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(base.epochs).join(', ')}` : '';
   process.stdout.write(`sweep ${name}: ${plan.trialCount} trials (${described}${stopping}) on ${slots} worker${slots === 1 ? '' : 's'}, choosing on ${plan.metric.name} (${plan.metric.goal})\n`);
 
+  // The CSV is rewritten as each trial ends, so that a sweep killed outright still leaves its record.
+  const csvPath = join(options.runsDir, name, `sweep-${sweepId}.csv`);
+  mkdirSync(join(options.runsDir, name), { recursive: true });
   const results: TrialResult[] = [];
-  const history: Observation[] = [];
   let started = 0;
+  const writeCsv = () => writeFileAtomic(csvPath, sweepCsv(plan, planned, [...results].sort((a, b) => a.trial.index - b.trial.index), started));
+  const history: Observation[] = [];
   const nextTrial = (): Trial | undefined => {
     if (started >= plan.trialCount || signal.aborted) return undefined;
     started += 1;
@@ -121,6 +126,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   };
   const worker = async () => {
     for (let trial = nextTrial(); trial; trial = nextTrial()) {
+      writeCsv(); // this trial is now running
       const label = `trial ${trial.index}/${plan.trialCount}`;
       let last: EpochMetrics | undefined;
       const outcome = await executor.run(
@@ -137,6 +143,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
       const finished = outcome.status === 'completed' || outcome.status === 'stopped';
       const value = last && finished ? metricOf(last, plan.metric.name) : Number.NaN;
       results.push({ ...outcome, trial, metric: value, epochs: Math.max(0, last?.epoch ?? 0) });
+      writeCsv();
       if (Number.isFinite(value)) history.push({ proposal: trial.values as Proposal, value });
       const shown = Number.isFinite(value) ? `, ${plan.metric.name} ${value.toFixed(4)}` : '';
       process.stdout.write(`${label} ${trial.overrides.join(' ')}: ${outcome.status}${shown}${outcome.runDir ? ` → ${outcome.runDir}` : ''}\n`);
@@ -149,10 +156,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   }
   results.sort((a, b) => a.trial.index - b.trial.index);
 
-  const csvPath = join(options.runsDir, name, `sweep-${sweepId}.csv`);
-  mkdirSync(join(options.runsDir, name), { recursive: true });
   const best = bestResult(results, plan.metric.goal);
-  writeFileSync(csvPath, sweepCsv(plan, planned, results));
+  writeCsv();
   await refreshRunsIndex(options.runsDir);
   process.stdout.write(`${sweepTable(plan, results, best)}\nsweep summary: ${csvPath}\n`);
   if (best) {
@@ -213,13 +218,18 @@ function sweepRows(keys: readonly string[], results: readonly TrialResult[], cel
   }));
 }
 
-/** One row per trial; a trial the sweep never started (it was stopped first) is `not started`. */
-function sweepCsv(plan: SweepPlan, planned: readonly Trial[], results: readonly TrialResult[]): string {
+/**
+ * One row per trial: finished ones with their outcome, then (while the sweep runs, or if it was stopped)
+ * the ones still `running` and those `not started`.
+ */
+function sweepCsv(plan: SweepPlan, planned: readonly Trial[], results: readonly TrialResult[], started: number): string {
   const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
   const rows = sweepRows(plan.keys, results).map((row) => [row.trial, ...row.values, row.status, row.epochs, row.metric ?? '', row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds ?? '', row.runDir ?? '']);
-  const started = new Set(results.map((result) => result.trial.index));
-  const unstarted = planned.filter((trial) => !started.has(trial.index)).map((trial) => [trial.index, ...plan.keys.map((key) => cellOf(trial.values[key])), 'not started', '', '', '', '', '', '', '']);
-  return stringify([header, ...[...rows, ...unstarted].sort((a, b) => Number(a[0]) - Number(b[0]))]);
+  const finished = new Set(results.map((result) => result.trial.index));
+  const open = planned
+    .filter((trial) => !finished.has(trial.index))
+    .map((trial) => [trial.index, ...plan.keys.map((key) => cellOf(trial.values[key])), trial.index <= started ? 'running' : 'not started', '', '', '', '', '', '', '']);
+  return stringify([header, ...[...rows, ...open].sort((a, b) => Number(a[0]) - Number(b[0]))]);
 }
 
 /** A swept value as a CSV cell, exactly: strings as they are, other values as JSON. */

@@ -68,6 +68,23 @@ describe('sweep and compare', () => {
     expect(result.stderr).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
   });
 
+  it('keeps the sweep\'s CSV up to date as trials end, so a sweep killed outright leaves its record', async () => {
+    const spec = join(work, 'killed.yaml');
+    // Trial 1 trains one epoch, trial 2 four hundred: the sweep is killed while trial 2 runs.
+    writeFileSync(spec, `${BASE}sweep:\n  epochs: [1, 400]\n`);
+    const runsDir = join(work, 'runs-killed');
+    const sweep = spawn(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir, '--workers', '1'], { cwd: root, env: cliEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    sweep.stdout!.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise((done) => sweep.on('exit', done));
+    for (let attempt = 0; attempt < 600 && !/^trial 2\/2 epoch 1:/m.test(stdout); attempt++) await new Promise((done) => setTimeout(done, 25));
+    process.kill(-sweep.pid!, 'SIGKILL');
+    await exited;
+    const [csvName] = readdirSync(join(runsDir, 'grid')).filter((entry) => entry.endsWith('.csv'));
+    const rows = readFileSync(join(runsDir, 'grid', csvName), 'utf8').trim().split('\n').slice(1).map((row) => row.split(',').slice(0, 3).join(','));
+    expect(rows).toEqual(['1,1,completed', '2,400,running']);
+  });
+
   it('says so when there is nothing to compare', () => {
     const nowhere = join(work, 'no-runs-here');
     expect(specml(['compare', '--runs-dir', nowhere])).toMatchObject({ status: 2, stderr: `error: ${nowhere}: no such folder (give run folders, experiment folders or a runs dir)\n` });

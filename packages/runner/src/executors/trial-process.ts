@@ -16,7 +16,10 @@ export async function serveTrials(signal: AbortSignal): Promise<void> {
   process.on('disconnect', () => waiting.splice(0).forEach((wake) => wake(undefined)));
   const next = () => new Promise<ParentMessage | undefined>((resolve) => (inbox.length ? resolve(inbox.shift()) : process.connected ? waiting.push(resolve) : resolve(undefined)));
   const send = (message: TrialMessage) => new Promise<void>((done) => (process.connected ? process.send!(message, () => done()) : done()));
-  for (let message = await next(); message?.type === 'run' && !signal.aborted; message = await next()) {
+  // A stop (a signal, the parent gone) ends the loop after the trial it interrupted, not at the next message.
+  while (!signal.aborted) {
+    const message = await next();
+    if (message?.type !== 'run') break;
     await send({ type: 'done', outcome: await runTrial(message.request, signal, send, next) });
   }
   if (process.connected) process.disconnect();
