@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '@specml/data';
 import { LAYER_KINDS } from './layers/index.js';
+import type { LayerBehaviour } from './layers/kind.js';
 import type { Activation, DenseLayerSpec, LayerSpec, ModelSpec } from './schema.js';
 
 /** A model that is a plain stack of dense layers on the flattened image: what the fast paths can train. */
@@ -38,13 +39,7 @@ export function denseStackOf(spec: ModelSpec, input: ModelInput): DenseStack | u
 }
 
 /** A layer's kind from the registry, typed for that layer. */
-interface KindOf<L> {
-  outputShape(layer: L, shape: readonly number[]): number[] | string;
-  weightShapes(layer: L, shape: readonly number[]): number[][];
-  initialWeights(shapes: number[][], initializer: ModelSpec['initializer'], rng: Rng): Float32Array[];
-  build(layer: L, shape: readonly number[], index: number): tfl.layers.Layer[];
-}
-const kindOf = <L extends LayerSpec>(layer: L) => LAYER_KINDS[layer.type] as unknown as KindOf<L>;
+const kindOf = <L extends LayerSpec>(layer: L) => LAYER_KINDS[layer.type] as unknown as LayerBehaviour<L>;
 
 export interface LayerPlan {
   /** Each layer's input shape (without the batch axis). */

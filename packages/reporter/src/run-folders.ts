@@ -69,6 +69,15 @@ function readSummary(dir: string): RunSummary {
   return fields as RunSummary;
 }
 
+/** A run folder's summary where it has a readable one (a process may have died before writing it). */
+export function summaryIfReadable(dir: string): RunSummary | null {
+  try {
+    return readSummary(dir);
+  } catch {
+    return null;
+  }
+}
+
 export function readRun(dir: string): RunRecord {
   const summary = readSummary(dir);
   const spec = existsSync(join(dir, 'spec.yaml')) ? (parseYaml(readFileSync(join(dir, 'spec.yaml'), 'utf8')) as Record<string, unknown>) : {};

@@ -24,15 +24,19 @@ export const l2Schema = { type: 'number', minimum: 0, maximum: 1, description: '
  * kind under layers/; the schema, the planner, the initialiser and the tfjs builder read them from the
  * list in layers/index.ts.
  */
-export interface LayerKind<Schema extends { properties: { type: { const: string } } }> {
+export interface LayerKind<Schema extends { properties: { type: { const: string } } }> extends LayerBehaviour<FromSchema<Schema>> {
   readonly schema: Schema;
-  outputShape(layer: FromSchema<Schema>, shape: readonly number[]): number[] | string;
+}
+
+/** What a kind does with a layer `L` of its own type. */
+export interface LayerBehaviour<L> {
+  outputShape(layer: L, shape: readonly number[]): number[] | string;
   /** Shapes of its weights in tfjs order, given its input shape. */
-  weightShapes(layer: FromSchema<Schema>, shape: readonly number[]): number[][];
+  weightShapes(layer: L, shape: readonly number[]): number[][];
   /** Its starting weights for those shapes, drawn from the spec's initializer and seeded stream. */
   initialWeights(shapes: number[][], initializer: InitializerName, rng: Rng): Float32Array[];
   /** The tfjs layers it becomes (activations that tfjs cannot differentiate inside a layer come as their own layer). */
-  build(layer: FromSchema<Schema>, shape: readonly number[], index: number): tfl.layers.Layer[];
+  build(layer: L, shape: readonly number[], index: number): tfl.layers.Layer[];
 }
 
 export const isImage = (shape: readonly number[]) => shape.length === 3;

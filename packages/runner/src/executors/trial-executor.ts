@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RunStatus, RunSummary } from '@specml/reporter';
+import { summaryIfReadable, type RunStatus, type RunSummary } from '@specml/reporter';
 import type { EpochMetrics } from '@specml/trainer';
 
 /**
@@ -48,12 +46,7 @@ export interface TrialExecutor {
   close(): void;
 }
 
-/** A trial's summary.json where it has one (it may have died before writing it, or mid-write). */
+/** A trial's summary where it has a readable one (it may have died before writing it, or mid-write). */
 export function readTrialSummary(runDir: string | null): RunSummary | null {
-  if (!runDir) return null;
-  try {
-    return JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
-  } catch {
-    return null;
-  }
+  return runDir ? summaryIfReadable(runDir) : null;
 }
