@@ -8,3 +8,4 @@ export { compareRuns, differingKeys, flattenSpec, type Comparison, type Compared
 export { confusionMatrix, confusionCsv, renderConfusion, renderCurves, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';
 export { renderRunReport, writeRunsIndex, RUN_PICTURES } from './html-pages.js';
 export { writeFileAtomic, removeStaleTemporaryFiles } from './files.js';
+export { isSweepFolder, readSweep, sweepRunFolders, trialRunDir, SWEEP_FILES, type SweepRecord, type SweepTrialRecord, type SweepState, type TrialState } from './sweep-folders.js';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '@specml/data';
 import { parse as parseYaml } from 'yaml';
 import type { MetricsRow } from './metrics-csv.js';
+import { isSweepFolder, sweepRunFolders } from './sweep-folders.js';
 
 /** `stopped`: ended early by a sweep's early stopping, with a complete run folder. */
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'failed';
@@ -90,12 +91,12 @@ export function readRun(dir: string): RunRecord {
   return { dir, summary, spec, metrics };
 }
 
-/** Run folders (holding summary.json) under each path: a run folder itself, or any folder of runs. */
+/** Run folders (holding summary.json) under each path: a run folder itself, a sweep folder (its trials), or any folder of runs. */
 export function findRunFolders(paths: readonly string[]): string[] {
   const folders: string[] = [];
   for (const path of paths) {
     if (!isFolder(path)) throw new UserError(`${path}: no such folder (give run folders, experiment folders or a runs dir)`);
-    folders.push(...runFoldersUnder(path, 0));
+    folders.push(...(isSweepFolder(path) ? sweepRunFolders(path) : runFoldersUnder(path, 0)));
   }
   return [...new Set(folders)];
 }

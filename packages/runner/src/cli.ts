@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError, UserError } from '@specml/data';
-import { compareRuns } from '@specml/reporter';
+import { compareRuns, isSweepFolder } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
@@ -94,6 +94,7 @@ interface ExpOptions {
   /** The --sweep values, or false for --no-sweep. */
   sweep: string[] | false;
   workers?: string;
+  retryFailed?: boolean;
 }
 
 export function buildProgram(): Command {
@@ -109,30 +110,36 @@ export function buildProgram(): Command {
     .option('--set <key.path=value>', 'override a spec key (repeatable), validated like the file', collect, [])
     .option('--runs-dir <dir>', 'where run folders go', 'runs')
     .addOption(new Option('--backend <name>', 'shorthand for --set backend=<name>').choices(BACKENDS))
-    .option('--resume <run-folder>', 'continue an interrupted run from its last checkpoint, in its own folder')
+    .option('--resume <folder>', 'continue an interrupted run from its last checkpoint, in its own folder; or a sweep (runs/<name>/sweep-<id>): its unfinished trials, keeping the finished ones')
+    .option('--retry-failed', 'with --resume of a sweep: run its failed trials again too')
     .option('--sweep <key.path=v1,v2>', 'try each value (repeatable; the grid of all combinations runs as separate trials)', collect, [])
     .option('--workers <n>', 'trials of a sweep run in parallel (default: the number of cores)')
     .addOption(new Option('--no-sweep', 'ignore the spec\'s sweep: block and run the base spec once').hideHelp())
     .action(async (specFile: string | undefined, options: ExpOptions) => {
       const overrides = [...options.set, ...(options.backend ? [`backend=${options.backend}`] : [])];
-      if ((specFile === undefined) === (options.resume === undefined)) {
-        throw new UserError('exp: give either a spec file or --resume <run-folder> (e.g. exp experiments/baseline.yaml)');
+      const sweeps = Array.isArray(options.sweep) ? options.sweep : [];
+      const resumesSweep = options.resume !== undefined && isSweepFolder(fromCaller(options.resume));
+      if (options.retryFailed && !resumesSweep) throw new UserError('exp: --retry-failed goes with --resume <sweep folder> (runs/<name>/sweep-<id>)');
+      if (specFile === undefined && options.resume === undefined) {
+        throw new UserError('exp: give a spec file, or --resume <run or sweep folder> (e.g. exp experiments/baseline.yaml)');
       }
-      if (options.resume && overrides.length > 0) {
-        throw new UserError('exp: --resume continues the run with its own spec.yaml; --set and --backend do not apply');
+      if (!resumesSweep && options.resume !== undefined && (specFile !== undefined || overrides.length > 0)) {
+        throw new UserError('exp: --resume continues the run with its own spec.yaml; a spec file, --set and --backend do not apply');
       }
+      const workers = options.workers === undefined ? undefined : Number(options.workers);
+      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
       const controller = stopWithLauncher();
-      if (!options.resume && options.sweep !== false) {
-        const sweeps = Array.isArray(options.sweep) ? options.sweep : [];
-        if (isSweep(fromCaller(specFile!), overrides, sweeps)) {
-          const workers = options.workers === undefined ? undefined : Number(options.workers);
-          if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
-          await runSweep({ specFile: fromCaller(specFile!), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal });
-          return;
-        }
+      const sweepOptions = { specFile: specFile === undefined ? undefined : fromCaller(specFile), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal };
+      if (resumesSweep) {
+        await runSweep({ ...sweepOptions, resume: fromCaller(options.resume!), retryFailed: options.retryFailed });
+        return;
+      }
+      if (!options.resume && options.sweep !== false && isSweep(fromCaller(specFile!), overrides, sweeps)) {
+        await runSweep(sweepOptions);
+        return;
       }
       const outcome = options.resume
-        ? await resumeExperiment(fromCaller(options.resume), controller.signal)
+        ? await resumeExperiment(fromCaller(options.resume), { signal: controller.signal })
         : await runExperiment({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
       const { summary } = outcome;
       process.stdout.write(
@@ -242,12 +249,12 @@ function report(error: unknown): number {
     return EXIT.diverged;
   }
   if (error instanceof SweepIncompleteError) {
-    process.stderr.write(`error: ${error.message}\n`);
+    const retry = error.retryable ? `; run the failed trials again with: npx nx run runner:exp --resume ${forCaller(error.sweepDir)} --retry-failed` : '';
+    process.stderr.write(`error: ${error.message}${retry}\n`);
     return EXIT.sweepIncomplete;
   }
   if (error instanceof SweepInterruptedError) {
-    const resume = error.resumable.map((dir) => `\n  npx nx run runner:exp --resume ${forCaller(dir)}`).join('');
-    process.stderr.write(`${error.message}${resume ? `; continue the interrupted trials with:${resume}` : ''}\n`);
+    process.stderr.write(`${error.message}; continue the sweep with:\n  npx nx run runner:exp --resume ${forCaller(error.sweepDir)}\n`);
     return EXIT.interrupted;
   }
   if (error instanceof InterruptedError) {

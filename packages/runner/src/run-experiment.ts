@@ -16,6 +16,7 @@ import {
   renderPredictionGrid,
   renderRunReport,
   rewriteMetricsCsv,
+  summaryIfReadable,
   writeFileAtomic,
   writeRunsIndex,
   type RunStatus,
@@ -159,21 +160,21 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
  * Continues an interrupted run in its own folder from its last checkpoint: the same spec (its spec.yaml),
  * the same backend, and in the end the same metrics as a run that was never interrupted.
  */
-export async function resumeExperiment(runDir: string, signal?: AbortSignal): Promise<RunOutcome> {
+export async function resumeExperiment(runDir: string, options: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex'> = {}): Promise<RunOutcome> {
   const started = performance.now();
   const summaryPath = join(runDir, FILES.summary);
   if (!existsSync(summaryPath)) throw new UserError(`--resume ${runDir}: not a run folder (it has no ${FILES.summary})`);
   // One writer: a second resume of a live run stops here, before reading what the first is writing.
   const lock = lockRunFolder(runDir);
   try {
-    return await resumeLocked(runDir, lock, started, signal);
+    return await resumeLocked(runDir, lock, started, options);
   } catch (error) {
     lock.release();
     throw error;
   }
 }
 
-async function resumeLocked(runDir: string, lock: RunLock, started: number, signal?: AbortSignal): Promise<RunOutcome> {
+async function resumeLocked(runDir: string, lock: RunLock, started: number, { signal, events, updateIndex }: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex'>): Promise<RunOutcome> {
   const summaryPath = join(runDir, FILES.summary);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
   removeStaleTemporaryFiles(runDir);
@@ -196,7 +197,14 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, sign
   rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumns(dataset.validation !== undefined));
   summary.resumes += 1;
   process.stdout.write(`resuming ${summary.name}/${summary.runId} after epoch ${checkpoint.epoch} of ${loaded.spec.epochs}\n`);
-  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, dataSeconds, signal, checkpoint, lock, updateIndex: true });
+  events?.onRunFolder?.(runDir);
+  return trainInFolder({ dir: runDir, spec: loaded.spec, dataset, summary, started, dataSeconds, signal, checkpoint, lock, events, updateIndex: updateIndex ?? true });
+}
+
+/** Whether a run folder holds an unfinished run that resumeExperiment can continue (it has a checkpoint). */
+export function canResume(runDir: string): boolean {
+  const summary = summaryIfReadable(runDir);
+  return summary !== null && summary.status !== 'completed' && summary.status !== 'stopped' && existsSync(join(runDir, FILES.checkpoint));
 }
 
 interface FolderRun {

@@ -1,24 +1,38 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { stringify as stringifyYaml } from 'yaml';
 import { UserError } from '@specml/data';
-import { writeFileAtomic } from '@specml/reporter';
+import {
+  flattenSpec,
+  isSweepFolder,
+  readRun,
+  readSweep,
+  SWEEP_FILES,
+  trialRunDir,
+  writeFileAtomic,
+  type RunSummary,
+  type SweepRecord,
+  type SweepState,
+  type TrialState,
+} from '@specml/reporter';
 import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Observation, type Proposal } from '@specml/search';
 import type { EpochMetrics } from '@specml/trainer';
 import { LocalPoolExecutor } from './executors/local-pool.js';
-import type { TrialExecutor, TrialOutcome } from './executors/trial-executor.js';
+import { readTrialSummary, type TrialExecutor } from './executors/trial-executor.js';
 import { loadSpec } from './load-spec.js';
 import { newRunId } from './run-folder.js';
-import { prepareExperiment, refreshRunsIndex } from './run-experiment.js';
+import { canResume, prepareExperiment, refreshRunsIndex } from './run-experiment.js';
+import type { ExperimentSpec } from './spec-schema.js';
 import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
-import { planSweep, type SweepPlan } from './sweep-plan.js';
+import { fullFormOf, planSweep, type SweepPlan } from './sweep-plan.js';
 import { SpecError } from './user-errors.js';
 
 export interface SweepOptions {
-  readonly specFile: string;
+  /** The spec to sweep; with `resume` it may be left out, and where given it must describe the same sweep. */
+  readonly specFile?: string;
   readonly overrides: readonly string[];
   /** --sweep key=v1,v2 options */
   readonly sweeps: readonly string[];
@@ -28,17 +42,29 @@ export interface SweepOptions {
   readonly signal?: AbortSignal;
   /** Where trials run; by default a pool of child processes on this machine. */
   readonly executor?: TrialExecutor;
+  /** A sweep folder to continue: finished trials are kept, unfinished ones resumed, unstarted ones run. */
+  readonly resume?: string;
+  /** With resume: run the failed trials again too. */
+  readonly retryFailed?: boolean;
 }
 
-export interface TrialResult extends TrialOutcome {
+/** A trial of the sweep and where it stands. */
+export interface TrialResult {
   readonly trial: Trial;
-  /** The sweep's metric at the trial's last epoch (NaN when it has none). */
+  readonly state: TrialState;
+  readonly runDir: string | null;
+  readonly summary: RunSummary | null;
+  /** The sweep's metric at the trial's last epoch (NaN while unknown, or where it did not finish). */
   readonly metric: number;
   /** Epochs it trained (fewer than the spec's when stopped early). */
   readonly epochs: number;
+  /** Why it did not complete (one line), or ''. */
+  readonly message: string;
+  readonly worker?: string;
 }
 
 export interface SweepOutcome {
+  readonly dir: string;
   readonly results: TrialResult[];
   readonly csvPath: string;
 }
@@ -46,6 +72,14 @@ export interface SweepOutcome {
 /** Some trials did not complete (diverged, failed, invalid): the sweep still ran the others and wrote its summary. */
 export class SweepIncompleteError extends Error {
   override readonly name = 'SweepIncompleteError';
+  constructor(
+    message: string,
+    readonly sweepDir: string,
+    /** Whether some trials failed (an internal error or a killed worker): --retry-failed runs those again. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /** The sweep was stopped (Ctrl-C, SIGTERM): running trials were interrupted, the rest never started. */
@@ -53,8 +87,8 @@ export class SweepInterruptedError extends Error {
   override readonly name = 'SweepInterruptedError';
   constructor(
     message: string,
-    /** The interrupted trials' run folders, each resumable with exp --resume. */
-    readonly resumable: readonly string[],
+    /** The sweep folder, which exp --resume continues. */
+    readonly sweepDir: string,
   ) {
     super(message);
   }
@@ -65,75 +99,114 @@ export function isSweep(specFile: string, overrides: readonly string[], sweeps: 
   return planSweep(loadSpec(specFile, overrides), sweeps.map(parseSweepOption)) !== undefined;
 }
 
+/** A sweep, checked, with the folder it lives in. */
+interface OpenedSweep {
+  readonly plan: SweepPlan;
+  /** The resolved base spec (defaults filled, data path absolute, no sweep block). */
+  readonly base: ExperimentSpec;
+  readonly specFile: string;
+  readonly dir: string;
+  readonly runsDir: string;
+  /** What a resumed sweep had done so far. */
+  readonly record?: SweepRecord;
+  /** Validates a trial's overrides like --set against the spec and its data. */
+  readonly check: (overrides: readonly string[], what: string) => void;
+}
+
 /**
  * Runs the trials of a sweep through a trial executor, as many at a time as it has slots: every
  * combination of a grid, or `trials` draws of a random or Bayesian (TPE) search from the spec's seed; with
  * earlyStop, trials that fall behind at a rung are stopped there. Listed values and range ends are
  * validated before anything runs, and every trial like --set; a trial that fails or diverges does not
- * stop the others. Aborting `signal` starts no more trials, interrupts the running ones, and still writes
- * the sweep's CSV.
+ * stop the others. The sweep's folder records every trial as it starts and ends, so that `resume` can
+ * continue it: the same trials, finished ones kept. Aborting `signal` starts no more trials, interrupts
+ * the running ones, and still writes the record.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
-  const loaded = loadSpec(options.specFile, options.overrides);
-  const plan = planSweep(loaded, options.sweeps.map(parseSweepOption));
-  if (!plan) throw new UserError(`${options.specFile}: has no sweep: block and no --sweep option`);
-  for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const base = prepareExperiment(options.specFile, options.overrides).loaded.spec;
-  // Each check is a whole --set validation against the data, which is loaded once and then reused.
-  const check = (overrides: readonly string[], what: string) => {
-    try {
-      prepareExperiment(options.specFile, [...options.overrides, ...overrides]);
-    } catch (error) {
-      if (error instanceof SpecError) throw new UserError(`sweep ${what} (${overrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
-      throw error;
-    }
-  };
-  for (const probe of plan.probes) check([`${probe.key}=${JSON.stringify(probe.value)}`], `value ${JSON.stringify(probe.value)} of ${probe.key}`);
+  const sweep = options.resume ? reopenSweep(options.resume, options) : openSweep(options);
+  const { plan, base, dir, record } = sweep;
+  const entries = new Map<number, TrialResult>();
+  for (const trial of record?.trials ?? []) {
+    const runDir = trial.runId === null ? null : trialRunDir(dir, trial.runId);
+    const summary = readTrialSummary(runDir);
+    entries.set(trial.index, { trial: trialOf(trial.index, trial.values), state: trial.state, runDir, summary, metric: trial.metric ?? Number.NaN, epochs: trial.epochs, message: trial.message, worker: trial.worker });
+  }
+  // Grid and random trials are known up front (random ones drawn from the seed, so a resume draws the
+  // same), and each is validated before any runs; bayes proposals stay inside the ranges just validated.
   const uniform = seededUniform(`sweep:${base.seed}`);
-  // Grid and random trials are known up front, so each is validated before any runs; bayes proposals stay
-  // inside the ranges just validated.
   const planned =
     plan.method === 'grid'
       ? expandSweep(plan.axes)
       : plan.method === 'random'
         ? Array.from({ length: plan.trialCount }, (_, index) => trialOf(index + 1, randomProposal(plan.space, uniform)))
         : [];
-  planned.forEach((trial) => check(trial.overrides, `trial ${trial.index} of ${planned.length}`));
-
-  delete base.sweep;
+  for (const trial of planned) if (!entries.has(trial.index)) entries.set(trial.index, notStarted(trial));
+  const toRun = (entry: TrialResult) => entry.state === 'not started' || entry.state === 'running' || entry.state === 'interrupted' || (options.retryFailed === true && entry.state === 'failed');
+  const queue = [...entries.values()].filter(toRun).sort((a, b) => a.trial.index - b.trial.index);
+  const remaining = queue.length + (plan.method === 'bayes' ? plan.trialCount - entries.size : 0);
+  let executor = options.executor;
+  if (!executor && remaining > 0) {
+    const pool = new LocalPoolExecutor(Math.min(options.workers ?? availableParallelism(), remaining));
+    pool.warm();
+    executor = pool;
+  }
+  try {
+    planned.forEach((trial) => sweep.check(trial.overrides, `trial ${trial.index} of ${planned.length}`));
+  } catch (error) {
+    executor?.close();
+    throw error;
+  }
+  executor ??= new LocalPoolExecutor(1);
   const name = base.name!;
   const specText = stringifyYaml(base);
-  const executor = options.executor ?? new LocalPoolExecutor(Math.max(1, Math.min(options.workers ?? availableParallelism(), plan.trialCount)));
-  const slots = Math.min(executor.slots, plan.trialCount);
-  const sweepId = newRunId();
+  const slots = Math.max(1, Math.min(executor.slots, remaining));
   const signal = options.signal ?? new AbortController().signal;
   const asha = plan.earlyStop ? new SuccessiveHalving({ ...plan.earlyStop, goal: plan.metric.goal }) : undefined;
   const described = plan.method === 'grid' ? plan.axes.map((axis) => `${axis.key} × ${axis.values.length}`).join(', ') : `${plan.method} search over ${plan.keys.join(', ')}`;
   const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(base.epochs).join(', ')}` : '';
   process.stdout.write(`sweep ${name}: ${plan.trialCount} trials (${described}${stopping}) on ${slots} worker${slots === 1 ? '' : 's'}, choosing on ${plan.metric.name} (${plan.metric.goal})\n`);
+  if (record) {
+    const kept = [...entries.values()].filter((entry) => entry.state !== 'not started' && !toRun(entry)).length;
+    process.stdout.write(`resuming ${dir}: ${kept} trial${kept === 1 ? '' : 's'} kept, ${remaining} to run${remaining === 0 ? ' (every trial has ended)' : ''}\n`);
+  }
 
-  // The CSV is rewritten as each trial ends, so that a sweep killed outright still leaves its record.
-  const csvPath = join(options.runsDir, name, `sweep-${sweepId}.csv`);
-  mkdirSync(join(options.runsDir, name), { recursive: true });
-  const results: TrialResult[] = [];
-  let started = 0;
-  const writeCsv = () => writeFileAtomic(csvPath, sweepCsv(plan, planned, [...results].sort((a, b) => a.trial.index - b.trial.index), started));
+  // The record is rewritten as each trial starts and ends, so that a sweep killed outright still leaves it.
+  const csvPath = join(dir, SWEEP_FILES.csv);
+  const startedAt = record?.startedAt ?? new Date().toISOString();
+  const save = (state: SweepState) => writeSweepRecord(sweep, startedAt, state, [...entries.values()].sort((a, b) => a.trial.index - b.trial.index));
+  save('running');
+  // Early stopping and TPE learn from what the trials did before a resume, in trial order.
   const history: Observation[] = [];
-  const nextTrial = (): Trial | undefined => {
-    if (started >= plan.trialCount || signal.aborted) return undefined;
-    started += 1;
-    return plan.method === 'bayes' ? trialOf(started, tpeProposal(plan.space, history, plan.metric.goal, uniform)) : planned[started - 1];
+  for (const entry of [...entries.values()].sort((a, b) => a.trial.index - b.trial.index)) {
+    if (asha && entry.runDir) for (const row of metricRows(entry.runDir)) if (row.epoch > 0) asha.report(row.epoch, metricOf(row, plan.metric.name), base.epochs);
+    if (!toRun(entry) && Number.isFinite(entry.metric)) history.push({ proposal: entry.trial.values as Proposal, value: entry.metric });
+  }
+
+  const nextTrial = (): TrialResult | undefined => {
+    if (signal.aborted) return undefined;
+    if (queue.length > 0) return queue.shift();
+    if (plan.method !== 'bayes' || entries.size >= plan.trialCount) return undefined;
+    const index = entries.size + 1;
+    // Each proposal has its own seeded stream, so that a resumed search proposes what the first would have.
+    const entry = notStarted(trialOf(index, tpeProposal(plan.space, history, plan.metric.goal, seededUniform(`sweep:${base.seed}:trial:${index}`))));
+    entries.set(index, entry);
+    return entry;
   };
   const worker = async () => {
-    for (let trial = nextTrial(); trial; trial = nextTrial()) {
-      writeCsv(); // this trial is now running
+    for (let entry = nextTrial(); entry; entry = nextTrial()) {
+      const { trial } = entry;
+      const resumeRunDir = entry.runDir && canResume(entry.runDir) ? entry.runDir : undefined;
+      entries.set(trial.index, { ...entry, state: 'running', runDir: resumeRunDir ?? null, message: '' });
+      save('running');
       const label = `trial ${trial.index}/${plan.trialCount}`;
-      let last: EpochMetrics | undefined;
       const outcome = await executor.run(
-        { id: `${sweepId}-${trial.index}`, specText, specFile: options.specFile, overrides: trial.overrides, runsDir: options.runsDir, awaitVerdicts: asha !== undefined },
+        { id: `${sweep.record?.sweepId ?? basename(dir)}-${trial.index}`, specText, specFile: sweep.specFile, overrides: trial.overrides, runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir },
         {
+          onStart: (runDir) => {
+            entries.set(trial.index, { ...entries.get(trial.index)!, runDir });
+            save('running');
+          },
           onEpoch: (row) => {
-            last = row;
             if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}: test accuracy ${row.test_accuracy.toFixed(4)}\n`);
             return asha?.report(row.epoch, metricOf(row, plan.metric.name), base.epochs);
           },
@@ -141,9 +214,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
         signal,
       );
       const finished = outcome.status === 'completed' || outcome.status === 'stopped';
+      const last = outcome.runDir ? metricRows(outcome.runDir).at(-1) : undefined;
       const value = last && finished ? metricOf(last, plan.metric.name) : Number.NaN;
-      results.push({ ...outcome, trial, metric: value, epochs: Math.max(0, last?.epoch ?? 0) });
-      writeCsv();
+      const result: TrialResult = { trial, state: outcome.status, runDir: outcome.runDir, summary: outcome.summary, metric: value, epochs: Math.max(0, last?.epoch ?? 0), message: outcome.message, worker: outcome.worker };
+      entries.set(trial.index, result);
+      save('running');
       if (Number.isFinite(value)) history.push({ proposal: trial.values as Proposal, value });
       const shown = Number.isFinite(value) ? `, ${plan.metric.name} ${value.toFixed(4)}` : '';
       process.stdout.write(`${label} ${trial.overrides.join(' ')}: ${outcome.status}${shown}${outcome.runDir ? ` → ${outcome.runDir}` : ''}\n`);
@@ -154,29 +229,129 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   } finally {
     executor.close();
   }
-  results.sort((a, b) => a.trial.index - b.trial.index);
+  const results = [...entries.values()].sort((a, b) => a.trial.index - b.trial.index);
+  const unfinished = results.filter((result) => !isFinished(result.state) && result.state !== 'not started' && result.state !== 'interrupted');
+  save(signal.aborted ? 'interrupted' : unfinished.length > 0 ? 'incomplete' : 'completed');
+  await refreshRunsIndex(sweep.runsDir);
 
   const best = bestResult(results, plan.metric.goal);
-  writeCsv();
-  await refreshRunsIndex(options.runsDir);
-  process.stdout.write(`${sweepTable(plan, results, best)}\nsweep summary: ${csvPath}\n`);
+  process.stdout.write(`${sweepTable(plan, results.filter((result) => result.state !== 'not started'), best)}\nsweep summary: ${csvPath}\n`);
   if (best) {
     const yaml = stringifyYaml(nest(best.trial.values)).replace(/^/gm, '  ').trimEnd();
     process.stdout.write(`best: trial ${best.trial.index}, ${plan.metric.name} ${best.metric.toFixed(4)}; as options: --set ${best.trial.overrides.join(' --set ')}\n  as YAML for a spec:\n${yaml}\n`);
   }
   if (signal.aborted) {
-    const interrupted = results.filter((result) => result.status === 'interrupted' && result.runDir);
+    const count = (state: TrialState) => results.filter((result) => result.state === state).length;
+    const interrupted = count('interrupted');
     throw new SweepInterruptedError(
-      `the sweep was stopped: ${interrupted.length} trial${interrupted.length === 1 ? '' : 's'} interrupted, ${plan.trialCount - results.length} not started (summary: ${csvPath})`,
-      interrupted.map((result) => result.runDir!),
+      `the sweep was stopped: ${interrupted} trial${interrupted === 1 ? '' : 's'} interrupted, ${count('not started') + plan.trialCount - results.length} not started (summary: ${csvPath})`,
+      dir,
     );
   }
-  const unfinished = results.filter((result) => result.status !== 'completed' && result.status !== 'stopped');
   if (unfinished.length > 0) {
-    const reasons = unfinished.map((result) => `trial ${result.trial.index}: ${result.status}${result.message ? `: ${result.message}` : ''}`);
-    throw new SweepIncompleteError(`${unfinished.length} of ${results.length} trials did not complete (${reasons.join('; ')})`);
+    const reasons = unfinished.map((result) => `trial ${result.trial.index}: ${result.state}${result.message ? `: ${result.message}` : ''}`);
+    throw new SweepIncompleteError(`${unfinished.length} of ${results.length} trials did not complete (${reasons.join('; ')})`, dir, unfinished.some((result) => result.state === 'failed'));
   }
-  return { results, csvPath };
+  return { dir, results, csvPath };
+}
+
+const isFinished = (state: TrialState) => state === 'completed' || state === 'stopped';
+
+const notStarted = (trial: Trial): TrialResult => ({ trial, state: 'not started', runDir: null, summary: null, metric: Number.NaN, epochs: 0, message: '' });
+
+/** A new sweep: planned and checked (nothing is written for a bad one), in a new sweep folder. */
+function openSweep(options: SweepOptions): OpenedSweep {
+  if (options.specFile === undefined) throw new UserError('exp: give a spec file to sweep');
+  const { plan, base, check } = checkedPlan(options.specFile, options.overrides, options.sweeps);
+  for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const dir = join(options.runsDir, base.name!, `sweep-${newRunId()}`);
+  return { plan, base, specFile: options.specFile, dir, runsDir: options.runsDir, check };
+}
+
+/**
+ * A sweep folder to continue, with the spec it recorded. Where a spec file is given as well, it must
+ * still describe the same sweep; what changed is refused, key by key.
+ */
+function reopenSweep(dir: string, options: SweepOptions): OpenedSweep {
+  if (!existsSync(join(dir, SWEEP_FILES.spec)) || !isSweepFolder(dir)) {
+    throw new UserError(`--resume ${dir}: not a sweep folder (it has no ${SWEEP_FILES.spec} and ${SWEEP_FILES.state}; a sweep folder is runs/<name>/sweep-<id>)`);
+  }
+  const record = readSweep(dir);
+  const { plan, base, check } = checkedPlan(join(dir, SWEEP_FILES.spec), [], []);
+  if (options.specFile !== undefined) {
+    const now = checkedPlan(options.specFile, options.overrides, options.sweeps);
+    const recorded = flattenSpec({ ...base, sweep: fullFormOf(plan) });
+    const given = flattenSpec({ ...now.base, sweep: fullFormOf(now.plan) });
+    const changed = [...new Set([...Object.keys(recorded), ...Object.keys(given)])].filter((key) => recorded[key] !== given[key]);
+    if (changed.length > 0) {
+      const shown = changed.slice(0, 5).map((key) => `${key} (${recorded[key] ?? 'absent'} in the sweep, ${given[key] ?? 'absent'} now)`);
+      throw new UserError(
+        `--resume ${dir}: ${options.specFile} no longer describes this sweep: ${shown.join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}; start a new sweep with exp ${options.specFile}, or resume without the spec`,
+      );
+    }
+  } else if (options.overrides.length > 0 || options.sweeps.length > 0) {
+    throw new UserError(`--resume ${dir}: a sweep continues with its own ${SWEEP_FILES.spec}; --set, --backend and --sweep do not apply`);
+  }
+  return { plan, base, specFile: record.specFile, dir, runsDir: dirname(dirname(dir)), record, check };
+}
+
+/** Plans a spec's sweep and validates its values like --set (the data is loaded once and reused). */
+function checkedPlan(specFile: string, overrides: readonly string[], sweeps: readonly string[]): Pick<OpenedSweep, 'plan' | 'base' | 'check'> {
+  const plan = planSweep(loadSpec(specFile, overrides), sweeps.map(parseSweepOption));
+  if (!plan) throw new UserError(`${specFile}: has no sweep: block and no --sweep option`);
+  const base = prepareExperiment(specFile, overrides).loaded.spec;
+  delete base.sweep;
+  const check = (trialOverrides: readonly string[], what: string) => {
+    try {
+      prepareExperiment(specFile, [...overrides, ...trialOverrides]);
+    } catch (error) {
+      if (error instanceof SpecError) throw new UserError(`sweep ${what} (${trialOverrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
+      throw error;
+    }
+  };
+  for (const probe of plan.probes) check([`${probe.key}=${JSON.stringify(probe.value)}`], `value ${JSON.stringify(probe.value)} of ${probe.key}`);
+  return { plan, base, check };
+}
+
+/** sweep.yaml (once), sweep.json and sweep.csv, each replaced whole. */
+function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: SweepState, results: readonly TrialResult[]): void {
+  const { plan, base, dir } = sweep;
+  mkdirSync(dir, { recursive: true });
+  const specPath = join(dir, SWEEP_FILES.spec);
+  if (!existsSync(specPath)) writeFileAtomic(specPath, stringifyYaml({ ...base, sweep: fullFormOf(plan) }));
+  const record: SweepRecord = {
+    name: base.name!,
+    sweepId: basename(dir).replace(/^sweep-/, ''),
+    specFile: sweep.specFile,
+    method: plan.method,
+    keys: plan.keys,
+    metric: plan.metric,
+    trialCount: plan.trialCount,
+    state,
+    startedAt,
+    trials: results.map((result) => ({
+      index: result.trial.index,
+      values: result.trial.values,
+      overrides: result.trial.overrides,
+      state: result.state,
+      runId: result.runDir ? basename(result.runDir) : null,
+      metric: Number.isFinite(result.metric) ? result.metric : null,
+      epochs: result.epochs,
+      message: result.message,
+      ...(result.worker ? { worker: result.worker } : {}),
+    })),
+  };
+  writeFileAtomic(join(dir, SWEEP_FILES.state), `${JSON.stringify(record, null, 2)}\n`);
+  writeFileAtomic(join(dir, SWEEP_FILES.csv), sweepCsv(plan, results));
+}
+
+/** A run folder's metrics.csv rows (none where it has no readable folder yet). */
+function metricRows(runDir: string): EpochMetrics[] {
+  try {
+    return readRun(runDir).metrics as unknown as EpochMetrics[];
+  } catch {
+    return [];
+  }
 }
 
 /** A metrics.csv column of an epoch's row (NaN where the row has none). */
@@ -187,7 +362,7 @@ function metricOf(row: EpochMetrics, name: string): number {
 
 function bestResult(results: readonly TrialResult[], goal: 'maximize' | 'minimize'): TrialResult | undefined {
   return results
-    .filter((result) => Number.isFinite(result.metric) && (result.status === 'completed' || result.status === 'stopped'))
+    .filter((result) => Number.isFinite(result.metric) && isFinished(result.state))
     .reduce<TrialResult | undefined>((top, result) => (!top || (goal === 'maximize' ? result.metric > top.metric : result.metric < top.metric) ? result : top), undefined);
 }
 
@@ -204,32 +379,29 @@ function nest(values: Readonly<Record<string, unknown>>): Record<string, unknown
 }
 
 function sweepRows(keys: readonly string[], results: readonly TrialResult[], cell = cellOf) {
-  return results.map(({ trial, status, summary, runDir, metric, epochs }) => ({
-    trial: trial.index,
-    values: keys.map((key) => cell(trial.values[key])),
-    status,
-    epochs,
-    metric: Number.isFinite(metric) ? metric : null,
-    final: summary?.final?.test_accuracy ?? null,
-    best: summary?.best?.test_accuracy ?? null,
-    loss: summary?.final?.test_loss ?? null,
-    seconds: summary?.durationSeconds ?? null,
-    runDir,
-  }));
+  return results.map(({ trial, state, summary, runDir, metric, epochs }) => {
+    const ended = state !== 'running' && state !== 'not started';
+    const shown = <T>(value: T | undefined): T | null => (ended ? (value ?? null) : null);
+    return {
+      trial: trial.index,
+      values: keys.map((key) => cell(trial.values[key])),
+      state,
+      epochs: ended ? epochs : null,
+      metric: Number.isFinite(metric) ? metric : null,
+      final: shown(summary?.final?.test_accuracy),
+      best: shown(summary?.best?.test_accuracy),
+      loss: shown(summary?.final?.test_loss),
+      seconds: shown(summary?.durationSeconds),
+      runDir,
+    };
+  });
 }
 
-/**
- * One row per trial: finished ones with their outcome, then (while the sweep runs, or if it was stopped)
- * the ones still `running` and those `not started`.
- */
-function sweepCsv(plan: SweepPlan, planned: readonly Trial[], results: readonly TrialResult[], started: number): string {
+/** One row per trial proposed so far: ended ones with their outcome, the others `running` or `not started`. */
+function sweepCsv(plan: SweepPlan, results: readonly TrialResult[]): string {
   const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
-  const rows = sweepRows(plan.keys, results).map((row) => [row.trial, ...row.values, row.status, row.epochs, row.metric ?? '', row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds ?? '', row.runDir ?? '']);
-  const finished = new Set(results.map((result) => result.trial.index));
-  const open = planned
-    .filter((trial) => !finished.has(trial.index))
-    .map((trial) => [trial.index, ...plan.keys.map((key) => cellOf(trial.values[key])), trial.index <= started ? 'running' : 'not started', '', '', '', '', '', '', '']);
-  return stringify([header, ...[...rows, ...open].sort((a, b) => Number(a[0]) - Number(b[0]))]);
+  const rows = sweepRows(plan.keys, results).map((row) => [row.trial, ...row.values, row.state, row.epochs ?? '', row.metric ?? '', row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds ?? '', row.runDir ?? '']);
+  return stringify([header, ...rows]);
 }
 
 /** A swept value as a CSV cell, exactly: strings as they are, other values as JSON. */
@@ -243,8 +415,8 @@ function sweepTable(plan: SweepPlan, results: readonly TrialResult[], best: Tria
     table.push([
       `${row.trial}${best?.trial.index === row.trial ? ' *' : ''}`,
       ...row.values,
-      row.status,
-      row.epochs,
+      row.state,
+      row.epochs ?? '-',
       row.metric?.toFixed(4) ?? '-',
       row.final?.toFixed(4) ?? '-',
       row.seconds?.toFixed(1) ?? '-',

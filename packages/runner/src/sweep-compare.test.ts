@@ -2,9 +2,28 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliEnv, root, specml, temporaryFolder } from './test-cli.js';
+import { cli, cliEnv, root, specml, startSpecml, temporaryFolder } from './test-cli.js';
+
+/** Polls (25 ms) until `done` holds, for at most 15 s. */
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 600 && !done(); attempt++) await new Promise((wake) => setTimeout(wake, 25));
+}
 
 const work = temporaryFolder('sweep');
+
+/** The one sweep folder of an experiment in a runs dir. */
+function sweepDirOf(runsDir: string, name = 'grid'): string {
+  const folders = readdirSync(join(runsDir, name)).filter((entry) => entry.startsWith('sweep-'));
+  expect(folders).toHaveLength(1);
+  return join(runsDir, name, folders[0]);
+}
+
+/** A sweep's sweep.csv, as rows of cells (header first). */
+const csvRows = (sweepDir: string) => readFileSync(join(sweepDir, 'sweep.csv'), 'utf8').trim().split('\n').map((row) => row.split(','));
+/** Each trial's first cells: trial, the swept values, status. */
+const trialStates = (sweepDir: string, cells = 3) => csvRows(sweepDir).slice(1).map((row) => row.slice(0, cells).join(','));
+/** The run folders of an experiment (its sweep folder left out). */
+const runIdsOf = (runsDir: string, name = 'grid') => readdirSync(join(runsDir, name)).filter((entry) => !entry.startsWith('sweep-'));
 
 const BASE = `name: grid
 data: { trainLimit: 2000, testLimit: 500 }
@@ -25,7 +44,7 @@ describe('sweep and compare', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('sweep grid: 4 trials (optimizer.learningRate × 2, batchSize × 2) on 2 workers, choosing on test_accuracy (maximize)\n');
-    const runIds = readdirSync(join(runsDir, 'grid')).filter((entry) => !entry.endsWith('.csv'));
+    const runIds = runIdsOf(runsDir);
     expect(runIds).toHaveLength(4);
     const settings = runIds
       .map((runId) => readFileSync(join(runsDir, 'grid', runId, 'spec.yaml'), 'utf8'))
@@ -34,10 +53,9 @@ describe('sweep and compare', () => {
     expect(settings).toEqual(['0.001 32', '0.001 64', '0.01 32', '0.01 64']);
     for (const runId of runIds) expect(readFileSync(join(runsDir, 'grid', runId, 'spec.yaml'), 'utf8')).not.toMatch(/^sweep:/m);
 
-    const [csvName] = readdirSync(join(runsDir, 'grid')).filter((entry) => entry.startsWith('sweep-'));
-    const rows = readFileSync(join(runsDir, 'grid', csvName), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('trial,optimizer.learningRate,batchSize,status,epochs,metric_test_accuracy,final_test_accuracy,best_test_accuracy,final_test_loss,duration_seconds,run_dir');
-    expect(rows.slice(1).map((row) => row.split(',').slice(0, 4).join(','))).toEqual([
+    const sweepDir = sweepDirOf(runsDir);
+    expect(csvRows(sweepDir)[0].join(',')).toBe('trial,optimizer.learningRate,batchSize,status,epochs,metric_test_accuracy,final_test_accuracy,best_test_accuracy,final_test_loss,duration_seconds,run_dir');
+    expect(trialStates(sweepDir, 4)).toEqual([
       '1,0.01,32,completed',
       '2,0.01,64,completed',
       '3,0.001,32,completed',
@@ -68,21 +86,27 @@ describe('sweep and compare', () => {
     expect(result.stderr).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
   });
 
-  it('keeps the sweep\'s CSV up to date as trials end, so a sweep killed outright leaves its record', async () => {
+  it('keeps the sweep\'s record up to date as trials start and end, so a sweep killed outright can be resumed', async () => {
     const spec = join(work, 'killed.yaml');
-    // Trial 1 trains one epoch, trial 2 four hundred: the sweep is killed while trial 2 runs.
-    writeFileSync(spec, `${BASE}sweep:\n  epochs: [1, 400]\n`);
+    // Trial 1 trains one epoch, trial 2 thirty: the sweep is killed while trial 2 runs.
+    writeFileSync(spec, `${BASE}sweep:\n  epochs: [1, 30]\n`);
     const runsDir = join(work, 'runs-killed');
-    const sweep = spawn(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir, '--workers', '1'], { cwd: root, env: cliEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    sweep.stdout!.on('data', (chunk) => (stdout += chunk));
-    const exited = new Promise((done) => sweep.on('exit', done));
-    for (let attempt = 0; attempt < 600 && !/^trial 2\/2 epoch 1:/m.test(stdout); attempt++) await new Promise((done) => setTimeout(done, 25));
-    process.kill(-sweep.pid!, 'SIGKILL');
-    await exited;
-    const [csvName] = readdirSync(join(runsDir, 'grid')).filter((entry) => entry.endsWith('.csv'));
-    const rows = readFileSync(join(runsDir, 'grid', csvName), 'utf8').trim().split('\n').slice(1).map((row) => row.split(',').slice(0, 3).join(','));
-    expect(rows).toEqual(['1,1,completed', '2,400,running']);
+    const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
+    await waitFor(() => /^trial 2\/2 epoch 1:/m.test(sweep.output().stdout));
+    process.kill(-sweep.child.pid!, 'SIGKILL');
+    await sweep.exited;
+    const sweepDir = sweepDirOf(runsDir);
+    expect(trialStates(sweepDir)).toEqual(['1,1,completed', '2,30,running']);
+    const { trials } = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
+
+    const resumed = specml(['exp', '--resume', sweepDir]);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toContain(`resuming ${sweepDir}: 1 trial kept, 1 to run\n`);
+    expect(trialStates(sweepDir)).toEqual(['1,1,completed', '2,30,completed']);
+    // Trial 2 went on in its own folder from its checkpoint; trial 1 was not run again.
+    expect(runIdsOf(runsDir).sort()).toEqual([trials[0].runId, trials[1].runId].sort());
+    expect(JSON.parse(readFileSync(join(runsDir, 'grid', trials[1].runId, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: 30 });
+    expect(JSON.parse(readFileSync(join(runsDir, 'grid', trials[0].runId, 'summary.json'), 'utf8')).resumes).toBe(0);
   });
 
   it('says so when there is nothing to compare', () => {
@@ -95,9 +119,7 @@ describe('sweep and compare', () => {
     writeFileSync(spec, `${BASE.replace('epochs: 2', 'epochs: 1')}sweep:\n  model.initializer: [heNormal, glorotUniform]\n`);
     const sweepsDir = join(work, 'runs-strings');
     expect(specml(['exp', spec, '--runs-dir', sweepsDir]).status).toBe(0);
-    const [csvName] = readdirSync(join(sweepsDir, 'grid')).filter((entry) => entry.endsWith('.csv'));
-    const rows = readFileSync(join(sweepsDir, 'grid', csvName), 'utf8').trim().split('\n').slice(1).map((row) => row.split(',').slice(0, 3).join(','));
-    expect(rows).toEqual(['1,heNormal,completed', '2,glorotUniform,completed']);
+    expect(trialStates(sweepDirOf(sweepsDir))).toEqual(['1,heNormal,completed', '2,glorotUniform,completed']);
     expect(specml(['compare', join(sweepsDir, 'grid'), '--runs-dir', sweepsDir]).status).toBe(0);
     const compared = readFileSync(join(sweepsDir, 'comparison.csv'), 'utf8');
     expect(compared).toMatch(/^rank,run,model\.initializer,/);
@@ -127,16 +149,77 @@ describe('sweep and compare', () => {
     for (let attempt = 0; attempt < 600 && !/^trial 1\/3 epoch 2:/m.test(stdout); attempt++) await new Promise((done) => setTimeout(done, 25));
     sweep.kill(signal);
     expect(await exited).toBe(130);
-    const trialDir = readdirSync(join(runsDir, 'grid')).find((entry) => !entry.endsWith('.csv'))!;
-    expect(readdirSync(join(runsDir, 'grid')).filter((entry) => !entry.endsWith('.csv'))).toEqual([trialDir]);
+    const [trialDir] = runIdsOf(runsDir);
+    expect(runIdsOf(runsDir)).toEqual([trialDir]);
     expect(JSON.parse(readFileSync(join(runsDir, 'grid', trialDir, 'summary.json'), 'utf8')).status).toBe('interrupted');
     expect(existsSync(join(runsDir, 'grid', trialDir, 'checkpoint.bin'))).toBe(true);
-    const [csvName] = readdirSync(join(runsDir, 'grid')).filter((entry) => entry.endsWith('.csv'));
-    const rows = readFileSync(join(runsDir, 'grid', csvName), 'utf8').trim().split('\n').slice(1).map((row) => row.split(',').slice(0, 3).join(','));
-    expect(rows).toEqual(['1,16,interrupted', '2,32,not started', '3,64,not started']);
-    expect(stderr).toBe(
-      `the sweep was stopped: 1 trial interrupted, 2 not started (summary: ${join(runsDir, 'grid', csvName)}); continue the interrupted trials with:\n  npx nx run runner:exp --resume ${join(runsDir, 'grid', trialDir)}\n`,
-    );
+    const sweepDir = sweepDirOf(runsDir);
+    expect(trialStates(sweepDir)).toEqual(['1,16,interrupted', '2,32,not started', '3,64,not started']);
+    expect(JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'))).toMatchObject({ state: 'interrupted', trials: [{ index: 1, state: 'interrupted', runId: trialDir }, { state: 'not started' }, { state: 'not started' }] });
+    expect(stderr).toBe(`the sweep was stopped: 1 trial interrupted, 2 not started (summary: ${join(sweepDir, 'sweep.csv')}); continue the sweep with:\n  npx nx run runner:exp --resume ${sweepDir}\n`);
+  });
+
+  describe('resuming a sweep', () => {
+    const RESUMABLE = `${BASE.replace('epochs: 2', 'epochs: 30')}sweep:\n  batchSize: [16, 32, 64]\n`;
+
+    it('continues an interrupted sweep: the interrupted trial from its checkpoint, the others fresh, metrics as if never interrupted', async () => {
+      const spec = join(work, 'resumable.yaml');
+      writeFileSync(spec, RESUMABLE);
+      const runsDir = join(work, 'runs-resumable');
+      const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
+      await waitFor(() => /^trial 1\/3 epoch 2:/m.test(sweep.output().stdout));
+      sweep.child.kill('SIGINT');
+      expect(await sweep.exited).toBe(130);
+      const sweepDir = sweepDirOf(runsDir);
+      expect(trialStates(sweepDir)).toEqual(['1,16,interrupted', '2,32,not started', '3,64,not started']);
+
+      const changed = specml(['exp', spec, '--set', 'epochs=31', '--resume', sweepDir]);
+      expect(changed.status).toBe(2);
+      expect(changed.stderr).toBe(`error: --resume ${sweepDir}: ${spec} no longer describes this sweep: epochs (30 in the sweep, 31 now); start a new sweep with exp ${spec}, or resume without the spec\n`);
+      const notASweep = specml(['exp', '--resume', join(work, 'nowhere'), '--retry-failed']);
+      expect(notASweep).toMatchObject({ status: 2, stderr: 'error: exp: --retry-failed goes with --resume <sweep folder> (runs/<name>/sweep-<id>)\n' });
+
+      const resumed = specml(['exp', spec, '--resume', sweepDir, '--workers', '1']);
+      expect(resumed.stderr).toBe('');
+      expect(resumed.status).toBe(0);
+      expect(resumed.stdout).toContain(`resuming ${sweepDir}: 0 trials kept, 3 to run\n`);
+      expect(trialStates(sweepDir)).toEqual(['1,16,completed', '2,32,completed', '3,64,completed']);
+      const [first] = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')).trials;
+      const firstDir = join(runsDir, 'grid', first.runId);
+      expect(JSON.parse(readFileSync(join(firstDir, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', resumes: 1 });
+
+      // The same trial run alone, never interrupted: the same numbers, epoch by epoch.
+      const alone = specml(['exp', spec, '--no-sweep', '--set', 'batchSize=16', '--runs-dir', join(work, 'runs-alone')]);
+      expect(alone.status).toBe(0);
+      const learning = (dir: string) => readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((row) => row.split(',').slice(0, 5).join(','));
+      expect(learning(firstDir)).toEqual(learning(alone.stdout.trim().split('\n').at(-1)!));
+      expect(learning(firstDir)).toHaveLength(32);
+    });
+
+    it('records a trial whose process died as failed, goes on, and runs it again with --retry-failed', async () => {
+      const spec = join(work, 'crash.yaml');
+      writeFileSync(spec, RESUMABLE.replace('[16, 32, 64]', '[16, 32]'));
+      const runsDir = join(work, 'runs-crash');
+      const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
+      await waitFor(() => /^trial 1\/2 epoch 2:/m.test(sweep.output().stdout));
+      const [trialDir] = runIdsOf(runsDir);
+      process.kill(JSON.parse(readFileSync(join(runsDir, 'grid', trialDir, 'lock.json'), 'utf8')).pid, 'SIGKILL');
+      expect(await sweep.exited).toBe(4);
+      const sweepDir = sweepDirOf(runsDir);
+      expect(trialStates(sweepDir)).toEqual(['1,16,failed', '2,32,completed']);
+      expect(sweep.output().stderr).toMatch(
+        new RegExp(`^error: 1 of 2 trials did not complete \\(trial 1: failed: the trial process was killed \\(SIGKILL\\)\\); run the failed trials again with: npx nx run runner:exp --resume ${sweepDir} --retry-failed\n$`),
+      );
+      // A plain resume keeps what ended, failures included; --retry-failed continues the failed trial.
+      const plain = specml(['exp', '--resume', sweepDir]);
+      expect(plain.status).toBe(4);
+      expect(plain.stdout).toContain(`resuming ${sweepDir}: 2 trials kept, 0 to run (every trial has ended)\n`);
+      const retried = specml(['exp', '--resume', sweepDir, '--retry-failed']);
+      expect(retried.stderr).toBe('');
+      expect(retried.status).toBe(0);
+      expect(trialStates(sweepDir)).toEqual(['1,16,completed', '2,32,completed']);
+      expect(JSON.parse(readFileSync(join(runsDir, 'grid', trialDir, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: 30 });
+    });
   });
 
   describe('search (the full form)', () => {
@@ -148,10 +231,6 @@ describe('sweep and compare', () => {
     batchSize: [16, 64]
   earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }
 `;
-    const csvRows = (dir: string) => {
-      const [csvName] = readdirSync(join(dir, 'grid')).filter((entry) => entry.endsWith('.csv'));
-      return readFileSync(join(dir, 'grid', csvName), 'utf8').trim().split('\n').map((row) => row.split(','));
-    };
 
     it('draws random trials from the seed, stops those behind at a rung with complete run folders, and names the best', () => {
       const spec = join(work, 'search.yaml');
@@ -160,7 +239,7 @@ describe('sweep and compare', () => {
       expect(first.stderr).toBe('');
       expect(first.status).toBe(0);
       expect(first.stdout).toContain('sweep grid: 4 trials (random search over optimizer.learningRate, batchSize, stopping trials behind at epochs 1, 2) on 1 worker, choosing on test_accuracy (maximize)\n');
-      const [header, ...rows] = csvRows(join(work, 'runs-search-1'));
+      const [header, ...rows] = csvRows(sweepDirOf(join(work, 'runs-search-1')));
       expect(header).toEqual(['trial', 'optimizer.learningRate', 'batchSize', 'status', 'epochs', 'metric_test_accuracy', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir']);
       expect(rows).toHaveLength(4);
       for (const row of rows) {
@@ -182,7 +261,7 @@ describe('sweep and compare', () => {
       // The same seed draws the same trials, and (one worker) stops the same ones.
       const again = specml(['exp', spec, '--runs-dir', join(work, 'runs-search-2'), '--workers', '1']);
       expect(again.status).toBe(0);
-      expect(csvRows(join(work, 'runs-search-2')).map((row) => row.slice(0, 6))).toEqual([header, ...rows].map((row) => row.slice(0, 6)));
+      expect(csvRows(sweepDirOf(join(work, 'runs-search-2'))).map((row) => row.slice(0, 6))).toEqual([header, ...rows].map((row) => row.slice(0, 6)));
     });
 
     it('runs a Bayesian search (TPE) for the number of trials asked', () => {
@@ -191,7 +270,7 @@ describe('sweep and compare', () => {
       const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bayes'), '--set', 'epochs=1']);
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
-      const [, ...rows] = csvRows(join(work, 'runs-bayes'));
+      const [, ...rows] = csvRows(sweepDirOf(join(work, 'runs-bayes')));
       expect(rows.map((row) => row[3])).toEqual(['completed', 'completed', 'completed', 'completed', 'completed', 'completed']);
     });
 

@@ -159,3 +159,20 @@ function throwIfAny(problems: SpecProblem[]): void {
   if (problems.length > 0) throw new SpecError([...problems].sort((a, b) => position(a) - position(b)));
 }
 
+
+/**
+ * A plan as a sweep block in full form (--sweep options folded in, the metric spelled out): what a sweep
+ * folder's sweep.yaml holds, and what planSweep reads back into the same plan.
+ */
+export function fullFormOf(plan: SweepPlan): FullForm {
+  const parameters = Object.fromEntries(
+    Object.entries(plan.space).map(([key, parameter]) => [key, parameter.kind === 'values' ? [...parameter.values] : { min: parameter.min, max: parameter.max, distribution: parameter.kind }]),
+  );
+  return {
+    method: plan.method,
+    ...(plan.method === 'grid' ? {} : { trials: plan.trialCount }),
+    metric: { ...plan.metric },
+    parameters,
+    ...(plan.earlyStop ? { earlyStop: { type: 'hyperband' as const, ...plan.earlyStop } } : {}),
+  };
+}

@@ -31,22 +31,34 @@ export class LocalPoolExecutor implements TrialExecutor {
     this.env = { ...process.env, CI: 'true', INIT_CWD: '', ...(oneThreadEach ? { SPECML_THREADS: '1' } : {}) };
   }
 
+  /** Starts the trial processes now, so that their start-up (about a second of imports) overlaps the sweep's own checks. */
+  warm(): void {
+    while (this.idle.length < this.slots) this.idle.push(this.spawnTrialProcess());
+  }
+
+  private spawnTrialProcess(): ChildProcess {
+    return spawn(process.execPath, [CLI, 'trial'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: this.env });
+  }
+
   run(request: TrialRequest, events: TrialEvents, signal: AbortSignal): Promise<TrialOutcome> {
-    const child = this.idle.pop() ?? spawn(process.execPath, [CLI, 'trial'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: this.env });
+    const child = this.idle.pop() ?? this.spawnTrialProcess();
     return new Promise((resolve) => {
       let runDir: string | null = null;
       let stderr = '';
       const onStderr = (chunk: Buffer) => (stderr = (stderr + chunk).slice(-10_000));
       const onMessage = (message: TrialMessage) => {
-        if (message.type === 'start') runDir = message.runDir;
+        if (message.type === 'start') {
+          runDir = message.runDir;
+          events.onStart?.(message.runDir);
+        }
         else if (message.type === 'epoch') {
           const verdict = events.onEpoch?.(message.row);
           if (request.awaitVerdicts && child.connected) child.send({ type: 'verdict', stop: verdict === 'stop' } satisfies ParentMessage);
         } else if (message.type === 'done') finish(message.outcome);
       };
       // A process that died before saying how it ended (killed, crashed): failed, with its last words.
-      const onClose = (code: number | null) =>
-        finish({ status: 'failed', runDir, summary: readTrialSummary(runDir), message: lastLine(stderr) || `the trial process exited with ${code}` }, true);
+      const onClose = (code: number | null, killedBy: NodeJS.Signals | null) =>
+        finish({ status: 'failed', runDir, summary: readTrialSummary(runDir), message: lastLine(stderr) || `the trial process ${killedBy ? `was killed (${killedBy})` : `exited with code ${code}`}` }, true);
       const stop = () => {
         child.kill('SIGINT');
         setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS).unref();

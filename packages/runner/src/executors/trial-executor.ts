@@ -16,6 +16,8 @@ export interface TrialRequest {
   readonly runsDir: string;
   /** Whether the trial waits after each epoch for onEpoch's verdict (early stopping). */
   readonly awaitVerdicts?: boolean;
+  /** An unfinished run folder of this trial to continue from its checkpoint (a resumed sweep). */
+  readonly resumeRunDir?: string;
 }
 
 export type TrialStatus = RunStatus | 'invalid';
@@ -27,9 +29,13 @@ export interface TrialOutcome {
   readonly summary: RunSummary | null;
   /** Why it did not complete (one line), or ''. */
   readonly message: string;
+  /** The host that ran it, where that is not this machine. */
+  readonly worker?: string;
 }
 
 export interface TrialEvents {
+  /** The trial has its run folder (new, or the one it resumes) and is training. */
+  onStart?(runDir: string): void;
   /** An epoch's row is in the trial's metrics.csv; 'stop' ends the trial there (with awaitVerdicts). */
   onEpoch?(row: EpochMetrics): 'continue' | 'stop' | void;
 }

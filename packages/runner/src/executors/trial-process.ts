@@ -1,6 +1,6 @@
 import { isUserError } from '@specml/data';
 import { TrainingDivergedError } from '@specml/trainer';
-import { runExperiment } from '../run-experiment.js';
+import { resumeExperiment, runExperiment, type RunEvents } from '../run-experiment.js';
 import type { ParentMessage, TrialMessage } from './local-pool.js';
 import { readTrialSummary, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 
@@ -26,29 +26,24 @@ export async function serveTrials(signal: AbortSignal): Promise<void> {
 }
 
 async function runTrial(request: TrialRequest, signal: AbortSignal, send: (message: TrialMessage) => Promise<void>, next: () => Promise<ParentMessage | undefined>): Promise<TrialOutcome> {
-  let runDir: string | null = null;
+  let runDir: string | null = request.resumeRunDir ?? null;
+  const events: RunEvents = {
+    onRunFolder: (dir) => {
+      runDir = dir;
+      void send({ type: 'start', runDir: dir });
+    },
+    onEpoch: async (row) => {
+      await send({ type: 'epoch', row });
+      if (!request.awaitVerdicts) return undefined;
+      const verdict = await next();
+      return verdict?.type === 'verdict' && verdict.stop ? 'stop' : 'continue';
+    },
+  };
   try {
-    const result = await runExperiment({
-      specFile: request.specFile,
-      specText: request.specText,
-      overrides: request.overrides,
-      runsDir: request.runsDir,
-      // The sweep builds the runs index once, at its end.
-      updateIndex: false,
-      signal,
-      events: {
-        onRunFolder: (dir) => {
-          runDir = dir;
-          void send({ type: 'start', runDir: dir });
-        },
-        onEpoch: async (row) => {
-          await send({ type: 'epoch', row });
-          if (!request.awaitVerdicts) return undefined;
-          const verdict = await next();
-          return verdict?.type === 'verdict' && verdict.stop ? 'stop' : 'continue';
-        },
-      },
-    });
+    // The sweep builds the runs index once, at its end.
+    const result = request.resumeRunDir
+      ? await resumeExperiment(request.resumeRunDir, { signal, events, updateIndex: false })
+      : await runExperiment({ specFile: request.specFile, specText: request.specText, overrides: request.overrides, runsDir: request.runsDir, updateIndex: false, signal, events });
     return { status: result.summary.status, runDir: result.dir, summary: result.summary, message: '' };
   } catch (error) {
     const dir = (error as { runDir?: string }).runDir ?? runDir;

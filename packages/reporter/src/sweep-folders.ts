@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError } from '@specml/data';
+import type { RunStatus } from './run-folders.js';
+
+// A sweep folder, `<runs-dir>/<name>/sweep-<id>/`, is the sweep's identity: sweep.yaml (the resolved spec
+// with its sweep block in full form, what a resume runs and checks changes against), sweep.json (every
+// trial's values, state and run id, what a resume and the dashboard read) and sweep.csv (the same for
+// people and spreadsheets). The trials' run folders sit beside it, `<runs-dir>/<name>/<run-id>/`, so that
+// they are ordinary runs for the index, compare and the dashboard.
+
+export const SWEEP_FILES = { spec: 'sweep.yaml', state: 'sweep.json', csv: 'sweep.csv' } as const;
+
+/** A trial's state: a run's status once it has a run folder, `invalid` if its spec was refused. */
+export type TrialState = RunStatus | 'invalid' | 'not started';
+
+export interface SweepTrialRecord {
+  readonly index: number;
+  /** The swept key paths' values, e.g. { "optimizer.learningRate": 0.001 }. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The same as --set options. */
+  readonly overrides: readonly string[];
+  readonly state: TrialState;
+  /** Its run folder's name beside the sweep folder, once it has one. */
+  readonly runId: string | null;
+  /** The sweep's metric at its last epoch (null while unknown, or where it did not finish). */
+  readonly metric: number | null;
+  readonly epochs: number;
+  /** Why it did not complete (one line), or ''. */
+  readonly message: string;
+  /** The host that ran it, where that was not this machine (queue workers). */
+  readonly worker?: string;
+}
+
+export type SweepState = 'running' | 'completed' | 'incomplete' | 'interrupted';
+
+export interface SweepRecord {
+  readonly name: string;
+  readonly sweepId: string;
+  /** The spec file the sweep was started from (messages only: sweep.yaml is what resumes run). */
+  readonly specFile: string;
+  readonly method: 'grid' | 'random' | 'bayes';
+  /** The swept key paths, in the order of the spec. */
+  readonly keys: readonly string[];
+  readonly metric: { readonly name: string; readonly goal: 'maximize' | 'minimize' };
+  readonly trialCount: number;
+  readonly state: SweepState;
+  readonly startedAt: string;
+  /** Trials proposed so far, by index (a Bayesian search proposes as it goes). */
+  readonly trials: readonly SweepTrialRecord[];
+}
+
+/** Whether a folder is a sweep folder (it holds sweep.json). */
+export function isSweepFolder(dir: string): boolean {
+  return existsSync(join(dir, SWEEP_FILES.state));
+}
+
+/** A trial's run folder: beside the sweep folder, in the experiment's folder. */
+export function trialRunDir(sweepDir: string, runId: string): string {
+  return join(dirname(sweepDir), runId);
+}
+
+/** A sweep folder's sweep.json, checked for what a resume and the pages rely on. */
+export function readSweep(dir: string): SweepRecord {
+  const path = join(dir, SWEEP_FILES.state);
+  let record: Partial<SweepRecord> | null;
+  try {
+    record = JSON.parse(readFileSync(path, 'utf8')) as Partial<SweepRecord> | null;
+  } catch (error) {
+    throw new UserError(`${path}: unreadable (${(error as Error).message.split('\n')[0]}); is ${dir} a sweep folder (runs/<name>/sweep-<id>)?`);
+  }
+  // A run id names a folder beside this one, never a path elsewhere.
+  const runIdValid = (runId: unknown) => runId === null || (typeof runId === 'string' && /^[\w-][\w.-]*$/.test(runId));
+  const trialsValid =
+    Array.isArray(record?.trials) && record.trials.every((trial) => Number.isInteger(trial?.index) && typeof trial.state === 'string' && Array.isArray(trial.overrides) && runIdValid(trial.runId));
+  if (!record || typeof record.name !== 'string' || typeof record.sweepId !== 'string' || !Array.isArray(record.keys) || !trialsValid || typeof record.metric?.name !== 'string') {
+    throw new UserError(`${path}: not a sweep record (it lacks name, sweepId, keys, metric or trials)`);
+  }
+  return record as SweepRecord;
+}
+
+/** The run folders of a sweep's trials that exist. */
+export function sweepRunFolders(dir: string): string[] {
+  return readSweep(dir)
+    .trials.filter((trial) => trial.runId !== null)
+    .map((trial) => trialRunDir(dir, trial.runId!))
+    .filter((runDir) => existsSync(join(runDir, 'summary.json')));
+}
