@@ -32,6 +32,8 @@ export interface RunSummary {
   best: { epoch: number; test_accuracy: number } | null;
   /** Where the latest session's wall time went, in seconds: a profile of the run. */
   timings?: Record<string, number>;
+  /** The queue worker that ran it (host/pid), for runs trained on another machine. */
+  worker?: string;
   error?: string;
 }
 
@@ -113,7 +115,8 @@ function runFoldersUnder(path: string, depth: number): string[] {
   } catch {
     return [];
   }
-  return children.map((child) => join(path, child)).filter(isFolder).flatMap((child) => runFoldersUnder(child, depth + 1));
+  // Hidden folders (a queue's incoming copies) are not runs.
+  return children.filter((child) => !child.startsWith('.')).map((child) => join(path, child)).filter(isFolder).flatMap((child) => runFoldersUnder(child, depth + 1));
 }
 
 function isFolder(path: string): boolean {

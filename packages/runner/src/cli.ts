@@ -6,7 +6,11 @@ import { isUserError, UserError } from '@specml/data';
 import { compareRuns, isSweepFolder } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
-import { prepareExperiment, resumeExperiment, runExperiment } from './run-experiment.js';
+import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run-experiment.js';
+import { QueueExecutor } from './executors/queue-executor.js';
+import { runQueueWorker } from './executors/queue-worker.js';
+import { parseRedisAddress } from './executors/redis-address.js';
+import { runOnQueue } from './queued-run.js';
 import { serveTrials } from './executors/trial-process.js';
 import { fileSystemProblem } from './file-system-errors.js';
 import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './run-sweep.js';
@@ -95,6 +99,7 @@ interface ExpOptions {
   sweep: string[] | false;
   workers?: string;
   retryFailed?: boolean;
+  queue?: string;
 }
 
 export function buildProgram(): Command {
@@ -113,7 +118,8 @@ export function buildProgram(): Command {
     .option('--resume <folder>', 'continue an interrupted run from its last checkpoint, in its own folder; or a sweep (runs/<name>/sweep-<id>): its unfinished trials, keeping the finished ones')
     .option('--retry-failed', 'with --resume of a sweep: run its failed trials again too')
     .option('--sweep <key.path=v1,v2>', 'try each value (repeatable; the grid of all combinations runs as separate trials)', collect, [])
-    .option('--workers <n>', 'trials of a sweep run in parallel (default: the number of cores)')
+    .option('--workers <n>', 'trials of a sweep run in parallel (default: the number of cores; with --queue, trials queued at once, default 64)')
+    .option('--queue <redis-url>', 'run on the workers of this Redis queue (redis://[:password@]host:port, rediss:// for TLS); see `worker`')
     .addOption(new Option('--no-sweep', 'ignore the spec\'s sweep: block and run the base spec once').hideHelp())
     .action(async (specFile: string | undefined, options: ExpOptions) => {
       const overrides = [...options.set, ...(options.backend ? [`backend=${options.backend}`] : [])];
@@ -128,23 +134,53 @@ export function buildProgram(): Command {
       }
       const workers = options.workers === undefined ? undefined : Number(options.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
+      const address = options.queue === undefined ? undefined : parseRedisAddress(options.queue);
       const controller = stopWithLauncher();
-      const sweepOptions = { specFile: specFile === undefined ? undefined : fromCaller(specFile), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal };
-      if (resumesSweep) {
-        await runSweep({ ...sweepOptions, resume: fromCaller(options.resume!), retryFailed: options.retryFailed });
-        return;
+      const executor = address ? await QueueExecutor.connect(address, workers ?? 64) : undefined;
+      try {
+        const sweepOptions = { specFile: specFile === undefined ? undefined : fromCaller(specFile), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal, executor };
+        if (resumesSweep) {
+          await runSweep({ ...sweepOptions, resume: fromCaller(options.resume!), retryFailed: options.retryFailed });
+          return;
+        }
+        if (!options.resume && options.sweep !== false && isSweep(fromCaller(specFile!), overrides, sweeps)) {
+          await runSweep(sweepOptions);
+          return;
+        }
+        if (options.resume && executor) throw new UserError('exp: --resume of a single run continues it here; run it without --queue');
+        const outcome = executor
+          ? await runOnQueue(fromCaller(specFile!), overrides, fromCaller(options.runsDir), executor, controller.signal)
+          : options.resume
+            ? await resumeExperiment(fromCaller(options.resume), { signal: controller.signal })
+            : await runExperiment({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
+        if (executor) await refreshRunsIndex(fromCaller(options.runsDir));
+        const { summary } = outcome;
+        process.stdout.write(
+          `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}${summary.worker ? ` (worker ${summary.worker})` : ''}: final test accuracy ${summary.final!.test_accuracy.toFixed(4)}\n${forCaller(outcome.dir)}\n`,
+        );
+      } finally {
+        await executor?.close();
       }
-      if (!options.resume && options.sweep !== false && isSweep(fromCaller(specFile!), overrides, sweeps)) {
-        await runSweep(sweepOptions);
-        return;
+    });
+
+  program
+    .command('worker')
+    .description('pull trials from a Redis queue and run them (start one on each machine; exp … --queue sends them)')
+    .requiredOption('--queue <redis-url>', 'the queue: redis://[:password@]host:port, or rediss:// for TLS')
+    .option('--concurrency <n>', 'trials at a time, each in its own process', '1')
+    .option('--work-dir <dir>', 'where trials run on this machine (their folders go to the coordinator, then are removed here)', '.specml-worker')
+    .action(async (options: { queue: string; concurrency: string; workDir: string }) => {
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`--concurrency ${options.concurrency}: expected a whole number of at least 1`);
+      const address = parseRedisAddress(options.queue);
+      const stopping = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => {
+          stopping.abort();
+          process.once(signal, () => process.exit(EXIT.interrupted));
+        });
       }
-      const outcome = options.resume
-        ? await resumeExperiment(fromCaller(options.resume), { signal: controller.signal })
-        : await runExperiment({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
-      const { summary } = outcome;
-      process.stdout.write(
-        `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}: final test accuracy ${summary.final!.test_accuracy.toFixed(4)}\n${forCaller(outcome.dir)}\n`,
-      );
+      await runQueueWorker({ address, concurrency, workDir: fromCaller(options.workDir), signal: stopping.signal });
     });
 
   // The child side of the local trial pool (run by runSweep, not by people): trials over IPC.

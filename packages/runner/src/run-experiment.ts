@@ -57,6 +57,8 @@ export interface RunEvents {
   onRunFolder?(dir: string): void;
   /** After every epoch's row is on disk; answering 'stop' ends the run there, as `stopped`. */
   onEpoch?(row: EpochMetrics): EpochVerdict | Promise<EpochVerdict>;
+  /** After the checkpoint of an epoch (and the summary) is on disk: the folder can be resumed from here. */
+  onCheckpoint?(epoch: number): void | Promise<void>;
 }
 
 export type { RunStatus, RunSummary };
@@ -278,9 +280,10 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
           progress.epochEnd(row);
           return events?.onEpoch?.(row);
         },
-        onCheckpoint: (state) => {
+        onCheckpoint: async (state) => {
           writeFileAtomic(join(dir, FILES.checkpoint), encodeCheckpoint(state));
           writeSummary('running');
+          await events?.onCheckpoint?.(state.epoch);
         },
         signal,
       },

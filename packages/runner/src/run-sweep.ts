@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -40,7 +41,7 @@ export interface SweepOptions {
   readonly workers?: number;
   /** Aborting it stops launching trials and interrupts the running ones. */
   readonly signal?: AbortSignal;
-  /** Where trials run; by default a pool of child processes on this machine. */
+  /** Where trials run (the caller closes it); by default a pool of child processes on this machine. */
   readonly executor?: TrialExecutor;
   /** A sweep folder to continue: finished trials are kept, unfinished ones resumed, unstarted ones run. */
   readonly resume?: string;
@@ -144,19 +145,16 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const toRun = (entry: TrialResult) => entry.state === 'not started' || entry.state === 'running' || entry.state === 'interrupted' || (options.retryFailed === true && entry.state === 'failed');
   const queue = [...entries.values()].filter(toRun).sort((a, b) => a.trial.index - b.trial.index);
   const remaining = queue.length + (plan.method === 'bayes' ? plan.trialCount - entries.size : 0);
-  let executor = options.executor;
-  if (!executor && remaining > 0) {
-    const pool = new LocalPoolExecutor(Math.min(options.workers ?? availableParallelism(), remaining));
-    pool.warm();
-    executor = pool;
-  }
+  // A pool made here is closed here; an executor passed in belongs to the caller.
+  const pool = !options.executor && remaining > 0 ? new LocalPoolExecutor(Math.min(options.workers ?? availableParallelism(), remaining)) : undefined;
+  pool?.warm();
   try {
     planned.forEach((trial) => sweep.check(trial.overrides, `trial ${trial.index} of ${planned.length}`));
   } catch (error) {
-    executor?.close();
+    pool?.close();
     throw error;
   }
-  executor ??= new LocalPoolExecutor(1);
+  const executor: TrialExecutor = options.executor ?? pool ?? new LocalPoolExecutor(1);
   const name = base.name!;
   const specText = stringifyYaml(base);
   const slots = Math.max(1, Math.min(executor.slots, remaining));
@@ -164,7 +162,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const asha = plan.earlyStop ? new SuccessiveHalving({ ...plan.earlyStop, goal: plan.metric.goal }) : undefined;
   const described = plan.method === 'grid' ? plan.axes.map((axis) => `${axis.key} × ${axis.values.length}`).join(', ') : `${plan.method} search over ${plan.keys.join(', ')}`;
   const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(base.epochs).join(', ')}` : '';
-  process.stdout.write(`sweep ${name}: ${plan.trialCount} trials (${described}${stopping}) on ${slots} worker${slots === 1 ? '' : 's'}, choosing on ${plan.metric.name} (${plan.metric.goal})\n`);
+  const where = executor.durable ? `through the queue, up to ${slots} at a time` : `on ${slots} worker${slots === 1 ? '' : 's'}`;
+  process.stdout.write(`sweep ${name}: ${plan.trialCount} trials (${described}${stopping}) ${where}, choosing on ${plan.metric.name} (${plan.metric.goal})\n`);
   if (record) {
     const kept = [...entries.values()].filter((entry) => entry.state !== 'not started' && !toRun(entry)).length;
     process.stdout.write(`resuming ${dir}: ${kept} trial${kept === 1 ? '' : 's'} kept, ${remaining} to run${remaining === 0 ? ' (every trial has ended)' : ''}\n`);
@@ -200,14 +199,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
       save('running');
       const label = `trial ${trial.index}/${plan.trialCount}`;
       const outcome = await executor.run(
-        { id: `${sweep.record?.sweepId ?? basename(dir)}-${trial.index}`, specText, specFile: sweep.specFile, overrides: trial.overrides, runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir },
+        { id: `${basename(dir)}-${trial.index}`, specText, specFile: sweep.specFile, overrides: trial.overrides, runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir },
         {
           onStart: (runDir) => {
             entries.set(trial.index, { ...entries.get(trial.index)!, runDir });
             save('running');
           },
-          onEpoch: (row) => {
-            if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}: test accuracy ${row.test_accuracy.toFixed(4)}\n`);
+          onEpoch: (row, worker) => {
+            if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: test accuracy ${row.test_accuracy.toFixed(4)}\n`);
             return asha?.report(row.epoch, metricOf(row, plan.metric.name), base.epochs);
           },
         },
@@ -227,7 +226,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   try {
     await Promise.all(Array.from({ length: slots }, worker));
   } finally {
-    executor.close();
+    if (executor !== options.executor) await executor.close();
   }
   const results = [...entries.values()].sort((a, b) => a.trial.index - b.trial.index);
   const unfinished = results.filter((result) => !isFinished(result.state) && result.state !== 'not started' && result.state !== 'interrupted');
@@ -264,9 +263,19 @@ function openSweep(options: SweepOptions): OpenedSweep {
   if (options.specFile === undefined) throw new UserError('exp: give a spec file to sweep');
   const { plan, base, check } = checkedPlan(options.specFile, options.overrides, options.sweeps);
   for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const dir = join(options.runsDir, base.name!, `sweep-${newRunId()}`);
+  // Trials on a queue outlive this process: the same sweep gets the same folder (and job ids), so that
+  // starting it again reattaches to it instead of running its trials twice.
+  const id = options.executor?.durable ? `q${createHash('sha256').update(sweepYaml(base, plan)).digest('hex').slice(0, 16)}` : newRunId();
+  const dir = join(options.runsDir, base.name!, `sweep-${id}`);
+  if (options.executor?.durable && isSweepFolder(dir)) {
+    process.stdout.write(`reattaching to ${dir}, started earlier with the same spec\n`);
+    return reopenSweep(dir, { ...options, specFile: undefined, overrides: [], sweeps: [] });
+  }
   return { plan, base, specFile: options.specFile, dir, runsDir: options.runsDir, check };
 }
+
+/** A sweep folder's sweep.yaml: the resolved spec with the sweep block in full form. */
+const sweepYaml = (base: ExperimentSpec, plan: SweepPlan) => stringifyYaml({ ...base, sweep: fullFormOf(plan) });
 
 /**
  * A sweep folder to continue, with the spec it recorded. Where a spec file is given as well, it must
@@ -318,7 +327,7 @@ function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: SweepSta
   const { plan, base, dir } = sweep;
   mkdirSync(dir, { recursive: true });
   const specPath = join(dir, SWEEP_FILES.spec);
-  if (!existsSync(specPath)) writeFileAtomic(specPath, stringifyYaml({ ...base, sweep: fullFormOf(plan) }));
+  if (!existsSync(specPath)) writeFileAtomic(specPath, sweepYaml(base, plan));
   const record: SweepRecord = {
     name: base.name!,
     sweepId: basename(dir).replace(/^sweep-/, ''),

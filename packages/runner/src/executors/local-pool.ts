@@ -8,6 +8,7 @@ import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutco
 export type TrialMessage =
   | { type: 'start'; runDir: string }
   | { type: 'epoch'; row: EpochMetrics }
+  | { type: 'checkpoint'; epoch: number }
   | { type: 'done'; outcome: TrialOutcome };
 
 /** What the parent sends a trial process: a trial, then (with awaitVerdicts) a verdict per epoch. */
@@ -50,11 +51,12 @@ export class LocalPoolExecutor implements TrialExecutor {
         if (message.type === 'start') {
           runDir = message.runDir;
           events.onStart?.(message.runDir);
-        }
-        else if (message.type === 'epoch') {
-          const verdict = events.onEpoch?.(message.row);
-          if (request.awaitVerdicts && child.connected) child.send({ type: 'verdict', stop: verdict === 'stop' } satisfies ParentMessage);
-        } else if (message.type === 'done') finish(message.outcome);
+        } else if (message.type === 'epoch') {
+          void Promise.resolve(events.onEpoch?.(message.row)).then((verdict) => {
+            if (request.awaitVerdicts && child.connected) child.send({ type: 'verdict', stop: verdict === 'stop' } satisfies ParentMessage);
+          });
+        } else if (message.type === 'checkpoint') void events.onCheckpoint?.(message.epoch);
+        else if (message.type === 'done') finish(message.outcome);
       };
       // A process that died before saying how it ended (killed, crashed): failed, with its last words.
       const onClose = (code: number | null, killedBy: NodeJS.Signals | null) =>

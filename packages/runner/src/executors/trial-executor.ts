@@ -1,5 +1,5 @@
 import { summaryIfReadable, type RunStatus, type RunSummary } from '@specml/reporter';
-import type { EpochMetrics } from '@specml/trainer';
+import type { EpochMetrics, EpochVerdict } from '@specml/trainer';
 
 /**
  * One trial of a sweep, as plain data that can travel to another process (or machine): the base spec,
@@ -36,8 +36,10 @@ export interface TrialOutcome {
 export interface TrialEvents {
   /** The trial has its run folder (new, or the one it resumes) and is training. */
   onStart?(runDir: string): void;
-  /** An epoch's row is in the trial's metrics.csv; 'stop' ends the trial there (with awaitVerdicts). */
-  onEpoch?(row: EpochMetrics): 'continue' | 'stop' | void;
+  /** An epoch's row is in the trial's metrics.csv; 'stop' ends the trial there (with awaitVerdicts). `worker`: where it runs, if not here. */
+  onEpoch?(row: EpochMetrics, worker?: string): EpochVerdict | void | Promise<EpochVerdict | void>;
+  /** The trial's checkpoint of an epoch is on disk in its run folder. */
+  onCheckpoint?(epoch: number): void | Promise<void>;
 }
 
 /**
@@ -47,9 +49,11 @@ export interface TrialEvents {
  */
 export interface TrialExecutor {
   readonly slots: number;
+  /** Whether trials outlive this process (a queue): then a sweep's identity comes from its content, and starting it again reattaches. */
+  readonly durable?: boolean;
   run(request: TrialRequest, events: TrialEvents, signal: AbortSignal): Promise<TrialOutcome>;
   /** Releases what the executor holds between trials (idle worker processes, connections). */
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 /** A trial's summary where it has a readable one (it may have died before writing it, or mid-write). */

@@ -38,6 +38,7 @@ async function runTrial(request: TrialRequest, signal: AbortSignal, send: (messa
       const verdict = await next();
       return verdict?.type === 'verdict' && verdict.stop ? 'stop' : 'continue';
     },
+    onCheckpoint: (epoch) => send({ type: 'checkpoint', epoch }),
   };
   try {
     // The sweep builds the runs index once, at its end.

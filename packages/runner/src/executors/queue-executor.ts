@@ -1,0 +1,161 @@
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { parse as parseYaml } from 'yaml';
+import { downloadFolder, uploadFolder } from './folder-transfer.js';
+import { KEPT_SECONDS, QUEUE_NAME, redisKeys, SPECML_VERSION, type TrialJob, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
+import { connectRedis, type RedisAddress } from './redis-address.js';
+import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutcome, type TrialRequest } from './trial-executor.js';
+
+/** After asking a running trial to stop, how long to wait for its interrupted run folder. */
+const STOP_WAIT_MS = 30_000;
+
+/** What a trial in flight listens for: its job's progress, and its end. */
+interface JobWatch {
+  progress(update: TrialProgress): void;
+  ended(): void;
+}
+
+/**
+ * Trials as BullMQ jobs on Redis, run by `specml worker` processes on any machine that reaches it; the
+ * coordinator shares no filesystem with them. A job's id is the trial's (the sweep's identity and the
+ * trial's index), so adding it again (a coordinator started again) attaches to the job that exists instead
+ * of running the trial twice. Epoch rows arrive as job progress; the finished run folder arrives through
+ * Redis and is written to the coordinator's runs dir in the usual layout.
+ */
+export class QueueExecutor implements TrialExecutor {
+  /** Trials outlive this process: a sweep's identity comes from its content, so running it again reattaches. */
+  readonly durable = true;
+  private readonly watches = new Map<string, JobWatch>();
+
+  private constructor(
+    readonly slots: number,
+    private readonly connection: Redis,
+    private readonly queue: Queue,
+    private readonly queueEvents: QueueEvents,
+    /** QueueEvents blocks on its connection, so it has one of its own. */
+    private readonly eventsConnection: Redis,
+  ) {
+    queueEvents.on('progress', ({ jobId, data }) => this.watches.get(jobId)?.progress(data as unknown as TrialProgress));
+    queueEvents.on('completed', ({ jobId }) => this.watches.get(jobId)?.ended());
+    queueEvents.on('failed', ({ jobId }) => this.watches.get(jobId)?.ended());
+  }
+
+  /** Connects (or says why it cannot, within seconds); `slots`: how many trials may be queued or running at once. */
+  static async connect(address: RedisAddress, slots: number): Promise<QueueExecutor> {
+    const connection = await connectRedis(address);
+    const queue = new Queue(QUEUE_NAME, { connection });
+    const eventsConnection = connection.duplicate();
+    const queueEvents = new QueueEvents(QUEUE_NAME, { connection: eventsConnection });
+    await Promise.all([queue.waitUntilReady(), queueEvents.waitUntilReady()]);
+    return new QueueExecutor(slots, connection, queue, queueEvents, eventsConnection);
+  }
+
+  run(request: TrialRequest, events: TrialEvents, signal: AbortSignal): Promise<TrialOutcome> {
+    const jobId = request.id;
+    const name = String((parseYaml(request.specText) as { name?: unknown }).name);
+    const given = new Map<number, 'continue' | 'stop'>();
+    let lastEpoch = -1;
+    let settled = false;
+    return new Promise<TrialOutcome>((resolve) => {
+      const finish = (outcome: TrialOutcome) => {
+        if (settled) return;
+        settled = true;
+        this.watches.delete(jobId);
+        signal.removeEventListener('abort', stop);
+        resolve(outcome);
+      };
+      const fail = (error: unknown) => finish({ status: 'failed', runDir: null, summary: null, message: `the queue: ${(error as Error).message}` });
+      const answer = (epoch: number, verdict: 'continue' | 'stop') => {
+        const key = redisKeys.verdict(jobId, epoch);
+        return this.connection.multi().del(key).rpush(key, verdict).expire(key, KEPT_SECONDS).exec();
+      };
+      this.watches.set(jobId, {
+        progress: (update) => {
+          if (update.type === 'start') events.onStart?.(join(request.runsDir, name, basename(update.runId)));
+          else if (update.row.epoch > lastEpoch) {
+            lastEpoch = update.row.epoch;
+            void Promise.resolve(events.onEpoch?.(update.row, update.worker)).then((verdict) => {
+              const decided = verdict === 'stop' ? 'stop' : 'continue';
+              given.set(update.row.epoch, decided);
+              if (request.awaitVerdicts) return answer(update.row.epoch, decided);
+            }).catch(fail);
+          } else if (request.awaitVerdicts && given.has(update.row.epoch)) {
+            // A worker that took the trial over repeats the epochs after the last checkpoint: the same verdicts.
+            void answer(update.row.epoch, given.get(update.row.epoch)!).catch(fail);
+          }
+        },
+        ended: () => void this.collect(jobId, request.runsDir).then(finish, fail),
+      });
+      const stop = () => void this.stop(jobId).then((removed) => {
+        if (removed) finish({ status: 'interrupted', runDir: null, summary: null, message: 'stopped before it started' });
+        else setTimeout(() => finish({ status: 'interrupted', runDir: null, summary: null, message: 'no answer from its worker' }), STOP_WAIT_MS).unref();
+      }, fail);
+      signal.addEventListener('abort', stop, { once: true });
+      void this.enqueue(request).then(async (job) => {
+        const state = await job.getState();
+        if (state === 'completed' || state === 'failed') this.watches.get(jobId)?.ended();
+        if (signal.aborted) stop();
+      }).catch(fail);
+    });
+  }
+
+  /** Adds the trial's job, or finds the one already there (a reattaching coordinator). */
+  private async enqueue(request: TrialRequest): Promise<Job> {
+    const existing = await Job.fromId(this.queue, request.id);
+    if (existing) return existing;
+    // A trial continued from a run folder of this coordinator: its checkpoint goes where workers look first.
+    if (request.resumeRunDir) await uploadFolder(this.connection, redisKeys.checkpoint(request.id), request.resumeRunDir);
+    await this.connection.del(redisKeys.stop(request.id));
+    const data: TrialJob = { version: SPECML_VERSION, specText: request.specText, specFile: request.specFile, overrides: [...request.overrides], awaitVerdicts: request.awaitVerdicts ?? false };
+    return this.queue.add('trial', data, { jobId: request.id, attempts: 1, removeOnComplete: false, removeOnFail: false });
+  }
+
+  /** Asks the trial to stop: removed while still waiting (true), or interrupted by its worker at its next check. */
+  private async stop(jobId: string): Promise<boolean> {
+    await this.connection.set(redisKeys.stop(jobId), '1', 'EX', KEPT_SECONDS);
+    const job = await Job.fromId(this.queue, jobId);
+    if (!job || (await job.getState()) !== 'waiting') return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false; // a worker took it just now: it will see the stop
+    }
+  }
+
+  /** An ended job's outcome, with its run folder copied from Redis into the runs dir; then the job is removed. */
+  private async collect(jobId: string, runsDir: string): Promise<TrialOutcome> {
+    const job = await Job.fromId<TrialJob, TrialJobResult>(this.queue, jobId);
+    if (!job) return { status: 'failed', runDir: null, summary: null, message: 'its job vanished from the queue' };
+    if ((await job.getState()) === 'failed') {
+      await job.remove();
+      const refused = job.failedReason.startsWith('refused by worker');
+      return { status: refused ? 'invalid' : 'failed', runDir: null, summary: null, message: job.failedReason };
+    }
+    const result = job.returnvalue;
+    let runDir: string | null = null;
+    if (result.runId) {
+      const incoming = join(runsDir, '.incoming', basename(jobId));
+      rmSync(incoming, { recursive: true, force: true });
+      if (await downloadFolder(this.connection, redisKeys.folder(jobId), incoming)) {
+        const summary = readTrialSummary(incoming);
+        runDir = join(runsDir, basename(summary?.name ?? 'unnamed'), basename(result.runId));
+        mkdirSync(join(runDir, '..'), { recursive: true });
+        rmSync(runDir, { recursive: true, force: true });
+        renameSync(incoming, runDir);
+      }
+    }
+    await this.connection.del(redisKeys.folder(jobId));
+    await job.remove();
+    return { status: result.status, runDir, summary: readTrialSummary(runDir), message: result.message, worker: result.worker };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.queueEvents.close(), this.queue.close()]);
+    // BullMQ leaves connections it was given open.
+    this.eventsConnection.disconnect();
+    await this.connection.quit();
+  }
+}

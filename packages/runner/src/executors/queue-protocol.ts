@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import type { EpochMetrics } from '@specml/trainer';
+import type { TrialStatus } from './trial-executor.js';
+
+// What coordinator and workers agree on: one BullMQ queue of trials, and a few Redis keys per job for what
+// BullMQ does not carry (the trial's checkpoint, its finished run folder, early-stopping verdicts, a stop).
+
+export const QUEUE_NAME = 'specml-trials';
+
+/** This build's version: a job carries its coordinator's, and a worker of another version refuses it. */
+export const SPECML_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+/**
+ * How fast a dead worker's trial moves on: the worker renews its lock every LOCK_MS / 2; a lock not renewed
+ * for LOCK_MS is expired, and every STALLED_CHECK_MS each worker looks for expired ones and puts their jobs
+ * back in the queue. So a SIGKILLed worker's trial restarts elsewhere within about 6 s. A trial stalls at most
+ * MAX_STALLS times before it is marked failed.
+ */
+export const QUEUE_TIMINGS = { LOCK_MS: 4000, STALLED_CHECK_MS: 2000, MAX_STALLS: 5 } as const;
+
+/** How long a worker waits for an early-stopping verdict before going on (the coordinator may be gone). */
+export const VERDICT_WAIT_SECONDS = 60;
+/** Checkpoints and run folders in Redis expire after a week: a sweep not collected by then is abandoned. */
+export const KEPT_SECONDS = 7 * 24 * 3600;
+/** The most a run folder (model, pictures, metrics) may weigh to travel through Redis. */
+export const MAX_FOLDER_BYTES = 256 * 1024 * 1024;
+const MAX_SPEC_BYTES = 1024 * 1024;
+const MAX_OVERRIDES = 256;
+
+/** A job's data: one trial, as plain data, and the version that sent it. */
+export interface TrialJob {
+  readonly version: string;
+  readonly specText: string;
+  readonly specFile: string;
+  readonly overrides: readonly string[];
+  readonly awaitVerdicts: boolean;
+}
+
+/** A job's result: how the trial ended; its run folder waits under redisKeys.folder. */
+export interface TrialJobResult {
+  readonly status: TrialStatus;
+  readonly message: string;
+  readonly runId: string | null;
+  readonly worker: string;
+}
+
+export type TrialProgress = { readonly type: 'start'; readonly runId: string; readonly worker: string } | { readonly type: 'epoch'; readonly row: EpochMetrics; readonly worker: string };
+
+export const redisKeys = {
+  /** The trial's run folder as of its last checkpoint (a hash of file → bytes): where a taken-over trial goes on. */
+  checkpoint: (jobId: string) => `specml:checkpoint:${jobId}`,
+  /** The finished run folder, until the coordinator has copied it. */
+  folder: (jobId: string) => `specml:folder:${jobId}`,
+  /** The verdict for one epoch of a trial that waits for them. */
+  verdict: (jobId: string, epoch: number) => `specml:verdict:${jobId}:${epoch}`,
+  /** Set by the coordinator to interrupt a trial. */
+  stop: (jobId: string) => `specml:stop:${jobId}`,
+};
+
+/** Checks a job's data field by field (a job may have been written by anyone who can reach Redis). */
+export function checkTrialJob(data: unknown): TrialJob {
+  const job = data as Partial<TrialJob> | null;
+  const problems: string[] = [];
+  if (job === null || typeof job !== 'object' || Array.isArray(job)) throw new Error('the job data is not an object');
+  const known = new Set(['version', 'specText', 'specFile', 'overrides', 'awaitVerdicts']);
+  for (const key of Object.keys(job)) if (!known.has(key)) problems.push(`unknown key ${JSON.stringify(key).slice(0, 60)}`);
+  if (typeof job.version !== 'string') problems.push('version must be a string');
+  if (typeof job.specText !== 'string' || job.specText.length > MAX_SPEC_BYTES) problems.push(`specText must be a string of at most ${MAX_SPEC_BYTES} characters`);
+  if (typeof job.specFile !== 'string' || job.specFile.length > 4096) problems.push('specFile must be a path');
+  if (!Array.isArray(job.overrides) || job.overrides.length > MAX_OVERRIDES || job.overrides.some((override) => typeof override !== 'string' || override.length > 100_000)) {
+    problems.push(`overrides must be a list of at most ${MAX_OVERRIDES} key=value strings`);
+  }
+  if (typeof job.awaitVerdicts !== 'boolean') problems.push('awaitVerdicts must be true or false');
+  if (problems.length > 0) throw new Error(`malformed job: ${problems.join(', ')}`);
+  return job as TrialJob;
+}

@@ -1,0 +1,167 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isUserError } from '@specml/data';
+import { writeFileAtomic, type RunSummary } from '@specml/reporter';
+import { loadSpecText } from '../load-spec.js';
+import { checkSpec } from '../semantic-checks.js';
+import { downloadFolder, uploadFolder } from './folder-transfer.js';
+import { LocalPoolExecutor } from './local-pool.js';
+import { checkTrialJob, QUEUE_NAME, QUEUE_TIMINGS, redisKeys, SPECML_VERSION, VERDICT_WAIT_SECONDS, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
+import { connectRedis, type RedisAddress } from './redis-address.js';
+import type { TrialOutcome } from './trial-executor.js';
+
+export interface QueueWorkerOptions {
+  readonly address: RedisAddress;
+  /** Trials at a time, each in its own process. */
+  readonly concurrency: number;
+  /** Where trials run on this machine; their folders are removed once sent. */
+  readonly workDir: string;
+  /** The first abort finishes the running trials and ends; the caller exits at the second. */
+  readonly signal: AbortSignal;
+}
+
+/** How often a running trial checks whether its coordinator asked it to stop. */
+const STOP_CHECK_MS = 500;
+
+/**
+ * A long-lived worker: pulls trials from the queue and runs each exactly as a local sweep does (in a child
+ * process of the local pool, so that BullMQ's lock renewal in this process never waits on training). While a
+ * trial trains, its epoch rows go to the coordinator as job progress and its folder as of each checkpoint to
+ * Redis, where another worker continues it if this one dies. At the end the run folder goes to Redis for
+ * the coordinator to copy, and the local copy is removed.
+ */
+export async function runQueueWorker(options: QueueWorkerOptions): Promise<void> {
+  const connection = await connectRedis(options.address);
+  const name = `${hostname()}/${process.pid}`;
+  const pool = new LocalPoolExecutor(options.concurrency);
+  const runsDir = join(options.workDir, 'runs');
+  mkdirSync(runsDir, { recursive: true });
+  const worker = new Worker<unknown, TrialJobResult>(QUEUE_NAME, (job, _token, abort) => runJob(job as Job<unknown, TrialJobResult>, { connection, pool, runsDir, name, abort }), {
+    connection,
+    concurrency: options.concurrency,
+    lockDuration: QUEUE_TIMINGS.LOCK_MS,
+    stalledInterval: QUEUE_TIMINGS.STALLED_CHECK_MS,
+    maxStalledCount: QUEUE_TIMINGS.MAX_STALLS,
+    name,
+  });
+  worker.on('error', (error) => process.stderr.write(`warning: ${error.message}\n`));
+  worker.on('failed', (job, error) => job && process.stdout.write(`trial ${job.id}: refused: ${error.message}\n`));
+  await worker.waitUntilReady();
+  process.stdout.write(`worker ${name}: waiting for trials on ${options.address.shown} (${options.concurrency} at a time, work dir ${options.workDir}; Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => (options.signal.aborted ? resolve() : options.signal.addEventListener('abort', () => resolve(), { once: true })));
+  process.stdout.write(`worker ${name}: stopping after the running trials (Ctrl-C again to leave now: they go on elsewhere from their checkpoints)\n`);
+  await worker.close();
+  pool.close();
+  await connection.quit();
+}
+
+interface JobContext {
+  readonly connection: Redis;
+  readonly pool: LocalPoolExecutor;
+  readonly runsDir: string;
+  readonly name: string;
+  readonly abort?: AbortSignal;
+}
+
+async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): Promise<TrialJobResult> {
+  const jobId = job.id!;
+  const request = checkedRequest(job.data, context.name);
+  const checkpoint = await takeOverCheckpoint(context.connection, jobId, context.runsDir);
+  const resumeRunDir = checkpoint?.dir;
+  const what = request.overrides.length > 0 ? ` (${request.overrides.join(' ')})` : '';
+  process.stdout.write(`trial ${jobId}${what}: started${checkpoint ? ` from its checkpoint after epoch ${checkpoint.epoch}` : ''}\n`);
+
+  const stop = new AbortController();
+  context.abort?.addEventListener('abort', () => stop.abort(), { once: true });
+  const stopCheck = setInterval(() => void context.connection.exists(redisKeys.stop(jobId)).then((set) => set && stop.abort(), () => {}), STOP_CHECK_MS);
+  const verdicts = request.awaitVerdicts ? context.connection.duplicate() : undefined;
+  let runDir: string | null = resumeRunDir ?? null;
+  let uploads = Promise.resolve();
+  const progress = (update: TrialProgress) => job.updateProgress(update as unknown as object);
+  let outcome: TrialOutcome;
+  try {
+    outcome = await context.pool.run(
+      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir },
+      {
+        onStart: (dir) => {
+          runDir = dir;
+          void progress({ type: 'start', runId: basename(dir), worker: context.name });
+        },
+        onEpoch: async (row) => {
+          await progress({ type: 'epoch', row, worker: context.name });
+          if (!verdicts) return undefined;
+          const answer = await verdicts.blpop(redisKeys.verdict(jobId, row.epoch), VERDICT_WAIT_SECONDS);
+          return answer?.[1] === 'stop' ? 'stop' : 'continue';
+        },
+        // The folder as of this checkpoint is where another worker goes on if this one dies.
+        onCheckpoint: () => {
+          const dir = runDir;
+          if (!dir) return;
+          uploads = uploads.then(() => uploadFolder(context.connection, redisKeys.checkpoint(jobId), dir)).catch((error) => void warn(`checkpoint of trial ${jobId} not sent: ${error.message}`));
+        },
+      },
+      stop.signal,
+    );
+  } finally {
+    clearInterval(stopCheck);
+    verdicts?.disconnect();
+  }
+  await uploads;
+  if (outcome.runDir) {
+    recordWorker(outcome.runDir, context.name);
+    await uploadFolder(context.connection, redisKeys.folder(jobId), outcome.runDir);
+    // An interrupted trial keeps its checkpoint in Redis, to go on from there; an ended one needs it no more.
+    if (outcome.status !== 'interrupted' && outcome.status !== 'failed') await context.connection.del(redisKeys.checkpoint(jobId));
+    rmSync(outcome.runDir, { recursive: true, force: true });
+  }
+  process.stdout.write(`trial ${jobId}: ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}\n`);
+  return { status: outcome.status, message: outcome.message, runId: outcome.runDir ? basename(outcome.runDir) : null, worker: context.name };
+}
+
+/**
+ * A job's trial, checked before anything runs: the data's shape, the version that sent it, and the spec
+ * against the schema and the model's rules. A refused job fails at once (never retried) with the reason.
+ */
+function checkedRequest(data: unknown, worker: string) {
+  let request;
+  try {
+    request = checkTrialJob(data);
+  } catch (error) {
+    throw new UnrecoverableError(`refused by worker ${worker}: ${(error as Error).message}`);
+  }
+  if (request.version !== SPECML_VERSION) {
+    throw new UnrecoverableError(`refused by worker ${worker}: it runs specml ${SPECML_VERSION}, the job comes from specml ${request.version}; run the same version on both`);
+  }
+  try {
+    checkSpec(loadSpecText(request.specText, request.specFile, request.overrides));
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    throw new UnrecoverableError(`refused by worker ${worker}: invalid trial: ${[error.message, ...error.details].join('; ')}`);
+  }
+  return request;
+}
+
+/** The trial's folder as of its last checkpoint, from Redis, in this worker's runs dir; undefined if it has none. */
+async function takeOverCheckpoint(connection: Redis, jobId: string, runsDir: string): Promise<{ dir: string; epoch: number } | undefined> {
+  const incoming = join(runsDir, '.incoming', jobId);
+  rmSync(incoming, { recursive: true, force: true });
+  if (!(await downloadFolder(connection, redisKeys.checkpoint(jobId), incoming))) return undefined;
+  const summary = JSON.parse(readFileSync(join(incoming, 'summary.json'), 'utf8')) as RunSummary;
+  const dir = join(runsDir, basename(summary.name), basename(summary.runId));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(runsDir, basename(summary.name)), { recursive: true });
+  renameSync(incoming, dir);
+  return { dir, epoch: summary.epochsCompleted };
+}
+
+function recordWorker(runDir: string, worker: string): void {
+  const path = join(runDir, 'summary.json');
+  if (!existsSync(path)) return;
+  const summary = JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
+  writeFileAtomic(path, `${JSON.stringify({ ...summary, worker }, null, 2)}\n`);
+}
+
+const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);

@@ -1,0 +1,83 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { UserError } from '@specml/data';
+
+/** A --queue URL, parsed: what to connect with, and how to show it (never with its password). */
+export interface RedisAddress {
+  /** The URL as it may be printed: the password replaced by ***. */
+  readonly shown: string;
+  readonly options: RedisOptions;
+}
+
+/** How long a first connection may take before the URL is reported unreachable. */
+const CONNECT_TIMEOUT_MS = 4000;
+
+/** `redis://[user][:password@]host[:port][/db]`, or `rediss://…` for TLS. */
+export function parseRedisAddress(url: string): RedisAddress {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const shown = parsed?.password ? redacted(parsed) : url.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@');
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || !parsed.hostname) {
+    throw new UserError(`--queue ${shown}: expected a Redis URL, redis://[:password@]host:port (or rediss:// for TLS), e.g. redis://127.0.0.1:6379`);
+  }
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new UserError(`--queue ${shown}: the path must be a database number, e.g. redis://127.0.0.1:6379/0`);
+  return {
+    shown,
+    options: {
+      host: parsed.hostname.replace(/^\[|\]$/g, ''),
+      port: parsed.port ? Number(parsed.port) : 6379,
+      username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+      password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+      db: db === '' ? 0 : Number(db),
+      // TLS trusts the system's CAs; a private CA is added with NODE_EXTRA_CA_CERTS.
+      tls: parsed.protocol === 'rediss:' ? { servername: parsed.hostname } : undefined,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // BullMQ's blocking connections must wait as long as it takes.
+      maxRetriesPerRequest: null,
+    },
+  };
+}
+
+function redacted(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password) copy.password = '***';
+  return copy.href.replace(/\/$/, '');
+}
+
+/**
+ * Connects to Redis, or says in one sentence why not (unreachable, refused password, TLS) within a few
+ * seconds, as a UserError naming the URL without its password. Returns the connection BullMQ shares.
+ */
+export async function connectRedis(address: RedisAddress): Promise<Redis> {
+  const probe = new Redis({ ...address.options, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, maxRetriesPerRequest: 0, disconnectTimeout: 50 });
+  // The error event says why (ECONNREFUSED, a refused password); the rejected promise only that it closed.
+  let cause: Error | undefined;
+  probe.on('error', (error) => (cause ??= error));
+  try {
+    await Promise.race([
+      probe.connect().then(() => probe.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS).unref()),
+    ]);
+  } catch (error) {
+    throw new UserError(`--queue ${address.shown}: cannot use Redis there: ${reason(cause ?? (error as Error))}`);
+  } finally {
+    probe.disconnect();
+  }
+  const connection = new Redis(address.options);
+  connection.on('error', (error) => process.stderr.write(`warning: Redis at ${address.shown}: ${reason(error)}\n`));
+  return connection;
+}
+
+function reason(error: Error & { code?: string }): string {
+  const message = error.message ?? String(error);
+  if (error.code === 'ECONNREFUSED') return 'nothing listens on that port (is redis-server running, and reachable from here?)';
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'no such host';
+  if (/WRONGPASS|invalid username-password/i.test(message)) return 'Redis refused the password (check the password in the URL)';
+  if (/NOAUTH/i.test(message)) return 'Redis needs a password (redis://:PASSWORD@host:port)';
+  if (/ECONNRESET|socket hang up|wrong version number|EPROTO/i.test(message)) return `the connection was dropped (${message}; TLS on one side only? use rediss:// for a TLS port)`;
+  return message;
+}

@@ -1,0 +1,168 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Job, Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUE_NAME, SPECML_VERSION } from './executors/queue-protocol.js';
+import { lastLine, specml, startSpecml, temporaryFolder } from './test-cli.js';
+import { REDIS_PASSWORD, redisInstalled, startRedis } from './test-redis.js';
+
+const work = temporaryFolder('queue');
+
+const SPEC = `name: queued
+data: { trainLimit: 2000, testLimit: 500 }
+model:
+  layers:
+    - { units: 32, activation: relu }
+    - { units: 10, activation: softmax }
+epochs: 2
+`;
+
+/** Polls (25 ms) until `done` holds, for at most `seconds`. */
+async function waitFor(done: () => boolean, seconds = 30): Promise<void> {
+  for (let attempt = 0; attempt < seconds * 40 && !done(); attempt++) await new Promise((wake) => setTimeout(wake, 25));
+}
+
+/** Every file under a folder, as paths relative to it. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir).flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? filesUnder(join(dir, entry), `${prefix}${entry}/`) : [`${prefix}${entry}`]));
+}
+
+describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers in separate folders', () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  const workers: Array<ReturnType<typeof startSpecml> & { name: string; dir: string }> = [];
+  /** Starts a worker process in its own work dir; resolves once it waits for trials. */
+  const startWorker = async (): Promise<ReturnType<typeof startSpecml> & { name: string; dir: string }> => {
+    const dir = join(work, `worker-${workers.length + 1}`);
+    const worker = startSpecml(['worker', '--queue', redis.url, '--work-dir', dir]);
+    await waitFor(() => /waiting for trials/.test(worker.output().stdout));
+    expect(worker.output().stdout).toMatch(/^worker \S+\/\d+: waiting for trials on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ /);
+    const started = { ...worker, name: /^worker (\S+):/.exec(worker.output().stdout)![1], dir };
+    workers.push(started);
+    return started;
+  };
+  const stopWorkers = async () => {
+    for (const worker of workers.splice(0)) {
+      if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  };
+
+  beforeAll(async () => {
+    mkdirSync(join(work, 'redis'));
+    redis = await startRedis(join(work, 'redis'));
+  });
+  afterAll(async () => {
+    await stopWorkers();
+    await redis?.stop();
+  });
+
+  it('spreads a sweep over two workers and leaves complete run folders here, with no shared files and no password anywhere', async () => {
+    const [first, second] = [await startWorker(), await startWorker()];
+    const spec = join(work, 'grid.yaml');
+    writeFileSync(spec, `${SPEC}sweep:\n  optimizer.learningRate: [0.01, 0.001]\n  batchSize: [32, 64]\n`);
+    const runsDir = join(work, 'runs');
+    const result = specml(['exp', spec, '--queue', redis.url, '--runs-dir', runsDir]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^sweep queued: 4 trials \(optimizer\.learningRate × 2, batchSize × 2\) through the queue, up to 4 at a time/m);
+    expect(result.stdout).toMatch(new RegExp(`^trial \\d/4 epoch 2 on (${first.name}|${second.name}): test accuracy 0\\.\\d{4}$`, 'm'));
+
+    const sweepDir = join(runsDir, 'queued', readdirSync(join(runsDir, 'queued')).find((entry) => entry.startsWith('sweep-q'))!);
+    const record = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
+    expect(record.trials.map((trial: { state: string }) => trial.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    // Both workers took trials, and each run folder has what a local run's has.
+    expect(new Set(record.trials.map((trial: { worker: string }) => trial.worker))).toEqual(new Set([first.name, second.name]));
+    const localRun = inject('digitsRun');
+    for (const trial of record.trials) {
+      const runDir = join(runsDir, 'queued', trial.runId);
+      expect(filesUnder(runDir).sort()).toEqual(filesUnder(localRun).sort());
+      expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', epochsCompleted: 2, worker: trial.worker });
+    }
+    expect(existsSync(join(runsDir, 'index.html'))).toBe(true);
+    // The workers ran the trials in their own folders, and kept nothing there.
+    for (const worker of [first, second]) {
+      await waitFor(() => /: completed$/m.test(worker.output().stdout), 5); // its output, held while specml() blocked this process
+      expect(worker.output().stdout).toMatch(/^trial sweep-q\w+-\d \(optimizer\.learningRate=\S+ batchSize=\d+\): started\ntrial sweep-q\w+-\d: completed$/m);
+      expect(filesUnder(join(worker.dir, 'runs'))).toEqual([]);
+    }
+    const everything = [result.stdout, result.stderr, first.output().stdout, second.output().stdout, ...filesUnder(runsDir).map((file) => readFileSync(join(runsDir, file), 'latin1'))].join('\n');
+    expect(everything).not.toContain(REDIS_PASSWORD);
+  });
+
+  it('moves a trial whose worker was SIGKILLed to another, which goes on from the checkpoint in Redis to the metrics of an uninterrupted run', async () => {
+    const spec = join(work, 'long.yaml');
+    writeFileSync(spec, SPEC.replace('epochs: 2', 'epochs: 30'));
+    const runsDir = join(work, 'runs-takeover');
+    const coordinator = startSpecml(['exp', spec, '--queue', redis.url, '--runs-dir', runsDir]);
+    await waitFor(() => /^epoch 2 on /m.test(coordinator.output().stdout));
+    const [, victimName, victimPid] = /^epoch 2 on (\S+\/(\d+)):/m.exec(coordinator.output().stdout)!;
+    process.kill(Number(victimPid), 'SIGKILL');
+    expect(await coordinator.exited).toBe(0);
+    const { stdout } = coordinator.output();
+    const runDir = lastLine(stdout);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ status: 'completed', epochsCompleted: 30, resumes: 1 });
+    expect(summary.worker).not.toBe(victimName);
+    expect(workers.find((worker) => worker.output().stdout.includes(summary.worker))!.output().stdout).toMatch(/: started from its checkpoint after epoch \d+$/m);
+
+    const alone = specml(['exp', spec, '--runs-dir', join(work, 'runs-alone')]);
+    const learning = (dir: string) => readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((row) => row.split(',').slice(0, 5).join(','));
+    expect(learning(runDir)).toEqual(learning(lastLine(alone.stdout)));
+  });
+
+  it('reattaches when the coordinator is started again after being killed: finished trials are not run again', async () => {
+    await stopWorkers();
+    const worker = await startWorker();
+    const spec = join(work, 'reattach.yaml');
+    writeFileSync(spec, `${SPEC}sweep:\n  epochs: [1, 25]\n`);
+    const runsDir = join(work, 'runs-reattach');
+    const first = startSpecml(['exp', spec, '--queue', redis.url, '--runs-dir', runsDir]);
+    await waitFor(() => /^trial 2\/2 epoch 1 on /m.test(first.output().stdout));
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.exited;
+    const again = specml(['exp', spec, '--queue', redis.url, '--runs-dir', runsDir]);
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^reattaching to \S+sweep-q\w+, started earlier with the same spec$/m);
+    const csv = /^sweep summary: (\S+)$/m.exec(again.stdout)![1];
+    expect(readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((row) => row.split(',').slice(0, 3).join(','))).toEqual(['1,1,completed', '2,25,completed']);
+    // Each trial ran once.
+    expect(worker.output().stdout.match(/: started/g)).toHaveLength(2);
+  });
+
+  it('fails a malformed, invalid or other-version job with its reason and keeps serving', async () => {
+    const worker = workers.at(-1)!;
+    const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port: redis.port, password: REDIS_PASSWORD } });
+    try {
+      const valid = { version: SPECML_VERSION, specText: SPEC, specFile: 'tampered.yaml', overrides: [], awaitVerdicts: false };
+      const jobs = await Promise.all([
+        queue.add('trial', { garbage: true, specText: 42 }, { jobId: 'tampered-1' }),
+        queue.add('trial', { ...valid, overrides: ['epochs=-3'] }, { jobId: 'tampered-2' }),
+        queue.add('trial', { ...valid, version: '0.0.1-old' }, { jobId: 'tampered-3' }),
+      ]);
+      await waitFor(() => (worker.output().stdout.match(/: refused: /g) ?? []).length >= 3);
+      const reasons = await Promise.all(jobs.map(async (job) => (await Job.fromId(queue, job.id!))!.failedReason));
+      expect(reasons[0]).toMatch(/^refused by worker \S+: malformed job: unknown key "garbage", version must be a string, specText must be a string/);
+      expect(reasons[1]).toMatch(/^refused by worker \S+: invalid trial: --set epochs=-3: epochs: must be >= 0, got -3/);
+      expect(reasons[2]).toBe(`refused by worker ${worker.name}: it runs specml ${SPECML_VERSION}, the job comes from specml 0.0.1-old; run the same version on both`);
+    } finally {
+      await queue.close();
+    }
+    const run = specml(['exp', join(work, 'grid.yaml'), '--no-sweep', '--queue', redis.url, '--runs-dir', join(work, 'runs-after')]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^done in [\\d.]+ s on native \\(worker ${worker.name}\\): final test accuracy 0\\.\\d{4}$`, 'm'));
+  });
+
+  it('says in one line, within seconds, when Redis cannot be reached or refuses the password (exit 2)', () => {
+    const spec = join(work, 'grid.yaml');
+    const started = performance.now();
+    const unreachable = specml(['exp', spec, '--queue', 'redis://127.0.0.1:1']);
+    expect(unreachable).toMatchObject({ status: 2, stderr: 'error: --queue redis://127.0.0.1:1: cannot use Redis there: nothing listens on that port (is redis-server running, and reachable from here?)\n' });
+    const wrong = specml(['worker', '--queue', `redis://:not-the-password@127.0.0.1:${redis.port}`]);
+    expect(wrong).toMatchObject({ status: 2, stderr: `error: --queue redis://:***@127.0.0.1:${redis.port}: cannot use Redis there: Redis refused the password (check the password in the URL)\n` });
+    const missing = specml(['exp', spec, '--queue', `redis://127.0.0.1:${redis.port}`]);
+    expect(missing).toMatchObject({ status: 2, stderr: `error: --queue redis://127.0.0.1:${redis.port}: cannot use Redis there: Redis needs a password (redis://:PASSWORD@host:port)\n` });
+    expect(specml(['exp', spec, '--queue', 'http://example.org'])).toMatchObject({ status: 2, stderr: 'error: --queue http://example.org: expected a Redis URL, redis://[:password@]host:port (or rediss:// for TLS), e.g. redis://127.0.0.1:6379\n' });
+    expect((performance.now() - started) / 1000).toBeLessThan(20);
+  });
+});
