@@ -40,6 +40,11 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     workers.push(started);
     return started;
   };
+  /** The running workers, started up to `count`. */
+  const ensureWorkers = async (count: number) => {
+    while (workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null).length < count) await startWorker();
+    return workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
+  };
   const stopWorkers = async () => {
     for (const worker of workers.splice(0)) {
       if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
@@ -47,7 +52,11 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     }
   };
 
+  /** A spec without a sweep, for single runs. */
+  const single = join(work, 'single.yaml');
+
   beforeAll(async () => {
+    writeFileSync(single, SPEC);
     mkdirSync(join(work, 'redis'));
     redis = await startRedis(join(work, 'redis'));
   });
@@ -57,7 +66,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
   });
 
   it('spreads a sweep over two workers and leaves complete run folders here, with no shared files and no password anywhere', async () => {
-    const [first, second] = [await startWorker(), await startWorker()];
+    const [first, second] = await ensureWorkers(2);
     const spec = join(work, 'grid.yaml');
     writeFileSync(spec, `${SPEC}sweep:\n  optimizer.learningRate: [0.01, 0.001]\n  batchSize: [32, 64]\n`);
     const runsDir = join(work, 'runs');
@@ -90,6 +99,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
   });
 
   it('moves a trial whose worker was SIGKILLed to another, which goes on from the checkpoint in Redis to the metrics of an uninterrupted run', async () => {
+    await ensureWorkers(2);
     const spec = join(work, 'long.yaml');
     writeFileSync(spec, SPEC.replace('epochs: 2', 'epochs: 30'));
     const runsDir = join(work, 'runs-takeover');
@@ -130,8 +140,40 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     expect(worker.output().stdout.match(/: started/g)).toHaveLength(2);
   });
 
+  it('stops losing trials early through the queue, and on Ctrl-C interrupts the queued sweep, which then resumes', async () => {
+    await ensureWorkers(1);
+    const spec = join(work, 'search.yaml');
+    writeFileSync(spec, `${SPEC.replace('epochs: 2', 'epochs: 3')}sweep:
+  method: random
+  trials: 4
+  parameters:
+    optimizer.learningRate: { min: 0.0001, max: 0.3, distribution: logUniform }
+  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }
+`);
+    const searched = specml(['exp', spec, '--queue', redis.url, '--runs-dir', join(work, 'runs-search'), '--workers', '1']);
+    expect(searched.status).toBe(0);
+    expect(searched.stdout).toMatch(/: stopped, test_accuracy 0\.\d{4} → /);
+
+    const long = join(work, 'interrupted.yaml');
+    writeFileSync(long, `${SPEC.replace('epochs: 2', 'epochs: 120')}sweep:\n  batchSize: [16, 32]\n`);
+    const runsDir = join(work, 'runs-interrupted');
+    const sweep = startSpecml(['exp', long, '--queue', redis.url, '--runs-dir', runsDir, '--workers', '1']);
+    await waitFor(() => /^trial 1\/2 epoch 2 on /m.test(sweep.output().stdout));
+    sweep.child.kill('SIGINT');
+    expect(await sweep.exited).toBe(130);
+    const sweepDir = /--resume (\S+)$/m.exec(sweep.output().stderr)![1];
+    const states = () => JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')).trials.map((trial: { state: string }) => trial.state);
+    expect(states()).toEqual(['interrupted', 'not started']);
+    // The interrupted trial's folder came back with its checkpoint; resumed through the queue, it goes on from there.
+    const resumed = specml(['exp', '--resume', sweepDir, '--queue', redis.url]);
+    expect(resumed.status).toBe(0);
+    expect(states()).toEqual(['completed', 'completed']);
+    const first = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')).trials[0];
+    expect(JSON.parse(readFileSync(join(runsDir, 'queued', first.runId, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: 120 });
+  });
+
   it('fails a malformed, invalid or other-version job with its reason and keeps serving', async () => {
-    const worker = workers.at(-1)!;
+    const [worker] = await ensureWorkers(1);
     const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port: redis.port, password: REDIS_PASSWORD } });
     try {
       const valid = { version: SPECML_VERSION, specText: SPEC, specFile: 'tampered.yaml', overrides: [], awaitVerdicts: false };
@@ -148,13 +190,36 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     } finally {
       await queue.close();
     }
-    const run = specml(['exp', join(work, 'grid.yaml'), '--no-sweep', '--queue', redis.url, '--runs-dir', join(work, 'runs-after')]);
+    const run = specml(['exp', single, '--queue', redis.url, '--runs-dir', join(work, 'runs-after')]);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^done in [\\d.]+ s on native \\(worker ${worker.name}\\): final test accuracy 0\\.\\d{4}$`, 'm'));
   });
 
+  it('works over TLS (rediss://) with a private CA, and says what is wrong without it', async () => {
+    mkdirSync(join(work, 'redis-tls'));
+    const secure = await startRedis(join(work, 'redis-tls'), { tls: true });
+    try {
+      const trust = { NODE_EXTRA_CA_CERTS: secure.ca };
+      const worker = startSpecml(['worker', '--queue', secure.url, '--work-dir', join(work, 'worker-tls')], trust);
+      await waitFor(() => /waiting for trials/.test(worker.output().stdout));
+      const run = specml(['exp', single, '--queue', secure.url, '--runs-dir', join(work, 'runs-tls')], trust);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(existsSync(join(lastLine(run.stdout), 'model', 'model.json'))).toBe(true);
+      const untrusted = specml(['exp', single, '--queue', secure.url]);
+      expect(untrusted).toMatchObject({ status: 2, stderr: `error: --queue rediss://:***@127.0.0.1:${secure.port}: cannot use Redis there: self-signed certificate (a server certificate from a private CA is trusted with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)\n` });
+      const plain = specml(['exp', single, '--queue', secure.url.replace('rediss:', 'redis:')]);
+      expect(plain.status).toBe(2);
+      expect(plain.stderr).toMatch(/^error: --queue redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: cannot use Redis there: the connection was dropped \(.*; TLS on one side only\? use rediss:\/\/ for a TLS port\)\n$/);
+    } finally {
+      await secure.stop();
+    }
+  });
+
   it('says in one line, within seconds, when Redis cannot be reached or refuses the password (exit 2)', () => {
-    const spec = join(work, 'grid.yaml');
+    const spec = single;
     const started = performance.now();
     const unreachable = specml(['exp', spec, '--queue', 'redis://127.0.0.1:1']);
     expect(unreachable).toMatchObject({ status: 2, stderr: 'error: --queue redis://127.0.0.1:1: cannot use Redis there: nothing listens on that port (is redis-server running, and reachable from here?)\n' });

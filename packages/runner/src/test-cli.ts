@@ -15,8 +15,8 @@ export const cli = join(root, 'packages/runner/dist/cli.js');
 export const cliEnv = { ...process.env, CI: 'true', INIT_CWD: '' };
 
 /** Runs the built CLI to completion from the repository root. */
-export function specml(args: readonly string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, env: cliEnv, encoding: 'utf8' });
+export function specml(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, env: { ...cliEnv, ...env }, encoding: 'utf8' });
   return { code: result.status, status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -24,8 +24,8 @@ export function specml(args: readonly string[]) {
  * Starts the built CLI in the background, in its own process group (so that a kill of -pid reaches every
  * process of the run), collecting its output.
  */
-export function startSpecml(args: readonly string[]) {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: cliEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startSpecml(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...cliEnv, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));

@@ -49,6 +49,9 @@ export class QueueExecutor implements TrialExecutor {
     const eventsConnection = connection.duplicate();
     const queueEvents = new QueueEvents(QUEUE_NAME, { connection: eventsConnection });
     await Promise.all([queue.waitUntilReady(), queueEvents.waitUntilReady()]);
+    if ((await queue.getWorkersCount()) === 0) {
+      process.stdout.write(`no worker is connected to ${address.shown} yet: trials wait in the queue until one starts (npx specml worker --queue <url>, on any machine)\n`);
+    }
     return new QueueExecutor(slots, connection, queue, queueEvents, eventsConnection);
   }
 

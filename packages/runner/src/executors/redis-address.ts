@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '@specml/data';
 
@@ -34,7 +35,7 @@ export function parseRedisAddress(url: string): RedisAddress {
       password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
       db: db === '' ? 0 : Number(db),
       // TLS trusts the system's CAs; a private CA is added with NODE_EXTRA_CA_CERTS.
-      tls: parsed.protocol === 'rediss:' ? { servername: parsed.hostname } : undefined,
+      tls: parsed.protocol === 'rediss:' ? (isIP(parsed.hostname) ? {} : { servername: parsed.hostname }) : undefined,
       connectTimeout: CONNECT_TIMEOUT_MS,
       // BullMQ's blocking connections must wait as long as it takes.
       maxRetriesPerRequest: null,
@@ -79,5 +80,6 @@ function reason(error: Error & { code?: string }): string {
   if (/WRONGPASS|invalid username-password/i.test(message)) return 'Redis refused the password (check the password in the URL)';
   if (/NOAUTH/i.test(message)) return 'Redis needs a password (redis://:PASSWORD@host:port)';
   if (/ECONNRESET|socket hang up|wrong version number|EPROTO/i.test(message)) return `the connection was dropped (${message}; TLS on one side only? use rediss:// for a TLS port)`;
+  if (/certificate/i.test(message)) return `${message} (a server certificate from a private CA is trusted with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
   return message;
 }
