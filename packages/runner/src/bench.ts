@@ -189,10 +189,12 @@ async function main() {
     .option('--backends <list>', 'comma-separated backends to measure', 'native,wasm')
     .option('--profile-only', 'only profile a tfjs training step on wasm (no full runs)')
     .option('--search <file>', 'instead: a sweep with earlyStop against the same sweep without it (e.g. experiments/search.yaml)')
+    .option('--queue', 'instead: an 8-trial sweep of --spec through a local Redis queue (2 workers, 1 worker) against the local pool')
     .parse();
-  const { spec, pairs, backends, profileOnly, search } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string }>();
+  const { spec, pairs, backends, profileOnly, search, queue } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean }>();
   if (profileOnly) return profileTfjsStep('wasm');
   if (search) return benchEarlyStopping(search);
+  if (queue) return (await import('./bench-queue.js')).benchQueue(spec);
   const benchmark = BENCHMARKS[spec];
   if (!benchmark) throw new Error(`--spec ${spec}: expected one of ${Object.keys(BENCHMARKS).join(', ')}`);
   const pairCount = Math.max(1, Number(pairs));

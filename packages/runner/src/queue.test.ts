@@ -4,7 +4,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { QUEUE_NAME, SPECML_VERSION } from './executors/queue-protocol.js';
 import { lastLine, specml, startSpecml, temporaryFolder } from './test-cli.js';
-import { REDIS_PASSWORD, redisInstalled, startRedis } from './test-redis.js';
+import { REDIS_PASSWORD, redisInstalled, startRedis } from './local-redis.js';
 
 const work = temporaryFolder('queue');
 

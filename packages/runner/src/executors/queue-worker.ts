@@ -37,6 +37,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   const connection = await connectRedis(options.address);
   const name = `${hostname()}/${process.pid}`;
   const pool = new LocalPoolExecutor(options.concurrency);
+  pool.warm(); // trial processes ready (code imported) before the first job
   const runsDir = join(options.workDir, 'runs');
   mkdirSync(runsDir, { recursive: true });
   const worker = new Worker<unknown, TrialJobResult>(QUEUE_NAME, (job, _token, abort) => runJob(job as Job<unknown, TrialJobResult>, { connection, pool, runsDir, name, abort }), {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
-// A real redis-server for the queue tests: Debian's, on a free loopback port, no persistence, in a temp
+// A throwaway redis-server for the queue tests and the queue bench: Debian's, on a free loopback port, no persistence, in a temp
 // dir, stopped after the test file. Where it is not installed (outside CI), those tests skip.
 
 export const redisInstalled = spawnSync('redis-server', ['--version']).status === 0;
