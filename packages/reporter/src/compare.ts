@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { UserError } from '@specml/data';
-import { renderLineChart } from './charts.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderVegaLitePng } from './charts.js';
+import { curvesSpec, finalAndBest, finalAndBestSpec } from './comparison-charts.js';
+import { FONT_FAMILY } from './fonts.js';
 import { findRunFolders, readRuns, type RunRecord } from './run-folders.js';
 
 export interface ComparedRun extends RunRecord {
@@ -72,12 +75,13 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
     const settings = differing.map((key) => `${key}=${run.settings[key] ?? '-'}`).join(', ');
     return `#${index + 1} ${settings || label(run)}`;
   };
-  const png = await renderLineChart({
-    title: `test accuracy per epoch: ${runs.length} run${runs.length === 1 ? '' : 's'}`,
-    xTitle: 'epoch',
-    yTitle: 'test accuracy',
-    series: runs.map((run, index) => ({ name: legend(run, index), points: run.metrics.map((row) => ({ x: row.epoch, y: row.test_accuracy! })) })),
-  });
+  const series = runs.map((run, index) => ({ label: legend(run, index), rows: run.metrics }));
+  const png = await renderVegaLitePng({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${runs.length} run${runs.length === 1 ? '' : 's'}: test accuracy and loss per trained epoch`,
+    vconcat: [curvesSpec(series, { metrics: ['test_accuracy', 'test_loss'] }), finalAndBestSpec(finalAndBest(series, 'test_accuracy'), 'test_accuracy', 760)].map(({ $schema: _, config: __, ...part }) => part),
+    config: { font: FONT_FAMILY, background: 'white' },
+  } as TopLevelSpec);
   writeFileSync(pngPath, png);
   return { runs, warnings, differing, table: table.toString(), csvPath, pngPath };
 }

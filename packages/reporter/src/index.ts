@@ -9,3 +9,4 @@ export { confusionMatrix, confusionCsv, renderConfusion, renderCurves, mostConfi
 export { renderRunReport, writeRunsIndex, RUN_PICTURES } from './html-pages.js';
 export { writeFileAtomic, removeStaleTemporaryFiles } from './files.js';
 export { isSweepFolder, readSweep, sweepRunFolders, trialRunDir, SWEEP_FILES, type SweepRecord, type SweepTrialRecord, type SweepState, type TrialState } from './sweep-folders.js';
+export { curvesSpec, finalAndBest, finalAndBestSpec, parallelCoordinatesSpec, metricScatterSpec, type ComparedSeries, type CurveOptions, type FinalAndBest, type SweptTrial } from './comparison-charts.js';

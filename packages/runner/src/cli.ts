@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError, UserError } from '@specml/data';
+import { startDashboard } from '@specml/dashboard';
 import { compareRuns, isSweepFolder } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
@@ -242,6 +243,25 @@ export function buildProgram(): Command {
       process.stdout.write(`draw a digit at ${server.url} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close().then(resolve));
+      });
+    });
+
+  program
+    .command('dashboard')
+    .description('a live page on localhost: every run of the runs dir, curves of the selected runs, a sweep\'s parallel coordinates')
+    .option('--runs-dir <dir>', 'the runs to show', 'runs')
+    .option('--port <number>', 'the port (0: any free port)', '6006')
+    .option('--host <address>', 'the address to listen on; anything but 127.0.0.1 lets whoever reaches it read every run', '127.0.0.1')
+    .action(async (options: { runsDir: string; port: string; host: string }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${options.port}: expected a port number from 0 to 65535`);
+      const dashboard = await startDashboard({ runsDir: fromCaller(options.runsDir), port, host: options.host });
+      if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
+        process.stderr.write(`warning: listening on ${options.host}: anyone who can reach this machine on port ${new URL(dashboard.url).port} can read every run in ${options.runsDir} (read-only, no password)\n`);
+      }
+      process.stdout.write(`dashboard of ${options.runsDir} at ${dashboard.url} (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void dashboard.close().then(resolve));
       });
     });
 

@@ -1,0 +1,154 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { flattenSpec, isSweepFolder, readRun, readSweep, SWEEP_FILES, type MetricsRecord, type RunStatus, type SweepRecord } from '@specml/reporter';
+
+/** A run as the page shows it: its summary's fields, its spec flattened to key paths, its epoch rows. */
+export interface RunView {
+  /** `<name>/<run-id>`: its folder under the runs dir, and its id in the page. */
+  readonly id: string;
+  readonly name: string;
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly epochs: number;
+  readonly epochsCompleted: number;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly backend: string | null;
+  readonly worker: string | null;
+  readonly final: { test_accuracy: number; test_loss: number } | null;
+  readonly best: { epoch: number; test_accuracy: number } | null;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly metrics: readonly MetricsRecord[];
+}
+
+/** A sweep folder as the page shows it. */
+export interface SweepView extends SweepRecord {
+  /** `<name>/sweep-<id>`. */
+  readonly id: string;
+}
+
+export interface StateChange {
+  readonly runs: RunView[];
+  readonly sweeps: SweepView[];
+  /** Ids of runs and sweeps whose folders are gone. */
+  readonly removed: string[];
+}
+
+/** The most run and sweep folders one dashboard follows (a runs dir beyond that shows its first ones). */
+export const MAX_FOLDERS = 5000;
+
+/**
+ * What a runs dir holds, kept up to date by rescanning: a folder is read again only when the files it is
+ * shown from (summary.json and metrics.csv, or sweep.json) changed size or time. Unreadable folders (half
+ * written, foreign) are skipped until they become readable.
+ */
+export class RunsState {
+  private readonly runs = new Map<string, { signature: string; view: RunView }>();
+  private readonly sweeps = new Map<string, { signature: string; view: SweepView }>();
+
+  constructor(readonly runsDir: string) {}
+
+  snapshot(): { runs: RunView[]; sweeps: SweepView[] } {
+    return { runs: [...this.runs.values()].map((entry) => entry.view), sweeps: [...this.sweeps.values()].map((entry) => entry.view) };
+  }
+
+  run(id: string): RunView | undefined {
+    return this.runs.get(id)?.view;
+  }
+
+  sweep(id: string): SweepView | undefined {
+    return this.sweeps.get(id)?.view;
+  }
+
+  /** Rescans the runs dir; returns what changed since the last time. */
+  refresh(): StateChange {
+    const change: StateChange = { runs: [], sweeps: [], removed: [] };
+    const seen = new Set<string>();
+    for (const id of this.folders()) {
+      const dir = join(this.runsDir, id);
+      seen.add(id);
+      if (isSweepFolder(dir)) {
+        const signature = signatureOf(join(dir, SWEEP_FILES.state));
+        if (this.sweeps.get(id)?.signature === signature) continue;
+        try {
+          const view = { ...readSweep(dir), id };
+          this.sweeps.set(id, { signature, view });
+          change.sweeps.push(view);
+        } catch {
+          // half written or foreign: looked at again next time
+        }
+        continue;
+      }
+      const signature = `${signatureOf(join(dir, 'summary.json'))}|${signatureOf(join(dir, 'metrics.csv'))}`;
+      if (signature.startsWith('none') || this.runs.get(id)?.signature === signature) continue;
+      try {
+        const view = runView(id, dir);
+        this.runs.set(id, { signature, view });
+        change.runs.push(view);
+      } catch {
+        // as above
+      }
+    }
+    for (const map of [this.runs, this.sweeps] as Map<string, unknown>[]) {
+      for (const id of map.keys()) {
+        if (!seen.has(id)) {
+          map.delete(id);
+          change.removed.push(id);
+        }
+      }
+    }
+    return change;
+  }
+
+  /** `<name>/<folder>` for every folder two levels down (hidden ones and files left out), at most MAX_FOLDERS. */
+  private folders(): string[] {
+    const ids: string[] = [];
+    for (const name of listFolders(this.runsDir)) {
+      for (const folder of listFolders(join(this.runsDir, name))) {
+        if (ids.length >= MAX_FOLDERS) return ids;
+        ids.push(`${name}/${folder}`);
+      }
+    }
+    return ids;
+  }
+}
+
+function runView(id: string, dir: string): RunView {
+  const { summary, spec, metrics } = readRun(dir);
+  return {
+    id,
+    name: summary.name,
+    runId: summary.runId,
+    status: summary.status,
+    epochs: summary.epochs,
+    epochsCompleted: summary.epochsCompleted,
+    startedAt: summary.startedAt,
+    durationSeconds: summary.durationSeconds,
+    backend: summary.backend,
+    worker: summary.worker ?? null,
+    final: summary.final,
+    best: summary.best,
+    settings: flattenSpec(spec),
+    metrics,
+  };
+}
+
+function listFolders(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function signatureOf(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return 'none';
+  }
+}

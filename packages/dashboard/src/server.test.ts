@@ -1,0 +1,112 @@
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pageHtml, startDashboard, type Dashboard } from './server.js';
+
+const work = mkdtempSync(join(tmpdir(), 'specml-dashboard-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A raw GET (or another method) with the path exactly as given: no normalisation of `..` by a client. */
+function get(url: string, path: string, method = 'GET'): Promise<{ status: number; body: string; type: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body, type: String(response.headers['content-type']) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A copy of the shared trained run as `<runsDir>/<name>/<runId>`, with its summary's ids changed to match. */
+function copyRun(from: string, runsDir: string, name: string, runId: string, status = 'completed') {
+  const dir = join(runsDir, name, runId);
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['summary.json', 'metrics.csv', 'spec.yaml', 'report.html']) cpSync(join(from, file), join(dir, file));
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, name, runId, status }));
+  return dir;
+}
+
+describe('the dashboard server', () => {
+  const runsDir = join(work, 'runs');
+  let dashboard: Dashboard;
+
+  beforeAll(async () => {
+    copyRun(inject('digitsRun'), runsDir, 'digits', 'run-1');
+    writeFileSync(join(work, 'secret.txt'), 'not for the dashboard');
+    symlinkSync(work, join(runsDir, 'digits', 'way-out'));
+    symlinkSync(join(work, 'secret.txt'), join(runsDir, 'digits', 'run-1', 'linked-secret.txt'));
+    dashboard = await startDashboard({ runsDir, port: 0, pollMs: 100 });
+  });
+  afterAll(() => dashboard?.close());
+
+  it('listens on 127.0.0.1 only, and serves the runs dir\'s state and files', async () => {
+    expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const state = JSON.parse((await get(dashboard.url, '/api/state')).body);
+    expect(state.runs.map((run: { id: string }) => run.id)).toEqual(['digits/run-1']);
+    expect(state.runs[0].metrics).toHaveLength(4);
+    const summary = await get(dashboard.url, '/runs/digits/run-1/summary.json');
+    expect(summary).toMatchObject({ status: 200, type: 'application/json; charset=utf-8' });
+    expect(JSON.parse(summary.body).runId).toBe('run-1');
+  });
+
+  it('refuses every path that leads outside the runs dir: .., encoded .., encoded slashes, symlinks', async () => {
+    for (const path of ['/runs/../secret.txt', '/runs/%2e%2e/secret.txt', '/runs/digits/..%2f..%2fsecret.txt', '/runs/%2E%2E%2F%2E%2E%2Fsecret.txt', '/runs/digits/way-out/secret.txt', '/runs/digits/run-1/linked-secret.txt']) {
+      const response = await get(dashboard.url, path);
+      expect([path, response.status]).toEqual([path, 403]);
+      expect(response.body).not.toContain('not for the dashboard');
+    }
+    expect((await get(dashboard.url, '/runs/digits/run-1%00.json')).status).toBe(400);
+    expect((await get(dashboard.url, '/runs/%E0%A4%A')).status).toBe(400);
+    expect((await get(dashboard.url, '/runs/digits/run-1')).status).toBe(404);
+    expect((await get(dashboard.url, '/assets/../src/server.ts')).status).toBe(404);
+    expect((await get(dashboard.url, `/runs/${'a/'.repeat(3000)}`)).status).toBe(414);
+  });
+
+  it('is read-only', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE']) expect((await get(dashboard.url, '/runs/digits/run-1/summary.json', method)).status).toBe(405);
+  });
+
+  it('sends a change event when a run appears, and builds the chart specs for a selection', async () => {
+    const { hostname, port } = new URL(dashboard.url);
+    const change = await new Promise<{ runs: Array<{ id: string }> }>((resolve, reject) => {
+      const req = request({ host: hostname, port, path: '/api/events' }, (response) => {
+        let buffer = '';
+        response.on('data', (chunk) => {
+          buffer += chunk;
+          const match = /event: change\ndata: (.*)\n\n/.exec(buffer);
+          if (match) {
+            req.destroy();
+            resolve(JSON.parse(match[1]));
+          }
+        });
+        // The first event arrives once the stream is open.
+        setTimeout(() => copyRun(inject('digitsRun'), runsDir, 'digits', 'run-2', 'running'), 200);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(change.runs.map((run) => run.id)).toEqual(['digits/run-2']);
+    const charts = JSON.parse((await get(dashboard.url, '/api/charts?runs=digits/run-1,digits/run-2,nope')).body);
+    expect(charts.curves.data.values.filter((row: { metric: string }) => row.metric === 'test_accuracy')).toHaveLength(6); // 2 runs × 3 trained epochs, epoch 0 left out
+    expect(charts.finals.data.values.map((row: { label: string }) => row.label)).toEqual(['digits/run-1', 'digits/run-2']);
+    expect(charts.parallel).toBeNull();
+  });
+
+  it('says which port is taken', async () => {
+    const port = Number(new URL(dashboard.url).port);
+    await expect(startDashboard({ runsDir, port })).rejects.toThrow(`--port ${port}: port ${port} on 127.0.0.1 is already in use (another dashboard? choose another with --port, or --port 0 for any free one)`);
+    await expect(startDashboard({ runsDir: join(work, 'nowhere'), port: 0 })).rejects.toThrow(/^--runs-dir .*nowhere: no such folder/);
+  });
+
+  it('loads only local assets', () => {
+    const html = pageHtml();
+    expect(html.match(/(?:src|href)="[^"]*"/g)).toEqual(['href="data:,"', 'href="/assets/app.css"', 'src="/assets/vega.min.js"', 'src="/assets/vega-lite.min.js"', 'src="/assets/app.js"']);
+  });
+});
