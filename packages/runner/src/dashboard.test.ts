@@ -2,25 +2,17 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { root, specml, startSpecml, temporaryFolder } from './test-cli.js';
+import { root, specml, startSpecml, temporaryFolder, waitFor } from './test-cli.js';
 import { browserMissing, launchChromium } from './test-browser.js';
 
 const work = temporaryFolder('dashboard');
 const screenshots = join(root, 'test-output');
 
-/** Polls (50 ms) until `done` resolves true, for at most `seconds`. */
-async function until(done: () => Promise<boolean> | boolean, seconds = 30): Promise<boolean> {
-  for (let attempt = 0; attempt < seconds * 20; attempt++) {
-    if (await done()) return true;
-    await new Promise((wake) => setTimeout(wake, 50));
-  }
-  return false;
-}
 
 /** Starts `specml dashboard` on a runs dir and a free port; resolves with its URL. */
 async function startDashboard(runsDir: string) {
   const server = startSpecml(['dashboard', '--runs-dir', runsDir, '--port', '0']);
-  await until(() => /at (http:\S+)/.test(server.output().stdout));
+  await waitFor(() => /at (http:\S+)/.test(server.output().stdout));
   return { ...server, url: /at (http:\S+)/.exec(server.output().stdout)![1] };
 }
 
@@ -56,19 +48,19 @@ describe.skipIf(browserMissing)('the dashboard in Chromium', () => {
     const spec = join(work, 'live.yaml');
     writeFileSync(spec, 'name: live\ndata: { trainLimit: 6000, testLimit: 500 }\nmodel:\n  layers:\n    - { units: 32, activation: relu }\n    - { units: 10, activation: softmax }\nbatchSize: 16\nepochs: 24\nsweep:\n  optimizer.learningRate: [0.003, 0.001, 0.0003]\n');
     const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
-    expect(await until(async () => (await page.locator('#table tbody tr .status.running').count()) === 1)).toBe(true);
+    expect(await waitFor(async () => (await page.locator('#table tbody tr .status.running').count()) === 1)).toBe(true);
     // The running trial is selected (the latest sweep's trials are, by default) and its curve gains points.
-    expect(await until(async () => (await curvePoints()) > 0)).toBe(true);
+    expect(await waitFor(async () => (await curvePoints()) > 0)).toBe(true);
     const first = await curvePoints();
-    expect(await until(async () => (await curvePoints()) > first)).toBe(true);
+    expect(await waitFor(async () => (await curvePoints()) > first)).toBe(true);
     await page.screenshot({ path: join(screenshots, 'dashboard-live.png'), fullPage: true });
     expect(await sweep.exited).toBe(0);
-    expect(await until(async () => (await page.locator('#table tbody tr .status.completed').count()) === 3)).toBe(true);
+    expect(await waitFor(async () => (await page.locator('#table tbody tr .status.completed').count()) === 3)).toBe(true);
     expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
   });
 
   it('draws one parallel-coordinates line per finished trial, and a scatter per swept key', async () => {
-    expect(await until(async () => (await page.locator('#parallel g.mark-line path').count()) === 3)).toBe(true);
+    expect(await waitFor(async () => (await page.locator('#parallel g.mark-line path').count()) === 3)).toBe(true);
     expect(await page.locator('#scatter g.mark-symbol.role-mark path').count()).toBe(3);
     expect(await page.locator('#sweep-select option').first().textContent()).toMatch(/^live\/sweep-\S+ \(grid, 3\/3 trials, completed\)$/);
     await page.screenshot({ path: join(screenshots, 'dashboard.png'), fullPage: true });
@@ -76,18 +68,18 @@ describe.skipIf(browserMissing)('the dashboard in Chromium', () => {
 
   it('filters the table by text and status, and redraws the curves for the selection', async () => {
     await page.fill('#filter', 'optimizer.learningRate=0.001');
-    expect(await until(async () => (await rows()) === 1)).toBe(true);
+    expect(await waitFor(async () => (await rows()) === 1)).toBe(true);
     await page.fill('#filter', '');
     await page.selectOption('#status', 'stopped');
-    expect(await until(async () => (await rows()) === 0)).toBe(true);
+    expect(await waitFor(async () => (await rows()) === 0)).toBe(true);
     await page.selectOption('#status', '');
-    expect(await until(async () => (await rows()) === 3)).toBe(true);
+    expect(await waitFor(async () => (await rows()) === 3)).toBe(true);
     const all = await curvePoints();
     expect(all).toBe(3 * 24 * 2);
     await page.locator('#table tbody tr input[type=checkbox]').first().uncheck();
-    expect(await until(async () => (await curvePoints()) === 2 * 24 * 2)).toBe(true);
+    expect(await waitFor(async () => (await curvePoints()) === 2 * 24 * 2)).toBe(true);
     await page.check('#epoch0');
-    expect(await until(async () => (await curvePoints()) === 2 * 25 * 2)).toBe(true);
+    expect(await waitFor(async () => (await curvePoints()) === 2 * 25 * 2)).toBe(true);
     // A click on a header sorts by it.
     await page.click('#table thead th[data-key="final"]');
     const accuracies = await page.locator('#table tbody tr td:nth-child(6)').allTextContents();
@@ -109,11 +101,11 @@ describe.skipIf(browserMissing)('the dashboard in Chromium', () => {
     try {
       const started = performance.now();
       await page.goto(big.url);
-      expect(await until(async () => (await rows()) === 500)).toBe(true);
+      expect(await waitFor(async () => (await rows()) === 500)).toBe(true);
       const loaded = performance.now() - started;
       const filterStarted = performance.now();
       await page.fill('#filter', 'run-42');
-      expect(await until(async () => (await rows()) === 10)).toBe(true); // run-420 … run-429
+      expect(await waitFor(async () => (await rows()) === 10)).toBe(true); // run-420 … run-429
       console.log(`dashboard with 500 runs: table in ${loaded.toFixed(0)} ms, filtered in ${(performance.now() - filterStarted).toFixed(0)} ms`);
       expect(errors).toEqual([]);
     } finally {

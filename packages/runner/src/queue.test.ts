@@ -3,24 +3,13 @@ import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { QUEUE_NAME, SPECML_VERSION } from './executors/queue-protocol.js';
-import { lastLine, specml, startSpecml, temporaryFolder } from './test-cli.js';
+import { lastLine, specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from './test-cli.js';
 import { REDIS_PASSWORD, redisInstalled, startRedis } from './local-redis.js';
 
 const work = temporaryFolder('queue');
 
-const SPEC = `name: queued
-data: { trainLimit: 2000, testLimit: 500 }
-model:
-  layers:
-    - { units: 32, activation: relu }
-    - { units: 10, activation: softmax }
-epochs: 2
-`;
+const SPEC = TINY_SPEC('queued');
 
-/** Polls (25 ms) until `done` holds, for at most `seconds`. */
-async function waitFor(done: () => boolean, seconds = 30): Promise<void> {
-  for (let attempt = 0; attempt < seconds * 40 && !done(); attempt++) await new Promise((wake) => setTimeout(wake, 25));
-}
 
 /** Every file under a folder, as paths relative to it. */
 function filesUnder(dir: string, prefix = ''): string[] {

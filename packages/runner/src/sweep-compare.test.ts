@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliEnv, root, specml, startSpecml, temporaryFolder } from './test-cli.js';
+import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from './test-cli.js';
 
-/** Polls (25 ms) until `done` holds, for at most 15 s. */
-async function waitFor(done: () => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 600 && !done(); attempt++) await new Promise((wake) => setTimeout(wake, 25));
-}
+
 
 const work = temporaryFolder('sweep');
 
@@ -25,14 +21,7 @@ const trialStates = (sweepDir: string, cells = 3) => csvRows(sweepDir).slice(1).
 /** The run folders of an experiment (its sweep folder left out). */
 const runIdsOf = (runsDir: string, name = 'grid') => readdirSync(join(runsDir, name)).filter((entry) => !entry.startsWith('sweep-'));
 
-const BASE = `name: grid
-data: { trainLimit: 2000, testLimit: 500 }
-model:
-  layers:
-    - { units: 32, activation: relu }
-    - { units: 10, activation: softmax }
-epochs: 2
-`;
+const BASE = TINY_SPEC('grid');
 
 describe('sweep and compare', () => {
   const runsDir = join(work, 'runs');
@@ -140,15 +129,11 @@ describe('sweep and compare', () => {
     const spec = join(work, `stop-${signal}.yaml`);
     writeFileSync(spec, `${BASE.replace('epochs: 2', 'epochs: 1000')}sweep:\n  batchSize: [16, 32, 64]\n`);
     const runsDir = join(work, `runs-${signal}`);
-    const sweep = spawn(process.execPath, [cli, 'exp', spec, '--runs-dir', runsDir, '--workers', '1'], { cwd: root, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    sweep.stdout!.on('data', (chunk) => (stdout += chunk));
-    sweep.stderr!.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((done) => sweep.on('exit', (code) => done(code)));
-    for (let attempt = 0; attempt < 600 && !/^trial 1\/3 epoch 2:/m.test(stdout); attempt++) await new Promise((done) => setTimeout(done, 25));
-    sweep.kill(signal);
-    expect(await exited).toBe(130);
+    const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
+    await waitFor(() => /^trial 1\/3 epoch 2:/m.test(sweep.output().stdout));
+    sweep.child.kill(signal);
+    expect(await sweep.exited).toBe(130);
+    const { stderr } = sweep.output();
     const [trialDir] = runIdsOf(runsDir);
     expect(runIdsOf(runsDir)).toEqual([trialDir]);
     expect(JSON.parse(readFileSync(join(runsDir, 'grid', trialDir, 'summary.json'), 'utf8')).status).toBe('interrupted');

@@ -55,3 +55,22 @@ optimizer: { name: adam, learningRate: 0.001 }
 batchSize: 32
 epochs: 2
 `;
+
+/** Polls every 25 ms until `done` holds (it may be async), for at most `seconds`; says whether it came true. */
+export async function waitFor(done: () => boolean | Promise<boolean>, seconds = 30): Promise<boolean> {
+  for (let attempt = 0; attempt < seconds * 40; attempt++) {
+    if (await done()) return true;
+    await new Promise((wake) => setTimeout(wake, 25));
+  }
+  return false;
+}
+
+/** The smallest spec the sweep and queue tests train: 2000/500 images, one 32-unit layer, 2 epochs. */
+export const TINY_SPEC = (name: string) => `name: ${name}
+data: { trainLimit: 2000, testLimit: 500 }
+model:
+  layers:
+    - { units: 32, activation: relu }
+    - { units: 10, activation: softmax }
+epochs: 2
+`;
