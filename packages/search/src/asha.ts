@@ -12,9 +12,10 @@ export type Verdict = 'continue' | 'stop';
 
 /**
  * Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter Tuning",
- * 2020; Ray Tune's ASHA): when a trial reaches a rung (minEpochs·eta^k epochs), its metric is recorded
- * there; unless it is among the top 1/eta of the trials that have reached that rung so far, it stops.
- * Until eta trials have reached a rung, everyone there goes on. Pure: results in, verdicts out.
+ * 2020) with Ray Tune's ASHA rule: when a trial reaches a rung (minEpochs·eta^k epochs), it goes on only if
+ * its metric is at least the (1 − 1/eta) quantile (linear interpolation, as numpy's percentile) of the
+ * metrics recorded at that rung before it, i.e. in the top 1/eta so far; the first trial at a rung goes on.
+ * Pure: results in, verdicts out.
  */
 export class SuccessiveHalving {
   private readonly recorded = new Map<number, number[]>();
@@ -34,12 +35,20 @@ export class SuccessiveHalving {
   report(epoch: number, value: number, maxEpochs: number): Verdict {
     if (!this.rungs(maxEpochs).includes(epoch)) return 'continue';
     if (!Number.isFinite(value)) return 'stop';
-    const values = [...(this.recorded.get(epoch) ?? []), value];
-    this.recorded.set(epoch, values);
-    if (values.length < this.options.eta) return 'continue';
-    const ranked = [...values].sort((a, b) => (this.options.goal === 'maximize' ? b - a : a - b));
-    const cutoff = ranked[Math.max(1, Math.floor(values.length / this.options.eta)) - 1];
-    const worse = this.options.goal === 'maximize' ? value < cutoff : value > cutoff;
-    return worse ? 'stop' : 'continue';
+    const before = this.recorded.get(epoch) ?? [];
+    this.recorded.set(epoch, [...before, value]);
+    if (before.length === 0) return 'continue';
+    const { eta, goal } = this.options;
+    const cutoff = quantile(before, goal === 'maximize' ? 1 - 1 / eta : 1 / eta);
+    return (goal === 'maximize' ? value < cutoff : value > cutoff) ? 'stop' : 'continue';
   }
+}
+
+/** The q-quantile of values by linear interpolation between the closest ranks (numpy's default). */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }

@@ -92,14 +92,19 @@ describe('asynchronous successive halving', () => {
     expect(new SuccessiveHalving({ minEpochs: 2, eta: 2, goal: 'maximize' }).rungs(16)).toEqual([2, 4, 8]);
   });
 
-  it('lets every trial go on until eta have reached a rung, then stops those outside the top 1/eta', () => {
+  it('lets the first trial at a rung go on, then each only if it is in the top 1/eta of those before it (Ray\'s rule)', () => {
     const asha = new SuccessiveHalving({ minEpochs: 1, eta: 3, goal: 'maximize' });
-    expect(asha.report(1, 0.5, 9)).toBe('continue');
-    expect(asha.report(1, 0.9, 9)).toBe('continue');
-    expect(asha.report(1, 0.6, 9)).toBe('stop'); // three at the rung: only the best (0.9) is in the top third
-    expect(asha.report(1, 0.95, 9)).toBe('continue');
+    expect(asha.report(1, 0.5, 9)).toBe('continue'); // the first at the rung
+    expect(asha.report(1, 0.9, 9)).toBe('continue'); // the cutoff is 0.5, the only value before it
+    expect(asha.report(1, 0.6, 9)).toBe('stop'); // below 0.5 + (0.9 − 0.5)·2/3 = 0.767
+    expect(asha.report(1, 0.95, 9)).toBe('continue'); // above 0.6 + (0.9 − 0.6)·1/3 = 0.7
+    expect(asha.report(1, 0.7, 9)).toBe('stop'); // below the 2/3 quantile of 0.5, 0.6, 0.9, 0.95 (0.9)
     expect(asha.report(2, 0.1, 9)).toBe('continue'); // not a rung
+    expect(asha.report(3, 0.1, 9)).toBe('continue'); // the first at rung 3
     expect(asha.report(1, Number.NaN, 9)).toBe('stop');
+    const second = new SuccessiveHalving({ minEpochs: 1, eta: 3, goal: 'maximize' });
+    expect(second.report(1, 0.8, 9)).toBe('continue');
+    expect(second.report(1, 0.7, 9)).toBe('stop'); // worse than the one trial before it
   });
 
   it('ranks the other way round for a metric to minimise', () => {
