@@ -1,35 +1,17 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import Table from 'cli-table3';
-import { stringify } from 'csv-stringify/sync';
+import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { UserError } from '@specml/data';
-import {
-  flattenSpec,
-  isSweepFolder,
-  readRun,
-  readSweep,
-  SWEEP_FILES,
-  trialRunDir,
-  writeFileAtomic,
-  type RunSummary,
-  type SweepRecord,
-  type SweepState,
-  type TrialState,
-} from '@specml/reporter';
+import { readRun, SWEEP_FILES, trialRunDir, type SweepState, type TrialState } from '@specml/reporter';
 import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Observation, type Proposal } from '@specml/search';
 import type { EpochMetrics } from '@specml/trainer';
 import { LocalPoolExecutor } from './executors/local-pool.js';
 import { readTrialSummary, type TrialExecutor } from './executors/trial-executor.js';
 import { loadSpec } from './load-spec.js';
-import { newRunId } from './run-folder.js';
-import { canResume, prepareExperiment, refreshRunsIndex } from './run-experiment.js';
-import type { ExperimentSpec } from './spec-schema.js';
+import { canResume, refreshRunsIndex } from './run-experiment.js';
 import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
-import { fullFormOf, planSweep, type SweepPlan } from './sweep-plan.js';
-import { SpecError } from './user-errors.js';
+import { openSweep, reopenSweep, writeSweepRecord } from './sweep-folder.js';
+import { planSweep } from './sweep-plan.js';
+import { bestResult, isFinished, nest, sweepTable, type TrialResult } from './sweep-report.js';
 
 export interface SweepOptions {
   /** The spec to sweep; with `resume` it may be left out, and where given it must describe the same sweep. */
@@ -49,20 +31,7 @@ export interface SweepOptions {
   readonly retryFailed?: boolean;
 }
 
-/** A trial of the sweep and where it stands. */
-export interface TrialResult {
-  readonly trial: Trial;
-  readonly state: TrialState;
-  readonly runDir: string | null;
-  readonly summary: RunSummary | null;
-  /** The sweep's metric at the trial's last epoch (NaN while unknown, or where it did not finish). */
-  readonly metric: number;
-  /** Epochs it trained (fewer than the spec's when stopped early). */
-  readonly epochs: number;
-  /** Why it did not complete (one line), or ''. */
-  readonly message: string;
-  readonly worker?: string;
-}
+export type { TrialResult };
 
 export interface SweepOutcome {
   readonly dir: string;
@@ -98,20 +67,6 @@ export class SweepInterruptedError extends Error {
 /** Whether a spec (with its --sweep options) asks for a sweep. */
 export function isSweep(specFile: string, overrides: readonly string[], sweeps: readonly string[]): boolean {
   return planSweep(loadSpec(specFile, overrides), sweeps.map(parseSweepOption)) !== undefined;
-}
-
-/** A sweep, checked, with the folder it lives in. */
-interface OpenedSweep {
-  readonly plan: SweepPlan;
-  /** The resolved base spec (defaults filled, data path absolute, no sweep block). */
-  readonly base: ExperimentSpec;
-  readonly specFile: string;
-  readonly dir: string;
-  readonly runsDir: string;
-  /** What a resumed sweep had done so far. */
-  readonly record?: SweepRecord;
-  /** Validates a trial's overrides like --set against the spec and its data. */
-  readonly check: (overrides: readonly string[], what: string) => void;
 }
 
 /**
@@ -254,105 +209,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   return { dir, results, csvPath };
 }
 
-const isFinished = (state: TrialState) => state === 'completed' || state === 'stopped';
-
 const notStarted = (trial: Trial): TrialResult => ({ trial, state: 'not started', runDir: null, summary: null, metric: Number.NaN, epochs: 0, message: '' });
-
-/** A new sweep: planned and checked (nothing is written for a bad one), in a new sweep folder. */
-function openSweep(options: SweepOptions): OpenedSweep {
-  if (options.specFile === undefined) throw new UserError('exp: give a spec file to sweep');
-  const { plan, base, check } = checkedPlan(options.specFile, options.overrides, options.sweeps);
-  for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
-  // Trials on a queue outlive this process: the same sweep gets the same folder (and job ids), so that
-  // starting it again reattaches to it instead of running its trials twice.
-  const id = options.executor?.durable ? `q${createHash('sha256').update(sweepYaml(base, plan)).digest('hex').slice(0, 16)}` : newRunId();
-  const dir = join(options.runsDir, base.name!, `sweep-${id}`);
-  if (options.executor?.durable && isSweepFolder(dir)) {
-    process.stdout.write(`reattaching to ${dir}, started earlier with the same spec\n`);
-    return reopenSweep(dir, { ...options, specFile: undefined, overrides: [], sweeps: [] });
-  }
-  return { plan, base, specFile: options.specFile, dir, runsDir: options.runsDir, check };
-}
-
-/** A sweep folder's sweep.yaml: the resolved spec with the sweep block in full form. */
-const sweepYaml = (base: ExperimentSpec, plan: SweepPlan) => stringifyYaml({ ...base, sweep: fullFormOf(plan) });
-
-/**
- * A sweep folder to continue, with the spec it recorded. Where a spec file is given as well, it must
- * still describe the same sweep; what changed is refused, key by key.
- */
-function reopenSweep(dir: string, options: SweepOptions): OpenedSweep {
-  if (!existsSync(join(dir, SWEEP_FILES.spec)) || !isSweepFolder(dir)) {
-    throw new UserError(`--resume ${dir}: not a sweep folder (it has no ${SWEEP_FILES.spec} and ${SWEEP_FILES.state}; a sweep folder is runs/<name>/sweep-<id>)`);
-  }
-  const record = readSweep(dir);
-  const { plan, base, check } = checkedPlan(join(dir, SWEEP_FILES.spec), [], []);
-  if (options.specFile !== undefined) {
-    const now = checkedPlan(options.specFile, options.overrides, options.sweeps);
-    const recorded = flattenSpec({ ...base, sweep: fullFormOf(plan) });
-    const given = flattenSpec({ ...now.base, sweep: fullFormOf(now.plan) });
-    const changed = [...new Set([...Object.keys(recorded), ...Object.keys(given)])].filter((key) => recorded[key] !== given[key]);
-    if (changed.length > 0) {
-      const shown = changed.slice(0, 5).map((key) => `${key} (${recorded[key] ?? 'absent'} in the sweep, ${given[key] ?? 'absent'} now)`);
-      throw new UserError(
-        `--resume ${dir}: ${options.specFile} no longer describes this sweep: ${shown.join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}; start a new sweep with exp ${options.specFile}, or resume without the spec`,
-      );
-    }
-  } else if (options.overrides.length > 0 || options.sweeps.length > 0) {
-    throw new UserError(`--resume ${dir}: a sweep continues with its own ${SWEEP_FILES.spec}; --set, --backend and --sweep do not apply`);
-  }
-  return { plan, base, specFile: record.specFile, dir, runsDir: dirname(dirname(dir)), record, check };
-}
-
-/** Plans a spec's sweep and validates its values like --set (the data is loaded once and reused). */
-function checkedPlan(specFile: string, overrides: readonly string[], sweeps: readonly string[]): Pick<OpenedSweep, 'plan' | 'base' | 'check'> {
-  const plan = planSweep(loadSpec(specFile, overrides), sweeps.map(parseSweepOption));
-  if (!plan) throw new UserError(`${specFile}: has no sweep: block and no --sweep option`);
-  const base = prepareExperiment(specFile, overrides).loaded.spec;
-  delete base.sweep;
-  const check = (trialOverrides: readonly string[], what: string) => {
-    try {
-      prepareExperiment(specFile, [...overrides, ...trialOverrides]);
-    } catch (error) {
-      if (error instanceof SpecError) throw new UserError(`sweep ${what} (${trialOverrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
-      throw error;
-    }
-  };
-  for (const probe of plan.probes) check([`${probe.key}=${JSON.stringify(probe.value)}`], `value ${JSON.stringify(probe.value)} of ${probe.key}`);
-  return { plan, base, check };
-}
-
-/** sweep.yaml (once), sweep.json and sweep.csv, each replaced whole. */
-function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: SweepState, results: readonly TrialResult[]): void {
-  const { plan, base, dir } = sweep;
-  mkdirSync(dir, { recursive: true });
-  const specPath = join(dir, SWEEP_FILES.spec);
-  if (!existsSync(specPath)) writeFileAtomic(specPath, sweepYaml(base, plan));
-  const record: SweepRecord = {
-    name: base.name!,
-    sweepId: basename(dir).replace(/^sweep-/, ''),
-    specFile: sweep.specFile,
-    method: plan.method,
-    keys: plan.keys,
-    metric: plan.metric,
-    trialCount: plan.trialCount,
-    state,
-    startedAt,
-    trials: results.map((result) => ({
-      index: result.trial.index,
-      values: result.trial.values,
-      overrides: result.trial.overrides,
-      state: result.state,
-      runId: result.runDir ? basename(result.runDir) : null,
-      metric: Number.isFinite(result.metric) ? result.metric : null,
-      epochs: result.epochs,
-      message: result.message,
-      ...(result.worker ? { worker: result.worker } : {}),
-    })),
-  };
-  writeFileAtomic(join(dir, SWEEP_FILES.state), `${JSON.stringify(record, null, 2)}\n`);
-  writeFileAtomic(join(dir, SWEEP_FILES.csv), sweepCsv(plan, results));
-}
 
 /** A run folder's metrics.csv rows (none where it has no readable folder yet). */
 function metricRows(runDir: string): EpochMetrics[] {
@@ -369,67 +226,3 @@ function metricOf(row: EpochMetrics, name: string): number {
   return typeof value === 'number' ? value : Number.NaN;
 }
 
-function bestResult(results: readonly TrialResult[], goal: 'maximize' | 'minimize'): TrialResult | undefined {
-  return results
-    .filter((result) => Number.isFinite(result.metric) && isFinished(result.state))
-    .reduce<TrialResult | undefined>((top, result) => (!top || (goal === 'maximize' ? result.metric > top.metric : result.metric < top.metric) ? result : top), undefined);
-}
-
-/** `{ "optimizer.learningRate": 0.01 }` → `{ optimizer: { learningRate: 0.01 } }`, to paste into a spec. */
-function nest(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const tree: Record<string, unknown> = {};
-  for (const [path, value] of Object.entries(values)) {
-    const keys = path.split('.');
-    let node = tree;
-    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-    node[keys.at(-1)!] = value;
-  }
-  return tree;
-}
-
-function sweepRows(keys: readonly string[], results: readonly TrialResult[], cell = cellOf) {
-  return results.map(({ trial, state, summary, runDir, metric, epochs }) => {
-    const ended = state !== 'running' && state !== 'not started';
-    const shown = <T>(value: T | undefined): T | null => (ended ? (value ?? null) : null);
-    return {
-      trial: trial.index,
-      values: keys.map((key) => cell(trial.values[key])),
-      state,
-      epochs: ended ? epochs : null,
-      metric: Number.isFinite(metric) ? metric : null,
-      final: shown(summary?.final?.test_accuracy),
-      best: shown(summary?.best?.test_accuracy),
-      loss: shown(summary?.final?.test_loss),
-      seconds: shown(summary?.durationSeconds),
-      runDir,
-    };
-  });
-}
-
-/** One row per trial proposed so far: ended ones with their outcome, the others `running` or `not started`. */
-function sweepCsv(plan: SweepPlan, results: readonly TrialResult[]): string {
-  const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
-  const rows = sweepRows(plan.keys, results).map((row) => [row.trial, ...row.values, row.state, row.epochs ?? '', row.metric ?? '', row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds ?? '', row.runDir ?? '']);
-  return stringify([header, ...rows]);
-}
-
-/** A swept value as a CSV cell, exactly: strings as they are, other values as JSON. */
-const cellOf = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
-/** The same for the table, numbers to 6 significant digits. */
-const shortCellOf = (value: unknown) => (typeof value === 'number' ? String(Number(value.toPrecision(6))) : cellOf(value));
-
-function sweepTable(plan: SweepPlan, results: readonly TrialResult[], best: TrialResult | undefined): string {
-  const table = new Table({ head: ['trial', ...plan.keys, 'status', 'epochs', plan.metric.name, 'test acc', 'seconds'], style: { head: [], border: [] } });
-  for (const row of sweepRows(plan.keys, results, shortCellOf)) {
-    table.push([
-      `${row.trial}${best?.trial.index === row.trial ? ' *' : ''}`,
-      ...row.values,
-      row.state,
-      row.epochs ?? '-',
-      row.metric?.toFixed(4) ?? '-',
-      row.final?.toFixed(4) ?? '-',
-      row.seconds?.toFixed(1) ?? '-',
-    ]);
-  }
-  return table.toString();
-}

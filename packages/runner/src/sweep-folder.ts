@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { stringify as stringifyYaml } from 'yaml';
+import { UserError } from '@specml/data';
+import { flattenSpec, isSweepFolder, readSweep, SWEEP_FILES, writeFileAtomic, type SweepRecord, type SweepState } from '@specml/reporter';
+import type { TrialExecutor } from './executors/trial-executor.js';
+import { loadSpec } from './load-spec.js';
+import { newRunId } from './run-folder.js';
+import { prepareExperiment } from './run-experiment.js';
+import type { ExperimentSpec } from './spec-schema.js';
+import { parseSweepOption } from './sweep.js';
+import { fullFormOf, planSweep, type SweepPlan } from './sweep-plan.js';
+import { sweepCsv, type TrialResult } from './sweep-report.js';
+import { SpecError } from './user-errors.js';
+
+// A sweep's folder, runs/<name>/sweep-<id>/: opening a new one (checked, nothing written for a bad spec),
+// reopening one to resume it (refusing a spec that changed), and writing its record.
+
+/** What opening a sweep needs of the sweep's options. */
+export interface SweepSource {
+  readonly specFile?: string;
+  readonly overrides: readonly string[];
+  readonly sweeps: readonly string[];
+  readonly runsDir: string;
+  readonly executor?: TrialExecutor;
+}
+
+/** A sweep, checked, with the folder it lives in. */
+export interface OpenedSweep {
+  readonly plan: SweepPlan;
+  /** The resolved base spec (defaults filled, data path absolute, no sweep block). */
+  readonly base: ExperimentSpec;
+  readonly specFile: string;
+  readonly dir: string;
+  readonly runsDir: string;
+  /** What a resumed sweep had done so far. */
+  readonly record?: SweepRecord;
+  /** Validates a trial's overrides like --set against the spec and its data. */
+  readonly check: (overrides: readonly string[], what: string) => void;
+}
+
+/** A new sweep: planned and checked (nothing is written for a bad one), in a new sweep folder. */
+export function openSweep(options: SweepSource): OpenedSweep {
+  if (options.specFile === undefined) throw new UserError('exp: give a spec file to sweep');
+  const { plan, base, check } = checkedPlan(options.specFile, options.overrides, options.sweeps);
+  for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
+  // Trials on a queue outlive this process: the same sweep gets the same folder (and job ids), so that
+  // starting it again reattaches to it instead of running its trials twice.
+  const id = options.executor?.durable ? `q${createHash('sha256').update(sweepYaml(base, plan)).digest('hex').slice(0, 16)}` : newRunId();
+  const dir = join(options.runsDir, base.name!, `sweep-${id}`);
+  if (options.executor?.durable && isSweepFolder(dir)) {
+    process.stdout.write(`reattaching to ${dir}, started earlier with the same spec\n`);
+    return reopenSweep(dir, { ...options, specFile: undefined, overrides: [], sweeps: [] });
+  }
+  return { plan, base, specFile: options.specFile, dir, runsDir: options.runsDir, check };
+}
+
+/** A sweep folder's sweep.yaml: the resolved spec with the sweep block in full form. */
+const sweepYaml = (base: ExperimentSpec, plan: SweepPlan) => stringifyYaml({ ...base, sweep: fullFormOf(plan) });
+
+/**
+ * A sweep folder to continue, with the spec it recorded. Where a spec file is given as well, it must
+ * still describe the same sweep; what changed is refused, key by key.
+ */
+export function reopenSweep(dir: string, options: SweepSource): OpenedSweep {
+  if (!existsSync(join(dir, SWEEP_FILES.spec)) || !isSweepFolder(dir)) {
+    throw new UserError(`--resume ${dir}: not a sweep folder (it has no ${SWEEP_FILES.spec} and ${SWEEP_FILES.state}; a sweep folder is runs/<name>/sweep-<id>)`);
+  }
+  const record = readSweep(dir);
+  const { plan, base, check } = checkedPlan(join(dir, SWEEP_FILES.spec), [], []);
+  if (options.specFile !== undefined) {
+    const now = checkedPlan(options.specFile, options.overrides, options.sweeps);
+    const recorded = flattenSpec({ ...base, sweep: fullFormOf(plan) });
+    const given = flattenSpec({ ...now.base, sweep: fullFormOf(now.plan) });
+    const changed = [...new Set([...Object.keys(recorded), ...Object.keys(given)])].filter((key) => recorded[key] !== given[key]);
+    if (changed.length > 0) {
+      const shown = changed.slice(0, 5).map((key) => `${key} (${recorded[key] ?? 'absent'} in the sweep, ${given[key] ?? 'absent'} now)`);
+      throw new UserError(
+        `--resume ${dir}: ${options.specFile} no longer describes this sweep: ${shown.join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}; start a new sweep with exp ${options.specFile}, or resume without the spec`,
+      );
+    }
+  } else if (options.overrides.length > 0 || options.sweeps.length > 0) {
+    throw new UserError(`--resume ${dir}: a sweep continues with its own ${SWEEP_FILES.spec}; --set, --backend and --sweep do not apply`);
+  }
+  return { plan, base, specFile: record.specFile, dir, runsDir: dirname(dirname(dir)), record, check };
+}
+
+/** Plans a spec's sweep and validates its values like --set (the data is loaded once and reused). */
+function checkedPlan(specFile: string, overrides: readonly string[], sweeps: readonly string[]): Pick<OpenedSweep, 'plan' | 'base' | 'check'> {
+  const plan = planSweep(loadSpec(specFile, overrides), sweeps.map(parseSweepOption));
+  if (!plan) throw new UserError(`${specFile}: has no sweep: block and no --sweep option`);
+  const base = prepareExperiment(specFile, overrides).loaded.spec;
+  delete base.sweep;
+  const check = (trialOverrides: readonly string[], what: string) => {
+    try {
+      prepareExperiment(specFile, [...overrides, ...trialOverrides]);
+    } catch (error) {
+      if (error instanceof SpecError) throw new UserError(`sweep ${what} (${trialOverrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
+      throw error;
+    }
+  };
+  for (const probe of plan.probes) check([`${probe.key}=${JSON.stringify(probe.value)}`], `value ${JSON.stringify(probe.value)} of ${probe.key}`);
+  return { plan, base, check };
+}
+
+/** sweep.yaml (once), sweep.json and sweep.csv, each replaced whole. */
+export function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: SweepState, results: readonly TrialResult[]): void {
+  const { plan, base, dir } = sweep;
+  mkdirSync(dir, { recursive: true });
+  const specPath = join(dir, SWEEP_FILES.spec);
+  if (!existsSync(specPath)) writeFileAtomic(specPath, sweepYaml(base, plan));
+  const record: SweepRecord = {
+    name: base.name!,
+    sweepId: basename(dir).replace(/^sweep-/, ''),
+    specFile: sweep.specFile,
+    method: plan.method,
+    keys: plan.keys,
+    metric: plan.metric,
+    trialCount: plan.trialCount,
+    state,
+    startedAt,
+    trials: results.map((result) => ({
+      index: result.trial.index,
+      values: result.trial.values,
+      overrides: result.trial.overrides,
+      state: result.state,
+      runId: result.runDir ? basename(result.runDir) : null,
+      metric: Number.isFinite(result.metric) ? result.metric : null,
+      epochs: result.epochs,
+      message: result.message,
+      ...(result.worker ? { worker: result.worker } : {}),
+    })),
+  };
+  writeFileAtomic(join(dir, SWEEP_FILES.state), `${JSON.stringify(record, null, 2)}\n`);
+  writeFileAtomic(join(dir, SWEEP_FILES.csv), sweepCsv(plan, results));
+}
+

@@ -1,0 +1,91 @@
+import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
+import type { RunSummary, TrialState } from '@specml/reporter';
+import type { Trial } from './sweep.js';
+import type { SweepPlan } from './sweep-plan.js';
+
+// How a sweep's trials are shown: the CSV in its folder, the table at its end, the best trial.
+
+/** A trial of the sweep and where it stands. */
+export interface TrialResult {
+  readonly trial: Trial;
+  readonly state: TrialState;
+  readonly runDir: string | null;
+  readonly summary: RunSummary | null;
+  /** The sweep's metric at the trial's last epoch (NaN while unknown, or where it did not finish). */
+  readonly metric: number;
+  /** Epochs it trained (fewer than the spec's when stopped early). */
+  readonly epochs: number;
+  /** Why it did not complete (one line), or ''. */
+  readonly message: string;
+  readonly worker?: string;
+}
+
+/** Whether a trial ended with a result (completed, or stopped early by the sweep). */
+export const isFinished = (state: TrialState) => state === 'completed' || state === 'stopped';
+
+/** The best finished trial by the sweep's metric. */
+export function bestResult(results: readonly TrialResult[], goal: 'maximize' | 'minimize'): TrialResult | undefined {
+  return results
+    .filter((result) => Number.isFinite(result.metric) && isFinished(result.state))
+    .reduce<TrialResult | undefined>((top, result) => (!top || (goal === 'maximize' ? result.metric > top.metric : result.metric < top.metric) ? result : top), undefined);
+}
+
+/** `{ "optimizer.learningRate": 0.01 }` → `{ optimizer: { learningRate: 0.01 } }`, to paste into a spec. */
+export function nest(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const tree: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(values)) {
+    const keys = path.split('.');
+    let node = tree;
+    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[keys.at(-1)!] = value;
+  }
+  return tree;
+}
+
+function sweepRows(keys: readonly string[], results: readonly TrialResult[], cell = cellOf) {
+  return results.map(({ trial, state, summary, runDir, metric, epochs }) => {
+    const ended = state !== 'running' && state !== 'not started';
+    const shown = <T>(value: T | undefined): T | null => (ended ? (value ?? null) : null);
+    return {
+      trial: trial.index,
+      values: keys.map((key) => cell(trial.values[key])),
+      state,
+      epochs: ended ? epochs : null,
+      metric: Number.isFinite(metric) ? metric : null,
+      final: shown(summary?.final?.test_accuracy),
+      best: shown(summary?.best?.test_accuracy),
+      loss: shown(summary?.final?.test_loss),
+      seconds: shown(summary?.durationSeconds),
+      runDir,
+    };
+  });
+}
+
+/** One row per trial proposed so far: ended ones with their outcome, the others `running` or `not started`. */
+export function sweepCsv(plan: SweepPlan, results: readonly TrialResult[]): string {
+  const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
+  const rows = sweepRows(plan.keys, results).map((row) => [row.trial, ...row.values, row.state, row.epochs ?? '', row.metric ?? '', row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds ?? '', row.runDir ?? '']);
+  return stringify([header, ...rows]);
+}
+
+/** A swept value as a CSV cell, exactly: strings as they are, other values as JSON. */
+const cellOf = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+/** The same for the table, numbers to 6 significant digits. */
+const shortCellOf = (value: unknown) => (typeof value === 'number' ? String(Number(value.toPrecision(6))) : cellOf(value));
+
+export function sweepTable(plan: SweepPlan, results: readonly TrialResult[], best: TrialResult | undefined): string {
+  const table = new Table({ head: ['trial', ...plan.keys, 'status', 'epochs', plan.metric.name, 'test acc', 'seconds'], style: { head: [], border: [] } });
+  for (const row of sweepRows(plan.keys, results, shortCellOf)) {
+    table.push([
+      `${row.trial}${best?.trial.index === row.trial ? ' *' : ''}`,
+      ...row.values,
+      row.state,
+      row.epochs ?? '-',
+      row.metric?.toFixed(4) ?? '-',
+      row.final?.toFixed(4) ?? '-',
+      row.seconds?.toFixed(1) ?? '-',
+    ]);
+  }
+  return table.toString();
+}
