@@ -249,14 +249,25 @@ describe('sweep and compare', () => {
       expect(csvRows(sweepDirOf(join(work, 'runs-search-2'))).map((row) => row.slice(0, 6))).toEqual([header, ...rows].map((row) => row.slice(0, 6)));
     });
 
-    it('runs a Bayesian search (TPE) for the number of trials asked', () => {
+    it('runs a Bayesian search (TPE) for the number of trials asked, and proposes the same trials when interrupted and resumed', async () => {
       const spec = join(work, 'bayes.yaml');
-      writeFileSync(spec, SEARCH.replace('method: random', 'method: bayes').replace('trials: 4', 'trials: 6').replace(/  earlyStop: .*\n/, ''));
-      const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bayes'), '--set', 'epochs=1']);
+      // 5 random start-up trials, then 2 proposals of the TPE fitted to the trials before them.
+      writeFileSync(spec, SEARCH.replace('method: random', 'method: bayes').replace('trials: 4', 'trials: 7').replace(/  earlyStop: .*\n/, '').replace('epochs: 3', 'epochs: 1'));
+      const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bayes'), '--workers', '1']);
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       const [, ...rows] = csvRows(sweepDirOf(join(work, 'runs-bayes')));
-      expect(rows.map((row) => row[3])).toEqual(['completed', 'completed', 'completed', 'completed', 'completed', 'completed']);
+      expect(rows.map((row) => row[3])).toEqual(Array(7).fill('completed'));
+
+      const interrupted = startSpecml(['exp', spec, '--runs-dir', join(work, 'runs-bayes-resumed'), '--workers', '1']);
+      await waitFor(() => /^trial 6\/7 epoch 1:/m.test(interrupted.output().stdout));
+      interrupted.child.kill('SIGINT');
+      expect(await interrupted.exited).toBe(130);
+      const sweepDir = sweepDirOf(join(work, 'runs-bayes-resumed'));
+      expect(csvRows(sweepDir).slice(1).filter((row) => row[3] === 'completed').length).toBeLessThan(7);
+      expect(specml(['exp', '--resume', sweepDir]).status).toBe(0);
+      // The same values, trial by trial, as the sweep that was never interrupted.
+      expect(csvRows(sweepDir).slice(1).map((row) => row.slice(0, 4))).toEqual(rows.map((row) => row.slice(0, 4)));
     });
 
     it('locates every problem of the sweep block before running anything', () => {

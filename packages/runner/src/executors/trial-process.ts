@@ -13,8 +13,12 @@ export async function serveTrials(signal: AbortSignal): Promise<void> {
   const inbox: ParentMessage[] = [];
   const waiting: Array<(message: ParentMessage | undefined) => void> = [];
   process.on('message', (message: ParentMessage) => (waiting.length ? waiting.shift()!(message) : inbox.push(message)));
-  process.on('disconnect', () => waiting.splice(0).forEach((wake) => wake(undefined)));
-  const next = () => new Promise<ParentMessage | undefined>((resolve) => (inbox.length ? resolve(inbox.shift()) : process.connected ? waiting.push(resolve) : resolve(undefined)));
+  // The channel closing, or a stop while waiting between trials, ends the wait (a stop must not leave an idle process behind).
+  const wakeAll = () => waiting.splice(0).forEach((wake) => wake(undefined));
+  process.on('disconnect', wakeAll);
+  signal.addEventListener('abort', wakeAll, { once: true });
+  const next = () =>
+    new Promise<ParentMessage | undefined>((resolve) => (inbox.length ? resolve(inbox.shift()) : process.connected && !signal.aborted ? waiting.push(resolve) : resolve(undefined)));
   const send = (message: TrialMessage) => new Promise<void>((done) => (process.connected ? process.send!(message, () => done()) : done()));
   // A stop (a signal, the parent gone) ends the loop after the trial it interrupted, not at the next message.
   while (!signal.aborted) {
