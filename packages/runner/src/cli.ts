@@ -310,7 +310,8 @@ function report(error: unknown): number {
     return EXIT.sweepIncomplete;
   }
   if (error instanceof SweepInterruptedError) {
-    process.stderr.write(`${error.message}; continue the sweep with:\n  npx nx run runner:exp --resume ${forCaller(error.sweepDir)}\n`);
+    const queue = error.onQueue ? ' --queue <the same Redis URL>' : '';
+    process.stderr.write(`${error.message}; continue the sweep with:\n  npx nx run runner:exp --resume ${forCaller(error.sweepDir)}${queue}\n`);
     return EXIT.interrupted;
   }
   if (error instanceof InterruptedError) {

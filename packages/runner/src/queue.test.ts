@@ -150,7 +150,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     await waitFor(() => /^trial 1\/2 epoch 2 on /m.test(sweep.output().stdout));
     sweep.child.kill('SIGINT');
     expect(await sweep.exited).toBe(130);
-    const sweepDir = /--resume (\S+)$/m.exec(sweep.output().stderr)![1];
+    const sweepDir = /--resume (\S+) --queue <the same Redis URL>$/m.exec(sweep.output().stderr)![1];
     const states = () => JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')).trials.map((trial: { state: string }) => trial.state);
     expect(states()).toEqual(['interrupted', 'not started']);
     // The interrupted trial's folder came back with its checkpoint; resumed through the queue, it goes on from there.
@@ -171,7 +171,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
         queue.add('trial', { ...valid, overrides: ['epochs=-3'] }, { jobId: 'tampered-2' }),
         queue.add('trial', { ...valid, version: '0.0.1-old' }, { jobId: 'tampered-3' }),
       ]);
-      await waitFor(() => (worker.output().stdout.match(/: refused: /g) ?? []).length >= 3);
+      await waitFor(() => (worker.output().stdout.match(/: failed: refused by worker /g) ?? []).length >= 3);
       const reasons = await Promise.all(jobs.map(async (job) => (await Job.fromId(queue, job.id!))!.failedReason));
       expect(reasons[0]).toMatch(/^refused by worker \S+: malformed job: unknown key "garbage", version must be a string, specText must be a string/);
       expect(reasons[1]).toMatch(/^refused by worker \S+: invalid trial: --set epochs=-3: epochs: must be >= 0, got -3/);

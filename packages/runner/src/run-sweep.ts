@@ -59,6 +59,8 @@ export class SweepInterruptedError extends Error {
     message: string,
     /** The sweep folder, which exp --resume continues. */
     readonly sweepDir: string,
+    /** Whether its trials ran on a queue (a resume there needs --queue again). */
+    readonly onQueue: boolean,
   ) {
     super(message);
   }
@@ -200,6 +202,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     throw new SweepInterruptedError(
       `the sweep was stopped: ${interrupted} trial${interrupted === 1 ? '' : 's'} interrupted, ${count('not started') + plan.trialCount - results.length} not started (summary: ${csvPath})`,
       dir,
+      executor.durable === true,
     );
   }
   if (unfinished.length > 0) {

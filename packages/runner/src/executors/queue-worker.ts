@@ -49,7 +49,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     name,
   });
   worker.on('error', (error) => process.stderr.write(`warning: ${error.message}\n`));
-  worker.on('failed', (job, error) => job && process.stdout.write(`trial ${job.id}: refused: ${error.message}\n`));
+  worker.on('failed', (job, error) => job && process.stdout.write(`trial ${job.id}: failed: ${error.message}\n`));
   await worker.waitUntilReady();
   process.stdout.write(`worker ${name}: waiting for trials on ${options.address.shown} (${options.concurrency} at a time, work dir ${options.workDir}; Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => (options.signal.aborted ? resolve() : options.signal.addEventListener('abort', () => resolve(), { once: true })));
