@@ -45,7 +45,3 @@ export async function renderVegaLitePng(spec: TopLevelSpec, scale = 2): Promise<
   }).render();
   return png.asPng();
 }
-
-export function renderLineChart(chart: LineChart): Promise<Buffer> {
-  return renderVegaLitePng(lineChartSpec(chart));
-}

@@ -26,9 +26,14 @@ export function withPath(error: unknown, path: string): unknown {
 
 const TEMPORARY_SUFFIX = '.tmp';
 
+/** Whether a file name is one of writeFileAtomic's temporary files (`<name>.<pid>.<8 hex>.tmp`). */
+export function isTemporaryFile(name: string): boolean {
+  return /\.\d+\.[0-9a-f]{8}\.tmp$/.test(name);
+}
+
 /** Removes temporary files a killed process left in a folder (writeFileAtomic's, never anything else). */
 export function removeStaleTemporaryFiles(dir: string): void {
   for (const entry of readdirSync(dir)) {
-    if (/\.\d+\.[0-9a-f]{8}\.tmp$/.test(entry)) rmSync(join(dir, entry), { force: true });
+    if (isTemporaryFile(entry)) rmSync(join(dir, entry), { force: true });
   }
 }

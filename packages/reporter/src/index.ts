@@ -2,11 +2,11 @@ export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, metricsColumns, 
 export { renderPredictionGrid, type PredictionGridInput } from './predictions-image.js';
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';
 export { readImageFile } from './image-files.js';
-export { renderLineChart, renderVegaLitePng, lineChartSpec, type LineChart, type LineSeries } from './charts.js';
+export { renderVegaLitePng, lineChartSpec, type LineChart, type LineSeries } from './charts.js';
 export { readRun, readRuns, summaryIfReadable, findRunFolders, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
 export { compareRuns, differingKeys, flattenSpec, type Comparison, type ComparedRun } from './compare.js';
 export { confusionMatrix, confusionCsv, renderConfusion, renderCurves, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';
 export { renderRunReport, writeRunsIndex, RUN_PICTURES } from './html-pages.js';
-export { writeFileAtomic, removeStaleTemporaryFiles } from './files.js';
+export { writeFileAtomic, removeStaleTemporaryFiles, isTemporaryFile } from './files.js';
 export { isSweepFolder, readSweep, sweepRunFolders, trialRunDir, SWEEP_FILES, type SweepRecord, type SweepTrialRecord, type SweepState, type TrialState } from './sweep-folders.js';
 export { curvesSpec, finalAndBest, finalAndBestSpec, parallelCoordinatesSpec, metricScatterSpec, type ComparedSeries, type CurveOptions, type FinalAndBest, type SweptTrial } from './comparison-charts.js';

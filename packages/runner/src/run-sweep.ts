@@ -9,22 +9,14 @@ import { readTrialSummary, type TrialExecutor } from './executors/trial-executor
 import { loadSpec } from './load-spec.js';
 import { canResume, refreshRunsIndex } from './run-experiment.js';
 import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
-import { openSweep, reopenSweep, writeSweepRecord } from './sweep-folder.js';
+import { openSweep, reopenSweep, writeSweepRecord, type SweepSource } from './sweep-folder.js';
 import { planSweep } from './sweep-plan.js';
 import { bestResult, isFinished, nest, sweepTable, type TrialResult } from './sweep-report.js';
 
-export interface SweepOptions {
-  /** The spec to sweep; with `resume` it may be left out, and where given it must describe the same sweep. */
-  readonly specFile?: string;
-  readonly overrides: readonly string[];
-  /** --sweep key=v1,v2 options */
-  readonly sweeps: readonly string[];
-  readonly runsDir: string;
+export interface SweepOptions extends SweepSource {
   readonly workers?: number;
   /** Aborting it stops launching trials and interrupts the running ones. */
   readonly signal?: AbortSignal;
-  /** Where trials run (the caller closes it); by default a pool of child processes on this machine. */
-  readonly executor?: TrialExecutor;
   /** A sweep folder to continue: finished trials are kept, unfinished ones resumed, unstarted ones run. */
   readonly resume?: string;
   /** With resume: run the failed trials again too. */

@@ -17,12 +17,15 @@ import { SpecError } from './user-errors.js';
 // A sweep's folder, runs/<name>/sweep-<id>/: opening a new one (checked, nothing written for a bad spec),
 // reopening one to resume it (refusing a spec that changed), and writing its record.
 
-/** What opening a sweep needs of the sweep's options. */
+/** Where a sweep comes from and where it goes: the part of a sweep's options that opening it needs. */
 export interface SweepSource {
+  /** The spec to sweep; with a resume it may be left out, and where given it must describe the same sweep. */
   readonly specFile?: string;
   readonly overrides: readonly string[];
+  /** --sweep key=v1,v2 options */
   readonly sweeps: readonly string[];
   readonly runsDir: string;
+  /** Where trials run (the caller closes it); by default a pool of child processes on this machine. */
   readonly executor?: TrialExecutor;
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Redis } from 'ioredis';
-import { writeFileAtomic } from '@specml/reporter';
+import { isTemporaryFile, writeFileAtomic } from '@specml/reporter';
 import { KEPT_SECONDS, MAX_FOLDER_BYTES } from './queue-protocol.js';
 
 // Run folders travel between machines as one Redis hash each: field = the file's path inside the folder,
@@ -18,7 +18,7 @@ export async function uploadFolder(redis: Redis, key: string, dir: string): Prom
   let bytes = 0;
   for (const path of filesUnder(dir)) {
     const name = relative(dir, path).split(sep).join('/');
-    if (LOCAL_ONLY.has(name) || name.endsWith('.tmp')) continue;
+    if (LOCAL_ONLY.has(name) || isTemporaryFile(name)) continue;
     const content = readFileSync(path);
     bytes += content.length;
     if (bytes > MAX_FOLDER_BYTES) throw new Error(`${dir} holds more than ${MAX_FOLDER_BYTES / 2 ** 20} MiB, the most a run folder may send through Redis`);
