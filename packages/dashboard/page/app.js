@@ -16,34 +16,55 @@ const state = {
   sort: { key: 'startedAt', descending: true },
 };
 
-/** The table's columns: header, value for sorting, cell. */
+/**
+ * The table's columns: header, value for sorting, cell. A cell is built from DOM nodes whose text is set as
+ * text: nothing a run folder holds is ever parsed as HTML (a run folder may come from anyone).
+ */
 const COLUMNS = [
-  { title: '', sortable: false, cell: (run) => `<input type="checkbox" data-id="${esc(run.id)}"${state.selected.has(run.id) ? ' checked' : ''} aria-label="select ${esc(run.id)}">` },
-  { title: 'run', key: 'id', value: (run) => run.id, cell: (run) => `<a href="/runs/${encodePath(run.id)}/report.html" target="_blank">${esc(run.name)}/${esc(run.runId)}</a>` },
-  { title: 'status', key: 'status', value: (run) => run.status, cell: (run) => `<span class="status ${esc(run.status)}">${esc(run.status)}</span>` },
-  { title: 'settings', key: 'settings', value: (run) => settingsText(run), cell: (run) => esc(settingsText(run)) },
+  {
+    title: '',
+    sortable: false,
+    cell: (run) => {
+      const box = element('input', { type: 'checkbox', 'data-id': run.id, 'aria-label': `select ${run.id}` });
+      box.checked = state.selected.has(run.id);
+      return box;
+    },
+  },
+  { title: 'run', key: 'id', value: (run) => run.id, cell: (run) => link(`/runs/${encodePath(run.id)}/report.html`, `${run.name}/${run.runId}`) },
+  { title: 'status', key: 'status', value: (run) => run.status, cell: (run) => element('span', { class: `status ${run.status}` }, run.status) },
+  { title: 'settings', key: 'settings', value: (run) => settingsText(run), cell: (run) => settingsText(run) },
   { title: 'epochs', key: 'epochs', value: (run) => run.epochsCompleted, cell: (run) => `${run.epochsCompleted}/${run.epochs}`, number: true },
   { title: 'test acc', key: 'final', value: (run) => run.final?.test_accuracy ?? -1, cell: (run) => fixed(run.final?.test_accuracy), number: true },
   { title: 'best acc', key: 'best', value: (run) => run.best?.test_accuracy ?? -1, cell: (run) => fixed(run.best?.test_accuracy), number: true },
-  { title: 'seconds', key: 'durationSeconds', value: (run) => run.durationSeconds, cell: (run) => run.durationSeconds.toFixed(1), number: true },
-  { title: 'backend', key: 'backend', value: (run) => run.backend ?? '', cell: (run) => esc(run.backend ?? '') },
-  { title: 'worker', key: 'worker', value: (run) => run.worker ?? '', cell: (run) => esc(run.worker ?? '') },
-  { title: 'started', key: 'startedAt', value: (run) => run.startedAt, cell: (run) => esc(run.startedAt.replace('T', ' ').slice(0, 19)) },
+  { title: 'seconds', key: 'durationSeconds', value: (run) => run.durationSeconds, cell: (run) => fixed(run.durationSeconds, 1), number: true },
+  { title: 'backend', key: 'backend', value: (run) => run.backend ?? '', cell: (run) => run.backend ?? '' },
+  { title: 'worker', key: 'worker', value: (run) => run.worker ?? '', cell: (run) => run.worker ?? '' },
+  { title: 'started', key: 'startedAt', value: (run) => run.startedAt, cell: (run) => String(run.startedAt).replace('T', ' ').slice(0, 19) },
   {
     title: 'files',
     sortable: false,
-    cell: (run) => ['curves.png', 'predictions.png', 'metrics.csv', 'spec.yaml'].map((file) => `<a href="/runs/${encodePath(run.id)}/${file}" target="_blank">${file.split('.')[0]}</a>`).join(' '),
+    cell: (run) => {
+      const links = document.createDocumentFragment();
+      for (const file of ['curves.png', 'predictions.png', 'metrics.csv', 'spec.yaml']) links.append(link(`/runs/${encodePath(run.id)}/${file}`, file.split('.')[0]), ' ');
+      return links;
+    },
   },
 ];
+
+/** An element with attributes (set as values, never parsed) and text content. */
+function element(tag, attributes = {}, text) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+const link = (href, text) => element('a', { href, target: '_blank' }, text);
 
 /** The spec keys shown in the table: those that differ between the runs listed (at most 4). */
 let shownKeys = [];
 
-function esc(text) {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-}
 const encodePath = (id) => id.split('/').map(encodeURIComponent).join('/');
-const fixed = (value) => (typeof value === 'number' ? value.toFixed(4) : '-');
+const fixed = (value, digits = 4) => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '-');
 const settingsText = (run) => shownKeys.map((key) => `${key}=${run.settings[key] ?? '-'}`).join(' ');
 
 function apply(change) {
@@ -90,22 +111,42 @@ function visibleRuns() {
 
 function renderTable() {
   const runs = visibleRuns();
-  document.querySelector('#table thead tr').innerHTML = COLUMNS.map((c) => {
-    const sorted = c.key === state.sort.key ? ` class="sorted${state.sort.descending ? '' : ' up'}"` : '';
-    return `<th${sorted}${c.key ? ` data-key="${c.key}"` : ''}>${esc(c.title)}</th>`;
-  }).join('');
-  document.querySelector('#table tbody').innerHTML = runs
-    .map((run) => `<tr data-id="${esc(run.id)}"${state.selected.has(run.id) ? ' class="selected"' : ''}>${COLUMNS.map((c) => `<td${c.number ? ' class="number"' : ''}>${c.cell(run)}</td>`).join('')}</tr>`)
-    .join('');
+  document.querySelector('#table thead tr').replaceChildren(
+    ...COLUMNS.map((c) => {
+      const header = element('th', c.key ? { 'data-key': c.key } : {}, c.title);
+      if (c.key === state.sort.key) header.className = `sorted${state.sort.descending ? '' : ' up'}`;
+      return header;
+    }),
+  );
+  document.querySelector('#table tbody').replaceChildren(
+    ...runs.map((run) => {
+      const row = element('tr', { 'data-id': run.id });
+      if (state.selected.has(run.id)) row.className = 'selected';
+      for (const c of COLUMNS) {
+        const cell = element('td', c.number ? { class: 'number' } : {});
+        const content = c.cell(run);
+        if (typeof content === 'string') cell.textContent = content;
+        else cell.append(content);
+        row.append(cell);
+      }
+      return row;
+    }),
+  );
   document.getElementById('counts').textContent = `${runs.length} of ${state.runs.size} runs, ${state.selected.size} selected`;
 }
 
 function renderSweepSelect() {
   const select = document.getElementById('sweep-select');
   const sweeps = [...state.sweeps.values()].sort(byStart);
-  select.innerHTML = sweeps.length
-    ? sweeps.map((sweep) => `<option value="${esc(sweep.id)}"${sweep.id === state.sweepId ? ' selected' : ''}>${esc(sweep.id)} (${esc(sweep.method)}, ${sweep.trials.length}/${sweep.trialCount} trials, ${esc(sweep.state)})</option>`).join('')
-    : '<option value="">no sweeps in this runs dir</option>';
+  select.replaceChildren(
+    ...(sweeps.length
+      ? sweeps.map((sweep) => {
+          const option = element('option', { value: sweep.id }, `${sweep.id} (${sweep.method}, ${sweep.trials.length}/${sweep.trialCount} trials, ${sweep.state})`);
+          option.selected = sweep.id === state.sweepId;
+          return option;
+        })
+      : [element('option', { value: '' }, 'no sweeps in this runs dir')]),
+  );
 }
 
 /** Views on the page, finalized before they are replaced. */

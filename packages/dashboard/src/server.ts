@@ -125,11 +125,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const trials = (sweep?.trials ?? [])
       .filter((trial) => trial.metric !== null && (trial.state === 'completed' || trial.state === 'stopped'))
       .map((trial) => ({ label: `trial ${trial.index}`, values: trial.values, metric: trial.metric! }));
+    // One chart that cannot be built from what a folder holds is left out; the others are still drawn.
+    const built = (make: () => unknown) => {
+      try {
+        return make();
+      } catch {
+        return null;
+      }
+    };
     return {
-      curves: series.length ? curvesSpec(series, { metrics, withEpochZero, width: 300 }) : null,
-      finals: series.length ? finalAndBestSpec(finalAndBest(series, 'test_accuracy'), 'test_accuracy') : null,
-      parallel: sweep && trials.length ? parallelCoordinatesSpec(trials, sweep.keys, sweep.metric.name) : null,
-      scatter: sweep && trials.length ? metricScatterSpec(trials, sweep.keys, sweep.metric.name) : null,
+      curves: series.length ? built(() => curvesSpec(series, { metrics, withEpochZero, width: 300 })) : null,
+      finals: series.length ? built(() => finalAndBestSpec(finalAndBest(series, 'test_accuracy'), 'test_accuracy')) : null,
+      parallel: sweep && trials.length ? built(() => parallelCoordinatesSpec(trials, sweep.keys, sweep.metric.name)) : null,
+      scatter: sweep && trials.length ? built(() => metricScatterSpec(trials, sweep.keys, sweep.metric.name)) : null,
     };
   }
 
@@ -155,7 +163,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
     if (!real.startsWith(root + sep)) return send(response, 403, 'text/plain; charset=utf-8', 'outside the runs dir\n');
     if (!statSync(real).isFile()) return send(response, 404, 'text/plain; charset=utf-8', 'not a file\n');
-    return sendFile(response, real);
+    return sendRunFile(response, real);
   }
 
   await new Promise<void>((done, fail) => {
@@ -194,12 +202,39 @@ function sendJson(response: ServerResponse, value: unknown) {
   send(response, 200, TYPES['.json'], JSON.stringify(value));
 }
 
+/** What a run folder's files are served as: types that run no script; anything else is a download. */
+const RUN_FILE_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.png': 'image/png',
+  '.csv': 'text/csv; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.yaml': 'text/plain; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * A file from the runs dir, which anyone who can write there (or send a run folder through the queue)
+ * controls: served under a sandboxing policy (a page from it is its own opaque origin, runs no script and
+ * loads nothing but images and inline styles), with a type that cannot execute, and anything not known to
+ * be a page, picture or text as a download.
+ */
+function sendRunFile(response: ServerResponse, path: string) {
+  const type = RUN_FILE_TYPES[extname(path).toLowerCase()];
+  response.writeHead(200, {
+    'Content-Type': type ?? 'application/octet-stream',
+    ...(type ? {} : { 'Content-Disposition': 'attachment' }),
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'",
+    'Cache-Control': 'no-store',
+  });
+  createReadStream(path).on('error', () => response.destroy()).pipe(response);
+}
+
 function sendFile(response: ServerResponse, path: string) {
   const type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
   response.writeHead(200, {
     'Content-Type': type,
     'X-Content-Type-Options': 'nosniff',
-    // Pages from run folders (report.html) run no script and reach nothing outside this server.
     'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-eval'",
     'Cache-Control': 'no-store',
   });

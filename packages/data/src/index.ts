@@ -5,3 +5,4 @@ export { createRng, randomPermutation, normalSample, type Rng, type RngState } f
 export { fillBatch, imagesAsFloats } from './batches.js';
 export { dataSpecSchema, type DataSpec } from './schema.js';
 export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preprocess.js';
+export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';

@@ -1,6 +1,6 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@specml/data';
+import { readRegularFile, UnreadableFileError, UserError } from '@specml/data';
 import { parse as parseYaml } from 'yaml';
 import type { MetricsRow } from './metrics-csv.js';
 import { isSweepFolder, sweepRunFolders } from './sweep-folders.js';
@@ -57,19 +57,54 @@ export class UnreadableRunError extends Error {
 
 const RUN_STATUSES = new Set<string>(['running', 'completed', 'stopped', 'diverged', 'interrupted', 'failed']);
 
-/** A run folder's summary.json, checked for the fields every page relies on. */
+/**
+ * A run folder's summary.json, checked field by field: a run folder may come from anywhere (another machine,
+ * a hand edit), so every field is taken only with the type it must have; a field of the wrong type reads as
+ * unknown (null, 0 or empty), and only a summary without a name, run id or status is refused.
+ */
 function readSummary(dir: string): RunSummary {
   let summary: unknown;
   try {
-    summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    summary = JSON.parse(readRegularFile(join(dir, 'summary.json')));
   } catch (error) {
-    throw new UnreadableRunError(dir, (error as Error).message.split('\n')[0]);
+    throw new UnreadableRunError(dir, error instanceof UnreadableFileError ? error.reason : (error as Error).message.split('\n')[0]);
   }
-  const fields = summary as Partial<RunSummary> | null;
-  if (fields === null || typeof fields !== 'object' || typeof fields.name !== 'string' || typeof fields.runId !== 'string' || !RUN_STATUSES.has(String(fields.status))) {
+  const fields = summary as Record<string, unknown> | null;
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields) || typeof fields.name !== 'string' || typeof fields.runId !== 'string' || !RUN_STATUSES.has(String(fields.status))) {
     throw new UnreadableRunError(dir, 'it lacks name, runId or status');
   }
-  return fields as RunSummary;
+  return {
+    ...fields,
+    name: fields.name,
+    runId: fields.runId,
+    status: fields.status as RunStatus,
+    epochs: count(fields.epochs),
+    epochsCompleted: count(fields.epochsCompleted),
+    backend: text(fields.backend),
+    tfjsBackend: text(fields.tfjsBackend),
+    seed: count(fields.seed),
+    classNames: Array.isArray(fields.classNames) ? fields.classNames.map(String) : [],
+    specFile: text(fields.specFile) ?? '',
+    startedAt: text(fields.startedAt) ?? '',
+    durationSeconds: number(fields.durationSeconds) ?? 0,
+    resumes: count(fields.resumes),
+    peakRssMiB: number(fields.peakRssMiB) ?? 0,
+    final: record(fields.final, ['test_accuracy', 'test_loss']) as RunSummary['final'],
+    best: record(fields.best, ['epoch', 'test_accuracy']) as RunSummary['best'],
+    timings: isObject(fields.timings) ? Object.fromEntries(Object.entries(fields.timings).filter(([, value]) => number(value) !== null)) as Record<string, number> : undefined,
+    worker: text(fields.worker) ?? undefined,
+    error: text(fields.error) ?? undefined,
+  };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const number = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const count = (value: unknown): number => (Number.isInteger(value) && (value as number) >= 0 ? (value as number) : 0);
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+/** An object of numbers with exactly these keys, or null. */
+function record(value: unknown, keys: readonly string[]): Record<string, number> | null {
+  if (!isObject(value) || !keys.every((key) => number(value[key]) !== null)) return null;
+  return Object.fromEntries(keys.map((key) => [key, value[key] as number]));
 }
 
 /** A run folder's summary where it has a readable one (a process may have died before writing it). */
@@ -83,8 +118,9 @@ export function summaryIfReadable(dir: string): RunSummary | null {
 
 export function readRun(dir: string): RunRecord {
   const summary = readSummary(dir);
-  const spec = existsSync(join(dir, 'spec.yaml')) ? (parseYaml(readFileSync(join(dir, 'spec.yaml'), 'utf8')) as Record<string, unknown>) : {};
-  const lines = existsSync(join(dir, 'metrics.csv')) ? readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n') : [];
+  const parsed = existsSync(join(dir, 'spec.yaml')) ? (parseYaml(readRegularFile(join(dir, 'spec.yaml'))) as unknown) : {};
+  const spec = isObject(parsed) ? parsed : {};
+  const lines = existsSync(join(dir, 'metrics.csv')) ? readRegularFile(join(dir, 'metrics.csv')).trim().split('\n') : [];
   const header = lines[0]?.split(',') ?? [];
   const metrics = lines.slice(1).map((line) => {
     const cells = line.split(',');

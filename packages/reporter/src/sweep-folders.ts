@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '@specml/data';
+import { isSafeName, readRegularFile, UserError } from '@specml/data';
 import type { RunStatus } from './run-folders.js';
 
 // A sweep folder, `<runs-dir>/<name>/sweep-<id>/`, is the sweep's identity: sweep.yaml (the resolved spec
@@ -50,6 +50,8 @@ export interface SweepRecord {
   readonly trials: readonly SweepTrialRecord[];
 }
 
+const TRIAL_STATES = new Set<string>(['running', 'completed', 'stopped', 'diverged', 'interrupted', 'failed', 'invalid', 'not started']);
+
 /** Whether a folder is a sweep folder (it holds sweep.json). */
 export function isSweepFolder(dir: string): boolean {
   return existsSync(join(dir, SWEEP_FILES.state));
@@ -65,17 +67,42 @@ export function readSweep(dir: string): SweepRecord {
   const path = join(dir, SWEEP_FILES.state);
   let record: Partial<SweepRecord> | null;
   try {
-    record = JSON.parse(readFileSync(path, 'utf8')) as Partial<SweepRecord> | null;
+    record = JSON.parse(readRegularFile(path)) as Partial<SweepRecord> | null;
   } catch (error) {
     throw new UserError(`${path}: unreadable (${(error as Error).message.split('\n')[0]}); is ${dir} a sweep folder (runs/<name>/sweep-<id>)?`);
   }
-  // A run id names a folder beside this one, never a path elsewhere.
-  const runIdValid = (runId: unknown) => runId === null || (typeof runId === 'string' && /^[\w-][\w.-]*$/.test(runId));
-  const trialsValid =
-    Array.isArray(record?.trials) && record.trials.every((trial) => Number.isInteger(trial?.index) && typeof trial.state === 'string' && Array.isArray(trial.overrides) && runIdValid(trial.runId));
-  if (!record || typeof record.name !== 'string' || typeof record.sweepId !== 'string' || !Array.isArray(record.keys) || !trialsValid || typeof record.metric?.name !== 'string') {
-    throw new UserError(`${path}: not a sweep record (it lacks name, sweepId, keys, metric or trials)`);
-  }
+  // Every field with the type the pages and a resume use it as: a run id names a folder beside this one,
+  // never a path elsewhere.
+  const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+  const trialValid = (trial: unknown) =>
+    isObject(trial) &&
+    Number.isInteger(trial.index) &&
+    TRIAL_STATES.has(trial.state as string) &&
+    Array.isArray(trial.overrides) &&
+    trial.overrides.every((override) => typeof override === 'string') &&
+    isObject(trial.values) &&
+    (trial.runId === null || isSafeName(trial.runId)) &&
+    (trial.metric === null || typeof trial.metric === 'number') &&
+    Number.isInteger(trial.epochs) &&
+    typeof trial.message === 'string' &&
+    (trial.worker === undefined || typeof trial.worker === 'string');
+  const valid =
+    isObject(record) &&
+    typeof record.name === 'string' &&
+    typeof record.sweepId === 'string' &&
+    typeof record.specFile === 'string' &&
+    typeof record.method === 'string' &&
+    Array.isArray(record.keys) &&
+    record.keys.every((key) => typeof key === 'string') &&
+    isObject(record.metric) &&
+    typeof record.metric.name === 'string' &&
+    (record.metric.goal === 'maximize' || record.metric.goal === 'minimize') &&
+    Number.isInteger(record.trialCount) &&
+    typeof record.state === 'string' &&
+    typeof record.startedAt === 'string' &&
+    Array.isArray(record.trials) &&
+    record.trials.every(trialValid);
+  if (!valid) throw new UserError(`${path}: not a sweep record (a field is missing or of the wrong type: name, sweepId, method, keys, metric, trials)`);
   return record as SweepRecord;
 }
 

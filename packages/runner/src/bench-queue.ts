@@ -19,19 +19,19 @@ export async function benchQueue(specFile: string): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'specml-bench-queue-'));
   const sweep = ['--sweep', 'seed=1,2,3,4,5,6,7,8'];
   try {
-    const timedSweep = (args: string[], runsDir: string) => {
+    const timedSweep = (args: string[], runsDir: string, queue?: string) => {
       const started = performance.now();
-      const result = spawnSync(process.execPath, [cli, 'exp', join(root, specFile), ...sweep, '--runs-dir', runsDir, ...args], { cwd: root, env, encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [cli, 'exp', join(root, specFile), ...sweep, '--runs-dir', runsDir, ...args], { cwd: root, env: queue ? { ...env, SPECML_QUEUE: queue } : env, encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`the sweep failed (${result.status}):\n${result.stderr}`);
       return (performance.now() - started) / 1000;
     };
     const onQueue = async (workerCount: number, label: string) => {
       mkdirSync(join(work, label));
       const redis = await startRedis(join(work, label));
-      const workers = Array.from({ length: workerCount }, (_, index) => spawn(process.execPath, [cli, 'worker', '--queue', redis.url, '--work-dir', join(work, label, `worker-${index}`)], { cwd: root, env, stdio: 'ignore' }));
+      const workers = Array.from({ length: workerCount }, (_, index) => spawn(process.execPath, [cli, 'worker', '--work-dir', join(work, label, `worker-${index}`)], { cwd: root, env: { ...env, SPECML_QUEUE: redis.url }, stdio: 'ignore' }));
       try {
         await new Promise((wake) => setTimeout(wake, 2500)); // the workers' start-up, as for workers already running
-        return timedSweep(['--queue', redis.url], join(work, label, 'runs'));
+        return timedSweep([], join(work, label, 'runs'), redis.url);
       } finally {
         for (const worker of workers) worker.kill('SIGKILL');
         await redis.stop();

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError, UserError } from '@specml/data';
@@ -10,7 +11,7 @@ import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run-experiment.js';
 import { QueueExecutor } from './executors/queue-executor.js';
 import { runQueueWorker } from './executors/queue-worker.js';
-import { parseRedisAddress } from './executors/redis-address.js';
+import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
 import { runOnQueue } from './queued-run.js';
 import { serveTrials } from './executors/trial-process.js';
 import { fileSystemProblem } from './file-system-errors.js';
@@ -101,6 +102,7 @@ interface ExpOptions {
   workers?: string;
   retryFailed?: boolean;
   queue?: string;
+  queueFile?: string;
 }
 
 export function buildProgram(): Command {
@@ -120,7 +122,8 @@ export function buildProgram(): Command {
     .option('--retry-failed', 'with --resume of a sweep: run its failed trials again too')
     .option('--sweep <key.path=v1,v2>', 'try each value (repeatable; the grid of all combinations runs as separate trials)', collect, [])
     .option('--workers <n>', 'trials of a sweep run in parallel (default: the number of cores; with --queue, trials queued at once, default 64)')
-    .option('--queue <redis-url>', 'run on the workers of this Redis queue (redis://[:password@]host:port, rediss:// for TLS); see `worker`')
+    .option('--queue <redis-url>', `run on the workers of this Redis queue (redis://[:password@]host:port, rediss:// for TLS; with a password, prefer --queue-file or $${QUEUE_ENV}); see \`worker\``)
+    .option('--queue-file <file>', `run on the queue whose Redis URL is the first line of this file (or set $${QUEUE_ENV})`)
     .addOption(new Option('--no-sweep', 'ignore the spec\'s sweep: block and run the base spec once').hideHelp())
     .action(async (specFile: string | undefined, options: ExpOptions) => {
       const overrides = [...options.set, ...(options.backend ? [`backend=${options.backend}`] : [])];
@@ -135,7 +138,7 @@ export function buildProgram(): Command {
       }
       const workers = options.workers === undefined ? undefined : Number(options.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
-      const address = options.queue === undefined ? undefined : parseRedisAddress(options.queue);
+      const address = queueAddress(options);
       const controller = stopWithLauncher();
       const executor = address ? await QueueExecutor.connect(address, workers ?? 64) : undefined;
       try {
@@ -167,13 +170,18 @@ export function buildProgram(): Command {
   program
     .command('worker')
     .description('pull trials from a Redis queue and run them (start one on each machine; exp … --queue sends them)')
-    .requiredOption('--queue <redis-url>', 'the queue: redis://[:password@]host:port, or rediss:// for TLS')
+    .option('--queue <redis-url>', `the queue: redis://[:password@]host:port, or rediss:// for TLS (with a password, prefer --queue-file or $${QUEUE_ENV})`)
+    .option('--queue-file <file>', 'a file whose first line is the queue\'s Redis URL')
     .option('--concurrency <n>', 'trials at a time, each in its own process', '1')
     .option('--work-dir <dir>', 'where trials run on this machine (their folders go to the coordinator, then are removed here)', '.specml-worker')
-    .action(async (options: { queue: string; concurrency: string; workDir: string }) => {
+    .action(async (options: { queue?: string; queueFile?: string; concurrency: string; workDir: string }) => {
       const concurrency = Number(options.concurrency);
+      const cores = availableParallelism();
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`--concurrency ${options.concurrency}: expected a whole number of at least 1`);
-      const address = parseRedisAddress(options.queue);
+      // Each trial is a process that keeps a core busy: more than the cores only slows every trial down.
+      if (concurrency > cores) throw new UserError(`--concurrency ${options.concurrency}: this machine has ${cores} cores, so at most ${cores} trials at a time (start a worker on another machine for more)`);
+      const address = queueAddress(options);
+      if (!address) throw new UserError(`worker: give the queue with --queue-file <file>, $${QUEUE_ENV}, or --queue <redis-url>`);
       const stopping = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => {
@@ -324,7 +332,9 @@ function report(error: unknown): number {
     process.stderr.write(`error: ${fileSystem}${where}\n`);
     return EXIT.userError;
   }
-  process.stderr.write(`internal error: ${(error as Error)?.message ?? error} (details in summary.json)${where}\n`);
+  // The stack went to the run's summary.json where the run got a folder; elsewhere there is none to point to.
+  const details = errorRunDir !== undefined && existsSync(join(errorRunDir, 'summary.json')) ? ' (details in summary.json)' : '';
+  process.stderr.write(`internal error: ${(error as Error)?.message ?? error}${details}${where}\n`);
   return EXIT.internal;
 }
 

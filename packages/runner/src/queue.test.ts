@@ -22,7 +22,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
   /** Starts a worker process in its own work dir; resolves once it waits for trials. */
   const startWorker = async (): Promise<ReturnType<typeof startSpecml> & { name: string; dir: string }> => {
     const dir = join(work, `worker-${workers.length + 1}`);
-    const worker = startSpecml(['worker', '--queue', redis.url, '--work-dir', dir]);
+    const worker = startSpecml(['worker', '--queue-file', queueFile, '--work-dir', dir]);
     await waitFor(() => /waiting for trials/.test(worker.output().stdout));
     expect(worker.output().stdout).toMatch(/^worker \S+\/\d+: waiting for trials on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ /);
     const started = { ...worker, name: /^worker (\S+):/.exec(worker.output().stdout)![1], dir };
@@ -43,11 +43,14 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
 
   /** A spec without a sweep, for single runs. */
   const single = join(work, 'single.yaml');
+  /** The queue's URL (with its password) in a file, as the README recommends: never on a command line. */
+  const queueFile = join(work, 'queue-url');
 
   beforeAll(async () => {
     writeFileSync(single, SPEC);
     mkdirSync(join(work, 'redis'));
     redis = await startRedis(join(work, 'redis'));
+    writeFileSync(queueFile, `${redis.url}\n`);
   });
   afterAll(async () => {
     await stopWorkers();
@@ -59,7 +62,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     const spec = join(work, 'grid.yaml');
     writeFileSync(spec, `${SPEC}sweep:\n  optimizer.learningRate: [0.01, 0.001]\n  batchSize: [32, 64]\n`);
     const runsDir = join(work, 'runs');
-    const result = specml(['exp', spec, '--queue', redis.url, '--runs-dir', runsDir]);
+    const result = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^sweep queued: 4 trials \(optimizer\.learningRate × 2, batchSize × 2\) through the queue, up to 4 at a time/m);
@@ -92,7 +95,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     const spec = join(work, 'long.yaml');
     writeFileSync(spec, SPEC.replace('epochs: 2', 'epochs: 30'));
     const runsDir = join(work, 'runs-takeover');
-    const coordinator = startSpecml(['exp', spec, '--queue', redis.url, '--runs-dir', runsDir]);
+    const coordinator = startSpecml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
     await waitFor(() => /^epoch 2 on /m.test(coordinator.output().stdout));
     const [, victimName, victimPid] = /^epoch 2 on (\S+\/(\d+)):/m.exec(coordinator.output().stdout)!;
     process.kill(Number(victimPid), 'SIGKILL');
@@ -115,11 +118,11 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     const spec = join(work, 'reattach.yaml');
     writeFileSync(spec, `${SPEC}sweep:\n  epochs: [1, 25]\n`);
     const runsDir = join(work, 'runs-reattach');
-    const first = startSpecml(['exp', spec, '--queue', redis.url, '--runs-dir', runsDir]);
+    const first = startSpecml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
     await waitFor(() => /^trial 2\/2 epoch 1 on /m.test(first.output().stdout));
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.exited;
-    const again = specml(['exp', spec, '--queue', redis.url, '--runs-dir', runsDir]);
+    const again = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
     expect(again.stderr).toBe('');
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/^reattaching to \S+sweep-q\w+, started earlier with the same spec$/m);
@@ -139,14 +142,14 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     optimizer.learningRate: { min: 0.0001, max: 0.3, distribution: logUniform }
   earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }
 `);
-    const searched = specml(['exp', spec, '--queue', redis.url, '--runs-dir', join(work, 'runs-search'), '--workers', '1']);
+    const searched = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', join(work, 'runs-search'), '--workers', '1']);
     expect(searched.status).toBe(0);
     expect(searched.stdout).toMatch(/: stopped, test_accuracy 0\.\d{4} → /);
 
     const long = join(work, 'interrupted.yaml');
     writeFileSync(long, `${SPEC.replace('epochs: 2', 'epochs: 120')}sweep:\n  batchSize: [16, 32]\n`);
     const runsDir = join(work, 'runs-interrupted');
-    const sweep = startSpecml(['exp', long, '--queue', redis.url, '--runs-dir', runsDir, '--workers', '1']);
+    const sweep = startSpecml(['exp', long, '--queue-file', queueFile, '--runs-dir', runsDir, '--workers', '1']);
     await waitFor(() => /^trial 1\/2 epoch 2 on /m.test(sweep.output().stdout));
     sweep.child.kill('SIGINT');
     expect(await sweep.exited).toBe(130);
@@ -154,7 +157,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     const states = () => JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')).trials.map((trial: { state: string }) => trial.state);
     expect(states()).toEqual(['interrupted', 'not started']);
     // The interrupted trial's folder came back with its checkpoint; resumed through the queue, it goes on from there.
-    const resumed = specml(['exp', '--resume', sweepDir, '--queue', redis.url]);
+    const resumed = specml(['exp', '--resume', sweepDir, '--queue-file', queueFile]);
     expect(resumed.status).toBe(0);
     expect(states()).toEqual(['completed', 'completed']);
     const first = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')).trials[0];
@@ -179,7 +182,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     } finally {
       await queue.close();
     }
-    const run = specml(['exp', single, '--queue', redis.url, '--runs-dir', join(work, 'runs-after')]);
+    const run = specml(['exp', single, '--queue-file', queueFile, '--runs-dir', join(work, 'runs-after')]);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^done in [\\d.]+ s on native \\(worker ${worker.name}\\): final test accuracy 0\\.\\d{4}$`, 'm'));
   });
@@ -188,10 +191,10 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     mkdirSync(join(work, 'redis-tls'));
     const secure = await startRedis(join(work, 'redis-tls'), { tls: true });
     try {
-      const trust = { NODE_EXTRA_CA_CERTS: secure.ca };
-      const worker = startSpecml(['worker', '--queue', secure.url, '--work-dir', join(work, 'worker-tls')], trust);
+      const trust = { NODE_EXTRA_CA_CERTS: secure.ca, SPECML_QUEUE: secure.url };
+      const worker = startSpecml(['worker', '--work-dir', join(work, 'worker-tls')], trust);
       await waitFor(() => /waiting for trials/.test(worker.output().stdout));
-      const run = specml(['exp', single, '--queue', secure.url, '--runs-dir', join(work, 'runs-tls')], trust);
+      const run = specml(['exp', single, '--runs-dir', join(work, 'runs-tls')], trust);
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
       expect(run.stderr).toBe('');
@@ -216,7 +219,10 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     expect(wrong).toMatchObject({ status: 2, stderr: `error: --queue redis://:***@127.0.0.1:${redis.port}: cannot use Redis there: Redis refused the password (check the password in the URL)\n` });
     const missing = specml(['exp', spec, '--queue', `redis://127.0.0.1:${redis.port}`]);
     expect(missing).toMatchObject({ status: 2, stderr: `error: --queue redis://127.0.0.1:${redis.port}: cannot use Redis there: Redis needs a password (redis://:PASSWORD@host:port)\n` });
-    expect(specml(['exp', spec, '--queue', 'http://example.org'])).toMatchObject({ status: 2, stderr: 'error: --queue http://example.org: expected a Redis URL, redis://[:password@]host:port (or rediss:// for TLS), e.g. redis://127.0.0.1:6379\n' });
+    expect(specml(['exp', spec, '--queue', 'http://example.org'])).toMatchObject({
+      status: 2,
+      stderr: 'error: --queue http://example.org: expected a Redis URL, redis://[:password@]host:port (or rediss:// for TLS), e.g. redis://127.0.0.1:6379; a password with "/", "@" or ":" must be percent-encoded (%2F, %40, %3A)\n',
+    });
     expect((performance.now() - started) / 1000).toBeLessThan(20);
   });
 });

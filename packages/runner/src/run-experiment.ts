@@ -51,6 +51,8 @@ export interface ExperimentOptions {
   readonly events?: RunEvents;
   /** Whether the run rebuilds the runs dir's index.html (a sweep's trials leave that to the sweep). */
   readonly updateIndex?: boolean;
+  /** The run folder's name, where it is fixed (a sweep's trial); by default a new time-sorted id. */
+  readonly runId?: string;
 }
 
 export interface RunEvents {
@@ -131,8 +133,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   const { spec } = loaded;
   // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
   delete spec.sweep;
-  const { dir, runId } = createRunFolder(options.runsDir ?? 'runs', spec.name!);
-  const lock = lockRunFolder(dir);
+  const { dir, runId, lock } = createRunFolder(options.runsDir ?? 'runs', spec.name!, options.runId);
   const summary: RunSummary = {
     name: spec.name!,
     runId,
@@ -177,8 +178,8 @@ export async function resumeExperiment(runDir: string, options: Pick<ExperimentO
 }
 
 async function resumeLocked(runDir: string, lock: RunLock, started: number, { signal, events, updateIndex }: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex'>): Promise<RunOutcome> {
-  const summaryPath = join(runDir, FILES.summary);
-  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
+  const summary = summaryIfReadable(runDir);
+  if (!summary) throw new UserError(`--resume ${runDir}: its ${FILES.summary} is unreadable (not a run folder, or one whose writer died mid-write); start the run again`);
   removeStaleTemporaryFiles(runDir);
   if (summary.status === 'completed' || summary.status === 'stopped') {
     throw new UserError(`--resume ${runDir}: this run already ${summary.status === 'stopped' ? 'ended (stopped early by its sweep)' : 'completed'}; start a new one with exp ${summary.specFile}`);

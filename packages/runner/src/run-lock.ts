@@ -15,13 +15,24 @@ export interface RunLock {
 }
 
 export const LOCK_FILE = 'lock.json';
+/** A sweep folder's lock: one coordinator runs a sweep at a time. */
+export const SWEEP_LOCK_FILE = 'sweep.lock.json';
 
 /**
  * Makes this process the one writer of a run folder. A live holder (on this host) or a holder on another
  * host refuses with who holds it; a holder whose process is gone is taken over with a note.
  */
 export function lockRunFolder(dir: string): RunLock {
-  const path = join(dir, LOCK_FILE);
+  return lockFolder(dir, LOCK_FILE, 'that run');
+}
+
+/** The same for a sweep folder: a second `exp --resume` of a sweep that is running is refused. */
+export function lockSweepFolder(dir: string): RunLock {
+  return lockFolder(dir, SWEEP_LOCK_FILE, 'that sweep');
+}
+
+function lockFolder(dir: string, file: string, holderName: string): RunLock {
+  const path = join(dir, file);
   const mine: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -46,13 +57,27 @@ export function lockRunFolder(dir: string): RunLock {
     const holder = readHolder(path);
     if (holder && (holder.host !== mine.host || isAlive(holder.pid))) {
       throw new UserError(
-        `${dir} is in use by pid ${holder.pid} on ${holder.host} since ${holder.startedAt} (wait for that run to end or stop it; if it is gone, delete ${path})`,
+        `${dir} is in use by pid ${holder.pid} on ${holder.host} since ${holder.startedAt} (wait for ${holderName} to end or stop it; if it is gone, delete ${path})`,
       );
     }
     process.stderr.write(`note: ${dir} was locked by pid ${holder?.pid ?? '?'}, which is no longer running; taking it over\n`);
     unlinkSync(path);
   }
   throw new UserError(`${dir}: another process took the run folder's lock at the same moment (try again)`);
+}
+
+/**
+ * Waits (at most `seconds`) until no live process of this host holds the run folder: a trial process whose
+ * coordinator was killed notices within a second and marks its run interrupted; a resume that starts
+ * sooner must not be refused for it.
+ */
+export async function waitForRunFolder(dir: string, seconds = 10): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    const holder = readHolder(join(dir, LOCK_FILE));
+    if (!holder || holder.host !== hostname() || !isAlive(holder.pid) || Date.now() > until) return;
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
 }
 
 function readHolder(path: string): LockHolder | undefined {
@@ -64,11 +89,27 @@ function readHolder(path: string): LockHolder | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * Whether a process of this machine is still running. A zombie (state Z in /proc/PID/stat: killed, but its
+ * parent is gone and nothing reaps it, as under a PID 1 that does not reap) answers signal 0 like a live
+ * process, yet will never write again: it counts as gone.
+ */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return processState(pid) !== 'Z';
+}
+
+/** The state letter of /proc/PID/stat (R, S, D, Z, …), or undefined where /proc does not say. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (in parentheses) may hold spaces and parentheses: the state follows the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 1).trim().split(' ')[0];
+  } catch {
+    return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
@@ -9,7 +10,9 @@ import { readTrialSummary, type TrialExecutor } from './executors/trial-executor
 import { loadSpec } from './load-spec.js';
 import { canResume, refreshRunsIndex } from './run-experiment.js';
 import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
-import { openSweep, reopenSweep, writeSweepRecord, type SweepSource } from './sweep-folder.js';
+import { openSweep, reopenSweep, writeSweepRecord, type OpenedSweep, type SweepSource } from './sweep-folder.js';
+import { trialRunId } from './run-folder.js';
+import { lockSweepFolder, waitForRunFolder } from './run-lock.js';
 import { planSweep } from './sweep-plan.js';
 import { bestResult, isFinished, nest, sweepTable, type TrialResult } from './sweep-report.js';
 
@@ -74,13 +77,42 @@ export function isSweep(specFile: string, overrides: readonly string[], sweeps: 
  */
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const sweep = options.resume ? reopenSweep(options.resume, options) : openSweep(options);
-  const { plan, base, dir, record } = sweep;
-  const entries = new Map<number, TrialResult>();
-  for (const trial of record?.trials ?? []) {
-    const runDir = trial.runId === null ? null : trialRunDir(dir, trial.runId);
-    const summary = readTrialSummary(runDir);
-    entries.set(trial.index, { trial: trialOf(trial.index, trial.values), state: trial.state, runDir, summary, metric: trial.metric ?? Number.NaN, epochs: trial.epochs, message: trial.message, worker: trial.worker });
+  const { dir } = sweep;
+  // One coordinator per sweep: a second `exp --resume` of a running sweep is refused, a dead one's lock taken over.
+  mkdirSync(dir, { recursive: true });
+  const lock = lockSweepFolder(dir);
+  try {
+    return await runLockedSweep(sweep, options);
+  } finally {
+    lock.release();
   }
+}
+
+/**
+ * Each trial's state as recorded, checked against its run folder: a trial recorded as running or
+ * interrupted whose folder says it finished (the coordinator was killed between the two writes) is
+ * adopted as finished, and a finished trial whose folder is gone runs again.
+ */
+function recordedTrials(sweep: OpenedSweep): Map<number, TrialResult> {
+  const entries = new Map<number, TrialResult>();
+  for (const trial of sweep.record?.trials ?? []) {
+    const runDir = trialRunDir(sweep.dir, trial.runId ?? trialRunId(basename(sweep.dir), trial.index));
+    const summary = readTrialSummary(runDir);
+    const entry: TrialResult = { trial: trialOf(trial.index, trial.values), state: trial.state, runDir: summary ? runDir : null, summary, metric: trial.metric ?? Number.NaN, epochs: trial.epochs, message: trial.message, worker: trial.worker };
+    if (isFinished(trial.state) && !summary) {
+      process.stderr.write(`warning: trial ${trial.index} was ${trial.state}, but its run folder ${runDir} is gone: it runs again\n`);
+      entries.set(trial.index, { ...entry, state: 'not started', metric: Number.NaN, epochs: 0, message: '' });
+    } else if (!isFinished(trial.state) && summary && isFinished(summary.status)) {
+      const last = metricRows(runDir).at(-1);
+      entries.set(trial.index, { ...entry, state: summary.status, metric: last ? metricOf(last, sweep.plan.metric.name) : Number.NaN, epochs: Math.max(0, last?.epoch ?? 0), message: '', worker: summary.worker });
+    } else entries.set(trial.index, entry);
+  }
+  return entries;
+}
+
+async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promise<SweepOutcome> {
+  const { plan, base, dir, record } = sweep;
+  const entries = recordedTrials(sweep);
   // Grid and random trials are known up front (random ones drawn from the seed, so a resume draws the
   // same), and each is validated before any runs; bayes proposals stay inside the ranges just validated.
   const uniform = seededUniform(`sweep:${base.seed}`);
@@ -143,12 +175,15 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const worker = async () => {
     for (let entry = nextTrial(); entry; entry = nextTrial()) {
       const { trial } = entry;
-      const resumeRunDir = entry.runDir && canResume(entry.runDir) ? entry.runDir : undefined;
+      const runId = trialRunId(basename(dir), trial.index);
+      const runDir = trialRunDir(dir, entry.runDir ? basename(entry.runDir) : runId);
+      await waitForRunFolder(runDir);
+      const resumeRunDir = canResume(runDir) ? runDir : undefined;
       entries.set(trial.index, { ...entry, state: 'running', runDir: resumeRunDir ?? null, message: '' });
       save('running');
       const label = `trial ${trial.index}/${plan.trialCount}`;
       const outcome = await executor.run(
-        { id: `${basename(dir)}-${trial.index}`, specText, specFile: sweep.specFile, overrides: trial.overrides, runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir },
+        { id: `${basename(dir)}-${trial.index}`, specText, specFile: sweep.specFile, overrides: trial.overrides, runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir, runId },
         {
           onStart: (runDir) => {
             entries.set(trial.index, { ...entries.get(trial.index)!, runDir });

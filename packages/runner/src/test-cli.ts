@@ -11,8 +11,8 @@ import { afterAll } from 'vitest';
 /** The repository root, where `npm test` has built packages/runner/dist. */
 export const root = resolve(import.meta.dirname, '../../..');
 export const cli = join(root, 'packages/runner/dist/cli.js');
-/** As CI runs it: no TTY progress bars, and no INIT_CWD from an outer `nx run`. */
-export const cliEnv = { ...process.env, CI: 'true', INIT_CWD: '' };
+/** As CI runs it: no TTY progress bars, no INIT_CWD from an outer `nx run`, and no queue from the caller's environment. */
+export const cliEnv = { ...process.env, CI: 'true', INIT_CWD: '', SPECML_QUEUE: '' };
 
 /** Runs the built CLI to completion from the repository root. */
 export function specml(args: readonly string[], env: NodeJS.ProcessEnv = {}) {

@@ -26,6 +26,7 @@ const STOP_GRACE_MS = 30_000;
 export class LocalPoolExecutor implements TrialExecutor {
   private readonly idle: ChildProcess[] = [];
   private readonly env: NodeJS.ProcessEnv;
+  private closed = false;
 
   constructor(readonly slots: number) {
     const oneThreadEach = slots >= availableParallelism();
@@ -42,6 +43,8 @@ export class LocalPoolExecutor implements TrialExecutor {
   }
 
   run(request: TrialRequest, events: TrialEvents, signal: AbortSignal): Promise<TrialOutcome> {
+    // A closed pool (a worker stopping) starts nothing more.
+    if (this.closed) return Promise.resolve({ status: 'interrupted', runDir: request.resumeRunDir ?? null, summary: readTrialSummary(request.resumeRunDir ?? null), message: 'not started: its worker is stopping' });
     const child = this.idle.pop() ?? this.spawnTrialProcess();
     return new Promise((resolve) => {
       let runDir: string | null = null;
@@ -70,7 +73,8 @@ export class LocalPoolExecutor implements TrialExecutor {
         child.off('message', onMessage);
         child.off('close', onClose);
         signal.removeEventListener('abort', stop);
-        if (!exited && !signal.aborted && child.connected) this.idle.push(child);
+        if (!exited && !signal.aborted && !this.closed && child.connected) this.idle.push(child);
+        else if (!exited && this.closed && !signal.aborted) child.disconnect();
         else if (!exited) child.kill();
         resolve(outcome);
       };
@@ -83,8 +87,9 @@ export class LocalPoolExecutor implements TrialExecutor {
     });
   }
 
-  /** Ends the idle trial processes (each finishes when its channel closes). */
+  /** Ends the idle trial processes (each finishes when its channel closes) and starts no more; running trials finish. */
   close(): void {
+    this.closed = true;
     for (const child of this.idle.splice(0)) child.disconnect();
   }
 }

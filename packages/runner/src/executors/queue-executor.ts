@@ -1,11 +1,12 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parse as parseYaml } from 'yaml';
+import { checkedName, removeInside, renameInside } from '@specml/data';
 import { downloadFolder, uploadFolder } from './folder-transfer.js';
-import { KEPT_SECONDS, QUEUE_NAME, redisKeys, SPECML_VERSION, type TrialJob, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
+import { checkTrialJobResult, checkTrialProgress, KEPT_SECONDS, QUEUE_NAME, redisKeys, SPECML_VERSION, type TrialJob, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
 import { connectRedis, type RedisAddress } from './redis-address.js';
+import { newRunId } from '../run-folder.js';
 import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 
 /** After asking a running trial to stop, how long to wait for its interrupted run folder. */
@@ -37,7 +38,11 @@ export class QueueExecutor implements TrialExecutor {
     /** QueueEvents blocks on its connection, so it has one of its own. */
     private readonly eventsConnection: Redis,
   ) {
-    queueEvents.on('progress', ({ jobId, data }) => this.watches.get(jobId)?.progress(data as unknown as TrialProgress));
+    // Progress comes from whoever can write to Redis: a malformed update is ignored, never trusted.
+    queueEvents.on('progress', ({ jobId, data }) => {
+      const update = checkTrialProgress(data);
+      if (update) this.watches.get(jobId)?.progress(update);
+    });
     queueEvents.on('completed', ({ jobId }) => this.watches.get(jobId)?.ended());
     queueEvents.on('failed', ({ jobId }) => this.watches.get(jobId)?.ended());
   }
@@ -76,7 +81,7 @@ export class QueueExecutor implements TrialExecutor {
       };
       this.watches.set(jobId, {
         progress: (update) => {
-          if (update.type === 'start') events.onStart?.(join(request.runsDir, name, basename(update.runId)));
+          if (update.type === 'start') events.onStart?.(join(request.runsDir, name, update.runId));
           else if (update.row.epoch > lastEpoch) {
             lastEpoch = update.row.epoch;
             void Promise.resolve(events.onEpoch?.(update.row, update.worker)).then((verdict) => {
@@ -89,7 +94,7 @@ export class QueueExecutor implements TrialExecutor {
             void answer(update.row.epoch, given.get(update.row.epoch)!).catch(fail);
           }
         },
-        ended: () => void this.collect(jobId, request.runsDir).then(finish, fail),
+        ended: () => void this.collect(jobId, request.runsDir, name).then(finish, fail),
       });
       const stop = () => void this.stop(jobId).then((removed) => {
         if (removed) finish({ status: 'interrupted', runDir: null, summary: null, message: 'stopped before it started' });
@@ -111,7 +116,7 @@ export class QueueExecutor implements TrialExecutor {
     // A trial continued from a run folder of this coordinator: its checkpoint goes where workers look first.
     if (request.resumeRunDir) await uploadFolder(this.connection, redisKeys.checkpoint(request.id), request.resumeRunDir);
     await this.connection.del(redisKeys.stop(request.id));
-    const data: TrialJob = { version: SPECML_VERSION, specText: request.specText, specFile: request.specFile, overrides: [...request.overrides], awaitVerdicts: request.awaitVerdicts ?? false };
+    const data: TrialJob = { version: SPECML_VERSION, specText: request.specText, specFile: request.specFile, overrides: [...request.overrides], awaitVerdicts: request.awaitVerdicts ?? false, runId: request.runId ?? newRunId() };
     return this.queue.add('trial', data, { jobId: request.id, attempts: 1, removeOnComplete: false, removeOnFail: false });
   }
 
@@ -129,7 +134,7 @@ export class QueueExecutor implements TrialExecutor {
   }
 
   /** An ended job's outcome, with its run folder copied from Redis into the runs dir; then the job is removed. */
-  private async collect(jobId: string, runsDir: string): Promise<TrialOutcome> {
+  private async collect(jobId: string, runsDir: string, name: string): Promise<TrialOutcome> {
     const job = await Job.fromId<TrialJob, TrialJobResult>(this.queue, jobId);
     if (!job) return { status: 'failed', runDir: null, summary: null, message: 'its job vanished from the queue' };
     if ((await job.getState()) === 'failed') {
@@ -137,17 +142,21 @@ export class QueueExecutor implements TrialExecutor {
       const refused = job.failedReason.startsWith('refused by worker');
       return { status: refused ? 'invalid' : 'failed', runDir: null, summary: null, message: job.failedReason };
     }
-    const result = job.returnvalue;
+    let result: TrialJobResult;
+    try {
+      result = checkTrialJobResult(job.returnvalue);
+    } catch (error) {
+      await job.remove();
+      return { status: 'failed', runDir: null, summary: null, message: `refused the result of job ${jobId}: ${(error as Error).message}` };
+    }
     let runDir: string | null = null;
     if (result.runId) {
-      const incoming = join(runsDir, '.incoming', basename(jobId));
-      rmSync(incoming, { recursive: true, force: true });
+      // Where the folder goes is decided here (this sweep's experiment name) and checked: a worker's summary cannot move it.
+      const incoming = join(runsDir, '.incoming', checkedName(jobId, 'the job id'));
+      removeInside(runsDir, incoming);
       if (await downloadFolder(this.connection, redisKeys.folder(jobId), incoming)) {
-        const summary = readTrialSummary(incoming);
-        runDir = join(runsDir, basename(summary?.name ?? 'unnamed'), basename(result.runId));
-        mkdirSync(join(runDir, '..'), { recursive: true });
-        rmSync(runDir, { recursive: true, force: true });
-        renameSync(incoming, runDir);
+        runDir = join(runsDir, checkedName(name, 'the experiment name'), result.runId);
+        renameInside(runsDir, incoming, runDir);
       }
     }
     await this.connection.del(redisKeys.folder(jobId));

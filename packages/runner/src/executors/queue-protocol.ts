@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isSafeName } from '@specml/data';
 import type { EpochMetrics } from '@specml/trainer';
 import type { TrialStatus } from './trial-executor.js';
 
@@ -34,6 +35,8 @@ export interface TrialJob {
   readonly specFile: string;
   readonly overrides: readonly string[];
   readonly awaitVerdicts: boolean;
+  /** The trial's run folder name, fixed by the coordinator. */
+  readonly runId: string;
 }
 
 /** A job's result: how the trial ended; its run folder waits under redisKeys.folder. */
@@ -62,7 +65,7 @@ export function checkTrialJob(data: unknown): TrialJob {
   const job = data as Partial<TrialJob> | null;
   const problems: string[] = [];
   if (job === null || typeof job !== 'object' || Array.isArray(job)) throw new Error('the job data is not an object');
-  const known = new Set(['version', 'specText', 'specFile', 'overrides', 'awaitVerdicts']);
+  const known = new Set(['version', 'specText', 'specFile', 'overrides', 'awaitVerdicts', 'runId']);
   for (const key of Object.keys(job)) if (!known.has(key)) problems.push(`unknown key ${JSON.stringify(key).slice(0, 60)}`);
   if (typeof job.version !== 'string') problems.push('version must be a string');
   if (typeof job.specText !== 'string' || job.specText.length > MAX_SPEC_BYTES) problems.push(`specText must be a string of at most ${MAX_SPEC_BYTES} characters`);
@@ -71,6 +74,37 @@ export function checkTrialJob(data: unknown): TrialJob {
     problems.push(`overrides must be a list of at most ${MAX_OVERRIDES} key=value strings`);
   }
   if (typeof job.awaitVerdicts !== 'boolean') problems.push('awaitVerdicts must be true or false');
+  if (!isSafeName(job.runId)) problems.push('runId must be a plain folder name');
   if (problems.length > 0) throw new Error(`malformed job: ${problems.join(', ')}`);
   return job as TrialJob;
+}
+
+const TRIAL_STATUSES = new Set<string>(['running', 'completed', 'stopped', 'diverged', 'interrupted', 'failed', 'invalid']);
+const MAX_MESSAGE = 4096;
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isShortString = (value: unknown, length: number): value is string => typeof value === 'string' && value.length <= length;
+
+/**
+ * A job's result as a worker stored it, checked field by field before the coordinator uses it (anyone who
+ * reaches Redis can write one): the run id must be a plain folder name, never `..` or a path.
+ */
+export function checkTrialJobResult(value: unknown): TrialJobResult {
+  if (!isObject(value)) throw new Error('its result is not an object');
+  const { status, message, runId, worker } = value;
+  if (typeof status !== 'string' || !TRIAL_STATUSES.has(status)) throw new Error(`its result has an unknown status ${JSON.stringify(String(status).slice(0, 40))}`);
+  if (runId !== null && !isSafeName(runId)) throw new Error(`its result names run ${JSON.stringify(String(runId).slice(0, 80))}, which is not a plain folder name`);
+  if (!isShortString(message, MAX_MESSAGE) || !isShortString(worker, 300)) throw new Error('its result lacks a message or worker');
+  return { status: status as TrialStatus, message, runId, worker };
+}
+
+/** A job's progress update, checked like a result; undefined for anything malformed (it is then ignored). */
+export function checkTrialProgress(value: unknown): TrialProgress | undefined {
+  if (!isObject(value) || !isShortString(value.worker, 300)) return undefined;
+  if (value.type === 'start') return isSafeName(value.runId) ? { type: 'start', runId: value.runId, worker: value.worker } : undefined;
+  if (value.type !== 'epoch' || !isObject(value.row)) return undefined;
+  const row = value.row;
+  if (!Number.isInteger(row.epoch) || (row.epoch as number) < 0 || (row.epoch as number) > 1_000_000) return undefined;
+  if (!Object.values(row).every((cell) => cell === undefined || typeof cell === 'number')) return undefined;
+  if (typeof row.test_accuracy !== 'number' || typeof row.test_loss !== 'number') return undefined;
+  return { type: 'epoch', row: row as unknown as EpochMetrics, worker: value.worker };
 }

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isUserError } from '@specml/data';
-import { writeFileAtomic, type RunSummary } from '@specml/reporter';
+import { checkedName, isUserError, removeInside, renameInside } from '@specml/data';
+import { summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { loadSpecText } from '../load-spec.js';
 import { checkSpec } from '../semantic-checks.js';
 import { downloadFolder, uploadFolder } from './folder-transfer.js';
@@ -36,8 +36,8 @@ const STOP_CHECK_MS = 500;
 export async function runQueueWorker(options: QueueWorkerOptions): Promise<void> {
   const connection = await connectRedis(options.address);
   const name = `${hostname()}/${process.pid}`;
+  // Trial processes start as jobs arrive (never more than the concurrency), and none once the worker stops.
   const pool = new LocalPoolExecutor(options.concurrency);
-  pool.warm(); // trial processes ready (code imported) before the first job
   const runsDir = join(options.workDir, 'runs');
   mkdirSync(runsDir, { recursive: true });
   const worker = new Worker<unknown, TrialJobResult>(QUEUE_NAME, (job, _token, abort) => runJob(job as Job<unknown, TrialJobResult>, { connection, pool, runsDir, name, abort }), {
@@ -54,8 +54,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   process.stdout.write(`worker ${name}: waiting for trials on ${options.address.shown} (${options.concurrency} at a time, work dir ${options.workDir}; Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => (options.signal.aborted ? resolve() : options.signal.addEventListener('abort', () => resolve(), { once: true })));
   process.stdout.write(`worker ${name}: stopping after the running trials (Ctrl-C again to leave now: they go on elsewhere from their checkpoints)\n`);
-  await worker.close();
   pool.close();
+  await worker.close();
   await connection.quit();
 }
 
@@ -68,9 +68,10 @@ interface JobContext {
 }
 
 async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): Promise<TrialJobResult> {
-  const jobId = job.id!;
+  // The id names a folder here: anything but a plain name (`../../victim`) is refused before it is used.
+  const jobId = refusing(() => checkedName(job.id, 'the job id'), context.name);
   const request = checkedRequest(job.data, context.name);
-  const checkpoint = await takeOverCheckpoint(context.connection, jobId, context.runsDir);
+  const checkpoint = await takeOverCheckpoint(context.connection, jobId, context.runsDir, context.name);
   const resumeRunDir = checkpoint?.dir;
   const what = request.overrides.length > 0 ? ` (${request.overrides.join(' ')})` : '';
   process.stdout.write(`trial ${jobId}${what}: started${checkpoint ? ` from its checkpoint after epoch ${checkpoint.epoch}` : ''}\n`);
@@ -85,7 +86,7 @@ async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): P
   let outcome: TrialOutcome;
   try {
     outcome = await context.pool.run(
-      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir },
+      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir, runId: request.runId },
       {
         onStart: (dir) => {
           runDir = dir;
@@ -116,7 +117,7 @@ async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): P
     await uploadFolder(context.connection, redisKeys.folder(jobId), outcome.runDir);
     // An interrupted trial keeps its checkpoint in Redis, to go on from there; an ended one needs it no more.
     if (outcome.status !== 'interrupted' && outcome.status !== 'failed') await context.connection.del(redisKeys.checkpoint(jobId));
-    rmSync(outcome.runDir, { recursive: true, force: true });
+    removeInside(context.runsDir, outcome.runDir);
   }
   process.stdout.write(`trial ${jobId}: ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}\n`);
   return { status: outcome.status, message: outcome.message, runId: outcome.runDir ? basename(outcome.runDir) : null, worker: context.name };
@@ -127,12 +128,7 @@ async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): P
  * against the schema and the model's rules. A refused job fails at once (never retried) with the reason.
  */
 function checkedRequest(data: unknown, worker: string) {
-  let request;
-  try {
-    request = checkTrialJob(data);
-  } catch (error) {
-    throw new UnrecoverableError(`refused by worker ${worker}: ${(error as Error).message}`);
-  }
+  const request = refusing(() => checkTrialJob(data), worker);
   if (request.version !== SPECML_VERSION) {
     throw new UnrecoverableError(`refused by worker ${worker}: it runs specml ${SPECML_VERSION}, the job comes from specml ${request.version}; run the same version on both`);
   }
@@ -145,24 +141,35 @@ function checkedRequest(data: unknown, worker: string) {
   return request;
 }
 
-/** The trial's folder as of its last checkpoint, from Redis, in this worker's runs dir; undefined if it has none. */
-async function takeOverCheckpoint(connection: Redis, jobId: string, runsDir: string): Promise<{ dir: string; epoch: number } | undefined> {
+/** A job refused for what it holds: failed at once (never retried), with the reason and who refused it. */
+function refusing<T>(check: () => T, worker: string): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new UnrecoverableError(`refused by worker ${worker}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The trial's folder as of its last checkpoint, from Redis, in this worker's runs dir; undefined if it has
+ * none. The folder's own summary names where it goes, so its name and run id are checked like the job id.
+ */
+async function takeOverCheckpoint(connection: Redis, jobId: string, runsDir: string, worker: string): Promise<{ dir: string; epoch: number } | undefined> {
   const incoming = join(runsDir, '.incoming', jobId);
-  rmSync(incoming, { recursive: true, force: true });
+  removeInside(runsDir, incoming);
   if (!(await downloadFolder(connection, redisKeys.checkpoint(jobId), incoming))) return undefined;
-  const summary = JSON.parse(readFileSync(join(incoming, 'summary.json'), 'utf8')) as RunSummary;
-  const dir = join(runsDir, basename(summary.name), basename(summary.runId));
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(runsDir, basename(summary.name)), { recursive: true });
-  renameSync(incoming, dir);
-  return { dir, epoch: summary.epochsCompleted };
+  const summary = summaryIfReadable(incoming);
+  const dir = refusing(() => {
+    if (!summary) throw new Error(`the checkpoint of ${jobId} in Redis has no readable summary.json`);
+    return join(runsDir, checkedName(summary.name, 'its checkpoint\'s experiment name'), checkedName(summary.runId, 'its checkpoint\'s run id'));
+  }, worker);
+  renameInside(runsDir, incoming, dir);
+  return { dir, epoch: summary!.epochsCompleted };
 }
 
 function recordWorker(runDir: string, worker: string): void {
-  const path = join(runDir, 'summary.json');
-  if (!existsSync(path)) return;
-  const summary = JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
-  writeFileAtomic(path, `${JSON.stringify({ ...summary, worker }, null, 2)}\n`);
+  const summary = summaryIfReadable(runDir);
+  if (summary) writeFileAtomic(join(runDir, 'summary.json'), `${JSON.stringify({ ...summary, worker }, null, 2)}\n`);
 }
 
 const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);

@@ -18,6 +18,8 @@ export interface TrialRequest {
   readonly awaitVerdicts?: boolean;
   /** An unfinished run folder of this trial to continue from its checkpoint (a resumed sweep). */
   readonly resumeRunDir?: string;
+  /** The trial's run folder name (fixed per sweep and trial, so that a trial never gets two folders). */
+  readonly runId?: string;
 }
 
 export type TrialStatus = RunStatus | 'invalid';

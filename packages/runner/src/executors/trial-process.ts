@@ -48,7 +48,7 @@ async function runTrial(request: TrialRequest, signal: AbortSignal, send: (messa
     // The sweep builds the runs index once, at its end.
     const result = request.resumeRunDir
       ? await resumeExperiment(request.resumeRunDir, { signal, events, updateIndex: false })
-      : await runExperiment({ specFile: request.specFile, specText: request.specText, overrides: request.overrides, runsDir: request.runsDir, updateIndex: false, signal, events });
+      : await runExperiment({ specFile: request.specFile, specText: request.specText, overrides: request.overrides, runsDir: request.runsDir, runId: request.runId, updateIndex: false, signal, events });
     return { status: result.summary.status, runDir: result.dir, summary: result.summary, message: '' };
   } catch (error) {
     const dir = (error as { runDir?: string }).runDir ?? runDir;
