@@ -1,6 +1,6 @@
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { confusionCsv, confusionMatrix, mostConfidentMistakes, renderConfusion, renderCurves } from './run-pictures.js';
+import { confusionCsv, confusionMatrix, drawnConfusion, MAX_DRAWN_CLASSES, mostConfidentMistakes, renderConfusion, renderCurves } from './run-pictures.js';
 
 /** Share of pixels that are not white: a blank render (a missing font, an empty chart) scores near 0. */
 async function inkShare(png: Buffer): Promise<number> {
@@ -43,5 +43,28 @@ describe('run pictures', () => {
       'curves',
     );
     expect(await inkShare(curves)).toBeGreaterThan(0.01);
+  });
+
+  it('bounds the confusion picture for many classes: the classes with the most mistakes, the rest summed, said in the title', async () => {
+    const classes = 256;
+    const names = Array.from({ length: classes }, (_, k) => `class-${k}`);
+    // Every image right, except class 7 taken for 9 (5 times) and class 200 for 3 (once).
+    const truth = [...names.map((_, k) => k), 7, 7, 7, 7, 7, 200];
+    const guess = [...names.map((_, k) => k), 9, 9, 9, 9, 9, 3];
+    const matrix = confusionMatrix(truth, guess, classes);
+    const drawn = drawnConfusion(matrix, names);
+    expect(drawn.classNames).toHaveLength(MAX_DRAWN_CLASSES + 1);
+    expect(drawn.classNames.slice(0, 4)).toEqual(['class-0', 'class-1', 'class-2', 'class-3']);
+    expect(drawn.classNames).toContain('class-200');
+    expect(drawn.classNames.at(-1)).toBe('other (226)');
+    // Nothing is lost: the counts add up to every test image.
+    expect(drawn.matrix.flat().reduce((a, b) => a + b, 0)).toBe(truth.length);
+    expect(drawn.matrix[drawn.classNames.indexOf('class-7')][drawn.classNames.indexOf('class-9')]).toBe(5);
+    expect(drawn.note).toBe(' (the 30 of 256 classes with the most mistakes; the others summed in "other (226)", every class in confusion.csv)');
+    const png = await renderConfusion(matrix, names, 'confusion');
+    const image = await loadImage(png);
+    expect(image.width).toBeLessThan(3000); // drawn at 2× (22,792 px wide before the bound)
+    expect(image.height).toBeLessThan(3000);
+    expect(await inkShare(png)).toBeGreaterThan(0.05);
   });
 });

@@ -18,24 +18,54 @@ export function confusionCsv(matrix: ConfusionMatrix, classNames: readonly strin
   return stringify([['true_class', ...classNames], ...matrix.map((row, label) => [classNames[label], ...row])]);
 }
 
-/** A heatmap of the confusion matrix with the counts written in the cells and the class names on the axes. */
-export function renderConfusion(matrix: ConfusionMatrix, classNames: readonly string[], title: string): Promise<Buffer> {
+/** The most classes confusion.png draws one by one; beyond that, the others are summed into one row and column. */
+export const MAX_DRAWN_CLASSES = 30;
+
+/**
+ * The matrix a picture can show: with more than `most` classes, the `most` classes with the most mistakes
+ * (as true or as predicted class) keep their rows and columns, and all others are summed into one "other"
+ * row and column, so that the picture's size is bounded whatever the number of classes (confusion.csv keeps
+ * every class).
+ */
+export function drawnConfusion(matrix: ConfusionMatrix, classNames: readonly string[], most = MAX_DRAWN_CLASSES): { matrix: ConfusionMatrix; classNames: string[]; note: string } {
+  if (classNames.length <= most) return { matrix, classNames: [...classNames], note: '' };
+  const mistakes = classNames.map((_, k) => matrix[k].reduce((sum, count, j) => sum + (j === k ? 0 : count), 0) + matrix.reduce((sum, row, i) => sum + (i === k ? 0 : row[k]), 0));
+  const kept = classNames.map((_, k) => k).sort((a, b) => mistakes[b] - mistakes[a] || a - b).slice(0, most).sort((a, b) => a - b);
+  const slot = new Map(kept.map((k, index) => [k, index]));
+  const other = kept.length;
+  const counts = Array.from({ length: other + 1 }, () => new Array<number>(other + 1).fill(0));
+  matrix.forEach((row, i) => row.forEach((count, j) => (counts[slot.get(i) ?? other][slot.get(j) ?? other] += count)));
+  const othersName = `other (${classNames.length - kept.length})`;
+  return {
+    matrix: counts,
+    classNames: [...kept.map((k) => classNames[k]), othersName],
+    note: ` (the ${kept.length} of ${classNames.length} classes with the most mistakes; the others summed in "${othersName}", every class in confusion.csv)`,
+  };
+}
+
+/**
+ * A heatmap of the confusion matrix with the counts written in the cells and the class names on the axes.
+ * Its size is bounded: beyond MAX_DRAWN_CLASSES classes it draws drawnConfusion's summary, and says so.
+ */
+export function renderConfusion(fullMatrix: ConfusionMatrix, allClassNames: readonly string[], fullTitle: string): Promise<Buffer> {
+  const { matrix, classNames, note } = drawnConfusion(fullMatrix, allClassNames);
+  const title = `${fullTitle}${note}`;
   const values = matrix.flatMap((row, label) => row.map((count, guess) => ({ actual: classNames[label], predicted: classNames[guess], count, diagonal: label === guess })));
   const order = [...classNames];
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    width: 44 * classNames.length,
-    height: 44 * classNames.length,
+    width: (classNames.length > 12 ? 28 : 44) * classNames.length,
+    height: (classNames.length > 12 ? 28 : 44) * classNames.length,
     data: { values },
     encoding: {
-      x: { field: 'predicted', type: 'ordinal', sort: order, title: 'predicted class', axis: { labelAngle: classNames.some((name) => name.length > 2) ? -40 : 0 } },
-      y: { field: 'actual', type: 'ordinal', sort: order, title: 'true class' },
+      x: { field: 'predicted', type: 'ordinal', sort: order, title: 'predicted class', axis: { labelAngle: classNames.some((name) => name.length > 2) ? -40 : 0, labelLimit: 160 } },
+      y: { field: 'actual', type: 'ordinal', sort: order, title: 'true class', axis: { labelLimit: 160 } },
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { type: 'symlog', scheme: 'blues' }, title: 'images' } } },
       {
-        mark: { type: 'text', fontSize: 12 },
+        mark: { type: 'text', fontSize: classNames.length > 12 ? 9 : 12 },
         encoding: {
           text: { field: 'count', type: 'quantitative' },
           color: { condition: { test: 'datum.diagonal', value: 'white' }, value: '#222' },
