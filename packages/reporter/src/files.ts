@@ -7,7 +7,7 @@ import { join } from 'node:path';
  * one. A failed write (a full disk, a folder removed) leaves no temporary file behind.
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
+  const temporary = temporaryPath(path);
   try {
     writeFileSync(temporary, content);
     renameSync(temporary, path);
@@ -17,14 +17,25 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
   }
 }
 
-/** A failed write of `path` names it (a write(2) error carries no path of its own). */
+/**
+ * A failed write of `path` names it (a write(2) error carries no path of its own), and says it was a write:
+ * open(2) fails alike for reading and writing, and the message must not send a person the wrong way.
+ */
 export function withPath(error: unknown, path: string): unknown {
-  const fault = error as NodeJS.ErrnoException;
-  if (fault && typeof fault === 'object' && typeof fault.code === 'string') fault.path = path;
+  const fault = error as NodeJS.ErrnoException & { writing?: boolean };
+  if (fault && typeof fault === 'object' && typeof fault.code === 'string') {
+    fault.path = path;
+    fault.writing = true;
+  }
   return error;
 }
 
 const TEMPORARY_SUFFIX = '.tmp';
+
+/** The one name a temporary file of `path` gets (`<name>.<pid>.<8 hex>.tmp`), which isTemporaryFile knows. */
+export function temporaryPath(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
+}
 
 /** Whether a file name is one of writeFileAtomic's temporary files (`<name>.<pid>.<8 hex>.tmp`). */
 export function isTemporaryFile(name: string): boolean {

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
-import { withPath } from './files.js';
+import { temporaryPath, withPath } from './files.js';
 
 export const METRICS_COLUMNS = [
   'epoch',
@@ -33,7 +33,7 @@ export function createMetricsCsv(path: string, columns: readonly MetricColumn[] 
  * a resumed run goes back to its checkpoint, dropping rows written after it or torn by a kill.
  */
 export function rewriteMetricsCsv(path: string, rows: readonly MetricsRow[], columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = temporaryPath(path);
   writeDurably(temporary, stringify([[...columns], ...rows.map((row) => columns.map((column) => formatCell(row[column])))]), 'w');
   renameSync(temporary, path);
 }
@@ -53,7 +53,12 @@ function formatCell(value: number | undefined): string {
 }
 
 function writeDurably(path: string, text: string, flags: 'w' | 'a'): void {
-  const fd = openSync(path, flags);
+  let fd: number;
+  try {
+    fd = openSync(path, flags);
+  } catch (error) {
+    throw withPath(error, path);
+  }
   try {
     writeSync(fd, text);
     fsyncSync(fd);

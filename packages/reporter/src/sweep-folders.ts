@@ -4,12 +4,14 @@ import { isSafeName, readRegularFile, UserError } from '@specml/data';
 import type { RunStatus } from './run-folders.js';
 
 // A sweep folder, `<runs-dir>/<name>/sweep-<id>/`, is the sweep's identity: sweep.yaml (the resolved spec
-// with its sweep block in full form, what a resume runs and checks changes against), sweep.json (every
+// with its sweep block in full form, what a resume checks changes against), spec.written.yaml (the spec
+// file's text as the person wrote it: each trial is that text, the sweep's --set options and the trial's
+// values, exactly as `exp` with --set would run it), sweep.json (every
 // trial's values, state and run id, what a resume and the dashboard read) and sweep.csv (the same for
 // people and spreadsheets). The trials' run folders sit beside it, `<runs-dir>/<name>/<run-id>/`, so that
 // they are ordinary runs for the index, compare and the dashboard.
 
-export const SWEEP_FILES = { spec: 'sweep.yaml', state: 'sweep.json', csv: 'sweep.csv' } as const;
+export const SWEEP_FILES = { spec: 'sweep.yaml', state: 'sweep.json', csv: 'sweep.csv', written: 'spec.written.yaml' } as const;
 
 /** A trial's state: a run's status once it has a run folder, `invalid` if its spec was refused. */
 export type TrialState = RunStatus | 'invalid' | 'not started';
@@ -37,8 +39,10 @@ export type SweepState = 'running' | 'completed' | 'incomplete' | 'interrupted';
 export interface SweepRecord {
   readonly name: string;
   readonly sweepId: string;
-  /** The spec file the sweep was started from (messages only: sweep.yaml is what resumes run). */
+  /** The spec file the sweep was started from; its text as written is kept beside, in spec.written.yaml. */
   readonly specFile: string;
+  /** The --set options the sweep was started with: each trial is that file, these, and its own values. */
+  readonly baseOverrides?: readonly string[];
   readonly method: 'grid' | 'random' | 'bayes';
   /** The swept key paths, in the order of the spec. */
   readonly keys: readonly string[];
@@ -91,6 +95,7 @@ export function readSweep(dir: string): SweepRecord {
     typeof record.name === 'string' &&
     typeof record.sweepId === 'string' &&
     typeof record.specFile === 'string' &&
+    (record.baseOverrides === undefined || (Array.isArray(record.baseOverrides) && record.baseOverrides.every((override) => typeof override === 'string'))) &&
     typeof record.method === 'string' &&
     Array.isArray(record.keys) &&
     record.keys.every((key) => typeof key === 'string') &&

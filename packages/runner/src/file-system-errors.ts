@@ -16,12 +16,17 @@ const CAUSES: Record<string, string> = {
   EMFILE: 'too many open files',
 };
 
-const ACTIONS: Record<string, string> = { mkdir: 'create', open: 'write', write: 'write', rename: 'write', unlink: 'remove', rmdir: 'remove', scandir: 'read' };
+const ACTIONS: Record<string, string> = { mkdir: 'create', write: 'write', rename: 'write', unlink: 'remove', rmdir: 'remove', scandir: 'read', read: 'read', stat: 'read' };
+/** What a missing file means when it was to be read rather than written. */
+const MISSING_FOR_READING = 'it does not exist (was it moved or deleted?)';
 
 /** The sentence for a file-system error, or undefined when the error is not one. */
 export function fileSystemProblem(error: unknown): string | undefined {
-  const { code, path, dest, syscall } = (error ?? {}) as NodeJS.ErrnoException & { dest?: string };
+  const { code, path, dest, syscall, writing } = (error ?? {}) as NodeJS.ErrnoException & { dest?: string; writing?: boolean };
   if (typeof code !== 'string' || !(code in CAUSES) || typeof path !== 'string') return undefined;
   const target = syscall === 'rename' && dest ? dest : path;
-  return `${target}: cannot ${ACTIONS[syscall ?? ''] ?? 'use it'}: ${CAUSES[code]}`;
+  // open(2) reads and writes alike: only the writers (writeFileAtomic) say they were writing.
+  const action = syscall === 'open' ? (writing ? 'write' : 'read') : (ACTIONS[syscall ?? ''] ?? 'use it');
+  const cause = code === 'ENOENT' && action === 'read' ? MISSING_FOR_READING : CAUSES[code];
+  return `${target}: cannot ${action}: ${cause}`;
 }

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { isUserError, toMnistInput, UserError } from '@specml/data';
-import { readImageFile } from '@specml/reporter';
+import { readImageFile, summaryIfReadable } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 
 export interface ImagePrediction {
@@ -23,15 +23,10 @@ export interface PredictOutcome {
   warnings: string[];
 }
 
-/** Class names recorded by the run (summary.json), else the class indices. */
+/** Class names recorded by the run (summary.json), else (an older or partial run) the class indices. */
 function classNamesOf(runDir: string, classCount: number): string[] {
-  try {
-    const names = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).classNames;
-    if (Array.isArray(names) && names.length === classCount) return names.map(String);
-  } catch {
-    // an older or partial run: fall back to indices
-  }
-  return Array.from({ length: classCount }, (_, index) => String(index));
+  const names = summaryIfReadable(runDir)?.classNames;
+  return names?.length === classCount ? names : Array.from({ length: classCount }, (_, index) => String(index));
 }
 
 /**

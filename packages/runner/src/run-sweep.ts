@@ -7,7 +7,7 @@ import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Obs
 import type { EpochMetrics } from '@specml/trainer';
 import { LocalPoolExecutor } from './executors/local-pool.js';
 import { readTrialSummary, type TrialExecutor } from './executors/trial-executor.js';
-import { loadSpec } from './load-spec.js';
+import { loadSpec, loadSpecText } from './load-spec.js';
 import { canResume, refreshRunsIndex } from './run-experiment.js';
 import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
 import { openSweep, reopenSweep, writeSweepRecord, type OpenedSweep, type SweepSource } from './sweep-folder.js';
@@ -137,12 +137,14 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   }
   const executor: TrialExecutor = options.executor ?? pool ?? new LocalPoolExecutor(1);
   const name = base.name!;
-  const specText = stringifyYaml(base);
   const slots = Math.max(1, Math.min(executor.slots, remaining));
   const signal = options.signal ?? new AbortController().signal;
   const asha = plan.earlyStop ? new SuccessiveHalving({ ...plan.earlyStop, goal: plan.metric.goal }) : undefined;
   const described = plan.method === 'grid' ? plan.axes.map((axis) => `${axis.key} × ${axis.values.length}`).join(', ') : `${plan.method} search over ${plan.keys.join(', ')}`;
-  const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(base.epochs).join(', ')}` : '';
+  // A trial's rungs come from its own epochs, which the sweep may vary.
+  const epochsOf = (trial: Trial) => (typeof trial.values.epochs === 'number' ? trial.values.epochs : base.epochs);
+  const longest = Math.max(base.epochs, ...plan.keys.includes('epochs') ? (plan.space.epochs.kind === 'values' ? plan.space.epochs.values : [plan.space.epochs.max]).map(Number) : []);
+  const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(longest).join(', ')}` : '';
   const where = executor.durable ? `through the queue, up to ${slots} at a time` : `on ${slots} worker${slots === 1 ? '' : 's'}`;
   process.stdout.write(`sweep ${name}: ${plan.trialCount} trials (${described}${stopping}) ${where}, choosing on ${plan.metric.name} (${plan.metric.goal})\n`);
   if (record) {
@@ -158,7 +160,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   // Early stopping and TPE learn from what the trials did before a resume, in trial order.
   const history: Observation[] = [];
   for (const entry of [...entries.values()].sort((a, b) => a.trial.index - b.trial.index)) {
-    if (asha && entry.runDir) for (const row of metricRows(entry.runDir)) if (row.epoch > 0) asha.report(row.epoch, metricOf(row, plan.metric.name), base.epochs);
+    if (asha && entry.runDir) for (const row of metricRows(entry.runDir)) if (row.epoch > 0) asha.report(row.epoch, metricOf(row, plan.metric.name), epochsOf(entry.trial));
     if (!toRun(entry) && Number.isFinite(entry.metric)) history.push({ proposal: entry.trial.values as Proposal, value: entry.metric });
   }
 
@@ -183,7 +185,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
       save('running');
       const label = `trial ${trial.index}/${plan.trialCount}`;
       const outcome = await executor.run(
-        { id: `${basename(dir)}-${trial.index}`, specText, specFile: sweep.specFile, overrides: trial.overrides, runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir, runId },
+        { id: `${basename(dir)}-${trial.index}`, specText: sweep.written.specText, specFile: sweep.specFile, overrides: [...sweep.written.overrides, ...trial.overrides], runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir, runId },
         {
           onStart: (runDir) => {
             entries.set(trial.index, { ...entries.get(trial.index)!, runDir });
@@ -191,7 +193,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
           },
           onEpoch: (row, worker) => {
             if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: test accuracy ${row.test_accuracy.toFixed(4)}\n`);
-            return asha?.report(row.epoch, metricOf(row, plan.metric.name), base.epochs);
+            return asha?.report(row.epoch, metricOf(row, plan.metric.name), epochsOf(trial));
           },
         },
         signal,
@@ -220,7 +222,8 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   const best = bestResult(results, plan.metric.goal);
   process.stdout.write(`${sweepTable(plan, results.filter((result) => result.state !== 'not started'), best)}\nsweep summary: ${csvPath}\n`);
   if (best) {
-    const yaml = stringifyYaml(nest(best.trial.values)).replace(/^/gm, '  ').trimEnd();
+    const trialSpec = loadSpecText(sweep.written.specText, sweep.specFile, [...sweep.written.overrides, ...best.trial.overrides]).spec as unknown as Record<string, unknown>;
+    const yaml = stringifyYaml(nest(best.trial.values, trialSpec)).replace(/^/gm, '  ').trimEnd();
     process.stdout.write(`best: trial ${best.trial.index}, ${plan.metric.name} ${best.metric.toFixed(4)}; as options: --set ${best.trial.overrides.join(' --set ')}\n  as YAML for a spec:\n${yaml}\n`);
   }
   if (signal.aborted) {

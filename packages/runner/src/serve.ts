@@ -1,10 +1,12 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@specml/data';
+import { summaryIfReadable } from '@specml/reporter';
+import { activateTfjsBackend, loadModel } from '@specml/trainer';
 
 export interface DrawServer {
   readonly url: string;
@@ -41,8 +43,15 @@ export async function startDrawServer(runDir: string, port = 0): Promise<DrawSer
   if (!existsSync(join(runDir, 'model', 'model.json'))) {
     throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
   }
-  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-  const runInfo = JSON.stringify({ name: summary.name, runId: summary.runId, classNames: summary.classNames ?? Array.from({ length: 10 }, (_, i) => String(i)) });
+  // The model is loaded once here, so that a damaged one is reported now (exit 2), not in the browser.
+  const backend = await activateTfjsBackend('cpu');
+  if (!backend.ok) throw new Error(backend.reason);
+  const model = await loadModel(join(runDir, 'model'));
+  const classCount = model.outputs[0].shape.at(-1) ?? 10;
+  model.dispose();
+  const summary = summaryIfReadable(runDir);
+  const classNames = summary?.classNames.length === classCount ? summary.classNames : Array.from({ length: classCount }, (_, i) => String(i));
+  const runInfo = JSON.stringify({ name: summary?.name ?? basename(dirname(runDir)), runId: summary?.runId ?? basename(runDir), classNames });
   const files = routes(runDir);
   // Total: no request, however malformed, and no file vanishing while served, takes the server down.
   const server: Server = createServer((request, response) => {

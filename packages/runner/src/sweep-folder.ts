@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { UserError } from '@specml/data';
+import { readRegularFile, UserError } from '@specml/data';
 import { flattenSpec, isSweepFolder, readSweep, SWEEP_FILES, writeFileAtomic, type SweepRecord, type SweepState } from '@specml/reporter';
 import type { TrialExecutor } from './executors/trial-executor.js';
 import { loadSpec } from './load-spec.js';
@@ -41,6 +41,11 @@ export interface OpenedSweep {
   readonly record?: SweepRecord;
   /** Validates a trial's overrides like --set against the spec and its data. */
   readonly check: (overrides: readonly string[], what: string) => void;
+  /**
+   * What every trial starts from: the spec file's text as written (so that a trial equals that file run
+   * with --set, and its messages point at the file's lines) and the sweep's own --set options.
+   */
+  readonly written: { readonly specText: string; readonly overrides: readonly string[] };
 }
 
 /** A new sweep: planned and checked (nothing is written for a bad one), in a new sweep folder. */
@@ -56,7 +61,8 @@ export function openSweep(options: SweepSource): OpenedSweep {
     process.stdout.write(`reattaching to ${dir}, started earlier with the same spec\n`);
     return reopenSweep(dir, { ...options, specFile: undefined, overrides: [], sweeps: [] });
   }
-  return { plan, base, specFile: options.specFile, dir, runsDir: options.runsDir, check };
+  const written = { specText: readRegularFile(options.specFile), overrides: [...options.overrides] };
+  return { plan, base, specFile: options.specFile, dir, runsDir: options.runsDir, check, written };
 }
 
 /** A sweep folder's sweep.yaml: the resolved spec with the sweep block in full form. */
@@ -71,7 +77,11 @@ export function reopenSweep(dir: string, options: SweepSource): OpenedSweep {
     throw new UserError(`--resume ${dir}: not a sweep folder (it has no ${SWEEP_FILES.spec} and ${SWEEP_FILES.state}; a sweep folder is runs/<name>/sweep-<id>)`);
   }
   const record = readSweep(dir);
-  const { plan, base, check } = checkedPlan(join(dir, SWEEP_FILES.spec), [], []);
+  // A sweep from before spec.written.yaml existed goes on from its resolved spec.
+  const writtenPath = join(dir, SWEEP_FILES.written);
+  const written = existsSync(writtenPath) ? { specText: readRegularFile(writtenPath), overrides: record.baseOverrides ?? [] } : { specText: readRegularFile(join(dir, SWEEP_FILES.spec)), overrides: [] };
+  const { plan, base } = checkedPlan(join(dir, SWEEP_FILES.spec), [], []);
+  const check = trialCheck(record.specFile, written);
   if (options.specFile !== undefined) {
     const now = checkedPlan(options.specFile, options.overrides, options.sweeps);
     const recorded = flattenSpec({ ...base, sweep: fullFormOf(plan) });
@@ -86,7 +96,19 @@ export function reopenSweep(dir: string, options: SweepSource): OpenedSweep {
   } else if (options.overrides.length > 0 || options.sweeps.length > 0) {
     throw new UserError(`--resume ${dir}: a sweep continues with its own ${SWEEP_FILES.spec}; --set, --backend and --sweep do not apply`);
   }
-  return { plan, base, specFile: record.specFile, dir, runsDir: dirname(dirname(dir)), record, check };
+  return { plan, base, specFile: record.specFile, dir, runsDir: dirname(dirname(dir)), record, check, written };
+}
+
+/** Validates a trial's values like --set, on the spec as written (the same text its trial process gets). */
+function trialCheck(specFile: string, written: OpenedSweep['written']): OpenedSweep['check'] {
+  return (trialOverrides, what) => {
+    try {
+      prepareExperiment(specFile, [...written.overrides, ...trialOverrides], written.specText);
+    } catch (error) {
+      if (error instanceof SpecError) throw new UserError(`sweep ${what} (${trialOverrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
+      throw error;
+    }
+  };
 }
 
 /** Plans a spec's sweep and validates its values like --set (the data is loaded once and reused). */
@@ -95,14 +117,7 @@ function checkedPlan(specFile: string, overrides: readonly string[], sweeps: rea
   if (!plan) throw new UserError(`${specFile}: has no sweep: block and no --sweep option`);
   const base = prepareExperiment(specFile, overrides).loaded.spec;
   delete base.sweep;
-  const check = (trialOverrides: readonly string[], what: string) => {
-    try {
-      prepareExperiment(specFile, [...overrides, ...trialOverrides]);
-    } catch (error) {
-      if (error instanceof SpecError) throw new UserError(`sweep ${what} (${trialOverrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
-      throw error;
-    }
-  };
+  const check = trialCheck(specFile, { specText: readRegularFile(specFile), overrides });
   for (const probe of plan.probes) check([`${probe.key}=${JSON.stringify(probe.value)}`], `value ${JSON.stringify(probe.value)} of ${probe.key}`);
   return { plan, base, check };
 }
@@ -113,10 +128,13 @@ export function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: S
   mkdirSync(dir, { recursive: true });
   const specPath = join(dir, SWEEP_FILES.spec);
   if (!existsSync(specPath)) writeFileAtomic(specPath, sweepYaml(base, plan));
+  const writtenPath = join(dir, SWEEP_FILES.written);
+  if (!existsSync(writtenPath)) writeFileAtomic(writtenPath, sweep.written.specText);
   const record: SweepRecord = {
     name: base.name!,
     sweepId: basename(dir).replace(/^sweep-/, ''),
     specFile: sweep.specFile,
+    baseOverrides: sweep.written.overrides,
     method: plan.method,
     keys: plan.keys,
     metric: plan.metric,

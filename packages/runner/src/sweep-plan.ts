@@ -55,6 +55,8 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     for (const key of Object.keys(block ?? {}).filter((key) => FULL_FORM_KEYS.has(key))) {
       at(['sweep', key], `${key} belongs to the full form, which lists its key paths under parameters:`, 'add `method: grid` and move the key paths under `parameters:`', true);
     }
+    for (const key of unsweepable([...Object.keys(grid), ...cliAxes.map((axis) => axis.key)])) at(['sweep', key], ...UNSWEEPABLE(key), true);
+    for (const [key, values] of Object.entries(grid)) if (Array.isArray(values) && values.some(isNonFinite)) at(['sweep', key], ...NON_FINITE);
     throwIfAny(problems);
     const axes = sweepAxes(grid, cliAxes);
     if (axes.length === 0) return undefined;
@@ -71,6 +73,10 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     if (parameter) space[key] = parameter;
   }
   for (const axis of cliAxes) space[axis.key] = { kind: 'values', values: axis.values };
+  for (const key of unsweepable(Object.keys(space))) at(['sweep', 'parameters', key], ...UNSWEEPABLE(key), true);
+  for (const [key, parameter] of Object.entries(space)) {
+    if ((parameter.kind === 'values' ? parameter.values : [parameter.min, parameter.max]).some(isNonFinite)) at(['sweep', 'parameters', key], ...NON_FINITE);
+  }
   if (Object.keys(block.parameters ?? {}).length === 0 && cliAxes.length === 0) at(['sweep'], 'has no parameters to sweep', 'add parameters: { optimizer.learningRate: { min: 0.0001, max: 0.1, distribution: logUniform } }');
   if (method === 'grid') {
     for (const [key, parameter] of Object.entries(space)) {
@@ -104,6 +110,17 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     warnings,
   };
 }
+
+/** `.nan`, `.inf` and `-.inf`: YAML numbers no trial can run with (and JSON, hence sweep.json, cannot hold). */
+const isNonFinite = (value: unknown) => typeof value === 'number' && !Number.isFinite(value);
+const NON_FINITE: [string, string] = ['holds .nan or .inf, which is no value a trial can run with', 'list finite numbers'];
+
+/** Keys a trial may not vary: its name decides the folder its run goes in, which is the sweep's. */
+const unsweepable = (keys: readonly string[]) => keys.filter((key) => key === 'name' || key === 'sweep' || key.startsWith('sweep.'));
+const UNSWEEPABLE = (key: string): [string, string] =>
+  key === 'name'
+    ? ['name cannot be swept: every trial of a sweep runs in the sweep\'s experiment folder, under the spec\'s one name', 'remove it from the sweep (set name: once, or run separate specs)']
+    : [`${key} cannot be swept: a trial does not sweep again`, 'remove it from the sweep'];
 
 function gridPlan(axes: SweepAxis[], metric: { name: string; goal: Goal }, earlyStop: SweepPlan['earlyStop'], warnings: string[]): SweepPlan {
   return {

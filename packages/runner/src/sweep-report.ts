@@ -31,17 +31,25 @@ export function bestResult(results: readonly TrialResult[], goal: 'maximize' | '
     .reduce<TrialResult | undefined>((top, result) => (!top || (goal === 'maximize' ? result.metric > top.metric : result.metric < top.metric) ? result : top), undefined);
 }
 
-/** `{ "optimizer.learningRate": 0.01 }` → `{ optimizer: { learningRate: 0.01 } }`, to paste into a spec. */
-export function nest(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/**
+ * `{ "optimizer.learningRate": 0.01 }` → `{ optimizer: { learningRate: 0.01 } }`, to paste into a spec. A
+ * path into a list (`model.layers.0.units`) cannot be pasted as a mapping: for it, the whole list is taken
+ * from the trial's resolved spec (`trialSpec`), so the YAML replaces the list with what the trial ran.
+ */
+export function nest(values: Readonly<Record<string, unknown>>, trialSpec?: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const tree: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(values)) {
     const keys = path.split('.');
+    const index = keys.findIndex((key) => /^\d+$/.test(key));
+    const [shownKeys, shownValue] = index > 0 && trialSpec ? [keys.slice(0, index), valueAt(trialSpec, keys.slice(0, index))] : [keys, value];
     let node = tree;
-    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-    node[keys.at(-1)!] = value;
+    for (const key of shownKeys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[shownKeys.at(-1)!] = shownValue;
   }
   return tree;
 }
+
+const valueAt = (tree: unknown, keys: readonly string[]) => keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), tree);
 
 function sweepRows(keys: readonly string[], results: readonly TrialResult[], cell = cellOf) {
   return results.map(({ trial, state, summary, runDir, metric, epochs }) => {
