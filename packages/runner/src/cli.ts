@@ -10,6 +10,7 @@ import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { describePrediction, predictImageFiles } from './predict.js';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run-experiment.js';
 import { QueueExecutor } from './executors/queue-executor.js';
+import { DEFAULT_PATIENCE_SECONDS } from './executors/queue-protocol.js';
 import { runQueueWorker } from './executors/queue-worker.js';
 import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
 import { runOnQueue } from './queued-run.js';
@@ -92,6 +93,29 @@ function forCaller(path: string): string {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** The coordinator gave up on a Redis that stopped answering: the work goes on where it can, and resumes. */
+class QueueLostError extends UserError {
+  constructor(reason: string) {
+    super(`${reason}: giving up here (the trials that run go on on their workers; run the same command again, or resume the sweep, once Redis is back)`);
+  }
+}
+
+/** How a resume names the queue it ran on: the way this command was given it. */
+let queueResumeHint = ' --queue <the same Redis URL>';
+function rememberQueueSource(options: { queue?: string; queueFile?: string }): void {
+  if (options.queueFile !== undefined) queueResumeHint = ` --queue-file ${options.queueFile}`;
+  else if (options.queue === undefined) queueResumeHint = ` (with $${QUEUE_ENV} set as now)`;
+}
+
+/** $SPECML_QUEUE_PATIENCE: how many seconds a coordinator waits for a Redis that stopped answering. */
+function queuePatience(): number {
+  const given = process.env.SPECML_QUEUE_PATIENCE;
+  if (given === undefined || given === '') return DEFAULT_PATIENCE_SECONDS;
+  const seconds = Number(given);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UserError(`$SPECML_QUEUE_PATIENCE ${given}: expected a number of seconds above 0 (default ${DEFAULT_PATIENCE_SECONDS})`);
+  return seconds;
+}
+
 interface ExpOptions {
   set: string[];
   runsDir: string;
@@ -139,8 +163,9 @@ export function buildProgram(): Command {
       const workers = options.workers === undefined ? undefined : Number(options.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
       const address = queueAddress(options);
+      rememberQueueSource(options);
       const controller = stopWithLauncher();
-      const executor = address ? await QueueExecutor.connect(address, workers ?? 64) : undefined;
+      const executor = address ? await QueueExecutor.connect(address, workers ?? 64, { seconds: queuePatience(), onGiveUp: (reason) => controller.abort(new QueueLostError(reason)) }) : undefined;
       try {
         const sweepOptions = { specFile: specFile === undefined ? undefined : fromCaller(specFile), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal, executor };
         if (resumesSweep) {
@@ -318,7 +343,8 @@ function report(error: unknown): number {
     return EXIT.sweepIncomplete;
   }
   if (error instanceof SweepInterruptedError) {
-    const queue = error.onQueue ? ' --queue <the same Redis URL>' : '';
+    const queue = error.onQueue ? queueResumeHint : '';
+    if (error.cause instanceof QueueLostError) process.stderr.write(`error: ${error.cause.message}\n`);
     process.stderr.write(`${error.message}; continue the sweep with:\n  npx nx run runner:exp --resume ${forCaller(error.sweepDir)}${queue}\n`);
     return EXIT.interrupted;
   }

@@ -37,21 +37,29 @@ export async function startRedis(dir: string, { tls = false } = {}) {
     if (made.status !== 0) throw new Error(`openssl could not make a test certificate: ${made.stderr}`);
   }
   const listen = tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', ca, '--tls-key-file', join(dir, 'key.pem'), '--tls-auth-clients', 'no'] : ['--port', String(port)];
-  const server = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--requirepass', REDIS_PASSWORD, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  const launch = () => spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--requirepass', REDIS_PASSWORD, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  let server = launch();
   const url = `${tls ? 'rediss' : 'redis'}://:${REDIS_PASSWORD}@127.0.0.1:${port}`;
   const client = new Redis({ host: '127.0.0.1', port, password: REDIS_PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, tls: tls ? { ca: readFileSync(ca) } : undefined });
   client.on('error', () => {});
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.connect();
-      await client.ping();
-      break;
-    } catch (error) {
-      if (attempt >= 100) throw new Error(`redis-server did not answer on port ${port}: ${(error as Error).message}`);
-      client.disconnect();
-      await new Promise((wake) => setTimeout(wake, 50));
+  const answers = async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.connect();
+        await client.ping();
+        return;
+      } catch (error) {
+        if (attempt >= 100) throw new Error(`redis-server did not answer on port ${port}: ${(error as Error).message}`);
+        client.disconnect();
+        await new Promise((wake) => setTimeout(wake, 50));
+      }
     }
-  }
+  };
+  const kill = async () => {
+    server.kill('SIGKILL');
+    await new Promise((done) => (server.exitCode === null && server.signalCode === null ? server.once('exit', done) : done(undefined)));
+  };
+  await answers();
   return {
     port,
     url,
@@ -61,8 +69,20 @@ export async function startRedis(dir: string, { tls = false } = {}) {
     client,
     async stop() {
       client.disconnect();
-      server.kill('SIGKILL');
-      await new Promise((done) => (server.exitCode === null ? server.once('exit', done) : done(undefined)));
+      server.kill('SIGCONT');
+      await kill();
+    },
+    /** Freezes the server (SIGSTOP): connections stay open, nothing answers, and locks expire meanwhile. */
+    pause: () => void server.kill('SIGSTOP'),
+    resume: () => void server.kill('SIGCONT'),
+    /** Kills the server outright; `start` brings up a new, empty one on the same port. */
+    kill: async () => {
+      client.disconnect();
+      await kill();
+    },
+    async start() {
+      server = launch();
+      await answers();
     },
   };
 }

@@ -56,8 +56,10 @@ export class SweepInterruptedError extends Error {
     readonly sweepDir: string,
     /** Whether its trials ran on a queue (a resume there needs --queue again). */
     readonly onQueue: boolean,
+    /** Why it was stopped: a signal, or a queue whose Redis stopped answering. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
   }
 }
 
@@ -233,6 +235,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
       `the sweep was stopped: ${interrupted} trial${interrupted === 1 ? '' : 's'} interrupted, ${count('not started') + plan.trialCount - results.length} not started (summary: ${csvPath})`,
       dir,
       executor.durable === true,
+      signal.reason,
     );
   }
   if (unfinished.length > 0) {

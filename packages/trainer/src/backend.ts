@@ -88,6 +88,8 @@ const tfjsLoadFailures = new Map<TfjsBackendName, string>();
 
 /** Imports and activates a tfjs backend; returns why not when it cannot. */
 export async function activateTfjsBackend(name: TfjsBackendName): Promise<Loaded<TfjsBackendName>> {
+  // Production mode silences the cpu backend's "install tfjs-node" banner (it goes through tfjs' warn).
+  tf.enableProdMode();
   if (tf.getBackend() === name) return { ok: true, value: name };
   const failure = tfjsLoadFailures.get(name);
   if (failure) return { ok: false, reason: failure };

@@ -55,9 +55,12 @@ export class LocalPoolExecutor implements TrialExecutor {
           runDir = message.runDir;
           events.onStart?.(message.runDir);
         } else if (message.type === 'epoch') {
-          void Promise.resolve(events.onEpoch?.(message.row)).then((verdict) => {
-            if (request.awaitVerdicts && child.connected) child.send({ type: 'verdict', stop: verdict === 'stop' } satisfies ParentMessage);
-          });
+          // A listener that fails (its queue gone) lets the trial go on; it never crashes this process.
+          void Promise.resolve(events.onEpoch?.(message.row))
+            .catch(() => undefined)
+            .then((verdict) => {
+              if (request.awaitVerdicts && child.connected) child.send({ type: 'verdict', stop: verdict === 'stop' } satisfies ParentMessage);
+            });
         } else if (message.type === 'checkpoint') void events.onCheckpoint?.(message.epoch);
         else if (message.type === 'done') finish(message.outcome);
       };

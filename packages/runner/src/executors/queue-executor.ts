@@ -4,18 +4,29 @@ import type { Redis } from 'ioredis';
 import { parse as parseYaml } from 'yaml';
 import { checkedName, removeInside, renameInside } from '@specml/data';
 import { downloadFolder, uploadFolder } from './folder-transfer.js';
-import { checkTrialJobResult, checkTrialProgress, KEPT_SECONDS, QUEUE_NAME, redisKeys, SPECML_VERSION, type TrialJob, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
-import { connectRedis, type RedisAddress } from './redis-address.js';
+import { checkTrialJobResult, checkTrialProgress, DEFAULT_PATIENCE_SECONDS, JOB_CHECK_MS, KEPT_SECONDS, QUEUE_NAME, redisKeys, SPECML_VERSION, type TrialJob, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
+import { connectRedis, reportConnection, type RedisAddress } from './redis-address.js';
 import { newRunId } from '../run-folder.js';
 import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 
 /** After asking a running trial to stop, how long to wait for its interrupted run folder. */
 const STOP_WAIT_MS = 30_000;
 
-/** What a trial in flight listens for: its job's progress, and its end. */
+/** What a trial in flight listens for: its job's progress, and its end; and how to add its job again. */
 interface JobWatch {
   progress(update: TrialProgress): void;
   ended(): void;
+  /** Its job vanished (Redis restarted empty): add it again. */
+  requeue(): Promise<void>;
+  /** The coordinator gives up on Redis: the trial ends here as interrupted (it resumes with the sweep). */
+  abandon(message: string): void;
+}
+
+export interface QueuePatience {
+  /** How long Redis may be away before the coordinator gives up (default DEFAULT_PATIENCE_SECONDS). */
+  readonly seconds: number;
+  /** Called once when it gives up, with the reason: the caller stops the sweep, which then says how to resume. */
+  readonly onGiveUp: (reason: string) => void;
 }
 
 /**
@@ -29,14 +40,22 @@ export class QueueExecutor implements TrialExecutor {
   /** Trials outlive this process: a sweep's identity comes from its content, so running it again reattaches. */
   readonly durable = true;
   private readonly watches = new Map<string, JobWatch>();
+  /** When Redis stopped answering (undefined while it answers). */
+  private lostSince: number | undefined;
+  private gaveUp = false;
+  /** Whether a check of the jobs is under way (a paused Redis must not pile them up). */
+  private checking = false;
+  private readonly checker: NodeJS.Timeout;
 
   private constructor(
     readonly slots: number,
+    private readonly address: RedisAddress,
     private readonly connection: Redis,
     private readonly queue: Queue,
     private readonly queueEvents: QueueEvents,
     /** QueueEvents blocks on its connection, so it has one of its own. */
     private readonly eventsConnection: Redis,
+    private readonly patience: QueuePatience | undefined,
   ) {
     // Progress comes from whoever can write to Redis: a malformed update is ignored, never trusted.
     queueEvents.on('progress', ({ jobId, data }) => {
@@ -45,27 +64,78 @@ export class QueueExecutor implements TrialExecutor {
     });
     queueEvents.on('completed', ({ jobId }) => this.watches.get(jobId)?.ended());
     queueEvents.on('failed', ({ jobId }) => this.watches.get(jobId)?.ended());
+    // BullMQ reports its connections' troubles here; reportConnection has told the person already.
+    queue.on('error', () => {});
+    queueEvents.on('error', () => {});
+    this.checker = setInterval(() => void this.checkJobs(), JOB_CHECK_MS);
   }
 
   /** Connects (or says why it cannot, within seconds); `slots`: how many trials may be queued or running at once. */
-  static async connect(address: RedisAddress, slots: number): Promise<QueueExecutor> {
+  static async connect(address: RedisAddress, slots: number, patience?: QueuePatience): Promise<QueueExecutor> {
     const connection = await connectRedis(address);
     const queue = new Queue(QUEUE_NAME, { connection });
-    const eventsConnection = connection.duplicate();
+    const eventsConnection = reportConnection(connection.duplicate(), address, true);
     const queueEvents = new QueueEvents(QUEUE_NAME, { connection: eventsConnection });
     await Promise.all([queue.waitUntilReady(), queueEvents.waitUntilReady()]);
     if ((await queue.getWorkersCount()) === 0) {
-      process.stdout.write(`no worker is connected to ${address.shown} yet: trials wait in the queue until one starts (npx specml worker --queue <url>, on any machine)\n`);
+      process.stdout.write(`no worker is connected to ${address.shown} yet: trials wait in the queue until one starts (npx specml worker --queue-file <file>, on any machine)\n`);
     }
-    return new QueueExecutor(slots, connection, queue, queueEvents, eventsConnection);
+    return new QueueExecutor(slots, address, connection, queue, queueEvents, eventsConnection, patience);
+  }
+
+  /**
+   * Every JOB_CHECK_MS: does Redis answer, and is each trial's job still there? Events can be lost while
+   * Redis is away, and a Redis restarted empty has lost the jobs themselves: an ended job is collected, a
+   * vanished one is added again (its trial starts over, or from a checkpoint this coordinator holds). Redis
+   * silent for longer than the patience: the coordinator gives up, and the sweep says how to resume.
+   */
+  private async checkJobs(): Promise<void> {
+    if (this.checking || this.gaveUp) return;
+    this.checking = true;
+    try {
+      const answered = await Promise.race([this.connection.ping().then(() => true, () => false), new Promise<boolean>((wake) => setTimeout(() => wake(false), JOB_CHECK_MS).unref())]);
+      if (!answered) return this.stillLost();
+      if (this.lostSince !== undefined) process.stderr.write(`Redis at ${this.address.shown} answers again after ${((Date.now() - this.lostSince) / 1000).toFixed(0)} s; the sweep goes on\n`);
+      this.lostSince = undefined;
+      for (const [jobId, watch] of [...this.watches]) {
+        const job = await Job.fromId(this.queue, jobId);
+        if (!job) {
+          process.stderr.write(`warning: the job of trial ${jobId} is no longer in Redis (was Redis restarted without its data?): queued again\n`);
+          await watch.requeue();
+        } else if (['completed', 'failed'].includes(await job.getState())) watch.ended();
+      }
+    } catch {
+      this.stillLost();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private stillLost(): void {
+    const now = Date.now();
+    if (this.lostSince === undefined) {
+      this.lostSince = now;
+      process.stderr.write(`warning: Redis at ${this.address.shown} does not answer; waiting up to ${this.patienceSeconds} s for it (the trials go on on their workers)\n`);
+    } else if (now - this.lostSince > this.patienceSeconds * 1000) {
+      this.gaveUp = true;
+      const reason = `Redis at ${this.address.shown} did not answer for ${this.patienceSeconds} s`;
+      for (const watch of [...this.watches.values()]) watch.abandon(reason);
+      this.patience?.onGiveUp(reason);
+    }
+  }
+
+  private get patienceSeconds(): number {
+    return this.patience?.seconds ?? DEFAULT_PATIENCE_SECONDS;
   }
 
   run(request: TrialRequest, events: TrialEvents, signal: AbortSignal): Promise<TrialOutcome> {
     const jobId = request.id;
+    if (this.gaveUp) return Promise.resolve({ status: 'interrupted', runDir: null, summary: null, message: 'not queued: Redis is gone' });
     const name = String((parseYaml(request.specText) as { name?: unknown }).name);
     const given = new Map<number, 'continue' | 'stop'>();
     let lastEpoch = -1;
     let settled = false;
+    let collecting = false;
     return new Promise<TrialOutcome>((resolve) => {
       const finish = (outcome: TrialOutcome) => {
         if (settled) return;
@@ -94,7 +164,14 @@ export class QueueExecutor implements TrialExecutor {
             void answer(update.row.epoch, given.get(update.row.epoch)!).catch(fail);
           }
         },
-        ended: () => void this.collect(jobId, request.runsDir, name).then(finish, fail),
+        ended: () => {
+          // Once: the end event and the periodic check may both report it.
+          if (collecting) return;
+          collecting = true;
+          void this.collect(jobId, request.runsDir, name).then(finish, fail);
+        },
+        requeue: async () => void (collecting || (await this.enqueue(request))),
+        abandon: (message) => finish({ status: 'interrupted', runDir: null, summary: null, message }),
       });
       const stop = () => void this.stop(jobId).then((removed) => {
         if (removed) finish({ status: 'interrupted', runDir: null, summary: null, message: 'stopped before it started' });
@@ -165,6 +242,16 @@ export class QueueExecutor implements TrialExecutor {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.checker);
+    // A Redis that is gone cannot take a polite goodbye: the connections are dropped, and BullMQ's own
+    // closing (which waits for Redis) is given a moment, no more.
+    if (this.gaveUp) {
+      this.eventsConnection.disconnect();
+      this.connection.disconnect();
+      const closing = Promise.all([this.queueEvents.close(), this.queue.close()]).catch(() => undefined);
+      await Promise.race([closing, new Promise((wake) => setTimeout(wake, 1000).unref())]);
+      return;
+    }
     await Promise.all([this.queueEvents.close(), this.queue.close()]);
     // BullMQ leaves connections it was given open.
     this.eventsConnection.disconnect();

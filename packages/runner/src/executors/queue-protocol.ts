@@ -19,6 +19,15 @@ export const SPECML_VERSION: string = JSON.parse(readFileSync(new URL('../../pac
  */
 export const QUEUE_TIMINGS = { LOCK_MS: 4000, STALLED_CHECK_MS: 2000, MAX_STALLS: 5 } as const;
 
+/**
+ * How long a coordinator waits for a Redis it lost (unreachable, restarting) before it gives up and exits
+ * with the command that resumes the sweep; SPECML_QUEUE_PATIENCE (seconds) changes it.
+ */
+export const DEFAULT_PATIENCE_SECONDS = 120;
+
+/** How often a coordinator looks at each of its trials' jobs (events may be lost while Redis is away). */
+export const JOB_CHECK_MS = 2000;
+
 /** How long a worker waits for an early-stopping verdict before going on (the coordinator may be gone). */
 export const VERDICT_WAIT_SECONDS = 60;
 /** Checkpoints and run folders in Redis expire after a week: a sweep not collected by then is abandoned. */
@@ -50,6 +59,8 @@ export interface TrialJobResult {
 export type TrialProgress = { readonly type: 'start'; readonly runId: string; readonly worker: string } | { readonly type: 'epoch'; readonly row: EpochMetrics; readonly worker: string };
 
 export const redisKeys = {
+  /** BullMQ's lock of an active job (default prefix): it holds the token of the worker that owns the job. */
+  lock: (jobId: string) => `bull:${QUEUE_NAME}:${jobId}:lock`,
   /** The trial's run folder as of its last checkpoint (a hash of file → bytes): where a taken-over trial goes on. */
   checkpoint: (jobId: string) => `specml:checkpoint:${jobId}`,
   /** The finished run folder, until the coordinator has copied it. */

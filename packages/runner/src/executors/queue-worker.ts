@@ -40,7 +40,9 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   const pool = new LocalPoolExecutor(options.concurrency);
   const runsDir = join(options.workDir, 'runs');
   mkdirSync(runsDir, { recursive: true });
-  const worker = new Worker<unknown, TrialJobResult>(QUEUE_NAME, (job, _token, abort) => runJob(job as Job<unknown, TrialJobResult>, { connection, pool, runsDir, name, abort }), {
+  // A job whose lock could not be renewed (Redis paused or restarted) may already be another worker's.
+  const lockLost = new Map<string, AbortController>();
+  const worker = new Worker<unknown, TrialJobResult>(QUEUE_NAME, (job, token, abort) => runJob(job as Job<unknown, TrialJobResult>, token ?? '', { connection, pool, runsDir, name, abort, lockLost }), {
     connection,
     concurrency: options.concurrency,
     lockDuration: QUEUE_TIMINGS.LOCK_MS,
@@ -49,6 +51,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     name,
   });
   worker.on('error', (error) => process.stderr.write(`warning: ${error.message}\n`));
+  worker.on('lockRenewalFailed', (jobIds: string[]) => jobIds.forEach((jobId) => lockLost.get(jobId)?.abort()));
   worker.on('failed', (job, error) => job && process.stdout.write(`trial ${job.id}: failed: ${error.message}\n`));
   await worker.waitUntilReady();
   process.stdout.write(`worker ${name}: waiting for trials on ${options.address.shown} (${options.concurrency} at a time, work dir ${options.workDir}; Ctrl-C to stop)\n`);
@@ -65,9 +68,13 @@ interface JobContext {
   readonly runsDir: string;
   readonly name: string;
   readonly abort?: AbortSignal;
+  readonly lockLost: Map<string, AbortController>;
 }
 
-async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): Promise<TrialJobResult> {
+/** Thrown where a worker finds its job is no longer its own: nothing of the trial is sent, the new owner goes on. */
+class LockLostError extends Error {}
+
+async function runJob(job: Job<unknown, TrialJobResult>, token: string, context: JobContext): Promise<TrialJobResult> {
   // The id names a folder here: anything but a plain name (`../../victim`) is refused before it is used.
   const jobId = refusing(() => checkedName(job.id, 'the job id'), context.name);
   const request = checkedRequest(job.data, context.name);
@@ -78,11 +85,26 @@ async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): P
 
   const stop = new AbortController();
   context.abort?.addEventListener('abort', () => stop.abort(), { once: true });
+  // Exactly once: this worker trains the trial only while the job's lock holds its token. It checks before
+  // every epoch and every upload (and BullMQ tells it when a renewal failed); a worker that lost the job
+  // (Redis paused past the lock's life, or restarted empty) stops and sends nothing.
+  const guard = { lockKey: redisKeys.lock(jobId), token };
+  const lost = new AbortController();
+  context.lockLost.set(jobId, lost);
+  lost.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  const ownsLock = async () => {
+    if (lost.signal.aborted) return false;
+    const owned = await context.connection.get(guard.lockKey).then((holder) => holder === token, () => false);
+    if (!owned) lost.abort();
+    return owned;
+  };
   const stopCheck = setInterval(() => void context.connection.exists(redisKeys.stop(jobId)).then((set) => set && stop.abort(), () => {}), STOP_CHECK_MS);
   const verdicts = request.awaitVerdicts ? context.connection.duplicate() : undefined;
+  verdicts?.on('error', () => {}); // its errors are the main connection's, reported there once
   let runDir: string | null = resumeRunDir ?? null;
   let uploads = Promise.resolve();
-  const progress = (update: TrialProgress) => job.updateProgress(update as unknown as object);
+  // Progress is news for the coordinator, never a reason to fail: a job that vanished (Redis restarted) rejects it.
+  const progress = (update: TrialProgress) => job.updateProgress(update as unknown as object).catch(() => undefined);
   let outcome: TrialOutcome;
   try {
     outcome = await context.pool.run(
@@ -93,16 +115,20 @@ async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): P
           void progress({ type: 'start', runId: basename(dir), worker: context.name });
         },
         onEpoch: async (row) => {
+          if (!(await ownsLock())) return undefined; // the stop signal interrupts it
           await progress({ type: 'epoch', row, worker: context.name });
           if (!verdicts) return undefined;
-          const answer = await verdicts.blpop(redisKeys.verdict(jobId, row.epoch), VERDICT_WAIT_SECONDS);
+          const answer = await verdicts.blpop(redisKeys.verdict(jobId, row.epoch), VERDICT_WAIT_SECONDS).catch(() => null);
           return answer?.[1] === 'stop' ? 'stop' : 'continue';
         },
         // The folder as of this checkpoint is where another worker goes on if this one dies.
         onCheckpoint: () => {
           const dir = runDir;
           if (!dir) return;
-          uploads = uploads.then(() => uploadFolder(context.connection, redisKeys.checkpoint(jobId), dir)).catch((error) => void warn(`checkpoint of trial ${jobId} not sent: ${error.message}`));
+          uploads = uploads
+            .then(() => uploadFolder(context.connection, redisKeys.checkpoint(jobId), dir, guard))
+            .then((sent) => void (sent || lost.abort()))
+            .catch((error) => void warn(`checkpoint of trial ${jobId} not sent: ${error.message}`));
         },
       },
       stop.signal,
@@ -110,14 +136,16 @@ async function runJob(job: Job<unknown, TrialJobResult>, context: JobContext): P
   } finally {
     clearInterval(stopCheck);
     verdicts?.disconnect();
+    context.lockLost.delete(jobId);
   }
   await uploads;
-  if (outcome.runDir) {
-    recordWorker(outcome.runDir, context.name);
-    await uploadFolder(context.connection, redisKeys.folder(jobId), outcome.runDir);
-    // An interrupted trial keeps its checkpoint in Redis, to go on from there; an ended one needs it no more.
-    if (outcome.status !== 'interrupted' && outcome.status !== 'failed') await context.connection.del(redisKeys.checkpoint(jobId));
-    removeInside(context.runsDir, outcome.runDir);
+  // An interrupted trial keeps its checkpoint in Redis, to go on from there; an ended one needs it no more.
+  const ended = outcome.status !== 'interrupted' && outcome.status !== 'failed';
+  const sent = outcome.runDir !== null && (await ownsLock()) && (recordWorker(outcome.runDir, context.name), await uploadFolder(context.connection, redisKeys.folder(jobId), outcome.runDir, guard, ended ? [redisKeys.checkpoint(jobId)] : []));
+  if (outcome.runDir) removeInside(context.runsDir, outcome.runDir);
+  if (lost.signal.aborted || (outcome.runDir !== null && !sent)) {
+    process.stdout.write(`trial ${jobId}: no longer this worker's (its lock lapsed while Redis was away): left to the worker that took it over\n`);
+    throw new LockLostError(`trial ${jobId} was taken over by another worker`);
   }
   process.stdout.write(`trial ${jobId}: ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}\n`);
   return { status: outcome.status, message: outcome.message, runId: outcome.runDir ? basename(outcome.runDir) : null, worker: context.name };

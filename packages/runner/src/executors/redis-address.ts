@@ -113,7 +113,26 @@ export async function connectRedis(address: RedisAddress): Promise<Redis> {
     probe.disconnect();
   }
   const connection = new Redis(address.options);
-  connection.on('error', (error) => process.stderr.write(`warning: Redis at ${address.shown}: ${reason(error)}\n`));
+  reportConnection(connection, address);
+  return connection;
+}
+
+/**
+ * Keeps a connection's errors from ever going unhandled, and tells a person once when Redis goes away and
+ * once when it is back (ioredis reconnects by itself; each failed attempt is not news).
+ */
+export function reportConnection(connection: Redis, address: RedisAddress, silent = false): Redis {
+  let down = false;
+  connection.on('error', (error) => {
+    if (down || silent) return;
+    down = true;
+    process.stderr.write(`warning: Redis at ${address.shown}: ${reason(error)}; reconnecting\n`);
+  });
+  connection.on('ready', () => {
+    if (!down) return;
+    down = false;
+    process.stderr.write(`Redis at ${address.shown}: connected again\n`);
+  });
   return connection;
 }
 
