@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeIdx } from '@specml/data';
@@ -69,6 +69,33 @@ describe('specml exp', () => {
     expect(result.status).toBe(0);
     const [runId] = readdirSync(join(runsDir, 'small'));
     expect(readFileSync(join(runsDir, 'small', runId, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
+  it('lets any number of launches run together: three `nx run runner:exp`, `npm run build` and `npx specml` all succeed', async () => {
+    // A person starting runs in three terminals right after a build: Nx must never restore build outputs
+    // (its cache) under a launch that is importing them.
+    const runsDir = join(work, 'runs-concurrent');
+    const env = { ...process.env, CI: 'true', NX_DEFAULT_OUTPUT_STYLE: 'static', FORCE_COLOR: '0', SPECML_QUEUE: '' };
+    expect(spawnSync('npm', ['run', 'build'], { cwd: root, env, encoding: 'utf8' }).status).toBe(0);
+    const file = spec('concurrent.yaml', SMALL);
+    const launch = (command: string, args: string[]) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (chunk) => (output += chunk));
+        child.stderr.on('data', (chunk) => (output += chunk));
+        child.on('close', (code) => resolve({ code, output }));
+      });
+    const nxRun = ['nx', 'run', 'runner:exp', file, '--set', 'epochs=1', '--runs-dir', runsDir];
+    const results = await Promise.all([
+      launch('npx', nxRun),
+      launch('npx', nxRun),
+      launch('npx', nxRun),
+      launch('npm', ['run', 'build']),
+      launch('npx', ['specml', 'exp', file, '--set', 'epochs=1', '--runs-dir', runsDir]),
+    ]);
+    for (const result of results) expect([result.code, result.output]).toEqual([0, expect.not.stringMatching(/ERR_MODULE_NOT_FOUND|Error/)]);
+    expect(readdirSync(join(runsDir, 'small')).filter((entry) => !entry.endsWith('.html'))).toHaveLength(4);
   });
 
   it('prints the run folder as a path that works from the folder the command was typed in (nx runs it from the root)', () => {
