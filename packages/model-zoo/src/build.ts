@@ -74,15 +74,7 @@ export function planLayers(spec: ModelSpec, input: ModelInput): LayerPlan {
 export function forwardMultiplyAdds(spec: ModelSpec, input: ModelInput): number {
   const plan = planLayers(spec, input);
   const outputs = [...plan.inputShapes.slice(1), plan.outputShape];
-  return spec.layers.reduce((sum, layer, index) => {
-    const inputs = plan.inputShapes[index].reduce((a, b) => a * b, 1);
-    if (layer.type === 'dense') return sum + inputs * layer.units;
-    if (layer.type === 'conv2d') {
-      const [height, width] = outputs[index];
-      return sum + height * width * layer.filters * layer.kernelSize * layer.kernelSize * plan.inputShapes[index][2];
-    }
-    return sum;
-  }, 0);
+  return spec.layers.reduce((sum, layer, index) => sum + (kindOf(layer).multiplyAdds?.(layer, plan.inputShapes[index], outputs[index]) ?? 0), 0);
 }
 
 export function parameterCount(spec: ModelSpec, input: ModelInput): number {

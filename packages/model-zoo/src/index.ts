@@ -13,6 +13,7 @@ export {
   type PresetName,
 } from './schema.js';
 export { PRESETS, PRESET_KEYS, type Preset } from './presets.js';
+export { LAYER_KINDS } from './layers/index.js';
 export { DENSE_INITIALIZERS, type DenseWeights } from './initializers.js';
 export {
   buildModel,

@@ -44,9 +44,11 @@ export class LayersEngine implements TrainingEngine {
     const kernels: tf.Variable[] = [];
     const factors: number[] = [];
     spec.layers.forEach((layer, index) => {
-      if ((layer.type === 'dense' || layer.type === 'conv2d') && layer.l2) {
+      // Any kind with an l2 key penalises its kernel: the first weight of its tfjs layer `<type>_<index>`.
+      const l2 = 'l2' in layer ? layer.l2 : undefined;
+      if (l2) {
         kernels.push(this.model.getLayer(`${layer.type}_${index + 1}`).trainableWeights[0].read() as tf.Variable);
-        factors.push(layer.l2);
+        factors.push(l2);
       }
     });
     this.optimizer = createTfjsOptimizer(optimizer);

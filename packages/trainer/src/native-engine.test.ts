@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { createRng, loadDataset, randomPermutation } from '@specml/data';
-import { buildModel, denseStackOf, initialWeights, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
+import { buildModel, denseStackOf, initialWeights, LAYER_KINDS, LAYER_TYPES, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateTfjsBackend, loadNativeAddon, type NativeNetworkHandle } from './backend.js';
 import { LayersEngine } from './layers-engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
+import { OPTIMIZER_NAMES } from './optimizers/index.js';
 import type { OptimizerSpec } from './schema.js';
 import { TfjsEngine } from './tfjs-engine.js';
 
@@ -68,6 +69,7 @@ function tfjsGradients(spec: ModelSpec, input: ModelInput, weights: Float32Array
 
 const activation = fc.constantFrom('relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'linear' as const);
 const padding = fc.constantFrom('same', 'valid' as const);
+const registryExamples = (Object.values(LAYER_KINDS) as unknown as { examples: LayerSpec[][] }[]).flatMap((kind) => kind.examples);
 /** A layer to put after a first convolution, so its input has several channels and its input gradient is checked too. */
 const layerUnderTest: fc.Arbitrary<LayerSpec[]> = fc.oneof(
   fc.record({ filters: fc.integer({ min: 1, max: 5 }), kernelSize: fc.integer({ min: 1, max: 4 }), strides: fc.integer({ min: 1, max: 3 }), padding, activation }).map((layer) => [{ type: 'conv2d' as const, ...layer }]),
@@ -76,6 +78,8 @@ const layerUnderTest: fc.Arbitrary<LayerSpec[]> = fc.oneof(
   fc.record({ units: fc.integer({ min: 1, max: 9 }), activation }).map((layer) => [{ type: 'flatten' as const }, { type: 'dense' as const, ...layer }]),
   fc.record({ units: fc.integer({ min: 2, max: 9 }) }).map(({ units }) => [{ type: 'flatten' as const }, { type: 'dense' as const, units, activation: 'linear' as const }, { type: 'batchNormalization' as const, momentum: 0.99, epsilon: 0.001 }]),
   fc.constant<LayerSpec[]>([{ type: 'dropout', rate: 0 }]),
+  // Every kind's own examples, from the registry: a new kind is checked as soon as it is registered.
+  fc.constantFrom(...registryExamples),
 );
 
 beforeAll(async () => {
@@ -87,8 +91,11 @@ describe('native engine', () => {
     const addon = loadNativeAddon();
     expect(addon.ok).toBe(true);
     const capabilities = addon.ok ? addon.value.capabilities() : { layers: [], optimizers: [] };
-    expect(capabilities.layers.sort()).toEqual(['batchNormalization', 'conv2d', 'dense', 'dropout', 'flatten', 'maxPooling2d']);
-    expect(capabilities.optimizers.sort()).toEqual(['adagrad', 'adam', 'momentum', 'rmsprop', 'sgd']);
+    // The engine's own list against the registries': a kind registered in TypeScript without its C++ file
+    // (or the other way round) shows here.
+    expect(capabilities.layers.sort()).toEqual([...LAYER_TYPES].sort());
+    expect(capabilities.optimizers.sort()).toEqual([...OPTIMIZER_NAMES].sort());
+    expect((Object.values(LAYER_KINDS) as unknown as { examples: unknown[] }[]).every((kind) => kind.examples.length > 0)).toBe(true);
   });
 
   it('gives the predictions, the loss and every weight gradient of tfjs-layers within 1e-4, for random layers, shapes, strides and paddings', () => {

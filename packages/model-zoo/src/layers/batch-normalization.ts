@@ -22,4 +22,5 @@ export const batchNormalization: LayerKind<typeof schema> = {
     return [new Float32Array(channels).fill(1), new Float32Array(channels), new Float32Array(channels), new Float32Array(channels).fill(1)];
   },
   build: (layer, _, index) => [tfl.layers.batchNormalization({ momentum: layer.momentum, epsilon: layer.epsilon, name: `batch_norm_${index}` })],
+  examples: [[{ type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 }]],
 };

@@ -42,4 +42,6 @@ export const conv2d: LayerKind<typeof schema> = {
     }),
     ...activationLayers(layer.activation, index),
   ],
+  multiplyAdds: (layer, input, output) => output[0] * output[1] * layer.filters * layer.kernelSize * layer.kernelSize * input[2],
+  examples: [[{ type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }]],
 };

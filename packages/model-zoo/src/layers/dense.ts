@@ -24,4 +24,6 @@ export const dense: LayerKind<typeof schema> = {
     tfl.layers.dense({ units: layer.units, activation: fusedActivation(layer.activation), kernelInitializer: 'zeros', name: `dense_${index}` }),
     ...activationLayers(layer.activation, index),
   ],
+  multiplyAdds: (layer, input) => input.reduce((a, b) => a * b, 1) * layer.units,
+  examples: [[{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'tanh' }]],
 };

@@ -16,4 +16,5 @@ export const dropout: LayerKind<typeof schema> = {
   outputShape: (_, shape) => [...shape],
   ...noWeights,
   build: (layer, _, index) => [tfl.layers.dropout({ rate: layer.rate, name: `dropout_${index}` })],
+  examples: [[{ type: 'dropout', rate: 0 }]],
 };

@@ -13,4 +13,5 @@ export const flatten: LayerKind<typeof schema> = {
   outputShape: (_, shape) => [shape.reduce((a, b) => a * b, 1)],
   ...noWeights,
   build: (_, shape, index) => (isImage(shape) ? [tfl.layers.flatten({ name: `flatten_${index}` })] : []),
+  examples: [[{ type: 'flatten' }]],
 };

@@ -37,6 +37,14 @@ export interface LayerBehaviour<L> {
   initialWeights(shapes: number[][], initializer: InitializerName, rng: Rng): Float32Array[];
   /** The tfjs layers it becomes (activations that tfjs cannot differentiate inside a layer come as their own layer). */
   build(layer: L, shape: readonly number[], index: number): tfl.layers.Layer[];
+  /** Multiply-adds of one image's forward pass (for FLOP counts); none where the kind has no products to speak of. */
+  multiplyAdds?(layer: L, input: readonly number[], output: readonly number[]): number;
+  /**
+   * A few ways to use the kind, each a list of layers that follows an image-shaped convolution: the native
+   * engine's tests check each against tfjs-layers (predictions, loss, every gradient), so a new kind is
+   * checked as soon as it is in the registry.
+   */
+  readonly examples: readonly (readonly ({ readonly type: string } & Readonly<Record<string, unknown>>)[])[];
 }
 
 export const isImage = (shape: readonly number[]) => shape.length === 3;

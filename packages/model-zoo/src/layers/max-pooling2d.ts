@@ -23,4 +23,5 @@ export const maxPooling2d: LayerKind<typeof schema> = {
   },
   ...noWeights,
   build: (layer, _, index) => [tfl.layers.maxPooling2d({ poolSize: layer.poolSize, strides: layer.strides ?? layer.poolSize, name: `max_pooling_${index}` })],
+  examples: [[{ type: 'maxPooling2d', poolSize: 2 }], [{ type: 'maxPooling2d', poolSize: 3, strides: 1 }]],
 };
