@@ -3,6 +3,7 @@ import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
 import { flatten } from './flatten.js';
+import { averagePooling2d } from './average-pooling2d.js';
 import { maxPooling2d } from './max-pooling2d.js';
 
 /**
@@ -10,7 +11,7 @@ import { maxPooling2d } from './max-pooling2d.js';
  * engine, a file in packages/trainer/native/layers/); the schema, shapes, initial weights and tfjs model
  * follow from it.
  */
-const KINDS = [dense, conv2d, maxPooling2d, flatten, dropout, batchNormalization] as const;
+const KINDS = [dense, conv2d, maxPooling2d, averagePooling2d, flatten, dropout, batchNormalization] as const;
 
 type Kinds = typeof KINDS;
 type TypeOf<K> = K extends { schema: { properties: { type: { const: infer T } } } } ? T : never;
