@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@specml/data';
-import { curvesSpec, finalAndBest, finalAndBestSpec, metricScatterSpec, parallelCoordinatesSpec } from '@specml/reporter';
+import { curvesSpec, finalAndBest, isFinishedStatus, finalAndBestSpec, metricScatterSpec, parallelCoordinatesSpec } from '@specml/reporter';
 import { RunsState, type StateChange } from './runs-state.js';
 
 export interface DashboardOptions {
@@ -123,7 +123,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const metrics = series.some((run) => run.rows.some((row) => row.validation_accuracy !== undefined)) ? ['test_accuracy', 'validation_accuracy', 'test_loss'] : ['test_accuracy', 'test_loss'];
     const sweep = state.sweep(query.get('sweep') ?? '');
     const trials = (sweep?.trials ?? [])
-      .filter((trial) => trial.metric !== null && (trial.state === 'completed' || trial.state === 'stopped'))
+      .filter((trial) => trial.metric !== null && isFinishedStatus(trial.state))
       .map((trial) => ({ label: `trial ${trial.index}`, values: trial.values, metric: trial.metric! }));
     // One chart that cannot be built from what a folder holds is left out; the others are still drawn.
     const built = (make: () => unknown) => {

@@ -1,5 +1,7 @@
 import { normalSample, type Rng } from '@specml/data';
-import type { InitializerName } from './schema.js';
+/** The ways a spec's weights can start (model.initializer). */
+export const INITIALIZERS = ['pytorch', 'glorotUniform', 'heNormal'] as const;
+export type InitializerName = (typeof INITIALIZERS)[number];
 
 /** Initial values of one dense layer: kernel [fanIn × units] row-major (tfjs' layout) and bias [units]. */
 export interface DenseWeights {

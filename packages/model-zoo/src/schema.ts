@@ -1,8 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { INITIALIZERS } from './layers/kind.js';
+import { INITIALIZERS } from './initializers.js';
 import { LAYER_TYPES, layerVariants } from './layers/index.js';
 
-export { ACTIVATIONS, INITIALIZERS, type Activation, type InitializerName } from './layers/kind.js';
+export { ACTIVATIONS, type Activation } from './layers/kind.js';
+export { INITIALIZERS, type InitializerName } from './initializers.js';
 export { LAYER_TYPES } from './layers/index.js';
 
 export const layerSchema = {

@@ -5,8 +5,9 @@ import { parse as parseYaml } from 'yaml';
 import type { MetricsRow } from './metrics-csv.js';
 import { isSweepFolder, sweepRunFolders } from './sweep-folders.js';
 
-/** `stopped`: ended early by a sweep's early stopping, with a complete run folder. */
-export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'failed';
+import { RUN_STATUSES, type RunStatus } from './run-status.js';
+
+export type { RunStatus };
 
 /** The contents of a run folder's summary.json. */
 export interface RunSummary {
@@ -55,7 +56,6 @@ export class UnreadableRunError extends Error {
   }
 }
 
-const RUN_STATUSES = new Set<string>(['running', 'completed', 'stopped', 'diverged', 'interrupted', 'failed']);
 
 /**
  * A run folder's summary.json, checked field by field: a run folder may come from anywhere (another machine,

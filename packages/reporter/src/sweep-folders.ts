@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isSafeName, readRegularFile, UserError } from '@specml/data';
-import type { RunStatus } from './run-folders.js';
+import type { RunStatus } from './run-status.js';
 
 // A sweep folder, `<runs-dir>/<name>/sweep-<id>/`, is the sweep's identity: sweep.yaml (the resolved spec
 // with its sweep block in full form, what a resume checks changes against), spec.written.yaml (the spec

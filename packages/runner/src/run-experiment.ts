@@ -7,6 +7,7 @@ import {
   confusionCsv,
   confusionMatrix,
   createMetricsCsv,
+  isFinishedStatus,
   metricsColumns,
   mostConfidentMistakes,
   readRun,
@@ -181,7 +182,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
   const summary = summaryIfReadable(runDir);
   if (!summary) throw new UserError(`--resume ${runDir}: its ${FILES.summary} is unreadable (not a run folder, or one whose writer died mid-write); start the run again`);
   removeStaleTemporaryFiles(runDir);
-  if (summary.status === 'completed' || summary.status === 'stopped') {
+  if (isFinishedStatus(summary.status)) {
     throw new UserError(`--resume ${runDir}: this run already ${summary.status === 'stopped' ? 'ended (stopped early by its sweep)' : 'completed'}; start a new one with exp ${summary.specFile}`);
   }
   const checkpointPath = join(runDir, FILES.checkpoint);
@@ -207,7 +208,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
 /** Whether a run folder holds an unfinished run that resumeExperiment can continue (it has a checkpoint). */
 export function canResume(runDir: string): boolean {
   const summary = summaryIfReadable(runDir);
-  return summary !== null && summary.status !== 'completed' && summary.status !== 'stopped' && existsSync(join(runDir, FILES.checkpoint));
+  return summary !== null && !isFinishedStatus(summary.status) && existsSync(join(runDir, FILES.checkpoint));
 }
 
 interface FolderRun {

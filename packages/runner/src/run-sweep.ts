@@ -200,7 +200,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
         },
         signal,
       );
-      const finished = outcome.status === 'completed' || outcome.status === 'stopped';
+      const finished = isFinished(outcome.status);
       const last = outcome.runDir ? metricRows(outcome.runDir).at(-1) : undefined;
       const value = last && finished ? metricOf(last, plan.metric.name) : Number.NaN;
       const result: TrialResult = { trial, state: outcome.status, runDir: outcome.runDir, summary: outcome.summary, metric: value, epochs: Math.max(0, last?.epoch ?? 0), message: outcome.message, worker: outcome.worker };

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
-import type { RunSummary, TrialState } from '@specml/reporter';
+import { isFinishedStatus, type RunSummary, type TrialState } from '@specml/reporter';
 import type { Trial } from './sweep.js';
 import type { SweepPlan } from './sweep-plan.js';
 
@@ -22,7 +22,7 @@ export interface TrialResult {
 }
 
 /** Whether a trial ended with a result (completed, or stopped early by the sweep). */
-export const isFinished = (state: TrialState) => state === 'completed' || state === 'stopped';
+export const isFinished = (state: TrialState) => isFinishedStatus(state);
 
 /** The best finished trial by the sweep's metric. */
 export function bestResult(results: readonly TrialResult[], goal: 'maximize' | 'minimize'): TrialResult | undefined {

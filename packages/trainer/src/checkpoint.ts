@@ -1,7 +1,7 @@
 import type { RngState } from '@specml/data';
 import type { ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
-import type { EpochMetrics } from './train.js';
+import type { EpochMetrics } from './metrics.js';
 
 /** An optimizer's state as plain data; its layout is the backend's own, so a checkpoint resumes on the same backend. */
 export interface OptimizerState {

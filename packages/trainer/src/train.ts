@@ -5,6 +5,7 @@ import { buildModel, denseStackOf, initialWeights, type ModelSpec } from '@specm
 import { UserError } from '@specml/data';
 import { selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
+import type { EpochMetrics } from './metrics.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
 import { learningRateAt, type BackendChoice, type OptimizerSpec, type ScheduleSpec } from './schema.js';
@@ -25,18 +26,7 @@ export interface TrainRequest {
   readonly shuffle: boolean;
 }
 
-/** One row of metrics.csv. Epoch 0 is the untrained model: its train and timing fields are absent. */
-export interface EpochMetrics {
-  epoch: number;
-  train_loss?: number;
-  train_accuracy?: number;
-  test_loss: number;
-  test_accuracy: number;
-  epoch_seconds?: number;
-  samples_per_second?: number;
-  validation_loss?: number;
-  validation_accuracy?: number;
-}
+export type { EpochMetrics };
 
 export interface TrainCallbacks {
   onBackend?(selection: BackendSelection): void;

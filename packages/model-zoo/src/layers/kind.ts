@@ -1,13 +1,11 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '@specml/data';
 import type { FromSchema } from 'json-schema-to-ts';
-import { DENSE_INITIALIZERS } from '../initializers.js';
+import { DENSE_INITIALIZERS, type InitializerName } from '../initializers.js';
 
 export const ACTIVATIONS = ['relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-export const INITIALIZERS = ['pytorch', 'glorotUniform', 'heNormal'] as const;
-export type InitializerName = (typeof INITIALIZERS)[number];
 
 /** The schema fragments layer kinds share. */
 export const activationSchema = {
