@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts'],
     // One trained run shared by the test files that need a model (predict, serve).
-    globalSetup: ['packages/runner/src/test-fixtures.global.ts'],
+    globalSetup: ['packages/runner/src/test-kit/test-fixtures.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

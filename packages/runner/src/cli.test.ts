@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { encodeIdx } from '@specml/data';
 import { describe, expect, it } from 'vitest';
-import { cli, cliEnv, root, SMALL_SPEC, specml, temporaryFolder } from './test-cli.js';
+import { cli, cliEnv, root, SMALL_SPEC, specml, temporaryFolder } from './test-kit/test-cli.js';
 
 const work = temporaryFolder('cli');
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -7,20 +6,20 @@ import { isUserError, UserError } from '@specml/data';
 import { startDashboard } from '@specml/dashboard';
 import { compareRuns, isSweepFolder } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
-import { describePrediction, predictImageFiles } from './predict.js';
-import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run-experiment.js';
+import { describePrediction, predictImageFiles } from './commands/predict.js';
+import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
 import { QueueExecutor } from './executors/queue-executor.js';
 import { DEFAULT_PATIENCE_SECONDS } from './executors/queue-protocol.js';
 import { runQueueWorker } from './executors/queue-worker.js';
 import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
-import { runOnQueue } from './queued-run.js';
+import { runOnQueue } from './executors/queued-run.js';
 import { serveTrials } from './executors/trial-process.js';
-import { fileSystemProblem } from './file-system-errors.js';
-import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './run-sweep.js';
-import { startDrawServer } from './serve.js';
-import { publishedSpecSchema } from './published-schema.js';
-import { experimentSpecSchema } from './spec-schema.js';
-import { withSpecReference } from './spec-reference.js';
+import { fileSystemProblem } from './run/file-system-errors.js';
+import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './sweep/run-sweep.js';
+import { startDrawServer } from './commands/serve.js';
+import { publishedSpecSchema } from './spec/published-schema.js';
+import { experimentSpecSchema } from './spec/spec-schema.js';
+import { withSpecReference } from './spec/spec-reference.js';
 
 export const EXIT = { ok: 0, internal: 1, userError: 2, diverged: 3, sweepIncomplete: 4, interrupted: 130 } as const;
 
@@ -364,4 +363,3 @@ function report(error: unknown): number {
   return EXIT.internal;
 }
 
-process.exitCode = await main(process.argv.slice(2));

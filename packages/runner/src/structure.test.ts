@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import madge from 'madge';
 import { describe, expect, it } from 'vitest';
-import { root } from './test-cli.js';
+import { root } from './test-kit/test-cli.js';
 
 describe('the shape of the code', () => {
   it('has no import cycle in any package, type imports included', async () => {

@@ -14,7 +14,7 @@ export type TrialMessage =
 /** What the parent sends a trial process: a trial, then (with awaitVerdicts) a verdict per epoch. */
 export type ParentMessage = { type: 'run'; request: TrialRequest } | { type: 'verdict'; stop: boolean };
 
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../main.js', import.meta.url));
 /** After asking a trial to stop, how long it has to write its checkpoint and summary before it is killed. */
 const STOP_GRACE_MS = 30_000;
 

@@ -6,7 +6,7 @@ import { checkedName, removeInside, renameInside } from '@specml/data';
 import { downloadFolder, uploadFolder } from './folder-transfer.js';
 import { checkTrialJobResult, checkTrialProgress, DEFAULT_PATIENCE_SECONDS, JOB_CHECK_MS, KEPT_SECONDS, QUEUE_NAME, redisKeys, SPECML_VERSION, type TrialJob, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
 import { connectRedis, reportConnection, type RedisAddress } from './redis-address.js';
-import { newRunId } from '../run-folder.js';
+import { newRunId } from '../run/run-folder.js';
 import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 
 /** After asking a running trial to stop, how long to wait for its interrupted run folder. */

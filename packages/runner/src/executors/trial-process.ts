@@ -1,6 +1,6 @@
 import { isUserError } from '@specml/data';
 import { TrainingDivergedError } from '@specml/trainer';
-import { resumeExperiment, runExperiment, type RunEvents } from '../run-experiment.js';
+import { resumeExperiment, runExperiment, type RunEvents } from '../run/run-experiment.js';
 import type { ParentMessage, TrialMessage } from './local-pool.js';
 import { readTrialSummary, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 

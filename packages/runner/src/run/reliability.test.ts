@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symli
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { root, cli, cliEnv, specml, startSpecml, temporaryFolder } from './test-cli.js';
+import { root, cli, cliEnv, specml, startSpecml, temporaryFolder } from '../test-kit/test-cli.js';
 
 const work = temporaryFolder('reliability');
 

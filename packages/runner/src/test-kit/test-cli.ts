@@ -9,8 +9,8 @@ import { afterAll } from 'vitest';
 // one trained run that the predict and serve tests share.
 
 /** The repository root, where `npm test` has built packages/runner/dist. */
-export const root = resolve(import.meta.dirname, '../../..');
-export const cli = join(root, 'packages/runner/dist/cli.js');
+export const root = resolve(import.meta.dirname, '../../../..');
+export const cli = join(root, 'packages/runner/dist/main.js');
 /** As CI runs it: no TTY progress bars, no INIT_CWD from an outer `nx run`, and no queue from the caller's environment. */
 export const cliEnv = { ...process.env, CI: 'true', INIT_CWD: '', SPECML_QUEUE: '' };
 

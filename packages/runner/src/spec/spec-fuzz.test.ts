@@ -9,7 +9,7 @@ import { SpecError } from './user-errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'specml-fuzz-'));
 const file = join(dir, 'fuzz.yaml');
-const baseline = parse(readFileSync(resolve(import.meta.dirname, '../../../experiments/baseline.yaml'), 'utf8'));
+const baseline = parse(readFileSync(resolve(import.meta.dirname, '../../../../experiments/baseline.yaml'), 'utf8'));
 
 /** One located problem: `where: key.path: message`, where is file:line:col, the file, or a --set. */
 const KEY = String.raw`(\[\d+\]|\["(?:[^"\\]|\\.)*"\])`;
@@ -82,7 +82,7 @@ describe('spec loading never crashes', () => {
   });
 
   it('on the baseline text with characters deleted, duplicated or inserted', () => {
-    const text = readFileSync(resolve(import.meta.dirname, '../../../experiments/baseline.yaml'), 'utf8');
+    const text = readFileSync(resolve(import.meta.dirname, '../../../../experiments/baseline.yaml'), 'utf8');
     fc.assert(
       fc.property(fc.nat(text.length - 1), fc.nat(8), fc.constantFrom('', ' ', '\t', ':', '-', '\n', '{', '[', '&a', '*a', '!!', '"', "'", '#'), (at, length, insert) => {
         loadsOrExplains(text.slice(0, at) + insert + text.slice(at + length));

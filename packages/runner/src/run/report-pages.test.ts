@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, specml, temporaryFolder } from './test-cli.js';
-import { browserMissing, launchChromium } from './test-browser.js';
+import { root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('pages');
 const runsDir = join(work, 'runs');

@@ -1,7 +1,7 @@
 import type { Goal, Parameter, Space } from '@specml/search';
-import type { KeyPath, LoadedSpec } from './load-spec.js';
+import type { KeyPath, LoadedSpec } from '../spec/load-spec.js';
 import { expandSweep, sweepAxes, type SweepAxis } from './sweep.js';
-import { SpecError, type SpecProblem } from './user-errors.js';
+import { SpecError, type SpecProblem } from '../spec/user-errors.js';
 
 /** What a sweep block asks for, checked: how trials are chosen, what they optimise, when they stop. */
 export interface SweepPlan {

@@ -25,7 +25,7 @@ function routes(runDir: string): Map<string, string> {
   const require = createRequire(import.meta.url);
   const vendor = (pkg: string, file: string) => join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', file);
   return new Map([
-    ['/', fileURLToPath(new URL('../static/draw.html', import.meta.url))],
+    ['/', fileURLToPath(new URL('../../static/draw.html', import.meta.url))],
     ['/digit-preprocess.js', join(dirname(fileURLToPath(import.meta.resolve('@specml/data'))), 'digit-preprocess.js')],
     ['/vendor/tf-core.min.js', vendor('@tensorflow/tfjs-core', 'tf-core.min.js')],
     ['/vendor/tf-backend-cpu.min.js', vendor('@tensorflow/tfjs-backend-cpu', 'tf-backend-cpu.min.js')],

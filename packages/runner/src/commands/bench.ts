@@ -24,7 +24,7 @@ interface Measurement {
   peakRssMiB: number | null;
 }
 
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '../../../..');
 const anchors = resolve(root, '../shared/anchors');
 const TIME = '/usr/bin/time';
 
@@ -78,7 +78,7 @@ async function runOurs(spec: string, benchmark: Benchmark, backend: string, runs
 /** FLOPs to train on one image: forward multiply-adds × 2 FLOPs × 3 (forward, and backward's two products). */
 async function trainingFlopsPerImage(resolvedSpec: string): Promise<number> {
   const { forwardMultiplyAdds } = await import('@specml/model-zoo');
-  const { loadSpec } = await import('./load-spec.js');
+  const { loadSpec } = await import('../spec/load-spec.js');
   const { spec } = loadSpec(resolvedSpec);
   return 6 * forwardMultiplyAdds(spec.model, { imageShape: [28, 28, 1] });
 }
@@ -129,7 +129,7 @@ async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
   const { createRng, loadDataset, randomPermutation } = await import('@specml/data');
   const { denseStackOf, initialWeights } = await import('@specml/model-zoo');
   const { selectBackend, TfjsEngine } = await import('@specml/trainer');
-  const { loadSpec } = await import('./load-spec.js');
+  const { loadSpec } = await import('../spec/load-spec.js');
   const { spec } = loadSpec(join(root, 'experiments/baseline.yaml'));
   await selectBackend(backend, () => ({ ok: false, reason: 'profiling the tfjs path' }));
   const dataset = loadDataset(spec.data);

@@ -34,12 +34,12 @@ import {
   type EpochMetrics,
   type EpochVerdict,
 } from '@specml/trainer';
-import { loadSpec, loadSpecText, type LoadedSpec } from './load-spec.js';
+import { loadSpec, loadSpecText, type LoadedSpec } from '../spec/load-spec.js';
 import { createProgress } from './progress.js';
 import { createRunFolder } from './run-folder.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
-import { checkSpec, checkSpecAgainstData } from './semantic-checks.js';
-import type { ExperimentSpec } from './spec-schema.js';
+import { checkSpec, checkSpecAgainstData } from '../spec/semantic-checks.js';
+import type { ExperimentSpec } from '../spec/spec-schema.js';
 
 export interface ExperimentOptions {
   /** The spec file, or with `specText` the name that text came from (messages, summary.json). */

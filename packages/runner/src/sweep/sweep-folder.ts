@@ -4,15 +4,15 @@ import { basename, dirname, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { readRegularFile, UserError } from '@specml/data';
 import { flattenSpec, isSweepFolder, readSweep, SWEEP_FILES, writeFileAtomic, type SweepRecord, type SweepState } from '@specml/reporter';
-import type { TrialExecutor } from './executors/trial-executor.js';
-import { loadSpec } from './load-spec.js';
-import { newRunId } from './run-folder.js';
-import { prepareExperiment } from './run-experiment.js';
-import type { ExperimentSpec } from './spec-schema.js';
+import type { TrialExecutor } from '../executors/trial-executor.js';
+import { loadSpec } from '../spec/load-spec.js';
+import { newRunId } from '../run/run-folder.js';
+import { prepareExperiment } from '../run/run-experiment.js';
+import type { ExperimentSpec } from '../spec/spec-schema.js';
 import { parseSweepOption } from './sweep.js';
 import { fullFormOf, planSweep, type SweepPlan } from './sweep-plan.js';
 import { sweepCsv, type TrialResult } from './sweep-report.js';
-import { SpecError } from './user-errors.js';
+import { SpecError } from '../spec/user-errors.js';
 
 // A sweep's folder, runs/<name>/sweep-<id>/: opening a new one (checked, nothing written for a bad spec),
 // reopening one to resume it (refusing a spec that changed), and writing its record.

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from './test-cli.js';
+import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
 // Every trial of a sweep runs exactly once, whatever is killed and whoever resumes; a trial is the spec as
 // written plus its values, exactly as `exp --set` would run it.

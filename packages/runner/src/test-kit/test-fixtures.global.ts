@@ -16,11 +16,11 @@ declare module 'vitest' {
 
 /** Vitest's global setup: trains the shared run once before any test file, and removes it at the end. */
 export default function setup(project: TestProject) {
-  const root = resolve(import.meta.dirname, '../../..');
+  const root = resolve(import.meta.dirname, '../../../..');
   const folder = mkdtempSync(join(tmpdir(), 'specml-fixtures-'));
   const spec = join(folder, 'digits.yaml');
   writeFileSync(spec, DIGITS_SPEC);
-  const run = spawnSync(process.execPath, [join(root, 'packages/runner/dist/cli.js'), 'exp', spec, '--runs-dir', join(folder, 'runs')], {
+  const run = spawnSync(process.execPath, [join(root, 'packages/runner/dist/main.js'), 'exp', spec, '--runs-dir', join(folder, 'runs')], {
     cwd: root,
     env: { ...process.env, CI: 'true', INIT_CWD: '' },
     encoding: 'utf8',

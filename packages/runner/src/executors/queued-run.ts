@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { stringify as stringifyYaml } from 'yaml';
 import { UserError } from '@specml/data';
 import { TrainingDivergedError } from '@specml/trainer';
-import type { TrialExecutor } from './executors/trial-executor.js';
-import { prepareExperiment, type RunOutcome } from './run-experiment.js';
+import type { TrialExecutor } from './trial-executor.js';
+import { prepareExperiment, type RunOutcome } from '../run/run-experiment.js';
 
 /** A single run (no sweep) through a queue's workers: validated here, trained there, its folder copied back. */
 export async function runOnQueue(specFile: string, overrides: readonly string[], runsDir: string, executor: TrialExecutor, signal: AbortSignal): Promise<RunOutcome> {

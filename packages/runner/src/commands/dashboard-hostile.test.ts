@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startSpecml, temporaryFolder, waitFor } from './test-cli.js';
-import { browserMissing, launchChromium } from './test-browser.js';
+import { startSpecml, temporaryFolder, waitFor } from '../test-kit/test-cli.js';
+import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 // A runs dir is written by whoever can write there, or send a run folder through the queue: nothing in it
 // may run as script in the dashboard's origin, and one odd folder may not blank the page.

@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, temporaryFolder } from './test-cli.js';
-import { YamlLanguageClient, type Diagnostic } from './test-yaml-language-server.js';
+import { root, temporaryFolder } from '../test-kit/test-cli.js';
+import { YamlLanguageClient, type Diagnostic } from '../test-kit/test-yaml-language-server.js';
 
 /**
  * experiment.schema.json as an editor uses it: the YAML language server that VS Code's YAML extension runs,

@@ -5,7 +5,7 @@ import { publishedSpecSchema } from './published-schema.js';
 import { experimentSpecSchema } from './spec-schema.js';
 import { withSpecReference } from './spec-reference.js';
 
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '../../../..');
 
 describe('experiment.schema.json', () => {
   it('is derived from the schema the runner validates with (regenerate with `npx nx run runner:schema`)', () => {

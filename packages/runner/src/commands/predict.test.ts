@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { encodeIdx, loadDataset } from '@specml/data';
 import { describe, expect, inject, it } from 'vitest';
-import { specml, temporaryFolder } from './test-cli.js';
+import { specml, temporaryFolder } from '../test-kit/test-cli.js';
 
 const work = temporaryFolder('predict');
 

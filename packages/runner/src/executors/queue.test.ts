@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { QUEUE_NAME, SPECML_VERSION } from './executors/queue-protocol.js';
-import { lastLine, specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from './test-cli.js';
-import { REDIS_PASSWORD, redisInstalled, startRedis } from './local-redis.js';
+import { QUEUE_NAME, SPECML_VERSION } from './queue-protocol.js';
+import { lastLine, specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { REDIS_PASSWORD, redisInstalled, startRedis } from '../commands/local-redis.js';
 
 const work = temporaryFolder('queue');
 

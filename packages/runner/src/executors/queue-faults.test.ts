@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisInstalled, startRedis } from './local-redis.js';
-import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from './test-cli.js';
+import { redisInstalled, startRedis } from '../commands/local-redis.js';
+import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
 // Redis trouble in the middle of a queued sweep: paused past the locks' life, killed and restarted empty,
 // gone for good. Every trial still ends completed exactly once with the metrics of an undisturbed sweep, no

@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { root, cli, cliEnv, temporaryFolder } from './test-cli.js';
-import { browserMissing, launchChromium } from './test-browser.js';
+import { root, cli, cliEnv, temporaryFolder } from '../test-kit/test-cli.js';
+import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('serve');
 const screenshots = join(root, 'test-output');

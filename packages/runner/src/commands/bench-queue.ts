@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { redisInstalled, startRedis } from './local-redis.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-const cli = join(root, 'packages/runner/dist/cli.js');
+const root = resolve(import.meta.dirname, '../../../..');
+const cli = join(root, 'packages/runner/dist/main.js');
 /** Each trial on one core, in the local pool and in every queue worker alike, so that only the transport differs. */
 const env = { ...process.env, CI: 'true', INIT_CWD: '', SPECML_THREADS: '1' };
 

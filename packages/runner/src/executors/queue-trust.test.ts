@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Job, Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAME, redisKeys, SPECML_VERSION } from './executors/queue-protocol.js';
-import { REDIS_PASSWORD, redisInstalled, startRedis } from './local-redis.js';
-import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from './test-cli.js';
+import { QUEUE_NAME, redisKeys, SPECML_VERSION } from './queue-protocol.js';
+import { REDIS_PASSWORD, redisInstalled, startRedis } from '../commands/local-redis.js';
+import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
 // Everything that comes out of Redis is untrusted: job ids, the summaries of folders received through it,
 // and what a worker returns. None of it may name a path outside the worker's or the coordinator's folder.

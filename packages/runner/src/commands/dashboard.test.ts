@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { root, specml, startSpecml, temporaryFolder, waitFor } from './test-cli.js';
-import { browserMissing, launchChromium } from './test-browser.js';
+import { root, specml, startSpecml, temporaryFolder, waitFor } from '../test-kit/test-cli.js';
+import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('dashboard');
 const screenshots = join(root, 'test-output');
