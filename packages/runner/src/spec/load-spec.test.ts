@@ -1,3 +1,4 @@
+import { LAYER_TYPES } from '@specml/model-zoo';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,7 +125,7 @@ describe('loadSpec', () => {
     ['an empty model', 'model:\n', ['spec.yaml:1:7: model: expected a mapping (key: value lines), got nothing (null) (indent its keys under it)']],
     ['no layers', 'model: { layers: [] }\n', ['spec.yaml:1:18: model.layers: needs at least 1 item, got 0']],
     ['an unknown layer type', 'model: { layers: [{ type: conv, filters: 4 }, { units: 10, activation: softmax }] }\n', [
-      'spec.yaml:1:27: model.layers[0].type: must be one of dense, conv2d, maxPooling2d, flatten, dropout, batchNormalization; got the string "conv" (did you mean "conv2d"?)',
+      `spec.yaml:1:27: model.layers[0].type: must be one of ${LAYER_TYPES.join(', ')}; got the string "conv" (did you mean "conv2d"?)`,
     ]],
     ['a key of another layer type', 'model: { layers: [{ type: maxPooling2d, filters: 4 }, { units: 10, activation: softmax }] }\n', [
       'spec.yaml:1:41: model.layers[0].filters: unknown key "filters" (allowed keys: type, poolSize, strides)',

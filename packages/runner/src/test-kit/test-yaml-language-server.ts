@@ -105,7 +105,8 @@ export class YamlLanguageClient {
   async stop(): Promise<void> {
     try {
       await Promise.race([this.connection.sendRequest('shutdown'), new Promise((resolve) => setTimeout(resolve, 2_000))]);
-      this.connection.sendNotification('exit');
+      // The server may be gone before the notification is written: that is the end we want, not an error.
+      await this.connection.sendNotification('exit').catch(() => undefined);
     } finally {
       this.connection.dispose();
       this.server.kill();
