@@ -1,6 +1,4 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { FONT_FAMILY, fontFiles } from './fonts.js';
 
 export interface LineSeries {
@@ -33,11 +31,22 @@ export function lineChartSpec(chart: LineChart): TopLevelSpec {
   };
 }
 
-/** Renders a Vega-Lite spec to PNG bytes: SVG from Vega, rasterised by resvg with the npm-shipped font. */
-export async function renderVegaLitePng(spec: TopLevelSpec, scale = 2): Promise<Buffer> {
+/**
+ * A Vega-Lite spec as SVG. Vega and Vega-Lite (about 0.2 s to import) load on the first chart, not when
+ * the program starts: commands that draw nothing never pay for them.
+ */
+export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
+  return svg;
+}
+
+/** Renders a Vega-Lite spec to PNG bytes: SVG from Vega, rasterised by resvg with the npm-shipped font. */
+export async function renderVegaLitePng(spec: TopLevelSpec, scale = 2): Promise<Buffer> {
+  const svg = await renderVegaLiteSvg(spec);
+  const { Resvg } = await import('@resvg/resvg-js');
   const png = new Resvg(svg, {
     font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'zoom', value: scale },

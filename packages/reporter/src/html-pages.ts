@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import { stringify as stringifyYaml } from 'yaml';
-import { lineChartSpec } from './charts.js';
+import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
 import { writeFileAtomic } from './files.js';
 import { metricsColumns } from './metrics-csv.js';
 import { findRunFolders, readRuns, type RunRecord } from './run-folders.js';
@@ -155,9 +153,6 @@ ${rows.join('\n')}
   return { path, warnings };
 }
 
-async function chartSvg(series: Array<{ name: string; points: Array<{ x: number; y: number }> }>): Promise<string> {
-  const view = new vega.View(vega.parse(compile(lineChartSpec({ title: '', xTitle: 'epoch', yTitle: 'test accuracy', series })).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+function chartSvg(series: Array<{ name: string; points: Array<{ x: number; y: number }> }>): Promise<string> {
+  return renderVegaLiteSvg(lineChartSpec({ title: '', xTitle: 'epoch', yTitle: 'test accuracy', series }));
 }

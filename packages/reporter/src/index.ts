@@ -2,7 +2,7 @@ export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, metricsColumns, 
 export { renderPredictionGrid, type PredictionGridInput } from './predictions-image.js';
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';
 export { readImageFile } from './image-files.js';
-export { renderVegaLitePng, lineChartSpec, type LineChart, type LineSeries } from './charts.js';
+export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, type LineChart, type LineSeries } from './charts.js';
 export { readRun, readRuns, summaryIfReadable, findRunFolders, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
 export { compareRuns, differingKeys, flattenSpec, type Comparison, type ComparedRun } from './compare.js';
 export { confusionMatrix, confusionCsv, renderConfusion, renderCurves, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';

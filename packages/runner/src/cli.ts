@@ -3,20 +3,14 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError, UserError } from '@specml/data';
-import { startDashboard } from '@specml/dashboard';
 import { compareRuns, isSweepFolder } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
-import { describePrediction, predictImageFiles } from './commands/predict.js';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
-import { QueueExecutor } from './executors/queue-executor.js';
 import { DEFAULT_PATIENCE_SECONDS } from './executors/queue-protocol.js';
-import { runQueueWorker } from './executors/queue-worker.js';
 import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
-import { runOnQueue } from './executors/queued-run.js';
 import { serveTrials } from './executors/trial-process.js';
 import { fileSystemProblem } from './run/file-system-errors.js';
 import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './sweep/run-sweep.js';
-import { startDrawServer } from './commands/serve.js';
 import { publishedSpecSchema } from './spec/published-schema.js';
 import { experimentSpecSchema } from './spec/spec-schema.js';
 import { withSpecReference } from './spec/spec-reference.js';
@@ -164,7 +158,8 @@ export function buildProgram(): Command {
       const address = queueAddress(options);
       rememberQueueSource(options);
       const controller = stopWithLauncher();
-      const executor = address ? await QueueExecutor.connect(address, workers ?? 64, { seconds: queuePatience(), onGiveUp: (reason) => controller.abort(new QueueLostError(reason)) }) : undefined;
+      // The queue's code (BullMQ, ioredis) loads only for a run on the queue; likewise each command's own modules.
+      const executor = address ? await (await import('./executors/queue-executor.js')).QueueExecutor.connect(address, workers ?? 64, { seconds: queuePatience(), onGiveUp: (reason) => controller.abort(new QueueLostError(reason)) }) : undefined;
       try {
         const sweepOptions = { specFile: specFile === undefined ? undefined : fromCaller(specFile), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal, executor };
         if (resumesSweep) {
@@ -177,7 +172,7 @@ export function buildProgram(): Command {
         }
         if (options.resume && executor) throw new UserError('exp: --resume of a single run continues it here; run it without --queue');
         const outcome = executor
-          ? await runOnQueue(fromCaller(specFile!), overrides, fromCaller(options.runsDir), executor, controller.signal)
+          ? await (await import('./executors/queued-run.js')).runOnQueue(fromCaller(specFile!), overrides, fromCaller(options.runsDir), executor, controller.signal)
           : options.resume
             ? await resumeExperiment(fromCaller(options.resume), { signal: controller.signal })
             : await runExperiment({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
@@ -213,6 +208,7 @@ export function buildProgram(): Command {
           process.once(signal, () => process.exit(EXIT.interrupted));
         });
       }
+      const { runQueueWorker } = await import('./executors/queue-worker.js');
       await runQueueWorker({ address, concurrency, workDir: fromCaller(options.workDir), signal: stopping.signal });
     });
 
@@ -254,6 +250,7 @@ export function buildProgram(): Command {
     .argument('<images...>', 'image files: any size, grey or colour, dark-on-light or light-on-dark')
     .option('--json', 'print a JSON array of {file, digit, label, probabilities} instead')
     .action(async (images: string[], options: { run: string; json?: boolean }) => {
+      const { describePrediction, predictImageFiles } = await import('./commands/predict.js');
       const outcome = await predictImageFiles(fromCaller(options.run), images.map(fromCaller));
       for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) process.stdout.write(`${JSON.stringify(outcome.predictions, null, 2)}\n`);
@@ -271,6 +268,7 @@ export function buildProgram(): Command {
     .action(async (options: { run: string; port: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${options.port}: expected a port number from 0 to 65535`);
+      const { startDrawServer } = await import('./commands/serve.js');
       const server = await startDrawServer(fromCaller(options.run), port);
       process.stdout.write(`draw a digit at ${server.url} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
@@ -287,6 +285,7 @@ export function buildProgram(): Command {
     .action(async (options: { runsDir: string; port: string; host: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${options.port}: expected a port number from 0 to 65535`);
+      const { startDashboard } = await import('@specml/dashboard');
       const dashboard = await startDashboard({ runsDir: fromCaller(options.runsDir), port, host: options.host });
       if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
         process.stderr.write(`warning: listening on ${options.host}: anyone who can reach this machine on port ${new URL(dashboard.url).port} can read every run in ${options.runsDir} (read-only, no password)\n`);

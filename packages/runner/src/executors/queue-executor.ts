@@ -5,7 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { checkedName, removeInside, renameInside } from '@specml/data';
 import { downloadFolder, uploadFolder } from './folder-transfer.js';
 import { checkTrialJobResult, checkTrialProgress, DEFAULT_PATIENCE_SECONDS, JOB_CHECK_MS, KEPT_SECONDS, QUEUE_NAME, redisKeys, SPECML_VERSION, type TrialJob, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
-import { connectRedis, reportConnection, type RedisAddress } from './redis-address.js';
+import type { RedisAddress } from './redis-address.js';
+import { connectRedis, reportConnection } from './redis-connection.js';
 import { newRunId } from '../run/run-folder.js';
 import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 

@@ -10,7 +10,8 @@ import { checkSpec } from '../spec/semantic-checks.js';
 import { downloadFolder, uploadFolder } from './folder-transfer.js';
 import { LocalPoolExecutor } from './local-pool.js';
 import { checkTrialJob, QUEUE_NAME, QUEUE_TIMINGS, redisKeys, SPECML_VERSION, VERDICT_WAIT_SECONDS, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
-import { connectRedis, type RedisAddress } from './redis-address.js';
+import type { RedisAddress } from './redis-address.js';
+import { connectRedis } from './redis-connection.js';
 import type { TrialOutcome } from './trial-executor.js';
 
 export interface QueueWorkerOptions {

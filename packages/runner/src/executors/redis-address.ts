@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { readRegularFile, UnreadableFileError, UserError } from '@specml/data';
 
 /** A --queue URL, parsed: what to connect with, and how to show it (never with its password). */
@@ -12,7 +12,7 @@ export interface RedisAddress {
 }
 
 /** How long a first connection may take before the URL is reported unreachable. */
-const CONNECT_TIMEOUT_MS = 4000;
+export const CONNECT_TIMEOUT_MS = 4000;
 
 /** `redis://[user][:password@]host[:port][/db]`, or `rediss://…` for TLS; `source` names where it was given, for messages. */
 export function parseRedisAddress(url: string, source = '--queue'): RedisAddress {
@@ -91,58 +91,4 @@ function redacted(url: URL): string {
   const copy = new URL(url.href);
   if (copy.password) copy.password = '***';
   return copy.href.replace(/\/$/, '');
-}
-
-/**
- * Connects to Redis, or says in one sentence why not (unreachable, refused password, TLS) within a few
- * seconds, as a UserError naming the URL without its password. Returns the connection BullMQ shares.
- */
-export async function connectRedis(address: RedisAddress): Promise<Redis> {
-  const probe = new Redis({ ...address.options, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, maxRetriesPerRequest: 0, disconnectTimeout: 50 });
-  // The error event says why (ECONNREFUSED, a refused password); the rejected promise only that it closed.
-  let cause: Error | undefined;
-  probe.on('error', (error) => (cause ??= error));
-  try {
-    await Promise.race([
-      probe.connect().then(() => probe.ping()),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS).unref()),
-    ]);
-  } catch (error) {
-    throw new UserError(`${address.source} ${address.shown}: cannot use Redis there: ${reason(cause ?? (error as Error))}`);
-  } finally {
-    probe.disconnect();
-  }
-  const connection = new Redis(address.options);
-  reportConnection(connection, address);
-  return connection;
-}
-
-/**
- * Keeps a connection's errors from ever going unhandled, and tells a person once when Redis goes away and
- * once when it is back (ioredis reconnects by itself; each failed attempt is not news).
- */
-export function reportConnection(connection: Redis, address: RedisAddress, silent = false): Redis {
-  let down = false;
-  connection.on('error', (error) => {
-    if (down || silent) return;
-    down = true;
-    process.stderr.write(`warning: Redis at ${address.shown}: ${reason(error)}; reconnecting\n`);
-  });
-  connection.on('ready', () => {
-    if (!down) return;
-    down = false;
-    process.stderr.write(`Redis at ${address.shown}: connected again\n`);
-  });
-  return connection;
-}
-
-function reason(error: Error & { code?: string }): string {
-  const message = error.message ?? String(error);
-  if (error.code === 'ECONNREFUSED') return 'nothing listens on that port (is redis-server running, and reachable from here?)';
-  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'no such host';
-  if (/WRONGPASS|invalid username-password/i.test(message)) return 'Redis refused the password (check the password in the URL)';
-  if (/NOAUTH/i.test(message)) return 'Redis needs a password (redis://:PASSWORD@host:port)';
-  if (/ECONNRESET|socket hang up|wrong version number|EPROTO/i.test(message)) return `the connection was dropped (${message}; TLS on one side only? use rediss:// for a TLS port)`;
-  if (/certificate/i.test(message)) return `${message} (a server certificate from a private CA is trusted with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
-  return message;
 }
