@@ -1,26 +1,12 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { isImage, needsImage, noWeights, type LayerKind } from './kind.js';
+import { noWeights, type LayerKind } from './kind.js';
+import { poolingOutputShape, poolingSchema } from './pooling.js';
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['type'],
-  properties: {
-    type: { const: 'maxPooling2d', description: 'Maximum over square windows of an image-shaped input.' },
-    poolSize: { type: 'integer', minimum: 1, maximum: 8, default: 2, description: 'Side of the window.' },
-    strides: { type: 'integer', minimum: 1, maximum: 8, description: 'Step of the window. Default: poolSize.' },
-  },
-} as const;
+const schema = poolingSchema('maxPooling2d', 'Maximum over square windows of an image-shaped input.');
 
 export const maxPooling2d: LayerKind<typeof schema> = {
   schema,
-  outputShape: (layer, shape) => {
-    if (!isImage(shape)) return needsImage(layer.type);
-    const strides = layer.strides ?? layer.poolSize;
-    const side = (size: number) => Math.floor((size - layer.poolSize) / strides) + 1;
-    if (side(shape[0]) < 1 || side(shape[1]) < 1) return `its input is ${shape[0]}×${shape[1]}, smaller than the ${layer.poolSize}×${layer.poolSize} window`;
-    return [side(shape[0]), side(shape[1]), shape[2]];
-  },
+  outputShape: poolingOutputShape,
   ...noWeights,
   build: (layer, _, index) => [tfl.layers.maxPooling2d({ poolSize: layer.poolSize, strides: layer.strides ?? layer.poolSize, name: `max_pooling_${index}` })],
   examples: [[{ type: 'maxPooling2d', poolSize: 2 }], [{ type: 'maxPooling2d', poolSize: 3, strides: 1 }]],

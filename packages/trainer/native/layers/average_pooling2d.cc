@@ -2,21 +2,14 @@
 // over its window.
 #include <algorithm>
 
-#include "../layer.h"
+#include "pooling.h"
 
 namespace specml {
 namespace {
 
-class AveragePooling2d : public Layer {
+class AveragePooling2d : public Pooling2d {
  public:
-  AveragePooling2d(const LayerArgs& args, const Shape& input)
-      : size_(static_cast<int>(args.Number("poolSize", 2))), stride_(static_cast<int>(args.Number("strides", size_))) {
-    if (!input.image) args.Fail("needs an image-shaped input");
-    auto side = [&](int length) { return (length - size_) / stride_ + 1; };
-    if (input.height < size_ || input.width < size_) args.Fail("has an input smaller than its window");
-    in = input;
-    out = Shape{side(input.height), side(input.width), input.channels, true};
-  }
+  using Pooling2d::Pooling2d;
 
   void Forward(const float* x, float* y, const Slice& slice, const Context&) override {
     const long planes = static_cast<long>(slice.count) * in.channels;
@@ -53,8 +46,6 @@ class AveragePooling2d : public Layer {
     }
   }
 
- private:
-  int size_, stride_;
 };
 
 const RegisterLayer registered("averagePooling2d", [](const LayerArgs& args, const Shape& input) { return std::make_unique<AveragePooling2d>(args, input); });

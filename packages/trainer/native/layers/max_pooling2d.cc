@@ -2,21 +2,14 @@
 // window's maximum (the first one, on ties), remembered from the forward pass.
 #include <algorithm>
 
-#include "../layer.h"
+#include "pooling.h"
 
 namespace specml {
 namespace {
 
-class MaxPooling2d : public Layer {
+class MaxPooling2d : public Pooling2d {
  public:
-  MaxPooling2d(const LayerArgs& args, const Shape& input)
-      : size_(static_cast<int>(args.Number("poolSize", 2))), stride_(static_cast<int>(args.Number("strides", size_))) {
-    if (!input.image) args.Fail("needs an image-shaped input");
-    auto side = [&](int length) { return (length - size_) / stride_ + 1; };
-    if (input.height < size_ || input.width < size_) args.Fail("has an input smaller than its window");
-    in = input;
-    out = Shape{side(input.height), side(input.width), input.channels, true};
-  }
+  using Pooling2d::Pooling2d;
 
   void Reserve(int batch, bool) override {
     if (static_cast<long>(winners_.size()) < batch * out.size()) winners_.assign(batch * out.size(), 0);
@@ -64,7 +57,6 @@ class MaxPooling2d : public Layer {
   }
 
  private:
-  int size_, stride_;
   std::vector<int32_t> winners_;
 };
 
