@@ -8,6 +8,6 @@ export { compareRuns, differingKeys, flattenSpec, type Comparison, type Compared
 export { confusionMatrix, confusionCsv, renderConfusion, renderCurves, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';
 export { renderRunReport, writeRunsIndex, RUN_PICTURES } from './html-pages.js';
 export { RUN_STATUSES, isFinishedStatus } from './run-status.js';
-export { writeFileAtomic, removeStaleTemporaryFiles, isTemporaryFile } from './files.js';
+export { writeFileAtomic, removeStaleTemporaryFiles, isTemporaryFile, withPath } from './files.js';
 export { isSweepFolder, readSweep, sweepRunFolders, trialRunDir, SWEEP_FILES, type SweepRecord, type SweepTrialRecord, type SweepState, type TrialState } from './sweep-folders.js';
 export { curvesSpec, finalAndBest, finalAndBestSpec, parallelCoordinatesSpec, metricScatterSpec, type ComparedSeries, type CurveOptions, type FinalAndBest, type SweptTrial } from './comparison-charts.js';

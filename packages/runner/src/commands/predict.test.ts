@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { encodeIdx, loadDataset } from '@specml/data';
@@ -89,6 +89,28 @@ describe('specml predict', () => {
     const result = specml(['predict', '--run', work, join(work, 'good.png')]);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`error: --run ${work}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)\n`);
+  });
+
+  it('names a damaged saved model (not JSON, truncated weights) with exit 2, for predict and serve alike', () => {
+    const picture = join(work, 'good.png');
+    const damaged = (name: string, damage: (model: string) => void) => {
+      const runDir = join(work, name);
+      cpSync(inject('digitsRun'), runDir, { recursive: true });
+      damage(join(runDir, 'model'));
+      return runDir;
+    };
+    const notJson = damaged('not-json', (model) => writeFileSync(join(model, 'model.json'), '{"modelTopology": '));
+    const predicted = specml(['predict', '--run', notJson, picture]);
+    expect(predicted.status).toBe(2);
+    expect(predicted.stderr).toMatch(new RegExp(`^error: ${notJson}/model/model\\.json: not a readable model description: .+ \\(the saved model is damaged or not specml's: train the run again\\)\\n$`));
+    const truncated = damaged('truncated', (model) => truncateSync(join(model, 'weights.bin'), 1000));
+    const expected = new RegExp(`^error: ${truncated}/model/weights\\.bin: holds 1000 bytes, but model\\.json describes \\d+ \\(truncated\\?\\) \\(the saved model is damaged or not specml's: train the run again\\)\\n$`);
+    const truncatedPredict = specml(['predict', '--run', truncated, picture]);
+    expect(truncatedPredict.status).toBe(2);
+    expect(truncatedPredict.stderr).toMatch(expected);
+    const served = specml(['serve', '--run', truncated, '--port', '0']);
+    expect(served.status).toBe(2);
+    expect(served.stderr).toMatch(expected);
   });
 
   it('warns that a blank picture has no ink, and still answers', () => {

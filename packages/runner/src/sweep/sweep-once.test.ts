@@ -128,6 +128,15 @@ describe('a trial is the spec as written plus its values', () => {
     expect(existsSync(join(work, 'runs-beta'))).toBe(false);
   });
 
+  it('takes early stopping\'s rungs from each trial\'s own epochs when epochs is swept', () => {
+    const spec = join(work, 'rungs.yaml');
+    writeFileSync(spec, `${TINY_SPEC('rungs').replace('epochs: 2', 'epochs: 1')}sweep:\n  method: grid\n  parameters:\n    epochs: [1, 8]\n  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }\n`);
+    const sweep = specml(['exp', spec, '--runs-dir', join(work, 'runs-rungs'), '--workers', '1']);
+    expect(sweep.status).toBe(0);
+    // The base spec trains 1 epoch (no rung below it); the 8-epoch trial is compared at 1, 2 and 4.
+    expect(sweep.stdout).toMatch(/^sweep rungs: 2 trials \(epochs × 2, stopping trials behind at epochs 1, 2, 4\)/m);
+  });
+
   it('prints the best trial of a sweep over a layer key as YAML that a spec accepts', () => {
     const spec = join(work, 'layers.yaml');
     writeFileSync(spec, `${TINY_SPEC('layers').replace('epochs: 2', 'epochs: 1')}sweep:\n  model.layers.0.units: [8, 16]\n`);

@@ -87,8 +87,11 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     at(['sweep', 'method'], `${method} needs trials: how many trials to run in all`, 'add trials: 16');
   }
   const earlyStop = block.earlyStop ? { minEpochs: block.earlyStop.minEpochs, eta: block.earlyStop.eta } : undefined;
-  if (earlyStop && earlyStop.minEpochs >= loaded.spec.epochs) {
-    at(['sweep', 'earlyStop', 'minEpochs'], `is ${earlyStop.minEpochs}, but trials train only ${loaded.spec.epochs} epochs: nothing would ever be stopped`, `use a minEpochs below ${loaded.spec.epochs}`);
+  // The longest trial decides whether a rung can ever be reached (epochs may itself be swept).
+  const swept = space.epochs ? (space.epochs.kind === 'values' ? space.epochs.values : [space.epochs.max]).map(Number).filter(Number.isFinite) : [];
+  const longest = Math.max(loaded.spec.epochs, ...swept);
+  if (earlyStop && earlyStop.minEpochs >= longest) {
+    at(['sweep', 'earlyStop', 'minEpochs'], `is ${earlyStop.minEpochs}, but trials train only ${longest} epochs: nothing would ever be stopped`, `use a minEpochs below ${longest}`);
   }
   throwIfAny(problems);
   const goal = metric.goal ?? 'maximize';
