@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { readRun } from '@specml/reporter';
 
 interface Measurement {
   wallSeconds: number;
@@ -60,14 +61,14 @@ async function runOurs(spec: string, benchmark: Benchmark, backend: string, runs
   const run = timed('npx', ['nx', 'run', 'runner:exp', spec, '--backend', backend, '--runs-dir', runsDir, ...sets]);
   const dir = run.stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith(runsDir)).at(-1);
   if (!dir) throw new Error(`no run folder in the output:\n${run.stdout}`);
-  const [header, ...rows] = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((line) => line.split(','));
-  const column = (name: string) => rows.slice(1).map((row) => Number(row[header.indexOf(name)]));
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  // The run folder, read through the reporter like every other reader of one.
+  const { summary, metrics } = readRun(dir);
+  const column = (name: string) => metrics.slice(1).map((row) => Number((row as Record<string, number | undefined>)[name]));
   const samplesPerSecond = median(column('samples_per_second'));
   return {
     wallSeconds: run.wallSeconds,
     epochSeconds: column('epoch_seconds')[0],
-    accuracy: summary.final.test_accuracy,
+    accuracy: summary.final?.test_accuracy ?? Number.NaN,
     samplesPerSecond,
     gflops: (samplesPerSecond * (await trainingFlopsPerImage(join(dir, 'spec.yaml')))) / 1e9,
     // The training process itself (Nx, the launcher around it, is left out).
