@@ -8,6 +8,7 @@ import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
 import { DEFAULT_PATIENCE_SECONDS } from './executors/queue-protocol.js';
 import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
+import { LocalPoolExecutor } from './executors/local-pool.js';
 import { serveTrials } from './executors/trial-process.js';
 import { fileSystemProblem } from './run/file-system-errors.js';
 import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './sweep/run-sweep.js';
@@ -161,7 +162,8 @@ export function buildProgram(): Command {
       // The queue's code (BullMQ, ioredis) loads only for a run on the queue; likewise each command's own modules.
       const executor = address ? await (await import('./executors/queue-executor.js')).QueueExecutor.connect(address, workers ?? 64, { seconds: queuePatience(), onGiveUp: (reason) => controller.abort(new QueueLostError(reason)) }) : undefined;
       try {
-        const sweepOptions = { specFile: specFile === undefined ? undefined : fromCaller(specFile), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal, executor };
+        const localExecutor = (slots: number) => new LocalPoolExecutor(slots);
+        const sweepOptions = { localExecutor, specFile: specFile === undefined ? undefined : fromCaller(specFile), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal, executor };
         if (resumesSweep) {
           await runSweep({ ...sweepOptions, resume: fromCaller(options.resume!), retryFailed: options.retryFailed });
           return;

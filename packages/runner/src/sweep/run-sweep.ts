@@ -2,11 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { readRun, SWEEP_FILES, trialRunDir, type SweepState, type TrialState } from '@specml/reporter';
+import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepState, type TrialState } from '@specml/reporter';
 import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Observation, type Proposal } from '@specml/search';
 import type { EpochMetrics } from '@specml/trainer';
-import { LocalPoolExecutor } from '../executors/local-pool.js';
-import { readTrialSummary, type TrialExecutor } from '../executors/trial-executor.js';
+import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, loadSpecText } from '../spec/load-spec.js';
 import { canResume, refreshRunsIndex } from '../run/run-experiment.js';
 import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
@@ -17,6 +16,12 @@ import { planSweep } from './sweep-plan.js';
 import { bestResult, isFinished, nest, sweepTable, type TrialResult } from './sweep-report.js';
 
 export interface SweepOptions extends SweepSource {
+  /**
+   * Where trials run when no `executor` is given: the caller (the CLI) injects how to make a pool of
+   * `slots` trial processes on this machine, which the sweep starts early, owns and closes. The sweep
+   * itself knows no concrete executor (Hydra's Launcher).
+   */
+  readonly localExecutor?: (slots: number) => TrialExecutor & { warm(): void };
   readonly workers?: number;
   /** Aborting it stops launching trials and interrupts the running ones. */
   readonly signal?: AbortSignal;
@@ -99,7 +104,7 @@ function recordedTrials(sweep: OpenedSweep): Map<number, TrialResult> {
   const entries = new Map<number, TrialResult>();
   for (const trial of sweep.record?.trials ?? []) {
     const runDir = trialRunDir(sweep.dir, trial.runId ?? trialRunId(basename(sweep.dir), trial.index));
-    const summary = readTrialSummary(runDir);
+    const summary = summaryIfReadable(runDir);
     const entry: TrialResult = { trial: trialOf(trial.index, trial.values), state: trial.state, runDir: summary ? runDir : null, summary, metric: trial.metric ?? Number.NaN, epochs: trial.epochs, message: trial.message, worker: trial.worker };
     if (isFinished(trial.state) && !summary) {
       process.stderr.write(`warning: trial ${trial.index} was ${trial.state}, but its run folder ${runDir} is gone: it runs again\n`);
@@ -129,15 +134,16 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   const queue = [...entries.values()].filter(toRun).sort((a, b) => a.trial.index - b.trial.index);
   const remaining = queue.length + (plan.method === 'bayes' ? plan.trialCount - entries.size : 0);
   // A pool made here is closed here; an executor passed in belongs to the caller.
-  const pool = !options.executor && remaining > 0 ? new LocalPoolExecutor(Math.min(options.workers ?? availableParallelism(), remaining)) : undefined;
-  pool?.warm();
+  if (!options.executor && !options.localExecutor) throw new Error('runSweep needs an executor or a way to make a local one');
+  const pool = options.executor ? undefined : options.localExecutor!(Math.max(1, Math.min(options.workers ?? availableParallelism(), remaining)));
+  if (remaining > 0) pool?.warm();
   try {
     planned.forEach((trial) => sweep.check(trial.overrides, `trial ${trial.index} of ${planned.length}`));
   } catch (error) {
     pool?.close();
     throw error;
   }
-  const executor: TrialExecutor = options.executor ?? pool ?? new LocalPoolExecutor(1);
+  const executor: TrialExecutor = options.executor ?? pool!;
   const name = base.name!;
   const slots = Math.max(1, Math.min(executor.slots, remaining));
   const signal = options.signal ?? new AbortController().signal;
