@@ -1,6 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { flattenSpec, isSweepFolder, readRun, readSweep, SWEEP_FILES, type MetricsRecord, type RunStatus, type SweepRecord } from '@specml/reporter';
+import { statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { flattenSpec, isSweepFolder, readRun, readSweep, RUN_FILES, SWEEP_FILES, walkRunsDir, MAX_WALKED_FOLDERS, type MetricsRecord, type RunStatus, type SweepRecord } from '@specml/reporter';
 
 /** A run as the page shows it: its summary's fields, its spec flattened to key paths, its epoch rows. */
 export interface RunView {
@@ -35,7 +35,7 @@ export interface StateChange {
 }
 
 /** The most run and sweep folders one dashboard follows (a runs dir beyond that shows its first ones). */
-export const MAX_FOLDERS = 5000;
+export const MAX_FOLDERS = MAX_WALKED_FOLDERS;
 
 /**
  * What a runs dir holds, kept up to date by rescanning: a folder is read again only when the files it is
@@ -64,8 +64,9 @@ export class RunsState {
   refresh(): StateChange {
     const change: StateChange = { runs: [], sweeps: [], removed: [] };
     const seen = new Set<string>();
-    for (const id of this.folders()) {
-      const dir = join(this.runsDir, id);
+    const { runs, sweeps } = walkRunsDir(this.runsDir, MAX_FOLDERS);
+    for (const dir of [...runs, ...sweeps]) {
+      const id = relative(this.runsDir, dir).split(sep).join('/');
       seen.add(id);
       if (isSweepFolder(dir)) {
         const signature = signatureOf(join(dir, SWEEP_FILES.state));
@@ -79,7 +80,7 @@ export class RunsState {
         }
         continue;
       }
-      const signature = `${signatureOf(join(dir, 'summary.json'))}|${signatureOf(join(dir, 'metrics.csv'))}`;
+      const signature = `${signatureOf(join(dir, RUN_FILES.summary))}|${signatureOf(join(dir, RUN_FILES.metrics))}`;
       if (signature.startsWith('none') || this.runs.get(id)?.signature === signature) continue;
       try {
         const view = runView(id, dir);
@@ -100,17 +101,6 @@ export class RunsState {
     return change;
   }
 
-  /** `<name>/<folder>` for every folder two levels down (hidden ones and files left out), at most MAX_FOLDERS. */
-  private folders(): string[] {
-    const ids: string[] = [];
-    for (const name of listFolders(this.runsDir)) {
-      for (const folder of listFolders(join(this.runsDir, name))) {
-        if (ids.length >= MAX_FOLDERS) return ids;
-        ids.push(`${name}/${folder}`);
-      }
-    }
-    return ids;
-  }
 }
 
 function runView(id: string, dir: string): RunView {
@@ -133,16 +123,6 @@ function runView(id: string, dir: string): RunView {
   };
 }
 
-function listFolders(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .sort();
-  } catch {
-    return [];
-  }
-}
 
 function signatureOf(path: string): string {
   try {

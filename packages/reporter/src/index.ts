@@ -3,7 +3,7 @@ export { renderPredictionGrid, type PredictionGridInput } from './predictions-im
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';
 export { readImageFile } from './image-files.js';
 export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, type LineChart, type LineSeries } from './charts.js';
-export { readRun, readRuns, summaryIfReadable, findRunFolders, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
+export { readRun, readRuns, summaryIfReadable, findRunFolders, walkRunsDir, RUN_FILES, MAX_WALKED_FOLDERS, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
 export { compareRuns, differingKeys, flattenSpec, type Comparison, type ComparedRun } from './compare.js';
 export { confusionMatrix, confusionCsv, renderConfusion, renderCurves, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';
 export { renderRunReport, writeRunsIndex, RUN_PICTURES } from './html-pages.js';

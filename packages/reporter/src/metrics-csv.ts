@@ -2,21 +2,11 @@ import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { temporaryPath, withPath } from './files.js';
 
-export const METRICS_COLUMNS = [
-  'epoch',
-  'train_loss',
-  'train_accuracy',
-  'test_loss',
-  'test_accuracy',
-  'epoch_seconds',
-  'samples_per_second',
-] as const;
+import { METRICS_COLUMNS, VALIDATION_COLUMNS, type EpochMetrics, type MetricColumn } from '@specml/data';
 
-/** Added at the end when the spec holds out a validation set. */
-export const VALIDATION_COLUMNS = ['validation_loss', 'validation_accuracy'] as const;
-
-type MetricColumn = (typeof METRICS_COLUMNS)[number] | (typeof VALIDATION_COLUMNS)[number];
-export type MetricsRow = { epoch: number } & Partial<Record<MetricColumn, number>>;
+export { METRICS_COLUMNS, VALIDATION_COLUMNS };
+/** A row of metrics.csv: the trainer's EpochMetrics, the one row type (see @specml/data). */
+export type MetricsRow = EpochMetrics;
 
 /** The columns of a run's metrics.csv: the fixed ones, and the validation pair when there is a validation set. */
 export function metricsColumns(withValidation: boolean): readonly MetricColumn[] {

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRegularFile, UnreadableFileError, UserError } from '@specml/data';
+import { isMetricColumn, readRegularFile, UnreadableFileError, UserError } from '@specml/data';
 import { parse as parseYaml } from 'yaml';
 import type { MetricsRow } from './metrics-csv.js';
 import { isSweepFolder, sweepRunFolders } from './sweep-folders.js';
@@ -124,35 +124,64 @@ export function readRun(dir: string): RunRecord {
   const header = lines[0]?.split(',') ?? [];
   const metrics = lines.slice(1).map((line) => {
     const cells = line.split(',');
-    return Object.fromEntries(header.map((column, index) => [column, cells[index] === '' || cells[index] === undefined ? undefined : Number(cells[index])])) as MetricsRecord;
+    const row = Object.fromEntries(header.filter(isMetricColumn).map((column) => [column, cellNumber(cells[header.indexOf(column)])]));
+    // The columns every row has are numbers (NaN where a hand-edited or torn file lacks them).
+    return { ...row, epoch: row.epoch ?? Number.NaN, test_loss: row.test_loss ?? Number.NaN, test_accuracy: row.test_accuracy ?? Number.NaN } as MetricsRecord;
   });
   return { dir, summary, spec, metrics };
 }
+
+/** The files and folders of a run folder, named once for everything that writes or reads one. */
+export const RUN_FILES = {
+  summary: 'summary.json',
+  metrics: 'metrics.csv',
+  spec: 'spec.yaml',
+  checkpoint: 'checkpoint.bin',
+  model: 'model',
+  report: 'report.html',
+  lock: 'lock.json',
+} as const;
+
+/** A CSV cell as a number; an empty or missing cell is absent. */
+const cellNumber = (cell: string | undefined): number | undefined => (cell === '' || cell === undefined ? undefined : Number(cell));
 
 /** Run folders (holding summary.json) under each path: a run folder itself, a sweep folder (its trials), or any folder of runs. */
 export function findRunFolders(paths: readonly string[]): string[] {
   const folders: string[] = [];
   for (const path of paths) {
     if (!isFolder(path)) throw new UserError(`${path}: no such folder (give run folders, experiment folders or a runs dir)`);
-    folders.push(...(isSweepFolder(path) ? sweepRunFolders(path) : runFoldersUnder(path, 0)));
+    folders.push(...(isSweepFolder(path) ? sweepRunFolders(path) : walkRunsDir(path).runs));
   }
   return [...new Set(folders)];
 }
 
 /** Runs dir → experiment folders → run folders: deeper folders (and unreadable entries) are not runs. */
 const MAX_RUN_DEPTH = 3;
+/** The most folders one walk reports (a runs dir beyond that is read up to there). */
+export const MAX_WALKED_FOLDERS = 5000;
 
-function runFoldersUnder(path: string, depth: number): string[] {
-  if (existsSync(join(path, 'summary.json')) || lstatOrUndefined(join(path, 'summary.json'))) return [path];
-  if (depth >= MAX_RUN_DEPTH) return [];
-  let children: string[];
-  try {
-    children = readdirSync(path).sort();
-  } catch {
-    return [];
-  }
-  // Hidden folders (a queue's incoming copies) are not runs.
-  return children.filter((child) => !child.startsWith('.')).map((child) => join(path, child)).filter(isFolder).flatMap((child) => runFoldersUnder(child, depth + 1));
+/**
+ * The one walk of a runs dir, shared by compare, the index and the dashboard: the run folders (holding
+ * summary.json) and sweep folders (holding sweep.json) at most three levels down, sorted, without going
+ * into hidden folders (a queue's incoming copies) or into the folders found. `path` may itself be a run.
+ */
+export function walkRunsDir(path: string, limit = MAX_WALKED_FOLDERS): { runs: string[]; sweeps: string[] } {
+  const found = { runs: [] as string[], sweeps: [] as string[] };
+  const visit = (dir: string, depth: number) => {
+    if (found.runs.length + found.sweeps.length >= limit) return;
+    if (existsSync(join(dir, RUN_FILES.summary)) || lstatOrUndefined(join(dir, RUN_FILES.summary))) return void found.runs.push(dir);
+    if (depth > 0 && isSweepFolder(dir)) return void found.sweeps.push(dir);
+    if (depth >= MAX_RUN_DEPTH) return;
+    let children: string[];
+    try {
+      children = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const child of children) if (!child.startsWith('.') && isFolder(join(dir, child))) visit(join(dir, child), depth + 1);
+  };
+  visit(path, 0);
+  return found;
 }
 
 function isFolder(path: string): boolean {

@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { metricValue } from '@specml/data';
 import { readRun } from '@specml/reporter';
 
 interface Measurement {
@@ -63,7 +64,7 @@ async function runOurs(spec: string, benchmark: Benchmark, backend: string, runs
   if (!dir) throw new Error(`no run folder in the output:\n${run.stdout}`);
   // The run folder, read through the reporter like every other reader of one.
   const { summary, metrics } = readRun(dir);
-  const column = (name: string) => metrics.slice(1).map((row) => Number((row as Record<string, number | undefined>)[name]));
+  const column = (name: string) => metrics.slice(1).map((row) => metricValue(row, name));
   const samplesPerSecond = median(column('samples_per_second'));
   return {
     wallSeconds: run.wallSeconds,

@@ -11,6 +11,7 @@ import {
   metricsColumns,
   mostConfidentMistakes,
   readRun,
+  RUN_FILES,
   removeStaleTemporaryFiles,
   renderConfusion,
   renderCurves,
@@ -87,7 +88,8 @@ export interface RunOutcome {
 
 /** How many test digits predictions.png shows. */
 const PREDICTION_COUNT = 24;
-const FILES = { spec: 'spec.yaml', metrics: 'metrics.csv', summary: 'summary.json', checkpoint: 'checkpoint.bin' } as const;
+/** The run folder's file names, as the reporter (which reads them back) names them. */
+const FILES = RUN_FILES;
 
 /**
  * Validates a spec and its data before touching the runs dir, so a bad spec or dataset writes nothing.

@@ -2,6 +2,7 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@specml/data';
+import { RUN_FILES } from '@specml/reporter';
 
 /** Who holds a run folder: written atomically (exclusive create) before anything else is written there. */
 interface LockHolder {
@@ -14,7 +15,7 @@ export interface RunLock {
   release(): void;
 }
 
-export const LOCK_FILE = 'lock.json';
+export const LOCK_FILE = RUN_FILES.lock;
 /** A sweep folder's lock: one coordinator runs a sweep at a time. */
 export const SWEEP_LOCK_FILE = 'sweep.lock.json';
 

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepState, type TrialState } from '@specml/reporter';
 import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Observation, type Proposal } from '@specml/search';
-import type { EpochMetrics } from '@specml/trainer';
+import { metricValue, type EpochMetrics } from '@specml/data';
 import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, loadSpecText } from '../spec/load-spec.js';
 import { canResume, refreshRunsIndex } from '../run/run-experiment.js';
@@ -256,15 +256,12 @@ const notStarted = (trial: Trial): TrialResult => ({ trial, state: 'not started'
 /** A run folder's metrics.csv rows (none where it has no readable folder yet). */
 function metricRows(runDir: string): EpochMetrics[] {
   try {
-    return readRun(runDir).metrics as unknown as EpochMetrics[];
+    return readRun(runDir).metrics;
   } catch {
     return [];
   }
 }
 
 /** A metrics.csv column of an epoch's row (NaN where the row has none). */
-function metricOf(row: EpochMetrics, name: string): number {
-  const value = (row as unknown as Record<string, number | undefined>)[name];
-  return typeof value === 'number' ? value : Number.NaN;
-}
+const metricOf = metricValue;
 
