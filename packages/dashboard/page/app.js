@@ -133,6 +133,8 @@ function renderTable() {
     }),
   );
   document.getElementById('counts').textContent = `${runs.length} of ${state.runs.size} runs, ${state.selected.size} selected`;
+  // What the table now shows, for anyone (a test) that must wait for a render rather than for time.
+  document.getElementById('table').dataset.sort = `${state.sort.key}:${state.sort.descending ? 'descending' : 'ascending'}`;
 }
 
 function renderSweepSelect() {

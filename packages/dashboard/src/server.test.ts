@@ -1,9 +1,10 @@
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { appendMetricsRow, createMetricsCsv, readRun, renderRunReport, RUN_FILES, type RunStatus } from '@specml/reporter';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageHtml, startDashboard, type Dashboard } from './server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'specml-dashboard-'));
@@ -23,13 +24,22 @@ function get(url: string, path: string, method = 'GET'): Promise<{ status: numbe
   });
 }
 
-/** A copy of the shared trained run as `<runsDir>/<name>/<runId>`, with its summary's ids changed to match. */
-function copyRun(from: string, runsDir: string, name: string, runId: string, status = 'completed') {
+/**
+ * A run folder as `<runsDir>/<name>/<runId>`, written with the reporter's own writers: the untrained row and
+ * three trained epochs, a summary, a spec and a report. (The server only reads run folders; it needs no
+ * trained model, so this test trains none.)
+ */
+function writeRun(runsDir: string, name: string, runId: string, status: RunStatus = 'completed') {
   const dir = join(runsDir, name, runId);
   mkdirSync(dir, { recursive: true });
-  for (const file of ['summary.json', 'metrics.csv', 'spec.yaml', 'report.html']) cpSync(join(from, file), join(dir, file));
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, name, runId, status }));
+  createMetricsCsv(join(dir, RUN_FILES.metrics));
+  const rows = [0, 1, 2, 3].map((epoch) => ({ epoch, test_loss: 2.3 / (epoch + 1), test_accuracy: 0.1 + 0.28 * epoch, ...(epoch > 0 ? { train_loss: 2 / epoch, train_accuracy: 0.3 * epoch } : {}) }));
+  for (const row of rows) appendMetricsRow(join(dir, RUN_FILES.metrics), row);
+  writeFileSync(join(dir, RUN_FILES.spec), `name: ${name}\nepochs: 3\nseed: 1\n`);
+  const final = rows.at(-1)!;
+  const summary = { name, runId, status, epochs: 3, epochsCompleted: 3, backend: 'native', tfjsBackend: 'cpu', seed: 1, classNames: [], specFile: 'x.yaml', startedAt: '2026-11-30T00:00:00.000Z', durationSeconds: 1, resumes: 0, peakRssMiB: 100, final: { test_accuracy: final.test_accuracy, test_loss: final.test_loss }, best: { epoch: 3, test_accuracy: final.test_accuracy } };
+  writeFileSync(join(dir, RUN_FILES.summary), JSON.stringify(summary));
+  writeFileSync(join(dir, RUN_FILES.report), renderRunReport(readRun(dir)));
   return dir;
 }
 
@@ -38,7 +48,7 @@ describe('the dashboard server', () => {
   let dashboard: Dashboard;
 
   beforeAll(async () => {
-    copyRun(inject('digitsRun'), runsDir, 'digits', 'run-1');
+    writeRun(runsDir, 'digits', 'run-1');
     writeFileSync(join(work, 'secret.txt'), 'not for the dashboard');
     symlinkSync(work, join(runsDir, 'digits', 'way-out'));
     symlinkSync(join(work, 'secret.txt'), join(runsDir, 'digits', 'run-1', 'linked-secret.txt'));
@@ -87,7 +97,7 @@ describe('the dashboard server', () => {
           }
         });
         // The first event arrives once the stream is open.
-        setTimeout(() => copyRun(inject('digitsRun'), runsDir, 'digits', 'run-2', 'running'), 200);
+        setTimeout(() => writeRun(runsDir, 'digits', 'run-2', 'running'), 200);
       });
       req.on('error', reject);
       req.end();

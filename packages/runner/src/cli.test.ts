@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { encodeIdx } from '@specml/data';
 import { describe, expect, it } from 'vitest';
-import { cli, cliEnv, root, SMALL_SPEC, specml, temporaryFolder } from './test-kit/test-cli.js';
+import { cli, cliEnv, lastLine, root, SMALL_SPEC, specml, temporaryFolder, withoutTimings } from './test-kit/test-cli.js';
 
 const work = temporaryFolder('cli');
 
@@ -15,7 +15,6 @@ function spec(name: string, content: string): string {
   return file;
 }
 
-const withoutTimings = (csv: string) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 5).join(','));
 
 describe('specml exp', () => {
   it('trains the small spec end to end and leaves a complete run folder', () => {
@@ -54,7 +53,7 @@ describe('specml exp', () => {
 
     // Reproducible: the same spec and seed on the same backend give the same metrics.
     const again = specml(['exp', join(work, 'small.yaml'), '--runs-dir', runsDir]);
-    const againDir = again.stdout.trim().split('\n').at(-1)!;
+    const againDir = lastLine(again.stdout);
     expect(againDir).not.toBe(runDir);
     expect(withoutTimings(readFileSync(join(againDir, 'metrics.csv'), 'utf8'))).toEqual(withoutTimings(rows.join('\n')));
   });
@@ -107,7 +106,7 @@ describe('specml exp', () => {
       encoding: 'utf8',
     });
     expect(result.status).toBe(0);
-    const printed = result.stdout.trim().split('\n').at(-1)!;
+    const printed = lastLine(result.stdout);
     expect(printed).toMatch(/^runs-caller\/small\/\S+$/);
     expect(existsSync(join(caller, printed, 'summary.json'))).toBe(true);
   });
@@ -116,7 +115,7 @@ describe('specml exp', () => {
     const runsDir = join(work, 'runs-validation');
     const { code, stdout } = specml(['exp', spec('validation.yaml', SMALL), '--runs-dir', runsDir, '--set', 'data.validationSplit=0.2', '--set', 'epochs=1']);
     expect(code).toBe(0);
-    const rows = readFileSync(join(stdout.trim().split('\n').at(-1)!, 'metrics.csv'), 'utf8').trim().split('\n');
+    const rows = readFileSync(join(lastLine(stdout), 'metrics.csv'), 'utf8').trim().split('\n');
     expect(rows[0]).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_seconds,samples_per_second,validation_loss,validation_accuracy');
     expect(Number(rows[2].split(',')[8])).toBeGreaterThan(0.5);
     expect(stdout).toMatch(/; validation accuracy 0\.\d{4}$/m);
@@ -127,7 +126,7 @@ describe('specml exp', () => {
     const { code, stdout } = specml(['exp', spec('wasm.yaml', SMALL), '--runs-dir', runsDir, '--backend', 'wasm', '--set', 'epochs=1', '--set', 'data.trainLimit=1000']);
     expect(code).toBe(0);
     expect(stdout).toContain('backend: wasm\n');
-    expect(JSON.parse(readFileSync(join(stdout.trim().split('\n').at(-1)!, 'summary.json'), 'utf8')).backend).toBe('wasm');
+    expect(JSON.parse(readFileSync(join(lastLine(stdout), 'summary.json'), 'utf8')).backend).toBe('wasm');
   });
 
   it('rejects a bad spec with exit 2, every problem located, no stack trace and nothing written', () => {

@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startSpecml, temporaryFolder, waitFor } from '../test-kit/test-cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digitsRun, startServing, temporaryFolder, waitFor } from '../test-kit/test-cli.js';
 import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 // A runs dir is written by whoever can write there, or send a run folder through the queue: nothing in it
@@ -16,7 +16,7 @@ const INJECTED = '<iframe srcdoc="<script src=/runs/evil/run-1/evil.js></script>
 function copyRun(name: string, runId: string, summaryFields: Record<string, unknown>, drop: string[] = []) {
   const dir = join(runsDir, name, runId);
   mkdirSync(dir, { recursive: true });
-  const from = inject('digitsRun');
+  const from = digitsRun();
   for (const file of ['metrics.csv', 'spec.yaml', 'report.html']) cpSync(join(from, file), join(dir, file));
   const summary = { ...JSON.parse(readFileSync(join(from, 'summary.json'), 'utf8')), name, runId, ...summaryFields };
   for (const key of drop) delete summary[key];
@@ -26,7 +26,7 @@ function copyRun(name: string, runId: string, summaryFields: Record<string, unkn
 
 describe.skipIf(browserMissing)('the dashboard with a hostile runs dir', () => {
   let browser: Browser;
-  let dashboard: ReturnType<typeof startSpecml> & { url: string };
+  let dashboard: Awaited<ReturnType<typeof startServing>> & { url: string };
 
   beforeAll(async () => {
     copyRun('digits', 'run-1', {});
@@ -42,9 +42,8 @@ describe.skipIf(browserMissing)('the dashboard with a hostile runs dir', () => {
     mkdirSync(join(runsDir, 'digits', 'sweep-bad'));
     writeFileSync(join(runsDir, 'digits', 'sweep-bad', 'sweep.json'), JSON.stringify({ name: 'digits', sweepId: 'bad', keys: 'lr', metric: {}, trials: [{ index: 'x' }] }));
     browser = await launchChromium();
-    const server = startSpecml(['dashboard', '--runs-dir', runsDir, '--port', '0']);
-    expect(await waitFor(() => /at (http:\S+)/.test(server.output().stdout))).toBe(true);
-    dashboard = { ...server, url: /at (http:\S+)/.exec(server.output().stdout)![1] };
+    const server = await startServing(['dashboard', '--runs-dir', runsDir, '--port', '0'], /at (http:\S+)/);
+    dashboard = { ...server, url: server.address };
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,8 +1,8 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { root, specml, startSpecml, temporaryFolder, waitFor } from '../test-kit/test-cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digitsRun, root, specml, startServing, startSpecml, temporaryFolder, waitFor } from '../test-kit/test-cli.js';
 import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('dashboard');
@@ -11,9 +11,8 @@ const screenshots = join(root, 'test-output');
 
 /** Starts `specml dashboard` on a runs dir and a free port; resolves with its URL. */
 async function startDashboard(runsDir: string) {
-  const server = startSpecml(['dashboard', '--runs-dir', runsDir, '--port', '0']);
-  await waitFor(() => /at (http:\S+)/.test(server.output().stdout));
-  return { ...server, url: /at (http:\S+)/.exec(server.output().stdout)![1] };
+  const server = await startServing(['dashboard', '--runs-dir', runsDir, '--port', '0'], /at (http:\S+)/);
+  return { ...server, url: server.address };
 }
 
 describe.skipIf(browserMissing)('the dashboard in Chromium', () => {
@@ -80,8 +79,9 @@ describe.skipIf(browserMissing)('the dashboard in Chromium', () => {
     expect(await waitFor(async () => (await curvePoints()) === 2 * 24 * 2)).toBe(true);
     await page.check('#epoch0');
     expect(await waitFor(async () => (await curvePoints()) === 2 * 25 * 2)).toBe(true);
-    // A click on a header sorts by it.
+    // A click on a header sorts by it: read the rows once the table shows that sort (a live update re-renders with it).
     await page.click('#table thead th[data-key="final"]');
+    await page.waitForSelector('#table[data-sort="final:descending"]');
     const accuracies = await page.locator('#table tbody tr td:nth-child(6)').allTextContents();
     expect(accuracies.map(Number)).toEqual([...accuracies.map(Number)].sort((a, b) => b - a));
     expect(errors).toEqual([]);
@@ -89,7 +89,7 @@ describe.skipIf(browserMissing)('the dashboard in Chromium', () => {
 
   it('stays usable with 500 runs', async () => {
     const many = join(work, 'many');
-    const template = inject('digitsRun');
+    const template = digitsRun();
     for (let index = 0; index < 500; index++) {
       const dir = join(many, 'bulk', `run-${String(index).padStart(3, '0')}`);
       mkdirSync(dir, { recursive: true });
@@ -99,14 +99,11 @@ describe.skipIf(browserMissing)('the dashboard in Chromium', () => {
     }
     const big = await startDashboard(many);
     try {
-      const started = performance.now();
+      // Bounded by waitFor's limit (30 s); the times themselves are the bench's to measure, not a test's.
       await page.goto(big.url);
       expect(await waitFor(async () => (await rows()) === 500)).toBe(true);
-      const loaded = performance.now() - started;
-      const filterStarted = performance.now();
       await page.fill('#filter', 'run-42');
       expect(await waitFor(async () => (await rows()) === 10)).toBe(true); // run-420 … run-429
-      console.log(`dashboard with 500 runs: table in ${loaded.toFixed(0)} ms, filtered in ${(performance.now() - filterStarted).toFixed(0)} ms`);
       expect(errors).toEqual([]);
     } finally {
       big.child.kill('SIGTERM');

@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { encodeIdx, loadDataset } from '@specml/data';
-import { describe, expect, inject, it } from 'vitest';
-import { specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { describe, expect, it } from 'vitest';
+import { digitsRun, lastLine, specml, temporaryFolder } from '../test-kit/test-cli.js';
 
 const work = temporaryFolder('predict');
 
@@ -39,7 +39,7 @@ function renderDigit(index: number, variant: Variant): Buffer {
 }
 
 /** The digits run every test file shares (trained once, in test-fixtures.global.ts). */
-const runDir = inject('digitsRun');
+const runDir = digitsRun();
 
 describe('specml predict', () => {
   it.each(VARIANTS)('recognises re-encoded MNIST test digits: $name', (variant) => {
@@ -95,7 +95,7 @@ describe('specml predict', () => {
     const picture = join(work, 'good.png');
     const damaged = (name: string, damage: (model: string) => void) => {
       const runDir = join(work, name);
-      cpSync(inject('digitsRun'), runDir, { recursive: true });
+      cpSync(digitsRun(), runDir, { recursive: true });
       damage(join(runDir, 'model'));
       return runDir;
     };
@@ -140,7 +140,7 @@ describe('specml predict', () => {
     expect(trained.status).toBe(0);
     const picture = join(work, 'seven-for-32.png');
     writeFileSync(picture, renderDigit(0, VARIANTS[2]));
-    const result = specml(['predict', '--run', trained.stdout.trim().split('\n').at(-1)!, '--json', picture]);
+    const result = specml(['predict', '--run', lastLine(trained.stdout), '--json', picture]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)[0].probabilities).toHaveLength(2);

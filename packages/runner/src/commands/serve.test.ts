@@ -1,31 +1,20 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { root, cli, cliEnv, temporaryFolder } from '../test-kit/test-cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digitsRun, root, startServing, temporaryFolder } from '../test-kit/test-cli.js';
 import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('serve');
 const screenshots = join(root, 'test-output');
 
 
-/** Starts `serve` on a run folder and resolves with its URL once it listens. */
-function startServe(runDir: string) {
-  const server = spawn(process.execPath, [cli, 'serve', '--run', runDir, '--port', '0'], { cwd: root, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  server.stderr!.on('data', (chunk) => (stderr += chunk));
-  const url = new Promise<string>((found, fail) => {
-    let output = '';
-    server.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /draw a digit at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-      if (match) found(match[1]);
-    });
-    server.on('exit', (code) => fail(new Error(`serve exited with ${code}: ${output}${stderr}`)));
-  });
-  return { server, url, stderr: () => stderr };
+/** Starts `serve` on a run folder, once it listens. */
+async function startServe(runDir: string) {
+  const started = await startServing(['serve', '--run', runDir, '--port', '0'], /draw a digit at (http:\/\/127\.0\.0\.1:\d+\/)/);
+  return { server: started.child, url: started.address, stderr: () => started.output().stderr };
 }
 
 /** Sends raw bytes to host:port and resolves with whatever comes back before the socket closes (at most 2 s). */
@@ -45,10 +34,10 @@ describe('specml serve under hostile requests', () => {
   it('answers every malformed request line and a vanished model file without going down', async () => {
     // A copy of the shared run, whose model file this test removes.
     const runDir = join(work, 'hostile-run');
-    cpSync(inject('digitsRun'), runDir, { recursive: true });
-    const { server, url, stderr } = startServe(runDir);
+    cpSync(digitsRun(), runDir, { recursive: true });
+    const { server, url, stderr } = await startServe(runDir);
     try {
-      const port = Number(new URL(await url).port);
+      const port = Number(new URL(url).port);
       const lines = [
         'GET http://[ HTTP/1.1', 'GET http://%zz/ HTTP/1.1', 'GET //evil.example/ HTTP/1.1', 'GET /../../etc/passwd HTTP/1.1', 'GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1',
         'GET /model/..%2f..%2fsummary.json HTTP/1.1', 'GET \u0000 HTTP/1.1', `GET /${'a'.repeat(70_000)} HTTP/1.1`, 'DELETE / HTTP/1.1', 'GET', 'GET / HTTP/9.9', '\u00ff\u00fe garbage',
@@ -61,8 +50,8 @@ describe('specml serve under hostile requests', () => {
         if (/\.\.|%2e|passwd|evil|summary/.test(line)) expect(answer.startsWith('HTTP/1.1 200'), line).toBe(false);
       }
       rmSync(join(runDir, 'model', 'weights.bin'));
-      expect((await fetch(`${await url}model/weights.bin`)).status).toBe(404);
-      const page = await fetch(await url);
+      expect((await fetch(`${url}model/weights.bin`)).status).toBe(404);
+      const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(server.exitCode).toBe(null);
       expect(stderr()).toBe('');
@@ -73,16 +62,16 @@ describe('specml serve under hostile requests', () => {
 });
 
 describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
-  let server: ReturnType<typeof spawn>;
+  let server: ChildProcess;
   let url = '';
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const started = startServe(inject('digitsRun'));
+    const started = await startServe(digitsRun());
     server = started.server;
-    url = await started.url;
+    url = started.url;
 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 640 } });

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisInstalled, startRedis } from '../commands/local-redis.js';
-import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { learningOf, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
 // Redis trouble in the middle of a queued sweep: paused past the locks' life, killed and restarted empty,
 // gone for good. Every trial still ends completed exactly once with the metrics of an undisturbed sweep, no
@@ -11,7 +11,6 @@ import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../tes
 const work = temporaryFolder('queue-faults');
 /** Four trials of about 40 short epochs each: long enough for a fault to land mid-trial. */
 const spec = (name: string) => `${TINY_SPEC(name).replace('epochs: 2', 'epochs: 40').replace('trainLimit: 2000', 'trainLimit: 1500')}batchSize: 64\nsweep:\n  seed: [1, 2, 3, 4]\n`;
-const learning = (runDir: string) => readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n').map((row) => row.split(',').slice(0, 5).join(','));
 const sweepDirOf = (runsDir: string, name: string) => join(runsDir, name, readdirSync(join(runsDir, name)).find((entry) => entry.startsWith('sweep-'))!);
 const trialsOf = (sweepDir: string) => JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')).trials as Array<{ state: string; runId: string; values: { seed: number } }>;
 const runFolders = (runsDir: string, name: string) => readdirSync(join(runsDir, name)).filter((entry) => !entry.startsWith('sweep-')).sort();
@@ -32,10 +31,9 @@ describe.skipIf(!redisInstalled)('a queued sweep through Redis trouble', () => {
     writeFileSync(join(work, 'calm.yaml'), spec('calm'));
     const calm = specml(['exp', join(work, 'calm.yaml'), '--runs-dir', join(work, 'runs-calm')]);
     expect(calm.status).toBe(0);
-    for (const trial of trialsOf(sweepDirOf(join(work, 'runs-calm'), 'calm'))) reference.set(trial.values.seed, learning(join(work, 'runs-calm', 'calm', trial.runId)));
+    for (const trial of trialsOf(sweepDirOf(join(work, 'runs-calm'), 'calm'))) reference.set(trial.values.seed, learningOf(join(work, 'runs-calm', 'calm', trial.runId)));
     for (const index of [1, 2]) {
-      const worker = startSpecml(['worker', '--queue-file', queueFile, '--work-dir', join(work, `worker-${index}`)]);
-      expect(await waitFor(() => /waiting for trials/.test(worker.output().stdout))).toBe(true);
+      const worker = await startServing(['worker', '--queue-file', queueFile, '--work-dir', join(work, `worker-${index}`)], /waiting for trials/);
       workers.push(worker);
     }
   });
@@ -60,7 +58,7 @@ describe.skipIf(!redisInstalled)('a queued sweep through Redis trouble', () => {
     expect(trials.map((trial) => trial.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
     // Exactly once: one run folder per trial, and each learned what the undisturbed trial learned.
     expect(runFolders(runsDir, name)).toEqual(trials.map((trial) => trial.runId).sort());
-    for (const trial of trials) expect(learning(join(runsDir, name, trial.runId))).toEqual(reference.get(trial.values.seed));
+    for (const trial of trials) expect(learningOf(join(runsDir, name, trial.runId))).toEqual(reference.get(trial.values.seed));
     for (const output of [coordinator.output(), ...workers.map((worker) => worker.output())]) expect(`${output.stdout}${output.stderr}`).not.toMatch(CRASH);
     expect(workers.every((worker) => worker.child.exitCode === null)).toBe(true);
     return coordinator.output();
@@ -110,6 +108,6 @@ describe.skipIf(!redisInstalled)('a queued sweep through Redis trouble', () => {
     expect(trials.map((trial) => trial.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
     expect(trials.filter((trial) => completedBefore.includes(trial.runId))).toHaveLength(completedBefore.length);
     expect(runFolders(runsDir, 'gone')).toEqual(trials.map((trial) => trial.runId).sort());
-    for (const trial of trials) expect(learning(join(runsDir, 'gone', trial.runId))).toEqual(reference.get(trial.values.seed));
+    for (const trial of trials) expect(learningOf(join(runsDir, 'gone', trial.runId))).toEqual(reference.get(trial.values.seed));
   });
 });

@@ -4,7 +4,7 @@ import { Job, Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME, redisKeys, SPECML_VERSION } from './queue-protocol.js';
 import { REDIS_PASSWORD, redisInstalled, startRedis } from '../commands/local-redis.js';
-import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
 // Everything that comes out of Redis is untrusted: job ids, the summaries of folders received through it,
 // and what a worker returns. None of it may name a path outside the worker's or the coordinator's folder.
@@ -36,9 +36,8 @@ describe.skipIf(!redisInstalled)('the queue trusts nothing it reads from Redis',
     mkdirSync(join(workerDir, 'victim'), { recursive: true });
     writeFileSync(join(workerDir, 'victim', 'precious.txt'), 'keep me');
     writeFileSync(join(work, 'precious.txt'), 'keep me too');
-    const worker = startSpecml(['worker', '--queue-file', queueFile, '--work-dir', workerDir]);
+    const worker = await startServing(['worker', '--queue-file', queueFile, '--work-dir', workerDir], /waiting for trials/);
     try {
-      expect(await waitFor(() => /waiting for trials/.test(worker.output().stdout))).toBe(true);
       // A checkpoint whose summary names the experiment "..": taken over, it would replace the work dir's parent.
       await redis.client.hset(redisKeys.checkpoint('hostile-name'), 'summary.json', JSON.stringify({ name: '..', runId: 'worker', status: 'interrupted', epochsCompleted: 1 }));
       const jobs = await Promise.all([
@@ -90,9 +89,8 @@ describe.skipIf(!redisInstalled)('the queue trusts nothing it reads from Redis',
   });
 
   it('takes the URL from $SPECML_QUEUE or a file, warns about a password on the command line, and never prints one', async () => {
-    const worker = startSpecml(['worker', '--queue', redis.url, '--work-dir', join(work, 'worker-argv')]);
+    const worker = await startServing(['worker', '--queue', redis.url, '--work-dir', join(work, 'worker-argv')], /waiting for trials/);
     try {
-      expect(await waitFor(() => /waiting for trials/.test(worker.output().stdout))).toBe(true);
       expect(worker.output().stderr).toBe('warning: --queue carries a password, which other users of this machine can read (ps, /proc/PID/cmdline); give the URL in $SPECML_QUEUE or a file (--queue-file) instead\n');
     } finally {
       worker.child.kill('SIGTERM');

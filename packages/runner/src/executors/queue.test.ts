@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME, SPECML_VERSION } from './queue-protocol.js';
-import { lastLine, specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { digitsRun, lastLine, learningOf, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 import { REDIS_PASSWORD, redisInstalled, startRedis } from '../commands/local-redis.js';
 
 const work = temporaryFolder('queue');
@@ -22,8 +22,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
   /** Starts a worker process in its own work dir; resolves once it waits for trials. */
   const startWorker = async (): Promise<ReturnType<typeof startSpecml> & { name: string; dir: string }> => {
     const dir = join(work, `worker-${workers.length + 1}`);
-    const worker = startSpecml(['worker', '--queue-file', queueFile, '--work-dir', dir]);
-    await waitFor(() => /waiting for trials/.test(worker.output().stdout));
+    const worker = await startServing(['worker', '--queue-file', queueFile, '--work-dir', dir], /waiting for trials/);
     expect(worker.output().stdout).toMatch(/^worker \S+\/\d+: waiting for trials on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ /);
     const started = { ...worker, name: /^worker (\S+):/.exec(worker.output().stdout)![1], dir };
     workers.push(started);
@@ -73,7 +72,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     expect(record.trials.map((trial: { state: string }) => trial.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
     // Both workers took trials, and each run folder has what a local run's has.
     expect(new Set(record.trials.map((trial: { worker: string }) => trial.worker))).toEqual(new Set([first.name, second.name]));
-    const localRun = inject('digitsRun');
+    const localRun = digitsRun();
     for (const trial of record.trials) {
       const runDir = join(runsDir, 'queued', trial.runId);
       expect(filesUnder(runDir).sort()).toEqual(filesUnder(localRun).sort());
@@ -82,7 +81,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     expect(existsSync(join(runsDir, 'index.html'))).toBe(true);
     // The workers ran the trials in their own folders, and kept nothing there.
     for (const worker of [first, second]) {
-      await waitFor(() => /: completed$/m.test(worker.output().stdout), 5); // its output, held while specml() blocked this process
+      expect(await waitFor(() => /: completed$/m.test(worker.output().stdout), 5)).toBe(true); // its output, held while specml() blocked this process
       expect(worker.output().stdout).toMatch(/^trial sweep-q\w+-\d \(optimizer\.learningRate=\S+ batchSize=\d+\): started\ntrial sweep-q\w+-\d: completed$/m);
       expect(filesUnder(join(worker.dir, 'runs'))).toEqual([]);
     }
@@ -96,7 +95,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     writeFileSync(spec, SPEC.replace('epochs: 2', 'epochs: 30'));
     const runsDir = join(work, 'runs-takeover');
     const coordinator = startSpecml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
-    await waitFor(() => /^epoch 2 on /m.test(coordinator.output().stdout));
+    expect(await waitFor(() => /^epoch 2 on /m.test(coordinator.output().stdout))).toBe(true);
     const [, victimName, victimPid] = /^epoch 2 on (\S+\/(\d+)):/m.exec(coordinator.output().stdout)!;
     process.kill(Number(victimPid), 'SIGKILL');
     expect(await coordinator.exited).toBe(0);
@@ -108,8 +107,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     expect(workers.find((worker) => worker.output().stdout.includes(summary.worker))!.output().stdout).toMatch(/: started from its checkpoint after epoch \d+$/m);
 
     const alone = specml(['exp', spec, '--runs-dir', join(work, 'runs-alone')]);
-    const learning = (dir: string) => readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((row) => row.split(',').slice(0, 5).join(','));
-    expect(learning(runDir)).toEqual(learning(lastLine(alone.stdout)));
+    expect(learningOf(runDir)).toEqual(learningOf(lastLine(alone.stdout)));
   });
 
   it('reattaches when the coordinator is started again after being killed: finished trials are not run again', async () => {
@@ -119,7 +117,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     writeFileSync(spec, `${SPEC}sweep:\n  epochs: [1, 25]\n`);
     const runsDir = join(work, 'runs-reattach');
     const first = startSpecml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
-    await waitFor(() => /^trial 2\/2 epoch 1 on /m.test(first.output().stdout));
+    expect(await waitFor(() => /^trial 2\/2 epoch 1 on /m.test(first.output().stdout))).toBe(true);
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.exited;
     const again = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
@@ -151,7 +149,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     writeFileSync(long, `${SPEC.replace('epochs: 2', 'epochs: 120')}sweep:\n  batchSize: [16, 32]\n`);
     const runsDir = join(work, 'runs-interrupted');
     const sweep = startSpecml(['exp', long, '--queue-file', queueFile, '--runs-dir', runsDir, '--workers', '1']);
-    await waitFor(() => /^trial 1\/2 epoch 2 on /m.test(sweep.output().stdout));
+    expect(await waitFor(() => /^trial 1\/2 epoch 2 on /m.test(sweep.output().stdout))).toBe(true);
     sweep.child.kill('SIGINT');
     expect(await sweep.exited).toBe(130);
     const sweepDir = new RegExp(`--resume (\\S+) --queue-file ${queueFile}$`, 'm').exec(sweep.output().stderr)![1];
@@ -175,7 +173,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
         queue.add('trial', { ...valid, overrides: ['epochs=-3'] }, { jobId: 'tampered-2' }),
         queue.add('trial', { ...valid, version: '0.0.1-old' }, { jobId: 'tampered-3' }),
       ]);
-      await waitFor(() => (worker.output().stdout.match(/: failed: refused by worker /g) ?? []).length >= 3);
+      expect(await waitFor(() => (worker.output().stdout.match(/: failed: refused by worker /g) ?? []).length >= 3)).toBe(true);
       const reasons = await Promise.all(jobs.map(async (job) => (await Job.fromId(queue, job.id!))!.failedReason));
       expect(reasons[0]).toMatch(/^refused by worker \S+: malformed job: unknown key "garbage", version must be a string, specText must be a string/);
       expect(reasons[1]).toMatch(/^refused by worker \S+: invalid trial: --set epochs=-3: epochs: must be >= 0, got -3/);
@@ -193,8 +191,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     const secure = await startRedis(join(work, 'redis-tls'), { tls: true });
     try {
       const trust = { NODE_EXTRA_CA_CERTS: secure.ca, SPECML_QUEUE: secure.url };
-      const worker = startSpecml(['worker', '--work-dir', join(work, 'worker-tls')], trust);
-      await waitFor(() => /waiting for trials/.test(worker.output().stdout));
+      const worker = await startServing(['worker', '--work-dir', join(work, 'worker-tls')], /waiting for trials/, trust);
       const run = specml(['exp', single, '--runs-dir', join(work, 'runs-tls')], trust);
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);

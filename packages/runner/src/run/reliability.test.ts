@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symli
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { root, cli, cliEnv, specml, startSpecml, temporaryFolder } from '../test-kit/test-cli.js';
+import { root, cli, cliEnv, lastLine, specml, startSpecml, temporaryFolder, withoutTimings } from '../test-kit/test-cli.js';
 
 const work = temporaryFolder('reliability');
 
@@ -38,7 +38,6 @@ epochs: 20
 const convSpecFile = join(work, 'conv.yaml');
 writeFileSync(convSpecFile, CONV);
 
-const columnsWithoutTimings = (csv: string) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 5).join(','));
 
 /** The long spec (or other arguments) in the background, in its own process group. */
 const startRun = (runsDir: string, args: string[] = ['exp', specFile, '--runs-dir', runsDir]) => startSpecml(args);
@@ -63,7 +62,7 @@ function uninterruptedMetrics(spec = specFile): string[] {
   const runsDir = join(work, 'runs-reference');
   const result = specml(['exp', spec, '--runs-dir', runsDir]);
   expect(result.status).toBe(0);
-  return columnsWithoutTimings(readFileSync(join(result.stdout.trim().split('\n').at(-1)!, 'metrics.csv'), 'utf8'));
+  return withoutTimings(readFileSync(join(lastLine(result.stdout), 'metrics.csv'), 'utf8'));
 }
 
 describe('reliability', () => {
@@ -84,12 +83,12 @@ describe('reliability', () => {
     expect(resumed.stderr).toBe(`note: ${runDir} was locked by pid ${run.child.pid}, which is no longer running; taking it over\n`);
     expect(resumed.status).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`^resuming ${name}/\\S+ after epoch \\d+ of ${epochCount}$`, 'm'));
-    expect(resumed.stdout.trim().split('\n').at(-1)).toBe(runDir);
+    expect(lastLine(resumed.stdout)).toBe(runDir);
 
     const metrics = readFileSync(join(runDir, 'metrics.csv'), 'utf8');
     const epochs = metrics.trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
     expect(epochs).toEqual(Array.from({ length: epochCount + 1 }, (_, epoch) => epoch)); // no torn, missing or repeated rows
-    expect(columnsWithoutTimings(metrics)).toEqual(uninterruptedMetrics(spec));
+    expect(withoutTimings(metrics)).toEqual(uninterruptedMetrics(spec));
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: epochCount, backend: 'native' });
     // A kill during a write can leave a temporary file; the resume removes it.
@@ -113,7 +112,7 @@ describe('reliability', () => {
     const resume = (dir: string) => specml(['exp', '--resume', dir]);
     const runsDir = join(work, 'runs-done');
     const done = specml(['exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1']);
-    const runDir = done.stdout.trim().split('\n').at(-1)!;
+    const runDir = lastLine(done.stdout);
     expect(resume(runDir)).toMatchObject({ status: 2, stderr: `error: --resume ${runDir}: this run already completed; start a new one with exp ${specFile}\n` });
     expect(resume(work)).toMatchObject({ status: 2, stderr: `error: --resume ${work}: not a run folder (it has no summary.json)\n` });
   });
@@ -122,7 +121,7 @@ describe('reliability', () => {
     const runsDir = join(work, 'runs-concurrent');
     const runs = Array.from({ length: 3 }, () => startRun(runsDir, ['exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1', '--set', 'data.trainLimit=1000']));
     expect(await Promise.all(runs.map((run) => run.exited))).toEqual([0, 0, 0]);
-    const folders = runs.map((run) => run.output().stdout.trim().split('\n').at(-1));
+    const folders = runs.map((run) => lastLine(run.output().stdout));
     expect(new Set(folders).size).toBe(3);
     for (const folder of folders) expect(JSON.parse(readFileSync(join(folder!, 'summary.json'), 'utf8')).status).toBe('completed');
     // The shared index is rebuilt from disk and replaced atomically: none of the three runs is lost from it.
@@ -140,7 +139,7 @@ describe('reliability', () => {
     symlinkSync(join(work, 'nowhere.json'), join(runsDir, 'other', 'd', 'summary.json'));
     const done = specml(['exp', specFile, '--runs-dir', runsDir, '--set', 'epochs=1', '--set', 'data.trainLimit=600']);
     expect(done.status).toBe(0);
-    const runDir = done.stdout.trim().split('\n').at(-1)!;
+    const runDir = lastLine(done.stdout);
     expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).status).toBe('completed');
     const warnings = done.stderr.trim().split('\n');
     expect(warnings).toHaveLength(4);
@@ -267,7 +266,8 @@ describe('reliability', () => {
       const runsDir = join(work, 'runs-removed');
       const run = startRun(runsDir);
       const runDir = await waitForEpoch(runsDir, 1, run.child);
-      rmSync(runDir, { recursive: true, force: true });
+      // The run may add a file while the folder is being removed: retried until it is gone.
+      rmSync(runDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 10 });
       expect(await run.exited).toBe(2);
       expect(run.output().stderr).toMatch(new RegExp(`^error: ${runDir}/\\S+: cannot write: it does not exist \\(was its folder removed while the run wrote to it\\?\\)\\nrun folder: ${runDir}\\n$`));
     });

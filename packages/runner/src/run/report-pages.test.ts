@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
 import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('pages');
@@ -28,7 +28,7 @@ describe('run reports and the runs index', () => {
       writeFileSync(spec, SPEC.replace('NAME', name).replace('UNITS', String(units)));
       const run = specml(['exp', spec, '--runs-dir', runsDir]);
       expect(run.status).toBe(0);
-      runDirs.push(run.stdout.trim().split('\n').at(-1)!);
+      runDirs.push(lastLine(run.stdout));
     }
   }, 60_000);
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, temporaryFolder } from '../test-kit/test-cli.js';
@@ -42,15 +42,12 @@ describe('the published schema in the YAML language server', () => {
 
   it('checks specs under experiments/ without a modeline, through .vscode/settings.json', async () => {
     const text = readFileSync(join(root, 'experiments/baseline.yaml'), 'utf8').replace(/^# yaml-language-server.*\n/m, '');
-    const withoutModeline = join(root, 'experiments', 'editor-test', 'no-modeline.yaml');
-    mkdirSync(join(root, 'experiments', 'editor-test'), { recursive: true });
-    try {
-      expect(summary(await client.diagnose(withoutModeline, text))).toEqual([]);
-      const mistaken = await client.diagnose(withoutModeline, text.replace('epochs: 2', 'epochs: -1'));
-      expect(mistaken.map((item) => item.range.start.line)).toEqual([text.split('\n').indexOf('epochs: 2')]);
-    } finally {
-      rmSync(join(root, 'experiments', 'editor-test'), { recursive: true, force: true });
-    }
+    // An editor's unsaved buffer under experiments/: the server has its text, and nothing is written to the
+    // repository (other test files list experiments/ meanwhile).
+    const withoutModeline = join(root, 'experiments', 'unsaved-editor-buffer.yaml');
+    expect(summary(await client.diagnose(withoutModeline, text))).toEqual([]);
+    const mistaken = await client.diagnose(withoutModeline, text.replace('epochs: 2', 'epochs: -1'));
+    expect(mistaken.map((item) => item.range.start.line)).toEqual([text.split('\n').indexOf('epochs: 2')]);
   });
 
   it('shows every spec snippet of the README without a diagnostic', async () => {

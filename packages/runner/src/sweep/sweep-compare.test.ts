@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { lastLine, learningOf, specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
 
 
@@ -81,7 +81,7 @@ describe('sweep and compare', () => {
     writeFileSync(spec, `${BASE}sweep:\n  epochs: [1, 30]\n`);
     const runsDir = join(work, 'runs-killed');
     const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
-    await waitFor(() => /^trial 2\/2 epoch 1:/m.test(sweep.output().stdout));
+    expect(await waitFor(() => /^trial 2\/2 epoch 1:/m.test(sweep.output().stdout))).toBe(true);
     process.kill(-sweep.child.pid!, 'SIGKILL');
     await sweep.exited;
     const sweepDir = sweepDirOf(runsDir);
@@ -130,7 +130,7 @@ describe('sweep and compare', () => {
     writeFileSync(spec, `${BASE.replace('epochs: 2', 'epochs: 1000')}sweep:\n  batchSize: [16, 32, 64]\n`);
     const runsDir = join(work, `runs-${signal}`);
     const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
-    await waitFor(() => /^trial 1\/3 epoch 2:/m.test(sweep.output().stdout));
+    expect(await waitFor(() => /^trial 1\/3 epoch 2:/m.test(sweep.output().stdout))).toBe(true);
     sweep.child.kill(signal);
     expect(await sweep.exited).toBe(130);
     const { stderr } = sweep.output();
@@ -152,7 +152,7 @@ describe('sweep and compare', () => {
       writeFileSync(spec, RESUMABLE);
       const runsDir = join(work, 'runs-resumable');
       const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
-      await waitFor(() => /^trial 1\/3 epoch 2:/m.test(sweep.output().stdout));
+      expect(await waitFor(() => /^trial 1\/3 epoch 2:/m.test(sweep.output().stdout))).toBe(true);
       sweep.child.kill('SIGINT');
       expect(await sweep.exited).toBe(130);
       const sweepDir = sweepDirOf(runsDir);
@@ -176,9 +176,8 @@ describe('sweep and compare', () => {
       // The same trial run alone, never interrupted: the same numbers, epoch by epoch.
       const alone = specml(['exp', spec, '--no-sweep', '--set', 'batchSize=16', '--runs-dir', join(work, 'runs-alone')]);
       expect(alone.status).toBe(0);
-      const learning = (dir: string) => readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((row) => row.split(',').slice(0, 5).join(','));
-      expect(learning(firstDir)).toEqual(learning(alone.stdout.trim().split('\n').at(-1)!));
-      expect(learning(firstDir)).toHaveLength(32);
+      expect(learningOf(firstDir)).toEqual(learningOf(lastLine(alone.stdout)));
+      expect(learningOf(firstDir)).toHaveLength(32);
     });
 
     it('records a trial whose process died as failed, goes on, and runs it again with --retry-failed', async () => {
@@ -186,7 +185,7 @@ describe('sweep and compare', () => {
       writeFileSync(spec, RESUMABLE.replace('[16, 32, 64]', '[16, 32]'));
       const runsDir = join(work, 'runs-crash');
       const sweep = startSpecml(['exp', spec, '--runs-dir', runsDir, '--workers', '1']);
-      await waitFor(() => /^trial 1\/2 epoch 2:/m.test(sweep.output().stdout));
+      expect(await waitFor(() => /^trial 1\/2 epoch 2:/m.test(sweep.output().stdout))).toBe(true);
       const [trialDir] = runIdsOf(runsDir);
       process.kill(JSON.parse(readFileSync(join(runsDir, 'grid', trialDir, 'lock.json'), 'utf8')).pid, 'SIGKILL');
       expect(await sweep.exited).toBe(4);
@@ -260,7 +259,7 @@ describe('sweep and compare', () => {
       expect(rows.map((row) => row[3])).toEqual(Array(7).fill('completed'));
 
       const interrupted = startSpecml(['exp', spec, '--runs-dir', join(work, 'runs-bayes-resumed'), '--workers', '1']);
-      await waitFor(() => /^trial 6\/7 epoch 1:/m.test(interrupted.output().stdout));
+      expect(await waitFor(() => /^trial 6\/7 epoch 1:/m.test(interrupted.output().stdout))).toBe(true);
       interrupted.child.kill('SIGINT');
       expect(await interrupted.exited).toBe(130);
       const sweepDir = sweepDirOf(join(work, 'runs-bayes-resumed'));

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { lastLine, specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
 // Every trial of a sweep runs exactly once, whatever is killed and whoever resumes; a trial is the spec as
 // written plus its values, exactly as `exp --set` would run it.
@@ -110,7 +110,7 @@ describe('a trial is the spec as written plus its values', () => {
     expect(alone.status).toBe(0);
     const trialSpec = resolvedSpec(join(runsDir, 'optimizers', trials[1].runId));
     expect(trialSpec).toContain('name: adam\n  learningRate: 0.001\n');
-    expect(trialSpec).toBe(resolvedSpec(alone.stdout.trim().split('\n').at(-1)!));
+    expect(trialSpec).toBe(resolvedSpec(lastLine(alone.stdout)));
   });
 
   it('points a trial\'s problem at the line of the user\'s file, and refuses name, .nan and .inf as sweep values', () => {
@@ -157,7 +157,7 @@ describe('what a dead or odd process leaves behind', () => {
     writeFileSync(spec, TINY_SPEC('zombie').replace('epochs: 2', 'epochs: 40'));
     const run = startSpecml(['exp', spec, '--runs-dir', runsDir]);
     expect(await waitFor(() => /epoch 1\//.test(run.output().stdout) || existsSync(join(runsDir, 'zombie')))).toBe(true);
-    await waitFor(() => readdirSync(join(runsDir, 'zombie')).some((entry) => existsSync(join(runsDir, 'zombie', entry, 'checkpoint.bin'))));
+    expect(await waitFor(() => readdirSync(join(runsDir, 'zombie')).some((entry) => existsSync(join(runsDir, 'zombie', entry, 'checkpoint.bin'))))).toBe(true);
     const runDir = join(runsDir, 'zombie', readdirSync(join(runsDir, 'zombie')).find((entry) => !entry.endsWith('.html'))!);
     process.kill(-run.child.pid!, 'SIGKILL');
     await run.exited;

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 // The shared test kit: one way to run the CLI (to completion, or in the background), temporary folders
 // that are removed after their test file, the small spec most tests train, and (in test-fixtures.global.ts)
@@ -34,6 +34,23 @@ export function startSpecml(args: readonly string[], env: NodeJS.ProcessEnv = {}
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
+/**
+ * Starts a long-running command (a server, a worker) in the background and waits until its output says
+ * it is ready (`ready`'s first group, if any, is returned as `address`); fails at once, with its output,
+ * if it exits first, and after `seconds` if it never gets ready.
+ */
+export async function startServing(args: readonly string[], ready: RegExp, env: NodeJS.ProcessEnv = {}, seconds = 30) {
+  const started = startSpecml(args, env);
+  const becameReady = await waitFor(() => ready.test(started.output().stdout) || started.child.exitCode !== null, seconds);
+  const match = ready.exec(started.output().stdout);
+  if (!becameReady || !match) {
+    started.child.kill('SIGKILL');
+    const { stdout, stderr } = started.output();
+    throw new Error(`specml ${args.join(' ')} did not get ready (${started.child.exitCode === null ? `no ${ready} within ${seconds} s` : `it exited with ${started.child.exitCode}`}):\n${stdout}${stderr}`);
+  }
+  return { ...started, address: match[1] ?? '' };
+}
+
 /** A fresh folder under the system's temp dir, removed once the test file that made it is done. */
 export function temporaryFolder(purpose: string): string {
   const folder = mkdtempSync(join(tmpdir(), `specml-${purpose}-`));
@@ -43,6 +60,15 @@ export function temporaryFolder(purpose: string): string {
 
 /** The run folder a successful `exp` printed as its last line. */
 export const lastLine = (stdout: string) => stdout.trim().split('\n').at(-1)!;
+
+/**
+ * A metrics.csv's text without its timing columns (epoch, losses and accuracies only): what must be
+ * identical between two runs that learned the same, however long each took.
+ */
+export const withoutTimings = (csv: string) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 5).join(','));
+
+/** The same for a run folder's metrics.csv. */
+export const learningOf = (runDir: string) => withoutTimings(readFileSync(join(runDir, 'metrics.csv'), 'utf8'));
 
 /** The small spec most CLI tests train: 3000/1000 images, one 64-unit hidden layer, batch 32, 2 epochs. */
 export const SMALL_SPEC = `name: small
@@ -55,6 +81,20 @@ optimizer: { name: adam, learningRate: 0.001 }
 batchSize: 32
 epochs: 2
 `;
+
+/**
+ * The shared trained digits run (test-fixtures.global.ts has its spec): a completed run folder with a model
+ * that recognises drawn digits. Trained by the first test file that asks, under a lock that the others
+ * wait on, and then reused by every test file of the run.
+ */
+export function digitsRun(): string {
+  const folder = inject('fixturesDir');
+  const done = join(folder, 'digits-run.txt');
+  const train = `test -f "${done}" || { "${process.execPath}" "${cli}" exp "${join(folder, 'digits.yaml')}" --runs-dir "${join(folder, 'runs')}" > "${done}.out" && tail -n 1 "${done}.out" > "${done}"; }`;
+  const trained = spawnSync('flock', [join(folder, 'digits.lock'), 'sh', '-c', train], { cwd: root, env: cliEnv, encoding: 'utf8' });
+  if (trained.status !== 0) throw new Error(`the shared digits run did not train (exit ${trained.status}):\n${trained.stderr}`);
+  return readFileSync(done, 'utf8').trim();
+}
 
 /** Polls every 25 ms until `done` holds (it may be async), for at most `seconds`; says whether it came true. */
 export async function waitFor(done: () => boolean | Promise<boolean>, seconds = 30): Promise<boolean> {
