@@ -18,25 +18,31 @@ const resolvedSpec = (runDir: string) => readFileSync(join(runDir, 'spec.yaml'),
 describe('every trial exactly once', () => {
   it('survives 20 SIGKILLs of the coordinator at random moments: one run folder per trial, every trial completed', { timeout: 240_000 }, async () => {
     const spec = join(work, 'killed.yaml');
-    writeFileSync(spec, `${TINY_SPEC('killed').replace('epochs: 2', 'epochs: 8')}sweep:\n  method: bayes\n  trials: 8\n  parameters:\n    optimizer.learningRate: { min: 0.0003, max: 0.03, distribution: logUniform }\n  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }\n`);
+    writeFileSync(spec, `${TINY_SPEC('killed').replace('epochs: 2', 'epochs: 8')}sweep:\n  method: bayes\n  trials: 10\n  parameters:\n    optimizer.learningRate: { min: 0.0003, max: 0.03, distribution: logUniform }\n  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }\n`);
     const runsDir = join(work, 'runs-killed');
-    // Deterministic "random" moments: a linear congruential sequence, so that a failure can be replayed.
+    // The moments come from a seeded sequence (so that a failure can be replayed) and are counted in the
+    // sweep's own progress, not in time: a kill lands after 1 to 3 more progress lines (an epoch, or a trial
+    // that ended), or during start-up; so the 20 kills spread over the whole sweep on any machine.
     let seed = 12345;
-    const nextDelay = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), 200 + (seed % 1500));
+    const next = (range: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % range);
+    const progressLines = (stdout: string) => (stdout.match(/^trial \d+\/\d+ /gm) ?? []).length;
     let sweepDir: string | undefined;
     let kills = 0;
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; kills < 20 && attempt < 40; attempt++) {
       const args = sweepDir ? ['exp', '--resume', sweepDir, '--workers', '2'] : ['exp', spec, '--runs-dir', runsDir, '--workers', '2'];
       const run = startSpecml(args);
-      const delay = nextDelay();
-      const ended = await Promise.race([run.exited.then(() => true), new Promise<boolean>((wake) => setTimeout(() => wake(false), delay))]);
+      const lines = next(4);
+      const startUpMs = 100 + next(700);
+      const moment = lines === 0 ? new Promise<void>((wake) => setTimeout(wake, startUpMs)) : waitFor(() => progressLines(run.output().stdout) >= lines, 60).then(() => undefined);
+      const ended = await Promise.race([run.exited.then(() => true), moment.then(() => run.child.exitCode !== null)]);
       if (!ended) {
         process.kill(-run.child.pid!, 'SIGKILL');
         await run.exited;
         kills++;
       } else {
-        // An attempt that ended by itself ended well.
+        // An attempt that ended by itself ended well: the sweep is complete.
         expect([attempt, run.child.exitCode, run.output().stderr]).toEqual([attempt, 0, expect.not.stringMatching(/^error/m)]);
+        break;
       }
       if (!sweepDir && existsSync(join(runsDir, 'killed'))) sweepDir = readdirSync(join(runsDir, 'killed')).some((entry) => entry.startsWith('sweep-')) ? sweepDirOf(runsDir, 'killed') : undefined;
       if (sweepDir && !existsSync(join(sweepDir, 'sweep.json'))) {
@@ -45,14 +51,14 @@ describe('every trial exactly once', () => {
         sweepDir = undefined;
       }
     }
-    expect(kills).toBeGreaterThan(10);
+    expect(kills).toBe(20);
     // Then it is let finish.
     const final = sweepDir ? specml(['exp', '--resume', sweepDir]) : specml(['exp', spec, '--runs-dir', runsDir]);
     expect(final.stderr.split('\n').filter((line) => line.startsWith('error'))).toEqual([]);
     expect(final.status).toBe(0);
     const dir = sweepDirOf(runsDir, 'killed');
     const trials = record(dir).trials as Array<{ index: number; state: string; runId: string }>;
-    expect(trials.map((trial) => trial.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(trials.map((trial) => trial.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(trials.every((trial) => trial.state === 'completed' || trial.state === 'stopped')).toBe(true);
     expect(runFoldersOf(runsDir, 'killed')).toEqual(trials.map((trial) => trial.runId).sort());
     for (const trial of trials) expect(JSON.parse(readFileSync(join(runsDir, 'killed', trial.runId, 'summary.json'), 'utf8')).status).toBe(trial.state);
