@@ -251,15 +251,30 @@ export function buildProgram(): Command {
     .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
     .argument('<images...>', 'image files: any size, grey or colour, dark-on-light or light-on-dark')
     .option('--json', 'print a JSON array of {file, digit, label, probabilities} instead')
-    .action(async (images: string[], options: { run: string; json?: boolean }) => {
+    .option('--onnx [file]', 'predict with the run\'s ONNX export through ONNX Runtime (default: <run>/model.onnx, written by `export`)')
+    .action(async (images: string[], options: { run: string; json?: boolean; onnx?: string | true }) => {
       const { describePrediction, predictImageFiles } = await import('./commands/predict.js');
-      const outcome = await predictImageFiles(fromCaller(options.run), images.map(fromCaller));
+      const { onnxFileOf } = await import('./commands/export.js');
+      const onnxFile = options.onnx === undefined ? undefined : options.onnx === true ? onnxFileOf(fromCaller(options.run)) : fromCaller(options.onnx);
+      const outcome = await predictImageFiles(fromCaller(options.run), images.map(fromCaller), onnxFile);
       for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) process.stdout.write(`${JSON.stringify(outcome.predictions, null, 2)}\n`);
       else for (const prediction of outcome.predictions) process.stdout.write(`${describePrediction(prediction, outcome.classNames)}\n`);
       if (outcome.failures.length > 0) {
         throw new UserError(outcome.failures[0], outcome.failures.slice(1));
       }
+    });
+
+  program
+    .command('export')
+    .description('write a run\'s model as ONNX, to run it anywhere ONNX Runtime runs (Python, C#, Java, browsers)')
+    .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
+    .addOption(new Option('--format <format>', 'the model format').choices(['onnx']).default('onnx'))
+    .option('--out <file>', 'where to write it (default: <run>/model.onnx)')
+    .action(async (options: { run: string; out?: string }) => {
+      const { exportRunToOnnx } = await import('./commands/export.js');
+      const { file, bytes } = await exportRunToOnnx(fromCaller(options.run), options.out === undefined ? undefined : fromCaller(options.out));
+      process.stdout.write(`wrote ${forCaller(file)} (${(bytes / 1024).toFixed(1)} KiB, ONNX opset 13): input pixels [batch, height, width, channels] 0-255, output probabilities [batch, classes]\n`);
     });
 
   program

@@ -21,6 +21,12 @@ export const batchNormalization: LayerKind<typeof schema> = {
     const [channels] = shapes[0];
     return [new Float32Array(channels).fill(1), new Float32Array(channels), new Float32Array(channels), new Float32Array(channels).fill(1)];
   },
+  // Inference form: the moving mean and variance. On an image (NCHW) per channel, on a vector per feature.
+  toOnnx: (layer, graph, input, [gamma, beta, mean, variance]) => {
+    const channels = [gamma.length];
+    const inputs = [input.name, ...[gamma, beta, mean, variance].map((values) => graph.initializer(channels, values, 'batch_norm'))];
+    return { name: graph.node('BatchNormalization', inputs, { epsilon: layer.epsilon }, ['epsilon']), shape: input.shape };
+  },
   build: (layer, _, index) => [tfl.layers.batchNormalization({ momentum: layer.momentum, epsilon: layer.epsilon, name: `batch_norm_${index}` })],
   examples: [[{ type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 }]],
 };

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activationLayers, fusedActivation } from './activation-layers.js';
+import { onnxConvKernel } from '../onnx-graph.js';
 import { activationSchema, isImage, kernelAndBias, l2Schema, needsImage, type LayerKind } from './kind.js';
 
 const schema = {
@@ -42,6 +43,19 @@ export const conv2d: LayerKind<typeof schema> = {
     }),
     ...activationLayers(layer.activation, index),
   ],
+  toOnnx: (layer, graph, input, [kernel, bias]) => {
+    const output = conv2d.outputShape(layer, input.shape) as number[];
+    const channels = input.shape[2];
+    // tfjs' same padding: what the windows need beyond the edges, the odd one at the end (ONNX's SAME_UPPER).
+    const pads = [0, 1].map((axis) => (layer.padding === 'same' ? Math.max((output[axis] - 1) * layer.strides + layer.kernelSize - input.shape[axis], 0) : 0));
+    const weights = graph.initializer([layer.filters, channels, layer.kernelSize, layer.kernelSize], onnxConvKernel(kernel, layer.kernelSize, channels, layer.filters));
+    const convolved = graph.node('Conv', [input.name, weights, graph.initializer([layer.filters], bias, 'bias')], {
+      kernel_shape: [layer.kernelSize, layer.kernelSize],
+      strides: [layer.strides, layer.strides],
+      pads: [Math.floor(pads[0] / 2), Math.floor(pads[1] / 2), pads[0] - Math.floor(pads[0] / 2), pads[1] - Math.floor(pads[1] / 2)],
+    });
+    return graph.activation(layer.activation, { name: convolved, shape: output });
+  },
   multiplyAdds: (layer, input, output) => output[0] * output[1] * layer.filters * layer.kernelSize * layer.kernelSize * input[2],
   examples: [[{ type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }]],
 };

@@ -24,6 +24,11 @@ export const dense: LayerKind<typeof schema> = {
     tfl.layers.dense({ units: layer.units, activation: fusedActivation(layer.activation), kernelInitializer: 'zeros', name: `dense_${index}` }),
     ...activationLayers(layer.activation, index),
   ],
+  toOnnx: (layer, graph, input, [kernel, bias]) => {
+    const x = graph.vector(input);
+    const product = graph.node('Gemm', [x.name, graph.initializer([x.shape[0], layer.units], kernel), graph.initializer([layer.units], bias, 'bias')]);
+    return graph.activation(layer.activation, { name: product, shape: [layer.units] });
+  },
   multiplyAdds: (layer, input) => input.reduce((a, b) => a * b, 1) * layer.units,
   examples: [[{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'tanh' }]],
 };

@@ -15,6 +15,8 @@ export const dropout: LayerKind<typeof schema> = {
   schema,
   outputShape: (_, shape) => [...shape],
   ...noWeights,
+  // At inference dropout is the identity.
+  toOnnx: (_, __, input) => input,
   build: (layer, _, index) => [tfl.layers.dropout({ rate: layer.rate, name: `dropout_${index}` })],
   examples: [[{ type: 'dropout', rate: 0 }]],
 };

@@ -12,6 +12,7 @@ export const flatten: LayerKind<typeof schema> = {
   schema,
   outputShape: (_, shape) => [shape.reduce((a, b) => a * b, 1)],
   ...noWeights,
+  toOnnx: (_, graph, input) => graph.vector(input),
   build: (_, shape, index) => (isImage(shape) ? [tfl.layers.flatten({ name: `flatten_${index}` })] : []),
   examples: [[{ type: 'flatten' }]],
 };

@@ -2,6 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '@specml/data';
 import type { FromSchema } from 'json-schema-to-ts';
 import { DENSE_INITIALIZERS, type InitializerName } from '../initializers.js';
+import type { OnnxGraph, OnnxValue } from '../onnx-graph.js';
 
 export const ACTIVATIONS = ['relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -35,6 +36,11 @@ export interface LayerBehaviour<L> {
   initialWeights(shapes: number[][], initializer: InitializerName, rng: Rng): Float32Array[];
   /** The tfjs layers it becomes (activations that tfjs cannot differentiate inside a layer come as their own layer). */
   build(layer: L, shape: readonly number[], index: number): tfl.layers.Layer[];
+  /**
+   * The ONNX nodes it becomes, given its input in the graph and its weights in tfjs order (onnx-graph.ts:
+   * images in NCHW); returns its output. A layer with nothing to do at inference (dropout) returns its input.
+   */
+  toOnnx(layer: L, graph: OnnxGraph, input: OnnxValue, weights: readonly Float32Array[]): OnnxValue;
   /** Multiply-adds of one image's forward pass (for FLOP counts); none where the kind has no products to speak of. */
   multiplyAdds?(layer: L, input: readonly number[], output: readonly number[]): number;
   /**

@@ -1,3 +1,4 @@
+import type { OnnxGraph, OnnxValue } from '../onnx-graph.js';
 import { isImage, needsImage } from './kind.js';
 
 // What the pooling kinds share: a square window of `poolSize`, moved by `strides` (default: the window, so
@@ -15,6 +16,13 @@ export const poolingSchema = <T extends string>(type: T, description: string) =>
       strides: { type: 'integer', minimum: 1, maximum: 8, description: 'Step of the window. Default: poolSize.' },
     },
   }) as const;
+
+/** A pooling layer as its ONNX operator (valid padding: no pads). */
+export function poolingToOnnx(op: 'MaxPool' | 'AveragePool', layer: { type: string; poolSize: number; strides?: number }, graph: OnnxGraph, input: OnnxValue): OnnxValue {
+  const strides = layer.strides ?? layer.poolSize;
+  const name = graph.node(op, [input.name], { kernel_shape: [layer.poolSize, layer.poolSize], strides: [strides, strides] });
+  return { name, shape: poolingOutputShape(layer, input.shape) as number[] };
+}
 
 /** The output shape of a pooling layer, or why it cannot take its input. */
 export function poolingOutputShape(layer: { type: string; poolSize: number; strides?: number }, shape: readonly number[]): number[] | string {

@@ -1,0 +1,83 @@
+import onnxProto from 'onnx-proto';
+import { planLayers, type ModelInput } from './build.js';
+import type { LayerBehaviour } from './layers/kind.js';
+import { LAYER_KINDS } from './layers/index.js';
+import { OnnxGraph, type OnnxAttribute, type OnnxValue } from './onnx-graph.js';
+import type { LayerSpec, ModelSpec } from './schema.js';
+
+const { onnx } = onnxProto;
+
+/** The opset and IR version written: ONNX Runtime 1.x and onnx 1.12's checker accept both. */
+export const ONNX_OPSET = 13;
+const IR_VERSION = 7;
+
+export interface OnnxExportOptions {
+  /** Written into the model's metadata, for whoever loads it elsewhere. */
+  readonly classNames: readonly string[];
+  /** More metadata (the run, specml's version). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** The input and output names of an exported model. */
+export const ONNX_NAMES = { input: 'pixels', output: 'probabilities' } as const;
+
+/**
+ * A model as ONNX (opset 13): its input is `pixels`, float32 [batch, height, width, channels] with values
+ * 0–255 as the image files hold them (the graph divides by 255, as training did); its output
+ * `probabilities`, [batch, classes]. The batch dimension is dynamic. Each layer kind writes its own nodes
+ * (toOnnx beside its module); `weights` are the model's, in tfjs order.
+ */
+export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly Float32Array[], options: OnnxExportOptions): Uint8Array {
+  const graph = new OnnxGraph('');
+  const plan = planLayers(spec, input);
+  if (plan.problems.length > 0) throw new Error(`the model does not fit its input: ${plan.problems.join('; ')}`);
+  const [height, width, channels] = input.imageShape;
+  const scaled = graph.node('Div', [ONNX_NAMES.input, graph.initializer([], Float32Array.of(255), 'pixel_scale')]);
+  let value: OnnxValue = { name: graph.node('Transpose', [scaled], { perm: [0, 3, 1, 2] }), shape: [height, width, channels] };
+  let next = 0;
+  spec.layers.forEach((layer, index) => {
+    const kind = LAYER_KINDS[layer.type] as unknown as LayerBehaviour<LayerSpec>;
+    const count = kind.weightShapes(layer, plan.inputShapes[index]).length;
+    value = kind.toOnnx(layer, graph, value, weights.slice(next, next + count));
+    next += count;
+  });
+  if (next !== weights.length) throw new Error(`the model has ${weights.length} weight arrays, its layers ${next}`);
+  const output = graph.vector(value);
+  graph.nodes.push({ opType: 'Identity', inputs: [output.name], outputs: [ONNX_NAMES.output], attributes: {}, floats: new Set() });
+
+  const tensorType = (dims: Array<number | string>) => ({
+    tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((dim) => (typeof dim === 'string' ? { dimParam: dim } : { dimValue: dim })) } },
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'specml',
+    graph: {
+      name: 'specml',
+      node: graph.nodes.map((node, index) => ({
+        name: `${node.opType}_${index}`,
+        opType: node.opType,
+        input: [...node.inputs],
+        output: [...node.outputs],
+        attribute: Object.entries(node.attributes).map(([name, attribute]) => onnxAttribute(name, attribute, node.floats.has(name))),
+      })),
+      initializer: graph.initializers.map((tensor) => ({ name: tensor.name, dims: [...tensor.dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) })),
+      input: [{ name: ONNX_NAMES.input, type: tensorType(['batch', height, width, channels]) }],
+      output: [{ name: ONNX_NAMES.output, type: tensorType(['batch', output.shape[0]]) }],
+    },
+    metadataProps: Object.entries({
+      class_names: JSON.stringify(options.classNames),
+      input: `${ONNX_NAMES.input}: float32 [batch, ${height}, ${width}, ${channels}], pixel values 0-255 (the graph divides by 255)`,
+      ...options.metadata,
+    }).map(([key, value]) => ({ key, value })),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function onnxAttribute(name: string, value: OnnxAttribute, asFloat: boolean) {
+  const { AttributeType } = onnx.AttributeProto;
+  if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: [...value] };
+  if (asFloat || !Number.isInteger(value)) return { name, type: AttributeType.FLOAT, f: value as number };
+  return { name, type: AttributeType.INT, i: value as number };
+}

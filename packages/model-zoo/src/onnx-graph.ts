@@ -1,0 +1,97 @@
+import type { Activation } from './layers/kind.js';
+
+// A small builder of an ONNX graph (nodes, initializers, values with their shapes) that each layer kind's
+// toOnnx() writes into; onnx-export.ts turns it into a ModelProto. Images travel through the graph in
+// ONNX's NCHW layout (Conv and the pooling operators know no other); a vector is [batch, features].
+
+/** A value in the graph: its name, and its shape without the batch (an image: [height, width, channels]). */
+export interface OnnxValue {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+export type OnnxAttribute = number | readonly number[] | string;
+
+export interface OnnxNode {
+  readonly opType: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attributes: Readonly<Record<string, OnnxAttribute>>;
+  /** Attributes that are floats although they hold whole numbers (epsilon 1, alpha 1). */
+  readonly floats: ReadonlySet<string>;
+}
+
+export interface OnnxInitializer {
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}
+
+export class OnnxGraph {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxInitializer[] = [];
+  private count = 0;
+
+  constructor(private readonly prefix: string) {}
+
+  /** A node with one output; returns the output's name. `floats` names the attributes to write as floats. */
+  node(opType: string, inputs: readonly string[], attributes: Record<string, OnnxAttribute> = {}, floats: readonly string[] = []): string {
+    const output = `${this.prefix}${opType.toLowerCase()}_${++this.count}`;
+    this.nodes.push({ opType, inputs, outputs: [output], attributes, floats: new Set(floats) });
+    return output;
+  }
+
+  /** A constant tensor (weights); returns its name. */
+  initializer(dims: readonly number[], data: Float32Array, label = 'weight'): string {
+    const name = `${this.prefix}${label}_${++this.count}`;
+    this.initializers.push({ name, dims, data });
+    return name;
+  }
+
+  /** The value as a vector [batch, features], flattened in tfjs' order (an image's NHWC, row by row). */
+  vector(value: OnnxValue): OnnxValue {
+    if (value.shape.length !== 3) return value;
+    const nhwc = this.node('Transpose', [value.name], { perm: [0, 2, 3, 1] });
+    return { name: this.node('Flatten', [nhwc], { axis: 1 }), shape: [value.shape.reduce((a, b) => a * b, 1)] };
+  }
+
+  /** A spec activation after a value (linear: the value itself). */
+  activation(activation: Activation, value: OnnxValue): OnnxValue {
+    const op = (type: string, attributes: Record<string, OnnxAttribute> = {}, floats: string[] = []) => ({ name: this.node(type, [value.name], attributes, floats), shape: value.shape });
+    switch (activation) {
+      case 'linear':
+        return value;
+      case 'relu':
+        return op('Relu');
+      case 'leakyRelu':
+        return op('LeakyRelu', { alpha: 0.2 }, ['alpha']); // the spec's α
+      case 'elu':
+        return op('Elu', { alpha: 1 }, ['alpha']);
+      case 'selu':
+        return op('Selu');
+      case 'sigmoid':
+        return op('Sigmoid');
+      case 'tanh':
+        return op('Tanh');
+      case 'softmax':
+        // Over the last axis: the classes of a vector, the channels of an image (as tfjs does).
+        return value.shape.length === 3 ? { name: this.channelsLast(value, (nhwc) => this.node('Softmax', [nhwc], { axis: -1 })), shape: value.shape } : op('Softmax', { axis: -1 });
+    }
+  }
+
+  /** Applies `apply` to an image in NHWC and brings the result back to NCHW. */
+  private channelsLast(value: OnnxValue, apply: (nhwc: string) => string): string {
+    const nhwc = this.node('Transpose', [value.name], { perm: [0, 2, 3, 1] });
+    return this.node('Transpose', [apply(nhwc)], { perm: [0, 3, 1, 2] });
+  }
+}
+
+/** tfjs' conv kernel [height, width, in, out] as ONNX's [out, in, height, width]. */
+export function onnxConvKernel(kernel: Float32Array, size: number, inputs: number, filters: number): Float32Array {
+  const out = new Float32Array(kernel.length);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      for (let i = 0; i < inputs; i++)
+        for (let o = 0; o < filters; o++) out[((o * inputs + i) * size + y) * size + x] = kernel[((y * size + x) * inputs + i) * filters + o];
+  return out;
+}

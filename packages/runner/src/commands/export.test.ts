@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCanvas } from '@napi-rs/canvas';
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, loadDataset } from '@specml/data';
+import { buildModel, exportOnnx, initialWeights } from '@specml/model-zoo';
+import { activateTfjsBackend, loadModel } from '@specml/trainer';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSpec } from '../spec/load-spec.js';
+import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+
+// Export is checked by numbers, as torch.onnx and tf2onnx check theirs: ONNX Runtime runs the exported file
+// on the test set and must give the run's own predictions; onnx's checker (Debian's python3-onnx) must pass.
+
+const work = temporaryFolder('export');
+const COUNT = 200;
+const test = loadDataset({ dataset: 'mnist', testLimit: COUNT, trainLimit: 1, shuffle: false }).test;
+const SPECS = {
+  mlp: 'name: mlp\ndata: { trainLimit: 600, testLimit: 200 }\nmodel: { preset: mlp-tutorial }\nepochs: 1\n',
+  lenet5: 'name: lenet5\ndata: { trainLimit: 600, testLimit: 200 }\nmodel: { preset: lenet5 }\nepochs: 1\n',
+  // Every other kind and activation: strides and both paddings, batch norm on an image and on a vector,
+  // dropout, both poolings.
+  conv: `name: conv
+data: { trainLimit: 600, testLimit: 200 }
+model:
+  initializer: heNormal
+  layers:
+    - { type: conv2d, filters: 6, kernelSize: 3, strides: 2, padding: same, activation: elu }
+    - { type: batchNormalization, momentum: 0.9 }
+    - { type: maxPooling2d, poolSize: 2 }
+    - { type: dropout, rate: 0.3 }
+    - { type: conv2d, filters: 8, kernelSize: 2, padding: valid, activation: selu }
+    - { type: averagePooling2d, poolSize: 2, strides: 1 }
+    - { type: flatten }
+    - { units: 24, activation: leakyRelu }
+    - { type: batchNormalization }
+    - { units: 16, activation: tanh }
+    - { units: 12, activation: sigmoid }
+    - { units: 10, activation: softmax }
+epochs: 2
+`,
+};
+const runs: Record<string, string> = {};
+const hasChecker = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+// In CI (.ci/run sets SPECML_REQUIRE_ONNX_CHECKER) the checker must run, never skip.
+if (!hasChecker && process.env.SPECML_REQUIRE_ONNX_CHECKER) throw new Error('python3-onnx is not installed, and SPECML_REQUIRE_ONNX_CHECKER says the checker must run (apt-get install python3-onnx)');
+if (!hasChecker) console.warn('python3-onnx is not installed: the ONNX checker part of the export tests is skipped (apt-get install python3-onnx)');
+
+beforeAll(async () => {
+  await activateTfjsBackend('cpu');
+  for (const [name, text] of Object.entries(SPECS)) {
+    writeFileSync(join(work, `${name}.yaml`), text);
+    const run = specml(['exp', join(work, `${name}.yaml`), '--runs-dir', join(work, 'runs')]);
+    expect(run.status, run.stderr).toBe(0);
+    runs[name] = lastLine(run.stdout);
+  }
+}, 120_000);
+
+describe('export to ONNX', () => {
+  it.each(Object.keys(SPECS))('%s: ONNX Runtime gives the run\'s own predictions on the test set within 1e-5, and the checker passes', async (name) => {
+    const exported = specml(['export', '--run', runs[name]]);
+    expect(exported.stderr).toBe('');
+    expect(exported.stdout).toMatch(/^wrote \S+model\.onnx \([\d.]+ KiB, ONNX opset 13\): input pixels \[batch, height, width, channels\] 0-255, output probabilities \[batch, classes\]\n$/);
+    const file = join(runs[name], 'model.onnx');
+    const session = await ort.InferenceSession.create(file);
+    const result = await session.run({ pixels: new ort.Tensor('float32', Float32Array.from(test.images), [COUNT, 28, 28, 1]) });
+    const onnx = result.probabilities.data as Float32Array;
+    const model = await loadModel(join(runs[name], 'model'));
+    const own = tf.tidy(() => (model.predict(tf.tensor4d(Float32Array.from(test.images, (value) => value / 255), [COUNT, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
+    model.dispose();
+    expect(result.probabilities.dims).toEqual([COUNT, 10]);
+    expect(Math.max(...own.map((value, index) => Math.abs(value - onnx[index])))).toBeLessThan(1e-5);
+    await session.release();
+    if (hasChecker) {
+      const checked = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print([p.key for p in m.metadata_props])', file], { encoding: 'utf8' });
+      expect(checked.stderr).toBe('');
+      expect(checked.stdout).toBe("['class_names', 'input', 'run', 'producer']\n");
+    }
+  });
+
+  it.each(readdirSync(join(root, 'experiments')).filter((file) => file.endsWith('.yaml')))('exports the model of experiments/%s as ONNX Runtime runs it', async (example) => {
+    // Every example and preset exports: its model as built (seeded initial weights), compared on 20 test images.
+    const { spec } = loadSpec(join(root, 'experiments', example));
+    const input = { imageShape: [28, 28, 1] as [number, number, number] };
+    const weights = initialWeights(spec.model, input, createRng(spec.seed));
+    const model = buildModel(spec.model, input, weights);
+    const images = Float32Array.from(test.images.subarray(0, 20 * 784));
+    const own = tf.tidy(() => (model.predict(tf.tensor4d(images.map((value) => value / 255), [20, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
+    model.dispose();
+    const session = await ort.InferenceSession.create(exportOnnx(spec.model, input, weights, { classNames: [] }));
+    const onnx = (await session.run({ pixels: new ort.Tensor('float32', images, [20, 28, 28, 1]) })).probabilities.data as Float32Array;
+    await session.release();
+    expect(Math.max(...own.map((value, index) => Math.abs(value - onnx[index])))).toBeLessThan(1e-5);
+  });
+
+  it('predicts through the export with --onnx what the tfjs model predicts', () => {
+    const picture = join(work, 'seven.png');
+    const canvas = createCanvas(28, 28);
+    const context = canvas.getContext('2d');
+    const image = context.createImageData(28, 28);
+    for (let p = 0; p < 784; p++) image.data.set([test.images[p], test.images[p], test.images[p], 255], p * 4);
+    context.putImageData(image, 0, 0);
+    writeFileSync(picture, canvas.toBuffer('image/png'));
+    expect(specml(['export', '--run', runs.lenet5]).status).toBe(0);
+    const viaTfjs = JSON.parse(specml(['predict', '--run', runs.lenet5, '--json', picture]).stdout);
+    const viaOnnx = specml(['predict', '--run', runs.lenet5, '--onnx', '--json', picture]);
+    expect(viaOnnx.status).toBe(0);
+    const [onnx] = JSON.parse(viaOnnx.stdout);
+    expect(onnx.label).toBe(viaTfjs[0].label);
+    onnx.probabilities.forEach((value: number, index: number) => expect(Math.abs(value - viaTfjs[0].probabilities[index])).toBeLessThan(1e-5));
+  });
+
+  it('says in one sentence what is wrong with a bad request (exit 2), and writes nothing', () => {
+    const notRun = join(work, 'not-a-run');
+    mkdirSync(notRun);
+    expect(specml(['export', '--run', notRun])).toMatchObject({ status: 2, stderr: `error: --run ${notRun}: not a run folder (it has no readable summary.json; give a run folder, e.g. runs/baseline/<run-id>)\n` });
+    const noModel = join(work, 'no-model');
+    cpSync(runs.mlp, noModel, { recursive: true });
+    rmSync(join(noModel, 'model'), { recursive: true });
+    rmSync(join(noModel, 'model.onnx'), { force: true });
+    expect(specml(['export', '--run', noModel])).toMatchObject({ status: 2, stderr: `error: --run ${noModel}: this run has no saved model (model/model.json; it is completed): export a completed run\n` });
+    const missing = join(work, 'missing-folder', 'model.onnx');
+    expect(specml(['export', '--run', runs.mlp, '--out', missing])).toMatchObject({ status: 2, stderr: `error: --out ${missing}: the folder ${join(work, 'missing-folder')} does not exist (create it, or choose another --out)\n` });
+    expect(specml(['export', '--run', runs.mlp, '--format', 'tflite']).status).toBe(2);
+    expect(existsSync(join(noModel, 'model.onnx')) || existsSync(join(notRun, 'model.onnx')) || existsSync(missing)).toBe(false);
+  });
+});

@@ -1,0 +1,38 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError } from '@specml/data';
+import { exportOnnx, type ModelSpec } from '@specml/model-zoo';
+import { readRun, RUN_FILES, summaryIfReadable, writeFileAtomic } from '@specml/reporter';
+import { activateTfjsBackend, loadModel } from '@specml/trainer';
+import { SPECML_VERSION } from '../executors/queue-protocol.js';
+
+/** Where `export` writes by default: beside the run's tfjs model. */
+export const onnxFileOf = (runDir: string) => join(runDir, 'model.onnx');
+
+/**
+ * Writes a completed run's model as ONNX (see exportOnnx: input `pixels` [batch, height, width, channels]
+ * 0–255, output `probabilities`, the class names in the metadata). A folder that is not a run, a run without
+ * a model and an output path in a missing folder are UserErrors, each one sentence; nothing is written then.
+ */
+export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)): Promise<{ file: string; bytes: number }> {
+  const summary = summaryIfReadable(runDir);
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory() || !summary) {
+    throw new UserError(`--run ${runDir}: not a run folder (it has no readable ${RUN_FILES.summary}; give a run folder, e.g. runs/baseline/<run-id>)`);
+  }
+  const modelDir = join(runDir, RUN_FILES.model);
+  if (!existsSync(join(modelDir, 'model.json'))) {
+    throw new UserError(`--run ${runDir}: this run has no saved model (${RUN_FILES.model}/model.json; it is ${summary.status}): export a completed run`);
+  }
+  if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new UserError(`--out ${out}: the folder ${dirname(out)} does not exist (create it, or choose another --out)`);
+  const backend = await activateTfjsBackend('cpu');
+  if (!backend.ok) throw new Error(backend.reason);
+  const model = await loadModel(modelDir);
+  const imageShape = model.inputs[0].shape.slice(1) as [number, number, number];
+  // Layer by layer (a model's getWeights() puts every non-trainable weight, batch norm's moving statistics, last).
+  const weights = model.layers.flatMap((layer) => layer.getWeights().map((weight) => weight.dataSync() as Float32Array));
+  model.dispose();
+  const spec = readRun(runDir).spec.model as ModelSpec;
+  const bytes = exportOnnx(spec, { imageShape }, weights, { classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}` } });
+  writeFileAtomic(out, bytes);
+  return { file: out, bytes: bytes.length };
+}
