@@ -121,7 +121,8 @@ describe('sweep and compare', () => {
     writeFileSync(spec, `${BASE}sweep:\n  batchSize: [32, -1]\n`);
     const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bad')]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('error: sweep value -1 of batchSize (batchSize=-1) is invalid:\nerror: --set batchSize=-1: batchSize: must be >= 1, got -1 (try 32)\n');
+    // Located where the value is written in the sweep block, as every other spec problem.
+    expect(result.stderr).toBe(`error: ${spec}:9:19: sweep.batchSize: must be >= 1, got -1 (try 32)\n`);
     expect(() => readdirSync(join(work, 'runs-bad'))).toThrow();
   });
 
@@ -297,7 +298,12 @@ describe('sweep and compare', () => {
       writeFileSync(unknownKey, `${BASE}sweep:\n  method: random\n  trials: 2\n  parameters:\n    optimizer.learningrate: { min: 0.01, max: 0.1 }\n`);
       const unknown = specml(['exp', unknownKey, '--runs-dir', join(work, 'runs-bad-search')]);
       expect(unknown.status).toBe(2);
-      expect(unknown.stderr).toMatch(/^error: sweep value 0\.01 of optimizer\.learningrate \(optimizer\.learningrate=0\.01\) is invalid:\nerror: --set optimizer\.learningrate=0\.01: optimizer\.learningrate: unknown key "learningrate" \(did you mean "learningRate"\?\)\n$/);
+      // At the key in the sweep block, not at a --set option the person never typed.
+      expect(unknown.stderr).toBe(`error: ${unknownKey}:12:5: sweep.parameters.optimizer.learningrate: unknown key "learningrate" (did you mean "learningRate"?)\n`);
+      // A range end out of bounds, at that end.
+      const outOfBounds = join(work, 'bad-range.yaml');
+      writeFileSync(outOfBounds, `${BASE}sweep:\n  method: random\n  trials: 2\n  parameters:\n    batchSize: { min: 0, max: 64, distribution: intUniform }\n`);
+      expect(specml(['exp', outOfBounds, '--runs-dir', join(work, 'runs-bad-search')])).toMatchObject({ status: 2, stderr: `error: ${outOfBounds}:12:23: sweep.parameters.batchSize: must be >= 1, got 0 (try 32)\n` });
     });
 
     it('warns that choosing on a test column tunes to the test set when a validation split exists', () => {

@@ -5,14 +5,14 @@ import { stringify as stringifyYaml } from 'yaml';
 import { readRegularFile, UserError } from '@specml/data';
 import { flattenSpec, isSweepFolder, readSweep, SWEEP_FILES, writeFileAtomic, type SweepRecord, type SweepState } from '@specml/reporter';
 import type { TrialExecutor } from '../executors/trial-executor.js';
-import { loadSpec } from '../spec/load-spec.js';
+import { loadSpec, type KeyPath, type LoadedSpec } from '../spec/load-spec.js';
 import { newRunId } from '../run/run-folder.js';
 import { prepareExperiment } from '../run/run-experiment.js';
 import type { ExperimentSpec } from '../spec/spec-schema.js';
 import { parseSweepOption } from './sweep.js';
 import { fullFormOf, planSweep, type SweepPlan } from './sweep-plan.js';
 import { sweepCsv, type TrialResult } from './sweep-report.js';
-import { SpecError } from '../spec/user-errors.js';
+import { formatProblem, SpecError, type SpecProblem } from '../spec/user-errors.js';
 
 // A sweep's folder, runs/<name>/sweep-<id>/: opening a new one (checked, nothing written for a bad spec),
 // reopening one to resume it (refusing a spec that changed), and writing its record.
@@ -113,13 +113,49 @@ function trialCheck(specFile: string, written: OpenedSweep['written']): OpenedSw
 
 /** Plans a spec's sweep and validates its values like --set (the data is loaded once and reused). */
 function checkedPlan(specFile: string, overrides: readonly string[], sweeps: readonly string[]): Pick<OpenedSweep, 'plan' | 'base' | 'check'> {
-  const plan = planSweep(loadSpec(specFile, overrides), sweeps.map(parseSweepOption));
+  const loaded = loadSpec(specFile, overrides);
+  const plan = planSweep(loaded, sweeps.map(parseSweepOption));
   if (!plan) throw new UserError(`${specFile}: has no sweep: block and no --sweep option`);
   const base = prepareExperiment(specFile, overrides).loaded.spec;
   delete base.sweep;
-  const check = trialCheck(specFile, { specText: readRegularFile(specFile), overrides });
-  for (const probe of plan.probes) check([`${probe.key}=${JSON.stringify(probe.value)}`], `value ${JSON.stringify(probe.value)} of ${probe.key}`);
+  const written = { specText: readRegularFile(specFile), overrides };
+  const check = trialCheck(specFile, written);
+  // Each listed value and range end is validated like --set, and a problem is reported where the value is
+  // written in the sweep block: the person wrote YAML, not a --set option.
+  const problems = plan.probes.flatMap((probe) => {
+    const override = `${probe.key}=${JSON.stringify(probe.value)}`;
+    try {
+      prepareExperiment(specFile, [...overrides, override], written.specText);
+      return [];
+    } catch (error) {
+      if (!(error instanceof SpecError)) throw error;
+      const atValue = error.problems.every((problem) => 'override' in problem.location && problem.location.override === override);
+      // A value that clashes with the rest of the spec (sgd where the spec sets adam's beta1) is told as such.
+      if (!atValue) throw new UserError(`sweep value ${JSON.stringify(probe.value)} of ${probe.key} (${override}) is invalid:`, [error.message, ...error.details]);
+      return error.problems.map((problem) => inSweepBlock(loaded, probe, problem));
+    }
+  });
+  if (problems.length > 0) throw new SpecError([...new Map(problems.map((problem) => [formatProblem(problem), problem])).values()]);
   return { plan, base, check };
+}
+
+/**
+ * A problem of a swept value, moved to where the sweep block writes it: the key (an unknown key) or the
+ * value itself (a listed value, a range's min or max), named by its path in the sweep block.
+ */
+function inSweepBlock(loaded: LoadedSpec, probe: { key: string; value: unknown }, problem: SpecProblem): SpecProblem {
+  const sweep = (loaded.spec.sweep ?? {}) as { parameters?: Record<string, unknown> } & Record<string, unknown>;
+  const fullForm = sweep.parameters !== undefined && Object.hasOwn(sweep.parameters, probe.key);
+  const shorthand = !fullForm && Object.hasOwn(sweep, probe.key);
+  if (!fullForm && !shorthand) return problem; // a --sweep option: the command line is where it was written
+  const at: KeyPath = fullForm ? ['sweep', 'parameters', probe.key] : ['sweep', probe.key];
+  const entry = fullForm ? sweep.parameters![probe.key] : sweep[probe.key];
+  const list = Array.isArray(entry) ? entry : Array.isArray((entry as { values?: unknown })?.values) ? (entry as { values: unknown[] }).values : undefined;
+  const valuePath: KeyPath = list
+    ? [...at, ...(Array.isArray(entry) ? [] : ['values']), Math.max(0, list.findIndex((value) => Object.is(value, probe.value) || JSON.stringify(value) === JSON.stringify(probe.value)))]
+    : [...at, (entry as { min?: unknown })?.min === probe.value ? 'min' : 'max'];
+  const atKey = /unknown key|has no key/.test(problem.message);
+  return { ...problem, location: atKey ? loaded.locate(at, true) : loaded.locate(valuePath), path: [...at.slice(0, -1), ...probe.key.split('.')] };
 }
 
 /** sweep.yaml (once), sweep.json and sweep.csv, each replaced whole. */
