@@ -1,4 +1,4 @@
-import type { Activation } from './layers/kind.js';
+import type { Activation } from './activations.js';
 
 // A small builder of an ONNX graph (nodes, initializers, values with their shapes) that each layer kind's
 // toOnnx() writes into; onnx-export.ts turns it into a ModelProto. Images travel through the graph in

@@ -4,8 +4,9 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { DENSE_INITIALIZERS, type InitializerName } from '../initializers.js';
 import type { OnnxGraph, OnnxValue } from '../onnx-graph.js';
 
-export const ACTIVATIONS = ['relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'linear'] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
+import { ACTIVATIONS, type Activation } from '../activations.js';
+
+export { ACTIVATIONS, type Activation };
 
 
 /** The schema fragments layer kinds share. */

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -266,8 +266,10 @@ describe('reliability', () => {
       const runsDir = join(work, 'runs-removed');
       const run = startRun(runsDir);
       const runDir = await waitForEpoch(runsDir, 1, run.child);
-      // The run may add a file while the folder is being removed: retried until it is gone.
-      rmSync(runDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 10 });
+      // Gone at once, as a person's rm -r would leave it to the run: moved away in one step, then removed (a
+      // recursive removal alone races the run, which keeps adding files while it empties the folder).
+      renameSync(runDir, `${runDir}.removed`);
+      rmSync(`${runDir}.removed`, { recursive: true, force: true, maxRetries: 20, retryDelay: 10 });
       expect(await run.exited).toBe(2);
       expect(run.output().stderr).toMatch(new RegExp(`^error: ${runDir}/\\S+: cannot write: it does not exist \\(was its folder removed while the run wrote to it\\?\\)\\nrun folder: ${runDir}\\n$`));
     });
