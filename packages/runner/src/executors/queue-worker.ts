@@ -142,7 +142,11 @@ async function runJob(job: Job<unknown, TrialJobResult>, token: string, context:
   await uploads;
   // An interrupted trial keeps its checkpoint in Redis, to go on from there; an ended one needs it no more.
   const ended = outcome.status !== 'interrupted' && outcome.status !== 'failed';
-  const sent = outcome.runDir !== null && (await ownsLock()) && (recordWorker(outcome.runDir, context.name), await uploadFolder(context.connection, redisKeys.folder(jobId), outcome.runDir, guard, ended ? [redisKeys.checkpoint(jobId)] : []));
+  let sent = false;
+  if (outcome.runDir !== null && (await ownsLock())) {
+    recordWorker(outcome.runDir, context.name);
+    sent = await uploadFolder(context.connection, redisKeys.folder(jobId), outcome.runDir, guard, ended ? [redisKeys.checkpoint(jobId)] : []);
+  }
   if (outcome.runDir) removeInside(context.runsDir, outcome.runDir);
   if (lost.signal.aborted || (outcome.runDir !== null && !sent)) {
     process.stdout.write(`trial ${jobId}: no longer this worker's (its lock lapsed while Redis was away): left to the worker that took it over\n`);
