@@ -31,7 +31,8 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)):
   // Layer by layer (a model's getWeights() puts every non-trainable weight, batch norm's moving statistics, last).
   const weights = model.layers.flatMap((layer) => layer.getWeights().map((weight) => weight.dataSync() as Float32Array));
   model.dispose();
-  const spec = readRun(runDir).spec.model as ModelSpec;
+  const spec = readRun(runDir).spec.model as ModelSpec | undefined;
+  if (!Array.isArray(spec?.layers)) throw new UserError(`--run ${runDir}: its ${RUN_FILES.spec} has no model.layers (a run folder of another version, or edited): export a run trained by this specml`);
   const bytes = exportOnnx(spec, { imageShape }, weights, { classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}` } });
   writeFileAtomic(out, bytes);
   return { file: out, bytes: bytes.length };

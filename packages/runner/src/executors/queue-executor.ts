@@ -171,7 +171,8 @@ export class QueueExecutor implements TrialExecutor {
           collecting = true;
           void this.collect(jobId, request.runsDir, name).then(finish, fail);
         },
-        requeue: async () => void (collecting || (await this.enqueue(request))),
+        // Not for a trial that has ended here or is being stopped (its job was removed on purpose).
+        requeue: async () => void (collecting || settled || signal.aborted || (await this.enqueue(request))),
         abandon: (message) => finish({ status: 'interrupted', runDir: null, summary: null, message }),
       });
       const stop = () => void this.stop(jobId).then((removed) => {
