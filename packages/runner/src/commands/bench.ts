@@ -193,8 +193,10 @@ async function main() {
     .option('--search <file>', 'instead: a sweep with earlyStop against the same sweep without it (e.g. experiments/search.yaml)')
     .option('--queue', 'instead: an 8-trial sweep of --spec through a local Redis queue (2 workers, 1 worker) against the local pool')
     .option('--predict <run-folder>', 'instead: predictions per second on the test set through ONNX Runtime (the export), tfjs and the native engine')
+    .option('--searchers', 'instead: our random and Bayesian search against Optuna\'s samplers on standard test functions (40 trials, 20 seeds)')
     .parse();
-  const { spec, pairs, backends, profileOnly, search, queue, predict } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string }>();
+  const { spec, pairs, backends, profileOnly, search, queue, predict, searchers } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string; searchers?: boolean }>();
+  if (searchers) return (await import('./bench-searchers.js')).benchSearchers();
   if (predict) return (await import('./bench-predict.js')).benchPredictions(resolve(process.env.INIT_CWD || process.cwd(), predict));
   if (profileOnly) return profileTfjsStep('wasm');
   if (search) return benchEarlyStopping(search);

@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { randomProposal, seededUniform, tpeProposal, type Observation, type Proposal, type Space } from '@specml/search';
+
+// `bench --searchers`: our random and Bayesian (TPE) searches against Optuna's RandomSampler and
+// TPESampler (Debian's python3-optuna, run by bench-searchers.py), on standard test functions and one mixed
+// problem, TRIALS trials and SEEDS seeds each: the mean best regret (best value found − the optimum) per
+// method and problem, with its standard error.
+
+const TRIALS = 40;
+const SEEDS = 20;
+
+interface Problem {
+  readonly space: Space;
+  readonly optimum: number;
+  readonly f: (x: Proposal) => number;
+}
+
+const n = (x: Proposal, key: string) => Number(x[key]);
+const HARTMANN_A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]];
+const HARTMANN_P = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991], [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]].map((row) => row.map((value) => value * 1e-4));
+const range = (keys: string[], min: number, max: number): Space => Object.fromEntries(keys.map((key) => [key, { kind: 'uniform' as const, min, max }]));
+
+/** The problems, the same in bench-searchers.py. */
+export const PROBLEMS: Record<string, Problem> = {
+  branin: {
+    space: { x1: { kind: 'uniform', min: -5, max: 10 }, x2: { kind: 'uniform', min: 0, max: 15 } },
+    optimum: 0.397887,
+    f: (x) => {
+      const [a, b] = [n(x, 'x1'), n(x, 'x2')];
+      return (b - (5.1 / (4 * Math.PI ** 2)) * a ** 2 + (5 / Math.PI) * a - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(a) + 10;
+    },
+  },
+  hartmann6: {
+    space: range(['x0', 'x1', 'x2', 'x3', 'x4', 'x5'], 0, 1),
+    optimum: -3.32237,
+    f: (x) => -[1, 1.2, 3, 3.2].reduce((sum, alpha, i) => sum + alpha * Math.exp(-HARTMANN_A[i].reduce((inner, a, j) => inner + a * (n(x, `x${j}`) - HARTMANN_P[i][j]) ** 2, 0)), 0),
+  },
+  rosenbrock4: {
+    space: range(['x0', 'x1', 'x2', 'x3'], -2, 2),
+    optimum: 0,
+    f: (x) => [0, 1, 2].reduce((sum, i) => sum + 100 * (n(x, `x${i + 1}`) - n(x, `x${i}`) ** 2) ** 2 + (1 - n(x, `x${i}`)) ** 2, 0),
+  },
+  styblinskiTang4: {
+    space: range(['x0', 'x1', 'x2', 'x3'], -5, 5),
+    optimum: -39.16617 * 4,
+    f: (x) => [0, 1, 2, 3].reduce((sum, i) => sum + (n(x, `x${i}`) ** 4 - 16 * n(x, `x${i}`) ** 2 + 5 * n(x, `x${i}`)) / 2, 0),
+  },
+  mixed: {
+    space: { lr: { kind: 'logUniform', min: 1e-5, max: 1 }, units: { kind: 'intUniform', min: 8, max: 512 }, activation: { kind: 'values', values: ['relu', 'tanh', 'sigmoid'] } },
+    optimum: 0,
+    f: (x) => (Math.log10(n(x, 'lr')) + 3) ** 2 + ((Math.log2(n(x, 'units')) - 7) / 2) ** 2 + ({ relu: 0, tanh: 0.5, sigmoid: 1 } as Record<string, number>)[String(x.activation)],
+  },
+};
+
+/** The best value after TRIALS trials of one search, as regret. */
+function ourRegret(problem: Problem, method: 'random' | 'bayes', seed: number): number {
+  const history: Observation[] = [];
+  const stream = seededUniform(`bench:${seed}`);
+  for (let index = 1; index <= TRIALS; index++) {
+    const proposal = method === 'random' ? randomProposal(problem.space, stream) : tpeProposal(problem.space, history, 'minimize', seededUniform(`bench:${seed}:trial:${index}`));
+    history.push({ proposal, value: problem.f(proposal) });
+  }
+  return Math.min(...history.map((observation) => observation.value)) - problem.optimum;
+}
+
+const meanAndError = (values: number[]) => {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
+  return { mean, error: Math.sqrt(variance / values.length) };
+};
+
+export function benchSearchers(): void {
+  const results: Record<string, Record<string, number[]>> = {};
+  for (const [name, problem] of Object.entries(PROBLEMS)) {
+    results[name] = {};
+    for (const method of ['random', 'bayes'] as const) results[name][`ours ${method}`] = Array.from({ length: SEEDS }, (_, seed) => ourRegret(problem, method, seed));
+  }
+  const script = fileURLToPath(new URL('../../static/bench-searchers.py', import.meta.url));
+  const optuna = spawnSync('/usr/bin/python3', [script, String(TRIALS), String(SEEDS)], { encoding: 'utf8' });
+  if (optuna.status === 0) {
+    const theirs = JSON.parse(optuna.stdout) as Record<string, Record<string, number[]>>;
+    for (const [name, methods] of Object.entries(theirs)) Object.assign(results[name], methods);
+  } else {
+    console.log(`Optuna skipped: ${(optuna.stderr || optuna.error?.message || '').trim().split('\n').at(-1)} (apt-get install python3-optuna)`);
+  }
+  const methods = [...new Set(Object.values(results).flatMap((row) => Object.keys(row)))];
+  console.log(`mean best regret after ${TRIALS} trials over ${SEEDS} seeds (± standard error); lower is better\n`);
+  console.log(`| problem | ${methods.join(' | ')} |\n| --- |${' --- |'.repeat(methods.length)}`);
+  for (const [name, row] of Object.entries(results)) {
+    const cells = methods.map((method) => {
+      if (!row[method]) return '';
+      const { mean, error } = meanAndError(row[method]);
+      return `${mean.toPrecision(3)} ± ${error.toPrecision(2)}`;
+    });
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
+}
