@@ -80,6 +80,22 @@ describe('TPE', () => {
     expect(wins).toBeGreaterThan(seeds.length / 2);
   });
 
+  it('sends a second worker elsewhere: a pending trial counts as bad until it reports (constant liar)', () => {
+    const history: Observation[] = [];
+    const uniform = seededUniform(7);
+    for (let index = 0; index < 12; index++) {
+      const proposal = randomProposal(space, uniform);
+      history.push({ proposal, value: objective(proposal) });
+    }
+    const proposals = Array.from({ length: 8 }, (_, index) => {
+      const first = tpeProposal(space, history, 'maximize', seededUniform(`first:${index}`));
+      // The same random stream, with the first still running: a different point.
+      const second = tpeProposal(space, history, 'maximize', seededUniform(`first:${index}`), undefined, [first]);
+      return { first, second };
+    });
+    expect(proposals.filter(({ first, second }) => JSON.stringify(first) === JSON.stringify(second))).toEqual([]);
+  });
+
   it('draws at random until it has enough finished trials, reproducibly', () => {
     const first = tpeProposal(space, [], 'maximize', seededUniform(3));
     expect(first).toEqual(randomProposal(space, seededUniform(3)));

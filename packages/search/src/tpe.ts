@@ -18,9 +18,16 @@ export interface TpeOptions {
 
 export const TPE_DEFAULTS: TpeOptions = { startupTrials: 5, gamma: 0.25, candidates: 24 };
 
-export function tpeProposal(space: Space, history: readonly Observation[], goal: Goal, uniform: Uniform, options: TpeOptions = TPE_DEFAULTS): Proposal {
-  const finished = history.filter((observation) => Number.isFinite(observation.value));
-  if (finished.length < options.startupTrials) return randomProposal(space, uniform);
+/**
+ * `pending`: proposals of trials still running (parallel workers). They count as finished with the worst
+ * value seen so far (a constant liar, as Optuna's constant_liar): their region is one of the bad ones until
+ * they report, so two workers are not sent to the same place.
+ */
+export function tpeProposal(space: Space, history: readonly Observation[], goal: Goal, uniform: Uniform, options: TpeOptions = TPE_DEFAULTS, pending: readonly Proposal[] = []): Proposal {
+  const observed = history.filter((observation) => Number.isFinite(observation.value));
+  if (observed.length < options.startupTrials) return randomProposal(space, uniform);
+  const worst = goal === 'maximize' ? Math.min(...observed.map((observation) => observation.value)) : Math.max(...observed.map((observation) => observation.value));
+  const finished = [...observed, ...pending.map((proposal) => ({ proposal, value: worst }))];
   const ranked = [...finished].sort((a, b) => (goal === 'maximize' ? b.value - a.value : a.value - b.value));
   const goodCount = Math.max(1, Math.ceil(options.gamma * ranked.length));
   const good = ranked.slice(0, goodCount).map((observation) => observation.proposal);

@@ -64,6 +64,27 @@ function ourRegret(problem: Problem, method: 'random' | 'bayes', seed: number): 
   return Math.min(...history.map((observation) => observation.value)) - problem.optimum;
 }
 
+/**
+ * The best regret after `trials` trials of TPE on `workers` simulated workers: each proposal is made while
+ * the other workers' trials are still running (pending), with or without counting them (the constant liar).
+ */
+function parallelRegret(problem: Problem, seed: number, trials: number, workers: number, liar: boolean): { regret: number; repeats: number } {
+  const history: Observation[] = [];
+  const running: Proposal[] = [];
+  let repeats = 0;
+  for (let index = 1; index <= trials; index++) {
+    if (running.length >= workers) {
+      const done = running.shift()!; // the oldest running trial reports
+      history.push({ proposal: done, value: problem.f(done) });
+    }
+    const proposal = tpeProposal(problem.space, history, 'minimize', seededUniform(`parallel:${seed}:trial:${index}`), undefined, liar ? running : []);
+    if (running.some((other) => JSON.stringify(other) === JSON.stringify(proposal))) repeats++;
+    running.push(proposal);
+  }
+  for (const done of running) history.push({ proposal: done, value: problem.f(done) });
+  return { regret: Math.min(...history.map((observation) => observation.value)) - problem.optimum, repeats };
+}
+
 const meanAndError = (values: number[]) => {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
@@ -94,5 +115,16 @@ export function benchSearchers(): void {
       return `${mean.toPrecision(3)} ± ${error.toPrecision(2)}`;
     });
     console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  console.log(`\nTPE after 16 trials, one worker against two (each proposal made while the other worker's trial runs), ${SEEDS} seeds:\n`);
+  console.log('| problem | 1 worker | 2 workers, pending counted (constant liar) | 2 workers, pending ignored |\n| --- | --- | --- | --- |');
+  for (const [name, problem] of Object.entries(PROBLEMS)) {
+    const cell = (workers: number, liar: boolean) => {
+      const runs = Array.from({ length: SEEDS }, (_, seed) => parallelRegret(problem, seed, 16, workers, liar));
+      const { mean, error } = meanAndError(runs.map((run) => run.regret));
+      const repeats = runs.reduce((sum, run) => sum + run.repeats, 0);
+      return `${mean.toPrecision(3)} ± ${error.toPrecision(2)}${workers > 1 ? `, ${repeats} repeated proposals` : ''}`;
+    };
+    console.log(`| ${name} | ${cell(1, true)} | ${cell(2, true)} | ${cell(2, false)} |`);
   }
 }

@@ -178,7 +178,9 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
     if (plan.method !== 'bayes' || entries.size >= plan.trialCount) return undefined;
     const index = entries.size + 1;
     // Each proposal has its own seeded stream, so that a resumed search proposes what the first would have.
-    const entry = notStarted(trialOf(index, tpeProposal(plan.space, history, plan.metric.goal, seededUniform(`sweep:${base.seed}:trial:${index}`))));
+    // Trials still running count as bad until they report (a constant liar), so parallel workers spread out.
+    const pending = [...entries.values()].filter((entry) => entry.state === 'running').map((entry) => entry.trial.values as Proposal);
+    const entry = notStarted(trialOf(index, tpeProposal(plan.space, history, plan.metric.goal, seededUniform(`sweep:${base.seed}:trial:${index}`), undefined, pending)));
     entries.set(index, entry);
     return entry;
   };
