@@ -7,3 +7,4 @@ export { dataSpecSchema, type DataSpec } from './schema.js';
 export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preprocess.js';
 export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';
 export { METRICS_COLUMNS, VALIDATION_COLUMNS, isMetricColumn, metricValue, type MetricColumn, type EpochMetrics } from './metrics-row.js';
+export { isPlainObject } from './plain-object.js';

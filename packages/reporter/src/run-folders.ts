@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMetricColumn, readRegularFile, UnreadableFileError, UserError } from '@specml/data';
+import { isMetricColumn, isPlainObject, readRegularFile, UnreadableFileError, UserError } from '@specml/data';
 import { parse as parseYaml } from 'yaml';
 import type { MetricsRow } from './metrics-csv.js';
 import { isSweepFolder, sweepRunFolders } from './sweep-folders.js';
@@ -91,19 +91,18 @@ function readSummary(dir: string): RunSummary {
     peakRssMiB: number(fields.peakRssMiB) ?? 0,
     final: record(fields.final, ['test_accuracy', 'test_loss']) as RunSummary['final'],
     best: record(fields.best, ['epoch', 'test_accuracy']) as RunSummary['best'],
-    timings: isObject(fields.timings) ? Object.fromEntries(Object.entries(fields.timings).filter(([, value]) => number(value) !== null)) as Record<string, number> : undefined,
+    timings: isPlainObject(fields.timings) ? Object.fromEntries(Object.entries(fields.timings).filter(([, value]) => number(value) !== null)) as Record<string, number> : undefined,
     worker: text(fields.worker) ?? undefined,
     error: text(fields.error) ?? undefined,
   };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const number = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const count = (value: unknown): number => (Number.isInteger(value) && (value as number) >= 0 ? (value as number) : 0);
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 /** An object of numbers with exactly these keys, or null. */
 function record(value: unknown, keys: readonly string[]): Record<string, number> | null {
-  if (!isObject(value) || !keys.every((key) => number(value[key]) !== null)) return null;
+  if (!isPlainObject(value) || !keys.every((key) => number(value[key]) !== null)) return null;
   return Object.fromEntries(keys.map((key) => [key, value[key] as number]));
 }
 
@@ -119,7 +118,7 @@ export function summaryIfReadable(dir: string): RunSummary | null {
 export function readRun(dir: string): RunRecord {
   const summary = readSummary(dir);
   const parsed = existsSync(join(dir, 'spec.yaml')) ? (parseYaml(readRegularFile(join(dir, 'spec.yaml'))) as unknown) : {};
-  const spec = isObject(parsed) ? parsed : {};
+  const spec = isPlainObject(parsed) ? parsed : {};
   const lines = existsSync(join(dir, 'metrics.csv')) ? readRegularFile(join(dir, 'metrics.csv')).trim().split('\n') : [];
   const header = lines[0]?.split(',') ?? [];
   const metrics = lines.slice(1).map((line) => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isSafeName, readRegularFile, UserError } from '@specml/data';
+import { isPlainObject, isSafeName, readRegularFile, UserError } from '@specml/data';
 import type { RunStatus } from './run-status.js';
 
 // A sweep folder, `<runs-dir>/<name>/sweep-<id>/`, is the sweep's identity: sweep.yaml (the resolved spec
@@ -77,21 +77,20 @@ export function readSweep(dir: string): SweepRecord {
   }
   // Every field with the type the pages and a resume use it as: a run id names a folder beside this one,
   // never a path elsewhere.
-  const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
   const trialValid = (trial: unknown) =>
-    isObject(trial) &&
+    isPlainObject(trial) &&
     Number.isInteger(trial.index) &&
     TRIAL_STATES.has(trial.state as string) &&
     Array.isArray(trial.overrides) &&
     trial.overrides.every((override) => typeof override === 'string') &&
-    isObject(trial.values) &&
+    isPlainObject(trial.values) &&
     (trial.runId === null || isSafeName(trial.runId)) &&
     (trial.metric === null || typeof trial.metric === 'number') &&
     Number.isInteger(trial.epochs) &&
     typeof trial.message === 'string' &&
     (trial.worker === undefined || typeof trial.worker === 'string');
   const valid =
-    isObject(record) &&
+    isPlainObject(record) &&
     typeof record.name === 'string' &&
     typeof record.sweepId === 'string' &&
     typeof record.specFile === 'string' &&
@@ -99,7 +98,7 @@ export function readSweep(dir: string): SweepRecord {
     typeof record.method === 'string' &&
     Array.isArray(record.keys) &&
     record.keys.every((key) => typeof key === 'string') &&
-    isObject(record.metric) &&
+    isPlainObject(record.metric) &&
     typeof record.metric.name === 'string' &&
     (record.metric.goal === 'maximize' || record.metric.goal === 'minimize') &&
     Number.isInteger(record.trialCount) &&

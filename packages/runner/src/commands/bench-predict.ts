@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadDataset } from '@specml/data';
-import type { ModelSpec } from '@specml/model-zoo';
+import { getModelWeights, type ModelSpec } from '@specml/model-zoo';
 import { readRun } from '@specml/reporter';
 import { activateTfjsBackend, buildNativeNetwork, loadModel, nativeNetworkOptions } from '@specml/trainer';
 import { exportRunToOnnx } from './export.js';
@@ -21,7 +21,7 @@ export async function benchPredictions(runDir: string): Promise<void> {
   const size = imageShape.reduce((a, b) => a * b, 1);
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(file);
-  const weights = model.layers.flatMap((layer) => layer.getWeights().map((weight) => weight.dataSync() as Float32Array));
+  const weights = getModelWeights(model);
   const spec = readRun(runDir).spec as { model: ModelSpec; seed: number };
   const native = buildNativeNetwork(nativeNetworkOptions(spec.model, { imageShape }, { name: 'sgd', learningRate: 0 }, spec.seed));
   if (native.ok) native.value.setWeights(weights);

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '@specml/data';
-import { exportOnnx, type ModelSpec } from '@specml/model-zoo';
+import { exportOnnx, getModelWeights, type ModelSpec } from '@specml/model-zoo';
 import { readRun, RUN_FILES, summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import { SPECML_VERSION } from '../executors/queue-protocol.js';
@@ -28,8 +28,8 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)):
   if (!backend.ok) throw new Error(backend.reason);
   const model = await loadModel(modelDir);
   const imageShape = model.inputs[0].shape.slice(1) as [number, number, number];
-  // Layer by layer (a model's getWeights() puts every non-trainable weight, batch norm's moving statistics, last).
-  const weights = model.layers.flatMap((layer) => layer.getWeights().map((weight) => weight.dataSync() as Float32Array));
+  // Layer by layer, as the kinds expect them (a model's own getWeights() puts batch norm's moving statistics last).
+  const weights = getModelWeights(model);
   model.dispose();
   const spec = readRun(runDir).spec.model as ModelSpec | undefined;
   if (!Array.isArray(spec?.layers)) throw new UserError(`--run ${runDir}: its ${RUN_FILES.spec} has no model.layers (a run folder of another version, or edited): export a run trained by this specml`);

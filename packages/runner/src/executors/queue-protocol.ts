@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isSafeName } from '@specml/data';
+import { isPlainObject, isSafeName } from '@specml/data';
 import type { EpochMetrics } from '@specml/trainer';
 import type { TrialStatus } from './trial-executor.js';
 
@@ -92,7 +92,6 @@ export function checkTrialJob(data: unknown): TrialJob {
 
 const TRIAL_STATUSES = new Set<string>(['running', 'completed', 'stopped', 'diverged', 'interrupted', 'failed', 'invalid']);
 const MAX_MESSAGE = 4096;
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const isShortString = (value: unknown, length: number): value is string => typeof value === 'string' && value.length <= length;
 
 /**
@@ -100,7 +99,7 @@ const isShortString = (value: unknown, length: number): value is string => typeo
  * reaches Redis can write one): the run id must be a plain folder name, never `..` or a path.
  */
 export function checkTrialJobResult(value: unknown): TrialJobResult {
-  if (!isObject(value)) throw new Error('its result is not an object');
+  if (!isPlainObject(value)) throw new Error('its result is not an object');
   const { status, message, runId, worker } = value;
   if (typeof status !== 'string' || !TRIAL_STATUSES.has(status)) throw new Error(`its result has an unknown status ${JSON.stringify(String(status).slice(0, 40))}`);
   if (runId !== null && !isSafeName(runId)) throw new Error(`its result names run ${JSON.stringify(String(runId).slice(0, 80))}, which is not a plain folder name`);
@@ -110,9 +109,9 @@ export function checkTrialJobResult(value: unknown): TrialJobResult {
 
 /** A job's progress update, checked like a result; undefined for anything malformed (it is then ignored). */
 export function checkTrialProgress(value: unknown): TrialProgress | undefined {
-  if (!isObject(value) || !isShortString(value.worker, 300)) return undefined;
+  if (!isPlainObject(value) || !isShortString(value.worker, 300)) return undefined;
   if (value.type === 'start') return isSafeName(value.runId) ? { type: 'start', runId: value.runId, worker: value.worker } : undefined;
-  if (value.type !== 'epoch' || !isObject(value.row)) return undefined;
+  if (value.type !== 'epoch' || !isPlainObject(value.row)) return undefined;
   const row = value.row;
   if (!Number.isInteger(row.epoch) || (row.epoch as number) < 0 || (row.epoch as number) > 1_000_000) return undefined;
   if (!Object.values(row).every((cell) => cell === undefined || typeof cell === 'number')) return undefined;
