@@ -12,7 +12,7 @@ import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
 import { openSweep, reopenSweep, writeSweepRecord, type OpenedSweep, type SweepSource } from './sweep-folder.js';
 import { trialRunId } from '../run/run-folder.js';
 import { lockSweepFolder, waitForRunFolder } from '../run/run-lock.js';
-import { planSweep } from './sweep-plan.js';
+import { longestEpochs, planSweep } from './sweep-plan.js';
 import { bestResult, isFinished, nest, sweepTable, type TrialResult } from './sweep-report.js';
 
 export interface SweepOptions extends SweepSource {
@@ -111,7 +111,7 @@ function recordedTrials(sweep: OpenedSweep): Map<number, TrialResult> {
       entries.set(trial.index, { ...entry, state: 'not started', metric: Number.NaN, epochs: 0, message: '' });
     } else if (!isFinished(trial.state) && summary && isFinished(summary.status)) {
       const last = metricRows(runDir).at(-1);
-      entries.set(trial.index, { ...entry, state: summary.status, metric: last ? metricOf(last, sweep.plan.metric.name) : Number.NaN, epochs: Math.max(0, last?.epoch ?? 0), message: '', worker: summary.worker });
+      entries.set(trial.index, { ...entry, state: summary.status, metric: last ? metricValue(last, sweep.plan.metric.name) : Number.NaN, epochs: Math.max(0, last?.epoch ?? 0), message: '', worker: summary.worker });
     } else entries.set(trial.index, entry);
   }
   return entries;
@@ -151,8 +151,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   const described = plan.method === 'grid' ? plan.axes.map((axis) => `${axis.key} × ${axis.values.length}`).join(', ') : `${plan.method} search over ${plan.keys.join(', ')}`;
   // A trial's rungs come from its own epochs, which the sweep may vary.
   const epochsOf = (trial: Trial) => (typeof trial.values.epochs === 'number' ? trial.values.epochs : base.epochs);
-  const longest = Math.max(base.epochs, ...plan.keys.includes('epochs') ? (plan.space.epochs.kind === 'values' ? plan.space.epochs.values : [plan.space.epochs.max]).map(Number) : []);
-  const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(longest).join(', ')}` : '';
+  const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(longestEpochs(plan.space, base.epochs)).join(', ')}` : '';
   const where = executor.durable ? `through the queue, up to ${slots} at a time` : `on ${slots} worker${slots === 1 ? '' : 's'}`;
   process.stdout.write(`sweep ${name}: ${plan.trialCount} trials (${described}${stopping}) ${where}, choosing on ${plan.metric.name} (${plan.metric.goal})\n`);
   if (record) {
@@ -168,7 +167,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   // Early stopping and TPE learn from what the trials did before a resume, in trial order.
   const history: Observation[] = [];
   for (const entry of [...entries.values()].sort((a, b) => a.trial.index - b.trial.index)) {
-    if (asha && entry.runDir) for (const row of metricRows(entry.runDir)) if (row.epoch > 0) asha.report(row.epoch, metricOf(row, plan.metric.name), epochsOf(entry.trial));
+    if (asha && entry.runDir) for (const row of metricRows(entry.runDir)) if (row.epoch > 0) asha.report(row.epoch, metricValue(row, plan.metric.name), epochsOf(entry.trial));
     if (!toRun(entry) && Number.isFinite(entry.metric)) history.push({ proposal: entry.trial.values as Proposal, value: entry.metric });
   }
 
@@ -203,14 +202,14 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
           },
           onEpoch: (row, worker) => {
             if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: test accuracy ${row.test_accuracy.toFixed(4)}\n`);
-            return asha?.report(row.epoch, metricOf(row, plan.metric.name), epochsOf(trial));
+            return asha?.report(row.epoch, metricValue(row, plan.metric.name), epochsOf(trial));
           },
         },
         signal,
       );
       const finished = isFinished(outcome.status);
       const last = outcome.runDir ? metricRows(outcome.runDir).at(-1) : undefined;
-      const value = last && finished ? metricOf(last, plan.metric.name) : Number.NaN;
+      const value = last && finished ? metricValue(last, plan.metric.name) : Number.NaN;
       const result: TrialResult = { trial, state: outcome.status, runDir: outcome.runDir, summary: outcome.summary, metric: value, epochs: Math.max(0, last?.epoch ?? 0), message: outcome.message, worker: outcome.worker };
       entries.set(trial.index, result);
       save('running');
@@ -264,6 +263,4 @@ function metricRows(runDir: string): EpochMetrics[] {
   }
 }
 
-/** A metrics.csv column of an epoch's row (NaN where the row has none). */
-const metricOf = metricValue;
 

@@ -88,8 +88,7 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   }
   const earlyStop = block.earlyStop ? { minEpochs: block.earlyStop.minEpochs, eta: block.earlyStop.eta } : undefined;
   // The longest trial decides whether a rung can ever be reached (epochs may itself be swept).
-  const swept = space.epochs ? (space.epochs.kind === 'values' ? space.epochs.values : [space.epochs.max]).map(Number).filter(Number.isFinite) : [];
-  const longest = Math.max(loaded.spec.epochs, ...swept);
+  const longest = longestEpochs(space, loaded.spec.epochs);
   if (earlyStop && earlyStop.minEpochs >= longest) {
     at(['sweep', 'earlyStop', 'minEpochs'], `is ${earlyStop.minEpochs}, but trials train only ${longest} epochs: nothing would ever be stopped`, `use a minEpochs below ${longest}`);
   }
@@ -112,6 +111,12 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     ),
     warnings,
   };
+}
+
+/** The most epochs any trial trains: the base spec's, or the largest value of a swept `epochs`. */
+export function longestEpochs(space: Space, baseEpochs: number): number {
+  const swept = space.epochs ? (space.epochs.kind === 'values' ? space.epochs.values : [space.epochs.max]).map(Number).filter(Number.isFinite) : [];
+  return Math.max(baseEpochs, ...swept);
 }
 
 /** `.nan`, `.inf` and `-.inf`: YAML numbers no trial can run with (and JSON, hence sweep.json, cannot hold). */
