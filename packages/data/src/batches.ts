@@ -1,35 +1,40 @@
-import type { ImageSet } from './datasets.js';
+import type { ExampleSet } from './dataset.js';
+
 
 /**
- * Writes the images and labels at `order[start … start+size)` into preallocated buffers: pixels scaled to
- * [0, 1] (like torchvision's ToTensor) and labels one-hot. Building batches from typed arrays avoids
- * slicing a 60000×784 tensor every step, which is very slow on the wasm backend.
+ * Writes the examples at `order[start … start+size)` into preallocated buffers: inputs as floats and labels
+ * one-hot. Building batches from typed arrays avoids slicing a 60000×784 tensor every step, which is very
+ * slow on the wasm backend.
  */
 export function fillBatch(
-  set: ImageSet,
+  set: ExampleSet,
   order: Uint32Array,
   start: number,
   size: number,
-  pixels: Float32Array,
+  inputs: Float32Array,
   oneHot: Float32Array,
   classCount: number,
 ): void {
-  const imageSize = set.images.length / set.count;
+  const exampleSize = set.inputs.length / set.count;
+  const bytes = set.inputs instanceof Uint8Array;
   oneHot.fill(0, 0, size * classCount);
   for (let row = 0; row < size; row++) {
     const index = order[start + row];
-    const source = index * imageSize;
-    const target = row * imageSize;
-    for (let p = 0; p < imageSize; p++) pixels[target + p] = set.images[source + p] / 255;
+    const source = index * exampleSize;
+    const target = row * exampleSize;
+    // Divided (not multiplied by 1/255) so that the floats equal the native engine's byte / 255 exactly.
+    if (bytes) for (let p = 0; p < exampleSize; p++) inputs[target + p] = set.inputs[source + p] / 255;
+    else inputs.set(set.inputs.subarray(source, source + exampleSize), target);
     oneHot[row * classCount + set.labels[index]] = 1;
   }
 }
 
-/** The images [start, start+count) of a set as floats in [0, 1]. */
-export function imagesAsFloats(set: ImageSet, start: number, count: number): Float32Array {
-  const imageSize = set.images.length / set.count;
-  const bytes = set.images.subarray(start * imageSize, (start + count) * imageSize);
-  const floats = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) floats[i] = bytes[i] / 255;
+/** The examples [start, start+count) of a set as the model's floats. */
+export function inputsAsFloats(set: ExampleSet, start: number, count: number): Float32Array {
+  const exampleSize = set.inputs.length / set.count;
+  const part = set.inputs.subarray(start * exampleSize, (start + count) * exampleSize);
+  if (part instanceof Float32Array) return Float32Array.from(part);
+  const floats = new Float32Array(part.length);
+  for (let i = 0; i < part.length; i++) floats[i] = part[i] / 255;
   return floats;
 }

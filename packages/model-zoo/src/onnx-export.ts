@@ -18,12 +18,13 @@ export interface OnnxExportOptions {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-/** The input and output names of an exported model. */
-export const ONNX_NAMES = { input: 'pixels', output: 'probabilities' } as const;
+/** The input and output names of an exported model: `pixels` for an image model, `features` for a table's. */
+export const ONNX_NAMES = { input: 'pixels', features: 'features', output: 'probabilities' } as const;
 
 /**
  * A model as ONNX (opset 13): its input is `pixels`, float32 [batch, height, width, channels] with values
- * 0–255 as the image files hold them (the graph divides by 255, as training did); its output
+ * 0–255 as the image files hold them (the graph divides by 255, as training did), or for a table's model
+ * `features`, float32 [batch, features] encoded as in training; its output
  * `probabilities`, [batch, classes]. The batch dimension is dynamic. Each layer kind writes its own nodes
  * (toOnnx beside its module); `weights` are the model's, in tfjs order.
  */
@@ -31,9 +32,11 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
   const graph = new OnnxGraph('');
   const plan = planLayers(spec, input);
   if (plan.problems.length > 0) throw new Error(`the model does not fit its input: ${plan.problems.join('; ')}`);
-  const [height, width, channels] = input.imageShape;
-  const scaled = graph.node('Div', [ONNX_NAMES.input, graph.initializer([], Float32Array.of(255), 'pixel_scale')]);
-  let value: OnnxValue = { name: graph.node('Transpose', [scaled], { perm: [0, 3, 1, 2] }), shape: [height, width, channels] };
+  const image = input.inputShape.length === 3;
+  const inputName = image ? ONNX_NAMES.input : ONNX_NAMES.features;
+  let value: OnnxValue = image
+    ? { name: graph.node('Transpose', [graph.node('Div', [inputName, graph.initializer([], Float32Array.of(255), 'pixel_scale')])], { perm: [0, 3, 1, 2] }), shape: [...input.inputShape] }
+    : { name: inputName, shape: [...input.inputShape] };
   let next = 0;
   spec.layers.forEach((layer, index) => {
     const kind = LAYER_KINDS[layer.type] as unknown as LayerBehaviour<LayerSpec>;
@@ -62,12 +65,14 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
         attribute: Object.entries(node.attributes).map(([name, attribute]) => onnxAttribute(name, attribute, node.floats.has(name))),
       })),
       initializer: graph.initializers.map((tensor) => ({ name: tensor.name, dims: [...tensor.dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) })),
-      input: [{ name: ONNX_NAMES.input, type: tensorType(['batch', height, width, channels]) }],
+      input: [{ name: inputName, type: tensorType(['batch', ...input.inputShape]) }],
       output: [{ name: ONNX_NAMES.output, type: tensorType(['batch', output.shape[0]]) }],
     },
     metadataProps: Object.entries({
       class_names: JSON.stringify(options.classNames),
-      input: `${ONNX_NAMES.input}: float32 [batch, ${height}, ${width}, ${channels}], pixel values 0-255 (the graph divides by 255)`,
+      input: image
+        ? `${inputName}: float32 [batch, ${input.inputShape.join(', ')}], pixel values 0-255 (the graph divides by 255)`
+        : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json: numbers standardised, categories one-hot)`,
       ...options.metadata,
     }).map(([key, value]) => ({ key, value })),
   });

@@ -4,7 +4,9 @@ import { stringify as stringifyYaml } from 'yaml';
 import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
 import { writeFileAtomic } from './files.js';
 import { metricsColumns } from './metrics-csv.js';
-import { findRunFolders, readRuns, type RunRecord } from './run-folders.js';
+import { findRunFolders, readRuns, RUN_FILES, type RunRecord } from './run-folders.js';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { readRegularFile } from '@specml/data';
 
 /** The pictures a run folder may hold, in the order its report shows them. */
 export const RUN_PICTURES = [
@@ -43,6 +45,29 @@ ${script ? `<script>${script}</script>` : ''}
 
 const number = (value: number | undefined | null, digits = 4) => (value === undefined || value === null || !Number.isFinite(value) ? '' : value.toFixed(digits));
 
+/** The most test rows the report shows from predictions.csv (the file has them all). */
+const SHOWN_PREDICTIONS = 50;
+
+/** A table's run: its first test rows' predictions as an HTML table (every cell escaped). */
+function predictionsTable(dir: string): string {
+  const file = join(dir, RUN_FILES.predictions);
+  if (!existsSync(file)) return '';
+  let rows: string[][];
+  try {
+    rows = parseCsv(readRegularFile(file), { relax_column_count: true, to_line: SHOWN_PREDICTIONS + 1 }) as string[][];
+  } catch {
+    return '';
+  }
+  const [header, ...body] = rows;
+  if (!header) return '';
+  const wrong = (row: string[]) => row[1] !== row[2];
+  return `<h2>Predictions on the first ${body.length} test rows (all in ${RUN_FILES.predictions})</h2>
+<table><thead><tr>${header.map((cell) => `<th>${escape(cell)}</th>`).join('')}</tr></thead><tbody>${body
+    .map((row) => `<tr${wrong(row) ? ' class="status-failed"' : ''}>${row.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>
+`;
+}
+
 /** A static page for one run: its summary, resolved spec, metrics and pictures. */
 export function renderRunReport(run: RunRecord, indexHref?: string): string {
   const { summary } = run;
@@ -63,7 +88,7 @@ export function renderRunReport(run: RunRecord, indexHref?: string): string {
   const metricsTable = `<table><thead><tr>${columns.map((column) => `<th>${column}</th>`).join('')}</tr></thead><tbody>${run.metrics
     .map((row) => `<tr>${columns.map((column) => `<td>${number(row[column], column === 'epoch' ? 0 : 4)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
-  const pictures = RUN_PICTURES.filter(([file]) => existsSync(join(run.dir, file)))
+  const pictures = predictionsTable(run.dir) + RUN_PICTURES.filter(([file]) => existsSync(join(run.dir, file)))
     .map(([file, caption]) => `<h2>${caption}</h2><img src="${file}" alt="${escape(caption)}">`)
     .join('\n');
   const body = `

@@ -19,13 +19,14 @@ describe('prediction grid', () => {
     const predicted = labels.map((label, i) => (i === 3 ? (label + 1) % 10 : label));
     const png = renderPredictionGrid({
       images,
-      imageShape: [side, side, 1],
+      inputShape: [side, side, 1],
       labels,
       predicted,
       classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
       indices: Array.from({ length: 16 }, (_, i) => i),
       columns: 8,
       title: 'test',
+      inkOnPaper: true,
     });
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     const image = await loadImage(png);

@@ -2,10 +2,12 @@ import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { FONT_FAMILY, registerFonts } from './fonts.js';
 
 export interface PredictionGridInput {
-  /** Raw bytes of the images, one after another. */
+  /** Raw bytes of the images (HWC), one after another. */
   readonly images: Uint8Array;
-  /** [height, width, channels] */
-  readonly imageShape: readonly number[];
+  /** [height, width, channels]: 1 channel is drawn grey, 3 in colour. */
+  readonly inputShape: readonly number[];
+  /** Grey images whose high values are ink (MNIST's digits): drawn dark on white paper. */
+  readonly inkOnPaper?: boolean;
   /** True and predicted class of every image. */
   readonly labels: ArrayLike<number>;
   readonly predicted: ArrayLike<number>;
@@ -18,7 +20,8 @@ export interface PredictionGridInput {
   readonly confidences?: ArrayLike<number>;
 }
 
-const SCALE = 4;
+/** Each image is drawn about this many pixels across (28×28 digits 4× larger, large photos at their size). */
+const DRAWN_SIDE = 112;
 const CAPTION_HEIGHT = 34;
 const PADDING = 10;
 const TITLE_HEIGHT = 40;
@@ -31,12 +34,13 @@ const RIGHT = '#1a1a1a';
  */
 export function renderPredictionGrid(input: PredictionGridInput): Buffer {
   registerFonts();
-  const [height, width] = input.imageShape;
+  const [height, width] = input.inputShape;
+  const scale = Math.max(1, Math.round(DRAWN_SIDE / Math.max(height, width)));
   const count = input.indices.length;
   const columns = input.columns ?? Math.max(1, Math.min(8, count));
   const rows = Math.max(1, Math.ceil(count / columns));
-  const cellWidth = Math.max(width * SCALE, input.confidences ? 150 : 120) + PADDING;
-  const cellHeight = height * SCALE + CAPTION_HEIGHT + PADDING;
+  const cellWidth = Math.max(width * scale, input.confidences ? 150 : 120) + PADDING;
+  const cellHeight = height * scale + CAPTION_HEIGHT + PADDING;
   const canvas = createCanvas(columns * cellWidth + PADDING, TITLE_HEIGHT + rows * cellHeight + PADDING);
   const context = canvas.getContext('2d');
   context.fillStyle = '#ffffff';
@@ -49,35 +53,39 @@ export function renderPredictionGrid(input: PredictionGridInput): Buffer {
   input.indices.forEach((image, cell) => {
     const left = PADDING + (cell % columns) * cellWidth;
     const top = TITLE_HEIGHT + Math.floor(cell / columns) * cellHeight;
-    const imageLeft = left + (cellWidth - PADDING - width * SCALE) / 2;
-    drawDigit(context, input.images, image, width, height, imageLeft, top);
+    const imageLeft = left + (cellWidth - PADDING - width * scale) / 2;
+    drawImage(context, input, image, scale, imageLeft, top);
     const wrong = input.predicted[image] !== input.labels[image];
     if (wrong) {
       context.strokeStyle = WRONG;
       context.lineWidth = 3;
-      context.strokeRect(imageLeft - 1.5, top - 1.5, width * SCALE + 3, height * SCALE + 3);
+      context.strokeRect(imageLeft - 1.5, top - 1.5, width * scale + 3, height * scale + 3);
     }
     context.fillStyle = wrong ? WRONG : RIGHT;
     context.font = `${wrong ? 'bold ' : ''}13px "${FONT_FAMILY}"`;
     context.textAlign = 'center';
     const centre = left + (cellWidth - PADDING) / 2;
     const confidence = input.confidences ? ` (${input.confidences[image].toFixed(2)})` : '';
-    context.fillText(`predicted ${input.classNames[input.predicted[image]]}${confidence}`, centre, top + height * SCALE + 11);
-    context.fillText(`${wrong ? '✗ ' : ''}true ${input.classNames[input.labels[image]]}`, centre, top + height * SCALE + 27);
+    context.fillText(`predicted ${input.classNames[input.predicted[image]]}${confidence}`, centre, top + height * scale + 11);
+    context.fillText(`${wrong ? '✗ ' : ''}true ${input.classNames[input.labels[image]]}`, centre, top + height * scale + 27);
     context.textAlign = 'left';
   });
   return canvas.toBuffer('image/png');
 }
 
-/** Draws one grayscale image as ink on paper (MNIST stores ink as high values), scaled up. */
-function drawDigit(context: SKRSContext2D, images: Uint8Array, index: number, width: number, height: number, left: number, top: number) {
-  const pixels = context.createImageData(width * SCALE, height * SCALE);
-  const offset = index * width * height;
-  for (let y = 0; y < height * SCALE; y++) {
-    for (let x = 0; x < width * SCALE; x++) {
-      const shade = 255 - images[offset + Math.floor(y / SCALE) * width + Math.floor(x / SCALE)];
-      const target = (y * width * SCALE + x) * 4;
-      pixels.data[target] = pixels.data[target + 1] = pixels.data[target + 2] = shade;
+/** Draws one image scaled up: colour as it is, grey as it is or (digits) as ink on paper. */
+function drawImage(context: SKRSContext2D, input: PredictionGridInput, index: number, scale: number, left: number, top: number) {
+  const [height, width, channels = 1] = input.inputShape;
+  const pixels = context.createImageData(width * scale, height * scale);
+  const offset = index * width * height * channels;
+  for (let y = 0; y < height * scale; y++) {
+    for (let x = 0; x < width * scale; x++) {
+      const source = offset + (Math.floor(y / scale) * width + Math.floor(x / scale)) * channels;
+      const target = (y * width * scale + x) * 4;
+      for (let c = 0; c < 3; c++) {
+        const value = input.images[source + (channels === 3 ? c : 0)];
+        pixels.data[target + c] = input.inkOnPaper ? 255 - value : value;
+      }
       pixels.data[target + 3] = 255;
     }
   }

@@ -139,6 +139,10 @@ export const RUN_FILES = {
   model: 'model',
   report: 'report.html',
   lock: 'lock.json',
+  /** For a table's run: how rows become inputs (column types, training statistics), for predict. */
+  table: 'table.json',
+  /** For a table's run: every test row's true and predicted class and probabilities. */
+  predictions: 'predictions.csv',
 } as const;
 
 /** A CSV cell as a number; an empty or missing cell is absent. */

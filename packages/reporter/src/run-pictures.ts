@@ -18,6 +18,17 @@ export function confusionCsv(matrix: ConfusionMatrix, classNames: readonly strin
   return stringify([['true_class', ...classNames], ...matrix.map((row, label) => [classNames[label], ...row])]);
 }
 
+/** A table's test rows: the true and predicted class and every class's probability, one row each. */
+export function predictionsCsv(labels: ArrayLike<number>, probabilities: Float32Array, classNames: readonly string[]): string {
+  const classCount = classNames.length;
+  const rows = Array.from({ length: labels.length }, (_, row) => {
+    const own = Array.from(probabilities.subarray(row * classCount, (row + 1) * classCount));
+    const predicted = own.indexOf(Math.max(...own));
+    return [row + 1, classNames[labels[row]], classNames[predicted], ...own.map((p) => p.toFixed(4))];
+  });
+  return stringify([['test_row', 'true_class', 'predicted_class', ...classNames.map((name) => `probability_${name}`)], ...rows]);
+}
+
 /** The most classes confusion.png draws one by one; beyond that, the others are summed into one row and column. */
 export const MAX_DRAWN_CLASSES = 30;
 

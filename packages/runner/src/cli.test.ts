@@ -157,7 +157,7 @@ describe('specml exp', () => {
     const { code, stderr } = specml(['exp', file, '--runs-dir', runsDir]);
     expect(code).toBe(2);
     expect(stderr).toBe(
-      `error: ${file}:4:7: model.layers[1]: a conv2d layer needs an image-shaped input, but the layer before it outputs a vector (put convolution and pooling layers before flatten and dense layers)\n`,
+      `error: ${file}:4:7: model.layers[1]: a conv2d layer needs an image-shaped input, but its input is a vector (put convolution and pooling layers before flatten and dense layers; table rows are vectors: use dense layers)\n`,
     );
     expect(existsSync(runsDir)).toBe(false);
   });

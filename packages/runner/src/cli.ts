@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { isUserError, UserError } from '@specml/data';
+import { describeDataset, imbalanceWarnings, isImageDataset, isUserError, UserError } from '@specml/data';
 import { compareRuns, isSweepFolder } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
@@ -225,12 +225,13 @@ export function buildProgram(): Command {
     .description('check a spec (and that its dataset loads) without training')
     .argument('<spec>', 'the experiment spec')
     .option('--set <key.path=value>', 'override a spec key (repeatable)', collect, [])
-    .action((specFile: string, options: { set: string[] }) => {
-      const { loaded, dataset } = prepareExperiment(fromCaller(specFile), options.set);
+    .action(async (specFile: string, options: { set: string[] }) => {
+      const { loaded, dataset } = await prepareExperiment(fromCaller(specFile), options.set);
       const { spec } = loaded;
       process.stdout.write(
-        `${specFile}: valid: ${spec.name}, ${spec.model.layers.length} layers, ${spec.optimizer.name}, batch ${spec.batchSize}, ${spec.epochs} epochs on ${dataset.name} (${dataset.train.count}/${dataset.test.count} images)\n`,
+        `${specFile}: valid: ${spec.name}, ${spec.model.layers.length} layers, ${spec.optimizer.name}, batch ${spec.batchSize}, ${spec.epochs} epochs on ${dataset.name} (${dataset.train.count}/${dataset.test.count} ${isImageDataset(dataset) ? 'images' : 'rows'})\n${describeDataset(dataset)}`,
       );
+      for (const warning of imbalanceWarnings(dataset)) process.stderr.write(`warning: ${warning}\n`);
     });
 
   program

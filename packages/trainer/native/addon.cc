@@ -45,9 +45,11 @@ void ReadSettings(const Napi::Object& object, Args& args, const char* tag) {
 NetworkConfig ReadConfig(const Napi::Object& options) {
   NetworkConfig config;
   Napi::Object input = options.Get("input").As<Napi::Object>();
-  config.input = Shape{IntegerOf(input, "height"), IntegerOf(input, "width"), IntegerOf(input, "channels"), true};
+  // An image { height, width, channels }, or a vector { features } (a table's encoded row).
+  config.input = input.Has("features") ? Shape{1, 1, IntegerOf(input, "features"), false}
+                                       : Shape{IntegerOf(input, "height"), IntegerOf(input, "width"), IntegerOf(input, "channels"), true};
   if (config.input.height < 1 || config.input.width < 1 || config.input.channels < 1)
-    throw std::invalid_argument("native engine: the image must have at least one pixel");
+    throw std::invalid_argument("native engine: the input must have at least one value");
   config.classes = IntegerOf(options, "classes");
   config.seed = static_cast<uint64_t>(options.Get("seed").As<Napi::Number>().Int64Value());
   config.threads = options.Has("threads") && options.Get("threads").IsNumber() ? IntegerOf(options, "threads") : 1;
@@ -80,7 +82,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
                              InstanceMethod("dispose", &NativeNetwork::Dispose)}));
   }
 
-  // new NativeNetwork({ input: {height, width, channels}, classes, layers: [{ type, index, ...settings }], optimizer, seed })
+  // new NativeNetwork({ input: {height, width, channels} or {features}, classes, layers: [{ type, index, ...settings }], optimizer, seed })
   explicit NativeNetwork(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeNetwork>(info) {
     try {
       network_ = std::make_unique<Network>(ReadConfig(info[0].As<Napi::Object>()));
@@ -99,21 +101,30 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   }
 
   // Checks what the loops index, so that a caller's mistake is a JavaScript error, not a crash.
-  int64_t CheckedImageCount(const Napi::Env& env, const Napi::Value& images, const Napi::Value& labels) {
+  int64_t CheckedCount(const Napi::Env& env, const Napi::Value& inputs, const Napi::Value& labels) {
     Live(env);
-    if (!images.IsTypedArray() || !labels.IsTypedArray()) throw Napi::TypeError::New(env, "native engine: images and labels must be Uint8Arrays");
-    const size_t imageBytes = images.As<Napi::Uint8Array>().ElementLength();
+    if (!inputs.IsTypedArray() || !labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      throw Napi::TypeError::New(env, "native engine: inputs must be a Uint8Array or Float32Array, labels a Uint8Array");
+    const napi_typedarray_type type = inputs.As<Napi::TypedArray>().TypedArrayType();
+    if (type != napi_uint8_array && type != napi_float32_array) throw Napi::TypeError::New(env, "native engine: inputs must be a Uint8Array or Float32Array");
+    const size_t values = inputs.As<Napi::TypedArray>().ElementLength();
     const size_t count = labels.As<Napi::Uint8Array>().ElementLength();
-    const size_t pixels = static_cast<size_t>(network_->input().size());
-    if (imageBytes != count * pixels)
-      throw Napi::RangeError::New(env, "native engine: images hold " + std::to_string(imageBytes) + " bytes, expected " + std::to_string(count) +
-                                           " labels × " + std::to_string(pixels) + " pixels");
+    const size_t size = static_cast<size_t>(network_->input().size());
+    if (values != count * size)
+      throw Napi::RangeError::New(env, "native engine: inputs hold " + std::to_string(values) + " values, expected " + std::to_string(count) +
+                                           " labels × " + std::to_string(size) + " inputs");
     const uint8_t* label = labels.As<Napi::Uint8Array>().Data();
     for (size_t k = 0; k < count; ++k)
       if (label[k] >= network_->classes())
         throw Napi::RangeError::New(env, "native engine: label " + std::to_string(label[k]) + " at index " + std::to_string(k) +
                                              " is not below the class count " + std::to_string(network_->classes()));
     return static_cast<int64_t>(count);
+  }
+  static Inputs InputsOf(const Napi::Value& value) {
+    Inputs inputs;
+    if (value.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) inputs.floats = value.As<Napi::Float32Array>().Data();
+    else inputs.bytes = value.As<Napi::Uint8Array>().Data();
+    return inputs;
   }
   static const uint8_t* Bytes(const Napi::Value& value) { return value.As<Napi::Uint8Array>().Data(); }
 
@@ -124,9 +135,9 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     return result;
   }
 
-  // trainBatches(images, labels, order, start, end, batchSize) -> [lossSum, correct]
+  // trainBatches(inputs, labels, order, start, end, batchSize) -> [lossSum, correct]
   Napi::Value TrainBatches(const Napi::CallbackInfo& info) {
-    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
     if (!info[2].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "native engine: order must be a Uint32Array");
     Napi::Uint32Array order = info[2].As<Napi::Uint32Array>();
     const int64_t start = info[3].As<Napi::Number>().Int64Value();
@@ -137,28 +148,28 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     const uint32_t* indexes = order.Data();
     for (int64_t k = start; k < end; ++k)
       if (indexes[k] >= count) throw Napi::RangeError::New(info.Env(), "native engine: order holds an index past the last image");
-    return Pair(info.Env(), network_->TrainBatches(Bytes(info[0]), Bytes(info[1]), order.Data(), start, end, batchSize));
+    return Pair(info.Env(), network_->TrainBatches(InputsOf(info[0]), Bytes(info[1]), order.Data(), start, end, batchSize));
   }
 
-  // evaluate(images, labels) -> [lossSum, correct]
+  // evaluate(inputs, labels) -> [lossSum, correct]
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
-    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
-    return Pair(info.Env(), network_->Evaluate(Bytes(info[0]), Bytes(info[1]), count, nullptr));
+    const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
+    return Pair(info.Env(), network_->Evaluate(InputsOf(info[0]), Bytes(info[1]), count, nullptr));
   }
 
-  // predict(images, labels) -> Float32Array of count × classes softmax probabilities
+  // predict(inputs, labels) -> Float32Array of count × classes softmax probabilities
   Napi::Value Predict(const Napi::CallbackInfo& info) {
-    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
+    const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
-    network_->Evaluate(Bytes(info[0]), Bytes(info[1]), count, out.Data());
+    network_->Evaluate(InputsOf(info[0]), Bytes(info[1]), count, out.Data());
     return out;
   }
 
-  // gradients(images, labels) -> { lossSum, gradients: Float32Array[] } in the layout of getWeights()
+  // gradients(inputs, labels) -> { lossSum, gradients: Float32Array[] } in the layout of getWeights()
   Napi::Value Gradients(const Napi::CallbackInfo& info) {
-    const int64_t count = CheckedImageCount(info.Env(), info[0], info[1]);
-    if (count < 1 || count > 4096) throw Napi::RangeError::New(info.Env(), "native engine: gradients take 1 to 4096 images");
-    const Score score = network_->Gradients(Bytes(info[0]), Bytes(info[1]), count);
+    const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
+    if (count < 1 || count > 4096) throw Napi::RangeError::New(info.Env(), "native engine: gradients take 1 to 4096 examples");
+    const Score score = network_->Gradients(InputsOf(info[0]), Bytes(info[1]), count);
     Napi::Object result = Napi::Object::New(info.Env());
     result.Set("lossSum", score.lossSum);
     result.Set("gradients", Arrays(info.Env(), network_->Weights(true)));

@@ -68,7 +68,6 @@ Network::Network(const NetworkConfig& config) : config_(config), runner_(config.
   last.texts["activation"] = "linear";  // the loss takes the logits and applies softmax itself
 
   Shape shape = config_.input;
-  shape.image = true;
   widest_ = shape.size();
   for (LayerArgs& args : config_.layers) {
     auto factory = LayerRegistry().find(args.kind);
@@ -112,15 +111,24 @@ void Network::Reserve(int batch, bool training) {
   gradientBelow_.assign(batch * widest_, 0.f);
 }
 
-void Network::LoadInput(const uint8_t* images, const uint32_t* order, int64_t first, int batch) {
+void Network::LoadInput(const Inputs& inputs, const uint32_t* order, int64_t first, int batch) {
   const Shape& shape = config_.input;
-  const long pixels = shape.size(), plane = static_cast<long>(shape.height) * shape.width;
+  const long size = shape.size(), plane = static_cast<long>(shape.height) * shape.width;
   float* input = activations_[0].data();
   for (int b = 0; b < batch; ++b) {
-    const uint8_t* image = images + static_cast<int64_t>(order ? order[first + b] : first + b) * pixels;
-    float* target = input + b * pixels;
+    const int64_t offset = static_cast<int64_t>(order ? order[first + b] : first + b) * size;
+    float* target = input + b * size;
+    if (inputs.floats) {
+      const float* example = inputs.floats + offset;
+      if (plane == 1 || shape.channels == 1) std::copy(example, example + size, target);
+      else
+        for (long p = 0; p < plane; ++p)  // HWC → CHW
+          for (int c = 0; c < shape.channels; ++c) target[c * plane + p] = example[p * shape.channels + c];
+      continue;
+    }
+    const uint8_t* image = inputs.bytes + offset;
     if (shape.channels == 1) {
-      for (long p = 0; p < pixels; ++p) target[p] = kPixels.value[image[p]];
+      for (long p = 0; p < size; ++p) target[p] = kPixels.value[image[p]];
       continue;
     }
     for (long p = 0; p < plane; ++p)  // HWC bytes → CHW floats
@@ -170,7 +178,7 @@ void Network::ScoreLogits(const uint8_t* labels, const uint32_t* order, int64_t 
   }
 }
 
-Score Network::TrainBatches(const uint8_t* images, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end,
+Score Network::TrainBatches(const Inputs& inputs, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end,
                             int batchSize) {
   Reserve(batchSize, true);
   FlushDenormals flush;
@@ -178,7 +186,7 @@ Score Network::TrainBatches(const uint8_t* images, const uint8_t* labels, const 
   Score total;
   for (int64_t first = start; first < end; first += batchSize) {
     const int batch = static_cast<int>(std::min<int64_t>(batchSize, end - first));
-    LoadInput(images, order, first, batch);
+    LoadInput(inputs, order, first, batch);
     Forward(batch, true);
     Score score;
     ScoreLogits(labels, order, first, batch, &score, gradient_.data(), nullptr);
@@ -220,9 +228,9 @@ void Network::Backward(int batch) {
       for (size_t k = 0; k < param->value.size(); ++k) param->grad[0][k] += param->grad[part][k];
 }
 
-Score Network::Gradients(const uint8_t* images, const uint8_t* labels, int64_t count) {
+Score Network::Gradients(const Inputs& inputs, const uint8_t* labels, int64_t count) {
   Reserve(static_cast<int>(count), true);
-  LoadInput(images, nullptr, 0, static_cast<int>(count));
+  LoadInput(inputs, nullptr, 0, static_cast<int>(count));
   Forward(static_cast<int>(count), true);
   Score score;
   ScoreLogits(labels, nullptr, 0, static_cast<int>(count), &score, gradient_.data(), nullptr);
@@ -230,13 +238,13 @@ Score Network::Gradients(const uint8_t* images, const uint8_t* labels, int64_t c
   return score;
 }
 
-Score Network::Evaluate(const uint8_t* images, const uint8_t* labels, int64_t count, float* probabilities) {
+Score Network::Evaluate(const Inputs& inputs, const uint8_t* labels, int64_t count, float* probabilities) {
   Reserve(kEvaluationChunk, false);
   FlushDenormals flush;
   Score score;
   for (int64_t first = 0; first < count; first += kEvaluationChunk) {
     const int batch = static_cast<int>(std::min<int64_t>(kEvaluationChunk, count - first));
-    LoadInput(images, nullptr, first, batch);
+    LoadInput(inputs, nullptr, first, batch);
     Forward(batch, false);
     ScoreLogits(labels, nullptr, first, batch, &score, nullptr, probabilities ? probabilities + first * config_.classes : nullptr);
   }

@@ -33,19 +33,26 @@ struct NamedArray {
   std::vector<float> values;
 };
 
+// The examples' inputs, one after another in HWC order: pixel bytes (scaled by 1/255 on loading) or ready
+// floats (a table's encoded rows). Exactly one of the two is set.
+struct Inputs {
+  const uint8_t* bytes = nullptr;
+  const float* floats = nullptr;
+};
+
 class Network {
  public:
   explicit Network(const NetworkConfig& config);
 
-  // One optimizer step per batch of `batchSize` images over order[start, end); stops early at a
+  // One optimizer step per batch of `batchSize` examples over order[start, end); stops early at a
   // non-finite loss (the caller sees it in the score).
-  Score TrainBatches(const uint8_t* images, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end, int batchSize);
+  Score TrainBatches(const Inputs& inputs, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end, int batchSize);
   // The loss and accuracy over `count` images; with `probabilities`, also every image's softmax output.
-  Score Evaluate(const uint8_t* images, const uint8_t* labels, int64_t count, float* probabilities);
+  Score Evaluate(const Inputs& inputs, const uint8_t* labels, int64_t count, float* probabilities);
 
   // The gradient of the mean loss over `count` images (in training mode, as one batch) without a step:
   // the numerical check against tfjs. Returns the summed loss; Weights(true) then reads the gradients.
-  Score Gradients(const uint8_t* images, const uint8_t* labels, int64_t count);
+  Score Gradients(const Inputs& inputs, const uint8_t* labels, int64_t count);
 
   std::vector<long> WeightSizes();
   void SetWeights(const std::vector<const float*>& weights);
@@ -61,7 +68,7 @@ class Network {
 
  private:
   void Reserve(int batch, bool training);
-  void LoadInput(const uint8_t* images, const uint32_t* order, int64_t first, int batch);
+  void LoadInput(const Inputs& inputs, const uint32_t* order, int64_t first, int batch);
   void Forward(int batch, bool training);
   void Backward(int batch);
   // Runs work(slice) on the batch's slices (the whole batch as one slice for a layer that needs it).

@@ -22,7 +22,8 @@ export type NativeAttempt = Loaded<NativeNetworkHandle>;
 
 /** The spec as the native engine reads it (see native/addon.cc). */
 export interface NativeNetworkOptions {
-  input: { height: number; width: number; channels: number };
+  /** An image's shape, or a vector's length (a table's encoded row). */
+  input: { height: number; width: number; channels: number } | { features: number };
   classes: number;
   /** Each layer's spec settings, with `index` its position in the spec (for messages). */
   layers: Array<Record<string, unknown> & { type: string; index: number }>;
@@ -36,11 +37,12 @@ export interface NativeNetworkOptions {
 export interface NativeNetworkHandle {
   setWeights(weights: Float32Array[]): void;
   getWeights(): Float32Array[];
-  trainBatches(images: Uint8Array, labels: Uint8Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
-  evaluate(images: Uint8Array, labels: Uint8Array): [number, number];
-  predict(images: Uint8Array, labels: Uint8Array): Float32Array;
-  /** The gradient of the mean loss over the images as one training batch, without a step (for checks against tfjs). */
-  gradients(images: Uint8Array, labels: Uint8Array): { lossSum: number; gradients: Float32Array[] };
+  /** Inputs are pixel bytes (scaled by 1/255) or a table's encoded floats, one example after another. */
+  trainBatches(inputs: Uint8Array | Float32Array, labels: Uint8Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
+  evaluate(inputs: Uint8Array | Float32Array, labels: Uint8Array): [number, number];
+  predict(inputs: Uint8Array | Float32Array, labels: Uint8Array): Float32Array;
+  /** The gradient of the mean loss over the examples as one training batch, without a step (for checks against tfjs). */
+  gradients(inputs: Uint8Array | Float32Array, labels: Uint8Array): { lossSum: number; gradients: Float32Array[] };
   setLearningRate(learningRate: number): void;
   getOptimizerState(): { step: number; tensors: { name: string; values: Float32Array }[] };
   setOptimizerState(state: { step: number; tensors: { name: string; values: Float32Array }[] }): void;

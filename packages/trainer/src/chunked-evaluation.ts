@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { imagesAsFloats, type ImageSet } from '@specml/data';
+import { inputsAsFloats, type ExampleSet } from '@specml/data';
 import type { Score } from './engine.js';
 import { scoreLogits, softmaxRows } from './scoring.js';
 
@@ -7,16 +7,16 @@ import { scoreLogits, softmaxRows } from './scoring.js';
 export type LogitsOfImages = (pixels: Float32Array, count: number) => tf.Tensor2D;
 
 /** Runs a set through the model in large chunks (small batches are very slow on wasm), one chunk of logits at a time. */
-function forEachLogitsChunk(set: ImageSet, chunk: number, logitsOf: LogitsOfImages, visit: (logits: Float32Array, start: number, count: number) => void): void {
+function forEachLogitsChunk(set: ExampleSet, chunk: number, logitsOf: LogitsOfImages, visit: (logits: Float32Array, start: number, count: number) => void): void {
   for (let start = 0; start < set.count; start += chunk) {
     const count = Math.min(chunk, set.count - start);
-    const logits = tf.tidy(() => logitsOf(imagesAsFloats(set, start, count), count));
+    const logits = tf.tidy(() => logitsOf(inputsAsFloats(set, start, count), count));
     visit(logits.dataSync() as Float32Array, start, count);
     logits.dispose();
   }
 }
 
-export function evaluateInChunks(set: ImageSet, chunk: number, classCount: number, logitsOf: LogitsOfImages): Score {
+export function evaluateInChunks(set: ExampleSet, chunk: number, classCount: number, logitsOf: LogitsOfImages): Score {
   const total: Score = { lossSum: 0, correct: 0 };
   forEachLogitsChunk(set, chunk, logitsOf, (logits, start, count) => {
     const score = scoreLogits(logits, set.labels.subarray(start, start + count), count, classCount);
@@ -26,7 +26,7 @@ export function evaluateInChunks(set: ImageSet, chunk: number, classCount: numbe
   return total;
 }
 
-export function predictInChunks(set: ImageSet, chunk: number, classCount: number, logitsOf: LogitsOfImages): Float32Array {
+export function predictInChunks(set: ExampleSet, chunk: number, classCount: number, logitsOf: LogitsOfImages): Float32Array {
   const probabilities = new Float32Array(set.count * classCount);
   forEachLogitsChunk(set, chunk, logitsOf, (logits, start) => probabilities.set(softmaxRows(logits, classCount), start * classCount));
   return probabilities;

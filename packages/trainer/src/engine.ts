@@ -1,4 +1,4 @@
-import type { ImageSet } from '@specml/data';
+import type { ExampleSet } from '@specml/data';
 import type { ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
@@ -14,9 +14,9 @@ export interface TrainingEngine {
   readonly backend: BackendName;
   /** One optimizer step per batch of `batchSize` over order[start, end) (the last batch may be shorter). */
   trainRange(order: Uint32Array, start: number, end: number): Score;
-  evaluate(set: ImageSet): Score;
+  evaluate(set: ExampleSet): Score;
   /** Softmax probabilities for every image of a set: count × classes, row after row. */
-  predict(set: ImageSet): Float32Array;
+  predict(set: ExampleSet): Float32Array;
   /** The trained weights, layer by layer (see ModelWeights). */
   weights(): ModelWeights;
   /** Used from the next step on (learning-rate schedules). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
-import type { ImageSet } from '@specml/data';
+import type { ExampleSet } from '@specml/data';
 import { buildModel, getModelWeights, logitsOf, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
@@ -23,8 +23,8 @@ export class LayersEngine implements TrainingEngine {
   private readonly variables: tf.Variable[];
   private readonly batches: BatchBuffers;
   private readonly training: TfjsTraining;
-  private readonly imageShape: readonly [number, number, number];
-  private readonly imageSize: number;
+  private readonly inputShape: readonly number[];
+  private readonly exampleSize: number;
   private readonly classCount: number;
 
   constructor(
@@ -33,12 +33,12 @@ export class LayersEngine implements TrainingEngine {
     input: ModelInput,
     initial: ModelWeights,
     optimizer: OptimizerSpec,
-    train: ImageSet,
+    train: ExampleSet,
     batchSize: number,
     private readonly seed: number,
   ) {
     this.model = buildModel(spec, input, initial);
-    this.imageShape = input.imageShape;
+    this.inputShape = input.inputShape;
     this.classCount = (this.model.outputs[0].shape.at(-1) ?? 0) as number;
     this.variables = this.model.trainableWeights.map((weight) => weight.read() as tf.Variable);
     const kernels: tf.Variable[] = [];
@@ -52,18 +52,18 @@ export class LayersEngine implements TrainingEngine {
       }
     });
     this.optimizer = createTfjsOptimizer(optimizer);
-    this.imageSize = input.imageShape.reduce((a, b) => a * b, 1);
-    this.batches = new BatchBuffers(train, batchSize, this.imageSize, this.classCount);
+    this.exampleSize = input.inputShape.reduce((a, b) => a * b, 1);
+    this.batches = new BatchBuffers(train, batchSize, this.exampleSize, this.classCount);
     this.training = {
       optimizer: this.optimizer,
       variables: this.variables,
       l2: { kernels, factors },
-      logits: (pixels, size) => logitsOf(this.model, this.batchTensor(pixels, size), true),
+      logits: (inputs, size) => logitsOf(this.model, this.batchTensor(inputs, size), true),
     };
   }
 
-  private batchTensor(pixels: Float32Array, count: number): tf.Tensor4D {
-    return tf.tensor4d(pixels.subarray(0, count * this.imageSize), [count, ...this.imageShape]);
+  private batchTensor(inputs: Float32Array, count: number): tf.Tensor {
+    return tf.tensor(inputs.subarray(0, count * this.exampleSize), [count, ...this.inputShape]);
   }
 
   trainRange(order: Uint32Array, start: number, end: number): Score {
@@ -74,11 +74,11 @@ export class LayersEngine implements TrainingEngine {
 
   private readonly logitsOfImages = (pixels: Float32Array, count: number) => logitsOf(this.model, this.batchTensor(pixels, count), false);
 
-  evaluate(set: ImageSet): Score {
+  evaluate(set: ExampleSet): Score {
     return evaluateInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
   }
 
-  predict(set: ImageSet): Float32Array {
+  predict(set: ExampleSet): Float32Array {
     return predictInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
   }
 

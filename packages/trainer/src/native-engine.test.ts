@@ -50,7 +50,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 function tfjsGradients(spec: ModelSpec, input: ModelInput, weights: Float32Array[], images: Uint8Array, labels: Uint8Array, classes: number) {
   const model = buildModel(spec, input, weights);
   const count = labels.length;
-  const x = tf.tensor4d(Float32Array.from(images, (byte) => byte / 255), [count, ...input.imageShape]);
+  const x = tf.tensor(Float32Array.from(images, (byte) => byte / 255), [count, ...input.inputShape]);
   const y = tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32');
   // In evaluation mode (running averages, no dropout): the probabilities the saved model predicts, taken
   // before the training-mode pass moves batch norm's running averages.
@@ -110,7 +110,7 @@ describe('native engine', () => {
           seed: fc.integer({ min: 0, max: 1000 }),
         }),
         ({ height, width, first, tested, count, seed }) => {
-          const input: ModelInput = { imageShape: [height, width, 1] };
+          const input: ModelInput = { inputShape: [height, width, 1] };
           const classes = 3;
           const spec: ModelSpec = {
             initializer: 'glorotUniform',
@@ -139,7 +139,7 @@ describe('native engine', () => {
   });
 
   it('exports and imports weights in tfjs layout unchanged, and refuses arrays of the wrong size', () => {
-    const input: ModelInput = { imageShape: [9, 7, 1] };
+    const input: ModelInput = { inputShape: [9, 7, 1] };
     const spec: ModelSpec = { initializer: 'heNormal', layers: [{ type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 }, { type: 'dense', units: 4, activation: 'softmax' }] };
     const weights = initialWeights(spec, input, createRng(5)).map((array) => Float32Array.from(array, (_, k) => k * 0.01 + array.length));
     const network = nativeNetwork(spec, input);
@@ -149,7 +149,7 @@ describe('native engine', () => {
   });
 
   it('drops the rate asked for, with masks from the seed and step, scaling what it keeps', () => {
-    const input: ModelInput = { imageShape: [20, 20, 1] };
+    const input: ModelInput = { inputShape: [20, 20, 1] };
     const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dropout', rate: 0.3 }, { type: 'dense', units: 2, activation: 'softmax' }] };
     const images = new Uint8Array(400).fill(255);
     const labels = Uint8Array.of(0);
@@ -172,9 +172,9 @@ describe('native engine', () => {
     expect(network.evaluate(images, labels)[0]).toBeCloseTo(Math.log(2), 5);
   });
 
-  it('gives bit-identical weights with one thread and with two (the batch halves and their sums are fixed)', () => {
-    const dataset = loadDataset({ dataset: 'mnist', trainLimit: 640, testLimit: 100, shuffle: true });
-    const input = { imageShape: dataset.imageShape };
+  it('gives bit-identical weights with one thread and with two (the batch halves and their sums are fixed)', async () => {
+    const dataset = await loadDataset({ dataset: 'mnist', trainLimit: 640, testLimit: 100, shuffle: true });
+    const input = { inputShape: dataset.inputShape };
     const spec = convBatchNormDropout;
     const initial = initialWeights(spec, input, createRng(4));
     const order = randomPermutation(dataset.train.count, createRng(5));
@@ -194,7 +194,7 @@ describe('native engine', () => {
   });
 
   it('frees a disposed network at once and refuses to use it after', () => {
-    const input: ModelInput = { imageShape: [4, 4, 1] };
+    const input: ModelInput = { inputShape: [4, 4, 1] };
     const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: 2, activation: 'softmax' }] };
     const network = nativeNetwork(spec, input);
     network.dispose();
@@ -203,7 +203,7 @@ describe('native engine', () => {
   });
 
   it('says which layer it cannot train and why', () => {
-    const input: ModelInput = { imageShape: [8, 8, 1] };
+    const input: ModelInput = { inputShape: [8, 8, 1] };
     const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, strides: 1, padding: 'valid', activation: 'softmax' }, { type: 'dense', units: 2, activation: 'softmax' }] };
     expect(buildNativeNetwork(nativeNetworkOptions(spec, input, sgd, 1))).toEqual({
       ok: false,
@@ -211,19 +211,20 @@ describe('native engine', () => {
     });
   });
 
-  it('throws a RangeError instead of reading past the images', () => {
-    const dataset = loadDataset({ dataset: 'mnist', trainLimit: 100, testLimit: 100, shuffle: true });
+  it('throws a RangeError instead of reading past the images', async () => {
+    const dataset = await loadDataset({ dataset: 'mnist', trainLimit: 100, testLimit: 100, shuffle: true });
     const spec: ModelSpec = { initializer: 'pytorch', layers: [...PRESETS['mlp-tutorial'].layers] };
-    const input = { imageShape: dataset.imageShape };
+    const input = { inputShape: dataset.inputShape };
     const engine = new NativeEngine(nativeNetwork(spec, input), initialWeights(spec, input, createRng(1)), dataset.train, 15);
     expect(() => engine.trainRange(Uint32Array.of(0, dataset.train.count), 0, 2)).toThrow('order holds an index past the last image');
     expect(() => engine.trainRange(Uint32Array.of(0, 1), 0, 3)).toThrow('need 0 <= start <= end <= order.length');
   });
 });
 
+const wholeModelData = await loadDataset({ dataset: 'mnist', trainLimit: 6400, testLimit: 1000, shuffle: true });
 describe('native engine against tfjs, whole models', () => {
-  const dataset = loadDataset({ dataset: 'mnist', trainLimit: 6400, testLimit: 1000, shuffle: true });
-  const input = { imageShape: dataset.imageShape };
+  const dataset = wholeModelData;
+  const input = { inputShape: dataset.inputShape };
 
   /** Both engines from the same initial weights over the same batches; per-step training losses and final test accuracy. */
   function trainBoth(spec: ModelSpec, optimizer: OptimizerSpec, reference: 'tfjs' | 'layers', steps: number, batchSize: number) {

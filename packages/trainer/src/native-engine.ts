@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { ImageSet } from '@specml/data';
+import type { ExampleSet } from '@specml/data';
 import { planLayers, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
@@ -17,9 +17,10 @@ export function nativeNetworkOptions(spec: ModelSpec, input: ModelInput, optimiz
     if (layer.type === 'dense' && plan.inputShapes[index]?.length === 3) layers.push({ type: 'flatten', index });
     layers.push({ ...layer, index });
   });
-  const [height, width, channels] = input.imageShape;
+  const [height, width, channels] = input.inputShape;
+  const shape = input.inputShape.length === 3 ? { height, width, channels } : { features: height };
   const classes = plan.outputShape.reduce((product, size) => product * size, 1);
-  return { input: { height, width, channels }, classes, layers, optimizer: { ...optimizer }, seed, threads: nativeThreads() };
+  return { input: shape, classes, layers, optimizer: { ...optimizer }, seed, threads: nativeThreads() };
 }
 
 /** Two threads where there are two cores, unless SPECML_THREADS=1 asks for one (results are the same). */
@@ -45,24 +46,24 @@ export class NativeEngine implements TrainingEngine {
   constructor(
     private readonly network: NativeNetworkHandle,
     initial: ModelWeights,
-    private readonly train: ImageSet,
+    private readonly train: ExampleSet,
     private readonly batchSize: number,
   ) {
     network.setWeights(initial);
   }
 
   trainRange(order: Uint32Array, start: number, end: number): Score {
-    const [lossSum, correct] = this.network.trainBatches(this.train.images, this.train.labels, order, start, end, this.batchSize);
+    const [lossSum, correct] = this.network.trainBatches(this.train.inputs, this.train.labels, order, start, end, this.batchSize);
     return { lossSum, correct };
   }
 
-  evaluate(set: ImageSet): Score {
-    const [lossSum, correct] = this.network.evaluate(set.images, set.labels);
+  evaluate(set: ExampleSet): Score {
+    const [lossSum, correct] = this.network.evaluate(set.inputs, set.labels);
     return { lossSum, correct };
   }
 
-  predict(set: ImageSet): Float32Array {
-    return this.network.predict(set.images, set.labels);
+  predict(set: ExampleSet): Float32Array {
+    return this.network.predict(set.inputs, set.labels);
   }
 
   weights(): ModelWeights {

@@ -13,7 +13,7 @@ describe('learning-rate schedules', () => {
   });
 
   it.each(['native', 'wasm'] as const)('is applied by the %s backend: a rate cut to almost nothing freezes the model', async (backend) => {
-    const dataset = loadDataset({ dataset: 'mnist', trainLimit: 1500, testLimit: 300, shuffle: true });
+    const dataset = await loadDataset({ dataset: 'mnist', trainLimit: 1500, testLimit: 300, shuffle: true });
     const run = (factor: number) =>
       train({
         dataset,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageSet } from '@specml/data';
+import type { ExampleSet } from '@specml/data';
 import type { Activation, DenseStack, ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
@@ -32,7 +32,7 @@ export class TfjsEngine implements TrainingEngine {
     private readonly stack: DenseStack,
     initial: ModelWeights,
     optimizer: OptimizerSpec,
-    train: ImageSet,
+    train: ExampleSet,
     batchSize: number,
   ) {
     this.inputSize = stack.sizes[0];
@@ -68,11 +68,11 @@ export class TfjsEngine implements TrainingEngine {
 
   private readonly logitsOfImages = (pixels: Float32Array, count: number) => this.logits(tf.tensor2d(pixels, [count, this.inputSize]));
 
-  evaluate(set: ImageSet): Score {
+  evaluate(set: ExampleSet): Score {
     return evaluateInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
   }
 
-  predict(set: ImageSet): Float32Array {
+  predict(set: ExampleSet): Float32Array {
     return predictInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fillBatch, type ImageSet } from '@specml/data';
+import { fillBatch, type ExampleSet } from '@specml/data';
 import type { Score } from './engine.js';
 import { scoreLogits } from './scoring.js';
 
@@ -19,7 +19,7 @@ export class BatchBuffers {
   readonly labels: Uint8Array;
 
   constructor(
-    private readonly train: ImageSet,
+    private readonly train: ExampleSet,
     readonly batchSize: number,
     imageSize: number,
     readonly classCount: number,

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { loadModel, saveModel } from './model-io.js';
 import type { OptimizerSpec } from './schema.js';
-import { predictImages, train, TrainingDivergedError, type EpochMetrics, type TrainRequest } from './train.js';
+import { predictExamples, train, TrainingDivergedError, type EpochMetrics, type TrainRequest } from './train.js';
 
-const dataset = loadDataset({ dataset: 'mnist', trainLimit: 2000, testLimit: 500, shuffle: true });
+const dataset = await loadDataset({ dataset: 'mnist', trainLimit: 2000, testLimit: 500, shuffle: true });
 const adam: OptimizerSpec = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 const request = (overrides: Partial<TrainRequest> = {}): TrainRequest => ({
   dataset,
@@ -57,7 +57,7 @@ describe('train', () => {
 
   it('puts the trained weights into the tfjs model, which predicts what the engine evaluated', async () => {
     const result = await train(request({ backend: 'native' }));
-    const { predicted } = predictImages(result.model, dataset.test.images, dataset.imageShape, dataset.test.count);
+    const { predicted } = predictExamples(result.model, dataset.test, dataset.inputShape, dataset.test.count);
     const correct = predicted.filter((label, i) => label === dataset.test.labels[i]).length;
     expect(correct / dataset.test.count).toBeCloseTo(result.metrics.at(-1)!.test_accuracy, 6);
     // The engine's own test probabilities (used for the run's pictures) agree with the saved model's.
@@ -170,11 +170,13 @@ describe('saveModel / loadModel', () => {
     expect(json.weightsManifest[0].paths).toEqual(['./weights.bin']);
     expect(readFileSync(join(dir, 'weights.bin')).length).toBe((784 * 32 + 32 + 32 * 10 + 10) * 4);
     const loaded = await loadModel(dir);
-    const before = predictImages(model, dataset.test.images, dataset.imageShape, 50);
-    const after = predictImages(loaded, dataset.test.images, dataset.imageShape, 50);
+    const before = predictExamples(model, dataset.test, dataset.inputShape, 50);
+    const after = predictExamples(loaded, dataset.test, dataset.inputShape, 50);
     expect(Array.from(after.probabilities)).toEqual(Array.from(before.probabilities));
   });
 });
+
+const small = await loadDataset({ dataset: 'mnist', trainLimit: 600, testLimit: 200, shuffle: true });
 
 describe('models beyond dense stacks', () => {
   const convNet = {
@@ -187,7 +189,6 @@ describe('models beyond dense stacks', () => {
       { type: 'dense' as const, units: 10, activation: 'softmax' as const },
     ],
   };
-  const small = loadDataset({ dataset: 'mnist', trainLimit: 600, testLimit: 200, shuffle: true });
   const convRequest = (overrides: Partial<TrainRequest> = {}) => request({ dataset: small, model: convNet, backend: 'wasm', epochs: 2, ...overrides });
 
   it.each(['wasm', 'native'] as const)('trains a conv net with pooling, batch norm and dropout on %s, reproducibly', async (backend) => {
@@ -213,7 +214,7 @@ describe('models beyond dense stacks', () => {
 
   it('saves a native-trained conv net whose tfjs model predicts what the engine predicted', async () => {
     const result = await train(convRequest({ backend: 'native' }));
-    const { probabilities } = predictImages(result.model, small.test.images, small.imageShape, small.test.count);
+    const { probabilities } = predictExamples(result.model, small.test, small.inputShape, small.test.count);
     expect(probabilities.length).toBe(result.testProbabilities.length);
     let worst = 0;
     for (let k = 0; k < probabilities.length; k++) worst = Math.max(worst, Math.abs(probabilities[k] - result.testProbabilities[k]));

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createRng, randomPermutation, type Dataset } from '@specml/data';
+import { createRng, inputsAsFloats, randomPermutation, UserError, type Dataset, type ExampleSet } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, type ModelSpec } from '@specml/model-zoo';
-import { UserError } from '@specml/data';
 import { selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochMetrics } from './metrics.js';
@@ -77,7 +76,7 @@ const PROGRESS_SAMPLES = 3000;
 
 export async function train(request: TrainRequest, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
   const { dataset, batchSize } = request;
-  const input = { imageShape: dataset.imageShape };
+  const input = { inputShape: dataset.inputShape };
   const stack = denseStackOf(request.model, input);
   const timings: TrainTimings = { backendSeconds: 0, trainingSeconds: 0, evaluationSeconds: 0, checkpointSeconds: 0 };
   const timed = <T>(phase: keyof TrainTimings, work: () => T): T => {
@@ -182,11 +181,10 @@ function testMetrics(score: Score, count: number) {
   return { test_loss: score.lossSum / count, test_accuracy: score.correct / count };
 }
 
-/** Class probabilities of the first `count` images of a set, from the saved model's own forward pass. */
-export function predictImages(model: tfl.LayersModel, images: Uint8Array, imageShape: readonly number[], count: number) {
-  const pixels = imageShape.reduce((product, size) => product * size, 1);
+/** Class probabilities of the first `count` examples of a set, from the saved model's own forward pass. */
+export function predictExamples(model: tfl.LayersModel, set: ExampleSet, inputShape: readonly number[], count: number) {
   return tf.tidy(() => {
-    const x = tf.div(tf.tensor(images.subarray(0, count * pixels), [count, ...imageShape], 'float32'), 255);
+    const x = tf.tensor(inputsAsFloats(set, 0, count), [count, ...inputShape], 'float32');
     const probabilities = model.predict(x) as tf.Tensor2D;
     return {
       probabilities: probabilities.dataSync() as Float32Array,

@@ -54,7 +54,7 @@ export interface LayerBehaviour<L> {
 
 export const isImage = (shape: readonly number[]) => shape.length === 3;
 export const needsImage = (type: string) =>
-  `a ${type} layer needs an image-shaped input, but the layer before it outputs a vector (put convolution and pooling layers before flatten and dense layers)`;
+  `a ${type} layer needs an image-shaped input, but its input is a vector (put convolution and pooling layers before flatten and dense layers; table rows are vectors: use dense layers)`;
 
 /** No weights. */
 export const noWeights = { weightShapes: () => [], initialWeights: () => [] };

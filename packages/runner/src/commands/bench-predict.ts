@@ -12,22 +12,23 @@ import { exportRunToOnnx } from './export.js';
  * the same weights; each the median of 3 passes, after one to warm up.
  */
 export async function benchPredictions(runDir: string): Promise<void> {
-  const { test } = loadDataset({ dataset: 'mnist', shuffle: false });
+  const { test } = await loadDataset({ dataset: 'mnist' });
+  const pixels = test.inputs as Uint8Array; // MNIST: pixel bytes
   const batch = 1000;
   const file = (await exportRunToOnnx(runDir, join(runDir, 'model.onnx'))).file;
   await activateTfjsBackend('cpu');
   const model = await loadModel(join(runDir, 'model'));
-  const imageShape = model.inputs[0].shape.slice(1) as [number, number, number];
-  const size = imageShape.reduce((a, b) => a * b, 1);
+  const inputShape = model.inputs[0].shape.slice(1) as [number, number, number];
+  const size = inputShape.reduce((a, b) => a * b, 1);
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(file);
   const weights = getModelWeights(model);
   const spec = readRun(runDir).spec as { model: ModelSpec; seed: number };
-  const native = buildNativeNetwork(nativeNetworkOptions(spec.model, { imageShape }, { name: 'sgd', learningRate: 0 }, spec.seed));
+  const native = buildNativeNetwork(nativeNetworkOptions(spec.model, { inputShape }, { name: 'sgd', learningRate: 0 }, spec.seed));
   if (native.ok) native.value.setWeights(weights);
   const engines: Record<string, (images: Uint8Array, labels: Uint8Array, count: number) => Promise<void>> = {
-    'ONNX Runtime': async (images, _, count) => void (await session.run({ pixels: new ort.Tensor('float32', Float32Array.from(images), [count, ...imageShape]) })),
-    'tfjs (cpu)': async (images, _, count) => tf.tidy(() => void (model.predict(tf.tensor4d(Float32Array.from(images, (value) => value / 255), [count, ...imageShape])) as tf.Tensor).dataSync()),
+    'ONNX Runtime': async (images, _, count) => void (await session.run({ pixels: new ort.Tensor('float32', Float32Array.from(images), [count, ...inputShape]) })),
+    'tfjs (cpu)': async (images, _, count) => tf.tidy(() => void (model.predict(tf.tensor4d(Float32Array.from(images, (value) => value / 255), [count, ...inputShape])) as tf.Tensor).dataSync()),
     ...(native.ok ? { native: async (images: Uint8Array, labels: Uint8Array) => void native.value.predict(images, labels) } : {}),
   };
   for (const [name, predict] of Object.entries(engines)) {
@@ -35,7 +36,7 @@ export async function benchPredictions(runDir: string): Promise<void> {
       const started = performance.now();
       for (let first = 0; first < test.count; first += batch) {
         const count = Math.min(batch, test.count - first);
-        await predict(test.images.subarray(first * size, (first + count) * size), test.labels.subarray(first, first + count), count);
+        await predict(pixels.subarray(first * size, (first + count) * size), test.labels.subarray(first, first + count), count);
       }
       return test.count / ((performance.now() - started) / 1000);
     };

@@ -82,7 +82,7 @@ async function trainingFlopsPerImage(resolvedSpec: string): Promise<number> {
   const { forwardMultiplyAdds } = await import('@specml/model-zoo');
   const { loadSpec } = await import('../spec/load-spec.js');
   const { spec } = loadSpec(resolvedSpec);
-  return 6 * forwardMultiplyAdds(spec.model, { imageShape: [28, 28, 1] });
+  return 6 * forwardMultiplyAdds(spec.model, { inputShape: [28, 28, 1] });
 }
 
 function runReference(reference: NonNullable<Benchmark['reference']>): Measurement {
@@ -134,8 +134,8 @@ async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
   const { loadSpec } = await import('../spec/load-spec.js');
   const { spec } = loadSpec(join(root, 'experiments/baseline.yaml'));
   await selectBackend(backend, () => ({ ok: false, reason: 'profiling the tfjs path' }));
-  const dataset = loadDataset(spec.data);
-  const input = { imageShape: dataset.imageShape };
+  const dataset = await loadDataset(spec.data);
+  const input = { inputShape: dataset.inputShape };
   const rng = createRng(spec.seed);
   const engine = new TfjsEngine(backend, denseStackOf(spec.model, input)!, initialWeights(spec.model, input, rng), spec.optimizer, dataset.train, spec.batchSize);
   const order = randomPermutation(dataset.train.count, rng);

@@ -16,7 +16,8 @@ import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js
 
 const work = temporaryFolder('export');
 const COUNT = 200;
-const test = loadDataset({ dataset: 'mnist', testLimit: COUNT, trainLimit: 1, shuffle: false }).test;
+const test = (await loadDataset({ dataset: 'mnist', testLimit: COUNT, trainLimit: 1, shuffle: false })).test;
+const testPixels = test.inputs as Uint8Array;
 const SPECS = {
   mlp: 'name: mlp\ndata: { trainLimit: 600, testLimit: 200 }\nmodel: { preset: mlp-tutorial }\nepochs: 1\n',
   lenet5: 'name: lenet5\ndata: { trainLimit: 600, testLimit: 200 }\nmodel: { preset: lenet5 }\nepochs: 1\n',
@@ -65,10 +66,10 @@ describe('export to ONNX', () => {
     expect(exported.stdout).toMatch(/^wrote \S+model\.onnx \([\d.]+ KiB, ONNX opset 13\): input pixels \[batch, height, width, channels\] 0-255, output probabilities \[batch, classes\]\n$/);
     const file = join(runs[name], 'model.onnx');
     const session = await ort.InferenceSession.create(file);
-    const result = await session.run({ pixels: new ort.Tensor('float32', Float32Array.from(test.images), [COUNT, 28, 28, 1]) });
+    const result = await session.run({ pixels: new ort.Tensor('float32', Float32Array.from(test.inputs), [COUNT, 28, 28, 1]) });
     const onnx = result.probabilities.data as Float32Array;
     const model = await loadModel(join(runs[name], 'model'));
-    const own = tf.tidy(() => (model.predict(tf.tensor4d(Float32Array.from(test.images, (value) => value / 255), [COUNT, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
+    const own = tf.tidy(() => (model.predict(tf.tensor4d(Float32Array.from(testPixels, (value) => value / 255), [COUNT, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
     model.dispose();
     expect(result.probabilities.dims).toEqual([COUNT, 10]);
     expect(Math.max(...own.map((value, index) => Math.abs(value - onnx[index])))).toBeLessThan(1e-5);
@@ -83,10 +84,10 @@ describe('export to ONNX', () => {
   it.each(readdirSync(join(root, 'experiments')).filter((file) => file.endsWith('.yaml')))('exports the model of experiments/%s as ONNX Runtime runs it', async (example) => {
     // Every example and preset exports: its model as built (seeded initial weights), compared on 20 test images.
     const { spec } = loadSpec(join(root, 'experiments', example));
-    const input = { imageShape: [28, 28, 1] as [number, number, number] };
+    const input = { inputShape: [28, 28, 1] as [number, number, number] };
     const weights = initialWeights(spec.model, input, createRng(spec.seed));
     const model = buildModel(spec.model, input, weights);
-    const images = Float32Array.from(test.images.subarray(0, 20 * 784));
+    const images = Float32Array.from(testPixels.subarray(0, 20 * 784));
     const own = tf.tidy(() => (model.predict(tf.tensor4d(images.map((value) => value / 255), [20, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
     model.dispose();
     const session = await ort.InferenceSession.create(exportOnnx(spec.model, input, weights, { classNames: [] }));
@@ -100,7 +101,7 @@ describe('export to ONNX', () => {
     const canvas = createCanvas(28, 28);
     const context = canvas.getContext('2d');
     const image = context.createImageData(28, 28);
-    for (let p = 0; p < 784; p++) image.data.set([test.images[p], test.images[p], test.images[p], 255], p * 4);
+    for (let p = 0; p < 784; p++) image.data.set([testPixels[p], testPixels[p], testPixels[p], 255], p * 4);
     context.putImageData(image, 0, 0);
     writeFileSync(picture, canvas.toBuffer('image/png'));
     expect(specml(['export', '--run', runs.lenet5]).status).toBe(0);

@@ -27,13 +27,13 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)):
   const backend = await activateTfjsBackend('cpu');
   if (!backend.ok) throw new Error(backend.reason);
   const model = await loadModel(modelDir);
-  const imageShape = model.inputs[0].shape.slice(1) as [number, number, number];
+  const inputShape = model.inputs[0].shape.slice(1) as [number, number, number];
   // Layer by layer, as the kinds expect them (a model's own getWeights() puts batch norm's moving statistics last).
   const weights = getModelWeights(model);
   model.dispose();
   const spec = readRun(runDir).spec.model as ModelSpec | undefined;
   if (!Array.isArray(spec?.layers)) throw new UserError(`--run ${runDir}: its ${RUN_FILES.spec} has no model.layers (a run folder of another version, or edited): export a run trained by this specml`);
-  const bytes = exportOnnx(spec, { imageShape }, weights, { classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}` } });
+  const bytes = exportOnnx(spec, { inputShape }, weights, { classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}` } });
   writeFileAtomic(out, bytes);
   return { file: out, bytes: bytes.length };
 }

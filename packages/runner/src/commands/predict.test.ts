@@ -8,7 +8,8 @@ import { digitsRun, lastLine, specml, temporaryFolder } from '../test-kit/test-c
 const work = temporaryFolder('predict');
 
 const COUNT = 40;
-const test = loadDataset({ dataset: 'mnist', testLimit: COUNT, trainLimit: 1, shuffle: true }).test;
+const test = (await loadDataset({ dataset: 'mnist', testLimit: COUNT, trainLimit: 1, shuffle: true })).test;
+const testPixels = test.inputs as Uint8Array;
 
 type Variant = { name: string; side: number; ink: string; paper: string; type: 'image/png' | 'image/jpeg' };
 const VARIANTS: Variant[] = [
@@ -26,7 +27,7 @@ function renderDigit(index: number, variant: Variant): Buffer {
   const pixels = smallContext.createImageData(28, 28);
   const [inkColour, paperColour] = [variant.ink, variant.paper].map((hex) => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)));
   for (let p = 0; p < 784; p++) {
-    const ink = test.images[index * 784 + p] / 255;
+    const ink = testPixels[index * 784 + p] / 255;
     for (let channel = 0; channel < 3; channel++) pixels.data[4 * p + channel] = Math.round(ink * inkColour[channel] + (1 - ink) * paperColour[channel]);
     pixels.data[4 * p + 3] = 255;
   }

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { isUserError, toMnistInput, UserError } from '@specml/data';
-import { readImageFile, summaryIfReadable } from '@specml/reporter';
+import { encodeRows, imageAsInput, isUserError, parseTableEncoding, readCsv, readRegularFile, readRgbaImage, toMnistInput, UserError, type TableEncoding } from '@specml/data';
+import { readRun, RUN_FILES, summaryIfReadable } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 
 export interface ImagePrediction {
+  /** The image file, or `rows.csv:LINE` for a table's row. */
   file: string;
   /** The predicted class's index: the digit, for MNIST. */
   digit: number;
@@ -18,9 +19,9 @@ export interface ImagePrediction {
 export interface PredictOutcome {
   classNames: string[];
   predictions: ImagePrediction[];
-  /** One message per image that could not be read. */
+  /** One message per image (or CSV file) that could not be read. */
   failures: string[];
-  /** One message per image predicted from nothing (blank or uniform: no ink found). */
+  /** One message per image predicted from nothing (blank or uniform: no ink found), or per filled cell. */
   warnings: string[];
 }
 
@@ -32,9 +33,9 @@ function classNamesOf(runDir: string, classCount: number): string[] {
 
 /** What predicts: the run's tfjs model, or its ONNX export through ONNX Runtime (`--onnx`). */
 interface Predictor {
-  /** [height, width, channels] of the model's input. */
-  readonly inputShape: readonly [number, number, number];
-  /** Probabilities per image of `count` images of pixels in 0–1, NHWC. */
+  /** [height, width, channels] of an image model's input, [features] of a table's. */
+  readonly inputShape: readonly number[];
+  /** Probabilities per example of `count` examples as the model reads them (pixels in 0–1, NHWC; encoded rows). */
   predict(batch: Float32Array, count: number): Promise<number[][]>;
   dispose(): void;
 }
@@ -48,15 +49,15 @@ async function tfjsPredictor(runDir: string): Promise<Predictor> {
   if (!backend.ok) throw new Error(backend.reason);
   const model = await loadModel(modelDir);
   // The model's own input size: a run trained on 32×32 images predicts 32×32 inputs.
-  const inputShape = model.inputs[0].shape.slice(1) as [number, number, number];
+  const inputShape = model.inputs[0].shape.slice(1) as number[];
   return {
     inputShape,
-    predict: async (batch, count) => tf.tidy(() => (model.predict(tf.tensor4d(batch, [count, ...inputShape])) as tf.Tensor2D).arraySync()),
+    predict: async (batch, count) => tf.tidy(() => (model.predict(tf.tensor(batch, [count, ...inputShape])) as tf.Tensor2D).arraySync()),
     dispose: () => model.dispose(),
   };
 }
 
-/** The run's model exported to ONNX (`file`), run by ONNX Runtime: it takes pixels 0–255, as image files hold them. */
+/** The run's model exported to ONNX (`file`), run by ONNX Runtime: an image model takes pixels 0–255, as image files hold them. */
 async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
   if (!existsSync(file)) throw new UserError(`--onnx ${file}: no such file (export the run first: npx specml export --run ${runDir})`);
   const ort = await import('onnxruntime-node');
@@ -66,37 +67,64 @@ async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
   } catch (error) {
     throw new UserError(`--onnx ${file}: ONNX Runtime cannot load it (${(error as Error).message.split('\n')[0]}); export the run again`);
   }
-  const input = session.inputMetadata.find((meta) => meta.name === ONNX_NAMES.input);
+  const input = session.inputMetadata.find((meta) => meta.name === ONNX_NAMES.input || meta.name === ONNX_NAMES.features);
   const dims = input && 'shape' in input ? input.shape.slice(1) : [];
-  if (dims.length !== 3 || !dims.every((dim) => typeof dim === 'number')) throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.input} input of [batch, height, width, channels])`);
-  const inputShape = dims as unknown as [number, number, number];
+  const image = input?.name === ONNX_NAMES.input;
+  if (dims.length !== (image ? 3 : 1) || !dims.every((dim) => typeof dim === 'number' && dim > 0)) {
+    throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.input} input of [batch, height, width, channels] nor ${ONNX_NAMES.features} of [batch, features])`);
+  }
+  const inputShape = dims as number[];
   const classes = (output: Float32Array, count: number) => Array.from({ length: count }, (_, row) => Array.from(output.subarray((row * output.length) / count, ((row + 1) * output.length) / count)));
   return {
     inputShape,
     predict: async (batch, count) => {
-      const pixels = Float32Array.from(batch, (value) => value * 255);
-      const result = await session.run({ [ONNX_NAMES.input]: new ort.Tensor('float32', pixels, [count, ...inputShape]) });
+      const values = image ? Float32Array.from(batch, (value) => value * 255) : batch;
+      const result = await session.run({ [input!.name]: new ort.Tensor('float32', values, [count, ...inputShape]) });
       return classes(result[ONNX_NAMES.output].data as Float32Array, count);
     },
     dispose: () => void session.release(),
   };
 }
 
+/** Digit-like datasets: any picture becomes MNIST-style (ink centred by its mass); the others are read as training read them. */
+const DIGIT_STYLE = new Set(['mnist', 'fashion-mnist', 'idx']);
+
+/** How the run's training read its inputs: the dataset kind, and a table's encoding. */
+function trainingInput(runDir: string): { dataset: string; table?: TableEncoding } {
+  let dataset = 'mnist';
+  try {
+    const data = readRun(runDir).spec.data as Record<string, unknown> | undefined;
+    if (typeof data?.dataset === 'string') dataset = data.dataset;
+  } catch {
+    // A folder without a readable summary still predicts (the model decides the input size); digits by default.
+  }
+  const tableFile = join(runDir, RUN_FILES.table);
+  if (!existsSync(tableFile)) return { dataset };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readRegularFile(tableFile));
+  } catch (error) {
+    throw new UserError(`${tableFile}: not readable JSON (${(error as Error).message}); the run folder is damaged`);
+  }
+  return { dataset, table: parseTableEncoding(parsed, tableFile) };
+}
+
 /**
- * Predicts each image with a run's saved model, or with its ONNX export (`onnxFile`). Images that cannot be
- * read are reported in `failures` and the others are still predicted; a folder without a model is a UserError.
+ * Predicts each image (or each row of each CSV file, for a table's model) with a run's saved model, or with
+ * its ONNX export (`onnxFile`), reading them exactly as training did. Files that cannot be read are reported
+ * in `failures` and the others are still predicted; a folder without a model is a UserError.
  */
 export async function predictImageFiles(runDir: string, files: readonly string[], onnxFile?: string): Promise<PredictOutcome> {
+  const { dataset, table } = trainingInput(runDir);
   const predictor = onnxFile === undefined ? await tfjsPredictor(runDir) : await onnxPredictor(runDir, onnxFile);
-  const [height, width, channels] = predictor.inputShape;
-  const inputs: { file: string; pixels: Float32Array }[] = [];
+  const size = predictor.inputShape.reduce((a, b) => a * b, 1);
+  const inputs: { file: string; values: Float32Array }[] = [];
   const failures: string[] = [];
   const warnings: string[] = [];
   for (const file of files) {
     try {
-      const pixels = toMnistInput(await readImageFile(file), { height, width });
-      if (!pixels.some((value) => value > 0)) warnings.push(`${file}: no ink found (a blank or uniform picture): its prediction means nothing`);
-      inputs.push({ file, pixels });
+      if (table) inputs.push(...tableRows(file, table, warnings));
+      else inputs.push({ file, values: await imageInput(file, predictor.inputShape, DIGIT_STYLE.has(dataset), warnings) });
     } catch (error) {
       if (!isUserError(error)) throw error;
       failures.push(error.message);
@@ -105,10 +133,8 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   const predictions: ImagePrediction[] = [];
   let classNames: string[] = summaryIfReadable(runDir)?.classNames ?? [];
   if (inputs.length > 0) {
-    const pixels = height * width;
-    const batch = new Float32Array(inputs.length * pixels * channels);
-    // Grey images: the same ink in every channel of a model trained on several.
-    inputs.forEach((input, index) => input.pixels.forEach((value, p) => batch.fill(value, (index * pixels + p) * channels, (index * pixels + p + 1) * channels)));
+    const batch = new Float32Array(inputs.length * size);
+    inputs.forEach((input, index) => batch.set(input.values, index * size));
     const probabilities = await predictor.predict(batch, inputs.length);
     classNames = classNamesOf(runDir, probabilities[0].length);
     inputs.forEach((input, index) => {
@@ -119,6 +145,34 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   }
   predictor.dispose();
   return { classNames, predictions, failures, warnings };
+}
+
+/** One image as the model's input: digit-style preprocessing for digit datasets, else decoded, converted and resized like training. */
+async function imageInput(file: string, inputShape: readonly number[], digitStyle: boolean, warnings: string[]): Promise<Float32Array> {
+  if (inputShape.length !== 3) throw new UserError(`${file}: this run's model reads table rows, not images (give a CSV file)`);
+  const [height, width, channels] = inputShape;
+  if (!digitStyle) {
+    const { pixels } = await imageAsInput(file, height, width, channels);
+    return Float32Array.from(pixels, (value) => value / 255);
+  }
+  const ink = toMnistInput(await readRgbaImage(file), { height, width });
+  if (!ink.some((value) => value > 0)) warnings.push(`${file}: no ink found (a blank or uniform picture): its prediction means nothing`);
+  // Grey images: the same ink in every channel of a model trained on several.
+  const values = new Float32Array(height * width * channels);
+  ink.forEach((value, p) => values.fill(value, p * channels, (p + 1) * channels));
+  return values;
+}
+
+/** Every row of a CSV file, encoded with the training statistics; a row is named `file:line`. */
+function tableRows(file: string, table: TableEncoding, warnings: string[]): { file: string; values: Float32Array }[] {
+  if (!file.toLowerCase().endsWith('.csv')) throw new UserError(`${file}: this run's model reads table rows: give a CSV file with the columns ${table.features.map((column) => column.name).join(', ')}`);
+  const csv = readCsv(file);
+  const rows = csv.rows.map((_, index) => index);
+  const { inputs, filled, unseen } = encodeRows(csv, rows, table);
+  if (filled > 0) warnings.push(`${file}: ${filled} empty number cell${filled === 1 ? '' : 's'} filled with the training mean`);
+  if (unseen > 0) warnings.push(`${file}: ${unseen} cell${unseen === 1 ? ' has a category' : 's have categories'} training never saw (encoded as all zeros)`);
+  const width = inputs.length / Math.max(1, rows.length);
+  return rows.map((row) => ({ file: `${file}:${csv.lines[row]}`, values: inputs.subarray(row * width, (row + 1) * width) }));
 }
 
 /** `digit.png: 7 (7 0.981, 1 0.012, 9 0.003)`: the prediction and the top three probabilities. */

@@ -7,7 +7,7 @@ import { prepareExperiment, type RunOutcome } from '../run/run-experiment.js';
 
 /** A single run (no sweep) through a queue's workers: validated here, trained there, its folder copied back. */
 export async function runOnQueue(specFile: string, overrides: readonly string[], runsDir: string, executor: TrialExecutor, signal: AbortSignal): Promise<RunOutcome> {
-  const { spec } = prepareExperiment(specFile, overrides).loaded;
+  const { spec } = (await prepareExperiment(specFile, overrides)).loaded;
   delete spec.sweep;
   const specText = stringifyYaml(spec);
   // The same spec is the same job: started again while it runs, this attaches to it.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { loadDataset, UserError, type Dataset } from '@specml/data';
+import { isImageDataset, loadDataset, UserError, type Dataset } from '@specml/data';
 import {
   appendMetricsRow,
   confusionCsv,
@@ -10,6 +10,7 @@ import {
   isFinishedStatus,
   metricsColumns,
   mostConfidentMistakes,
+  predictionsCsv,
   readRun,
   RUN_FILES,
   removeStaleTemporaryFiles,
@@ -95,13 +96,14 @@ const FILES = RUN_FILES;
  * Validates a spec and its data before touching the runs dir, so a bad spec or dataset writes nothing.
  * Returns what training needs.
  */
-export function prepareExperiment(specFile: string, overrides: readonly string[] = [], specText?: string): { loaded: LoadedSpec; dataset: Dataset } {
+export async function prepareExperiment(specFile: string, overrides: readonly string[] = [], specText?: string): Promise<{ loaded: LoadedSpec; dataset: Dataset }> {
   const loaded = specText === undefined ? loadSpec(specFile, overrides) : loadSpecText(specText, specFile, overrides);
   checkSpec(loaded);
   const { data } = loaded.spec;
   // Absolute in the resolved spec, so that the run folder's spec.yaml finds the data from anywhere.
   if (data.path !== undefined) data.path = resolve(dirname(specFile), data.path);
-  const dataset = loadDatasetOnce(data);
+  if (data.testPath !== undefined) data.testPath = resolve(dirname(specFile), data.testPath);
+  const dataset = await loadDatasetOnce(data);
   checkSpecAgainstData(loaded, dataset);
   return { loaded, dataset };
 }
@@ -115,14 +117,16 @@ function startupSeconds(runStarted: number): number {
 }
 
 /** Datasets by their data: block: a sweep's processes load each once, however many trials use it. */
-const datasets = new Map<string, Dataset>();
+const datasets = new Map<string, Promise<Dataset>>();
 
-function loadDatasetOnce(data: ExperimentSpec['data']): Dataset {
+function loadDatasetOnce(data: ExperimentSpec['data']): Promise<Dataset> {
   const key = JSON.stringify(data);
   let dataset = datasets.get(key);
   if (!dataset) {
     if (datasets.size >= 2) datasets.clear(); // a sweep over data settings should not pile them up
     dataset = loadDataset(data);
+    // A load that failed is tried again next time (the files may have been fixed).
+    dataset.catch(() => datasets.delete(key));
     datasets.set(key, dataset);
   }
   return dataset;
@@ -131,7 +135,7 @@ function loadDatasetOnce(data: ExperimentSpec['data']): Dataset {
 /** Runs one experiment end to end and leaves its run folder; throws UserError for bad input. */
 export async function runExperiment(options: ExperimentOptions): Promise<RunOutcome> {
   const started = performance.now();
-  const { loaded, dataset } = prepareExperiment(options.specFile, options.overrides, options.specText);
+  const { loaded, dataset } = await prepareExperiment(options.specFile, options.overrides, options.specText);
   const dataSeconds = (performance.now() - started) / 1000;
   const { spec } = loaded;
   // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
@@ -156,8 +160,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     best: null,
   };
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
+  if (dataset.table) writeFileAtomic(join(dir, FILES.table), `${JSON.stringify(dataset.table, null, 2)}\n`);
   createMetricsCsv(join(dir, FILES.metrics), metricsColumns(dataset.validation !== undefined));
-  process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images\n`);
+  process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}, ${describeClasses(dataset.classNames)}\n`);
   options.events?.onRunFolder?.(dir);
   return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events, updateIndex: options.updateIndex ?? true });
 }
@@ -197,7 +202,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
   } catch (error) {
     throw new UserError(`${(error as Error).message} (start the run again with exp ${summary.specFile})`);
   }
-  const { loaded, dataset } = prepareExperiment(join(runDir, FILES.spec));
+  const { loaded, dataset } = await prepareExperiment(join(runDir, FILES.spec));
   const dataSeconds = (performance.now() - started) / 1000;
   // The checkpoint's rows replace metrics.csv: a row written after the checkpoint, or torn by the kill, goes.
   rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumns(dataset.validation !== undefined));
@@ -355,9 +360,12 @@ export async function refreshRunsIndex(runsDir: string): Promise<void> {
 
 const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
 
-/** Pictures of the trained model on the test set: predictions, mistakes, curves and the confusion matrix. */
+/**
+ * Pictures of the trained model on the test set: curves and the confusion matrix; for images, grids of
+ * predictions and of the most confident mistakes; for a table, predictions.csv (one row per test row).
+ */
 async function writePictures(dir: string, probabilities: Float32Array, dataset: Dataset, spec: ExperimentSpec, metrics: EpochMetrics[]) {
-  const { test, classNames, imageShape } = dataset;
+  const { test, classNames, inputShape } = dataset;
   const classCount = classNames.length;
   const predicted = Array.from({ length: test.count }, (_, i) => {
     let top = 0;
@@ -365,23 +373,31 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
     return top;
   });
   const confidences = Float32Array.from(predicted, (label, i) => probabilities[i * classCount + label]);
-  const grid = { images: test.images, imageShape, labels: test.labels, predicted, classNames, columns: 8 };
 
-  const first = Array.from({ length: Math.min(PREDICTION_COUNT, test.count) }, (_, i) => i);
-  const wrongOfFirst = first.filter((i) => predicted[i] !== test.labels[i]).length;
-  writeFileAtomic(join(dir, 'predictions.png'), renderPredictionGrid({ ...grid, indices: first, title: `${spec.name}: the first ${first.length} test images (${wrongOfFirst} wrong)` }));
-
-  const mistakes = mostConfidentMistakes(test.labels, predicted, confidences, PREDICTION_COUNT);
-  const wrong = predicted.filter((label, i) => label !== test.labels[i]).length;
-  writeFileAtomic(
-    join(dir, 'misclassified.png'),
-    renderPredictionGrid({ ...grid, indices: mistakes, confidences, title: `${spec.name}: the ${mistakes.length} most confident of ${wrong} mistakes on ${test.count} test images` }),
-  );
+  if (test.inputs instanceof Uint8Array && isImageDataset(dataset)) {
+    const grid = { images: test.inputs, inputShape, inkOnPaper: dataset.inkOnPaper, labels: test.labels, predicted, classNames, columns: 8 };
+    const first = Array.from({ length: Math.min(PREDICTION_COUNT, test.count) }, (_, i) => i);
+    const wrongOfFirst = first.filter((i) => predicted[i] !== test.labels[i]).length;
+    writeFileAtomic(join(dir, 'predictions.png'), renderPredictionGrid({ ...grid, indices: first, title: `${spec.name}: the first ${first.length} test images (${wrongOfFirst} wrong)` }));
+    const mistakes = mostConfidentMistakes(test.labels, predicted, confidences, PREDICTION_COUNT);
+    const wrong = predicted.filter((label, i) => label !== test.labels[i]).length;
+    writeFileAtomic(
+      join(dir, 'misclassified.png'),
+      renderPredictionGrid({ ...grid, indices: mistakes, confidences, title: `${spec.name}: the ${mistakes.length} most confident of ${wrong} mistakes on ${test.count} test images` }),
+    );
+  } else {
+    writeFileAtomic(join(dir, RUN_FILES.predictions), predictionsCsv(test.labels, probabilities, classNames));
+  }
 
   const matrix = confusionMatrix(test.labels, predicted, classCount);
   writeFileAtomic(join(dir, 'confusion.csv'), confusionCsv(matrix, classNames));
-  writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test images`));
+  writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`));
   writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`));
+}
+
+/** `10 classes (0, 1, …, 9)`, naming at most ten. */
+function describeClasses(names: readonly string[]): string {
+  return `${names.length} classes (${names.length > 10 ? `${names.slice(0, 9).join(', ')}, …, ${names.at(-1)}` : names.join(', ')})`;
 }
 
 function resolvedSpecYaml(spec: ExperimentSpec, options: ExperimentOptions): string {

@@ -120,7 +120,7 @@ describe('loadSpec', () => {
     ]],
     ['deep nesting', `description: ${'['.repeat(40)}${']'.repeat(40)}\n${TAIL}`, ['spec.yaml: (root): nesting is deeper than 32 levels (a spec is a few levels deep)']],
     ['an idx dataset without a path', `data: { dataset: idx }\n${TAIL}`, [
-      'spec.yaml:1:7: data: missing required key "path" (the folder holding the four IDX files)',
+      'spec.yaml:1:7: data: missing required key "path" (where the data is: a folder for idx and imageFolder, a file for csv)',
     ]],
     ['an empty model', 'model:\n', ['spec.yaml:1:7: model: expected a mapping (key: value lines), got nothing (null) (indent its keys under it)']],
     ['no layers', 'model: { layers: [] }\n', ['spec.yaml:1:18: model.layers: needs at least 1 item, got 0']],

@@ -1,4 +1,4 @@
-import type { Dataset } from '@specml/data';
+import { COMMON_DATA_PROPERTIES, DATASET_KINDS, DATASET_NAMES, type Dataset } from '@specml/data';
 import { parameterCount, planLayers } from '@specml/model-zoo';
 import type { LoadedSpec } from './load-spec.js';
 import { SpecError, type SpecProblem } from './user-errors.js';
@@ -8,6 +8,7 @@ export const MAX_PARAMETERS = 50_000_000;
 
 /** Checks the schema cannot express, that need only the spec. */
 export function checkSpec(loaded: LoadedSpec): void {
+  throwIfAny(dataKeyProblems(loaded));
   const { layers } = loaded.spec.model;
   const index = layers.length - 1;
   const last = layers[index];
@@ -18,10 +19,27 @@ export function checkSpec(loaded: LoadedSpec): void {
   }
 }
 
+/** `data:` keys that the chosen dataset kind does not read (imageSize on a csv table, testSplit beside testPath). */
+function dataKeyProblems(loaded: LoadedSpec): SpecProblem[] {
+  const { data } = loaded.spec;
+  const name = data.dataset ?? 'mnist';
+  const own = new Set([...Object.keys(DATASET_KINDS[name].properties), ...Object.keys(COMMON_DATA_PROPERTIES), 'dataset']);
+  const problems = Object.keys(data)
+    .filter((key) => !own.has(key))
+    .map((key) => {
+      const readers = DATASET_NAMES.filter((kind) => key in DATASET_KINDS[kind].properties);
+      return problem(loaded, ['data', key], `${key} applies to dataset ${readers.join(' and ')}, not ${name}`, `remove it, or use dataset: ${readers[0]}`);
+    });
+  if (data.testPath !== undefined && data.testSplit !== undefined) {
+    problems.push(problem(loaded, ['data', 'testSplit'], 'testSplit holds out test examples only when there is no testPath', 'remove one of the two'));
+  }
+  return problems;
+}
+
 /** Checks that need the dataset: layer shapes, the output size, the batch size, the model's size. */
 export function checkSpecAgainstData(loaded: LoadedSpec, dataset: Dataset): void {
   const { spec } = loaded;
-  const input = { imageShape: dataset.imageShape };
+  const input = { inputShape: dataset.inputShape };
   const problems: SpecProblem[] = planLayers(spec.model, input).problems.map(({ index, message }) => problem(loaded, ['model', 'layers', index], message));
   const layers = spec.model.layers;
   const last = layers[layers.length - 1];

@@ -154,7 +154,7 @@ function rangeHint(path: readonly (string | number)[]): string | undefined {
 function requiredHint(path: readonly (string | number)[], key: string): string | undefined {
   if (path.length === 0 && key === 'model') return 'e.g. model: { layers: [{ units: 64, activation: relu }, { units: 10, activation: softmax }] }';
   if (key === 'units') return 'e.g. { units: 64, activation: relu }';
-  if (key === 'path') return 'the folder holding the four IDX files';
+  if (key === 'path') return 'where the data is: a folder for idx and imageFolder, a file for csv';
   if (key === 'name' && path.at(-1) === 'optimizer') return `one of ${OPTIMIZER_NAMES.join(', ')}`;
   return undefined;
 }

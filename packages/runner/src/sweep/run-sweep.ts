@@ -83,7 +83,7 @@ export function isSweep(specFile: string, overrides: readonly string[], sweeps: 
  * the running ones, and still writes the record.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
-  const sweep = options.resume ? reopenSweep(options.resume, options) : openSweep(options);
+  const sweep = options.resume ? await reopenSweep(options.resume, options) : await openSweep(options);
   const { dir } = sweep;
   // One coordinator per sweep: a second `exp --resume` of a running sweep is refused, a dead one's lock taken over.
   mkdirSync(dir, { recursive: true });
@@ -138,7 +138,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   const pool = options.executor ? undefined : options.localExecutor!(Math.max(1, Math.min(options.workers ?? availableParallelism(), remaining)));
   if (remaining > 0) pool?.warm();
   try {
-    planned.forEach((trial) => sweep.check(trial.overrides, `trial ${trial.index} of ${planned.length}`));
+    for (const trial of planned) await sweep.check(trial.overrides, `trial ${trial.index} of ${planned.length}`);
   } catch (error) {
     pool?.close();
     throw error;

@@ -40,7 +40,7 @@ export interface OpenedSweep {
   /** What a resumed sweep had done so far. */
   readonly record?: SweepRecord;
   /** Validates a trial's overrides like --set against the spec and its data. */
-  readonly check: (overrides: readonly string[], what: string) => void;
+  readonly check: (overrides: readonly string[], what: string) => Promise<void>;
   /**
    * What every trial starts from: the spec file's text as written (so that a trial equals that file run
    * with --set, and its messages point at the file's lines) and the sweep's own --set options.
@@ -49,9 +49,9 @@ export interface OpenedSweep {
 }
 
 /** A new sweep: planned and checked (nothing is written for a bad one), in a new sweep folder. */
-export function openSweep(options: SweepSource): OpenedSweep {
+export async function openSweep(options: SweepSource): Promise<OpenedSweep> {
   if (options.specFile === undefined) throw new UserError('exp: give a spec file to sweep');
-  const { plan, base, check } = checkedPlan(options.specFile, options.overrides, options.sweeps);
+  const { plan, base, check } = await checkedPlan(options.specFile, options.overrides, options.sweeps);
   for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
   // Trials on a queue outlive this process: the same sweep gets the same folder (and job ids), so that
   // starting it again reattaches to it instead of running its trials twice.
@@ -72,7 +72,7 @@ const sweepYaml = (base: ExperimentSpec, plan: SweepPlan) => stringifyYaml({ ...
  * A sweep folder to continue, with the spec it recorded. Where a spec file is given as well, it must
  * still describe the same sweep; what changed is refused, key by key.
  */
-export function reopenSweep(dir: string, options: SweepSource): OpenedSweep {
+export async function reopenSweep(dir: string, options: SweepSource): Promise<OpenedSweep> {
   if (!existsSync(join(dir, SWEEP_FILES.spec)) || !isSweepFolder(dir)) {
     throw new UserError(`--resume ${dir}: not a sweep folder (it has no ${SWEEP_FILES.spec} and ${SWEEP_FILES.state}; a sweep folder is runs/<name>/sweep-<id>)`);
   }
@@ -80,10 +80,10 @@ export function reopenSweep(dir: string, options: SweepSource): OpenedSweep {
   // A sweep from before spec.written.yaml existed goes on from its resolved spec.
   const writtenPath = join(dir, SWEEP_FILES.written);
   const written = existsSync(writtenPath) ? { specText: readRegularFile(writtenPath), overrides: record.baseOverrides ?? [] } : { specText: readRegularFile(join(dir, SWEEP_FILES.spec)), overrides: [] };
-  const { plan, base } = checkedPlan(join(dir, SWEEP_FILES.spec), [], []);
+  const { plan, base } = await checkedPlan(join(dir, SWEEP_FILES.spec), [], []);
   const check = trialCheck(record.specFile, written);
   if (options.specFile !== undefined) {
-    const now = checkedPlan(options.specFile, options.overrides, options.sweeps);
+    const now = await checkedPlan(options.specFile, options.overrides, options.sweeps);
     const recorded = flattenSpec({ ...base, sweep: fullFormOf(plan) });
     const given = flattenSpec({ ...now.base, sweep: fullFormOf(now.plan) });
     const changed = [...new Set([...Object.keys(recorded), ...Object.keys(given)])].filter((key) => recorded[key] !== given[key]);
@@ -101,9 +101,9 @@ export function reopenSweep(dir: string, options: SweepSource): OpenedSweep {
 
 /** Validates a trial's values like --set, on the spec as written (the same text its trial process gets). */
 function trialCheck(specFile: string, written: OpenedSweep['written']): OpenedSweep['check'] {
-  return (trialOverrides, what) => {
+  return async (trialOverrides, what) => {
     try {
-      prepareExperiment(specFile, [...written.overrides, ...trialOverrides], written.specText);
+      await prepareExperiment(specFile, [...written.overrides, ...trialOverrides], written.specText);
     } catch (error) {
       if (error instanceof SpecError) throw new UserError(`sweep ${what} (${trialOverrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
       throw error;
@@ -112,20 +112,25 @@ function trialCheck(specFile: string, written: OpenedSweep['written']): OpenedSw
 }
 
 /** Plans a spec's sweep and validates its values like --set (the data is loaded once and reused). */
-function checkedPlan(specFile: string, overrides: readonly string[], sweeps: readonly string[]): Pick<OpenedSweep, 'plan' | 'base' | 'check'> {
+async function checkedPlan(specFile: string, overrides: readonly string[], sweeps: readonly string[]): Promise<Pick<OpenedSweep, 'plan' | 'base' | 'check'>> {
   const loaded = loadSpec(specFile, overrides);
   const plan = planSweep(loaded, sweeps.map(parseSweepOption));
   if (!plan) throw new UserError(`${specFile}: has no sweep: block and no --sweep option`);
-  const base = prepareExperiment(specFile, overrides).loaded.spec;
+  const base = (await prepareExperiment(specFile, overrides)).loaded.spec;
   delete base.sweep;
   const written = { specText: readRegularFile(specFile), overrides };
   const check = trialCheck(specFile, written);
   // Each listed value and range end is validated like --set, and a problem is reported where the value is
   // written in the sweep block: the person wrote YAML, not a --set option.
-  const problems = plan.probes.flatMap((probe) => {
+  const problems: SpecProblem[] = [];
+  for (const probe of plan.probes) problems.push(...(await probeProblems(probe)));
+  if (problems.length > 0) throw new SpecError([...new Map(problems.map((problem) => [formatProblem(problem), problem])).values()]);
+  return { plan, base, check };
+
+  async function probeProblems(probe: SweepPlan['probes'][number]): Promise<SpecProblem[]> {
     const override = `${probe.key}=${JSON.stringify(probe.value)}`;
     try {
-      prepareExperiment(specFile, [...overrides, override], written.specText);
+      await prepareExperiment(specFile, [...overrides, override], written.specText);
       return [];
     } catch (error) {
       if (!(error instanceof SpecError)) throw error;
@@ -134,9 +139,7 @@ function checkedPlan(specFile: string, overrides: readonly string[], sweeps: rea
       if (!atValue) throw new UserError(`sweep value ${JSON.stringify(probe.value)} of ${probe.key} (${override}) is invalid:`, [error.message, ...error.details]);
       return error.problems.map((problem) => inSweepBlock(loaded, probe, problem));
     }
-  });
-  if (problems.length > 0) throw new SpecError([...new Map(problems.map((problem) => [formatProblem(problem), problem])).values()]);
-  return { plan, base, check };
+  }
 }
 
 /**

@@ -1,0 +1,76 @@
+import type { Dataset, ExampleSet } from './dataset.js';
+import { isPlainObject } from './plain-object.js';
+
+// A decoded dataset as one file: what the cache keeps and what the queue ships to workers. Read back from
+// disk or from Redis, it is untrusted: every count and size is checked against the bytes before use.
+
+const MAGIC = 'specml-dataset-1\n';
+
+type Stored = Omit<Dataset, 'validation'>;
+
+export function encodeDataset(dataset: Stored): Buffer {
+  const sets = [dataset.train, dataset.test];
+  const header = Buffer.from(JSON.stringify({
+    name: dataset.name,
+    inputShape: dataset.inputShape,
+    classNames: dataset.classNames,
+    table: dataset.table,
+    notes: dataset.notes,
+    inkOnPaper: dataset.inkOnPaper,
+    sets: sets.map((set) => ({ count: set.count, floats: set.inputs instanceof Float32Array })),
+  }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  const parts: Uint8Array[] = [Buffer.from(MAGIC), length, header];
+  for (const set of sets) {
+    parts.push(new Uint8Array(set.inputs.buffer, set.inputs.byteOffset, set.inputs.byteLength), set.labels);
+  }
+  return Buffer.concat(parts);
+}
+
+/** The dataset in `bytes`, or undefined when they are not a whole, consistent dataset file. */
+export function decodeDataset(bytes: Uint8Array): Stored | undefined {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length < MAGIC.length + 4 || buffer.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
+  const headerLength = buffer.readUInt32LE(MAGIC.length);
+  let offset = MAGIC.length + 4 + headerLength;
+  if (offset > buffer.length) return undefined;
+  let header: unknown;
+  try {
+    header = JSON.parse(buffer.toString('utf8', MAGIC.length + 4, offset));
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(header) || typeof header.name !== 'string' || !Array.isArray(header.sets) || header.sets.length !== 2) return undefined;
+  const shape = header.inputShape;
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((n) => Number.isInteger(n) && n > 0)) return undefined;
+  const classNames = header.classNames;
+  if (!Array.isArray(classNames) || classNames.length < 2 || classNames.length > 256 || !classNames.every((name) => typeof name === 'string')) return undefined;
+  const size = (shape as number[]).reduce((a, b) => a * b, 1);
+  const sets: ExampleSet[] = [];
+  for (const entry of header.sets as unknown[]) {
+    if (!isPlainObject(entry) || !Number.isInteger(entry.count) || (entry.count as number) < 1 || typeof entry.floats !== 'boolean') return undefined;
+    const count = entry.count as number;
+    const inputBytes = count * size * (entry.floats ? 4 : 1);
+    if (offset + inputBytes + count > buffer.length) return undefined;
+    // Copied: a Float32Array needs aligned memory, and the set must not keep the whole file alive.
+    const raw = buffer.subarray(offset, offset + inputBytes);
+    const inputs = entry.floats ? new Float32Array(Uint8Array.from(raw).buffer) : Uint8Array.from(raw);
+    offset += inputBytes;
+    const labels = Uint8Array.from(buffer.subarray(offset, offset + count));
+    offset += count;
+    if (labels.some((label) => label >= classNames.length)) return undefined;
+    sets.push({ inputs, labels, count });
+  }
+  if (offset !== buffer.length) return undefined;
+  return {
+    name: header.name,
+    inputShape: shape as number[],
+    classNames: classNames as string[],
+    table: isPlainObject(header.table) ? (header.table as unknown as Dataset['table']) : undefined,
+    notes: Array.isArray(header.notes) ? header.notes.map(String) : [],
+    inkOnPaper: header.inkOnPaper === true,
+    train: sets[0],
+    test: sets[1],
+  };
+}

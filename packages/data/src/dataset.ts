@@ -1,0 +1,51 @@
+/**
+ * What every dataset kind produces. Inputs are either pixel bytes (0–255, row-major HWC, one example after
+ * another; engines scale them by 1/255 like torchvision's ToTensor) or float features (a table's encoded
+ * columns, used as they are).
+ */
+export interface ExampleSet {
+  readonly inputs: Uint8Array | Float32Array;
+  /** One class index per example. */
+  readonly labels: Uint8Array;
+  readonly count: number;
+}
+
+/** How a table's columns became the model's input vector; saved in the run folder so predict encodes rows the same way. */
+export interface TableEncoding {
+  readonly target: string;
+  readonly features: readonly TableColumn[];
+}
+
+export type TableColumn =
+  /** Standardised with the training rows' mean and standard deviation; an empty cell becomes the mean (0). */
+  | { readonly name: string; readonly type: 'number'; readonly mean: number; readonly std: number }
+  /** One input per training category; a category training never saw is all zeros. */
+  | { readonly name: string; readonly type: 'category'; readonly categories: readonly string[] };
+
+export interface Dataset {
+  /** The dataset kind (`mnist`, `imageFolder`, …). */
+  readonly name: string;
+  readonly train: ExampleSet;
+  /** Held out from the end of the training examples when the spec asks for a validation split. */
+  readonly validation?: ExampleSet;
+  readonly test: ExampleSet;
+  /** [height, width, channels] for images, [features] for a table. */
+  readonly inputShape: readonly number[];
+  readonly classNames: readonly string[];
+  /** For tables: how rows are encoded. */
+  readonly table?: TableEncoding;
+  /** Grey images whose high values are ink (MNIST-style digits and clothes): pictures draw them dark on white. */
+  readonly inkOnPaper?: boolean;
+  /** What loading found and changed, one line each, for `validate` (resized images, filled cells, …). */
+  readonly notes: readonly string[];
+}
+
+/** Whether a dataset's inputs are images (pixel bytes with a height, width and channels). */
+export function isImageDataset(dataset: Pick<Dataset, 'inputShape'>): boolean {
+  return dataset.inputShape.length === 3;
+}
+
+/** The number of input values of one example. */
+export function inputSize(shape: readonly number[]): number {
+  return shape.reduce((product, size) => product * size, 1);
+}

@@ -1,0 +1,179 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { readCachedDataset, contentKey, writeCachedDataset } from '../cache.js';
+import type { Dataset, ExampleSet } from '../dataset.js';
+import { UserError } from '../errors.js';
+import { describeFsError } from '../idx.js';
+import { isImageFileName, readImageFile, resized, withChannels, type RawImage } from '../images/decode.js';
+import { interleaved, stratifiedSplit } from './split.js';
+import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES } from './kind.js';
+
+/** The largest decoded dataset an image folder may become (the images are kept in memory as bytes). */
+export const MAX_DECODED_BYTES = 4 * 2 ** 30;
+/** How many images are decoded at once (libvips works on its own threads). */
+const DECODING_AT_ONCE = 8;
+/** Bump when decoding changes, so that old cache entries are not used. */
+const DECODER_VERSION = 1;
+
+const sideSchema = { type: 'integer', minimum: 1, maximum: 4096 } as const;
+
+export const imageFolder = datasetKind({
+  description: 'your own images: `path` holds one sub-folder of PNG or JPEG files per class (the class names are the folder names)',
+  properties: {
+    path: PATH_PROPERTY,
+    ...TEST_PROPERTIES,
+    imageSize: {
+      description: 'imageFolder: [height, width], or one number for a square; images of another size are resized (bilinear). Default: the first image\'s size.',
+      anyOf: [sideSchema, { type: 'array', items: sideSchema, minItems: 2, maxItems: 2 }],
+    },
+    channels: {
+      enum: [1, 3],
+      description: 'imageFolder: 1 (grey) or 3 (RGB). Default: 3 when the first image is in colour, else 1.',
+    },
+  },
+  required: ['path'],
+  load: async (spec, { baseDir, warn }) => {
+    const trainFolder = listClassFolders(resolve(baseDir, spec.path!), 'data.path');
+    const testFolder = spec.testPath === undefined ? undefined : listClassFolders(resolve(baseDir, spec.testPath), 'data.testPath');
+    const classNames = trainFolder.classes.map((entry) => entry.name);
+    for (const entry of testFolder?.classes ?? []) {
+      if (!classNames.includes(entry.name)) {
+        throw new UserError(`${entry.folder}: the test set has a class "${entry.name}" that ${trainFolder.root} does not have (its classes: ${classNames.join(', ')})`);
+      }
+    }
+    const skipped = trainFolder.skipped + (testFolder?.skipped ?? 0);
+    if (skipped > 0) warn(`${skipped} file${skipped === 1 ? '' : 's'} in the image folders ${skipped === 1 ? 'is' : 'are'} not PNG or JPEG and ${skipped === 1 ? 'was' : 'were'} skipped`);
+
+    const first = await readImageFile(trainFolder.files[0].file);
+    const [height, width] = spec.imageSize === undefined ? [first.height, first.width] : typeof spec.imageSize === 'number' ? [spec.imageSize, spec.imageSize] : spec.imageSize;
+    const channels = spec.channels ?? (first.channels >= 3 ? 3 : 1);
+    const inputShape = [height, width, channels];
+    const files = [...trainFolder.files, ...(testFolder?.files ?? [])];
+    const decodedBytes = files.length * height * width * channels;
+    if (decodedBytes > MAX_DECODED_BYTES) {
+      throw new UserError(`data.imageSize: ${files.length} images of ${height}×${width}×${channels} take ${(decodedBytes / 2 ** 30).toFixed(1)} GiB decoded, more than the ${MAX_DECODED_BYTES / 2 ** 30} GiB limit (use a smaller imageSize or channels: 1)`);
+    }
+
+    const key = contentKey({
+      version: DECODER_VERSION,
+      inputShape,
+      testSplit: testFolder ? null : spec.testSplit ?? 0.2,
+      folders: [trainFolder, testFolder].map((folder) => folder && folder.files.map(({ file, size, modified, label }) => [relative(folder.root, file), size, modified, label])),
+    });
+    const cached = readCachedDataset(key);
+    if (cached) return cached;
+
+    let resizedCount = 0;
+    const decode = async (folder: ClassFolders): Promise<ExampleSet> => {
+      const size = height * width * channels;
+      const inputs = new Uint8Array(folder.files.length * size);
+      const labels = Uint8Array.from(folder.files, (entry) => classNames.indexOf(folder.classes[entry.label].name));
+      await forEachAtOnce(folder.files, DECODING_AT_ONCE, async (entry, index) => {
+        const image = withChannels(index === 0 && folder === trainFolder ? first : await readImageFile(entry.file), channels);
+        if (image.height !== height || image.width !== width) resizedCount++;
+        inputs.set((await resizedOrFailed(image, height, width, entry.file)).data, index * size);
+      });
+      return { inputs, labels, count: folder.files.length };
+    };
+    const everything = await decode(trainFolder);
+    const { train, test } = testFolder ? { train: interleaved(everything), test: interleaved(await decode(testFolder)) } : stratifiedSplit(everything, spec.testSplit ?? 0.2);
+    if (test.count === 0) throw new UserError(`${trainFolder.root}: every class has one image, so none can be held out for testing (add images or give data.testPath)`);
+
+    const notes = [`${files.length} images as ${height}×${width}×${channels}${resizedCount > 0 ? `, ${resizedCount} of them resized` : ''}`];
+    const dataset: Omit<Dataset, 'validation'> = { name: 'imageFolder', train, test, inputShape, classNames, notes };
+    writeCachedDataset(key, dataset);
+    return dataset;
+  },
+});
+
+interface ImageFile {
+  readonly file: string;
+  readonly size: number;
+  readonly modified: number;
+  /** Index into the folder's own classes. */
+  readonly label: number;
+}
+
+interface ClassFolders {
+  readonly root: string;
+  readonly classes: Array<{ name: string; folder: string }>;
+  readonly files: ImageFile[];
+  /** Files that are neither hidden nor images. */
+  readonly skipped: number;
+}
+
+const isHidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini' || name === '__MACOSX';
+
+/** The class sub-folders of `root` (sorted by name) and the image files in each, sub-folders included. */
+function listClassFolders(root: string, key: string): ClassFolders {
+  let entries;
+  try {
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch (error) {
+    throw new UserError(`${key}: cannot read the image folder ${root}: ${describeFsError(error)} (it should hold one sub-folder of images per class)`);
+  }
+  let skipped = 0;
+  const classes = entries.filter((entry) => !isHidden(entry.name) && isFolder(root, entry)).map((entry) => ({ name: entry.name, folder: join(root, entry.name) }));
+  classes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  skipped += entries.filter((entry) => !isHidden(entry.name) && !isFolder(root, entry)).length;
+  if (classes.length < 2 && key === 'data.path') {
+    throw new UserError(`${key}: ${root} has ${classes.length === 0 ? 'no class sub-folders' : `one class sub-folder (${classes[0].name})`}; a classifier needs at least 2 (one sub-folder of images per class)`);
+  }
+  if (classes.length > 256) throw new UserError(`${key}: ${root} has ${classes.length} class sub-folders, more than the 256 classes specml trains`);
+  const files: ImageFile[] = [];
+  classes.forEach(({ folder }, label) => {
+    const found: ImageFile[] = [];
+    const walk = (dir: string, depth: number) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        if (isHidden(entry.name)) continue;
+        const path = join(dir, entry.name);
+        if (isFolder(dir, entry)) {
+          if (depth < 8) walk(path, depth + 1);
+        } else if (isImageFileName(entry.name)) {
+          const stat = statSync(path);
+          found.push({ file: path, size: stat.size, modified: stat.mtimeMs, label });
+        } else skipped++;
+      }
+    };
+    walk(folder, 0);
+    if (found.length === 0) throw new UserError(`${folder}: the class folder holds no PNG or JPEG image (remove it or add images)`);
+    files.push(...found);
+  });
+  return { root, classes, files, skipped };
+}
+
+function isFolder(dir: string, entry: { name: string; isDirectory(): boolean; isSymbolicLink(): boolean }): boolean {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  try {
+    return statSync(join(dir, entry.name)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function resizedOrFailed(image: RawImage, height: number, width: number, file: string): Promise<RawImage> {
+  try {
+    return await resized(image, height, width);
+  } catch (error) {
+    throw new UserError(`${file}: cannot resize the image to ${height}×${width}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `work` on every item, at most `limit` at once; the first failure stops new work and is thrown. */
+async function forEachAtOnce<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        await work(items[index], index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

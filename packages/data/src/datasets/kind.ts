@@ -1,0 +1,81 @@
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { Dataset } from '../dataset.js';
+
+/** The keys of `data:` that every dataset kind accepts. */
+export const COMMON_DATA_PROPERTIES = {
+  trainLimit: {
+    type: 'integer',
+    minimum: 1,
+    description: 'Use only the first N training examples (quick experiments). Default: all.',
+  },
+  testLimit: {
+    type: 'integer',
+    minimum: 1,
+    description: 'Use only the first N test examples. Default: all.',
+  },
+  validationSplit: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: 0.5,
+    description: 'Hold out this fraction of the training examples (the last ones, after trainLimit) as a validation set, evaluated after every epoch (validation_loss and validation_accuracy columns). Default: none.',
+  },
+  shuffle: {
+    type: 'boolean',
+    default: true,
+    description: 'Reshuffle the training examples every epoch, from the spec\'s seed.',
+  },
+} as const;
+
+/** The files a dataset is read from, shared by the kinds that read the user's own files. */
+export const PATH_PROPERTY = {
+  type: 'string',
+  minLength: 1,
+  description: "idx: the folder holding the four IDX files. imageFolder: the folder with one sub-folder of images per class. csv: the CSV file of training rows. Relative paths resolve from the spec file's folder.",
+} as const;
+
+export const TEST_PROPERTIES = {
+  testPath: {
+    type: 'string',
+    minLength: 1,
+    description: 'imageFolder, csv: the test examples, laid out like `path`. Without it, `testSplit` of the training examples is held out.',
+  },
+  testSplit: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: 0.5,
+    description: 'imageFolder, csv without testPath: the fraction of each class held out as the test set, drawn with a fixed seed (the same split for every run and seed). Default: 0.2.',
+  },
+} as const;
+
+/** The `data:` block as one kind reads it: its own keys and the common ones. */
+export type DataSpecOf<Properties> = FromSchema<{
+  type: 'object';
+  properties: Properties & typeof COMMON_DATA_PROPERTIES & { dataset: { type: 'string' } };
+  required: ['dataset'];
+}>;
+
+export interface LoadContext {
+  /** Where relative paths start: the spec file's folder. */
+  readonly baseDir: string;
+  /** One sentence about the data that is not an error (non-image files skipped, unseen categories). */
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * One dataset kind: the `data:` keys it adds to the spec schema, which of them it needs, and its loader.
+ * Adding a kind is one module plus an entry in `DATASET_KINDS`.
+ */
+export interface DatasetKind<Properties extends Record<string, JSONSchema> = Record<string, JSONSchema>> {
+  /** One sentence for the schema, the editor and the README. */
+  readonly description: string;
+  readonly properties: Properties;
+  /** Keys this kind cannot do without (JSON Schema `required`, with each key's description as the hint). */
+  readonly required: readonly (keyof Properties & string)[];
+  /** The whole dataset, before limits and the validation split (which every kind shares). */
+  load(spec: DataSpecOf<Properties>, context: LoadContext): Promise<Omit<Dataset, 'validation'>>;
+}
+
+/** A kind whose keys are checked against its own schema fragment. */
+export function datasetKind<const Properties extends Record<string, JSONSchema>>(kind: DatasetKind<Properties>): DatasetKind<Properties> {
+  return kind;
+}

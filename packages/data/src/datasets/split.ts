@@ -1,0 +1,86 @@
+import type { ExampleSet } from '../dataset.js';
+import { UserError } from '../errors.js';
+import { createRng, randomPermutation } from '../random.js';
+
+/**
+ * The seed of every split a loader draws (test split, interleaving): fixed, so that every run, every seed
+ * of a sweep and every worker trains and tests on the same examples.
+ */
+const SPLIT_SEED = 'specml-split';
+
+/** The examples at `indices`, in that order. */
+export function pick(set: ExampleSet, indices: ArrayLike<number>): ExampleSet {
+  const size = set.count === 0 ? 0 : set.inputs.length / set.count;
+  const inputs = set.inputs instanceof Float32Array ? new Float32Array(indices.length * size) : new Uint8Array(indices.length * size);
+  const labels = new Uint8Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const index = indices[k];
+    inputs.set(set.inputs.subarray(index * size, (index + 1) * size), k * size);
+    labels[k] = set.labels[index];
+  }
+  return { inputs, labels, count: indices.length };
+}
+
+/** The examples in a fixed pseudo-random order: a loader reading class by class must not leave them sorted (the validation split takes the last ones). */
+export function interleaved(set: ExampleSet): ExampleSet {
+  return pick(set, randomPermutation(set.count, createRng(SPLIT_SEED)));
+}
+
+/**
+ * Holds out `fraction` of each class (rounded, at least one of a class with two or more examples) as the
+ * test set, drawn with the fixed split seed: stratified like scikit-learn's `train_test_split(stratify=y)`.
+ * Returns example indices, each part in a fixed pseudo-random order.
+ */
+export function stratifiedIndices(labels: ArrayLike<number>, fraction: number): { train: number[]; test: number[] } {
+  const rng = createRng(`${SPLIT_SEED}-test`);
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const members = byClass.get(labels[i]) ?? [];
+    members.push(i);
+    byClass.set(labels[i], members);
+  }
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
+    const members = byClass.get(label)!;
+    const order = randomPermutation(members.length, rng);
+    const held = members.length < 2 ? 0 : Math.min(members.length - 1, Math.max(1, Math.round(members.length * fraction)));
+    order.forEach((k, position) => (position < held ? test : train).push(members[k]));
+  }
+  return { train: shuffled(train), test: shuffled(test) };
+}
+
+/** `items` in a fixed pseudo-random order. */
+export function shuffled<T>(items: readonly T[]): T[] {
+  return Array.from(randomPermutation(items.length, createRng(SPLIT_SEED)), (k) => items[k]);
+}
+
+/** The stratified split of a whole set (see stratifiedIndices). */
+export function stratifiedSplit(set: ExampleSet, fraction: number): { train: ExampleSet; test: ExampleSet } {
+  const { train, test } = stratifiedIndices(set.labels, fraction);
+  return { train: pick(set, train), test: pick(set, test) };
+}
+
+/** The first `limit` examples. */
+export function limited(set: ExampleSet, limit: number | undefined): ExampleSet {
+  if (limit === undefined || limit >= set.count) return set;
+  const size = set.inputs.length / set.count;
+  return { inputs: set.inputs.subarray(0, limit * size), labels: set.labels.subarray(0, limit), count: limit };
+}
+
+/** The set without its last `fraction`, and that last part (none when no fraction is given). */
+export function splitOff(set: ExampleSet, fraction: number | undefined): [ExampleSet, ExampleSet | undefined] {
+  if (!fraction) return [set, undefined];
+  const held = Math.floor(set.count * fraction);
+  const kept = set.count - held;
+  if (held < 1 || kept < 1) {
+    throw new UserError(`data.validationSplit: ${fraction} of ${set.count} training examples leaves ${held} for validation and ${kept} for training (use more examples or another fraction)`);
+  }
+  const size = set.inputs.length / set.count;
+  const part = (start: number, count: number): ExampleSet => ({
+    inputs: set.inputs.subarray(start * size, (start + count) * size),
+    labels: set.labels.subarray(start, start + count),
+    count,
+  });
+  return [part(0, kept), part(kept, held)];
+}

@@ -1,0 +1,146 @@
+import { readFileSync, statSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { closest, distance } from 'fastest-levenshtein';
+import type { TableColumn, TableEncoding } from './dataset.js';
+import { UserError } from './errors.js';
+import { describeFsError } from './idx.js';
+
+/** Larger CSV files are refused before reading (they are held in memory as text and as rows). */
+export const MAX_CSV_BYTES = 512 * 2 ** 20;
+
+/** A CSV file's header and rows, each row with the line it starts on (for messages). */
+export interface CsvTable {
+  readonly file: string;
+  readonly header: readonly string[];
+  readonly rows: readonly string[][];
+  readonly lines: readonly number[];
+}
+
+/**
+ * Reads a CSV file by RFC 4180 (csv-parse): a header row, quoted fields, commas and line breaks inside
+ * quotes, CRLF, a UTF-8 BOM. A ragged row or a broken quote is a UserError at its `file:line`.
+ */
+export function readCsv(file: string): CsvTable {
+  let text: string;
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_CSV_BYTES) throw new UserError(`${file}: ${(size / 2 ** 20).toFixed(0)} MiB is more than the ${MAX_CSV_BYTES / 2 ** 20} MiB a CSV file may have`);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`${file}: cannot read the CSV file: ${describeFsError(error)}`);
+  }
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: false }) as never;
+  } catch (error) {
+    const { lines, message } = error as { lines?: number; message: string };
+    const reason = message.replace(/^Invalid Record Length: /, '').replace(/^Invalid Opening Quote: /, '').replace(/, got \d+ on line \d+$/, '');
+    const ragged = /columns length is (\d+), got (\d+)/.exec(message);
+    throw new UserError(ragged
+      ? `${file}:${lines ?? '?'}: this row has ${ragged[2]} fields but the header has ${ragged[1]} (quote fields that hold commas)`
+      : `${file}:${lines ?? '?'}: not valid CSV: ${reason}`);
+  }
+  if (records.length === 0) throw new UserError(`${file}: the file is empty (a CSV table needs a header row and rows)`);
+  const header = records[0].record.map((name) => name.trim());
+  header.forEach((name, index) => {
+    if (name === '') throw new UserError(`${file}:1: column ${index + 1} has no name (the first row must name every column)`);
+    if (header.indexOf(name) !== index) throw new UserError(`${file}:1: the column name "${name}" appears twice`);
+  });
+  const rows = records.slice(1);
+  return { file, header, rows: rows.map((row) => row.record), lines: rows.map((row) => row.info.lines) };
+}
+
+/** The column's index, or a UserError naming the closest column name. */
+export function columnIndex(table: CsvTable, name: string, key: string): number {
+  const index = table.header.indexOf(name);
+  if (index >= 0) return index;
+  const guess = nearest(name, table.header);
+  throw new UserError(`${table.file}:1: ${key}: no column "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; the columns are ${table.header.join(', ')}`);
+}
+
+const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+export const isNumberCell = (cell: string) => NUMBER.test(cell);
+export const isEmptyCell = (cell: string) => cell.trim() === '';
+
+/**
+ * A column's type and statistics from the training rows (Ludwig's type inference, simply): numbers when every
+ * non-empty cell is one; a column of numbers with a few words in it (at most 10 % of its cells) is a mistake,
+ * reported at the first word's line; otherwise categories.
+ */
+export function inferColumn(table: CsvTable, column: number, rows: readonly number[]): TableColumn {
+  const name = table.header[column];
+  const cells = rows.map((row) => table.rows[row][column]).filter((cell) => !isEmptyCell(cell));
+  const numeric = cells.filter(isNumberCell).length;
+  if (cells.length > 0 && numeric === cells.length) {
+    const values = cells.map(Number);
+    const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+    const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / values.length;
+    return { name, type: 'number', mean, std: Math.sqrt(variance) || 1 };
+  }
+  if (numeric > 0 && numeric >= 0.9 * cells.length) {
+    const row = rows.find((r) => !isEmptyCell(table.rows[r][column]) && !isNumberCell(table.rows[r][column]))!;
+    throw new UserError(`${table.file}:${table.lines[row]}: column "${name}" holds numbers except here: ${JSON.stringify(table.rows[row][column])} (fix the cell, or leave it empty to fill it with the column's mean)`);
+  }
+  return { name, type: 'category', categories: [...new Set(cells.map((cell) => cell.trim()))].sort() };
+}
+
+/** How many inputs the model has for these columns: one per number, one per category. */
+export function encodedWidth(columns: readonly TableColumn[]): number {
+  return columns.reduce((sum, column) => sum + (column.type === 'number' ? 1 : column.categories.length), 0);
+}
+
+/**
+ * The rows as the model's input vectors: numbers standardised (an empty cell becomes the training mean,
+ * i.e. 0), categories one-hot (an empty or unseen one all zeros). Counts what it filled, for warnings.
+ */
+export function encodeRows(table: CsvTable, rows: readonly number[], encoding: TableEncoding): { inputs: Float32Array; filled: number; unseen: number } {
+  const width = encodedWidth(encoding.features);
+  const indices = encoding.features.map((column) => columnIndex(table, column.name, 'the model\'s input'));
+  const inputs = new Float32Array(rows.length * width);
+  let filled = 0;
+  let unseen = 0;
+  rows.forEach((row, r) => {
+    let offset = r * width;
+    encoding.features.forEach((column, k) => {
+      const cell = table.rows[row][indices[k]];
+      if (column.type === 'number') {
+        if (isEmptyCell(cell)) filled++;
+        else if (!isNumberCell(cell)) throw new UserError(`${table.file}:${table.lines[row]}: column "${column.name}" holds numbers, but this row has ${JSON.stringify(cell)}`);
+        else inputs[offset] = (Number(cell) - column.mean) / column.std;
+        offset += 1;
+      } else {
+        const category = column.categories.indexOf(cell.trim());
+        if (category >= 0) inputs[offset + category] = 1;
+        else if (!isEmptyCell(cell)) unseen++;
+        offset += column.categories.length;
+      }
+    });
+  });
+  return { inputs, filled, unseen };
+}
+
+/** The candidate nearest to `name` by edit distance, when it is near enough to be a typo. */
+function nearest(name: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const guess = closest(name, [...candidates]);
+  return distance(name.toLowerCase(), guess.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3)) ? guess : undefined;
+}
+
+/** A table encoding read back from a run folder (untrusted): checked field by field, else a UserError naming the file. */
+export function parseTableEncoding(value: unknown, file: string): TableEncoding {
+  const bad = (what: string) => new UserError(`${file}: ${what}; the run folder is damaged (train the run again)`);
+  if (typeof value !== 'object' || value === null) throw bad('not a JSON object');
+  const { target, features } = value as Record<string, unknown>;
+  if (typeof target !== 'string' || !Array.isArray(features) || features.length === 0 || features.length > 100_000) throw bad('expected a target name and a list of feature columns');
+  return {
+    target,
+    features: features.map((column: unknown, index): TableColumn => {
+      const { name, type, mean, std, categories } = (column ?? {}) as Record<string, unknown>;
+      if (typeof name !== 'string') throw bad(`feature ${index} has no name`);
+      if (type === 'number' && Number.isFinite(mean) && Number.isFinite(std) && (std as number) > 0) return { name, type, mean: mean as number, std: std as number };
+      if (type === 'category' && Array.isArray(categories) && categories.every((category) => typeof category === 'string')) return { name, type, categories: categories as string[] };
+      throw bad(`feature "${name}" is neither a number column (mean, std) nor a category column (categories)`);
+    }),
+  };
+}
