@@ -34,12 +34,12 @@ export function readCsv(file: string): CsvTable {
   try {
     records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: false }) as never;
   } catch (error) {
-    const { lines, message } = error as { lines?: number; message: string };
-    const reason = message.replace(/^Invalid Record Length: /, '').replace(/^Invalid Opening Quote: /, '').replace(/, got \d+ on line \d+$/, '');
-    const ragged = /columns length is (\d+), got (\d+)/.exec(message);
-    throw new UserError(ragged
-      ? `${file}:${lines ?? '?'}: this row has ${ragged[2]} fields but the header has ${ragged[1]} (quote fields that hold commas)`
-      : `${file}:${lines ?? '?'}: not valid CSV: ${reason}`);
+    const { lines, message, code, record } = error as { lines?: number; message: string; code?: string; record?: unknown[] };
+    if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && headerWidth(text) !== undefined) {
+      throw new UserError(`${file}:${lines ?? '?'}: this row has ${record?.length ?? '?'} fields but the header has ${headerWidth(text)} (quote fields that hold commas)`);
+    }
+    const reason = message.replace(/ (on|at) line \d+$/, '');
+    throw new UserError(`${file}:${lines ?? '?'}: not valid CSV: ${reason}`);
   }
   if (records.length === 0) throw new UserError(`${file}: the file is empty (a CSV table needs a header row and rows)`);
   const header = records[0].record.map((name) => name.trim());
@@ -49,6 +49,15 @@ export function readCsv(file: string): CsvTable {
   });
   const rows = records.slice(1);
   return { file, header, rows: rows.map((row) => row.record), lines: rows.map((row) => row.info.lines) };
+}
+
+/** How many fields the header row has (for the message about a ragged row). */
+function headerWidth(text: string): number | undefined {
+  try {
+    return (parse(text, { bom: true, to_line: 1 }) as string[][])[0]?.length;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The column's index, or a UserError naming the closest column name. */

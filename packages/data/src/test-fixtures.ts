@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx } from './idx.js';
 
@@ -29,4 +29,54 @@ export function writeTinyIdxFolder(options: {
     write(`${prefix}-labels-idx1-ubyte`, [count], labels);
   }
   return folder;
+}
+
+/** One image of a fixture folder: a flat colour (or grey level) with a bright square whose place tells the class apart. */
+export interface FixtureImage {
+  readonly file: string;
+  readonly width: number;
+  readonly height: number;
+  /** [r, g, b] of the background; one number for a grey image. */
+  readonly colour: readonly [number, number, number] | number;
+  /** Where the bright square is: the class's signal. */
+  readonly corner: 'left' | 'right';
+}
+
+/** Writes image files (PNG or JPEG by their extension) under `root`, e.g. `train/cat/1.png`. */
+export async function writeImages(root: string, images: readonly FixtureImage[]): Promise<void> {
+  const { default: sharp } = await import('sharp');
+  for (const image of images) {
+    const grey = typeof image.colour === 'number';
+    const channels = grey ? 1 : 3;
+    const pixels = Buffer.alloc(image.width * image.height * channels);
+    for (let y = 0; y < image.height; y++) {
+      for (let x = 0; x < image.width; x++) {
+        const inSquare = y < image.height / 2 && (image.corner === 'left' ? x < image.width / 2 : x >= image.width / 2);
+        const colour = grey ? [image.colour as number] : (image.colour as number[]);
+        pixels.set(inSquare ? colour.map(() => 250) : colour, (y * image.width + x) * channels);
+      }
+    }
+    let pipeline = sharp(pixels, { raw: { width: image.width, height: image.height, channels } });
+    if (grey) pipeline = pipeline.toColourspace('b-w');
+    const bytes = image.file.endsWith('.png') ? await pipeline.png().toBuffer() : await pipeline.jpeg({ quality: 95 }).toBuffer();
+    mkdirSync(dirname(join(root, image.file)), { recursive: true });
+    writeFileSync(join(root, image.file), bytes);
+  }
+}
+
+/**
+ * A small two-class image folder of mixed forms (colour and grey, PNG and JPEG, two sizes): class `left`
+ * has its bright square top left, class `right` top right. `perClass` images of each class under
+ * `<root>/<split>/<class>/`.
+ */
+export async function writeTwoClassImageFolder(root: string, split: string, perClass: number, firstSize = 12): Promise<void> {
+  const images: FixtureImage[] = [];
+  for (const corner of ['left', 'right'] as const) {
+    for (let i = 0; i < perClass; i++) {
+      const size = i % 3 === 2 ? firstSize * 2 : firstSize;
+      const colour: FixtureImage['colour'] = i % 4 === 3 ? 40 + i : [30 + i, 80, 120 - i];
+      images.push({ file: `${split}/${corner}/${String(i).padStart(3, '0')}.${i % 2 ? 'jpg' : 'png'}`, width: size, height: size, colour, corner });
+    }
+  }
+  await writeImages(root, images);
 }

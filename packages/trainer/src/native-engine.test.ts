@@ -47,10 +47,10 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 }
 
 /** The mean softmax cross-entropy and its gradient for every weight, by tfjs-layers in training mode, layer by layer. */
-function tfjsGradients(spec: ModelSpec, input: ModelInput, weights: Float32Array[], images: Uint8Array, labels: Uint8Array, classes: number) {
+function tfjsGradients(spec: ModelSpec, input: ModelInput, weights: Float32Array[], inputs: Uint8Array | Float32Array, labels: Uint8Array, classes: number) {
   const model = buildModel(spec, input, weights);
   const count = labels.length;
-  const x = tf.tensor(Float32Array.from(images, (byte) => byte / 255), [count, ...input.inputShape]);
+  const x = tf.tensor(inputs instanceof Uint8Array ? Float32Array.from(inputs, (byte) => byte / 255) : inputs, [count, ...input.inputShape]);
   const y = tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32');
   // In evaluation mode (running averages, no dropout): the probabilities the saved model predicts, taken
   // before the training-mode pass moves batch norm's running averages.
@@ -98,19 +98,20 @@ describe('native engine', () => {
     expect((Object.values(LAYER_KINDS) as unknown as { examples: unknown[] }[]).every((kind) => kind.examples.length > 0)).toBe(true);
   });
 
-  it('gives the predictions, the loss and every weight gradient of tfjs-layers within 1e-4, for random layers, shapes, strides and paddings', () => {
+  it('gives the predictions, the loss and every weight gradient of tfjs-layers within 1e-4, for random layers, shapes, channels, strides and paddings', () => {
     fc.assert(
       fc.property(
         fc.record({
           height: fc.integer({ min: 4, max: 11 }),
           width: fc.integer({ min: 4, max: 11 }),
+          channels: fc.constantFrom(1, 3),
           first: fc.record({ filters: fc.integer({ min: 1, max: 4 }), kernelSize: fc.integer({ min: 1, max: 3 }), strides: fc.integer({ min: 1, max: 2 }), padding, activation }),
           tested: layerUnderTest,
           count: fc.integer({ min: 2, max: 5 }),
           seed: fc.integer({ min: 0, max: 1000 }),
         }),
-        ({ height, width, first, tested, count, seed }) => {
-          const input: ModelInput = { inputShape: [height, width, 1] };
+        ({ height, width, channels, first, tested, count, seed }) => {
+          const input: ModelInput = { inputShape: [height, width, channels] };
           const classes = 3;
           const spec: ModelSpec = {
             initializer: 'glorotUniform',
@@ -121,7 +122,7 @@ describe('native engine', () => {
           const weights = initialWeights(spec, input, rng);
           // Batch norm starts at γ = 1, β = 0; move them so their gradients are checked away from the identity.
           const moved = weights.map((array) => Float32Array.from(array, (value) => value + (rng.next() - 0.5) * 0.2));
-          const images = Uint8Array.from({ length: count * height * width }, () => Math.floor(rng.next() * 256));
+          const images = Uint8Array.from({ length: count * height * width * channels }, () => Math.floor(rng.next() * 256));
           const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
           const network = nativeNetwork(spec, input);
           network.setWeights(moved);
@@ -136,6 +137,56 @@ describe('native engine', () => {
       ),
       { numRuns: 150, seed: 20261127 },
     );
+  });
+
+  it('trains table rows: float vectors of any width through dense, dropout and batch norm layers, as tfjs-layers does', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          features: fc.integer({ min: 1, max: 40 }),
+          hidden: fc.integer({ min: 1, max: 12 }),
+          activation,
+          normalised: fc.boolean(),
+          count: fc.integer({ min: 2, max: 6 }),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ features, hidden, activation: hiddenActivation, normalised, count, seed }) => {
+          const input: ModelInput = { inputShape: [features] };
+          const classes = 4;
+          const spec: ModelSpec = {
+            initializer: 'glorotUniform',
+            layers: [
+              { type: 'dense', units: hidden, activation: hiddenActivation },
+              ...(normalised ? [{ type: 'batchNormalization' as const, momentum: 0.99, epsilon: 0.001 }] : []),
+              { type: 'dropout', rate: 0 },
+              { type: 'dense', units: classes, activation: 'softmax' },
+            ],
+          };
+          const rng = createRng(seed);
+          const weights = initialWeights(spec, input, rng).map((array) => Float32Array.from(array, (value) => value + (rng.next() - 0.5) * 0.2));
+          // Standardised columns and one-hot categories: values around 0, some exactly 0 or 1.
+          const rows = Float32Array.from({ length: count * features }, (_, k) => (k % 3 === 0 ? Math.round(rng.next()) : (rng.next() - 0.5) * 4));
+          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
+          const network = nativeNetwork(spec, input);
+          network.setWeights(weights);
+          const probabilities = network.predict(rows, labels);
+          const native = network.gradients(rows, labels);
+          const reference = tfjsGradients(spec, input, weights, rows, labels, classes);
+          expectClose(probabilities, reference.probabilities, 1e-4, `probabilities of ${JSON.stringify(spec.layers)}`);
+          expect(native.lossSum / count).toBeCloseTo(reference.loss, 4);
+          const largest = Math.max(...reference.gradients.flatMap((gradient) => Array.from(gradient, Math.abs)));
+          native.gradients.forEach((gradient, k) => expectClose(gradient, reference.gradients[k], 1e-4, `weight array ${k} of ${JSON.stringify(spec.layers)}`, largest / 10));
+        },
+      ),
+      { numRuns: 60, seed: 20261130 },
+    );
+  });
+
+  it('refuses inputs of the wrong type or size', () => {
+    const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: 2, activation: 'softmax' }] };
+    const network = nativeNetwork(spec, { inputShape: [3] });
+    expect(() => network.predict(new Float32Array(5), new Uint8Array(2))).toThrow('native engine: inputs hold 5 values, expected 2 labels × 3 inputs');
+    expect(() => network.predict(new Float64Array(6) as unknown as Float32Array, new Uint8Array(2))).toThrow('inputs must be a Uint8Array or Float32Array');
   });
 
   it('exports and imports weights in tfjs layout unchanged, and refuses arrays of the wrong size', () => {

@@ -114,10 +114,11 @@ export function withChannels(image: RawImage, channels: number): RawImage {
 export async function resized(image: RawImage, height: number, width: number): Promise<RawImage> {
   if (image.height === height && image.width === width) return image;
   const library = await sharp();
-  const { data, info } = await library(image.data, { raw: { width: image.width, height: image.height, channels: image.channels as 1 | 2 | 3 | 4 } })
-    .resize(width, height, { fit: 'fill', kernel: 'linear' })
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  let pipeline = library(image.data, { raw: { width: image.width, height: image.height, channels: image.channels as 1 | 2 | 3 | 4 } }).resize(width, height, { fit: 'fill', kernel: 'linear' });
+  // Raw single-channel input would come back as sRGB: say it is grey.
+  if (image.channels <= 2) pipeline = pipeline.toColourspace('b-w');
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== image.channels) throw new Error(`resizing gave ${info.channels} channels instead of ${image.channels}`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
 }
 
