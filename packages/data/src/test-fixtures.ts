@@ -52,7 +52,7 @@ export async function writeImages(root: string, images: readonly FixtureImage[])
     for (let y = 0; y < image.height; y++) {
       for (let x = 0; x < image.width; x++) {
         const inSquare = y < image.height / 2 && (image.corner === 'left' ? x < image.width / 2 : x >= image.width / 2);
-        const colour = grey ? [image.colour as number] : (image.colour as number[]);
+        const colour: readonly number[] = grey ? [image.colour as number] : (image.colour as readonly number[]);
         pixels.set(inSquare ? colour.map(() => 250) : colour, (y * image.width + x) * channels);
       }
     }

@@ -22,5 +22,7 @@ export default function setup(project: TestProject) {
   const folder = mkdtempSync(join(tmpdir(), 'specml-fixtures-'));
   writeFileSync(join(folder, 'digits.yaml'), DIGITS_SPEC);
   project.provide('fixturesDir', folder);
+  // Decoded datasets are cached here, not in the user's ~/.cache/specml (the test processes inherit it).
+  process.env.SPECML_CACHE_DIR = join(folder, 'dataset-cache');
   return () => rmSync(folder, { recursive: true, force: true });
 }
