@@ -9,6 +9,7 @@ export { FASHION_MNIST_DIR } from './datasets/fashion-mnist.js';
 export { encodeDataset, decodeDataset } from './dataset-file.js';
 export { cacheDirectory } from './cache.js';
 export { describeDataset, imbalanceWarnings, IMBALANCE_RATIO } from './describe.js';
+export { createAugmenter, augments, transformImages, AUGMENT_PROPERTY, AUGMENT_PARAMETERS, type AugmentSpec, type ImageTransform } from './augment.js';
 export { readImageFile, readRgbaImage, decodeImage, withChannels, resized, imageAsInput, isImageFileName, IMAGE_EXTENSIONS, type RawImage } from './images/decode.js';
 export { readCsv, encodeRows, parseTableEncoding, type CsvTable } from './table.js';
 export { createRng, randomPermutation, normalSample, type Rng, type RngState } from './random.js';

@@ -9,7 +9,7 @@ import type { DataSpecInput } from './schema.js';
  * split every kind shares. Every problem with the files is a UserError naming the file (or `file:line`).
  */
 export async function loadDataset(spec: DataSpecInput, context: Partial<LoadContext> = {}): Promise<Dataset> {
-  const kind = DATASET_KINDS[spec.dataset ?? 'mnist'] as DatasetKind;
+  const kind = DATASET_KINDS[spec.dataset ?? 'mnist'] as unknown as DatasetKind;
   const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   const whole = await kind.load(spec as never, { baseDir: context.baseDir ?? process.cwd(), warn });
   const [train, validation] = splitOff(limited(whole.train, spec.trainLimit), spec.validationSplit);

@@ -1,6 +1,7 @@
 // N-API glue only: JavaScript values in, checked, handed to Network; results out. See network.h.
 #include <napi.h>
 
+#include "augment.h"
 #include "network.h"
 
 namespace specml {
@@ -244,12 +245,34 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   std::unique_ptr<Network> network_;
 };
 
+// transformImages(source: Uint8Array, target: Uint8Array, [height, width, channels], parameters: Float64Array)
+void TransformImagesBinding(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsArray() || !info[3].IsTypedArray())
+    throw Napi::TypeError::New(env, "transformImages(source, target, [height, width, channels], parameters)");
+  Napi::Array shape = info[2].As<Napi::Array>();
+  const int height = shape.Get(0u).As<Napi::Number>().Int32Value(), width = shape.Get(1u).As<Napi::Number>().Int32Value(),
+            channels = shape.Get(2u).As<Napi::Number>().Int32Value();
+  if (info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(env, "transformImages: source and target must be Uint8Arrays, parameters a Float64Array");
+  Napi::Uint8Array source = info[0].As<Napi::Uint8Array>(), target = info[1].As<Napi::Uint8Array>();
+  Napi::Float64Array parameters = info[3].As<Napi::Float64Array>();
+  const size_t count = parameters.ElementLength() / kAugmentParameters;
+  const size_t size = static_cast<size_t>(height) * width * channels;
+  if (height < 1 || width < 1 || channels < 1 || source.ElementLength() != count * size || target.ElementLength() != count * size ||
+      parameters.ElementLength() != count * kAugmentParameters)
+    throw Napi::RangeError::New(env, "transformImages: the sizes of source, target and parameters do not match the shape");
+  TransformImages(source.Data(), target.Data(), static_cast<int64_t>(count), height, width, channels, parameters.Data());
+}
+
 }  // namespace
 }  // namespace specml
 
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   specml::NativeNetwork::Init(env, exports);
   exports.Set("capabilities", Napi::Function::New(env, specml::Capabilities));
+  exports.Set("transformImages", Napi::Function::New(env, specml::TransformImagesBinding));
   return exports;
 }
 

@@ -1,3 +1,4 @@
+import type { ImageTransform } from '@specml/data';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@specml/data';
@@ -54,6 +55,8 @@ export interface NativeAddon {
   NativeNetwork: new (options: NativeNetworkOptions) => NativeNetworkHandle;
   /** What the engine can train, from its own registries. */
   capabilities(): { layers: string[]; optimizers: string[] };
+  /** data.augment's transform, as @specml/data's transformImages computes it. */
+  transformImages: ImageTransform;
 }
 
 let nativeAddon: Loaded<NativeAddon> | undefined;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { createRng, loadDataset, randomPermutation } from '@specml/data';
+import { AUGMENT_PARAMETERS, createRng, loadDataset, randomPermutation, transformImages } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, LAYER_KINDS, LAYER_TYPES, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateTfjsBackend, loadNativeAddon, type NativeNetworkHandle } from './backend.js';
@@ -180,6 +180,26 @@ describe('native engine', () => {
       ),
       { numRuns: 60, seed: 20261130 },
     );
+  });
+
+  it('augments images exactly as the TypeScript transform does (the same bytes), for flips, shifts and turns of any shape', () => {
+    const addon = loadNativeAddon();
+    if (!addon.ok) throw new Error(addon.reason);
+    for (const [height, width, channels] of [[28, 28, 1], [13, 7, 3], [5, 9, 2]]) {
+      const count = 300;
+      const rng = createRng(height * width);
+      const source = Uint8Array.from({ length: count * height * width * channels }, () => Math.floor(rng.next() * 256));
+      const parameters = new Float64Array(count * AUGMENT_PARAMETERS);
+      for (let i = 0; i < count; i++) {
+        const angle = i % 5 === 0 ? 0 : (rng.next() * 2 - 1) * Math.PI;
+        parameters.set([i % 2, (i >> 1) % 2, Math.floor(rng.next() * 7) - 3, Math.floor(rng.next() * 7) - 3, Math.cos(angle), Math.sin(angle)], i * AUGMENT_PARAMETERS);
+      }
+      const [native, typescript] = [new Uint8Array(source.length), new Uint8Array(source.length)];
+      addon.value.transformImages(source, native, [height, width, channels], parameters);
+      transformImages(source, typescript, [height, width, channels], parameters);
+      expect(native).toEqual(typescript);
+    }
+    expect(() => addon.value.transformImages(new Uint8Array(10), new Uint8Array(10), [2, 2, 1], new Float64Array(6))).toThrow('transformImages: the sizes of source, target and parameters do not match the shape');
   });
 
   it('refuses inputs of the wrong type or size', () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { loadIdxFolder } from './idx-files.js';
-import { datasetKind } from './kind.js';
+import { datasetKind, IMAGE_PROPERTIES } from './kind.js';
 
 /** Where Debian's dataset-fashion-mnist package puts the files; SPECML_FASHION_MNIST_DIR points elsewhere. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -9,7 +9,7 @@ const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal'
 
 export const fashionMnist = datasetKind({
   description: "Zalando's clothing images from Debian's dataset-fashion-mnist package",
-  properties: {},
+  properties: IMAGE_PROPERTIES,
   required: [],
   load: async () => {
     const folder = process.env.SPECML_FASHION_MNIST_DIR || FASHION_MNIST_DIR;

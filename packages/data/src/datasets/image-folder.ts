@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { describeFsError } from '../idx.js';
 import { isImageFileName, readImageFile, resized, withChannels, type RawImage } from '../images/decode.js';
 import { interleaved, stratifiedSplit } from './split.js';
-import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES } from './kind.js';
+import { datasetKind, IMAGE_PROPERTIES, PATH_PROPERTY, TEST_PROPERTIES } from './kind.js';
 
 /** The largest decoded dataset an image folder may become (the images are kept in memory as bytes). */
 export const MAX_DECODED_BYTES = 4 * 2 ** 30;
@@ -22,6 +22,7 @@ export const imageFolder = datasetKind({
   properties: {
     path: PATH_PROPERTY,
     ...TEST_PROPERTIES,
+    ...IMAGE_PROPERTIES,
     imageSize: {
       description: 'imageFolder: [height, width], or one number for a square; images of another size are resized (bilinear). Default: the first image\'s size.',
       anyOf: [sideSchema, { type: 'array', items: sideSchema, minItems: 2, maxItems: 2 }],

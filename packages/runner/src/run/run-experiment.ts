@@ -75,6 +75,8 @@ export interface RunTimings {
   /** Reading and validating the spec, loading the dataset. */
   dataSeconds: number;
   backendSeconds: number;
+  /** Rewriting the training images every epoch (data.augment). */
+  augmentationSeconds: number;
   trainingSeconds: number;
   evaluationSeconds: number;
   checkpointSeconds: number;
@@ -273,6 +275,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         epochs: spec.epochs,
         seed: spec.seed,
         shuffle: spec.data.shuffle,
+        augment: spec.data.augment,
         resume: checkpoint,
       },
       {
@@ -301,11 +304,12 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     await saveModel(result.model, join(dir, 'model'));
     await writePictures(dir, result.testProbabilities, dataset, spec, metrics);
     result.model.dispose();
-    const { backendSeconds, trainingSeconds, evaluationSeconds, checkpointSeconds } = result.timings;
+    const { backendSeconds, augmentationSeconds, trainingSeconds, evaluationSeconds, checkpointSeconds } = result.timings;
     const timings: RunTimings = {
       startupSeconds: round(startupSeconds(started), 3),
       dataSeconds: round(dataSeconds, 3),
       backendSeconds: round(backendSeconds, 3),
+      augmentationSeconds: round(augmentationSeconds, 3),
       trainingSeconds: round(trainingSeconds, 3),
       evaluationSeconds: round(evaluationSeconds, 3),
       checkpointSeconds: round(checkpointSeconds, 3),
