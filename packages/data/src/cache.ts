@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from './dataset.js';
@@ -42,5 +42,42 @@ export function writeCachedDataset(key: string, dataset: Stored): void {
     renameSync(temporary, path);
   } catch {
     rmSync(temporary, { force: true });
+  }
+}
+
+// Datasets a queue's coordinator shipped: kept by the SHA-256 of their bytes (what the job names), checked
+// against it before they are kept, so that a worker trains on exactly what the coordinator decoded.
+
+const shippedPath = (hash: string) => join(cacheDirectory(), 'shipped', `${hash}.bin`);
+const HASH = /^[0-9a-f]{64}$/;
+
+export function datasetHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Whether this machine holds the shipped dataset `hash` (checked when it was kept, and again when read). */
+export function hasShippedDataset(hash: string): boolean {
+  return HASH.test(hash) && existsSync(shippedPath(hash));
+}
+
+/** Keeps a shipped dataset's bytes if they are what `hash` names and decode as a dataset; says whether it did. */
+export function keepShippedDataset(hash: string, bytes: Uint8Array): boolean {
+  if (!HASH.test(hash) || datasetHash(bytes) !== hash || !decodeDataset(bytes)) return false;
+  const path = shippedPath(hash);
+  const temporary = `${path}.${process.pid}.tmp`;
+  mkdirSync(join(cacheDirectory(), 'shipped'), { recursive: true });
+  writeFileSync(temporary, bytes);
+  renameSync(temporary, path);
+  return true;
+}
+
+/** The shipped dataset `hash` as this machine keeps it, or undefined. */
+export function readShippedDataset(hash: string): Stored | undefined {
+  if (!HASH.test(hash)) return undefined;
+  try {
+    const bytes = readFileSync(shippedPath(hash));
+    return datasetHash(bytes) === hash ? decodeDataset(bytes) : undefined;
+  } catch {
+    return undefined;
   }
 }

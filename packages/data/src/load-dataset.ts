@@ -4,14 +4,30 @@ import type { DatasetKind, LoadContext } from './datasets/kind.js';
 import { limited, splitOff } from './datasets/split.js';
 import type { DataSpecInput } from './schema.js';
 
+/** A kind's whole dataset: every training and test example, before limits and the validation split. */
+export type WholeDataset = Omit<Dataset, 'validation'>;
+
+export interface LoadOptions extends Partial<LoadContext> {
+  /** The whole dataset, decoded elsewhere (a queue's coordinator ships it to workers that lack the files). */
+  readonly whole?: WholeDataset;
+}
+
+/** Whether a kind reads files the spec names (`path`), which a worker on another machine may not have. */
+export const readsUserFiles = (spec: Pick<DataSpecInput, 'dataset'>) => 'path' in DATASET_KINDS[spec.dataset ?? 'mnist'].properties;
+
+/** What the spec's kind loads, before limits and the validation split. */
+export async function loadWholeDataset(spec: DataSpecInput, context: Partial<LoadContext> = {}): Promise<WholeDataset> {
+  const kind = DATASET_KINDS[spec.dataset ?? 'mnist'] as unknown as DatasetKind;
+  const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  return kind.load(spec as never, { baseDir: context.baseDir ?? process.cwd(), warn });
+}
+
 /**
  * Loads the dataset a spec's `data:` block describes: its kind's loader, then the limits and the validation
  * split every kind shares. Every problem with the files is a UserError naming the file (or `file:line`).
  */
-export async function loadDataset(spec: DataSpecInput, context: Partial<LoadContext> = {}): Promise<Dataset> {
-  const kind = DATASET_KINDS[spec.dataset ?? 'mnist'] as unknown as DatasetKind;
-  const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
-  const whole = await kind.load(spec as never, { baseDir: context.baseDir ?? process.cwd(), warn });
+export async function loadDataset(spec: DataSpecInput, options: LoadOptions = {}): Promise<Dataset> {
+  const whole = options.whole ?? (await loadWholeDataset(spec, options));
   const [train, validation] = splitOff(limited(whole.train, spec.trainLimit), spec.validationSplit);
   return { ...whole, train, validation, test: limited(whole.test, spec.testLimit) };
 }

@@ -1,3 +1,4 @@
+import { datasetShipper } from './dataset-shipping.js';
 import { join } from 'node:path';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -47,6 +48,8 @@ export class QueueExecutor implements TrialExecutor {
   /** Whether a check of the jobs is under way (a paused Redis must not pile them up). */
   private checking = false;
   private readonly checker: NodeJS.Timeout;
+  /** Puts a trial's own data (image folder, CSV table) into Redis for workers that lack the files. */
+  private readonly shipDataset: ReturnType<typeof datasetShipper>;
 
   private constructor(
     readonly slots: number,
@@ -58,6 +61,7 @@ export class QueueExecutor implements TrialExecutor {
     private readonly eventsConnection: Redis,
     private readonly patience: QueuePatience | undefined,
   ) {
+    this.shipDataset = datasetShipper(connection);
     // Progress comes from whoever can write to Redis: a malformed update is ignored, never trusted.
     queueEvents.on('progress', ({ jobId, data }) => {
       const update = checkTrialProgress(data);
@@ -195,7 +199,8 @@ export class QueueExecutor implements TrialExecutor {
     // A trial continued from a run folder of this coordinator: its checkpoint goes where workers look first.
     if (request.resumeRunDir) await uploadFolder(this.connection, redisKeys.checkpoint(request.id), request.resumeRunDir);
     await this.connection.del(redisKeys.stop(request.id));
-    const data: TrialJob = { version: SPECML_VERSION, specText: request.specText, specFile: request.specFile, overrides: [...request.overrides], awaitVerdicts: request.awaitVerdicts ?? false, runId: request.runId ?? newRunId() };
+    const dataset = await this.shipDataset(request);
+    const data: TrialJob = { version: SPECML_VERSION, specText: request.specText, specFile: request.specFile, overrides: [...request.overrides], awaitVerdicts: request.awaitVerdicts ?? false, runId: request.runId ?? newRunId(), dataset };
     return this.queue.add('trial', data, { jobId: request.id, attempts: 1, removeOnComplete: false, removeOnFail: false });
   }
 

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { fetchShippedDataset } from './dataset-shipping.js';
 import { checkedName, isUserError, removeInside, renameInside } from '@specml/data';
 import { summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { loadSpecText } from '../spec/load-spec.js';
@@ -79,6 +80,7 @@ async function runJob(job: Job<unknown, TrialJobResult>, token: string, context:
   // The id names a folder here: anything but a plain name (`../../victim`) is refused before it is used.
   const jobId = refusing(() => checkedName(job.id, 'the job id'), context.name);
   const request = checkedRequest(job.data, context.name);
+  if (request.dataset) await refusingAsync(() => fetchShippedDataset(context.connection, request.dataset!), context.name);
   const checkpoint = await takeOverCheckpoint(context.connection, jobId, context.runsDir, context.name);
   const resumeRunDir = checkpoint?.dir;
   const what = request.overrides.length > 0 ? ` (${request.overrides.join(' ')})` : '';
@@ -109,7 +111,7 @@ async function runJob(job: Job<unknown, TrialJobResult>, token: string, context:
   let outcome: TrialOutcome;
   try {
     outcome = await context.pool.run(
-      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir, runId: request.runId },
+      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir, runId: request.runId, datasetHash: request.dataset ?? undefined },
       {
         onStart: (dir) => {
           runDir = dir;
@@ -178,6 +180,14 @@ function checkedRequest(data: unknown, worker: string) {
 function refusing<T>(check: () => T, worker: string): T {
   try {
     return check();
+  } catch (error) {
+    throw new UnrecoverableError(`refused by worker ${worker}: ${(error as Error).message}`);
+  }
+}
+
+async function refusingAsync(check: () => Promise<void>, worker: string): Promise<void> {
+  try {
+    await check();
   } catch (error) {
     throw new UnrecoverableError(`refused by worker ${worker}: ${(error as Error).message}`);
   }

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { writeTwoClassImageFolder } from '@specml/data/test-fixtures';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,34 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     expect(learningOf(runDir)).toEqual(learningOf(lastLine(alone.stdout)));
   });
 
+  it('ships the user\'s own image folder to a worker whose machine has no copy of it, which trains what a local run trains', async () => {
+    await stopWorkers();
+    const photos = join(work, 'photos');
+    await writeTwoClassImageFolder(photos, 'train', 12);
+    await writeTwoClassImageFolder(photos, 'test', 4);
+    const spec = join(work, 'photos.yaml');
+    writeFileSync(spec, 'name: photos\ndata: { dataset: imageFolder, path: photos/train, testPath: photos/test, imageSize: 10 }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 2, activation: softmax }\nbatchSize: 4\nepochs: 2\n');
+    const runsDir = join(work, 'runs-photos');
+    const coordinator = startSpecml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
+    // The job waits in Redis with its dataset; then the files go away, and a worker with an empty cache starts.
+    const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port: redis.port, password: REDIS_PASSWORD } });
+    expect(await waitFor(async () => (await queue.getWaitingCount()) > 0)).toBe(true);
+    await queue.close();
+    renameSync(photos, `${photos}-elsewhere`);
+    const dir = join(work, 'worker-without-files');
+    const worker = await startServing(['worker', '--queue-file', queueFile, '--work-dir', dir], /waiting for trials/, { SPECML_CACHE_DIR: join(dir, 'cache') });
+    workers.push({ ...worker, name: 'without-files', dir });
+    expect(await coordinator.exited).toBe(0);
+    const runDir = lastLine(coordinator.output().stdout);
+    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', classNames: ['left', 'right'] });
+    expect(readdirSync(join(dir, 'cache', 'shipped'))).toHaveLength(1);
+    // The same spec trained here, on the files, learns exactly the same.
+    renameSync(`${photos}-elsewhere`, photos);
+    const local = specml(['exp', spec, '--runs-dir', join(work, 'runs-photos-local')]);
+    expect(local.status, local.stderr).toBe(0);
+    expect(learningOf(lastLine(local.stdout))).toEqual(learningOf(runDir));
+  });
+
   it('reattaches when the coordinator is started again after being killed: finished trials are not run again', async () => {
     await stopWorkers();
     const worker = await startWorker();
@@ -172,12 +201,17 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
         queue.add('trial', { garbage: true, specText: 42 }, { jobId: 'tampered-1' }),
         queue.add('trial', { ...valid, overrides: ['epochs=-3'] }, { jobId: 'tampered-2' }),
         queue.add('trial', { ...valid, version: '0.0.1-old' }, { jobId: 'tampered-3' }),
+        queue.add('trial', { ...valid, dataset: '../../datasets/x' }, { jobId: 'tampered-4' }),
+        queue.add('trial', { ...valid, dataset: 'ab'.repeat(32) }, { jobId: 'tampered-5' }),
       ]);
-      expect(await waitFor(() => (worker.output().stdout.match(/: failed: refused by worker /g) ?? []).length >= 3)).toBe(true);
+      expect(await waitFor(() => (worker.output().stdout.match(/: failed: refused by worker /g) ?? []).length >= 5)).toBe(true);
       const reasons = await Promise.all(jobs.map(async (job) => (await Job.fromId(queue, job.id!))!.failedReason));
       expect(reasons[0]).toMatch(/^refused by worker \S+: malformed job: unknown key "garbage", version must be a string, specText must be a string/);
       expect(reasons[1]).toMatch(/^refused by worker \S+: invalid trial: --set epochs=-3: epochs: must be >= 0, got -3/);
       expect(reasons[2]).toBe(`refused by worker ${worker.name}: it runs specml ${SPECML_VERSION}, the job comes from specml 0.0.1-old; run the same version on both`);
+      // A dataset is named by its SHA-256 only, and must be in Redis.
+      expect(reasons[3]).toBe(`refused by worker ${worker.name}: malformed job: dataset must be null or a SHA-256 in hex`);
+      expect(reasons[4]).toBe(`refused by worker ${worker.name}: its dataset abababababab… is not in Redis (expired, or Redis restarted empty); start the sweep again to ship it`);
     } finally {
       await queue.close();
     }

@@ -20,6 +20,8 @@ export interface TrialRequest {
   readonly resumeRunDir?: string;
   /** The trial's run folder name (fixed per sweep and trial, so that a trial never gets two folders). */
   readonly runId?: string;
+  /** Train on this shipped dataset (see dataset-shipping.ts) instead of reading the spec's data files. */
+  readonly datasetHash?: string;
 }
 
 export type TrialStatus = RunStatus | 'invalid';

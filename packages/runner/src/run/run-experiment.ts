@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { isImageDataset, loadDataset, UserError, type Dataset } from '@specml/data';
+import { isImageDataset, loadDataset, readShippedDataset, UserError, type Dataset, type WholeDataset } from '@specml/data';
 import {
   appendMetricsRow,
   confusionCsv,
@@ -56,6 +56,8 @@ export interface ExperimentOptions {
   readonly updateIndex?: boolean;
   /** The run folder's name, where it is fixed (a sweep's trial); by default a new time-sorted id. */
   readonly runId?: string;
+  /** Train on this dataset shipped by a queue's coordinator (kept by its hash) instead of reading the data files. */
+  readonly datasetHash?: string;
 }
 
 export interface RunEvents {
@@ -98,14 +100,14 @@ const FILES = RUN_FILES;
  * Validates a spec and its data before touching the runs dir, so a bad spec or dataset writes nothing.
  * Returns what training needs.
  */
-export async function prepareExperiment(specFile: string, overrides: readonly string[] = [], specText?: string): Promise<{ loaded: LoadedSpec; dataset: Dataset }> {
+export async function prepareExperiment(specFile: string, overrides: readonly string[] = [], specText?: string, datasetHash?: string): Promise<{ loaded: LoadedSpec; dataset: Dataset }> {
   const loaded = specText === undefined ? loadSpec(specFile, overrides) : loadSpecText(specText, specFile, overrides);
   checkSpec(loaded);
   const { data } = loaded.spec;
   // Absolute in the resolved spec, so that the run folder's spec.yaml finds the data from anywhere.
   if (data.path !== undefined) data.path = resolve(dirname(specFile), data.path);
   if (data.testPath !== undefined) data.testPath = resolve(dirname(specFile), data.testPath);
-  const dataset = await loadDatasetOnce(data);
+  const dataset = await loadDatasetOnce(data, datasetHash);
   checkSpecAgainstData(loaded, dataset);
   return { loaded, dataset };
 }
@@ -121,12 +123,12 @@ function startupSeconds(runStarted: number): number {
 /** Datasets by their data: block: a sweep's processes load each once, however many trials use it. */
 const datasets = new Map<string, Promise<Dataset>>();
 
-function loadDatasetOnce(data: ExperimentSpec['data']): Promise<Dataset> {
-  const key = JSON.stringify(data);
+function loadDatasetOnce(data: ExperimentSpec['data'], shippedHash?: string): Promise<Dataset> {
+  const key = JSON.stringify([data, shippedHash]);
   let dataset = datasets.get(key);
   if (!dataset) {
     if (datasets.size >= 2) datasets.clear(); // a sweep over data settings should not pile them up
-    dataset = loadDataset(data);
+    dataset = loadDataset(data, { whole: shippedHash === undefined ? undefined : shippedDataset(shippedHash) });
     // A load that failed is tried again next time (the files may have been fixed).
     dataset.catch(() => datasets.delete(key));
     datasets.set(key, dataset);
@@ -134,10 +136,17 @@ function loadDatasetOnce(data: ExperimentSpec['data']): Promise<Dataset> {
   return dataset;
 }
 
+function shippedDataset(hash: string): WholeDataset {
+  const whole = readShippedDataset(hash);
+  // The worker fetched and checked it before it started the trial: missing now means the cache was cleared under it.
+  if (!whole) throw new Error(`the shipped dataset ${hash.slice(0, 12)}… is not on this machine (was its cache cleared?)`);
+  return whole;
+}
+
 /** Runs one experiment end to end and leaves its run folder; throws UserError for bad input. */
 export async function runExperiment(options: ExperimentOptions): Promise<RunOutcome> {
   const started = performance.now();
-  const { loaded, dataset } = await prepareExperiment(options.specFile, options.overrides, options.specText);
+  const { loaded, dataset } = await prepareExperiment(options.specFile, options.overrides, options.specText, options.datasetHash);
   const dataSeconds = (performance.now() - started) / 1000;
   const { spec } = loaded;
   // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
@@ -173,7 +182,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
  * Continues an interrupted run in its own folder from its last checkpoint: the same spec (its spec.yaml),
  * the same backend, and in the end the same metrics as a run that was never interrupted.
  */
-export async function resumeExperiment(runDir: string, options: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex'> = {}): Promise<RunOutcome> {
+export async function resumeExperiment(runDir: string, options: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex' | 'datasetHash'> = {}): Promise<RunOutcome> {
   const started = performance.now();
   const summaryPath = join(runDir, FILES.summary);
   if (!existsSync(summaryPath)) throw new UserError(`--resume ${runDir}: not a run folder (it has no ${FILES.summary})`);
@@ -187,7 +196,7 @@ export async function resumeExperiment(runDir: string, options: Pick<ExperimentO
   }
 }
 
-async function resumeLocked(runDir: string, lock: RunLock, started: number, { signal, events, updateIndex }: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex'>): Promise<RunOutcome> {
+async function resumeLocked(runDir: string, lock: RunLock, started: number, { signal, events, updateIndex, datasetHash }: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex' | 'datasetHash'>): Promise<RunOutcome> {
   const summary = summaryIfReadable(runDir);
   if (!summary) throw new UserError(`--resume ${runDir}: its ${FILES.summary} is unreadable (not a run folder, or one whose writer died mid-write); start the run again`);
   removeStaleTemporaryFiles(runDir);
@@ -204,7 +213,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
   } catch (error) {
     throw new UserError(`${(error as Error).message} (start the run again with exp ${summary.specFile})`);
   }
-  const { loaded, dataset } = await prepareExperiment(join(runDir, FILES.spec));
+  const { loaded, dataset } = await prepareExperiment(join(runDir, FILES.spec), [], undefined, datasetHash);
   const dataSeconds = (performance.now() - started) / 1000;
   // The checkpoint's rows replace metrics.csv: a row written after the checkpoint, or torn by the kill, goes.
   rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumns(dataset.validation !== undefined));
