@@ -280,15 +280,15 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('serve a page on localhost where you draw a digit and the run\'s model predicts it as you draw')
+    .description('serve a page on localhost where the run\'s model predicts an image you choose or drop (and, for digit models, a digit you draw)')
     .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
     .option('--port <number>', 'the port on 127.0.0.1 (0: any free port)', '8080')
     .action(async (options: { run: string; port: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${options.port}: expected a port number from 0 to 65535`);
-      const { startDrawServer } = await import('./commands/serve.js');
-      const server = await startDrawServer(fromCaller(options.run), port);
-      process.stdout.write(`draw a digit at ${server.url} (Ctrl-C to stop)\n`);
+      const { startPredictionServer } = await import('./commands/serve.js');
+      const server = await startPredictionServer(fromCaller(options.run), port);
+      process.stdout.write(`${server.drawPad ? 'draw a digit or choose an image' : 'choose an image'} at ${server.url} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close().then(resolve));
       });

@@ -5,6 +5,6 @@ export { runExperiment, prepareExperiment, type RunOutcome, type RunSummary, typ
 export { checkSpec, checkSpecAgainstData, MAX_PARAMETERS } from './spec/semantic-checks.js';
 export { newRunId, createRunFolder } from './run/run-folder.js';
 export { predictImageFiles, describePrediction, type ImagePrediction, type PredictOutcome } from './commands/predict.js';
-export { startDrawServer, type DrawServer } from './commands/serve.js';
+export { startPredictionServer, type PredictionServer } from './commands/serve.js';
 export { runSweep, isSweep, SweepIncompleteError, SweepInterruptedError, type SweepOptions, type TrialResult } from './sweep/run-sweep.js';
 export { expandSweep, sweepAxes, parseSweepOption, type Trial, type SweepAxis } from './sweep/sweep.js';

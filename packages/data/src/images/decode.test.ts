@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, readImageFile, readRgbaImage, resized, withChannels, type RawImage } from './decode.js';
+import { asRgba, decodeImage, readImageFile, resized, withChannels, type RawImage } from './decode.js';
 
 // 8×6 pixels: the left half red, the right half blue (a JPEG keeps such large flat areas within a few levels).
 const WIDTH = 8;
@@ -88,7 +88,7 @@ describe('decoding images', () => {
     expect(pixel(larger, 15, 11)).toEqual([20, 20, 230]);
     const folder = mkdtempSync(join(tmpdir(), 'specml-images-'));
     writeFileSync(join(folder, 'grey.png'), await raw(1, Buffer.alloc(WIDTH * HEIGHT, 9)).toColourspace('b-w').png().toBuffer());
-    const rgba = await readRgbaImage(join(folder, 'grey.png'));
+    const rgba = asRgba(await readImageFile(join(folder, 'grey.png')));
     expect(Array.from(rgba.data).slice(0, 4)).toEqual([9, 9, 9, 255]);
   });
 });

@@ -32,18 +32,21 @@ async function sharp(): Promise<Sharp> {
   return sharpModule;
 }
 
-/** Reads and decodes one PNG or JPEG file; a problem is a UserError naming the file. */
-export async function readImageFile(file: string): Promise<RawImage> {
-  let bytes: Uint8Array;
+/** Reads an image file's bytes, refusing a file too large to be an image; a problem is a UserError naming the file. */
+export function readImageBytes(file: string): Uint8Array {
   try {
     const size = statSync(file).size;
     if (size > MAX_IMAGE_FILE_BYTES) throw new UserError(`${file}: ${size} bytes is larger than the ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MiB an image file may have`);
-    bytes = readFileSync(file);
+    return readFileSync(file);
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`${file}: cannot read the image: ${describeFsError(error)}`);
   }
-  return decodeImage(bytes, file);
+}
+
+/** Reads and decodes one PNG or JPEG file; a problem is a UserError naming the file. */
+export async function readImageFile(file: string): Promise<RawImage> {
+  return decodeImage(readImageBytes(file), file);
 }
 
 /**
@@ -122,22 +125,21 @@ export async function resized(image: RawImage, height: number, width: number): P
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
 }
 
-/** A file's image as the model's input: decoded, converted to `channels`, resized to height × width. */
-export async function imageAsInput(file: string, height: number, width: number, channels: number): Promise<{ pixels: Uint8Array; wasResized: boolean }> {
-  const image = withChannels(await readImageFile(file), channels);
+/** An image's bytes as the model's input: decoded, converted to `channels`, resized to height × width. */
+export async function imageAsInput(bytes: Uint8Array, name: string, height: number, width: number, channels: number): Promise<{ pixels: Uint8Array; wasResized: boolean }> {
+  const image = withChannels(await decodeImage(bytes, name), channels);
   const wasResized = image.height !== height || image.width !== width;
   return { pixels: (await resized(image, height, width)).data, wasResized };
 }
 
-/** A file's image as RGBA bytes (grey repeated into R, G and B; opaque where it has no alpha): what the digit preprocessing reads. */
-export async function readRgbaImage(file: string): Promise<RgbaImage> {
-  const image = await readImageFile(file);
+/** An image as RGBA bytes (grey repeated into R, G and B; opaque where it has no alpha): what the digit preprocessing reads. */
+export function asRgba(image: RawImage): RgbaImage {
   const pixels = image.width * image.height;
   const data = new Uint8ClampedArray(pixels * 4);
   const step = image.channels;
+  const colour = step >= 3;
   for (let p = 0; p < pixels; p++) {
     const s = p * step;
-    const colour = step >= 3;
     data[p * 4] = image.data[s];
     data[p * 4 + 1] = image.data[colour ? s + 1 : s];
     data[p * 4 + 2] = image.data[colour ? s + 2 : s];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { encodeRows, imageAsInput, isUserError, parseTableEncoding, readCsv, readRegularFile, readRgbaImage, toMnistInput, UserError, type TableEncoding } from '@specml/data';
+import { asRgba, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, readCsv, readImageBytes, readRegularFile, toMnistInput, UserError, type TableEncoding } from '@specml/data';
 import { readRun, RUN_FILES, summaryIfReadable } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
@@ -89,8 +89,8 @@ async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
 /** Digit-like datasets: any picture becomes MNIST-style (ink centred by its mass); the others are read as training read them. */
 const DIGIT_STYLE = new Set(['mnist', 'fashion-mnist', 'idx']);
 
-/** How the run's training read its inputs: the dataset kind, and a table's encoding. */
-function trainingInput(runDir: string): { dataset: string; table?: TableEncoding } {
+/** How the run's training read its inputs: the dataset kind (digit-style or not), and a table's encoding. */
+export function trainingInput(runDir: string): { dataset: string; digitStyle: boolean; table?: TableEncoding } {
   let dataset = 'mnist';
   try {
     const data = readRun(runDir).spec.data as Record<string, unknown> | undefined;
@@ -99,14 +99,15 @@ function trainingInput(runDir: string): { dataset: string; table?: TableEncoding
     // A folder without a readable summary still predicts (the model decides the input size); digits by default.
   }
   const tableFile = join(runDir, RUN_FILES.table);
-  if (!existsSync(tableFile)) return { dataset };
+  const digitStyle = DIGIT_STYLE.has(dataset);
+  if (!existsSync(tableFile)) return { dataset, digitStyle };
   let parsed: unknown;
   try {
     parsed = JSON.parse(readRegularFile(tableFile));
   } catch (error) {
     throw new UserError(`${tableFile}: not readable JSON (${(error as Error).message}); the run folder is damaged`);
   }
-  return { dataset, table: parseTableEncoding(parsed, tableFile) };
+  return { dataset, digitStyle, table: parseTableEncoding(parsed, tableFile) };
 }
 
 /**
@@ -115,7 +116,7 @@ function trainingInput(runDir: string): { dataset: string; table?: TableEncoding
  * in `failures` and the others are still predicted; a folder without a model is a UserError.
  */
 export async function predictImageFiles(runDir: string, files: readonly string[], onnxFile?: string): Promise<PredictOutcome> {
-  const { dataset, table } = trainingInput(runDir);
+  const { digitStyle, table } = trainingInput(runDir);
   const predictor = onnxFile === undefined ? await tfjsPredictor(runDir) : await onnxPredictor(runDir, onnxFile);
   const size = predictor.inputShape.reduce((a, b) => a * b, 1);
   const inputs: { file: string; values: Float32Array }[] = [];
@@ -124,7 +125,7 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   for (const file of files) {
     try {
       if (table) inputs.push(...tableRows(file, table, warnings));
-      else inputs.push({ file, values: await imageInput(file, predictor.inputShape, DIGIT_STYLE.has(dataset), warnings) });
+      else inputs.push({ file, values: await imageInput(readImageBytes(file), file, predictor.inputShape, digitStyle, warnings) });
     } catch (error) {
       if (!isUserError(error)) throw error;
       failures.push(error.message);
@@ -147,16 +148,19 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   return { classNames, predictions, failures, warnings };
 }
 
-/** One image as the model's input: digit-style preprocessing for digit datasets, else decoded, converted and resized like training. */
-async function imageInput(file: string, inputShape: readonly number[], digitStyle: boolean, warnings: string[]): Promise<Float32Array> {
-  if (inputShape.length !== 3) throw new UserError(`${file}: this run's model reads table rows, not images (give a CSV file)`);
+/**
+ * One image (its file's bytes; `name` for messages) as the model's input: digit-style preprocessing for
+ * digit datasets, else decoded, converted and resized as training did. `serve` uses it for uploads.
+ */
+export async function imageInput(bytes: Uint8Array, name: string, inputShape: readonly number[], digitStyle: boolean, warnings: string[]): Promise<Float32Array> {
+  if (inputShape.length !== 3) throw new UserError(`${name}: this run's model reads table rows, not images (give a CSV file)`);
   const [height, width, channels] = inputShape;
   if (!digitStyle) {
-    const { pixels } = await imageAsInput(file, height, width, channels);
+    const { pixels } = await imageAsInput(bytes, name, height, width, channels);
     return Float32Array.from(pixels, (value) => value / 255);
   }
-  const ink = toMnistInput(await readRgbaImage(file), { height, width });
-  if (!ink.some((value) => value > 0)) warnings.push(`${file}: no ink found (a blank or uniform picture): its prediction means nothing`);
+  const ink = toMnistInput(asRgba(await decodeImage(bytes, name)), { height, width });
+  if (!ink.some((value) => value > 0)) warnings.push(`${name}: no ink found (a blank or uniform picture): its prediction means nothing`);
   // Grey images: the same ink in every channel of a model trained on several.
   const values = new Float32Array(height * width * channels);
   ink.forEach((value, p) => values.fill(value, p * channels, (p + 1) * channels));

@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeTwoClassImageFolder } from '@specml/data/test-fixtures';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digitsRun, root, startServing, temporaryFolder } from '../test-kit/test-cli.js';
+import { digitsRun, lastLine, root, specml, startServing, temporaryFolder } from '../test-kit/test-cli.js';
 import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('serve');
@@ -13,7 +14,7 @@ const screenshots = join(root, 'test-output');
 
 /** Starts `serve` on a run folder, once it listens. */
 async function startServe(runDir: string) {
-  const started = await startServing(['serve', '--run', runDir, '--port', '0'], /draw a digit at (http:\/\/127\.0\.0\.1:\d+\/)/);
+  const started = await startServing(['serve', '--run', runDir, '--port', '0'], /draw a digit or choose an image at (http:\/\/127\.0\.0\.1:\d+\/)/);
   return { server: started.child, url: started.address, stderr: () => started.output().stderr };
 }
 
@@ -127,5 +128,75 @@ describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
     await stroke(ellipse);
     expect(await prediction()).toBe('0');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('predicts an image file chosen on the page, read by the server as predict reads it', async () => {
+    await page.setInputFiles('#file', join(root, 'experiments/data/digits/test/4/test-4.png'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent !== '–');
+    expect(await prediction()).toBe('4');
+    expect(await page.locator('#preview').isVisible()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(browserMissing)('specml serve: a colour image-folder model', () => {
+  let server: ChildProcess;
+  let url = '';
+  let browser: Browser;
+  const photos = join(work, 'photos');
+
+  beforeAll(async () => {
+    await writeTwoClassImageFolder(photos, 'train', 16);
+    await writeTwoClassImageFolder(photos, 'test', 4);
+    const spec = join(work, 'photos.yaml');
+    writeFileSync(spec, 'name: photos\ndata: { dataset: imageFolder, path: photos/train, testPath: photos/test }\nmodel:\n  layers:\n    - { units: 16, activation: relu }\n    - { units: 2, activation: softmax }\noptimizer: { name: adam, learningRate: 0.01 }\nbatchSize: 8\nepochs: 8\n');
+    const trained = specml(['exp', spec, '--runs-dir', join(work, 'runs')]);
+    expect(trained.status, trained.stderr).toBe(0);
+    const started = await startServing(['serve', '--run', lastLine(trained.stdout), '--port', '0'], /^choose an image at (http:\/\/127\.0\.0\.1:\d+\/)/m);
+    server = started.child;
+    url = started.address;
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill('SIGTERM');
+  });
+
+  it('has no draw pad, and predicts a dropped-in JPEG of the right class', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('#pad').isVisible()).toBe(false);
+    expect(await page.locator('#title').textContent()).toBe('Choose an image');
+    await page.setInputFiles('#file', join(photos, 'test/right/001.jpg'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent !== '–');
+    expect(await page.locator('[data-testid="prediction"]').textContent()).toBe('right');
+    await page.setInputFiles('#file', join(photos, 'test/left/000.png'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent === 'left');
+    expect(errors).toEqual([]);
+  });
+
+  it('answers a broken or oversized upload with a reason, and stays up', async () => {
+    const broken = await fetch(`${url}predict`, { method: 'POST', body: 'not an image' });
+    expect(broken.status).toBe(400);
+    expect((await broken.json()).error).toMatch(/^the image: not a readable PNG or JPEG image \(.+\); remove or replace the file$/);
+    const huge = await fetch(`${url}predict`, { method: 'POST', body: new Uint8Array(17 * 2 ** 20) });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toEqual({ error: 'the image is larger than 16 MiB' });
+    const good = await fetch(`${url}predict`, { method: 'POST', body: readFileSync(join(photos, 'test/left/000.png')) });
+    expect(good.status).toBe(200);
+    const { probabilities } = await good.json();
+    expect(probabilities[0]).toBeGreaterThan(0.5);
+    expect(server.exitCode).toBe(null);
+  });
+
+  it('refuses a table model with the command that predicts its rows', () => {
+    const table = specml(['exp', 'experiments/own-table.yaml', '--runs-dir', join(work, 'table-runs'), '--set', 'epochs=1']);
+    const served = specml(['serve', '--run', lastLine(table.stdout), '--port', '0']);
+    expect(served.status).toBe(2);
+    expect(served.stderr).toMatch(/^error: --run \S+: this run's model reads table rows; predict them with: npx specml predict --run \S+ rows\.csv\n$/);
   });
 });

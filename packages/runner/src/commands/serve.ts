@@ -1,15 +1,19 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '@specml/data';
+import * as tf from '@tensorflow/tfjs-core';
+import { isUserError, UserError } from '@specml/data';
 import { summaryIfReadable } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
+import { imageInput, trainingInput } from './predict.js';
 
-export interface DrawServer {
+export interface PredictionServer {
   readonly url: string;
+  /** Whether the page has a pad to draw digits on (grey digit models). */
+  readonly drawPad: boolean;
   close(): Promise<void>;
 }
 
@@ -25,7 +29,7 @@ function routes(runDir: string): Map<string, string> {
   const require = createRequire(import.meta.url);
   const vendor = (pkg: string, file: string) => join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', file);
   return new Map([
-    ['/', fileURLToPath(new URL('../../static/draw.html', import.meta.url))],
+    ['/', fileURLToPath(new URL('../../static/serve.html', import.meta.url))],
     ['/digit-preprocess.js', join(dirname(fileURLToPath(import.meta.resolve('@specml/data'))), 'digit-preprocess.js')],
     ['/vendor/tf-core.min.js', vendor('@tensorflow/tfjs-core', 'tf-core.min.js')],
     ['/vendor/tf-backend-cpu.min.js', vendor('@tensorflow/tfjs-backend-cpu', 'tf-backend-cpu.min.js')],
@@ -35,23 +39,43 @@ function routes(runDir: string): Map<string, string> {
   ]);
 }
 
+/** The largest image file the page may send for a prediction. */
+export const MAX_UPLOAD_BYTES = 16 * 2 ** 20;
+
 /**
- * Serves the draw-a-digit page for a run on 127.0.0.1 only: the model runs in the browser with tfjs,
- * loaded from the run's model/ folder. Port 0 picks a free port.
+ * Serves a run's page on 127.0.0.1 only: choose or drop an image file (any PNG or JPEG, predicted here
+ * exactly as `predict` reads it), and for digit models a pad to draw on (predicted in the browser with
+ * tfjs, from the run's model/ folder). Port 0 picks a free port.
  */
-export async function startDrawServer(runDir: string, port = 0): Promise<DrawServer> {
+export async function startPredictionServer(runDir: string, port = 0): Promise<PredictionServer> {
   if (!existsSync(join(runDir, 'model', 'model.json'))) {
     throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
   }
+  const { digitStyle, table } = trainingInput(runDir);
+  if (table) throw new UserError(`--run ${runDir}: this run's model reads table rows; predict them with: npx specml predict --run ${runDir} rows.csv`);
   // The model is loaded once here, so that a damaged one is reported now (exit 2), not in the browser.
   const backend = await activateTfjsBackend('cpu');
   if (!backend.ok) throw new Error(backend.reason);
   const model = await loadModel(join(runDir, 'model'));
   const classCount = model.outputs[0].shape.at(-1) ?? 10;
-  model.dispose();
+  const inputShape = model.inputs[0].shape.slice(1) as number[];
   const summary = summaryIfReadable(runDir);
   const classNames = summary?.classNames.length === classCount ? summary.classNames : Array.from({ length: classCount }, (_, i) => String(i));
-  const runInfo = JSON.stringify({ name: summary?.name ?? basename(dirname(runDir)), runId: summary?.runId ?? basename(runDir), classNames });
+  // The draw pad makes grey 28×28-style digits; other models take image files only.
+  const drawPad = digitStyle && inputShape[2] === 1;
+  const runInfo = JSON.stringify({ name: summary?.name ?? basename(dirname(runDir)), runId: summary?.runId ?? basename(runDir), classNames, drawPad });
+  // One prediction at a time: uploads queue here instead of piling decoded images up in memory.
+  let predictions = Promise.resolve();
+  const predictUpload = (bytes: Uint8Array) => {
+    const result = predictions.then(async () => {
+      const warnings: string[] = [];
+      const values = await imageInput(bytes, 'the image', inputShape, digitStyle, warnings);
+      const probabilities = tf.tidy(() => Array.from((model.predict(tf.tensor(values, [1, ...inputShape])) as tf.Tensor).dataSync()));
+      return { probabilities, warnings };
+    });
+    predictions = result.then(() => undefined, () => undefined);
+    return result;
+  };
   const files = routes(runDir);
   // Total: no request, however malformed, and no file vanishing while served, takes the server down.
   const server: Server = createServer((request, response) => {
@@ -63,7 +87,17 @@ export async function startDrawServer(runDir: string, port = 0): Promise<DrawSer
       response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
       return;
     }
-    if (request.method !== 'GET') {
+    if (request.method === 'POST' && path === '/predict') {
+      const answer = (status: number, body: unknown) => void (response.headersSent || response.writeHead(status, { 'content-type': CONTENT_TYPES['.json'] }).end(JSON.stringify(body)));
+      readBody(request, MAX_UPLOAD_BYTES).then(
+        (bytes) =>
+          predictUpload(bytes).then(
+            (prediction) => answer(200, prediction),
+            (error) => answer(isUserError(error) ? 400 : 500, { error: isUserError(error) ? error.message : 'the prediction failed' }),
+          ),
+        () => answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` }),
+      );
+    } else if (request.method !== 'GET') {
       response.writeHead(405).end();
     } else if (path === '/run.json') {
       response.writeHead(200, { 'content-type': CONTENT_TYPES['.json'] }).end(runInfo);
@@ -88,6 +122,35 @@ export async function startDrawServer(runDir: string, port = 0): Promise<DrawSer
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${bound}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    drawPad,
+    close: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          model.dispose();
+          resolve();
+        }),
+      ),
   };
+}
+
+/** A request's body, or a rejection as soon as it passes `limit` bytes (the rest is not read). */
+function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length']);
+    if (declared > limit) {
+      request.resume();
+      return reject(new Error('too large'));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.destroy();
+        reject(new Error('too large'));
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
 }
