@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { augments, createAugmenter } from './augment.js';
+import { augments, createAugmenter, transformImages } from './augment.js';
 
 // 3×4 images with 2 channels: pixel (x, y) holds [10·y + x, 100 + 10·y + x].
 const [HEIGHT, WIDTH, CHANNELS] = [3, 4, 2];
@@ -15,9 +15,9 @@ const setOf = (count: number) => {
 const at = (inputs: Uint8Array, index: number, x: number, y: number) => Array.from(inputs.subarray(index * image.length + (y * WIDTH + x) * CHANNELS, index * image.length + (y * WIDTH + x + 1) * CHANNELS));
 
 describe('augmentation', () => {
-  it('flips whole images, about half of them, and keeps every pixel', () => {
+  it('flips whole images, about half of them, and keeps every pixel', async () => {
     const augmenter = createAugmenter(setOf(200), [HEIGHT, WIDTH, CHANNELS], { flip: 'horizontal' }, 1);
-    augmenter.prepare(1);
+    await augmenter.prepare(1, 1000);
     const out = augmenter.set.inputs as Uint8Array;
     let flipped = 0;
     for (let i = 0; i < 200; i++) {
@@ -29,9 +29,9 @@ describe('augmentation', () => {
     expect(flipped).toBeLessThan(130);
   });
 
-  it('shifts by whole pixels up to the fraction asked, filling the border with black', () => {
+  it('shifts by whole pixels up to the fraction asked, filling the border with black', async () => {
     const augmenter = createAugmenter(setOf(100), [HEIGHT, WIDTH, CHANNELS], { shift: 0.25 }, 2);
-    augmenter.prepare(1);
+    await augmenter.prepare(1, 1000);
     const out = augmenter.set.inputs as Uint8Array;
     const shifts = new Set<string>();
     for (let i = 0; i < 100; i++) {
@@ -49,35 +49,61 @@ describe('augmentation', () => {
     expect(shifts.size).toBe(9); // every whole-pixel shift in [-1, 1]², none further
   });
 
-  it('turns about the centre: a half turn of a square image is the image upside down and mirrored', () => {
+  it('turns about the centre: a half turn of a square image is the image upside down and mirrored', async () => {
     const square = Uint8Array.from({ length: 9 }, (_, k) => k * 20);
     const augmenter = createAugmenter({ inputs: square, labels: new Uint8Array(1), count: 1 }, [3, 3, 1], { rotate: 180 }, 3);
     // Find an epoch whose draw is (nearly) ±180°: then the image is reversed.
     const reversed = Array.from(square).reverse();
     let matched = false;
     for (let epoch = 1; epoch < 400 && !matched; epoch++) {
-      augmenter.prepare(epoch);
+      await augmenter.prepare(epoch, 1000);
       matched = Array.from(augmenter.set.inputs).every((value, k) => Math.abs(value - reversed[k]) <= 8);
     }
     expect(matched).toBe(true);
   });
 
-  it('draws from the seed and the epoch alone: the same epoch twice is identical, another epoch or seed differs', () => {
+  it('draws from the seed and the epoch alone: the same epoch twice is identical, another epoch or seed differs', async () => {
     const spec = { flip: 'both' as const, shift: 0.3, rotate: 20 };
     const a = createAugmenter(setOf(50), [HEIGHT, WIDTH, CHANNELS], spec, 7);
     const b = createAugmenter(setOf(50), [HEIGHT, WIDTH, CHANNELS], spec, 7);
-    a.prepare(3);
-    b.prepare(1);
-    b.prepare(2);
-    b.prepare(3);
+    await a.prepare(3, 1000);
+    await b.prepare(1, 1000);
+    await b.prepare(2, 1000);
+    await b.prepare(3, 1000);
     expect(b.set.inputs).toEqual(a.set.inputs);
     const epoch3 = Uint8Array.from(a.set.inputs);
-    a.prepare(4);
+    await a.prepare(4, 1000);
     expect(a.set.inputs).not.toEqual(epoch3);
     const other = createAugmenter(setOf(50), [HEIGHT, WIDTH, CHANNELS], spec, 8);
-    other.prepare(3);
+    await other.prepare(3, 1000);
     expect(other.set.inputs).not.toEqual(epoch3);
     expect(augments({ flip: 'none', shift: 0 })).toBe(false);
     expect(augments({ rotate: 5 })).toBe(true);
+  });
+});
+
+describe('augmentation in the background', () => {
+  it('makes the next epoch while one trains, and every epoch holds what the synchronous transform makes', async () => {
+    const spec = { flip: 'horizontal' as const, shift: 0.25, rotate: 30 };
+    const made: number[] = [];
+    const background = async (source: Uint8Array, target: Uint8Array, shape: readonly number[], parameters: Float64Array) => {
+      await new Promise((wake) => setTimeout(wake, 5));
+      transformImages(source, target, shape, parameters);
+      made.push(parameters[4]);
+    };
+    const ahead = createAugmenter(setOf(40), [HEIGHT, WIDTH, CHANNELS], spec, 5, transformImages, background);
+    const plain = createAugmenter(setOf(40), [HEIGHT, WIDTH, CHANNELS], spec, 5);
+    const engineView = ahead.set; // what an engine holds on to
+    for (let epoch = 1; epoch <= 4; epoch++) {
+      await ahead.prepare(epoch, 4);
+      await plain.prepare(epoch, 4);
+      expect(Array.from(engineView.inputs), `epoch ${epoch}`).toEqual(Array.from(plain.set.inputs));
+    }
+    expect(made).toHaveLength(3); // epochs 2, 3 and 4, each made while the one before trained
+    // A resume starts anywhere: epoch 3 again, directly.
+    const resumed = createAugmenter(setOf(40), [HEIGHT, WIDTH, CHANNELS], spec, 5, transformImages, background);
+    await resumed.prepare(3, 4);
+    await plain.prepare(3, 4);
+    expect(Array.from(resumed.set.inputs)).toEqual(Array.from(plain.set.inputs));
   });
 });

@@ -32,24 +32,40 @@ export const AUGMENT_PARAMETERS = 6;
  * [height, width, channels]). The native engine has the same function, with the same arithmetic.
  */
 export type ImageTransform = (source: Uint8Array, target: Uint8Array, shape: readonly number[], parameters: Float64Array) => void;
+/** The same, off the main thread (the native engine's worker thread): resolves when `target` is written. */
+export type BackgroundImageTransform = (source: Uint8Array, target: Uint8Array, shape: readonly number[], parameters: Float64Array) => Promise<void>;
+
+export interface Augmenter {
+  /** The training set the engines read: its inputs are the current epoch's images. */
+  readonly set: ExampleSet;
+  /**
+   * Makes `set` hold epoch `epoch`'s images (waiting for them if they are being made in the background), and
+   * with a background transform starts making the next epoch's while this one trains, up to `lastEpoch`.
+   */
+  prepare(epoch: number, lastEpoch: number): Promise<void>;
+}
 
 /**
  * The training set that engines read, rewritten before each epoch from the original images: every image
  * flipped, shifted and turned by amounts drawn from (seed, epoch) alone, so that an epoch's images do not
  * depend on what ran before it (a resumed run sees the same ones). `transform` applies them (the native
- * engine's, where it is built).
+ * engine's, where it is built); with `background`, the next epoch's images are made while one trains, in a
+ * second buffer, so that augmentation costs training little or no time.
  */
-export function createAugmenter(original: ExampleSet, inputShape: readonly number[], spec: AugmentSpec, seed: number, transform: ImageTransform = transformImages) {
+export function createAugmenter(original: ExampleSet, inputShape: readonly number[], spec: AugmentSpec, seed: number, transform: ImageTransform = transformImages, background?: BackgroundImageTransform): Augmenter {
   const [height, width] = inputShape;
-  const set: ExampleSet = { inputs: new Uint8Array(original.inputs.length), labels: original.labels, count: original.count };
+  const source = original.inputs as Uint8Array;
+  const buffers = [new Uint8Array(source.length), new Uint8Array(source.length)];
+  const set: { inputs: Uint8Array; labels: Uint8Array; count: number } = { inputs: buffers[0], labels: original.labels, count: original.count };
   const flips = spec.flip ?? 'none';
   const maxShiftX = Math.round((spec.shift ?? 0) * width);
   const maxShiftY = Math.round((spec.shift ?? 0) * height);
   const maxAngle = ((spec.rotate ?? 0) * Math.PI) / 180;
-  const parameters = new Float64Array(set.count * AUGMENT_PARAMETERS);
+  /** The epoch being made in the background, into which buffer, and when it is done. */
+  let ahead: { epoch: number; buffer: Uint8Array; done: Promise<void> } | undefined;
 
-  /** Writes epoch `epoch`'s version of every training image into `set`. */
-  function prepare(epoch: number): void {
+  function parametersOf(epoch: number): Float64Array {
+    const parameters = new Float64Array(set.count * AUGMENT_PARAMETERS);
     const rng = createRng(`${seed}-augment-${epoch}`);
     for (let i = 0; i < set.count; i++) {
       const flipX = (flips === 'horizontal' || flips === 'both') && rng.next() < 0.5;
@@ -65,7 +81,24 @@ export function createAugmenter(original: ExampleSet, inputShape: readonly numbe
       parameters[p + 4] = Math.cos(angle);
       parameters[p + 5] = Math.sin(angle);
     }
-    transform(original.inputs as Uint8Array, set.inputs as Uint8Array, inputShape, parameters);
+    return parameters;
+  }
+
+  async function prepare(epoch: number, lastEpoch: number): Promise<void> {
+    const spare = set.inputs === buffers[0] ? buffers[1] : buffers[0];
+    if (ahead?.epoch === epoch) {
+      await ahead.done;
+      set.inputs = ahead.buffer;
+    } else {
+      await ahead?.done; // a different epoch (a resume): never write into a buffer a transform still writes
+      transform(source, spare, inputShape, parametersOf(epoch));
+      set.inputs = spare;
+    }
+    ahead = undefined;
+    if (background && epoch < lastEpoch) {
+      const buffer = set.inputs === buffers[0] ? buffers[1] : buffers[0];
+      ahead = { epoch: epoch + 1, buffer, done: background(source, buffer, inputShape, parametersOf(epoch + 1)) };
+    }
   }
 
   return { set, prepare };

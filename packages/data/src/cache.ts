@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from './dataset.js';
-import { decodeDataset, encodeDataset } from './dataset-file.js';
+import { datasetFileParts, decodeDataset } from './dataset-file.js';
 
 // Decoded datasets by content: a second run, every trial of a sweep and every worker on this machine load
 // an image folder without decoding it again. The key covers the options and every file's name, size and
@@ -38,7 +38,13 @@ export function writeCachedDataset(key: string, dataset: Stored): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(join(cacheDirectory(), 'datasets'), { recursive: true });
-    writeFileSync(temporary, encodeDataset(dataset));
+    // Part by part: the dataset is not copied into one buffer to be written.
+    const file = openSync(temporary, 'w');
+    try {
+      for (const part of datasetFileParts(dataset)) writeSync(file, part);
+    } finally {
+      closeSync(file);
+    }
     renameSync(temporary, path);
   } catch {
     rmSync(temporary, { force: true });

@@ -8,7 +8,8 @@ const MAGIC = 'specml-dataset-1\n';
 
 type Stored = Omit<Dataset, 'validation'>;
 
-export function encodeDataset(dataset: Stored): Buffer {
+/** The dataset file's parts, in order: header, then each set's inputs and labels (views, not copies). */
+export function datasetFileParts(dataset: Stored): Uint8Array[] {
   const sets = [dataset.train, dataset.test];
   const header = Buffer.from(JSON.stringify({
     name: dataset.name,
@@ -25,7 +26,11 @@ export function encodeDataset(dataset: Stored): Buffer {
   for (const set of sets) {
     parts.push(new Uint8Array(set.inputs.buffer, set.inputs.byteOffset, set.inputs.byteLength), set.labels);
   }
-  return Buffer.concat(parts);
+  return parts;
+}
+
+export function encodeDataset(dataset: Stored): Buffer {
+  return Buffer.concat(datasetFileParts(dataset));
 }
 
 /** The dataset in `bytes`, or undefined when they are not a whole, consistent dataset file. */
@@ -53,11 +58,12 @@ export function decodeDataset(bytes: Uint8Array): Stored | undefined {
     const count = entry.count as number;
     const inputBytes = count * size * (entry.floats ? 4 : 1);
     if (offset + inputBytes + count > buffer.length) return undefined;
-    // Copied: a Float32Array needs aligned memory, and the set must not keep the whole file alive.
+    // Bytes are views into the file's buffer (a dataset is most of its file; a copy would double the memory);
+    // floats are copied, as a Float32Array needs 4-byte-aligned memory.
     const raw = buffer.subarray(offset, offset + inputBytes);
-    const inputs = entry.floats ? new Float32Array(Uint8Array.from(raw).buffer) : Uint8Array.from(raw);
+    const inputs = entry.floats ? new Float32Array(Uint8Array.from(raw).buffer) : new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
     offset += inputBytes;
-    const labels = Uint8Array.from(buffer.subarray(offset, offset + count));
+    const labels = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, count);
     offset += count;
     if (labels.some((label) => label >= classNames.length)) return undefined;
     sets.push({ inputs, labels, count });

@@ -9,7 +9,7 @@ export { FASHION_MNIST_DIR } from './datasets/fashion-mnist.js';
 export { encodeDataset, decodeDataset } from './dataset-file.js';
 export { cacheDirectory, datasetHash, hasShippedDataset, keepShippedDataset, readShippedDataset } from './cache.js';
 export { describeDataset, imbalanceWarnings, IMBALANCE_RATIO } from './describe.js';
-export { createAugmenter, augments, transformImages, AUGMENT_PROPERTY, AUGMENT_PARAMETERS, type AugmentSpec, type ImageTransform } from './augment.js';
+export { createAugmenter, augments, transformImages, AUGMENT_PROPERTY, AUGMENT_PARAMETERS, type AugmentSpec, type Augmenter, type ImageTransform, type BackgroundImageTransform } from './augment.js';
 export { readImageFile, readImageBytes, decodeImage, withChannels, resized, imageAsInput, asRgba, isImageFileName, IMAGE_EXTENSIONS, type RawImage } from './images/decode.js';
 export { readCsv, encodeRows, parseTableEncoding, type CsvTable } from './table.js';
 export { createRng, randomPermutation, normalSample, type Rng, type RngState } from './random.js';

@@ -245,25 +245,79 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   std::unique_ptr<Network> network_;
 };
 
-// transformImages(source: Uint8Array, target: Uint8Array, [height, width, channels], parameters: Float64Array)
-void TransformImagesBinding(const Napi::CallbackInfo& info) {
+// The arguments of transformImages, checked: a caller's mistake is a JavaScript error, not a crash.
+struct TransformArguments {
+  Napi::Uint8Array source, target;
+  Napi::Float64Array parameters;
+  int height = 0, width = 0, channels = 0;
+  int64_t count = 0;
+};
+
+TransformArguments CheckedTransform(const Napi::CallbackInfo& info, const char* name) {
   const Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsArray() || !info[3].IsTypedArray())
-    throw Napi::TypeError::New(env, "transformImages(source, target, [height, width, channels], parameters)");
-  Napi::Array shape = info[2].As<Napi::Array>();
-  const int height = shape.Get(0u).As<Napi::Number>().Int32Value(), width = shape.Get(1u).As<Napi::Number>().Int32Value(),
-            channels = shape.Get(2u).As<Napi::Number>().Int32Value();
+  const std::string call = std::string(name) + "(source, target, [height, width, channels], parameters)";
+  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsArray() || !info[3].IsTypedArray()) throw Napi::TypeError::New(env, call);
   if (info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
       info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw Napi::TypeError::New(env, "transformImages: source and target must be Uint8Arrays, parameters a Float64Array");
-  Napi::Uint8Array source = info[0].As<Napi::Uint8Array>(), target = info[1].As<Napi::Uint8Array>();
-  Napi::Float64Array parameters = info[3].As<Napi::Float64Array>();
-  const size_t count = parameters.ElementLength() / kAugmentParameters;
-  const size_t size = static_cast<size_t>(height) * width * channels;
-  if (height < 1 || width < 1 || channels < 1 || source.ElementLength() != count * size || target.ElementLength() != count * size ||
-      parameters.ElementLength() != count * kAugmentParameters)
-    throw Napi::RangeError::New(env, "transformImages: the sizes of source, target and parameters do not match the shape");
-  TransformImages(source.Data(), target.Data(), static_cast<int64_t>(count), height, width, channels, parameters.Data());
+    throw Napi::TypeError::New(env, std::string(name) + ": source and target must be Uint8Arrays, parameters a Float64Array");
+  TransformArguments arguments;
+  Napi::Array shape = info[2].As<Napi::Array>();
+  arguments.height = shape.Get(0u).As<Napi::Number>().Int32Value();
+  arguments.width = shape.Get(1u).As<Napi::Number>().Int32Value();
+  arguments.channels = shape.Get(2u).As<Napi::Number>().Int32Value();
+  arguments.source = info[0].As<Napi::Uint8Array>();
+  arguments.target = info[1].As<Napi::Uint8Array>();
+  arguments.parameters = info[3].As<Napi::Float64Array>();
+  const size_t count = arguments.parameters.ElementLength() / kAugmentParameters;
+  const size_t size = static_cast<size_t>(arguments.height) * arguments.width * arguments.channels;
+  if (arguments.height < 1 || arguments.width < 1 || arguments.channels < 1 || arguments.source.ElementLength() != count * size ||
+      arguments.target.ElementLength() != count * size || arguments.parameters.ElementLength() != count * kAugmentParameters ||
+      arguments.source.Data() == arguments.target.Data())
+    throw Napi::RangeError::New(env, std::string(name) + ": the sizes of source, target and parameters do not match the shape");
+  arguments.count = static_cast<int64_t>(count);
+  return arguments;
+}
+
+// transformImages(source: Uint8Array, target: Uint8Array, [height, width, channels], parameters: Float64Array)
+void TransformImagesBinding(const Napi::CallbackInfo& info) {
+  TransformArguments a = CheckedTransform(info, "transformImages");
+  TransformImages(a.source.Data(), a.target.Data(), a.count, a.height, a.width, a.channels, a.parameters.Data(), 2);
+}
+
+// The same on a worker thread, resolving a Promise: the next epoch's images are made while this one trains.
+// The arrays are held (persistent references) until it is done.
+class TransformWorker : public Napi::AsyncWorker {
+ public:
+  TransformWorker(Napi::Env env, TransformArguments arguments)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), arguments_(arguments) {
+    for (const Napi::Value& held : {Napi::Value(arguments.source), Napi::Value(arguments.target), Napi::Value(arguments.parameters)})
+      held_.push_back(Napi::Persistent(held.As<Napi::Object>()));
+    source_ = arguments.source.Data();
+    target_ = arguments.target.Data();
+    parameters_ = arguments.parameters.Data();
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    TransformImages(source_, target_, arguments_.count, arguments_.height, arguments_.width, arguments_.channels, parameters_, 1);
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  TransformArguments arguments_;
+  std::vector<Napi::ObjectReference> held_;
+  const uint8_t* source_;
+  uint8_t* target_;
+  const double* parameters_;
+};
+
+// transformImagesInBackground(source, target, [height, width, channels], parameters) -> Promise<void>
+Napi::Value TransformImagesInBackground(const Napi::CallbackInfo& info) {
+  auto* worker = new TransformWorker(info.Env(), CheckedTransform(info, "transformImagesInBackground"));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 }  // namespace
@@ -273,6 +327,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   specml::NativeNetwork::Init(env, exports);
   exports.Set("capabilities", Napi::Function::New(env, specml::Capabilities));
   exports.Set("transformImages", Napi::Function::New(env, specml::TransformImagesBinding));
+  exports.Set("transformImagesInBackground", Napi::Function::New(env, specml::TransformImagesInBackground));
   return exports;
 }
 

@@ -73,7 +73,7 @@ void RotateShifted(const uint8_t* source, uint8_t* target, uint8_t* padded, int 
 
 }  // namespace
 
-void TransformImages(const uint8_t* source, uint8_t* target, int64_t count, int height, int width, int channels, const double* parameters) {
+void TransformImages(const uint8_t* source, uint8_t* target, int64_t count, int height, int width, int channels, const double* parameters, int threads) {
   const long size = static_cast<long>(height) * width * channels;
   // Images are independent: two threads take half each (the bytes written do not depend on who wrote them).
   auto range = [&](int64_t first, int64_t last) {
@@ -87,7 +87,7 @@ void TransformImages(const uint8_t* source, uint8_t* target, int64_t count, int 
         RotateShifted(source + i * size, target + i * size, padded.data(), height, width, channels, flipX, flipY, p[2], p[3], p[4], p[5]);
     }
   };
-  if (count < 256 || std::thread::hardware_concurrency() < 2) return range(0, count);
+  if (threads < 2 || count < 256 || std::thread::hardware_concurrency() < 2) return range(0, count);
   std::thread second(range, count / 2, count);
   range(0, count / 2);
   second.join();

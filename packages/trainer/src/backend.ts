@@ -1,4 +1,4 @@
-import type { ImageTransform } from '@specml/data';
+import type { BackgroundImageTransform, ImageTransform } from '@specml/data';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@specml/data';
@@ -57,6 +57,8 @@ export interface NativeAddon {
   capabilities(): { layers: string[]; optimizers: string[] };
   /** data.augment's transform, as @specml/data's transformImages computes it. */
   transformImages: ImageTransform;
+  /** The same on a worker thread. */
+  transformImagesInBackground: BackgroundImageTransform;
 }
 
 let nativeAddon: Loaded<NativeAddon> | undefined;

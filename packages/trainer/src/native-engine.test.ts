@@ -182,7 +182,7 @@ describe('native engine', () => {
     );
   });
 
-  it('augments images exactly as the TypeScript transform does (the same bytes), for flips, shifts and turns of any shape', () => {
+  it('augments images exactly as the TypeScript transform does (the same bytes), for flips, shifts and turns of any shape, also on its worker thread', async () => {
     const addon = loadNativeAddon();
     if (!addon.ok) throw new Error(addon.reason);
     for (const [height, width, channels] of [[28, 28, 1], [13, 7, 3], [5, 9, 2]]) {
@@ -198,6 +198,9 @@ describe('native engine', () => {
       addon.value.transformImages(source, native, [height, width, channels], parameters);
       transformImages(source, typescript, [height, width, channels], parameters);
       expect(native).toEqual(typescript);
+      const inBackground = new Uint8Array(source.length);
+      await addon.value.transformImagesInBackground(source, inBackground, [height, width, channels], parameters);
+      expect(inBackground).toEqual(typescript);
     }
     expect(() => addon.value.transformImages(new Uint8Array(10), new Uint8Array(10), [2, 2, 1], new Float64Array(6))).toThrow('transformImages: the sizes of source, target and parameters do not match the shape');
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type AugmentSpec, type Dataset, type ExampleSet, type ImageTransform } from '@specml/data';
+import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type AugmentSpec, type Dataset, type ExampleSet } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, type ModelSpec } from '@specml/model-zoo';
 import { loadNativeAddon, selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -105,7 +105,13 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   const rng = createRng(request.seed, resume?.rngState);
   const initial = resume?.weights ?? initialWeights(request.model, input, rng);
   // Engines read the training set as it is at each step: an augmenter rewrites its copy before every epoch.
-  const augmenter = augments(request.augment) && isImageDataset(dataset) ? createAugmenter(dataset.train, dataset.inputShape, request.augment, request.seed, imageTransform()) : undefined;
+  const addon = loadNativeAddon();
+  // The native transform where the engine is built (the next epoch's images made while one trains), else TypeScript's.
+  const augmenter = augments(request.augment) && isImageDataset(dataset)
+    ? addon.ok
+      ? createAugmenter(dataset.train, dataset.inputShape, request.augment, request.seed, addon.value.transformImages, addon.value.transformImagesInBackground)
+      : createAugmenter(dataset.train, dataset.inputShape, request.augment, request.seed)
+    : undefined;
   const trainSet = augmenter?.set ?? dataset.train;
   // The native engine where it is built, else the hand-written tfjs loop for dense stacks, tfjs-layers for the rest.
   const engine: TrainingEngine =
@@ -150,7 +156,11 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= request.epochs && !stoppedEarly; epoch++) {
       const order = request.shuffle ? randomPermutation(samples, rng) : identity;
       if (request.schedule) engine.setLearningRate(learningRateAt(request.schedule, request.optimizer.learningRate, epoch, request.epochs));
-      if (augmenter) timed('augmentationSeconds', () => augmenter.prepare(epoch));
+      if (augmenter) {
+        const waited = performance.now();
+        await augmenter.prepare(epoch, request.epochs);
+        timings.augmentationSeconds += (performance.now() - waited) / 1000;
+      }
       callbacks.onEpochStart?.(epoch, samples);
       const started = performance.now();
       const total: Score = { lossSum: 0, correct: 0 };
@@ -183,12 +193,6 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   } finally {
     engine.dispose();
   }
-}
-
-/** The native engine's image transform where it is built (about 5× faster), else the same in TypeScript. */
-function imageTransform(): ImageTransform | undefined {
-  const addon = loadNativeAddon();
-  return addon.ok ? addon.value.transformImages : undefined;
 }
 
 function testMetrics(score: Score, count: number) {

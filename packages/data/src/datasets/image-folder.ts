@@ -5,7 +5,7 @@ import type { Dataset, ExampleSet } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { describeFsError } from '../idx.js';
 import { isImageFileName, readImageFile, resized, withChannels, type RawImage } from '../images/decode.js';
-import { interleaved, stratifiedSplit } from './split.js';
+import { shuffled, stratifiedIndices } from './split.js';
 import { datasetKind, IMAGE_PROPERTIES, PATH_PROPERTY, TEST_PROPERTIES } from './kind.js';
 
 /** The largest decoded dataset an image folder may become (the images are kept in memory as bytes). */
@@ -64,20 +64,27 @@ export const imageFolder = datasetKind({
     const cached = readCachedDataset(key);
     if (cached) return cached;
 
+    // Where each file goes is known from the listing (its class), so every image is decoded straight into
+    // its place in the training or test set: no second copy of the decoded images is ever made.
+    const trainLabels = trainFolder.files.map((entry) => entry.label);
+    const order = testFolder
+      ? { train: shuffled([...trainLabels.keys()]), test: shuffled([...testFolder.files.keys()]) }
+      : stratifiedIndices(trainLabels, spec.testSplit ?? 0.2);
     let resizedCount = 0;
-    const decode = async (folder: ClassFolders): Promise<ExampleSet> => {
+    const decode = async (folder: ClassFolders, indices: readonly number[]): Promise<ExampleSet> => {
       const size = height * width * channels;
-      const inputs = new Uint8Array(folder.files.length * size);
-      const labels = Uint8Array.from(folder.files, (entry) => classNames.indexOf(folder.classes[entry.label].name));
-      await forEachAtOnce(folder.files, DECODING_AT_ONCE, async (entry, index) => {
-        const image = withChannels(index === 0 && folder === trainFolder ? first : await readImageFile(entry.file), channels);
+      const inputs = new Uint8Array(indices.length * size);
+      const labels = Uint8Array.from(indices, (index) => classNames.indexOf(folder.classes[folder.files[index].label].name));
+      await forEachAtOnce(indices, DECODING_AT_ONCE, async (index, position) => {
+        const entry = folder.files[index];
+        const image = withChannels(entry === trainFolder.files[0] ? first : await readImageFile(entry.file), channels);
         if (image.height !== height || image.width !== width) resizedCount++;
-        inputs.set((await resizedOrFailed(image, height, width, entry.file)).data, index * size);
+        inputs.set((await resizedOrFailed(image, height, width, entry.file)).data, position * size);
       });
-      return { inputs, labels, count: folder.files.length };
+      return { inputs, labels, count: indices.length };
     };
-    const everything = await decode(trainFolder);
-    const { train, test } = testFolder ? { train: interleaved(everything), test: interleaved(await decode(testFolder)) } : stratifiedSplit(everything, spec.testSplit ?? 0.2);
+    const train = await decode(trainFolder, order.train);
+    const test = await decode(testFolder ?? trainFolder, order.test);
     if (test.count === 0) throw new UserError(`${trainFolder.root}: every class has one image, so none can be held out for testing (add images or give data.testPath)`);
 
     const notes = [`${files.length} images as ${height}×${width}×${channels}${resizedCount > 0 ? `, ${resizedCount} of them resized` : ''}`];

@@ -8,24 +8,6 @@ import { createRng, randomPermutation } from '../random.js';
  */
 const SPLIT_SEED = 'specml-split';
 
-/** The examples at `indices`, in that order. */
-export function pick(set: ExampleSet, indices: ArrayLike<number>): ExampleSet {
-  const size = set.count === 0 ? 0 : set.inputs.length / set.count;
-  const inputs = set.inputs instanceof Float32Array ? new Float32Array(indices.length * size) : new Uint8Array(indices.length * size);
-  const labels = new Uint8Array(indices.length);
-  for (let k = 0; k < indices.length; k++) {
-    const index = indices[k];
-    inputs.set(set.inputs.subarray(index * size, (index + 1) * size), k * size);
-    labels[k] = set.labels[index];
-  }
-  return { inputs, labels, count: indices.length };
-}
-
-/** The examples in a fixed pseudo-random order: a loader reading class by class must not leave them sorted (the validation split takes the last ones). */
-export function interleaved(set: ExampleSet): ExampleSet {
-  return pick(set, randomPermutation(set.count, createRng(SPLIT_SEED)));
-}
-
 /**
  * Holds out `fraction` of each class (rounded, at least one of a class with two or more examples) as the
  * test set, drawn with the fixed split seed: stratified like scikit-learn's `train_test_split(stratify=y)`.
@@ -53,12 +35,6 @@ export function stratifiedIndices(labels: ArrayLike<number>, fraction: number): 
 /** `items` in a fixed pseudo-random order. */
 export function shuffled<T>(items: readonly T[]): T[] {
   return Array.from(randomPermutation(items.length, createRng(SPLIT_SEED)), (k) => items[k]);
-}
-
-/** The stratified split of a whole set (see stratifiedIndices). */
-export function stratifiedSplit(set: ExampleSet, fraction: number): { train: ExampleSet; test: ExampleSet } {
-  const { train, test } = stratifiedIndices(set.labels, fraction);
-  return { train: pick(set, train), test: pick(set, test) };
 }
 
 /** The first `limit` examples. */

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { metricValue } from '@specml/data';
+import { anchors, format, median, root, timed } from './bench-kit.js';
 import { readRun } from '@specml/reporter';
 
 interface Measurement {
@@ -26,9 +27,6 @@ interface Measurement {
   peakRssMiB: number | null;
 }
 
-const root = resolve(import.meta.dirname, '../../../..');
-const anchors = resolve(root, '../shared/anchors');
-const TIME = '/usr/bin/time';
 
 /** What a spec is measured against, and how. */
 interface Benchmark {
@@ -44,18 +42,6 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'experiments/baseline.yaml': { overrides: [], reference: { script: 'run-reference.sh', args: [] }, compare: 'wallSeconds' },
   'experiments/lenet5.yaml': { overrides: ['epochs=1'], reference: { script: 'run-lenet5-reference.sh', args: ['1'] }, compare: 'epochSeconds' },
 };
-
-function timed(command: string, args: string[]): { wallSeconds: number; stdout: string; stderr: string; peakRssMiB: number | null } {
-  const withTime = existsSync(TIME);
-  const started = performance.now();
-  const result = withTime
-    ? spawnSync(TIME, ['-f', 'bench_max_rss_kb=%M', command, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', NX_DEFAULT_OUTPUT_STYLE: 'static' } })
-    : spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  const wallSeconds = (performance.now() - started) / 1000;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  const rss = /bench_max_rss_kb=(\d+)/.exec(result.stderr);
-  return { wallSeconds, stdout: result.stdout, stderr: result.stderr, peakRssMiB: rss ? Number(rss[1]) / 1024 : null };
-}
 
 async function runOurs(spec: string, benchmark: Benchmark, backend: string, runsDir: string): Promise<Measurement> {
   const sets = benchmark.overrides.flatMap((override) => ['--set', override]);
@@ -107,13 +93,6 @@ function referenceAvailable(reference: Benchmark['reference']): string | null {
   return null;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-const format = (value: number | null, digits = 2) => (value === null ? '-' : value.toFixed(digits));
 
 function describe(label: string, m: Measurement): string {
   const epoch = m.epochSeconds === null ? '' : `, epoch ${format(m.epochSeconds)} s`;
@@ -194,9 +173,11 @@ async function main() {
     .option('--queue', 'instead: an 8-trial sweep of --spec through a local Redis queue (2 workers, 1 worker) against the local pool')
     .option('--predict <run-folder>', 'instead: predictions per second on the test set through ONNX Runtime (the export), tfjs and the native engine')
     .option('--searchers', 'instead: our random and Bayesian search against Optuna\'s samplers on standard test functions (40 trials, 20 seeds)')
+    .option('--folder [dir]', 'instead: the tutorial MLP on MNIST as 70,000 PNG files (written to dir, default /tmp/mnist-folders) against torchvision\'s ImageFolder, first run and cached')
     .parse();
-  const { spec, pairs, backends, profileOnly, search, queue, predict, searchers } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string; searchers?: boolean }>();
+  const { spec, pairs, backends, profileOnly, search, queue, predict, searchers, folder } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string; searchers?: boolean; folder?: string | true }>();
   if (searchers) return (await import('./bench-searchers.js')).benchSearchers();
+  if (folder) return (await import('./bench-folder.js')).benchFolder(folder === true ? '/tmp/mnist-folders' : resolve(process.env.INIT_CWD || process.cwd(), folder), Math.max(1, Number(pairs)));
   if (predict) return (await import('./bench-predict.js')).benchPredictions(resolve(process.env.INIT_CWD || process.cwd(), predict));
   if (profileOnly) return profileTfjsStep('wasm');
   if (search) return benchEarlyStopping(search);
