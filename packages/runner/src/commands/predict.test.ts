@@ -82,7 +82,7 @@ describe('specml predict', () => {
     expect(result.status).toBe(2);
     expect(result.stdout).toMatch(new RegExp(`^${good}: \\d `));
     expect(result.stderr).toBe(
-      `error: ${junk}: not a PNG or JPEG image that can be decoded\nerror: ${join(work, 'missing.png')}: cannot read the image: no such file\n`,
+      `error: ${junk}: not a readable PNG or JPEG image (Input buffer contains unsupported image format); remove or replace the file\nerror: ${join(work, 'missing.png')}: cannot read the image: no such file\n`,
     );
   });
 
