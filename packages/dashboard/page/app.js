@@ -39,13 +39,14 @@ const COLUMNS = [
   { title: 'seconds', key: 'durationSeconds', value: (run) => run.durationSeconds, cell: (run) => fixed(run.durationSeconds, 1), number: true },
   { title: 'backend', key: 'backend', value: (run) => run.backend ?? '', cell: (run) => run.backend ?? '' },
   { title: 'worker', key: 'worker', value: (run) => run.worker ?? '', cell: (run) => run.worker ?? '' },
+  { title: 'classes', key: 'classes', value: (run) => run.classCount, cell: (run) => classesText(run) },
   { title: 'started', key: 'startedAt', value: (run) => run.startedAt, cell: (run) => String(run.startedAt).replace('T', ' ').slice(0, 19) },
   {
     title: 'files',
     sortable: false,
     cell: (run) => {
       const links = document.createDocumentFragment();
-      for (const file of ['curves.png', 'predictions.png', 'metrics.csv', 'spec.yaml']) links.append(link(`/runs/${encodePath(run.id)}/${file}`, file.split('.')[0]), ' ');
+      for (const file of ['curves.png', 'confusion.png', run.predictionsFile, 'metrics.csv', 'spec.yaml']) links.append(link(`/runs/${encodePath(run.id)}/${file}`, file.split('.')[0]), ' ');
       return links;
     },
   },
@@ -65,6 +66,8 @@ let shownKeys = [];
 
 const encodePath = (id) => id.split('/').map(encodeURIComponent).join('/');
 const fixed = (value, digits = 4) => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '-');
+/** `3: setosa, versicolor, virginica`: how many classes, and the first few names. */
+const classesText = (run) => `${run.classCount}: ${run.classNames.slice(0, 4).join(', ')}${run.classCount > 4 ? ', …' : ''}`;
 const settingsText = (run) => shownKeys.map((key) => `${key}=${run.settings[key] ?? '-'}`).join(' ');
 
 function apply(change) {

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { flattenSpec, isSweepFolder, readRun, readSweep, RUN_FILES, SWEEP_FILES, walkRunsDir, MAX_WALKED_FOLDERS, type MetricsRecord, type RunStatus, type SweepRecord } from '@specml/reporter';
 
@@ -19,7 +19,15 @@ export interface RunView {
   readonly best: { epoch: number; test_accuracy: number } | null;
   readonly settings: Readonly<Record<string, string>>;
   readonly metrics: readonly MetricsRecord[];
+  /** The classes, from the image folders' names or the table's target column (the first SHOWN_CLASSES), and how many there are. */
+  readonly classNames: readonly string[];
+  readonly classCount: number;
+  /** What shows the test predictions: a picture for images, a CSV of rows for a table. */
+  readonly predictionsFile: 'predictions.png' | 'predictions.csv';
 }
+
+/** The most class names the page gets per run (a dataset may have 256). */
+const SHOWN_CLASSES = 12;
 
 /** A sweep folder as the page shows it. */
 export interface SweepView extends SweepRecord {
@@ -120,6 +128,9 @@ function runView(id: string, dir: string): RunView {
     best: summary.best,
     settings: flattenSpec(spec),
     metrics,
+    classNames: summary.classNames.slice(0, SHOWN_CLASSES).map((name) => name.slice(0, 60)),
+    classCount: summary.classNames.length,
+    predictionsFile: existsSync(join(dir, RUN_FILES.predictions)) ? 'predictions.csv' : 'predictions.png',
   };
 }
 
