@@ -43,7 +43,8 @@ export interface SweepRecord {
   readonly specFile: string;
   /** The --set options the sweep was started with: each trial is that file, these, and its own values. */
   readonly baseOverrides?: readonly string[];
-  readonly method: 'grid' | 'random' | 'bayes';
+  /** The search method's name (the runner's registry says which exist). */
+  readonly method: string;
   /** The swept key paths, in the order of the spec. */
   readonly keys: readonly string[];
   readonly metric: { readonly name: string; readonly goal: 'maximize' | 'minimize' };

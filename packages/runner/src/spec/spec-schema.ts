@@ -1,7 +1,12 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { dataSpecSchema } from '@specml/data';
 import { modelSpecSchema } from '@specml/model-zoo';
+import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type SearchMethodName } from '@specml/search';
 import { backendSpecSchema, optimizerSpecSchema, scheduleSpecSchema } from '@specml/trainer';
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** The sweep keys of every search method (bayes' multivariate, …), from the registry. */
+const methodOptions = Object.assign({}, ...SEARCH_METHOD_NAMES.map((name) => SEARCH_METHODS[name].options)) as UnionToIntersection<(typeof SEARCH_METHODS)[SearchMethodName]['options']>;
 
 /**
  * The experiment spec: the one place every key is defined, with its default and its documentation. Each
@@ -48,9 +53,10 @@ export const experimentSpecSchema = {
       maxProperties: 10,
       properties: {
         method: {
-          enum: ['grid', 'random', 'bayes'],
-          description: 'grid (the default): every combination of the listed values. random: `trials` draws from the parameters\' distributions. bayes: `trials` proposals of a Tree-structured Parzen Estimator that learns from the finished trials. Draws come from the spec\'s seed.',
+          enum: SEARCH_METHOD_NAMES as readonly SearchMethodName[],
+          description: `${SEARCH_METHOD_NAMES.map((name) => `${name}: ${SEARCH_METHODS[name].description}.`).join(' ')} Draws come from the spec's seed.`,
         },
+        ...methodOptions,
         trials: { type: 'integer', minimum: 1, maximum: 256, description: 'How many trials random and bayes run in all.' },
         metric: {
           type: 'object',

@@ -3,12 +3,12 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepState, type TrialState } from '@specml/reporter';
-import { randomProposal, seededUniform, SuccessiveHalving, tpeProposal, type Observation, type Proposal } from '@specml/search';
+import { SEARCH_METHODS, SuccessiveHalving, type Observation, type Proposal } from '@specml/search';
 import { metricValue, type EpochMetrics } from '@specml/data';
 import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, loadSpecText } from '../spec/load-spec.js';
 import { canResume, refreshRunsIndex } from '../run/run-experiment.js';
-import { expandSweep, parseSweepOption, trialOf, type Trial } from './sweep.js';
+import { parseSweepOption, trialOf, type Trial } from './sweep.js';
 import { openSweep, reopenSweep, writeSweepRecord, type OpenedSweep, type SweepSource } from './sweep-folder.js';
 import { trialRunId } from '../run/run-folder.js';
 import { lockSweepFolder, waitForRunFolder } from '../run/run-lock.js';
@@ -120,19 +120,16 @@ function recordedTrials(sweep: OpenedSweep): Map<number, TrialResult> {
 async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promise<SweepOutcome> {
   const { plan, base, dir, record } = sweep;
   const entries = recordedTrials(sweep);
-  // Grid and random trials are known up front (random ones drawn from the seed, so a resume draws the
-  // same), and each is validated before any runs; bayes proposals stay inside the ranges just validated.
-  const uniform = seededUniform(`sweep:${base.seed}`);
-  const planned =
-    plan.method === 'grid'
-      ? expandSweep(plan.axes)
-      : plan.method === 'random'
-        ? Array.from({ length: plan.trialCount }, (_, index) => trialOf(index + 1, randomProposal(plan.space, uniform)))
-        : [];
+  // A method that does not learn from results (grid, random) knows every trial up front (drawn from the
+  // seed, so a resume draws the same), and each is validated before any runs; an adaptive one's (bayes)
+  // proposals stay inside the ranges just validated.
+  const method = SEARCH_METHODS[plan.method];
+  const searcher = method.create({ space: plan.space, goal: plan.metric.goal, seed: base.seed, trials: plan.trialCount, options: plan.options });
+  const planned = method.adaptive ? [] : Array.from({ length: plan.trialCount }, (_, index) => trialOf(index + 1, searcher.ask(index + 1, [], [])));
   for (const trial of planned) if (!entries.has(trial.index)) entries.set(trial.index, notStarted(trial));
   const toRun = (entry: TrialResult) => entry.state === 'not started' || entry.state === 'running' || entry.state === 'interrupted' || (options.retryFailed === true && entry.state === 'failed');
   const queue = [...entries.values()].filter(toRun).sort((a, b) => a.trial.index - b.trial.index);
-  const remaining = queue.length + (plan.method === 'bayes' ? plan.trialCount - entries.size : 0);
+  const remaining = queue.length + (method.adaptive ? plan.trialCount - entries.size : 0);
   // A pool made here is closed here; an executor passed in belongs to the caller.
   if (!options.executor && !options.localExecutor) throw new Error('runSweep needs an executor or a way to make a local one');
   const pool = options.executor ? undefined : options.localExecutor!(Math.max(1, Math.min(options.workers ?? availableParallelism(), remaining)));
@@ -148,7 +145,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   const slots = Math.max(1, Math.min(executor.slots, remaining));
   const signal = options.signal ?? new AbortController().signal;
   const asha = plan.earlyStop ? new SuccessiveHalving({ ...plan.earlyStop, goal: plan.metric.goal }) : undefined;
-  const described = plan.method === 'grid' ? plan.axes.map((axis) => `${axis.key} × ${axis.values.length}`).join(', ') : `${plan.method} search over ${plan.keys.join(', ')}`;
+  const described = 'trialCount' in method ? plan.axes.map((axis) => `${axis.key} × ${axis.values.length}`).join(', ') : `${plan.method} search over ${plan.keys.join(', ')}`;
   // A trial's rungs come from its own epochs, which the sweep may vary.
   const epochsOf = (trial: Trial) => (typeof trial.values.epochs === 'number' ? trial.values.epochs : base.epochs);
   const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(longestEpochs(plan.space, base.epochs)).join(', ')}` : '';
@@ -174,12 +171,12 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   const nextTrial = (): TrialResult | undefined => {
     if (signal.aborted) return undefined;
     if (queue.length > 0) return queue.shift();
-    if (plan.method !== 'bayes' || entries.size >= plan.trialCount) return undefined;
+    if (!method.adaptive || entries.size >= plan.trialCount) return undefined;
     const index = entries.size + 1;
-    // Each proposal has its own seeded stream, so that a resumed search proposes what the first would have.
-    // Trials still running count as bad until they report (a constant liar), so parallel workers spread out.
+    // The searcher learns from the finished trials; those still running are pending (bayes counts them as
+    // bad until they report, so parallel workers spread out).
     const pending = [...entries.values()].filter((entry) => entry.state === 'running').map((entry) => entry.trial.values as Proposal);
-    const entry = notStarted(trialOf(index, tpeProposal(plan.space, history, plan.metric.goal, seededUniform(`sweep:${base.seed}:trial:${index}`), undefined, pending)));
+    const entry = notStarted(trialOf(index, searcher.ask(index, history, pending)));
     entries.set(index, entry);
     return entry;
   };

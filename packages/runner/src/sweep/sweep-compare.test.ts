@@ -292,8 +292,12 @@ describe('sweep and compare', () => {
       const grid = join(work, 'bad-grid.yaml');
       writeFileSync(grid, `${BASE}sweep:\n  method: grid\n  parameters:\n    optimizer.learningRate: { min: 0.01, max: 0.1 }\n`);
       expect(specml(['exp', grid, '--runs-dir', join(work, 'runs-bad-search')]).stderr).toBe(
-        `error: ${grid}:11:29: sweep.parameters["optimizer.learningRate"]: is a range, which a grid cannot enumerate (list values, or use method: random or bayes)\n`,
+        `error: ${grid}:11:29: sweep.parameters["optimizer.learningRate"]: is a range, which grid cannot enumerate (list values, or use method: random or bayes)\n`,
       );
+      // A method's own key (from the registry) under another method.
+      const option = join(work, 'bad-option.yaml');
+      writeFileSync(option, `${BASE}sweep:\n  method: random\n  trials: 2\n  multivariate: false\n  parameters:\n    optimizer.learningRate: { min: 0.01, max: 0.1 }\n`);
+      expect(specml(['exp', option, '--runs-dir', join(work, 'runs-bad-search')])).toMatchObject({ status: 2, stderr: `error: ${option}:11:3: sweep.multivariate: applies to method bayes, not random (remove it, or use method: bayes)\n` });
       const unknownKey = join(work, 'bad-key.yaml');
       writeFileSync(unknownKey, `${BASE}sweep:\n  method: random\n  trials: 2\n  parameters:\n    optimizer.learningrate: { min: 0.01, max: 0.1 }\n`);
       const unknown = specml(['exp', unknownKey, '--runs-dir', join(work, 'runs-bad-search')]);

@@ -1,14 +1,17 @@
-import type { Goal, Parameter, Space } from '@specml/search';
+import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type Goal, type Parameter, type SearchMethodName, type Space } from '@specml/search';
 import type { KeyPath, LoadedSpec } from '../spec/load-spec.js';
-import { expandSweep, sweepAxes, type SweepAxis } from './sweep.js';
+import { UserError } from '@specml/data';
+import { expandSweep, MAX_TRIALS, sweepAxes, type SweepAxis } from './sweep.js';
 import { SpecError, type SpecProblem } from '../spec/user-errors.js';
 
 /** What a sweep block asks for, checked: how trials are chosen, what they optimise, when they stop. */
 export interface SweepPlan {
-  readonly method: 'grid' | 'random' | 'bayes';
+  readonly method: SearchMethodName;
+  /** The sweep block's keys that only its method reads (bayes' multivariate), as written. */
+  readonly options: Readonly<Record<string, unknown>>;
   /** The swept key paths, in the order written (the CSV's and table's columns). */
   readonly keys: readonly string[];
-  /** grid: every combination; random and bayes: the parameters' distributions. */
+  /** Each key's listed values (empty for a range): how a grid's size is told. */
   readonly axes: readonly SweepAxis[];
   readonly space: Space;
   readonly trialCount: number;
@@ -20,14 +23,16 @@ export interface SweepPlan {
 }
 
 interface FullForm {
-  method?: 'grid' | 'random' | 'bayes';
+  method?: SearchMethodName;
   trials?: number;
   metric?: { name: string; goal: Goal };
   parameters?: Record<string, unknown>;
   earlyStop?: { type: 'hyperband'; minEpochs: number; eta: number };
 }
 
-const FULL_FORM_KEYS = new Set(['method', 'trials', 'metric', 'parameters', 'earlyStop']);
+/** Every method's own keys (bayes' multivariate), from the registry. */
+const METHOD_OPTION_KEYS = new Set(SEARCH_METHOD_NAMES.flatMap((name) => Object.keys(SEARCH_METHODS[name].options)));
+const FULL_FORM_KEYS = new Set(['method', 'trials', 'metric', 'parameters', 'earlyStop', ...METHOD_OPTION_KEYS]);
 const DISTRIBUTIONS = ['uniform', 'logUniform', 'intUniform'] as const;
 
 /**
@@ -63,7 +68,16 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     return gridPlan(axes, metric, undefined, warnings);
   }
 
-  const method = block.method ?? 'grid';
+  const methodName = block.method ?? 'grid';
+  const method = SEARCH_METHODS[methodName];
+  const options: Record<string, unknown> = {};
+  for (const key of Object.keys(block).filter((key) => METHOD_OPTION_KEYS.has(key))) {
+    if (key in method.options) options[key] = block[key];
+    else {
+      const owners = SEARCH_METHOD_NAMES.filter((name) => key in SEARCH_METHODS[name].options);
+      at(['sweep', key], `applies to method ${owners.join(' and ')}, not ${methodName}`, `remove it, or use method: ${owners[0]}`, true);
+    }
+  }
   for (const key of Object.keys(block).filter((key) => !FULL_FORM_KEYS.has(key))) {
     at(['sweep', key], `a key path beside method or parameters: the full form lists them under parameters:`, `move ${key} under parameters:`, true);
   }
@@ -78,13 +92,17 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     if ((parameter.kind === 'values' ? parameter.values : [parameter.min, parameter.max]).some(isNonFinite)) at(['sweep', 'parameters', key], ...NON_FINITE);
   }
   if (Object.keys(block.parameters ?? {}).length === 0 && cliAxes.length === 0) at(['sweep'], 'has no parameters to sweep', 'add parameters: { optimizer.learningRate: { min: 0.0001, max: 0.1, distribution: logUniform } }');
-  if (method === 'grid') {
+  const rangeMethods = SEARCH_METHOD_NAMES.filter((name) => SEARCH_METHODS[name].searchesRanges);
+  const countedMethods = SEARCH_METHOD_NAMES.filter((name) => !('trialCount' in SEARCH_METHODS[name]));
+  if (!method.searchesRanges) {
     for (const [key, parameter] of Object.entries(space)) {
-      if (parameter.kind !== 'values') at(['sweep', 'parameters', key], 'is a range, which a grid cannot enumerate', 'list values, or use method: random or bayes');
+      if (parameter.kind !== 'values') at(['sweep', 'parameters', key], `is a range, which ${methodName} cannot enumerate`, `list values, or use method: ${rangeMethods.join(' or ')}`);
     }
-    if (block.trials !== undefined) at(['sweep', 'trials'], 'applies to random and bayes; a grid runs every combination', 'remove trials, or use method: random', true);
+  }
+  if ('trialCount' in method) {
+    if (block.trials !== undefined) at(['sweep', 'trials'], `applies to ${countedMethods.join(' and ')}; ${methodName} runs every combination`, `remove trials, or use method: ${countedMethods[0]}`, true);
   } else if (block.trials === undefined) {
-    at(['sweep', 'method'], `${method} needs trials: how many trials to run in all`, 'add trials: 16');
+    at(['sweep', 'method'], `${methodName} needs trials: how many trials to run in all`, 'add trials: 16');
   }
   const earlyStop = block.earlyStop ? { minEpochs: block.earlyStop.minEpochs, eta: block.earlyStop.eta } : undefined;
   // The longest trial decides whether a rung can ever be reached (epochs may itself be swept).
@@ -94,16 +112,18 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   }
   throwIfAny(problems);
   const goal = metric.goal ?? 'maximize';
-  if (method === 'grid') {
-    const axes = Object.entries(space).map(([key, parameter]) => ({ key, values: parameter.kind === 'values' ? parameter.values : [] }));
-    return gridPlan(axes, { name: metric.name, goal }, earlyStop, warnings);
+  const trialCount = 'trialCount' in method ? method.trialCount(space) : block.trials!;
+  if (trialCount > MAX_TRIALS) {
+    const sizes = Object.values(space).map((parameter) => (parameter.kind === 'values' ? parameter.values.length : 0));
+    throw new UserError(`sweep: ${sizes.join(' × ')} = ${trialCount} trials, more than the limit of ${MAX_TRIALS} (sweep fewer values)`);
   }
   return {
-    method,
+    method: methodName,
+    options,
     keys: Object.keys(space),
-    axes: [],
+    axes: Object.entries(space).map(([key, parameter]) => ({ key, values: parameter.kind === 'values' ? parameter.values : [] })),
     space,
-    trialCount: block.trials!,
+    trialCount,
     metric: { name: metric.name, goal },
     earlyStop,
     probes: Object.entries(space).flatMap(([key, parameter]) =>
@@ -133,6 +153,7 @@ const UNSWEEPABLE = (key: string): [string, string] =>
 function gridPlan(axes: SweepAxis[], metric: { name: string; goal: Goal }, earlyStop: SweepPlan['earlyStop'], warnings: string[]): SweepPlan {
   return {
     method: 'grid',
+    options: {},
     keys: axes.map((axis) => axis.key),
     axes,
     space: Object.fromEntries(axes.map((axis) => [axis.key, { kind: 'values', values: axis.values }])),
@@ -195,7 +216,8 @@ export function fullFormOf(plan: SweepPlan): FullForm {
   );
   return {
     method: plan.method,
-    ...(plan.method === 'grid' ? {} : { trials: plan.trialCount }),
+    ...plan.options,
+    ...('trialCount' in SEARCH_METHODS[plan.method] ? {} : { trials: plan.trialCount }),
     metric: { ...plan.metric },
     parameters,
     ...(plan.earlyStop ? { earlyStop: { type: 'hyperband' as const, ...plan.earlyStop } } : {}),

@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import { UserError } from '@specml/data';
+import { gridProposals } from '@specml/search';
 
 /** One key path and the values it takes across a sweep. */
 export interface SweepAxis {
@@ -41,24 +42,13 @@ export function sweepAxes(block: Record<string, unknown[]> | undefined, options:
   return [...axes.values()];
 }
 
-/** The grid: every combination of the axes' values, the first axis varying slowest. */
+/** The grid: every combination of the axes' values, the first axis varying slowest (the grid search method's order). */
 export function expandSweep(axes: readonly SweepAxis[]): Trial[] {
   const count = axes.reduce((product, axis) => product * axis.values.length, 1);
   if (count > MAX_TRIALS) {
     throw new UserError(`sweep: ${axes.map((axis) => axis.values.length).join(' × ')} = ${count} trials, more than the limit of ${MAX_TRIALS} (sweep fewer values)`);
   }
-  const trials: Trial[] = [];
-  for (let index = 0; index < count; index++) {
-    const values: Record<string, unknown> = {};
-    let rest = index;
-    for (let axis = axes.length - 1; axis >= 0; axis--) {
-      const { key, values: options } = axes[axis];
-      values[key] = options[rest % options.length];
-      rest = Math.floor(rest / options.length);
-    }
-    trials.push(trialOf(index + 1, Object.fromEntries(axes.map((axis) => [axis.key, values[axis.key]]))));
-  }
-  return trials;
+  return gridProposals(Object.fromEntries(axes.map((axis) => [axis.key, { kind: 'values', values: axis.values }]))).map((values, index) => trialOf(index + 1, values));
 }
 
 /** A trial from its values: the overrides are `key=value` with the value as JSON (which is YAML). */
