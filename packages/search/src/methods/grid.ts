@@ -1,5 +1,5 @@
 import type { Proposal, Space } from '../space.js';
-import type { SearchMethod } from './kind.js';
+import type { Searcher, SearchMethod } from './kind.js';
 
 /** Every combination of the listed values, the first key varying slowest. */
 export function gridProposals(space: Space): Proposal[] {
@@ -23,7 +23,7 @@ export const grid = {
   adaptive: false,
   trialCount: (space) => Object.values(space).reduce((product, parameter) => product * (parameter.kind === 'values' ? parameter.values.length : 0), 1),
   options: {},
-  create: ({ space }) => {
+  create: ({ space }): Searcher => {
     const proposals = gridProposals(space);
     return { ask: (index) => proposals[index - 1] };
   },
