@@ -17,7 +17,6 @@ export function datasetFileParts(dataset: Stored): Uint8Array[] {
     classNames: dataset.classNames,
     table: dataset.table,
     notes: dataset.notes,
-    inkOnPaper: dataset.inkOnPaper,
     sets: sets.map((set) => ({ count: set.count, floats: set.inputs instanceof Float32Array })),
   }));
   const length = Buffer.alloc(4);
@@ -75,7 +74,6 @@ export function decodeDataset(bytes: Uint8Array): Stored | undefined {
     classNames: classNames as string[],
     table: isPlainObject(header.table) ? (header.table as unknown as Dataset['table']) : undefined,
     notes: Array.isArray(header.notes) ? header.notes.map(String) : [],
-    inkOnPaper: header.inkOnPaper === true,
     train: sets[0],
     test: sets[1],
   };

@@ -23,7 +23,7 @@ export type TableColumn =
   | { readonly name: string; readonly type: 'category'; readonly categories: readonly string[] };
 
 export interface Dataset {
-  /** The dataset kind (`mnist`, `imageFolder`, …). */
+  /** The dataset kind, as `data.dataset` names it. */
   readonly name: string;
   readonly train: ExampleSet;
   /** Held out from the end of the training examples when the spec asks for a validation split. */
@@ -34,7 +34,7 @@ export interface Dataset {
   readonly classNames: readonly string[];
   /** For tables: how rows are encoded. */
   readonly table?: TableEncoding;
-  /** Grey images whose high values are ink (MNIST-style digits and clothes): pictures draw them dark on white. */
+  /** Grey images whose high values are ink (MNIST-style digits and clothes): pictures draw them dark on white. Its kind says. */
   readonly inkOnPaper?: boolean;
   /** What loading found and changed, one line each, for `validate` (resized images, filled cells, …). */
   readonly notes: readonly string[];

@@ -1,7 +1,7 @@
 export { UserError, isUserError } from './errors.js';
 export { parseIdx, readIdxFile, encodeIdx, describeFsError, type IdxArray } from './idx.js';
 export { isImageDataset, inputSize, type Dataset, type ExampleSet, type TableEncoding, type TableColumn } from './dataset.js';
-export { DATASET_KINDS, DATASET_NAMES, type DatasetName } from './datasets/index.js';
+export { DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from './datasets/index.js';
 export { loadDataset, loadWholeDataset, readsUserFiles, type WholeDataset, type LoadOptions } from './load-dataset.js';
 export { COMMON_DATA_PROPERTIES } from './datasets/kind.js';
 export { mnistDirectory } from './datasets/mnist.js';

@@ -1,5 +1,5 @@
 import type { Dataset } from './dataset.js';
-import { DATASET_KINDS } from './datasets/index.js';
+import { DATASET_KINDS, DEFAULT_DATASET } from './datasets/index.js';
 import type { DatasetKind, LoadContext } from './datasets/kind.js';
 import { limited, splitOff } from './datasets/split.js';
 import type { DataSpecInput } from './schema.js';
@@ -13,11 +13,11 @@ export interface LoadOptions extends Partial<LoadContext> {
 }
 
 /** Whether a kind reads files the spec names (`path`), which a worker on another machine may not have. */
-export const readsUserFiles = (spec: Pick<DataSpecInput, 'dataset'>) => 'path' in DATASET_KINDS[spec.dataset ?? 'mnist'].properties;
+export const readsUserFiles = (spec: Pick<DataSpecInput, 'dataset'>) => 'path' in DATASET_KINDS[spec.dataset ?? DEFAULT_DATASET].properties;
 
 /** What the spec's kind loads, before limits and the validation split. */
 export async function loadWholeDataset(spec: DataSpecInput, context: Partial<LoadContext> = {}): Promise<WholeDataset> {
-  const kind = DATASET_KINDS[spec.dataset ?? 'mnist'] as unknown as DatasetKind;
+  const kind = DATASET_KINDS[spec.dataset ?? DEFAULT_DATASET] as unknown as DatasetKind;
   const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   return kind.load(spec as never, { baseDir: context.baseDir ?? process.cwd(), warn });
 }
@@ -29,5 +29,6 @@ export async function loadWholeDataset(spec: DataSpecInput, context: Partial<Loa
 export async function loadDataset(spec: DataSpecInput, options: LoadOptions = {}): Promise<Dataset> {
   const whole = options.whole ?? (await loadWholeDataset(spec, options));
   const [train, validation] = splitOff(limited(whole.train, spec.trainLimit), spec.validationSplit);
-  return { ...whole, train, validation, test: limited(whole.test, spec.testLimit) };
+  const { inkOnPaper } = DATASET_KINDS[spec.dataset ?? DEFAULT_DATASET];
+  return { ...whole, train, validation, test: limited(whole.test, spec.testLimit), inkOnPaper };
 }

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { DATASET_KINDS, DATASET_NAMES, type DatasetName } from './datasets/index.js';
+import { DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from './datasets/index.js';
 import { COMMON_DATA_PROPERTIES } from './datasets/kind.js';
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
@@ -13,7 +13,7 @@ const describeKinds = () => DATASET_NAMES.map((name) => `${name}: ${DATASET_KIND
 const properties = {
   dataset: {
     enum: DATASET_NAMES as readonly DatasetName[],
-    default: 'mnist',
+    default: DEFAULT_DATASET,
     description: describeKinds(),
   },
   ...kindProperties,

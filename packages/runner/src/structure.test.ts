@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import madge from 'madge';
 import { describe, expect, it } from 'vitest';
+import { DATASET_NAMES, DEFAULT_DATASET } from '@specml/data';
+import { SEARCH_METHOD_NAMES } from '@specml/search';
 import { root } from './test-kit/test-cli.js';
 
 describe('the shape of the code', () => {
@@ -19,5 +21,25 @@ describe('the shape of the code', () => {
       const imports = readFileSync(join(runner, 'sweep', file), 'utf8').match(/^import .* from '\.\.\/executors\/.*';$/gm) ?? [];
       expect(imports.filter((line) => !line.startsWith('import type ')), file).toEqual([]);
     }
+  });
+
+  it('lists dataset kinds and search methods in their registries only: the schema and every check read them', () => {
+    const schema = JSON.parse(readFileSync(join(root, 'experiment.schema.json'), 'utf8'));
+    expect(schema.properties.data.properties.dataset.enum).toEqual(DATASET_NAMES);
+    expect(schema.properties.sweep.properties.method.enum).toEqual(SEARCH_METHOD_NAMES);
+    // No other source file names one of them as a string (the benches name what they measure).
+    const names = [...DATASET_NAMES.filter((name) => name !== DEFAULT_DATASET), ...SEARCH_METHOD_NAMES.filter((name) => name !== 'grid')];
+    const registries = [join(root, 'packages/data/src/datasets'), join(root, 'packages/search/src/methods')];
+    const sources = (dir: string): string[] =>
+      readdirSync(dir).flatMap((entry) => {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) return entry === 'node_modules' || entry === 'dist' ? [] : sources(path);
+        return /\.(ts|js)$/.test(entry) && !entry.endsWith('.test.ts') && !entry.startsWith('bench') ? [path] : [];
+      });
+    const offenders = readdirSync(join(root, 'packages'))
+      .flatMap((name) => sources(join(root, 'packages', name, name === 'dashboard' ? '' : 'src')))
+      .filter((file) => !registries.some((registry) => file.startsWith(registry)) && !file.includes('/test-kit/'))
+      .flatMap((file) => names.filter((name) => new RegExp(`['"\`]${name}['"\`]`).test(readFileSync(file, 'utf8'))).map((name) => `${file}: ${name}`));
+    expect(offenders).toEqual([]);
   });
 });

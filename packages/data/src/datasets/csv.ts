@@ -10,6 +10,7 @@ const MAX_CLASSES = 256;
 
 export const csv = datasetKind({
   description: 'your own table: `path` is a CSV file with a header row; one column is the class to predict (`target`), the others are the inputs',
+  inkOnPaper: false,
   properties: {
     path: PATH_PROPERTY,
     ...TEST_PROPERTIES,

@@ -28,7 +28,7 @@ export function loadIdxFolder(name: string, folder: string, classNames?: readonl
       throw new UserError(`${path}: label ${labels[index]} at index ${index} is not a class: ${known} (0–${names.length - 1})`);
     }
   }
-  return { name, train: train.set, test: test.set, inputShape: [height, width, 1], classNames: names, inkOnPaper: true, notes: [] };
+  return { name, train: train.set, test: test.set, inputShape: [height, width, 1], classNames: names, notes: [] };
 }
 
 function readImageSet(folder: string, imagesName: string, labelsName: string) {

@@ -16,3 +16,6 @@ export const DATASET_KINDS = {
 export type DatasetName = keyof typeof DATASET_KINDS;
 export const DATASET_NAMES = Object.keys(DATASET_KINDS) as DatasetName[];
 
+
+/** The kind a spec without `data.dataset` gets. */
+export const DEFAULT_DATASET: DatasetName = 'mnist';

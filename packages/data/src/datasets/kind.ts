@@ -72,6 +72,11 @@ export interface LoadContext {
 export interface DatasetKind<Properties extends Record<string, JSONSchema> = Record<string, JSONSchema>> {
   /** One sentence for the schema, the editor and the README. */
   readonly description: string;
+  /**
+   * Grey images whose high values are ink (MNIST-style digits and clothes): pictures draw them dark on white,
+   * and `predict` prepares any photo the way MNIST was made (the ink found, centred by its mass).
+   */
+  readonly inkOnPaper: boolean;
   readonly properties: Properties;
   /** Keys this kind cannot do without (JSON Schema `required`, with each key's description as the hint). */
   readonly required: readonly (keyof Properties & string)[];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { asRgba, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, readCsv, readImageBytes, readRegularFile, toMnistInput, UserError, type TableEncoding } from '@specml/data';
+import { asRgba, DATASET_KINDS, DEFAULT_DATASET, type DatasetName, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, readCsv, readImageBytes, readRegularFile, toMnistInput, UserError, type TableEncoding } from '@specml/data';
 import { readRun, RUN_FILES, summaryIfReadable } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
@@ -86,12 +86,9 @@ async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
   };
 }
 
-/** Digit-like datasets: any picture becomes MNIST-style (ink centred by its mass); the others are read as training read them. */
-const DIGIT_STYLE = new Set(['mnist', 'fashion-mnist', 'idx']);
-
 /** How the run's training read its inputs: the dataset kind (digit-style or not), and a table's encoding. */
 export function trainingInput(runDir: string): { dataset: string; digitStyle: boolean; table?: TableEncoding } {
-  let dataset = 'mnist';
+  let dataset: string = DEFAULT_DATASET;
   try {
     const data = readRun(runDir).spec.data as Record<string, unknown> | undefined;
     if (typeof data?.dataset === 'string') dataset = data.dataset;
@@ -99,7 +96,8 @@ export function trainingInput(runDir: string): { dataset: string; digitStyle: bo
     // A folder without a readable summary still predicts (the model decides the input size); digits by default.
   }
   const tableFile = join(runDir, RUN_FILES.table);
-  const digitStyle = DIGIT_STYLE.has(dataset);
+  // Digit-like datasets: any picture becomes MNIST-style (ink centred by its mass); the others are read as training read them.
+  const digitStyle = Object.hasOwn(DATASET_KINDS, dataset) ? DATASET_KINDS[dataset as DatasetName].inkOnPaper : false;
   if (!existsSync(tableFile)) return { dataset, digitStyle };
   let parsed: unknown;
   try {

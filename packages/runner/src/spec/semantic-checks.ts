@@ -1,4 +1,4 @@
-import { COMMON_DATA_PROPERTIES, DATASET_KINDS, DATASET_NAMES, type Dataset } from '@specml/data';
+import { COMMON_DATA_PROPERTIES, DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, type Dataset } from '@specml/data';
 import { parameterCount, planLayers } from '@specml/model-zoo';
 import type { LoadedSpec } from './load-spec.js';
 import { SpecError, type SpecProblem } from './user-errors.js';
@@ -22,7 +22,7 @@ export function checkSpec(loaded: LoadedSpec): void {
 /** `data:` keys that the chosen dataset kind does not read (imageSize on a csv table, testSplit beside testPath). */
 function dataKeyProblems(loaded: LoadedSpec): SpecProblem[] {
   const { data } = loaded.spec;
-  const name = data.dataset ?? 'mnist';
+  const name = data.dataset ?? DEFAULT_DATASET;
   const own = new Set([...Object.keys(DATASET_KINDS[name].properties), ...Object.keys(COMMON_DATA_PROPERTIES), 'dataset']);
   const problems = Object.keys(data)
     .filter((key) => !own.has(key))
