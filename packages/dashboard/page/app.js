@@ -34,8 +34,8 @@ const COLUMNS = [
   { title: 'status', key: 'status', value: (run) => run.status, cell: (run) => element('span', { class: `status ${run.status}` }, run.status) },
   { title: 'settings', key: 'settings', value: (run) => settingsText(run), cell: (run) => settingsText(run) },
   { title: 'epochs', key: 'epochs', value: (run) => run.epochsCompleted, cell: (run) => `${run.epochsCompleted}/${run.epochs}`, number: true },
-  { title: 'test acc', key: 'final', value: (run) => run.final?.test_accuracy ?? -1, cell: (run) => fixed(run.final?.test_accuracy), number: true },
-  { title: 'best acc', key: 'best', value: (run) => run.best?.test_accuracy ?? -1, cell: (run) => fixed(run.best?.test_accuracy), number: true },
+  { title: 'test acc', key: 'final', value: (run) => headline(run.final), cell: (run) => headlineText(run.final), number: true },
+  { title: 'best acc', key: 'best', value: (run) => headline(run.best), cell: (run) => headlineText(run.best), number: true },
   { title: 'seconds', key: 'durationSeconds', value: (run) => run.durationSeconds, cell: (run) => fixed(run.durationSeconds, 1), number: true },
   { title: 'backend', key: 'backend', value: (run) => run.backend ?? '', cell: (run) => run.backend ?? '' },
   { title: 'worker', key: 'worker', value: (run) => run.worker ?? '', cell: (run) => run.worker ?? '' },
@@ -66,6 +66,10 @@ let shownKeys = [];
 
 const encodePath = (id) => id.split('/').map(encodeURIComponent).join('/');
 const fixed = (value, digits = 4) => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '-');
+/** A run's headline number to sort by, higher is better: test accuracy, or for a regression R² (or −RMSE). */
+const headline = (metrics) => metrics?.test_accuracy ?? metrics?.test_r2 ?? (metrics?.test_rmse !== undefined ? -metrics.test_rmse : -Infinity);
+/** The accuracy, or for a regression `rmse 3.21`. */
+const headlineText = (metrics) => (metrics?.test_rmse !== undefined ? `rmse ${fixed(metrics.test_rmse)}` : fixed(metrics?.test_accuracy));
 /** `3: setosa, versicolor, virginica`: how many classes, and the first few names. */
 const classesText = (run) => `${run.classCount}: ${run.classNames.slice(0, 4).join(', ')}${run.classCount > 4 ? ', …' : ''}`;
 const settingsText = (run) => shownKeys.map((key) => `${key}=${run.settings[key] ?? '-'}`).join(' ');

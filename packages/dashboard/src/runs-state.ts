@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { flattenSpec, isSweepFolder, readRun, readSweep, RUN_FILES, SWEEP_FILES, walkRunsDir, MAX_WALKED_FOLDERS, type MetricsRecord, type RunStatus, type SweepRecord } from '@specml/reporter';
+import { flattenSpec, isSweepFolder, readRun, readSweep, RUN_FILES, SWEEP_FILES, walkRunsDir, MAX_WALKED_FOLDERS, type MetricsRecord, type RunStatus, type RunSummary, type SweepRecord } from '@specml/reporter';
 
 /** A run as the page shows it: its summary's fields, its spec flattened to key paths, its epoch rows. */
 export interface RunView {
@@ -15,8 +15,9 @@ export interface RunView {
   readonly durationSeconds: number;
   readonly backend: string | null;
   readonly worker: string | null;
-  readonly final: { test_accuracy: number; test_loss: number } | null;
-  readonly best: { epoch: number; test_accuracy: number } | null;
+  readonly task: RunSummary['task'];
+  readonly final: RunSummary['final'];
+  readonly best: RunSummary['best'];
   readonly settings: Readonly<Record<string, string>>;
   readonly metrics: readonly MetricsRecord[];
   /** The classes, from the image folders' names or the table's target column (the first SHOWN_CLASSES), and how many there are. */
@@ -124,6 +125,7 @@ function runView(id: string, dir: string): RunView {
     durationSeconds: summary.durationSeconds,
     backend: summary.backend,
     worker: summary.worker ?? null,
+    task: summary.task,
     final: summary.final,
     best: summary.best,
     settings: flattenSpec(spec),

@@ -56,7 +56,7 @@ export function createAugmenter(original: ExampleSet, inputShape: readonly numbe
   const [height, width] = inputShape;
   const source = original.inputs as Uint8Array;
   const buffers = [new Uint8Array(source.length), new Uint8Array(source.length)];
-  const set: { inputs: Uint8Array; labels: Uint8Array; count: number } = { inputs: buffers[0], labels: original.labels, count: original.count };
+  const set: { inputs: Uint8Array; labels: ExampleSet['labels']; count: number } = { inputs: buffers[0], labels: original.labels, count: original.count };
   const flips = spec.flip ?? 'none';
   const maxShiftX = Math.round((spec.shift ?? 0) * width);
   const maxShiftY = Math.round((spec.shift ?? 0) * height);

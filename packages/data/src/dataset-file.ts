@@ -16,14 +16,15 @@ export function datasetFileParts(dataset: Stored): Uint8Array[] {
     inputShape: dataset.inputShape,
     classNames: dataset.classNames,
     table: dataset.table,
+    target: dataset.target,
     notes: dataset.notes,
-    sets: sets.map((set) => ({ count: set.count, floats: set.inputs instanceof Float32Array })),
+    sets: sets.map((set) => ({ count: set.count, floats: set.inputs instanceof Float32Array, numbers: set.labels instanceof Float32Array })),
   }));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
   const parts: Uint8Array[] = [Buffer.from(MAGIC), length, header];
   for (const set of sets) {
-    parts.push(new Uint8Array(set.inputs.buffer, set.inputs.byteOffset, set.inputs.byteLength), set.labels);
+    parts.push(new Uint8Array(set.inputs.buffer, set.inputs.byteOffset, set.inputs.byteLength), new Uint8Array(set.labels.buffer, set.labels.byteOffset, set.labels.byteLength));
   }
   return parts;
 }
@@ -49,22 +50,27 @@ export function decodeDataset(bytes: Uint8Array): Stored | undefined {
   const shape = header.inputShape;
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((n) => Number.isInteger(n) && n > 0)) return undefined;
   const classNames = header.classNames;
-  if (!Array.isArray(classNames) || classNames.length < 2 || classNames.length > 256 || !classNames.every((name) => typeof name === 'string')) return undefined;
+  if (!Array.isArray(classNames) || classNames.length > 256 || !classNames.every((name) => typeof name === 'string')) return undefined;
+  const target = header.target;
+  const regression = isPlainObject(target) && typeof target.name === 'string' && Number.isFinite(target.mean) && Number.isFinite(target.std) && (target.std as number) > 0;
+  if (!regression && classNames.length < 2) return undefined;
   const size = (shape as number[]).reduce((a, b) => a * b, 1);
   const sets: ExampleSet[] = [];
   for (const entry of header.sets as unknown[]) {
     if (!isPlainObject(entry) || !Number.isInteger(entry.count) || (entry.count as number) < 1 || typeof entry.floats !== 'boolean') return undefined;
+    if ((entry.numbers === true) !== regression) return undefined;
     const count = entry.count as number;
     const inputBytes = count * size * (entry.floats ? 4 : 1);
-    if (offset + inputBytes + count > buffer.length) return undefined;
+    const labelBytes = count * (regression ? 4 : 1);
+    if (offset + inputBytes + labelBytes > buffer.length) return undefined;
     // Bytes are views into the file's buffer (a dataset is most of its file; a copy would double the memory);
     // floats are copied, as a Float32Array needs 4-byte-aligned memory.
     const raw = buffer.subarray(offset, offset + inputBytes);
     const inputs = entry.floats ? new Float32Array(Uint8Array.from(raw).buffer) : new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
     offset += inputBytes;
-    const labels = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, count);
-    offset += count;
-    if (labels.some((label) => label >= classNames.length)) return undefined;
+    const labels = regression ? new Float32Array(Uint8Array.from(buffer.subarray(offset, offset + labelBytes)).buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset + offset, count);
+    offset += labelBytes;
+    if (regression ? labels.some((value) => !Number.isFinite(value)) : labels.some((label) => label >= classNames.length)) return undefined;
     sets.push({ inputs, labels, count });
   }
   if (offset !== buffer.length) return undefined;
@@ -73,6 +79,7 @@ export function decodeDataset(bytes: Uint8Array): Stored | undefined {
     inputShape: shape as number[],
     classNames: classNames as string[],
     table: isPlainObject(header.table) ? (header.table as unknown as Dataset['table']) : undefined,
+    target: regression ? (target as unknown as Dataset['target']) : undefined,
     notes: Array.isArray(header.notes) ? header.notes.map(String) : [],
     train: sets[0],
     test: sets[1],

@@ -5,9 +5,16 @@
  */
 export interface ExampleSet {
   readonly inputs: Uint8Array | Float32Array;
-  /** One class index per example. */
-  readonly labels: Uint8Array;
+  /** One class index per example, or for a regression one number per example (in the target's units). */
+  readonly labels: Uint8Array | Float32Array;
   readonly count: number;
+}
+
+/** A regression's target column and its training statistics (the engine trains on (y − mean) / std). */
+export interface TargetStatistics {
+  readonly name: string;
+  readonly mean: number;
+  readonly std: number;
 }
 
 /** How a table's columns became the model's input vector; saved in the run folder so predict encodes rows the same way. */
@@ -31,7 +38,10 @@ export interface Dataset {
   readonly test: ExampleSet;
   /** [height, width, channels] for images, [features] for a table. */
   readonly inputShape: readonly number[];
+  /** Empty for a regression. */
   readonly classNames: readonly string[];
+  /** For a regression: the target's training statistics. */
+  readonly target?: TargetStatistics;
   /** For tables: how rows are encoded. */
   readonly table?: TableEncoding;
   /** Grey images whose high values are ink (MNIST-style digits and clothes): pictures draw them dark on white. Its kind says. */

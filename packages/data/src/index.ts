@@ -1,6 +1,6 @@
 export { UserError, isUserError } from './errors.js';
 export { parseIdx, readIdxFile, encodeIdx, describeFsError, type IdxArray } from './idx.js';
-export { isImageDataset, inputSize, type Dataset, type ExampleSet, type TableEncoding, type TableColumn } from './dataset.js';
+export { isImageDataset, inputSize, type Dataset, type ExampleSet, type TableEncoding, type TableColumn, type TargetStatistics } from './dataset.js';
 export { DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from './datasets/index.js';
 export { loadDataset, loadWholeDataset, readsUserFiles, type WholeDataset, type LoadOptions } from './load-dataset.js';
 export { COMMON_DATA_PROPERTIES } from './datasets/kind.js';
@@ -17,5 +17,5 @@ export { fillBatch, inputsAsFloats } from './batches.js';
 export { dataSpecSchema, type DataSpec } from './schema.js';
 export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preprocess.js';
 export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';
-export { METRICS_COLUMNS, VALIDATION_COLUMNS, isMetricColumn, metricValue, type MetricColumn, type EpochMetrics } from './metrics-row.js';
+export { METRICS_COLUMNS, VALIDATION_COLUMNS, TASKS, TASK_COLUMNS, metricsColumnsOf, columnGoal, isMetricColumn, metricValue, finalMetrics, bestRow, describeTestMetrics, type MetricColumn, type EpochMetrics, type Task } from './metrics-row.js';
 export { isPlainObject } from './plain-object.js';

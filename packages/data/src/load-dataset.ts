@@ -3,6 +3,7 @@ import { DATASET_KINDS, DEFAULT_DATASET } from './datasets/index.js';
 import type { DatasetKind, LoadContext } from './datasets/kind.js';
 import { limited, splitOff } from './datasets/split.js';
 import type { DataSpecInput } from './schema.js';
+import { UserError } from './errors.js';
 
 /** A kind's whole dataset: every training and test example, before limits and the validation split. */
 export type WholeDataset = Omit<Dataset, 'validation'>;
@@ -19,7 +20,9 @@ export const readsUserFiles = (spec: Pick<DataSpecInput, 'dataset'>) => 'path' i
 export async function loadWholeDataset(spec: DataSpecInput, context: Partial<LoadContext> = {}): Promise<WholeDataset> {
   const kind = DATASET_KINDS[spec.dataset ?? DEFAULT_DATASET] as unknown as DatasetKind;
   const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
-  return kind.load(spec as never, { baseDir: context.baseDir ?? process.cwd(), warn });
+  const task = context.task ?? 'classification';
+  if (task === 'regression' && !kind.numericTargets) throw new UserError(`task: regression predicts a number from a table's column; dataset ${spec.dataset ?? DEFAULT_DATASET} has classes only (use dataset: csv with a numeric target)`);
+  return kind.load(spec as never, { baseDir: context.baseDir ?? process.cwd(), warn, task });
 }
 
 /**

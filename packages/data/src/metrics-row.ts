@@ -1,12 +1,31 @@
 // One row of a run's metrics.csv: the one type the trainer produces, the CSV writer and reader handle, and
 // sweeps, compare and the dashboard consume. A leaf module, so that every package can use it.
 
-export const METRICS_COLUMNS = ['epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'epoch_seconds', 'samples_per_second'] as const;
+/** What a model predicts: a class (softmax over the classes) or a number (one linear output). */
+export type Task = 'classification' | 'regression';
+export const TASKS: readonly Task[] = ['classification', 'regression'];
 
-/** Added at the end when the spec holds out a validation set. */
-export const VALIDATION_COLUMNS = ['validation_loss', 'validation_accuracy'] as const;
+/** The columns of metrics.csv for each task, and the ones added at the end when there is a validation set. */
+export const TASK_COLUMNS = {
+  classification: {
+    columns: ['epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'epoch_seconds', 'samples_per_second'],
+    validation: ['validation_loss', 'validation_accuracy'],
+    /** The column a run's best epoch and a sweep's default choice go by. */
+    headline: 'test_accuracy',
+  },
+  regression: {
+    columns: ['epoch', 'train_loss', 'test_loss', 'test_mae', 'test_rmse', 'test_r2', 'epoch_seconds', 'samples_per_second'],
+    validation: ['validation_loss', 'validation_mae', 'validation_rmse', 'validation_r2'],
+    headline: 'test_rmse',
+  },
+} as const;
 
-export type MetricColumn = (typeof METRICS_COLUMNS)[number] | (typeof VALIDATION_COLUMNS)[number];
+export const METRICS_COLUMNS = TASK_COLUMNS.classification.columns;
+export const VALIDATION_COLUMNS = TASK_COLUMNS.classification.validation;
+
+export type MetricColumn =
+  | (typeof TASK_COLUMNS)['classification' | 'regression']['columns'][number]
+  | (typeof TASK_COLUMNS)['classification' | 'regression']['validation'][number];
 
 /** One epoch's row. Epoch 0 is the untrained model: its train and timing fields are absent. */
 export interface EpochMetrics {
@@ -14,20 +33,57 @@ export interface EpochMetrics {
   train_loss?: number;
   train_accuracy?: number;
   test_loss: number;
-  test_accuracy: number;
+  test_accuracy?: number;
+  /** Regression: mean absolute error, root mean squared error, coefficient of determination, in the target's units. */
+  test_mae?: number;
+  test_rmse?: number;
+  test_r2?: number;
   epoch_seconds?: number;
   samples_per_second?: number;
   validation_loss?: number;
   validation_accuracy?: number;
+  validation_mae?: number;
+  validation_rmse?: number;
+  validation_r2?: number;
 }
 
-const COLUMNS: ReadonlySet<string> = new Set<string>([...METRICS_COLUMNS, ...VALIDATION_COLUMNS]);
+/** metrics.csv's columns for a task, with or without the validation ones. */
+export function metricsColumnsOf(task: Task, withValidation: boolean): readonly MetricColumn[] {
+  const { columns, validation } = TASK_COLUMNS[task];
+  return withValidation ? [...columns, ...validation] : columns;
+}
 
-/** Whether `name` is a column of metrics.csv. */
+const COLUMNS: ReadonlySet<string> = new Set<string>(TASKS.flatMap((task) => metricsColumnsOf(task, true)));
+
+/** Whether `name` is a column of metrics.csv (of any task). */
 export const isMetricColumn = (name: string): name is MetricColumn => COLUMNS.has(name);
+
+/** Whether larger is better in a column: accuracy and r2 are maximised, losses and errors minimised. */
+export const columnGoal = (name: string): 'maximize' | 'minimize' => (/_(accuracy|r2)$/.test(name) ? 'maximize' : 'minimize');
 
 /** A row's value in a column given by name (a sweep's metric): NaN where the row has none or the name is no column. */
 export function metricValue(row: EpochMetrics, name: string): number {
   const value = isMetricColumn(name) ? row[name] : undefined;
   return typeof value === 'number' ? value : Number.NaN;
 }
+
+/** The test columns a run's summary keeps from its last row (its `final`). */
+export function finalMetrics(task: Task, row: EpochMetrics): Partial<Record<MetricColumn, number>> {
+  const columns = TASK_COLUMNS[task].columns.filter((column) => column.startsWith('test_'));
+  return Object.fromEntries(columns.filter((column) => typeof row[column] === 'number').map((column) => [column, row[column] as number]));
+}
+
+/** The row that is best by the task's headline column (highest accuracy, lowest RMSE); the first of equals. */
+export function bestRow(task: Task, rows: readonly EpochMetrics[]): EpochMetrics | undefined {
+  const { headline } = TASK_COLUMNS[task];
+  const sign = columnGoal(headline) === 'maximize' ? 1 : -1;
+  return rows.reduce<EpochMetrics | undefined>((top, row) => (!top || sign * (metricValue(row, headline) - metricValue(top, headline)) > 0 ? row : top), undefined);
+}
+
+/** `test accuracy 0.9624` or `test rmse 3.21, r2 0.874`: a row's test result in a few words. */
+export function describeTestMetrics(row: EpochMetrics): string {
+  if (typeof row.test_rmse === 'number') return `test rmse ${format(row.test_rmse)}, r2 ${format(row.test_r2)}`;
+  return `test accuracy ${format(row.test_accuracy)}`;
+}
+
+const format = (value: number | undefined) => (typeof value === 'number' ? value.toFixed(4) : '-');

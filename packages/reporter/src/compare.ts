@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
-import { UserError } from '@specml/data';
+import { columnGoal, UserError } from '@specml/data';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './charts.js';
 import { curvesSpec, finalAndBest, finalAndBestSpec } from './comparison-charts.js';
@@ -45,7 +45,12 @@ export function differingKeys(runs: readonly ComparedRun[]): string[] {
 export async function compareRuns(paths: readonly string[], outputDir: string): Promise<Comparison> {
   const { runs: readable, warnings } = readRuns(findRunFolders(paths));
   if (readable.length === 0) throw new UserError(`${paths.join(', ')}: no readable runs found (a run folder holds summary.json)`, warnings);
-  const runs = readable.map((run): ComparedRun => ({ ...run, settings: flattenSpec(run.spec) })).sort((a, b) => (b.summary.final?.test_accuracy ?? -1) - (a.summary.final?.test_accuracy ?? -1));
+  // Regressions are ranked by test RMSE (lowest first) and shown with R²; classifiers by test accuracy.
+  const regression = readable.every((run) => run.summary.task === 'regression');
+  const [headline, second] = regression ? (['test_rmse', 'test_r2'] as const) : (['test_accuracy', 'test_loss'] as const);
+  const sign = columnGoal(headline) === 'maximize' ? 1 : -1;
+  const score = (run: { summary: { final: Partial<Record<string, number>> | null } }) => sign * (run.summary.final?.[headline] ?? Number.NaN);
+  const runs = readable.map((run): ComparedRun => ({ ...run, settings: flattenSpec(run.spec) })).sort((a, b) => (Number.isNaN(score(b)) ? -Infinity : score(b)) - (Number.isNaN(score(a)) ? -Infinity : score(a)));
   const differing = differingKeys(runs).filter((key) => key !== 'name' || runs.length > 1);
   const label = (run: ComparedRun) => `${run.summary.name}/${run.summary.runId}`;
   const rows = runs.map((run, index) => ({
@@ -53,19 +58,20 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
     run: label(run),
     values: differing.map((key) => run.settings[key] ?? ''),
     status: run.summary.status,
-    final: run.summary.final?.test_accuracy,
-    best: run.summary.best?.test_accuracy,
-    loss: run.summary.final?.test_loss,
+    final: run.summary.final?.[headline],
+    best: run.summary.best?.[headline],
+    loss: run.summary.final?.[second],
     seconds: run.summary.durationSeconds,
   }));
 
-  const table = new Table({ head: ['#', 'run', ...differing, 'status', 'test acc', 'best acc', 'test loss', 'seconds'], style: { head: [], border: [] } });
+  const short = (column: string) => column.replace('test_', '').replace('accuracy', 'acc');
+  const table = new Table({ head: ['#', 'run', ...differing, 'status', `test ${short(headline)}`, `best ${short(headline)}`, `test ${short(second)}`, 'seconds'], style: { head: [], border: [] } });
   for (const row of rows) {
     table.push([row.rank, row.run, ...row.values, row.status, row.final?.toFixed(4) ?? '-', row.best?.toFixed(4) ?? '-', row.loss?.toFixed(4) ?? '-', row.seconds.toFixed(1)]);
   }
 
   const csvPath = join(outputDir, 'comparison.csv');
-  const header = ['rank', 'run', ...differing, 'status', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
+  const header = ['rank', 'run', ...differing, 'status', `final_${headline}`, `best_${headline}`, `final_${second}`, 'duration_seconds', 'run_dir'];
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(csvPath, stringify([header, ...rows.map((row, index) => [row.rank, row.run, ...row.values, row.status, row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds, runs[index].dir])]));
 
@@ -78,8 +84,8 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
   const series = runs.map((run, index) => ({ label: legend(run, index), rows: run.metrics }));
   const png = await renderVegaLitePng({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${runs.length} run${runs.length === 1 ? '' : 's'}: test accuracy and loss per trained epoch`,
-    vconcat: [curvesSpec(series, { metrics: ['test_accuracy', 'test_loss'] }), finalAndBestSpec(finalAndBest(series, 'test_accuracy'), 'test_accuracy', 760)].map(({ $schema: _, config: __, ...part }) => part),
+    title: `${runs.length} run${runs.length === 1 ? '' : 's'}: ${regression ? 'test RMSE and R²' : 'test accuracy and loss'} per trained epoch`,
+    vconcat: [curvesSpec(series, { metrics: [headline, second] }), finalAndBestSpec(finalAndBest(series, headline), headline, 760)].map(({ $schema: _, config: __, ...part }) => part),
     config: { font: FONT_FAMILY, background: 'white' },
   } as TopLevelSpec);
   writeFileSync(pngPath, png);

@@ -3,14 +3,16 @@ import { join, relative } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
 import { writeFileAtomic } from './files.js';
-import { metricsColumns } from './metrics-csv.js';
+import { metricsColumnsOf, TASK_COLUMNS } from '@specml/data';
 import { findRunFolders, readRuns, RUN_FILES, type RunRecord } from './run-folders.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { readRegularFile } from '@specml/data';
 
 /** The pictures a run folder may hold, in the order its report shows them. */
 export const RUN_PICTURES = [
-  ['curves.png', 'Loss and accuracy per epoch'],
+  ['curves.png', 'Loss and accuracy (or R²) per epoch'],
+  ['predicted-vs-true.png', 'Predicted against true values of the test rows'],
+  ['residuals.png', 'Errors of the test rows'],
   ['confusion.png', 'Confusion matrix'],
   ['predictions.png', 'Predictions on the first test images'],
   ['misclassified.png', 'The most confident mistakes'],
@@ -60,8 +62,11 @@ function predictionsTable(dir: string): string {
   }
   const [header, ...body] = rows;
   if (!header) return '';
-  const wrong = (row: string[]) => row[1] !== row[2];
-  return `<h2>Predictions on the first ${body.length} test rows (all in ${RUN_FILES.predictions})</h2>
+  // A classifier's rows are in test order (wrong ones marked); a regression's, largest error first.
+  const regression = header[1] === 'true_value';
+  const wrong = (row: string[]) => !regression && row[1] !== row[2];
+  const title = regression ? `The ${body.length} test rows with the largest errors (all in ${RUN_FILES.predictions})` : `Predictions on the first ${body.length} test rows (all in ${RUN_FILES.predictions})`;
+  return `<h2>${escape(title)}</h2>
 <table><thead><tr>${header.map((cell) => `<th>${escape(cell)}</th>`).join('')}</tr></thead><tbody>${body
     .map((row) => `<tr${wrong(row) ? ' class="status-failed"' : ''}>${row.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>
@@ -71,20 +76,20 @@ function predictionsTable(dir: string): string {
 /** A static page for one run: its summary, resolved spec, metrics and pictures. */
 export function renderRunReport(run: RunRecord, indexHref?: string): string {
   const { summary } = run;
+  const { headline } = TASK_COLUMNS[summary.task];
   const facts: Array<[string, unknown]> = [
     ['status', summary.status],
     ['backend', summary.backend],
     ['epochs', `${summary.epochsCompleted} of ${summary.epochs}`],
-    ['final test accuracy', number(summary.final?.test_accuracy)],
-    ['final test loss', number(summary.final?.test_loss)],
-    ['best test accuracy', summary.best ? `${number(summary.best.test_accuracy)} (epoch ${summary.best.epoch})` : ''],
+    ...Object.entries(summary.final ?? { test_loss: undefined }).map(([column, value]): [string, unknown] => [`final ${column.replace('_', ' ')}`, number(value)]),
+    [`best ${headline.replace('_', ' ')}`, summary.best ? `${number(summary.best[headline])} (epoch ${summary.best.epoch})` : ''],
     ['seed', summary.seed],
     ['wall time', `${number(summary.durationSeconds, 1)} s`],
     ['peak memory', `${number(summary.peakRssMiB, 0)} MiB`],
     ['started', summary.startedAt],
     ['spec file', summary.specFile],
   ];
-  const columns = metricsColumns(run.metrics.some((row) => row.validation_accuracy !== undefined));
+  const columns = metricsColumnsOf(summary.task, run.metrics.some((row) => row.validation_loss !== undefined));
   const metricsTable = `<table><thead><tr>${columns.map((column) => `<th>${column}</th>`).join('')}</tr></thead><tbody>${run.metrics
     .map((row) => `<tr>${columns.map((column) => `<td>${number(row[column], column === 'epoch' ? 0 : 4)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
@@ -142,7 +147,7 @@ document.querySelectorAll('#runs th[data-sort]').forEach(function (header, colum
 export async function writeRunsIndex(runsDir: string): Promise<{ path: string; warnings: string[] }> {
   const { runs: found, warnings } = readRuns(findRunFolders([runsDir]));
   const runs = found.sort((a, b) => b.summary.runId.localeCompare(a.summary.runId));
-  const columns = ['name', 'run id', 'dataset', 'layers', 'optimizer', 'batch', 'epochs', 'status', 'final test acc', 'best test acc', 'wall time (s)'];
+  const columns = ['name', 'run id', 'dataset', 'layers', 'optimizer', 'batch', 'epochs', 'status', 'final test acc (rmse)', 'best test acc (rmse)', 'wall time (s)'];
   const rows = runs.map((run) => {
     const settings = keySettings(run.spec);
     const report = relative(runsDir, join(run.dir, 'report.html'));
@@ -156,8 +161,8 @@ export async function writeRunsIndex(runsDir: string): Promise<{ path: string; w
       escape(settings.batch),
       escape(settings.epochs),
       `<span class="status-${escape(run.summary.status)}">${escape(run.summary.status)}</span>`,
-      number(run.summary.final?.test_accuracy),
-      number(run.summary.best?.test_accuracy),
+      number(run.summary.final?.test_accuracy ?? run.summary.final?.test_rmse),
+      number(run.summary.best?.test_accuracy ?? run.summary.best?.test_rmse),
       number(run.summary.durationSeconds, 1),
     ];
     return `<tr>${cells.map((cell, index) => `<td${index === 1 ? ` data-value="${escape(run.summary.runId)}"` : ''}>${cell}</td>`).join('')}</tr>`;

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMetricColumn, isPlainObject, readRegularFile, UnreadableFileError, UserError } from '@specml/data';
+import { isMetricColumn, isPlainObject, readRegularFile, TASKS, UnreadableFileError, UserError, type MetricColumn, type Task } from '@specml/data';
 import { parse as parseYaml } from 'yaml';
 import type { MetricsRow } from './metrics-csv.js';
 import { isSweepFolder, sweepRunFolders } from './sweep-folders.js';
@@ -29,14 +29,21 @@ export interface RunSummary {
   resumes: number;
   /** The largest resident memory of this run's processes, in MiB. */
   peakRssMiB: number;
-  final: { test_accuracy: number; test_loss: number } | null;
-  best: { epoch: number; test_accuracy: number } | null;
+  /** What the model predicts (older run folders: classification). */
+  task: Task;
+  /** The last row's test columns: test_accuracy and test_loss, or test_loss, test_mae, test_rmse and test_r2. */
+  final: FinalMetrics | null;
+  /** The best epoch by the task's headline column (highest test_accuracy, lowest test_rmse) and its value. */
+  best: ({ epoch: number } & Partial<Record<MetricColumn, number>>) | null;
   /** Where the latest session's wall time went, in seconds: a profile of the run. */
   timings?: Record<string, number>;
   /** The queue worker that ran it (host/pid), for runs trained on another machine. */
   worker?: string;
   error?: string;
 }
+
+/** A summary's `final`: the test columns of the run's last row. */
+export type FinalMetrics = { test_loss: number } & Partial<Record<MetricColumn, number>>;
 
 /** One row of metrics.csv, as numbers (absent cells are undefined). */
 export type MetricsRecord = MetricsRow;
@@ -89,8 +96,9 @@ function readSummary(dir: string): RunSummary {
     durationSeconds: number(fields.durationSeconds) ?? 0,
     resumes: count(fields.resumes),
     peakRssMiB: number(fields.peakRssMiB) ?? 0,
-    final: record(fields.final, ['test_accuracy', 'test_loss']) as RunSummary['final'],
-    best: record(fields.best, ['epoch', 'test_accuracy']) as RunSummary['best'],
+    task: TASKS.includes(fields.task as Task) ? (fields.task as Task) : 'classification',
+    final: metricsRecord(fields.final, 'test_loss') as RunSummary['final'],
+    best: metricsRecord(fields.best, 'epoch') as RunSummary['best'],
     timings: isPlainObject(fields.timings) ? Object.fromEntries(Object.entries(fields.timings).filter(([, value]) => number(value) !== null)) as Record<string, number> : undefined,
     worker: text(fields.worker) ?? undefined,
     error: text(fields.error) ?? undefined,
@@ -100,10 +108,10 @@ function readSummary(dir: string): RunSummary {
 const number = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const count = (value: unknown): number => (Number.isInteger(value) && (value as number) >= 0 ? (value as number) : 0);
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-/** An object of numbers with exactly these keys, or null. */
-function record(value: unknown, keys: readonly string[]): Record<string, number> | null {
-  if (!isPlainObject(value) || !keys.every((key) => number(value[key]) !== null)) return null;
-  return Object.fromEntries(keys.map((key) => [key, value[key] as number]));
+/** An object holding `required` and metrics columns, each a finite number (others dropped), or null. */
+function metricsRecord(value: unknown, required: string): Record<string, number> | null {
+  if (!isPlainObject(value) || number(value[required]) === null) return null;
+  return Object.fromEntries(Object.entries(value).filter(([key, cell]) => (key === required || isMetricColumn(key)) && number(cell) !== null) as [string, number][]);
 }
 
 /** A run folder's summary where it has a readable one (a process may have died before writing it). */

@@ -90,10 +90,12 @@ export function renderConfusion(fullMatrix: ConfusionMatrix, allClassNames: read
 
 /** Loss and accuracy per epoch, train and test, side by side. Epoch 0 has test values only. */
 export function renderCurves(metrics: readonly MetricsRecord[], title: string): Promise<Buffer> {
+  // Loss, and accuracy for a classifier or R² for a regression (the test set only has it).
+  const score = metrics.some((row) => row.test_r2 !== undefined) ? 'r2' : 'accuracy';
   const values = metrics.flatMap((row) =>
     (['train', 'test'] as const).flatMap((split) =>
-      (['loss', 'accuracy'] as const)
-        .map((metric) => ({ epoch: row.epoch, split, metric, value: row[`${split}_${metric}`] }))
+      (['loss', score] as const)
+        .map((metric) => ({ epoch: row.epoch, split, metric, value: row[`${split}_${metric}` as keyof MetricsRecord] }))
         .filter((point) => point.value !== undefined && Number.isFinite(point.value)),
     ),
   );
@@ -101,7 +103,7 @@ export function renderCurves(metrics: readonly MetricsRecord[], title: string): 
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     data: { values },
-    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['loss', 'accuracy'], header: { labelFontSize: 14 } } },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['loss', score], header: { labelFontSize: 14 } } },
     spec: {
       width: 340,
       height: 260,
@@ -113,6 +115,63 @@ export function renderCurves(metrics: readonly MetricsRecord[], title: string): 
       },
     },
     resolve: { scale: { y: 'independent' } },
+    config: { font: FONT_FAMILY, background: 'white' },
+  };
+  return renderVegaLitePng(spec);
+}
+
+/**
+ * A regression's test rows: true and predicted value and the error, the largest errors first (the report
+ * shows the first of them).
+ */
+export function regressionPredictionsCsv(truth: ArrayLike<number>, predicted: ArrayLike<number>): string {
+  const rows = Array.from({ length: truth.length }, (_, row) => ({ row: row + 1, truth: truth[row], predicted: predicted[row], error: predicted[row] - truth[row] }));
+  rows.sort((a, b) => Math.abs(b.error) - Math.abs(a.error) || a.row - b.row);
+  return stringify([['test_row', 'true_value', 'predicted_value', 'error'], ...rows.map(({ row, truth: t, predicted: p, error }) => [row, fixed(t), fixed(p), fixed(error)])]);
+}
+
+const fixed = (value: number) => Number(value.toPrecision(6));
+
+/** Predicted against true values of the test rows, with the diagonal where they would be equal. */
+export function renderPredictedVersusTrue(truth: ArrayLike<number>, predicted: ArrayLike<number>, target: string, title: string): Promise<Buffer> {
+  const values = Array.from({ length: truth.length }, (_, i) => ({ truth: truth[i], predicted: predicted[i] }));
+  const all = values.flatMap((point) => [point.truth, point.predicted]).filter(Number.isFinite);
+  const [low, high] = [Math.min(...all), Math.max(...all)];
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 420,
+    layer: [
+      { data: { values: [{ x: low, y: low }, { x: high, y: high }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
+      {
+        data: { values },
+        mark: { type: 'point', filled: true, opacity: 0.6, size: 30 },
+        encoding: {
+          x: { field: 'truth', type: 'quantitative', title: `true ${target}`, scale: { domain: [low, high] } },
+          y: { field: 'predicted', type: 'quantitative', title: `predicted ${target}`, scale: { domain: [low, high] } },
+        },
+      },
+    ],
+    config: { font: FONT_FAMILY, background: 'white' },
+  };
+  return renderVegaLitePng(spec);
+}
+
+/** A histogram of the test rows' errors (predicted − true). */
+export function renderResiduals(truth: ArrayLike<number>, predicted: ArrayLike<number>, target: string, title: string): Promise<Buffer> {
+  const values = Array.from({ length: truth.length }, (_, i) => ({ error: predicted[i] - truth[i] }));
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 260,
+    data: { values },
+    mark: { type: 'bar', color: '#3b6fd8' },
+    encoding: {
+      x: { field: 'error', type: 'quantitative', bin: { maxbins: 30 }, title: `error (predicted − true ${target})` },
+      y: { aggregate: 'count', type: 'quantitative', title: 'test rows' },
+    },
     config: { font: FONT_FAMILY, background: 'white' },
   };
   return renderVegaLitePng(spec);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { describeDataset, imbalanceWarnings, isImageDataset, isUserError, UserError } from '@specml/data';
+import { describeDataset, describeTestMetrics, imbalanceWarnings, isImageDataset, isUserError, UserError, type EpochMetrics } from '@specml/data';
 import { compareRuns, isSweepFolder } from '@specml/reporter';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
@@ -181,7 +181,7 @@ export function buildProgram(): Command {
         if (executor) await refreshRunsIndex(fromCaller(options.runsDir));
         const { summary } = outcome;
         process.stdout.write(
-          `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}${summary.worker ? ` (worker ${summary.worker})` : ''}: final test accuracy ${summary.final!.test_accuracy.toFixed(4)}\n${forCaller(outcome.dir)}\n`,
+          `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}${summary.worker ? ` (worker ${summary.worker})` : ''}: final ${describeTestMetrics(summary.final as EpochMetrics)}\n${forCaller(outcome.dir)}\n`,
         );
       } finally {
         await executor?.close();
@@ -251,7 +251,7 @@ export function buildProgram(): Command {
     .description('predict the class of PNG or JPEG images with a run\'s saved model')
     .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
     .argument('<images...>', 'image files: any size, grey or colour, dark-on-light or light-on-dark')
-    .option('--json', 'print a JSON array of {file, digit, label, probabilities} instead')
+    .option('--json', 'print a JSON array of {file, digit, label, probabilities} (a regression: {file, value}) instead')
     .option('--onnx [file]', 'predict with the run\'s ONNX export through ONNX Runtime (default: <run>/model.onnx, written by `export`)')
     .action(async (images: string[], options: { run: string; json?: boolean; onnx?: string | true }) => {
       const { describePrediction, predictImageFiles } = await import('./commands/predict.js');

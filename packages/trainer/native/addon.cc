@@ -13,11 +13,12 @@ Napi::Array Strings(Napi::Env env, const std::vector<std::string>& values) {
   return array;
 }
 
-// capabilities() -> { layers: string[], optimizers: string[] }
+// capabilities() -> { layers: string[], optimizers: string[], losses: string[] (regression) }
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("layers", Strings(info.Env(), LayerKinds()));
   result.Set("optimizers", Strings(info.Env(), OptimizerNames()));
+  result.Set("losses", Strings(info.Env(), RegressionLossNames()));
   return result;
 }
 
@@ -54,6 +55,7 @@ NetworkConfig ReadConfig(const Napi::Object& options) {
   config.classes = IntegerOf(options, "classes");
   config.seed = static_cast<uint64_t>(options.Get("seed").As<Napi::Number>().Int64Value());
   config.threads = options.Has("threads") && options.Get("threads").IsNumber() ? IntegerOf(options, "threads") : 1;
+  if (options.Has("loss") && options.Get("loss").IsString()) config.loss = options.Get("loss").As<Napi::String>().Utf8Value();
   Napi::Array layers = options.Get("layers").As<Napi::Array>();
   for (uint32_t k = 0; k < layers.Length(); ++k) {
     Napi::Object layer = layers.Get(k).As<Napi::Object>();
@@ -101,19 +103,23 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     return *network_;
   }
 
-  // Checks what the loops index, so that a caller's mistake is a JavaScript error, not a crash.
+  // Checks what the loops index, so that a caller's mistake is a JavaScript error, not a crash: labels are a
+  // Uint8Array of class indices (classification) or a Float32Array of standardised targets (regression).
   int64_t CheckedCount(const Napi::Env& env, const Napi::Value& inputs, const Napi::Value& labels) {
     Live(env);
-    if (!inputs.IsTypedArray() || !labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-      throw Napi::TypeError::New(env, "native engine: inputs must be a Uint8Array or Float32Array, labels a Uint8Array");
+    const napi_typedarray_type wanted = network_->regression() ? napi_float32_array : napi_uint8_array;
+    if (!inputs.IsTypedArray() || !labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != wanted)
+      throw Napi::TypeError::New(env, std::string("native engine: inputs must be a Uint8Array or Float32Array, labels a ") +
+                                          (network_->regression() ? "Float32Array of targets" : "Uint8Array of classes"));
     const napi_typedarray_type type = inputs.As<Napi::TypedArray>().TypedArrayType();
     if (type != napi_uint8_array && type != napi_float32_array) throw Napi::TypeError::New(env, "native engine: inputs must be a Uint8Array or Float32Array");
     const size_t values = inputs.As<Napi::TypedArray>().ElementLength();
-    const size_t count = labels.As<Napi::Uint8Array>().ElementLength();
+    const size_t count = labels.As<Napi::TypedArray>().ElementLength();
     const size_t size = static_cast<size_t>(network_->input().size());
     if (values != count * size)
       throw Napi::RangeError::New(env, "native engine: inputs hold " + std::to_string(values) + " values, expected " + std::to_string(count) +
                                            " labels × " + std::to_string(size) + " inputs");
+    if (network_->regression()) return static_cast<int64_t>(count);
     const uint8_t* label = labels.As<Napi::Uint8Array>().Data();
     for (size_t k = 0; k < count; ++k)
       if (label[k] >= network_->classes())
@@ -121,13 +127,18 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
                                              " is not below the class count " + std::to_string(network_->classes()));
     return static_cast<int64_t>(count);
   }
+  static Targets TargetsOf(const Napi::Value& value) {
+    Targets targets;
+    if (value.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) targets.values = value.As<Napi::Float32Array>().Data();
+    else targets.classes = value.As<Napi::Uint8Array>().Data();
+    return targets;
+  }
   static Inputs InputsOf(const Napi::Value& value) {
     Inputs inputs;
     if (value.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) inputs.floats = value.As<Napi::Float32Array>().Data();
     else inputs.bytes = value.As<Napi::Uint8Array>().Data();
     return inputs;
   }
-  static const uint8_t* Bytes(const Napi::Value& value) { return value.As<Napi::Uint8Array>().Data(); }
 
   static Napi::Value Pair(Napi::Env env, const Score& score) {
     Napi::Array result = Napi::Array::New(env, 2);
@@ -149,20 +160,20 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     const uint32_t* indexes = order.Data();
     for (int64_t k = start; k < end; ++k)
       if (indexes[k] >= count) throw Napi::RangeError::New(info.Env(), "native engine: order holds an index past the last image");
-    return Pair(info.Env(), network_->TrainBatches(InputsOf(info[0]), Bytes(info[1]), order.Data(), start, end, batchSize));
+    return Pair(info.Env(), network_->TrainBatches(InputsOf(info[0]), TargetsOf(info[1]), order.Data(), start, end, batchSize));
   }
 
   // evaluate(inputs, labels) -> [lossSum, correct]
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
     const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
-    return Pair(info.Env(), network_->Evaluate(InputsOf(info[0]), Bytes(info[1]), count, nullptr));
+    return Pair(info.Env(), network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, nullptr));
   }
 
-  // predict(inputs, labels) -> Float32Array of count × classes softmax probabilities
+  // predict(inputs, labels) -> Float32Array of count × classes softmax probabilities (regression: count outputs)
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
-    network_->Evaluate(InputsOf(info[0]), Bytes(info[1]), count, out.Data());
+    network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, out.Data());
     return out;
   }
 
@@ -170,7 +181,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   Napi::Value Gradients(const Napi::CallbackInfo& info) {
     const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
     if (count < 1 || count > 4096) throw Napi::RangeError::New(info.Env(), "native engine: gradients take 1 to 4096 examples");
-    const Score score = network_->Gradients(InputsOf(info[0]), Bytes(info[1]), count);
+    const Score score = network_->Gradients(InputsOf(info[0]), TargetsOf(info[1]), count);
     Napi::Object result = Napi::Object::New(info.Env());
     result.Set("lossSum", score.lossSum);
     result.Set("gradients", Arrays(info.Env(), network_->Weights(true)));

@@ -63,9 +63,16 @@ std::vector<std::string> OptimizerNames() {
 Network::Network(const NetworkConfig& config) : config_(config), runner_(config.threads) {
   if (config_.layers.empty()) throw std::invalid_argument("model.layers: the native engine needs at least one layer");
   LayerArgs& last = config_.layers.back();
-  if (last.kind != "dense" || last.Text("activation", "linear") != "softmax")
-    last.Fail("must be a dense layer with softmax: the native engine minimises softmax cross-entropy");
-  last.texts["activation"] = "linear";  // the loss takes the logits and applies softmax itself
+  if (config_.loss == "softmaxCrossEntropy") {
+    if (last.kind != "dense" || last.Text("activation", "linear") != "softmax")
+      last.Fail("must be a dense layer with softmax: the native engine minimises softmax cross-entropy");
+    last.texts["activation"] = "linear";  // the loss takes the logits and applies softmax itself
+  } else {
+    regression_ = FindRegressionLoss(config_.loss);
+    if (!regression_) throw std::invalid_argument("loss: the native engine has no loss " + config_.loss);
+    if (last.kind != "dense" || last.Text("activation", "linear") != "linear" || config_.classes != 1)
+      last.Fail("must be a dense layer with units: 1 and linear activation: a regression predicts one number");
+  }
 
   Shape shape = config_.input;
   widest_ = shape.size();
@@ -155,14 +162,24 @@ void Network::Forward(int batch, bool training) {
   }
 }
 
-void Network::ScoreLogits(const uint8_t* labels, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
+void Network::ScoreLogits(const Targets& targets, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
                           float* probabilities) {
   const int classes = config_.classes;
   const float inverseBatch = 1.f / batch;
   const float* logits = activations_.back().data();
+  if (regression_) {
+    // One output per example against its standardised target; `probabilities` receives the outputs.
+    for (int b = 0; b < batch; ++b) {
+      const double error = static_cast<double>(logits[b]) - targets.values[order ? order[first + b] : first + b];
+      score->lossSum += regression_->value(error);
+      if (gradient) gradient[b] = static_cast<float>(regression_->slope(error)) * inverseBatch;
+      if (probabilities) probabilities[b] = logits[b];
+    }
+    return;
+  }
   for (int b = 0; b < batch; ++b) {
     const float* row = logits + static_cast<long>(b) * classes;
-    const int label = labels[order ? order[first + b] : first + b];
+    const int label = targets.classes[order ? order[first + b] : first + b];
     const int predicted = static_cast<int>(std::max_element(row, row + classes) - row);
     const float top = row[predicted];
     float sum = 0.f;
@@ -178,7 +195,7 @@ void Network::ScoreLogits(const uint8_t* labels, const uint32_t* order, int64_t 
   }
 }
 
-Score Network::TrainBatches(const Inputs& inputs, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end,
+Score Network::TrainBatches(const Inputs& inputs, const Targets& targets, const uint32_t* order, int64_t start, int64_t end,
                             int batchSize) {
   Reserve(batchSize, true);
   FlushDenormals flush;
@@ -189,7 +206,7 @@ Score Network::TrainBatches(const Inputs& inputs, const uint8_t* labels, const u
     LoadInput(inputs, order, first, batch);
     Forward(batch, true);
     Score score;
-    ScoreLogits(labels, order, first, batch, &score, gradient_.data(), nullptr);
+    ScoreLogits(targets, order, first, batch, &score, gradient_.data(), nullptr);
     total.lossSum += score.lossSum;
     total.correct += score.correct;
     if (!std::isfinite(score.lossSum)) break;  // diverged: the caller sees a non-finite loss and stops
@@ -228,17 +245,17 @@ void Network::Backward(int batch) {
       for (size_t k = 0; k < param->value.size(); ++k) param->grad[0][k] += param->grad[part][k];
 }
 
-Score Network::Gradients(const Inputs& inputs, const uint8_t* labels, int64_t count) {
+Score Network::Gradients(const Inputs& inputs, const Targets& targets, int64_t count) {
   Reserve(static_cast<int>(count), true);
   LoadInput(inputs, nullptr, 0, static_cast<int>(count));
   Forward(static_cast<int>(count), true);
   Score score;
-  ScoreLogits(labels, nullptr, 0, static_cast<int>(count), &score, gradient_.data(), nullptr);
+  ScoreLogits(targets, nullptr, 0, static_cast<int>(count), &score, gradient_.data(), nullptr);
   Backward(static_cast<int>(count));
   return score;
 }
 
-Score Network::Evaluate(const Inputs& inputs, const uint8_t* labels, int64_t count, float* probabilities) {
+Score Network::Evaluate(const Inputs& inputs, const Targets& targets, int64_t count, float* probabilities) {
   Reserve(kEvaluationChunk, false);
   FlushDenormals flush;
   Score score;
@@ -246,7 +263,7 @@ Score Network::Evaluate(const Inputs& inputs, const uint8_t* labels, int64_t cou
     const int batch = static_cast<int>(std::min<int64_t>(kEvaluationChunk, count - first));
     LoadInput(inputs, nullptr, first, batch);
     Forward(batch, false);
-    ScoreLogits(labels, nullptr, first, batch, &score, nullptr, probabilities ? probabilities + first * config_.classes : nullptr);
+    ScoreLogits(targets, nullptr, first, batch, &score, nullptr, probabilities ? probabilities + first * config_.classes : nullptr);
   }
   return score;
 }

@@ -1,4 +1,5 @@
-// A model as a list of layers plus softmax cross-entropy on the last one's logits, trained by one optimizer.
+// A model as a list of layers plus its loss: softmax cross-entropy on the last one's logits (classification)
+// or a regression loss on its one output (losses.h), trained by one optimizer.
 // The plan (shapes, buffers) is fixed at construction; training, evaluation and prediction reuse the same
 // buffers, so nothing is allocated per batch.
 #pragma once
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "layer.h"
+#include "losses.h"
 #include "optimizer.h"
 #include "parallel.h"
 
@@ -21,11 +23,20 @@ struct NetworkConfig {
   OptimizerArgs optimizer;
   uint64_t seed = 0;
   int threads = 1;  // 1 or 2; the results are the same either way
+  // "softmaxCrossEntropy" (classification), or a regression loss's name (then `classes` is 1: one output).
+  std::string loss = "softmaxCrossEntropy";
 };
 
 struct Score {
-  double lossSum = 0;  // summed, not mean, cross-entropy
-  int64_t correct = 0;
+  double lossSum = 0;  // summed, not mean, loss
+  int64_t correct = 0;  // classification: how many argmaxes were the label
+};
+
+// What the examples should give: a class index each (classification) or a standardised number each
+// (regression). Exactly one of the two is set.
+struct Targets {
+  const uint8_t* classes = nullptr;
+  const float* values = nullptr;
 };
 
 struct NamedArray {
@@ -46,13 +57,13 @@ class Network {
 
   // One optimizer step per batch of `batchSize` examples over order[start, end); stops early at a
   // non-finite loss (the caller sees it in the score).
-  Score TrainBatches(const Inputs& inputs, const uint8_t* labels, const uint32_t* order, int64_t start, int64_t end, int batchSize);
+  Score TrainBatches(const Inputs& inputs, const Targets& targets, const uint32_t* order, int64_t start, int64_t end, int batchSize);
   // The loss and accuracy over `count` images; with `probabilities`, also every image's softmax output.
-  Score Evaluate(const Inputs& inputs, const uint8_t* labels, int64_t count, float* probabilities);
+  Score Evaluate(const Inputs& inputs, const Targets& targets, int64_t count, float* probabilities);
 
   // The gradient of the mean loss over `count` images (in training mode, as one batch) without a step:
   // the numerical check against tfjs. Returns the summed loss; Weights(true) then reads the gradients.
-  Score Gradients(const Inputs& inputs, const uint8_t* labels, int64_t count);
+  Score Gradients(const Inputs& inputs, const Targets& targets, int64_t count);
 
   std::vector<long> WeightSizes();
   void SetWeights(const std::vector<const float*>& weights);
@@ -65,6 +76,7 @@ class Network {
 
   const Shape& input() const { return config_.input; }
   int classes() const { return config_.classes; }
+  bool regression() const { return regression_ != nullptr; }
 
  private:
   void Reserve(int batch, bool training);
@@ -74,11 +86,12 @@ class Network {
   // Runs work(slice) on the batch's slices (the whole batch as one slice for a layer that needs it).
   void ForSlices(int batch, const Layer& layer, const std::function<void(const Slice&)>& work);
   // Scores the logits; when `gradient` is set, writes d(mean loss)/d(logits) there.
-  void ScoreLogits(const uint8_t* labels, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
+  void ScoreLogits(const Targets& targets, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
                    float* probabilities);
   std::vector<Param*> AllParams();
 
   NetworkConfig config_;
+  const RegressionLoss* regression_ = nullptr;  // null: classification
   std::vector<std::unique_ptr<Layer>> layers_;
   std::unique_ptr<Optimizer> optimizer_;
   double step_ = 0;

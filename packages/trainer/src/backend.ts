@@ -32,6 +32,8 @@ export interface NativeNetworkOptions {
   seed: number;
   /** 1 or 2: the batch is always worked on in two fixed halves, so this changes the speed, never the results. */
   threads: number;
+  /** A regression loss's name (then one output, Float32Array targets); absent: softmax cross-entropy over the classes. */
+  loss?: string;
 }
 
 /** The native class compiled from native/*.cc. */
@@ -39,11 +41,12 @@ export interface NativeNetworkHandle {
   setWeights(weights: Float32Array[]): void;
   getWeights(): Float32Array[];
   /** Inputs are pixel bytes (scaled by 1/255) or a table's encoded floats, one example after another. */
-  trainBatches(inputs: Uint8Array | Float32Array, labels: Uint8Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
-  evaluate(inputs: Uint8Array | Float32Array, labels: Uint8Array): [number, number];
-  predict(inputs: Uint8Array | Float32Array, labels: Uint8Array): Float32Array;
+  /** Labels: class indices, or (regression) the standardised targets. */
+  trainBatches(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
+  evaluate(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): [number, number];
+  predict(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): Float32Array;
   /** The gradient of the mean loss over the examples as one training batch, without a step (for checks against tfjs). */
-  gradients(inputs: Uint8Array | Float32Array, labels: Uint8Array): { lossSum: number; gradients: Float32Array[] };
+  gradients(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): { lossSum: number; gradients: Float32Array[] };
   setLearningRate(learningRate: number): void;
   getOptimizerState(): { step: number; tensors: { name: string; values: Float32Array }[] };
   setOptimizerState(state: { step: number; tensors: { name: string; values: Float32Array }[] }): void;
@@ -54,7 +57,7 @@ export interface NativeNetworkHandle {
 export interface NativeAddon {
   NativeNetwork: new (options: NativeNetworkOptions) => NativeNetworkHandle;
   /** What the engine can train, from its own registries. */
-  capabilities(): { layers: string[]; optimizers: string[] };
+  capabilities(): { layers: string[]; optimizers: string[]; losses: string[] };
   /** data.augment's transform, as @specml/data's transformImages computes it. */
   transformImages: ImageTransform;
   /** The same on a worker thread. */

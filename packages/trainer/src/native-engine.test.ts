@@ -7,7 +7,7 @@ import { activateTfjsBackend, loadNativeAddon, type NativeNetworkHandle } from '
 import { LayersEngine } from './layers-engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
 import { OPTIMIZER_NAMES } from './optimizers/index.js';
-import type { OptimizerSpec } from './schema.js';
+import { REGRESSION_LOSSES, type OptimizerSpec, type RegressionLoss } from './schema.js';
 import { TfjsEngine } from './tfjs-engine.js';
 
 const adam: OptimizerSpec = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
@@ -26,8 +26,8 @@ const convBatchNormDropout: ModelSpec = {
   ],
 };
 
-function nativeNetwork(spec: ModelSpec, input: ModelInput, optimizer: OptimizerSpec = sgd, seed = 1): NativeNetworkHandle {
-  const attempt = buildNativeNetwork(nativeNetworkOptions(spec, input, optimizer, seed));
+function nativeNetwork(spec: ModelSpec, input: ModelInput, optimizer: OptimizerSpec = sgd, seed = 1, loss?: RegressionLoss): NativeNetworkHandle {
+  const attempt = buildNativeNetwork({ ...nativeNetworkOptions(spec, input, optimizer, seed), ...(loss ? { loss } : {}) });
   if (!attempt.ok) throw new Error(attempt.reason);
   return attempt.value;
 }
@@ -203,6 +203,38 @@ describe('native engine', () => {
       expect(inBackground).toEqual(typescript);
     }
     expect(() => addon.value.transformImages(new Uint8Array(10), new Uint8Array(10), [2, 2, 1], new Float64Array(6))).toThrow('transformImages: the sizes of source, target and parameters do not match the shape');
+  });
+
+  it.each(REGRESSION_LOSSES)('gives the loss and every weight gradient of tf.losses for the regression loss %s, within 1e-4', (loss) => {
+    const input: ModelInput = { inputShape: [6] };
+    const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: 5, activation: 'tanh' }, { type: 'dense', units: 1, activation: 'linear' }] };
+    const rng = createRng(loss.length);
+    const weights = initialWeights(spec, input, rng);
+    const count = 9;
+    const rows = Float32Array.from({ length: count * 6 }, () => (rng.next() - 0.5) * 3);
+    // Targets far from and near the outputs, so that Huber's two branches are both taken.
+    const targets = Float32Array.from({ length: count }, (_, i) => (i % 3 === 0 ? (rng.next() - 0.5) * 6 : (rng.next() - 0.5) * 0.5));
+    const network = nativeNetwork(spec, input, sgd, 1, loss);
+    network.setWeights(weights);
+    const native = network.gradients(rows, targets);
+    const model = buildModel(spec, input, weights);
+    const x = tf.tensor2d(rows, [count, 6]);
+    const y = tf.tensor2d(targets, [count, 1]);
+    const lossOf = { meanSquaredError: tf.losses.meanSquaredError, meanAbsoluteError: tf.losses.absoluteDifference, huber: tf.losses.huberLoss }[loss];
+    const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => lossOf(y, model.apply(x) as tf.Tensor) as tf.Scalar, variables);
+    expect(native.lossSum / count).toBeCloseTo(value.dataSync()[0], 5);
+    const reference = model.layers.flatMap((layer) => layer.weights.map((weight) => grads[(weight.read() as tf.Variable).name].dataSync() as Float32Array));
+    native.gradients.forEach((gradient, k) => expectClose(gradient, reference[k], 1e-4, `${loss} weight array ${k}`));
+    expect(Array.from(network.predict(rows, targets))).toEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()).map((v) => expect.closeTo(v, 5)));
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+    model.dispose();
+    expect(() => network.gradients(rows, new Uint8Array(count))).toThrow('labels a Float32Array of targets');
+  });
+
+  it('reports every regression loss it has: the ones the schema offers', () => {
+    const addon = loadNativeAddon();
+    expect(addon.ok && addon.value.capabilities().losses.sort()).toEqual([...REGRESSION_LOSSES].sort());
   });
 
   it('refuses inputs of the wrong type or size', () => {

@@ -16,6 +16,22 @@ export type OptimizerSpec = FromSchema<typeof optimizerSpecSchema>;
 export const BACKENDS = ['auto', 'native', 'fused', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
+/** What the model predicts: a class, or a number (regression). */
+export const taskSpecSchema = {
+  enum: ['classification', 'regression'],
+  default: 'classification',
+  description: 'classification: the last layer is dense with softmax, one unit per class, trained on cross-entropy. regression: predict a number (a csv dataset\'s numeric target): the last layer is dense with units: 1 and activation: linear, trained on `loss`; the target is standardised for training and every metric is in its own units.',
+} as const;
+
+/** The regression losses, each in the native engine (native/losses.cc) under the same name. */
+export const REGRESSION_LOSSES = ['meanSquaredError', 'meanAbsoluteError', 'huber'] as const;
+export type RegressionLoss = (typeof REGRESSION_LOSSES)[number];
+
+export const lossSpecSchema = {
+  enum: REGRESSION_LOSSES,
+  description: 'task: regression only: meanSquaredError (the default), meanAbsoluteError, or huber (squared within one standard deviation of the target, absolute beyond). Computed on the standardised target.',
+} as const;
+
 export const backendSpecSchema = {
   enum: BACKENDS,
   default: 'auto',

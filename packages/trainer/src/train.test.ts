@@ -59,7 +59,7 @@ describe('train', () => {
     const result = await train(request({ backend: 'native' }));
     const { predicted } = predictExamples(result.model, dataset.test, dataset.inputShape, dataset.test.count);
     const correct = predicted.filter((label, i) => label === dataset.test.labels[i]).length;
-    expect(correct / dataset.test.count).toBeCloseTo(result.metrics.at(-1)!.test_accuracy, 6);
+    expect(correct / dataset.test.count).toBeCloseTo(result.metrics.at(-1)!.test_accuracy!, 6);
     // The engine's own test probabilities (used for the run's pictures) agree with the saved model's.
     const fromEngine = Array.from({ length: dataset.test.count }, (_, i) => {
       const row = Array.from(result.testProbabilities.subarray(i * 10, i * 10 + 10));
@@ -194,7 +194,7 @@ describe('models beyond dense stacks', () => {
   it.each(['wasm', 'native'] as const)('trains a conv net with pooling, batch norm and dropout on %s, reproducibly', async (backend) => {
     const first = await train(convRequest({ backend }));
     expect(first.backend.name).toBe(backend);
-    expect(first.metrics.at(-1)!.test_accuracy).toBeGreaterThan(first.metrics[0].test_accuracy + 0.3);
+    expect(first.metrics.at(-1)!.test_accuracy).toBeGreaterThan(first.metrics[0].test_accuracy! + 0.3);
     const second = await train(convRequest({ backend }));
     expect(withoutTimings(second.metrics)).toEqual(withoutTimings(first.metrics));
     const otherSeed = await train(convRequest({ backend, seed: 2 }));

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type AugmentSpec, type Dataset, type ExampleSet } from '@specml/data';
+import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type AugmentSpec, type Dataset, type ExampleSet, type Task } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, type ModelSpec } from '@specml/model-zoo';
+import { classificationTraining, regressionTraining } from './tasks.js';
 import { loadNativeAddon, selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochMetrics } from './metrics.js';
 import type { Score, TrainingEngine } from './engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
-import { learningRateAt, type BackendChoice, type OptimizerSpec, type ScheduleSpec } from './schema.js';
+import { learningRateAt, type BackendChoice, type OptimizerSpec, type RegressionLoss, type ScheduleSpec } from './schema.js';
 import { LayersEngine } from './layers-engine.js';
 import { TfjsEngine } from './tfjs-engine.js';
 
@@ -23,6 +24,9 @@ export interface TrainRequest {
   readonly epochs: number;
   readonly seed: number;
   readonly shuffle: boolean;
+  /** classification (the default) or regression, trained on `loss` (default meanSquaredError). */
+  readonly task?: Task;
+  readonly loss?: RegressionLoss;
   /** Random changes to the training images, new every epoch (image datasets only). */
   readonly augment?: AugmentSpec;
 }
@@ -93,10 +97,17 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   };
   const backendStarted = performance.now();
   let native: NativeAttempt | undefined;
-  const backend = await selectBackend(request.backend, () => (native = buildNativeNetwork(nativeNetworkOptions(request.model, input, request.optimizer, request.seed))));
+  const regression = request.task === 'regression';
+  const loss: RegressionLoss = request.loss ?? 'meanSquaredError';
+  const backend = await selectBackend(request.backend, () => (native = buildNativeNetwork({ ...nativeNetworkOptions(request.model, input, request.optimizer, request.seed), ...(regression ? { loss } : {}) })));
   timings.backendSeconds = (performance.now() - backendStarted) / 1000;
   callbacks.onBackend?.(backend);
 
+  if (regression && backend.name !== 'native') {
+    const why = native && !native.ok ? native.reason : `backend ${request.backend} was asked for`;
+    throw new UserError(`task: regression trains on the native engine only (here: ${why}); use backend: auto or native where the engine is built`);
+  }
+  const task = regression ? regressionTraining(dataset, loss) : classificationTraining(dataset);
   const { resume } = request;
   if (resume && resume.backend !== backend.name) {
     throw new UserError(`backend: the checkpoint was written by the ${resume.backend} backend, this run would use ${backend.name} (resume with --backend ${resume.backend})`);
@@ -109,10 +120,10 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   // The native transform where the engine is built (the next epoch's images made while one trains), else TypeScript's.
   const augmenter = augments(request.augment) && isImageDataset(dataset)
     ? addon.ok
-      ? createAugmenter(dataset.train, dataset.inputShape, request.augment, request.seed, addon.value.transformImages, addon.value.transformImagesInBackground)
-      : createAugmenter(dataset.train, dataset.inputShape, request.augment, request.seed)
+      ? createAugmenter(task.train, dataset.inputShape, request.augment, request.seed, addon.value.transformImages, addon.value.transformImagesInBackground)
+      : createAugmenter(task.train, dataset.inputShape, request.augment, request.seed)
     : undefined;
-  const trainSet = augmenter?.set ?? dataset.train;
+  const trainSet = augmenter?.set ?? task.train;
   // The native engine where it is built, else the hand-written tfjs loop for dense stacks, tfjs-layers for the rest.
   const engine: TrainingEngine =
     backend.name === 'native' && native?.ok
@@ -141,13 +152,10 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       }
       return verdict;
     };
-    const validationMetrics = () => {
-      if (!dataset.validation) return {};
-      const score = timed('evaluationSeconds', () => engine.evaluate(dataset.validation!));
-      return { validation_loss: score.lossSum / dataset.validation.count, validation_accuracy: score.correct / dataset.validation.count };
-    };
+    const validationMetrics = () => (task.validation ? timed('evaluationSeconds', () => task.evaluate(engine, 'validation')) : {});
+    const testMetrics = () => timed('evaluationSeconds', () => task.evaluate(engine, 'test')) as Pick<EpochMetrics, 'test_loss'> & Partial<EpochMetrics>;
     if (resume) await engine.restoreOptimizerState(resume.optimizer);
-    else await record({ epoch: 0, ...testMetrics(timed('evaluationSeconds', () => engine.evaluate(dataset.test)), dataset.test.count), ...validationMetrics() });
+    else await record({ epoch: 0, ...testMetrics(), ...validationMetrics() });
 
     const samples = dataset.train.count;
     const chunk = Math.max(1, Math.round(PROGRESS_SAMPLES / batchSize)) * batchSize;
@@ -178,25 +186,20 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       const seconds = (performance.now() - started) / 1000;
       const verdict = await record({
         epoch,
-        train_loss: total.lossSum / samples,
-        train_accuracy: total.correct / samples,
-        ...testMetrics(timed('evaluationSeconds', () => engine.evaluate(dataset.test)), dataset.test.count),
+        ...task.trainColumns(total, samples),
+        ...testMetrics(),
         epoch_seconds: seconds,
         samples_per_second: samples / seconds,
         ...validationMetrics(),
       });
       stoppedEarly = verdict === 'stop' && epoch < request.epochs;
     }
-    const model = buildModel(request.model, input, engine.weights());
-    const testProbabilities = timed('evaluationSeconds', () => engine.predict(dataset.test));
+    const model = buildModel(request.model, input, task.savedWeights(engine.weights()));
+    const testProbabilities = timed('evaluationSeconds', () => task.testPredictions(engine));
     return { model, testProbabilities, backend, metrics, timings, stoppedEarly };
   } finally {
     engine.dispose();
   }
-}
-
-function testMetrics(score: Score, count: number) {
-  return { test_loss: score.lossSum / count, test_accuracy: score.correct / count };
 }
 
 /** Class probabilities of the first `count` examples of a set, from the saved model's own forward pass. */

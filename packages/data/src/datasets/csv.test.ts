@@ -73,6 +73,6 @@ describe('dataset: csv', () => {
       `${join(root, 'unseen.csv')}:2: the class "huge" in column "label" does not occur in the training rows (their classes: large, small)`,
     );
     const many = ['x,y', ...Array.from({ length: 300 }, (_, i) => `${i},${i * 1.5}`)].join('\n');
-    await expect(load({ path: write('many.csv', many) })).rejects.toThrow('the target column "y" has 300 different values, more than the 256 classes specml trains (it holds numbers: predicting a number is regression');
+    await expect(load({ path: write('many.csv', many) })).rejects.toThrow('the target column "y" has 300 different values, more than the 256 classes specml trains (it holds numbers: to predict a number, set task: regression)');
   });
 });

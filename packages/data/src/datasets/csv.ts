@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import type { TableEncoding } from '../dataset.js';
+import type { Dataset, TableEncoding } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { columnIndex, encodedWidth, encodeRows, inferColumn, isEmptyCell, isNumberCell, readCsv, type CsvTable } from '../table.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES } from './kind.js';
-import { shuffled, stratifiedIndices } from './split.js';
+import { randomSplit, shuffled, stratifiedIndices } from './split.js';
 
 /** The most classes a target column may have (labels are bytes). */
 const MAX_CLASSES = 256;
@@ -11,6 +11,7 @@ const MAX_CLASSES = 256;
 export const csv = datasetKind({
   description: 'your own table: `path` is a CSV file with a header row; one column is the class to predict (`target`), the others are the inputs',
   inkOnPaper: false,
+  numericTargets: true,
   properties: {
     path: PATH_PROPERTY,
     ...TEST_PROPERTIES,
@@ -28,7 +29,7 @@ export const csv = datasetKind({
     },
   },
   required: ['path'],
-  load: async (spec, { baseDir, warn }) => {
+  load: async (spec, { baseDir, warn, task }) => {
     const trainTable = readCsv(resolve(baseDir, spec.path!));
     const testTable = spec.testPath === undefined ? undefined : readCsv(resolve(baseDir, spec.testPath));
     const target = spec.target ?? trainTable.header.at(-1)!;
@@ -39,6 +40,7 @@ export const csv = datasetKind({
     const featureColumns = featureNames.map((name) => columnIndex(trainTable, name, 'data.features'));
     if (testTable) for (const name of [target, ...featureNames]) columnIndex(testTable, name, spec.features ? 'data.features' : 'the training file\'s column');
     if (trainTable.rows.length < 2) throw new UserError(`${trainTable.file}: the table has ${trainTable.rows.length} row${trainTable.rows.length === 1 ? '' : 's'}; training needs at least 2`);
+    if (task === 'regression') return loadRegression(spec.testSplit ?? 0.2, trainTable, testTable, target, featureColumns, warn);
 
     const classNames = classesOf(trainTable, targetColumn);
     const labelsOf = (table: CsvTable) => Uint8Array.from(table.rows, (row, r) => {
@@ -61,9 +63,7 @@ export const csv = datasetKind({
     const testRows = testTable ?? trainTable;
     const test = encodeRows(testRows, split.test, encoding);
     const testLabels = testTable ? labelsOf(testTable) : Uint8Array.from(split.test, (row) => allLabels[row]);
-    const filled = train.filled + test.filled;
-    if (filled > 0) warn(`${filled} empty number cell${filled === 1 ? ' was' : 's were'} filled with the training mean of the column`);
-    if (test.unseen > 0) warn(`${test.unseen} test cell${test.unseen === 1 ? ' has a category' : 's have categories'} the training rows do not have (encoded as all zeros)`);
+    warnAboutCells(train.filled + test.filled, test.unseen, warn);
 
     return {
       name: 'csv',
@@ -72,24 +72,69 @@ export const csv = datasetKind({
       inputShape: [encodedWidth(encoding.features)],
       classNames,
       table: encoding,
-      notes: encoding.features.map((column) => {
-        const index = trainTable.header.indexOf(column.name);
-        const empty = trainTable.rows.filter((row) => isEmptyCell(row[index])).length;
-        const missing = empty > 0 ? `, ${empty} empty` : '';
-        return column.type === 'number'
-          ? `column ${column.name}: number, mean ${round(column.mean)}, standard deviation ${round(column.std)}${missing}`
-          : `column ${column.name}: category, ${column.categories.length} values (${column.categories.slice(0, 8).join(', ')}${column.categories.length > 8 ? ', …' : ''})${missing}`;
-      }),
+      notes: columnNotes(trainTable, encoding),
     };
   },
 });
+
+/**
+ * A table whose target is a number (task: regression): every target cell must be one; the test rows are a
+ * seeded random `fraction` of the rows without a test file; the target's mean and standard deviation come
+ * from the training rows.
+ */
+function loadRegression(fraction: number, trainTable: CsvTable, testTable: CsvTable | undefined, target: string, featureColumns: number[], warn: (message: string) => void): Omit<Dataset, 'validation'> {
+  const valuesOf = (table: CsvTable) => Float32Array.from(table.rows, (row, r) => {
+    const cell = row[table.header.indexOf(target)];
+    if (isEmptyCell(cell)) throw new UserError(`${table.file}:${table.lines[r]}: the target column "${target}" is empty in this row (every row needs the number to predict)`);
+    if (!isNumberCell(cell)) throw new UserError(`${table.file}:${table.lines[r]}: the target column "${target}" holds ${JSON.stringify(cell)}, not a number (task: regression predicts a number; for classes, leave task out)`);
+    return Number(cell);
+  });
+  const allValues = valuesOf(trainTable);
+  const split = testTable ? { train: shuffled([...allValues.keys()]), test: [...testTable.rows.keys()] } : randomSplit(allValues.length, fraction);
+  if (split.test.length === 0 || split.train.length < 2) throw new UserError(`${trainTable.file}: ${allValues.length} rows are too few to hold out a test set (add rows or give data.testPath)`);
+  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train)) };
+  const train = encodeRows(trainTable, split.train, encoding);
+  const test = encodeRows(testTable ?? trainTable, split.test, encoding);
+  warnAboutCells(train.filled + test.filled, test.unseen, warn);
+  const trainValues = Float32Array.from(split.train, (row) => allValues[row]);
+  const testValues = testTable ? valuesOf(testTable) : Float32Array.from(split.test, (row) => allValues[row]);
+  const mean = trainValues.reduce((sum, value) => sum + value, 0) / trainValues.length;
+  const std = Math.sqrt(trainValues.reduce((sum, value) => sum + (value - mean) ** 2, 0) / trainValues.length) || 1;
+  return {
+    name: 'csv',
+    train: { inputs: train.inputs, labels: trainValues, count: split.train.length },
+    test: { inputs: test.inputs, labels: testValues, count: split.test.length },
+    inputShape: [encodedWidth(encoding.features)],
+    classNames: [],
+    target: { name: target, mean, std },
+    table: encoding,
+    notes: [...columnNotes(trainTable, encoding), `target ${target}: number, mean ${round(mean)}, standard deviation ${round(std)}`],
+  };
+}
+
+function warnAboutCells(filled: number, unseen: number, warn: (message: string) => void): void {
+  if (filled > 0) warn(`${filled} empty number cell${filled === 1 ? ' was' : 's were'} filled with the training mean of the column`);
+  if (unseen > 0) warn(`${unseen} test cell${unseen === 1 ? ' has a category' : 's have categories'} the training rows do not have (encoded as all zeros)`);
+}
+
+/** What validate prints about each input column. */
+function columnNotes(table: CsvTable, encoding: TableEncoding): string[] {
+  return encoding.features.map((column) => {
+    const index = table.header.indexOf(column.name);
+    const empty = table.rows.filter((row) => isEmptyCell(row[index])).length;
+    const missing = empty > 0 ? `, ${empty} empty` : '';
+    return column.type === 'number'
+      ? `column ${column.name}: number, mean ${round(column.mean)}, standard deviation ${round(column.std)}${missing}`
+      : `column ${column.name}: category, ${column.categories.length} values (${column.categories.slice(0, 8).join(', ')}${column.categories.length > 8 ? ', …' : ''})${missing}`;
+  });
+}
 
 /** The target column's classes: its distinct training values, numbers in numeric order, words sorted. */
 function classesOf(table: CsvTable, column: number): string[] {
   const values = [...new Set(table.rows.map((row) => row[column].trim()).filter((value) => value !== ''))];
   if (values.length > MAX_CLASSES) {
     const numeric = values.every(isNumberCell);
-    throw new UserError(`${table.file}:1: the target column "${table.header[column]}" has ${values.length} different values, more than the ${MAX_CLASSES} classes specml trains${numeric ? ' (it holds numbers: predicting a number is regression, which specml does not do yet)' : ''}`);
+    throw new UserError(`${table.file}:1: the target column "${table.header[column]}" has ${values.length} different values, more than the ${MAX_CLASSES} classes specml trains${numeric ? ' (it holds numbers: to predict a number, set task: regression)' : ''}`);
   }
   if (values.length < 2) throw new UserError(`${table.file}:1: the target column "${table.header[column]}" has ${values.length === 0 ? 'no values' : `only one value (${values[0]})`}; a classifier needs at least 2 classes`);
   return values.every(isNumberCell) ? values.sort((a, b) => Number(a) - Number(b)) : values.sort();

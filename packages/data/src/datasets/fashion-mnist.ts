@@ -10,6 +10,7 @@ const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal'
 export const fashionMnist = datasetKind({
   description: "Zalando's clothing images from Debian's dataset-fashion-mnist package",
   inkOnPaper: true,
+  numericTargets: false,
   properties: IMAGE_PROPERTIES,
   required: [],
   load: async () => {

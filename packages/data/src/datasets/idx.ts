@@ -7,6 +7,7 @@ import { datasetKind, IMAGE_PROPERTIES, PATH_PROPERTY } from './kind.js';
 export const idx = datasetKind({
   description: 'any folder (see `path`) holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, raw or .gz',
   inkOnPaper: true,
+  numericTargets: false,
   properties: { path: PATH_PROPERTY, ...IMAGE_PROPERTIES },
   required: ['path'],
   load: async (spec, { baseDir }) => {

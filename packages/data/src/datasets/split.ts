@@ -32,6 +32,13 @@ export function stratifiedIndices(labels: ArrayLike<number>, fraction: number): 
   return { train: shuffled(train), test: shuffled(test) };
 }
 
+/** Holds out a seeded random `fraction` of n examples (rounded) as the test set: for a regression, which has no classes to stratify. */
+export function randomSplit(n: number, fraction: number): { train: number[]; test: number[] } {
+  const order = Array.from(randomPermutation(n, createRng(`${SPLIT_SEED}-test`)));
+  const held = Math.round(n * fraction);
+  return { train: shuffled(order.slice(held)), test: shuffled(order.slice(0, held)) };
+}
+
 /** `items` in a fixed pseudo-random order. */
 export function shuffled<T>(items: readonly T[]): T[] {
   return Array.from(randomPermutation(items.length, createRng(SPLIT_SEED)), (k) => items[k]);

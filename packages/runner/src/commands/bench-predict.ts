@@ -36,7 +36,7 @@ export async function benchPredictions(runDir: string): Promise<void> {
       const started = performance.now();
       for (let first = 0; first < test.count; first += batch) {
         const count = Math.min(batch, test.count - first);
-        await predict(pixels.subarray(first * size, (first + count) * size), test.labels.subarray(first, first + count), count);
+        await predict(pixels.subarray(first * size, (first + count) * size), (test.labels as Uint8Array).subarray(first, first + count), count);
       }
       return test.count / ((performance.now() - started) / 1000);
     };

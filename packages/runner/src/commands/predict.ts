@@ -6,7 +6,8 @@ import { readRun, RUN_FILES, summaryIfReadable } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 
-export interface ImagePrediction {
+/** A classifier's prediction: the class and every class's probability. */
+export interface ClassPrediction {
   /** The image file, or `rows.csv:LINE` for a table's row. */
   file: string;
   /** The predicted class's index: the digit, for MNIST. */
@@ -15,6 +16,14 @@ export interface ImagePrediction {
   /** One probability per class, in class order. */
   probabilities: number[];
 }
+
+/** A regression's prediction: the number, in the target's units. */
+export interface ValuePrediction {
+  file: string;
+  value: number;
+}
+
+export type ImagePrediction = ClassPrediction | ValuePrediction;
 
 export interface PredictOutcome {
   classNames: string[];
@@ -135,12 +144,17 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
     const batch = new Float32Array(inputs.length * size);
     inputs.forEach((input, index) => batch.set(input.values, index * size));
     const probabilities = await predictor.predict(batch, inputs.length);
-    classNames = classNamesOf(runDir, probabilities[0].length);
-    inputs.forEach((input, index) => {
-      const row = probabilities[index];
-      const digit = row.indexOf(Math.max(...row));
-      predictions.push({ file: input.file, digit, label: classNames[digit], probabilities: row });
-    });
+    // A regression's saved model gives the target in its own units (training folded the scaling into its last layer).
+    if (summaryIfReadable(runDir)?.task === 'regression') {
+      inputs.forEach((input, index) => predictions.push({ file: input.file, value: probabilities[index][0] }));
+    } else {
+      classNames = classNamesOf(runDir, probabilities[0].length);
+      inputs.forEach((input, index) => {
+        const row = probabilities[index];
+        const digit = row.indexOf(Math.max(...row));
+        predictions.push({ file: input.file, digit, label: classNames[digit], probabilities: row });
+      });
+    }
   }
   predictor.dispose();
   return { classNames, predictions, failures, warnings };
@@ -177,8 +191,9 @@ function tableRows(file: string, table: TableEncoding, warnings: string[]): { fi
   return rows.map((row) => ({ file: `${file}:${csv.lines[row]}`, values: inputs.subarray(row * width, (row + 1) * width) }));
 }
 
-/** `digit.png: 7 (7 0.981, 1 0.012, 9 0.003)`: the prediction and the top three probabilities. */
+/** `digit.png: 7 (7 0.981, 1 0.012, 9 0.003)`: the prediction and the top three probabilities; `rows.csv:2: 23.41` for a number. */
 export function describePrediction(prediction: ImagePrediction, names: readonly string[]): string {
+  if ('value' in prediction) return `${prediction.file}: ${Number(prediction.value.toPrecision(6))}`;
   const top = prediction.probabilities
     .map((probability, index) => ({ probability, index }))
     .sort((a, b) => b.probability - a.probability)

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { datasetHash, encodeDataset, hasShippedDataset, keepShippedDataset, loadWholeDataset, readsUserFiles, UserError } from '@specml/data';
+import { datasetHash, encodeDataset, hasShippedDataset, keepShippedDataset, loadWholeDataset, readsUserFiles, UserError, type Task } from '@specml/data';
 import { loadSpecText } from '../spec/load-spec.js';
 import { KEPT_SECONDS } from './queue-protocol.js';
 
@@ -24,12 +24,12 @@ const datasetKey = (hash: string) => `specml:dataset:${hash}`;
 export function datasetShipper(connection: Redis) {
   const packed = new Map<string, Promise<{ hash: string; compressed: Buffer }>>();
   return async (request: { specText: string; specFile: string; overrides: readonly string[] }): Promise<string | null> => {
-    const { data } = loadSpecText(request.specText, request.specFile, request.overrides).spec;
+    const { data, task } = loadSpecText(request.specText, request.specFile, request.overrides).spec;
     if (!readsUserFiles(data)) return null;
-    const key = JSON.stringify(data);
+    const key = JSON.stringify([data, task]);
     let pack = packed.get(key);
     if (!pack) {
-      pack = packDataset(data);
+      pack = packDataset(data, task);
       pack.catch(() => packed.delete(key));
       packed.set(key, pack);
     }
@@ -40,8 +40,8 @@ export function datasetShipper(connection: Redis) {
   };
 }
 
-async function packDataset(data: Parameters<typeof loadWholeDataset>[0]): Promise<{ hash: string; compressed: Buffer }> {
-  const bytes = encodeDataset(await loadWholeDataset(data));
+async function packDataset(data: Parameters<typeof loadWholeDataset>[0], task: Task): Promise<{ hash: string; compressed: Buffer }> {
+  const bytes = encodeDataset(await loadWholeDataset(data, { task }));
   const compressed = gzipSync(bytes, { level: 1 });
   if (compressed.length > MAX_SHIPPED_DATASET_BYTES) {
     throw new UserError(

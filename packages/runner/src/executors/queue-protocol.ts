@@ -118,6 +118,6 @@ export function checkTrialProgress(value: unknown): TrialProgress | undefined {
   const row = value.row;
   if (!Number.isInteger(row.epoch) || (row.epoch as number) < 0 || (row.epoch as number) > 1_000_000) return undefined;
   if (!Object.values(row).every((cell) => cell === undefined || typeof cell === 'number')) return undefined;
-  if (typeof row.test_accuracy !== 'number' || typeof row.test_loss !== 'number') return undefined;
+  if (typeof row.test_loss !== 'number' || (typeof row.test_accuracy !== 'number' && typeof row.test_rmse !== 'number')) return undefined;
   return { type: 'epoch', row: row as unknown as EpochMetrics, worker: value.worker };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify as stringifyYaml } from 'yaml';
-import { UserError } from '@specml/data';
+import { describeTestMetrics, UserError } from '@specml/data';
 import { TrainingDivergedError } from '@specml/trainer';
 import type { TrialExecutor } from './trial-executor.js';
 import { prepareExperiment, type RunOutcome } from '../run/run-experiment.js';
@@ -16,7 +16,7 @@ export async function runOnQueue(specFile: string, overrides: readonly string[],
     { id, specText, specFile, overrides: [], runsDir },
     {
       onStart: (dir) => process.stdout.write(`run ${dir}: queued as ${id}, now training\n`),
-      onEpoch: (row, worker) => void (row.epoch > 0 && process.stdout.write(`epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: test accuracy ${row.test_accuracy.toFixed(4)}\n`)),
+      onEpoch: (row, worker) => void (row.epoch > 0 && process.stdout.write(`epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: ${describeTestMetrics(row)}\n`)),
     },
     signal,
   );

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { describeTestMetrics } from '@specml/data';
 import type { BackendSelection, EpochMetrics } from '@specml/trainer';
 
 /** What a run tells the person watching it. */
@@ -10,15 +11,21 @@ export interface RunProgress {
   stop(): void;
 }
 
-const percent = (value: number) => value.toFixed(4);
+const fixed = (value: number | undefined) => (typeof value === 'number' ? value.toFixed(4) : '-');
 
 export function describeEpoch(metrics: EpochMetrics, epochs: number): string {
-  if (metrics.epoch === 0) return `initial test accuracy: ${percent(metrics.test_accuracy)} (test loss ${metrics.test_loss.toFixed(4)})`;
+  const regression = metrics.test_rmse !== undefined;
+  if (metrics.epoch === 0) {
+    const result = regression ? `test rmse: ${fixed(metrics.test_rmse)}, r2 ${fixed(metrics.test_r2)}` : `test accuracy: ${fixed(metrics.test_accuracy)}`;
+    return `initial ${result} (test loss ${fixed(metrics.test_loss)})`;
+  }
+  const train = regression ? `train loss ${fixed(metrics.train_loss)}` : `train accuracy ${fixed(metrics.train_accuracy)} (loss ${fixed(metrics.train_loss)})`;
+  const validation = regression
+    ? metrics.validation_rmse === undefined ? '' : `; validation rmse ${fixed(metrics.validation_rmse)}, r2 ${fixed(metrics.validation_r2)}`
+    : metrics.validation_accuracy === undefined ? '' : `; validation accuracy ${fixed(metrics.validation_accuracy)}`;
   return (
-    `epoch ${metrics.epoch}/${epochs}: test accuracy ${percent(metrics.test_accuracy)} (test loss ${metrics.test_loss.toFixed(4)}); ` +
-    `train accuracy ${percent(metrics.train_accuracy!)} (loss ${metrics.train_loss!.toFixed(4)}); ` +
-    `${metrics.epoch_seconds!.toFixed(2)} s, ${Math.round(metrics.samples_per_second!).toLocaleString('en-US')} samples/s` +
-    (metrics.validation_accuracy === undefined ? '' : `; validation accuracy ${percent(metrics.validation_accuracy)}`)
+    `epoch ${metrics.epoch}/${epochs}: ${describeTestMetrics(metrics)} (test loss ${fixed(metrics.test_loss)}); ${train}; ` +
+    `${metrics.epoch_seconds!.toFixed(2)} s, ${Math.round(metrics.samples_per_second!).toLocaleString('en-US')} samples/s${validation}`
   );
 }
 

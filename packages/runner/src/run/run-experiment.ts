@@ -1,16 +1,18 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { isImageDataset, loadDataset, readShippedDataset, UserError, type Dataset, type WholeDataset } from '@specml/data';
+import { bestRow, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, metricValue, readShippedDataset, TASK_COLUMNS, UserError, type Dataset, type WholeDataset } from '@specml/data';
 import {
   appendMetricsRow,
   confusionCsv,
   confusionMatrix,
   createMetricsCsv,
   isFinishedStatus,
-  metricsColumns,
   mostConfidentMistakes,
   predictionsCsv,
+  regressionPredictionsCsv,
+  renderPredictedVersusTrue,
+  renderResiduals,
   readRun,
   RUN_FILES,
   removeStaleTemporaryFiles,
@@ -107,7 +109,7 @@ export async function prepareExperiment(specFile: string, overrides: readonly st
   // Absolute in the resolved spec, so that the run folder's spec.yaml finds the data from anywhere.
   if (data.path !== undefined) data.path = resolve(dirname(specFile), data.path);
   if (data.testPath !== undefined) data.testPath = resolve(dirname(specFile), data.testPath);
-  const dataset = await loadDatasetOnce(data, datasetHash);
+  const dataset = await loadDatasetOnce(data, loaded.spec.task, datasetHash);
   checkSpecAgainstData(loaded, dataset);
   return { loaded, dataset };
 }
@@ -123,12 +125,12 @@ function startupSeconds(runStarted: number): number {
 /** Datasets by their data: block: a sweep's processes load each once, however many trials use it. */
 const datasets = new Map<string, Promise<Dataset>>();
 
-function loadDatasetOnce(data: ExperimentSpec['data'], shippedHash?: string): Promise<Dataset> {
-  const key = JSON.stringify([data, shippedHash]);
+function loadDatasetOnce(data: ExperimentSpec['data'], task: ExperimentSpec['task'], shippedHash?: string): Promise<Dataset> {
+  const key = JSON.stringify([data, task, shippedHash]);
   let dataset = datasets.get(key);
   if (!dataset) {
     if (datasets.size >= 2) datasets.clear(); // a sweep over data settings should not pile them up
-    dataset = loadDataset(data, { whole: shippedHash === undefined ? undefined : shippedDataset(shippedHash) });
+    dataset = loadDataset(data, { task, whole: shippedHash === undefined ? undefined : shippedDataset(shippedHash) });
     // A load that failed is tried again next time (the files may have been fixed).
     dataset.catch(() => datasets.delete(key));
     datasets.set(key, dataset);
@@ -161,6 +163,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     backend: null,
     tfjsBackend: null,
     seed: spec.seed,
+    task: spec.task,
     classNames: [...dataset.classNames],
     specFile: options.specFile,
     startedAt: new Date().toISOString(),
@@ -172,8 +175,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   };
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
   if (dataset.table) writeFileAtomic(join(dir, FILES.table), `${JSON.stringify(dataset.table, null, 2)}\n`);
-  createMetricsCsv(join(dir, FILES.metrics), metricsColumns(dataset.validation !== undefined));
-  process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}, ${describeClasses(dataset.classNames)}\n`);
+  createMetricsCsv(join(dir, FILES.metrics), metricsColumnsOf(spec.task, dataset.validation !== undefined));
+  const predicts = dataset.target ? `predicting ${dataset.target.name} (mean ${dataset.target.mean.toPrecision(4)}, standard deviation ${dataset.target.std.toPrecision(4)})` : describeClasses(dataset.classNames);
+  process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}, ${predicts}\n`);
   options.events?.onRunFolder?.(dir);
   return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events, updateIndex: options.updateIndex ?? true });
 }
@@ -216,7 +220,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
   const { loaded, dataset } = await prepareExperiment(join(runDir, FILES.spec), [], undefined, datasetHash);
   const dataSeconds = (performance.now() - started) / 1000;
   // The checkpoint's rows replace metrics.csv: a row written after the checkpoint, or torn by the kill, goes.
-  rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumns(dataset.validation !== undefined));
+  rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumnsOf(loaded.spec.task, dataset.validation !== undefined));
   summary.resumes += 1;
   process.stdout.write(`resuming ${summary.name}/${summary.runId} after epoch ${checkpoint.epoch} of ${loaded.spec.epochs}\n`);
   events?.onRunFolder?.(runDir);
@@ -262,9 +266,10 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     summary.peakRssMiB = Math.max(summary.peakRssMiB, round(process.resourceUsage().maxRSS / 1024, 1));
     summary.epochsCompleted = Math.max(0, metrics.length - 1);
     const last = metrics.at(-1);
-    summary.final = last ? { test_accuracy: last.test_accuracy, test_loss: last.test_loss } : null;
-    const best = metrics.reduce<EpochMetrics | undefined>((top, row) => (!top || row.test_accuracy > top.test_accuracy ? row : top), undefined);
-    summary.best = best ? { epoch: best.epoch, test_accuracy: best.test_accuracy } : null;
+    summary.final = last ? { test_loss: last.test_loss, ...finalMetrics(summary.task, last) } : null;
+    const best = bestRow(summary.task, metrics);
+    const { headline } = TASK_COLUMNS[summary.task];
+    summary.best = best ? { epoch: best.epoch, [headline]: metricValue(best, headline) } : null;
     if (error) summary.error = error;
     else delete summary.error;
     writeFileAtomic(join(dir, FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
@@ -280,6 +285,8 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         optimizer: spec.optimizer,
         schedule: spec.schedule,
         backend: spec.backend,
+        task: spec.task,
+        loss: spec.loss,
         batchSize: spec.batchSize,
         epochs: spec.epochs,
         seed: spec.seed,
@@ -297,7 +304,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         onProgress: (_, done) => progress.samplesDone(done),
         onEpochEnd: (row) => {
           metrics.push(row);
-          appendMetricsRow(join(dir, FILES.metrics), row, metricsColumns(dataset.validation !== undefined));
+          appendMetricsRow(join(dir, FILES.metrics), row, metricsColumnsOf(spec.task, dataset.validation !== undefined));
           progress.epochEnd(row);
           return events?.onEpoch?.(row);
         },
@@ -378,6 +385,7 @@ const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
  * predictions and of the most confident mistakes; for a table, predictions.csv (one row per test row).
  */
 async function writePictures(dir: string, probabilities: Float32Array, dataset: Dataset, spec: ExperimentSpec, metrics: EpochMetrics[]) {
+  if (dataset.target) return writeRegressionPictures(dir, probabilities, dataset, spec, metrics);
   const { test, classNames, inputShape } = dataset;
   const classCount = classNames.length;
   const predicted = Array.from({ length: test.count }, (_, i) => {
@@ -406,6 +414,16 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
   writeFileAtomic(join(dir, 'confusion.csv'), confusionCsv(matrix, classNames));
   writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`));
   writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`));
+}
+
+/** A regression's pictures: curves of loss and R², predicted against true, the errors; the rows in predictions.csv, largest errors first. */
+async function writeRegressionPictures(dir: string, predicted: Float32Array, dataset: Dataset, spec: ExperimentSpec, metrics: EpochMetrics[]) {
+  const truth = dataset.test.labels;
+  const target = dataset.target!.name;
+  writeFileAtomic(join(dir, RUN_FILES.predictions), regressionPredictionsCsv(truth, predicted));
+  writeFileAtomic(join(dir, 'predicted-vs-true.png'), await renderPredictedVersusTrue(truth, predicted, target, `${spec.name}: predicted against true ${target} on ${dataset.test.count} test rows`));
+  writeFileAtomic(join(dir, 'residuals.png'), await renderResiduals(truth, predicted, target, `${spec.name}: errors on ${dataset.test.count} test rows`));
+  writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and R² per epoch`));
 }
 
 /** `10 classes (0, 1, …, 9)`, naming at most ten. */

@@ -35,6 +35,7 @@ describe('loadSpec', () => {
       name: 'my-net',
       seed: 1,
       backend: 'auto',
+      task: 'classification',
       data: { dataset: 'mnist', shuffle: true },
       model: { initializer: 'pytorch', layers: [{ type: 'dense', units: 10, activation: 'softmax' }] },
       optimizer: { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },

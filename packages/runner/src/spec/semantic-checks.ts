@@ -8,15 +8,38 @@ export const MAX_PARAMETERS = 50_000_000;
 
 /** Checks the schema cannot express, that need only the spec. */
 export function checkSpec(loaded: LoadedSpec): void {
-  throwIfAny(dataKeyProblems(loaded));
+  throwIfAny([...dataKeyProblems(loaded), ...taskProblems(loaded)]);
   const { layers } = loaded.spec.model;
   const index = layers.length - 1;
   const last = layers[index];
+  if (loaded.spec.task === 'regression') {
+    if (last.type !== 'dense' || last.units !== 1 || last.activation !== 'linear') {
+      const got = last.type === 'dense' ? `a dense layer with ${last.units} unit${last.units === 1 ? '' : 's'} and ${last.activation}` : `a ${last.type} layer`;
+      const path = ['model', 'layers', index, last.type !== 'dense' ? 'type' : last.units !== 1 ? 'units' : 'activation'];
+      throwIfAny([problem(loaded, path, `a regression's last layer must be dense with units: 1 and activation: linear, got ${got}`, 'end with { units: 1, activation: linear }')]);
+    }
+    return;
+  }
   if (last.type !== 'dense' || last.activation !== 'softmax') {
     const got = last.type === 'dense' ? `a dense layer with ${last.activation}` : `a ${last.type} layer`;
     const path = ['model', 'layers', index, last.type === 'dense' ? 'activation' : 'type'];
-    throwIfAny([problem(loaded, path, `the last layer must be dense with softmax activation, got ${got}`, 'training minimises softmax cross-entropy over the classes')]);
+    throwIfAny([problem(loaded, path, `the last layer must be dense with softmax activation, got ${got}`, 'training minimises softmax cross-entropy over the classes; to predict a number, set task: regression')]);
   }
+}
+
+/** task and loss: a regression needs a kind with numeric targets; a loss is a regression's. */
+function taskProblems(loaded: LoadedSpec): SpecProblem[] {
+  const { spec } = loaded;
+  const problems: SpecProblem[] = [];
+  const kind = spec.data.dataset ?? DEFAULT_DATASET;
+  if (spec.task === 'regression' && !DATASET_KINDS[kind].numericTargets) {
+    const kinds = DATASET_NAMES.filter((name) => DATASET_KINDS[name].numericTargets);
+    problems.push(problem(loaded, ['task'], `regression predicts a number from a column of a table; dataset ${kind} has classes only`, `use dataset: ${kinds.join(' or ')} with a numeric target`));
+  }
+  if (spec.loss !== undefined && spec.task !== 'regression') {
+    problems.push(problem(loaded, ['loss'], `${spec.loss} is a regression loss; a classifier is trained on softmax cross-entropy`, 'remove loss, or set task: regression'));
+  }
+  return problems;
 }
 
 /** `data:` keys that the chosen dataset kind does not read (imageSize on a csv table, testSplit beside testPath). */
@@ -44,8 +67,11 @@ export function checkSpecAgainstData(loaded: LoadedSpec, dataset: Dataset): void
   const layers = spec.model.layers;
   const last = layers[layers.length - 1];
   const classes = dataset.classNames.length;
-  if (last.type === 'dense' && last.units !== classes) {
-    problems.push(problem(loaded, ['model', 'layers', layers.length - 1, 'units'], `the last layer has ${last.units} units, but ${dataset.name} has ${classes} classes`, `set units: ${classes}`));
+  if (spec.task !== 'regression' && last.type === 'dense' && last.units !== classes) {
+    // A table's numeric column of many values is more likely a number to predict than that many classes.
+    const numbers = dataset.table !== undefined && classes > 20 && dataset.classNames.every((name) => Number.isFinite(Number(name)));
+    const hint = numbers ? `set units: ${classes}; or, to predict "${dataset.table!.target}" as a number, set task: regression and end with { units: 1, activation: linear }` : `set units: ${classes}`;
+    problems.push(problem(loaded, ['model', 'layers', layers.length - 1, 'units'], `the last layer has ${last.units} units, but ${dataset.name} has ${classes} classes`, hint));
   }
   if (spec.batchSize > dataset.train.count) {
     problems.push(problem(loaded, ['batchSize'], `${spec.batchSize} is larger than the ${dataset.train.count} training images`, `use at most ${dataset.train.count}`));

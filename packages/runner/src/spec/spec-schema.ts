@@ -1,8 +1,11 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { dataSpecSchema } from '@specml/data';
+import { dataSpecSchema, metricsColumnsOf, TASKS, type MetricColumn } from '@specml/data';
 import { modelSpecSchema } from '@specml/model-zoo';
 import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type SearchMethodName } from '@specml/search';
-import { backendSpecSchema, optimizerSpecSchema, scheduleSpecSchema } from '@specml/trainer';
+import { backendSpecSchema, lossSpecSchema, optimizerSpecSchema, scheduleSpecSchema, taskSpecSchema } from '@specml/trainer';
+
+/** The metrics.csv columns a sweep can choose on: every task's, but the epoch and the timings. */
+const SWEEP_METRICS = TASKS.flatMap((task) => metricsColumnsOf(task, true)).filter((column, index, all) => !['epoch', 'epoch_seconds', 'samples_per_second'].includes(column) && all.indexOf(column) === index) as MetricColumn[];
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The sweep keys of every search method (bayes' multivariate, …), from the registry. */
@@ -17,7 +20,7 @@ export const experimentSpecSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'experiment.schema.json',
   title: 'specml experiment',
-  description: 'One training run of a neural network on an image-classification dataset.',
+  description: 'One training run of a neural network: a classifier or a regression, on images or a table.',
   type: 'object',
   additionalProperties: false,
   required: ['model'],
@@ -37,9 +40,11 @@ export const experimentSpecSchema = {
       description: 'Seeds weight initialisation and shuffling: the same spec and seed on the same backend give the same metrics.',
     },
     backend: backendSpecSchema,
+    task: taskSpecSchema,
     data: dataSpecSchema,
     model: modelSpecSchema,
     optimizer: optimizerSpecSchema,
+    loss: lossSpecSchema,
     schedule: scheduleSpecSchema,
     batchSize: { type: 'integer', minimum: 1, maximum: 65536, default: 32, description: 'Training images per optimizer step.' },
     epochs: { type: 'integer', minimum: 0, maximum: 10000, default: 1, description: 'Passes over the training set.' },
@@ -62,10 +67,10 @@ export const experimentSpecSchema = {
           type: 'object',
           additionalProperties: false,
           required: ['name'],
-          description: 'What the search optimises and early stopping compares: a metrics.csv column at a trial\'s last epoch. Default: validation_accuracy with a validation split, else test_accuracy.',
+          description: 'What the search optimises and early stopping compares: a metrics.csv column at a trial\'s last epoch. Default: validation_accuracy (a regression: validation_rmse) with a validation split, else test_accuracy (test_rmse).',
           properties: {
-            name: { enum: ['test_accuracy', 'test_loss', 'validation_accuracy', 'validation_loss', 'train_accuracy', 'train_loss'], description: 'The metrics.csv column.' },
-            goal: { enum: ['maximize', 'minimize'], default: 'maximize', description: 'Whether larger or smaller is better.' },
+            name: { enum: SWEEP_METRICS, description: 'The metrics.csv column (of the spec\'s task).' },
+            goal: { enum: ['maximize', 'minimize'], description: 'Whether larger or smaller is better. Default: maximize accuracy and r2, minimize losses and errors.' },
           },
         },
         parameters: {

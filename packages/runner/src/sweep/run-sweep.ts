@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepState, type TrialState } from '@specml/reporter';
 import { SEARCH_METHODS, SuccessiveHalving, type Observation, type Proposal } from '@specml/search';
-import { metricValue, type EpochMetrics } from '@specml/data';
+import { describeTestMetrics, metricValue, type EpochMetrics } from '@specml/data';
 import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, loadSpecText } from '../spec/load-spec.js';
 import { canResume, refreshRunsIndex } from '../run/run-experiment.js';
@@ -198,7 +198,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
             save('running');
           },
           onEpoch: (row, worker) => {
-            if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: test accuracy ${row.test_accuracy.toFixed(4)}\n`);
+            if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: ${describeTestMetrics(row)}\n`);
             return asha?.report(row.epoch, metricValue(row, plan.metric.name), epochsOf(trial));
           },
         },

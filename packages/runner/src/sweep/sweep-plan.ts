@@ -1,6 +1,6 @@
 import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type Goal, type Parameter, type SearchMethodName, type Space } from '@specml/search';
 import type { KeyPath, LoadedSpec } from '../spec/load-spec.js';
-import { UserError } from '@specml/data';
+import { columnGoal, metricsColumnsOf, TASK_COLUMNS, UserError, type MetricColumn } from '@specml/data';
 import { expandSweep, MAX_TRIALS, sweepAxes, type SweepAxis } from './sweep.js';
 import { SpecError, type SpecProblem } from '../spec/user-errors.js';
 
@@ -25,7 +25,7 @@ export interface SweepPlan {
 interface FullForm {
   method?: SearchMethodName;
   trials?: number;
-  metric?: { name: string; goal: Goal };
+  metric?: { name: string; goal?: Goal };
   parameters?: Record<string, unknown>;
   earlyStop?: { type: 'hyperband'; minEpochs: number; eta: number };
 }
@@ -46,10 +46,17 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   const problems: SpecProblem[] = [];
   const at = (path: KeyPath, message: string, hint?: string, atKey = false) => problems.push({ location: loaded.locate(path, atKey), path, message, hint });
   const hasValidation = loaded.spec.data.validationSplit !== undefined;
-  const metric = block?.metric ?? { name: hasValidation ? 'validation_accuracy' : 'test_accuracy', goal: 'maximize' as Goal };
+  const task = loaded.spec.task;
+  const headline = TASK_COLUMNS[task].headline;
+  const chosen: { name: string; goal?: Goal } = block?.metric ?? { name: hasValidation ? headline.replace('test_', 'validation_') : headline };
+  const metric = { name: chosen.name, goal: chosen.goal ?? columnGoal(chosen.name) };
+  if (block?.metric && !metricsColumnsOf(task, true).includes(metric.name as MetricColumn)) {
+    const columns = metricsColumnsOf(task, true).filter((column) => !['epoch', 'epoch_seconds', 'samples_per_second'].includes(column));
+    at(['sweep', 'metric', 'name'], `${metric.name} is no column of a ${task}'s metrics.csv`, `choose one of ${columns.join(', ')}`);
+  }
   const warnings: string[] = [];
   if (metric.name.startsWith('validation_') && !hasValidation) {
-    at(['sweep', 'metric', 'name'], `${metric.name} needs a validation set`, 'set data.validationSplit (e.g. 0.1), or use test_accuracy');
+    at(['sweep', 'metric', 'name'], `${metric.name} needs a validation set`, `set data.validationSplit (e.g. 0.1), or use ${headline}`);
   }
   if (metric.name.startsWith('test_') && hasValidation && block?.metric) {
     warnings.push(`sweep.metric: choosing on ${metric.name} with data.validationSplit set tunes to the test set, which then no longer measures how the model generalises; validation_${metric.name.slice(5)} is the column to choose on`);
