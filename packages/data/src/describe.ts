@@ -16,6 +16,10 @@ export function describeDataset(dataset: Dataset): string {
   const [train, validation, test] = [dataset.train, dataset.validation, dataset.test].map((set) => countsOf(set, classes));
   const input = isImageDataset(dataset) ? `images of ${dataset.inputShape.join('×')} (height×width×channels)` : `table rows as ${dataset.inputShape[0]} inputs`;
   const width = Math.max(5, ...dataset.classNames.map((name) => name.length));
+  if (dataset.target) {
+    const sizes = `  rows: ${dataset.train.count} training${dataset.validation ? `, ${dataset.validation.count} validation` : ''}, ${dataset.test.count} test`;
+    return `${[`  input: ${input}`, ...dataset.notes.map((note) => `  ${note}`), sizes].join('\n')}\n`;
+  }
   const lines = [
     `  input: ${input}`,
     ...dataset.notes.map((note) => `  ${note}`),
@@ -27,6 +31,7 @@ export function describeDataset(dataset: Dataset): string {
 
 /** One warning when the training classes are imbalanced beyond IMBALANCE_RATIO : 1. */
 export function imbalanceWarnings(dataset: Dataset): string[] {
+  if (dataset.target) return [];
   const counts = countsOf(dataset.train, dataset.classNames.length);
   const largest = Math.max(...counts);
   const smallest = Math.min(...counts);

@@ -38,6 +38,17 @@ epochs: 20
 const convSpecFile = join(work, 'conv.yaml');
 writeFileSync(convSpecFile, CONV);
 
+/** And a regression on a table of 40,000 rows (y = sin(x0)·x1 + x2² + noise, from a fixed stream). */
+let state = 12345;
+const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 4 - 2;
+const tableRows = Array.from({ length: 40_000 }, () => {
+  const x = Array.from({ length: 6 }, next);
+  return [...x.map((v) => v.toFixed(4)), (Math.sin(x[0]) * x[1] + x[2] ** 2 + next() * 0.05).toFixed(4)].join(',');
+});
+writeFileSync(join(work, 'table.csv'), ['a,b,c,d,e,f,y', ...tableRows].join('\n'));
+const regressionSpecFile = join(work, 'regression.yaml');
+writeFileSync(regressionSpecFile, `name: regression\ntask: regression\nloss: huber\ndata: { dataset: csv, path: table.csv }\nmodel:\n  layers:\n    - { units: 64, activation: relu }\n    - { units: 64, activation: relu }\n    - { units: 1, activation: linear }\noptimizer: { name: adam, learningRate: 0.003 }\nschedule: { type: cosine }\nbatchSize: 32\nepochs: 20\n`);
+
 
 /** The long spec (or other arguments) in the background, in its own process group. */
 const startRun = (runsDir: string, args: string[] = ['exp', specFile, '--runs-dir', runsDir]) => startSpecml(args);
@@ -69,6 +80,7 @@ describe('reliability', () => {
   it.each([
     ['a dense stack', 'long', specFile, 30],
     ['a conv net with batch norm and dropout on augmented images, on the native engine', 'conv', convSpecFile, 20],
+    ['a regression (Huber loss, cosine schedule) on a table', 'regression', regressionSpecFile, 20],
   ])('resumes %s after a SIGKILL of the whole process group and ends with the uninterrupted metrics', async (_, name, spec, epochCount) => {
     const runsDir = join(work, `runs-kill-${name}`);
     const run = startRun(runsDir, ['exp', spec, '--runs-dir', runsDir]);

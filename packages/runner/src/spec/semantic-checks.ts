@@ -1,4 +1,4 @@
-import { COMMON_DATA_PROPERTIES, DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, type Dataset } from '@specml/data';
+import { COMMON_DATA_PROPERTIES, DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, isImageDataset, type Dataset } from '@specml/data';
 import { parameterCount, planLayers } from '@specml/model-zoo';
 import type { LoadedSpec } from './load-spec.js';
 import { SpecError, type SpecProblem } from './user-errors.js';
@@ -74,7 +74,7 @@ export function checkSpecAgainstData(loaded: LoadedSpec, dataset: Dataset): void
     problems.push(problem(loaded, ['model', 'layers', layers.length - 1, 'units'], `the last layer has ${last.units} units, but ${dataset.name} has ${classes} classes`, hint));
   }
   if (spec.batchSize > dataset.train.count) {
-    problems.push(problem(loaded, ['batchSize'], `${spec.batchSize} is larger than the ${dataset.train.count} training images`, `use at most ${dataset.train.count}`));
+    problems.push(problem(loaded, ['batchSize'], `${spec.batchSize} is larger than the ${dataset.train.count} training ${isImageDataset(dataset) ? 'images' : 'rows'}`, `use at most ${dataset.train.count}`));
   }
   if (problems.length === 0) {
     const parameters = parameterCount(spec.model, input);
