@@ -67,6 +67,19 @@ function tfjsGradients(spec: ModelSpec, input: ModelInput, weights: Float32Array
   return { loss, gradients, probabilities };
 }
 
+/** The native network's predictions, loss and every weight gradient, each within 1e-4 of tfjs-layers'. */
+function expectLikeTfjs(spec: ModelSpec, input: ModelInput, weights: Float32Array[], inputs: Uint8Array | Float32Array, labels: Uint8Array, classes: number) {
+  const network = nativeNetwork(spec, input);
+  network.setWeights(weights);
+  const probabilities = network.predict(inputs, labels);
+  const native = network.gradients(inputs, labels);
+  const reference = tfjsGradients(spec, input, weights, inputs, labels, classes);
+  expectClose(probabilities, reference.probabilities, 1e-4, `probabilities of ${JSON.stringify(spec.layers)}`);
+  expect(native.lossSum / labels.length).toBeCloseTo(reference.loss, 4);
+  const largest = Math.max(...reference.gradients.flatMap((gradient) => Array.from(gradient, Math.abs)));
+  native.gradients.forEach((gradient, k) => expectClose(gradient, reference.gradients[k], 1e-4, `weight array ${k} of ${JSON.stringify(spec.layers)}`, largest / 10));
+}
+
 const activation = fc.constantFrom('relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'linear' as const);
 const padding = fc.constantFrom('same', 'valid' as const);
 const registryExamples = (Object.values(LAYER_KINDS) as unknown as { examples: LayerSpec[][] }[]).flatMap((kind) => kind.examples);
@@ -124,15 +137,7 @@ describe('native engine', () => {
           const moved = weights.map((array) => Float32Array.from(array, (value) => value + (rng.next() - 0.5) * 0.2));
           const images = Uint8Array.from({ length: count * height * width * channels }, () => Math.floor(rng.next() * 256));
           const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
-          const network = nativeNetwork(spec, input);
-          network.setWeights(moved);
-          const probabilities = network.predict(images, labels);
-          const native = network.gradients(images, labels);
-          const reference = tfjsGradients(spec, input, moved, images, labels, classes);
-          expectClose(probabilities, reference.probabilities, 1e-4, `probabilities of ${JSON.stringify(spec.layers)}`);
-          expect(native.lossSum / count).toBeCloseTo(reference.loss, 4);
-          const largest = Math.max(...reference.gradients.flatMap((gradient) => Array.from(gradient, Math.abs)));
-          native.gradients.forEach((gradient, k) => expectClose(gradient, reference.gradients[k], 1e-4, `weight array ${k} of ${JSON.stringify(spec.layers)}`, largest / 10));
+          expectLikeTfjs(spec, input, moved, images, labels, classes);
         },
       ),
       { numRuns: 150, seed: 20261127 },
@@ -167,15 +172,7 @@ describe('native engine', () => {
           // Standardised columns and one-hot categories: values around 0, some exactly 0 or 1.
           const rows = Float32Array.from({ length: count * features }, (_, k) => (k % 3 === 0 ? Math.round(rng.next()) : (rng.next() - 0.5) * 4));
           const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
-          const network = nativeNetwork(spec, input);
-          network.setWeights(weights);
-          const probabilities = network.predict(rows, labels);
-          const native = network.gradients(rows, labels);
-          const reference = tfjsGradients(spec, input, weights, rows, labels, classes);
-          expectClose(probabilities, reference.probabilities, 1e-4, `probabilities of ${JSON.stringify(spec.layers)}`);
-          expect(native.lossSum / count).toBeCloseTo(reference.loss, 4);
-          const largest = Math.max(...reference.gradients.flatMap((gradient) => Array.from(gradient, Math.abs)));
-          native.gradients.forEach((gradient, k) => expectClose(gradient, reference.gradients[k], 1e-4, `weight array ${k} of ${JSON.stringify(spec.layers)}`, largest / 10));
+          expectLikeTfjs(spec, input, weights, rows, labels, classes);
         },
       ),
       { numRuns: 60, seed: 20261130 },

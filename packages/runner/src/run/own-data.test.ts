@@ -5,15 +5,12 @@ import { loadImage, createCanvas } from '@napi-rs/canvas';
 import { writeTwoClassImageFolder } from '@specml/data/test-fixtures';
 import { describe, expect, it } from 'vitest';
 import { lastLine, learningOf, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { hasSklearn } from '../test-kit/test-python.js';
 
 const work = temporaryFolder('own-data');
 const summaryOf = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
 const linesOf = (file: string) => readFileSync(file, 'utf8').trim().split('\n');
 
-/** scikit-learn from Debian's python3-sklearn (CI installs it; elsewhere the yardstick is skipped with a note). */
-const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
-if (!hasSklearn && process.env.SPECML_REQUIRE_SKLEARN) throw new Error('python3-sklearn is not installed, and SPECML_REQUIRE_SKLEARN says the yardstick must run (apt-get install python3-sklearn)');
-if (!hasSklearn) console.warn('note: python3-sklearn is not installed: the logistic-regression yardstick is skipped (apt-get install python3-sklearn)');
 
 describe('your own table (dataset: csv)', () => {
   const runsDir = join(work, 'table-runs');

@@ -3,14 +3,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { hasSklearn } from '../test-kit/test-python.js';
 
 const work = temporaryFolder('regression');
 const summaryOf = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
 const linesOf = (file: string) => readFileSync(file, 'utf8').trim().split('\n');
 const runDirOf = (stdout: string) => resolve(root, lastLine(stdout));
 
-const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
-if (!hasSklearn && process.env.SPECML_REQUIRE_SKLEARN) throw new Error('python3-sklearn is not installed, and SPECML_REQUIRE_SKLEARN says the yardstick must run (apt-get install python3-sklearn)');
 
 describe('task: regression', () => {
   const runsDir = join(work, 'runs');
