@@ -16,6 +16,6 @@ export { createRng, randomPermutation, normalSample, type Rng, type RngState } f
 export { fillBatch, inputsAsFloats } from './batches.js';
 export { dataSpecSchema, type DataSpec } from './schema.js';
 export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preprocess.js';
-export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';
+export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, readRegularBytes, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';
 export { METRICS_COLUMNS, VALIDATION_COLUMNS, TASKS, TASK_COLUMNS, metricsColumnsOf, columnGoal, isMetricColumn, metricValue, finalMetrics, bestRow, describeTestMetrics, type MetricColumn, type EpochMetrics, type Task } from './metrics-row.js';
 export { isPlainObject } from './plain-object.js';

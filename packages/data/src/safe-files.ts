@@ -73,12 +73,17 @@ export class UnreadableFileError extends Error {
   }
 }
 
-/**
- * Reads a regular file of at most `maxBytes`, as text. A FIFO, device or folder is refused without blocking
- * on it (it is opened non-blocking and checked before a byte is read), and so is a larger file, measured
- * as it is read since some files report no size.
- */
+/** Reads a regular file of at most `maxBytes`, as text (see readRegularBytes). */
 export function readRegularFile(path: string, maxBytes = MAX_RECORD_BYTES): string {
+  return readRegularBytes(path, maxBytes).toString('utf8');
+}
+
+/**
+ * Reads a regular file of at most `maxBytes`. A FIFO, device or folder is refused without blocking on it
+ * (it is opened non-blocking and checked before a byte is read), and so is a larger file, measured as it is
+ * read since some files report no size.
+ */
+export function readRegularBytes(path: string, maxBytes: number): Buffer {
   let descriptor: number;
   try {
     descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -94,7 +99,7 @@ export function readRegularFile(path: string, maxBytes = MAX_RECORD_BYTES): stri
     let length = 0;
     for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(descriptor, buffer, length, buffer.length - length, null);
     if (length > maxBytes) throw new UnreadableFileError(path, `is more than the ${maxBytes} bytes this file may have`, 'EFBIG');
-    return buffer.subarray(0, length).toString('utf8');
+    return buffer.subarray(0, length);
   } finally {
     closeSync(descriptor);
   }

@@ -1,9 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { closest, distance } from 'fastest-levenshtein';
 import type { TableColumn, TableEncoding } from './dataset.js';
 import { UserError } from './errors.js';
 import { describeFsError } from './idx.js';
+import { readRegularBytes, type UnreadableFileError } from './safe-files.js';
 
 /** Larger CSV files are refused before reading (they are held in memory as text and as rows). */
 export const MAX_CSV_BYTES = 512 * 2 ** 20;
@@ -23,12 +23,10 @@ export interface CsvTable {
 export function readCsv(file: string): CsvTable {
   let text: string;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_CSV_BYTES) throw new UserError(`${file}: ${(size / 2 ** 20).toFixed(0)} MiB is more than the ${MAX_CSV_BYTES / 2 ** 20} MiB a CSV file may have`);
-    text = readFileSync(file, 'utf8');
+    text = readRegularBytes(file, MAX_CSV_BYTES).toString('utf8');
   } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`${file}: cannot read the CSV file: ${describeFsError(error)}`);
+    const { code, reason } = error as UnreadableFileError;
+    throw new UserError(`${file}: cannot read the CSV file: ${code === 'ENOENT' ? 'no such file' : code === 'EFBIG' ? `it is larger than the ${MAX_CSV_BYTES / 2 ** 20} MiB a CSV file may have` : reason ?? describeFsError(error)}`);
   }
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {

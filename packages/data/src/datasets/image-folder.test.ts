@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,10 @@ describe('dataset: imageFolder', () => {
     await writeImages(bad, [{ file: 'three/a/1.png', width: 4, height: 4, colour: 9, corner: 'left' }, { file: 'three/b/1.png', width: 4, height: 4, colour: 9, corner: 'left' }]);
     writeFileSync(join(bad, 'three/b/2.jpg'), 'broken');
     await expect(load({ path: join(bad, 'three') })).rejects.toThrow(new RegExp(`^${join(bad, 'three/b/2.jpg')}: not a readable PNG or JPEG image`));
+    // A pipe named like an image is refused at once, not waited on.
+    rmSync(join(bad, 'three/b/2.jpg'));
+    execFileSync('mkfifo', [join(bad, 'three/b/3.png')]);
+    await expect(load({ path: join(bad, 'three') })).rejects.toThrow(`${join(bad, 'three/b/3.png')}: cannot read the image: is not a regular file (a pipe, device or folder)`);
     rmSync(bad, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
 import { decode as decodePng, hasPngSignature } from 'fast-png';
 import { describeFsError } from '../idx.js';
 import { UserError } from '../errors.js';
+import { readRegularBytes, type UnreadableFileError } from '../safe-files.js';
 import type { RgbaImage } from '../digit-preprocess.js';
 
 /** Decoded pixels: 8-bit, interleaved (HWC), 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA) channels. */
@@ -35,12 +35,11 @@ async function sharp(): Promise<Sharp> {
 /** Reads an image file's bytes, refusing a file too large to be an image; a problem is a UserError naming the file. */
 export function readImageBytes(file: string): Uint8Array {
   try {
-    const size = statSync(file).size;
-    if (size > MAX_IMAGE_FILE_BYTES) throw new UserError(`${file}: ${size} bytes is larger than the ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MiB an image file may have`);
-    return readFileSync(file);
+    // Non-blocking and bounded: a FIFO named like an image, or a huge file, cannot hang or swamp the run.
+    return readRegularBytes(file, MAX_IMAGE_FILE_BYTES);
   } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`${file}: cannot read the image: ${describeFsError(error)}`);
+    const { code, reason } = error as UnreadableFileError;
+    throw new UserError(`${file}: cannot read the image: ${code === 'ENOENT' ? 'no such file' : code === 'EFBIG' ? `it is larger than the ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MiB an image file may have` : reason ?? describeFsError(error)}`);
   }
 }
 
