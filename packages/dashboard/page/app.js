@@ -70,8 +70,8 @@ const fixed = (value, digits = 4) => (typeof value === 'number' && Number.isFini
 const headline = (metrics) => metrics?.test_accuracy ?? metrics?.test_r2 ?? (metrics?.test_rmse !== undefined ? -metrics.test_rmse : -Infinity);
 /** The accuracy, or for a regression `rmse 3.21`. */
 const headlineText = (metrics) => (metrics?.test_rmse !== undefined ? `rmse ${fixed(metrics.test_rmse)}` : fixed(metrics?.test_accuracy));
-/** `3: setosa, versicolor, virginica`: how many classes, and the first few names. */
-const classesText = (run) => `${run.classCount}: ${run.classNames.slice(0, 4).join(', ')}${run.classCount > 4 ? ', …' : ''}`;
+/** `3: setosa, versicolor, virginica`: how many classes and the first few names (a regression: `a number`). */
+const classesText = (run) => (run.task === 'regression' ? 'a number' : `${run.classCount}: ${run.classNames.slice(0, 4).join(', ')}${run.classCount > 4 ? ', …' : ''}`);
 const settingsText = (run) => shownKeys.map((key) => `${key}=${run.settings[key] ?? '-'}`).join(' ');
 
 function apply(change) {

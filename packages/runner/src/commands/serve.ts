@@ -41,6 +41,8 @@ function routes(runDir: string): Map<string, string> {
 
 /** The largest image file the page may send for a prediction. */
 export const MAX_UPLOAD_BYTES = 16 * 2 ** 20;
+/** Uploads read and waiting for their prediction at most (each holds its bytes): more are answered 503. */
+const MAX_WAITING_UPLOADS = 4;
 
 /**
  * Serves a run's page on 127.0.0.1 only: choose or drop an image file (any PNG or JPEG, predicted here
@@ -66,6 +68,7 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
   const runInfo = JSON.stringify({ name: summary?.name ?? basename(dirname(runDir)), runId: summary?.runId ?? basename(runDir), classNames, drawPad });
   // One prediction at a time: uploads queue here instead of piling decoded images up in memory.
   let predictions = Promise.resolve();
+  let waiting = 0;
   const predictUpload = (bytes: Uint8Array) => {
     const result = predictions.then(async () => {
       const warnings: string[] = [];
@@ -89,14 +92,21 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
     }
     if (request.method === 'POST' && path === '/predict') {
       const answer = (status: number, body: unknown) => void (response.headersSent || response.writeHead(status, { 'content-type': CONTENT_TYPES['.json'] }).end(JSON.stringify(body)));
-      readBody(request, MAX_UPLOAD_BYTES).then(
-        (bytes) =>
-          predictUpload(bytes).then(
-            (prediction) => answer(200, prediction),
-            (error) => answer(isUserError(error) ? 400 : 500, { error: isUserError(error) ? error.message : 'the prediction failed' }),
-          ),
-        () => answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` }),
-      );
+      if (waiting >= MAX_WAITING_UPLOADS) {
+        request.resume();
+        return answer(503, { error: 'busy: other images are being predicted; send it again in a moment' });
+      }
+      waiting++;
+      readBody(request, MAX_UPLOAD_BYTES)
+        .then(
+          (bytes) =>
+            predictUpload(bytes).then(
+              (prediction) => answer(200, prediction),
+              (error) => answer(isUserError(error) ? 400 : 500, { error: isUserError(error) ? error.message : 'the prediction failed' }),
+            ),
+          () => answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` }),
+        )
+        .finally(() => waiting--);
     } else if (request.method !== 'GET') {
       response.writeHead(405).end();
     } else if (path === '/run.json') {
