@@ -1,4 +1,4 @@
-export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, metricsColumns, METRICS_COLUMNS, VALIDATION_COLUMNS, type MetricsRow } from './metrics-csv.js';
+export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, METRICS_COLUMNS, VALIDATION_COLUMNS, type MetricsRow } from './metrics-csv.js';
 export { renderPredictionGrid, type PredictionGridInput } from './predictions-image.js';
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';
 export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, type LineChart, type LineSeries } from './charts.js';

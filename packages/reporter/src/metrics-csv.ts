@@ -5,13 +5,9 @@ import { temporaryPath, withPath } from './files.js';
 import { METRICS_COLUMNS, VALIDATION_COLUMNS, type EpochMetrics, type MetricColumn } from '@specml/data';
 
 export { METRICS_COLUMNS, VALIDATION_COLUMNS };
+// The columns of a run's metrics.csv depend on its task: metricsColumnsOf in @specml/data.
 /** A row of metrics.csv: the trainer's EpochMetrics, the one row type (see @specml/data). */
 export type MetricsRow = EpochMetrics;
-
-/** The columns of a run's metrics.csv: the fixed ones, and the validation pair when there is a validation set. */
-export function metricsColumns(withValidation: boolean): readonly MetricColumn[] {
-  return withValidation ? [...METRICS_COLUMNS, ...VALIDATION_COLUMNS] : METRICS_COLUMNS;
-}
 
 /** Creates (or truncates) a metrics CSV holding just the header. */
 export function createMetricsCsv(path: string, columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
