@@ -16,6 +16,8 @@ const STOP_WAIT_MS = 30_000;
 
 /** What a trial in flight listens for: its job's progress, and its end; and how to add its job again. */
 interface JobWatch {
+  /** Whether its job has been added (until then, its absence from Redis means nothing: shipping its data takes a while). */
+  queued(): boolean;
   progress(update: TrialProgress): void;
   ended(): void;
   /** Its job vanished (Redis restarted empty): add it again. */
@@ -103,6 +105,7 @@ export class QueueExecutor implements TrialExecutor {
       if (this.lostSince !== undefined) process.stderr.write(`Redis at ${this.address.shown} answers again after ${((Date.now() - this.lostSince) / 1000).toFixed(0)} s; the sweep goes on\n`);
       this.lostSince = undefined;
       for (const [jobId, watch] of [...this.watches]) {
+        if (!watch.queued()) continue;
         const job = await Job.fromId(this.queue, jobId);
         if (!job) {
           process.stderr.write(`warning: the job of trial ${jobId} is no longer in Redis (was Redis restarted without its data?): queued again\n`);
@@ -141,6 +144,14 @@ export class QueueExecutor implements TrialExecutor {
     let lastEpoch = -1;
     let settled = false;
     let collecting = false;
+    let queued = false;
+    /** Adds the job, and only then counts it as queued (see JobWatch.queued). */
+    const enqueue = async () => {
+      queued = false;
+      const job = await this.enqueue(request);
+      queued = true;
+      return job;
+    };
     return new Promise<TrialOutcome>((resolve) => {
       const finish = (outcome: TrialOutcome) => {
         if (settled) return;
@@ -155,6 +166,7 @@ export class QueueExecutor implements TrialExecutor {
         return this.connection.multi().del(key).rpush(key, verdict).expire(key, KEPT_SECONDS).exec();
       };
       this.watches.set(jobId, {
+        queued: () => queued,
         progress: (update) => {
           if (update.type === 'start') events.onStart?.(join(request.runsDir, name, update.runId));
           else if (update.row.epoch > lastEpoch) {
@@ -176,7 +188,7 @@ export class QueueExecutor implements TrialExecutor {
           void this.collect(jobId, request.runsDir, name).then(finish, fail);
         },
         // Not for a trial that has ended here or is being stopped (its job was removed on purpose).
-        requeue: async () => void (collecting || settled || signal.aborted || (await this.enqueue(request))),
+        requeue: async () => void (collecting || settled || signal.aborted || (await enqueue())),
         abandon: (message) => finish({ status: 'interrupted', runDir: null, summary: null, message }),
       });
       const stop = () => void this.stop(jobId).then((removed) => {
@@ -184,7 +196,7 @@ export class QueueExecutor implements TrialExecutor {
         else setTimeout(() => finish({ status: 'interrupted', runDir: null, summary: null, message: 'no answer from its worker' }), STOP_WAIT_MS).unref();
       }, fail);
       signal.addEventListener('abort', stop, { once: true });
-      void this.enqueue(request).then(async (job) => {
+      void enqueue().then(async (job) => {
         const state = await job.getState();
         if (state === 'completed' || state === 'failed') this.watches.get(jobId)?.ended();
         if (signal.aborted) stop();
