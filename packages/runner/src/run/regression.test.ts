@@ -90,14 +90,28 @@ describe('task: regression', () => {
     expect(specml(['exp', spec, '--runs-dir', join(work, 'never')]).stderr).toContain('has 214 classes (set units: 214; or, to predict "progression" as a number, set task: regression and end with { units: 1, activation: linear })');
   });
 
-  it('sweeps on test_rmse, choosing the lowest (minimize by default)', () => {
+  it('sweeps on test_rmse with Bayesian search and early stopping, minimising by default; compare ranks by RMSE', () => {
     const spec = join(work, 'sweep.yaml');
-    writeFileSync(spec, `name: sweep\ntask: regression\ndata: { dataset: csv, path: ${join(root, 'experiments/data/diabetes.csv')}, target: progression }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 1, activation: linear }\nbatchSize: 16\nepochs: 5\nsweep:\n  method: grid\n  metric: { name: test_rmse }\n  parameters:\n    optimizer.learningRate: [0.00001, 0.01]\n`);
-    const result = specml(['exp', spec, '--runs-dir', join(work, 'sweep-runs')]);
+    writeFileSync(spec, `name: sweep\ntask: regression\ndata: { dataset: csv, path: ${join(root, 'experiments/data/diabetes.csv')}, target: progression }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 1, activation: linear }\nbatchSize: 16\nepochs: 4\nsweep:\n  method: bayes\n  trials: 6\n  metric: { name: test_rmse }\n  parameters:\n    optimizer.learningRate: { min: 0.00001, max: 0.03, distribution: logUniform }\n  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }\n`);
+    const sweepRuns = join(work, 'sweep-runs');
+    const result = specml(['exp', spec, '--runs-dir', sweepRuns]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/choosing on test_rmse \(minimize\)/);
-    const best = /^best: trial (\d), test_rmse ([\d.]+)/m.exec(result.stdout)!;
-    expect(best[1]).toBe('2'); // learning rate 0.01: 1e-5 barely moves in 5 epochs
+    const csv = /^sweep summary: (\S+)$/m.exec(result.stdout)![1];
+    const [header, ...rows] = linesOf(csv);
+    expect(header).toBe('trial,optimizer.learningRate,status,epochs,metric_test_rmse,final_test_rmse,best_test_rmse,final_test_r2,duration_seconds,run_dir');
+    const rmseColumn = header.split(',').indexOf('metric_test_rmse');
+    const finished = rows.map((row) => row.split(',')).filter((cells) => cells[2] === 'completed' || cells[2] === 'stopped');
+    const lowest = Math.min(...finished.map((cells) => Number(cells[rmseColumn])));
+    const best = /^best: trial (\d+), test_rmse ([\d.]+)/m.exec(result.stdout)!;
+    expect(Number(best[2])).toBeCloseTo(lowest, 3);
+    // compare ranks the trials by final test RMSE, lowest first, and names its columns after it.
+    const compared = specml(['compare', join(sweepRuns, 'sweep'), '--runs-dir', sweepRuns]);
+    expect(compared.status, compared.stderr).toBe(0);
+    const comparison = linesOf(join(sweepRuns, 'comparison.csv'));
+    expect(comparison[0]).toMatch(/,final_test_rmse,best_test_rmse,final_test_r2,duration_seconds,run_dir$/);
+    const ranked = comparison.slice(1).map((line) => Number(line.split(',').at(-5)));
+    expect(ranked).toEqual([...ranked].sort((a, b) => a - b));
   });
 
   it.skipIf(!hasSklearn)('matches ordinary least squares on a real table, and beats it with a wider MLP where the structure is non-linear (scikit-learn as the yardstick)', () => {

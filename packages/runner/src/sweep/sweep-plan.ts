@@ -1,12 +1,14 @@
 import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type Goal, type Parameter, type SearchMethodName, type Space } from '@specml/search';
 import type { KeyPath, LoadedSpec } from '../spec/load-spec.js';
-import { columnGoal, metricsColumnsOf, TASK_COLUMNS, UserError, type MetricColumn } from '@specml/data';
+import { columnGoal, metricsColumnsOf, TASK_COLUMNS, UserError, type MetricColumn, type Task } from '@specml/data';
 import { expandSweep, MAX_TRIALS, sweepAxes, type SweepAxis } from './sweep.js';
 import { SpecError, type SpecProblem } from '../spec/user-errors.js';
 
 /** What a sweep block asks for, checked: how trials are chosen, what they optimise, when they stop. */
 export interface SweepPlan {
   readonly method: SearchMethodName;
+  /** The spec's task: which metrics.csv columns the trials have. */
+  readonly task: Task;
   /** The sweep block's keys that only its method reads (bayes' multivariate), as written. */
   readonly options: Readonly<Record<string, unknown>>;
   /** The swept key paths, in the order written (the CSV's and table's columns). */
@@ -72,7 +74,7 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     throwIfAny(problems);
     const axes = sweepAxes(grid, cliAxes);
     if (axes.length === 0) return undefined;
-    return gridPlan(axes, metric, undefined, warnings);
+    return gridPlan(axes, metric, undefined, warnings, task);
   }
 
   const methodName = block.method ?? 'grid';
@@ -126,6 +128,7 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   }
   return {
     method: methodName,
+    task,
     options,
     keys: Object.keys(space),
     axes: Object.entries(space).map(([key, parameter]) => ({ key, values: parameter.kind === 'values' ? parameter.values : [] })),
@@ -157,9 +160,10 @@ const UNSWEEPABLE = (key: string): [string, string] =>
     ? ['name cannot be swept: every trial of a sweep runs in the sweep\'s experiment folder, under the spec\'s one name', 'remove it from the sweep (set name: once, or run separate specs)']
     : [`${key} cannot be swept: a trial does not sweep again`, 'remove it from the sweep'];
 
-function gridPlan(axes: SweepAxis[], metric: { name: string; goal: Goal }, earlyStop: SweepPlan['earlyStop'], warnings: string[]): SweepPlan {
+function gridPlan(axes: SweepAxis[], metric: { name: string; goal: Goal }, earlyStop: SweepPlan['earlyStop'], warnings: string[], task: Task): SweepPlan {
   return {
     method: 'grid',
+    task,
     options: {},
     keys: axes.map((axis) => axis.key),
     axes,

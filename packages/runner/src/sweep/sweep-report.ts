@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { isFinishedStatus, type RunSummary, type TrialState } from '@specml/reporter';
+import type { Task } from '@specml/data';
 import type { Trial } from './sweep.js';
 import type { SweepPlan } from './sweep-plan.js';
 
@@ -51,19 +52,25 @@ export function nest(values: Readonly<Record<string, unknown>>, trialSpec?: Read
 
 const valueAt = (tree: unknown, keys: readonly string[]) => keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), tree);
 
-function sweepRows(keys: readonly string[], results: readonly TrialResult[], cell = cellOf) {
+/** The summary columns a task's trials are shown with: its headline (final and best) and one more. */
+function shownColumns(task: Task) {
+  return task === 'regression' ? { headline: 'test_rmse', other: 'test_r2', label: 'test rmse' } as const : { headline: 'test_accuracy', other: 'test_loss', label: 'test acc' } as const;
+}
+
+function sweepRows(plan: SweepPlan, results: readonly TrialResult[], cell = cellOf) {
+  const { headline, other } = shownColumns(plan.task);
   return results.map(({ trial, state, summary, runDir, metric, epochs }) => {
     const ended = state !== 'running' && state !== 'not started';
     const shown = <T>(value: T | undefined): T | null => (ended ? (value ?? null) : null);
     return {
       trial: trial.index,
-      values: keys.map((key) => cell(trial.values[key])),
+      values: plan.keys.map((key) => cell(trial.values[key])),
       state,
       epochs: ended ? epochs : null,
       metric: Number.isFinite(metric) ? metric : null,
-      final: shown(summary?.final?.test_accuracy),
-      best: shown(summary?.best?.test_accuracy),
-      loss: shown(summary?.final?.test_loss),
+      final: shown(summary?.final?.[headline]),
+      best: shown(summary?.best?.[headline]),
+      other: shown(summary?.final?.[other]),
       seconds: shown(summary?.durationSeconds),
       runDir,
     };
@@ -72,8 +79,9 @@ function sweepRows(keys: readonly string[], results: readonly TrialResult[], cel
 
 /** One row per trial proposed so far: ended ones with their outcome, the others `running` or `not started`. */
 export function sweepCsv(plan: SweepPlan, results: readonly TrialResult[]): string {
-  const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir'];
-  const rows = sweepRows(plan.keys, results).map((row) => [row.trial, ...row.values, row.state, row.epochs ?? '', row.metric ?? '', row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds ?? '', row.runDir ?? '']);
+  const { headline, other } = shownColumns(plan.task);
+  const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, `final_${headline}`, `best_${headline}`, `final_${other}`, 'duration_seconds', 'run_dir'];
+  const rows = sweepRows(plan, results).map((row) => [row.trial, ...row.values, row.state, row.epochs ?? '', row.metric ?? '', row.final ?? '', row.best ?? '', row.other ?? '', row.seconds ?? '', row.runDir ?? '']);
   return stringify([header, ...rows]);
 }
 
@@ -83,8 +91,8 @@ const cellOf = (value: unknown) => (typeof value === 'string' ? value : JSON.str
 const shortCellOf = (value: unknown) => (typeof value === 'number' ? String(Number(value.toPrecision(6))) : cellOf(value));
 
 export function sweepTable(plan: SweepPlan, results: readonly TrialResult[], best: TrialResult | undefined): string {
-  const table = new Table({ head: ['trial', ...plan.keys, 'status', 'epochs', plan.metric.name, 'test acc', 'seconds'], style: { head: [], border: [] } });
-  for (const row of sweepRows(plan.keys, results, shortCellOf)) {
+  const table = new Table({ head: ['trial', ...plan.keys, 'status', 'epochs', plan.metric.name, shownColumns(plan.task).label, 'seconds'], style: { head: [], border: [] } });
+  for (const row of sweepRows(plan, results, shortCellOf)) {
     table.push([
       `${row.trial}${best?.trial.index === row.trial ? ' *' : ''}`,
       ...row.values,
