@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { lastLine, learningOf, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
 import { hasSklearn } from '../test-kit/test-python.js';
 
 const work = temporaryFolder('regression');
@@ -41,6 +41,15 @@ describe('task: regression', () => {
     const errors = predictions.slice(1).map((line) => Math.abs(Number(line.split(',')[3])));
     expect(errors).toEqual([...errors].sort((a, b) => b - a));
     expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('<h2>The 50 test rows with the largest errors (all in predictions.csv)</h2>');
+
+    // A validation split adds its columns, in the target's units too; the same spec and seed learn the same.
+    const withValidation = specml(['exp', 'experiments/own-regression.yaml', '--runs-dir', runsDir, '--set', 'data.validationSplit=0.2', '--set', 'epochs=3', '--set', 'optimizer.name=rmsprop']);
+    expect(withValidation.status, withValidation.stderr).toBe(0);
+    const validated = linesOf(join(runDirOf(withValidation.stdout), 'metrics.csv'));
+    expect(validated[0]).toBe('epoch,train_loss,test_loss,test_mae,test_rmse,test_r2,epoch_seconds,samples_per_second,validation_loss,validation_mae,validation_rmse,validation_r2');
+    expect(validated.at(-1)!.split(',').slice(8).every((cell) => Number.isFinite(Number(cell)) && cell !== '')).toBe(true);
+    const again = specml(['exp', 'experiments/own-regression.yaml', '--runs-dir', runsDir, '--set', 'data.validationSplit=0.2', '--set', 'epochs=3', '--set', 'optimizer.name=rmsprop']);
+    expect(learningOf(runDirOf(again.stdout))).toEqual(learningOf(runDirOf(withValidation.stdout)));
   });
 
   it('predicts numbers in the target\'s units with the saved model, the same through ONNX', () => {
