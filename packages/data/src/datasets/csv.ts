@@ -38,7 +38,7 @@ export const csv = datasetKind({
     if (featureNames.includes(target)) throw new UserError(`data.features: "${target}" is the target column; a model cannot read what it predicts`);
     if (featureNames.length === 0) throw new UserError(`${trainTable.file}:1: the table has only the target column "${target}"; a model needs at least one input column`);
     const featureColumns = featureNames.map((name) => columnIndex(trainTable, name, 'data.features'));
-    if (testTable) for (const name of [target, ...featureNames]) columnIndex(testTable, name, spec.features ? 'data.features' : 'the training file\'s column');
+    if (testTable) for (const name of [target, ...featureNames]) columnIndex(testTable, name, 'data.testPath (the test file needs the training file\'s columns)');
     if (trainTable.rows.length < 2) throw new UserError(`${trainTable.file}: the table has ${trainTable.rows.length} row${trainTable.rows.length === 1 ? '' : 's'}; training needs at least 2`);
     if (task === 'regression') return loadRegression(spec.testSplit ?? 0.2, trainTable, testTable, target, featureColumns, warn);
 

@@ -72,6 +72,7 @@ export const imageFolder = datasetKind({
     const order = testFolder
       ? { train: shuffled([...trainLabels.keys()]), test: shuffled([...testFolder.files.keys()]) }
       : stratifiedIndices(trainLabels, spec.testSplit ?? 0.2);
+    if (order.test.length === 0) throw new UserError(`${trainFolder.root}: every class has one image, so none can be held out for testing (add images or give data.testPath)`);
     let resizedCount = 0;
     const decode = async (folder: ClassFolders, indices: readonly number[]): Promise<ExampleSet> => {
       const size = height * width * channels;
@@ -87,7 +88,6 @@ export const imageFolder = datasetKind({
     };
     const train = await decode(trainFolder, order.train);
     const test = await decode(testFolder ?? trainFolder, order.test);
-    if (test.count === 0) throw new UserError(`${trainFolder.root}: every class has one image, so none can be held out for testing (add images or give data.testPath)`);
 
     const notes = [`${files.length} images as ${height}×${width}×${channels}${resizedCount > 0 ? `, ${resizedCount} of them resized` : ''}`];
     const dataset: Omit<Dataset, 'validation'> = { name: 'imageFolder', train, test, inputShape, classNames, notes };

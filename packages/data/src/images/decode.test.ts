@@ -78,6 +78,11 @@ describe('decoding images', () => {
       await expect(readImageFile(join(folder, name)), name).rejects.toThrow(new RegExp(`^${join(folder, name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a readable PNG or JPEG image \\(.+\\); remove or replace the file$`));
     }
     await expect(readImageFile(join(folder, 'missing.png'))).rejects.toThrow(`${join(folder, 'missing.png')}: cannot read the image: no such file`);
+    // A PNG that claims 50,000 × 50,000 pixels is refused before anything is inflated.
+    const bomb = Buffer.from(png);
+    bomb.writeUInt32BE(50_000, 16);
+    bomb.writeUInt32BE(50_000, 20);
+    await expect(decodeImage(bomb, 'bomb.png')).rejects.toThrow('bomb.png: the image is 50000×50000, more than the 40,000,000 pixels an image to train on may have');
   });
 
   it('resizes bilinearly to any size and reads any image as opaque RGBA for the digit preprocessing', async () => {

@@ -57,6 +57,13 @@ export async function readImageFile(file: string): Promise<RawImage> {
 export async function decodeImage(bytes: Uint8Array, file: string): Promise<RawImage> {
   const unreadable = (error: unknown) => new UserError(`${file}: not a readable PNG or JPEG image (${(error as Error).message.split('\n')[0]}); remove or replace the file`);
   if (hasPngSignature(bytes)) {
+    // A decompression bomb is a small file that claims gigapixels: its size is checked before anything inflates
+    // (the IHDR chunk, which must come first, holds the width and height at a fixed place).
+    if (bytes.length >= 24) {
+      const header = Buffer.from(bytes.buffer, bytes.byteOffset, 24);
+      const [width, height] = [header.readUInt32BE(16), header.readUInt32BE(20)];
+      if (width * height > MAX_IMAGE_PIXELS) throw tooLarge(file, width, height);
+    }
     let png: ReturnType<typeof decodePng>;
     try {
       png = decodePng(bytes, { checkCrc: true });
