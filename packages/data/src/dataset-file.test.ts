@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { Dataset } from './dataset.js';
+import { decodeDataset, encodeDataset } from './dataset-file.js';
+
+const images: Omit<Dataset, 'validation'> = {
+  name: 'imageFolder',
+  train: { inputs: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), labels: Uint8Array.of(0, 1), count: 2 },
+  test: { inputs: Uint8Array.of(9, 10, 11, 12), labels: Uint8Array.of(1), count: 1 },
+  inputShape: [2, 2, 1],
+  classNames: ['cat', 'dog'],
+  notes: ['3 images as 2×2×1'],
+};
+const table: Omit<Dataset, 'validation'> = {
+  name: 'csv',
+  train: { inputs: Float32Array.of(0.5, -1.25, 2, 3), labels: Float32Array.of(151.5, 75), count: 2 },
+  test: { inputs: Float32Array.of(1, 1), labels: Float32Array.of(141), count: 1 },
+  inputShape: [2],
+  classNames: [],
+  target: { name: 'progression', mean: 113.25, std: 38.25 },
+  table: { target: 'progression', features: [{ name: 'bmi', type: 'number', mean: 26, std: 4 }, { name: 'bp', type: 'number', mean: 94, std: 13 }] },
+  notes: [],
+};
+
+describe('the dataset file (the cache\'s, and what a queue ships)', () => {
+  it('gives back images with class labels, and table rows with numeric targets, exactly', () => {
+    for (const dataset of [images, table]) {
+      const back = decodeDataset(encodeDataset(dataset))!;
+      expect(back.train.inputs).toEqual(dataset.train.inputs);
+      expect(back.train.labels).toEqual(dataset.train.labels);
+      expect(back.test.labels).toEqual(dataset.test.labels);
+      expect(back.train.labels.constructor).toBe(dataset.train.labels.constructor);
+      expect([back.inputShape, back.classNames, back.target, back.table, back.notes]).toEqual([dataset.inputShape, dataset.classNames, dataset.target, dataset.table, dataset.notes]);
+    }
+  });
+
+  it('refuses bytes that are not a whole, consistent dataset file', () => {
+    const bytes = encodeDataset(images);
+    expect(decodeDataset(bytes.subarray(0, bytes.length - 1))).toBeUndefined(); // truncated
+    expect(decodeDataset(Buffer.concat([bytes, Buffer.of(0)]))).toBeUndefined(); // trailing bytes
+    const outOfRange = Buffer.from(bytes);
+    outOfRange[outOfRange.length - 1] = 7; // the test label: no class 7
+    expect(decodeDataset(outOfRange)).toBeUndefined();
+    expect(decodeDataset(Buffer.from('specml-dataset-1\n\u0005\u0000\u0000\u0000{"x":1}'))).toBeUndefined();
+    const nan = encodeDataset({ ...table, test: { ...table.test, labels: Float32Array.of(Number.NaN) } });
+    expect(decodeDataset(nan)).toBeUndefined();
+  });
+});
