@@ -10,7 +10,7 @@ import { randomProposal, type Goal, type Observation, type Parameter, type Propo
  * keys at once, Falkner et al. 2018), which follows keys that matter together. Pure: history in, proposal out.
  */
 export interface TpeOptions {
-  /** Trials drawn at random before the model is used. */
+  /** Trials drawn at random before the model is used: the first ones proposed, finished or still running. */
   readonly startupTrials: number;
   /** Candidates drawn from l(x) per proposal. */
   readonly candidates: number;
@@ -43,7 +43,9 @@ export function trialWeights(n: number): number[] {
  */
 export function tpeProposal(space: Space, history: readonly Observation[], goal: Goal, uniform: Uniform, options: TpeOptions = TPE_DEFAULTS, pending: readonly Proposal[] = []): Proposal {
   const observed = history.filter((observation) => Number.isFinite(observation.value));
-  if (observed.length < options.startupTrials) return randomProposal(space, uniform);
+  // The start-up counts trials proposed, not only finished: with several workers, the model is used from the
+  // same trial on as with one (measured: it narrows the gap between 2 workers and 1 on every bench problem).
+  if (observed.length + pending.length < options.startupTrials || observed.length === 0) return randomProposal(space, uniform);
   const worst = goal === 'maximize' ? Math.min(...observed.map((observation) => observation.value)) : Math.max(...observed.map((observation) => observation.value));
   // Oldest first (the weights favour recent trials); the pending ones are the most recent.
   const finished = [...observed, ...pending.map((proposal) => ({ proposal, value: worst }))];
