@@ -89,8 +89,15 @@ export function inferColumn(table: CsvTable, column: number, rows: readonly numb
     const row = rows.find((r) => !isEmptyCell(table.rows[r][column]) && !isNumberCell(table.rows[r][column]))!;
     throw new UserError(`${table.file}:${table.lines[row]}: column "${name}" holds numbers except here: ${JSON.stringify(table.rows[row][column])} (fix the cell, or leave it empty to fill it with the column's mean)`);
   }
-  return { name, type: 'category', categories: [...new Set(cells.map((cell) => cell.trim()))].sort() };
+  const categories = [...new Set(cells.map((cell) => cell.trim()))].sort();
+  if (categories.length > MAX_CATEGORIES) {
+    throw new UserError(`${table.file}:1: column "${name}" has ${categories.length} different words, more than the ${MAX_CATEGORIES} categories a column may have (one input each): is it an identifier or free text? List the columns to read in data.features`);
+  }
+  return { name, type: 'category', categories };
 }
+
+/** The most categories one column may be one-hot encoded into (an identifier column would make an input per row). */
+export const MAX_CATEGORIES = 1000;
 
 /** How many inputs the model has for these columns: one per number, one per category. */
 export function encodedWidth(columns: readonly TableColumn[]): number {
