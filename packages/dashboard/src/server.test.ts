@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { metricsColumnsOf } from '@specml/data';
 import { appendMetricsRow, createMetricsCsv, readRun, renderRunReport, RUN_FILES, type RunStatus } from '@specml/reporter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageHtml, startDashboard, type Dashboard } from './server.js';
@@ -41,6 +42,19 @@ function writeRun(runsDir: string, name: string, runId: string, status: RunStatu
   writeFileSync(join(dir, RUN_FILES.summary), JSON.stringify(summary));
   writeFileSync(join(dir, RUN_FILES.report), renderRunReport(readRun(dir)));
   return dir;
+}
+
+/** A regression's run folder: RMSE falling 80 → 50 over three epochs, R² rising. */
+function writeRegressionRun(runsDir: string, runId: string, rmse: number[]) {
+  const dir = join(runsDir, 'prices', runId);
+  mkdirSync(dir, { recursive: true });
+  const columns = metricsColumnsOf('regression', false);
+  createMetricsCsv(join(dir, RUN_FILES.metrics), columns);
+  const rows = rmse.map((value, epoch) => ({ epoch, test_loss: value ** 2, test_mae: value * 0.8, test_rmse: value, test_r2: 1 - (value / 90) ** 2, ...(epoch > 0 ? { train_loss: value ** 2 } : {}) }));
+  for (const row of rows) appendMetricsRow(join(dir, RUN_FILES.metrics), row, columns);
+  writeFileSync(join(dir, RUN_FILES.spec), 'name: prices\ntask: regression\n');
+  const summary = { name: 'prices', runId, status: 'completed', task: 'regression', epochs: 3, epochsCompleted: 3, backend: 'native', tfjsBackend: 'cpu', seed: 1, classNames: [], specFile: 'x.yaml', startedAt: '2026-11-30T00:00:00.000Z', durationSeconds: 1, resumes: 0, peakRssMiB: 100, final: { test_loss: rmse[3] ** 2, test_rmse: rmse[3] }, best: { epoch: 3, test_rmse: Math.min(...rmse) } };
+  writeFileSync(join(dir, RUN_FILES.summary), JSON.stringify(summary));
 }
 
 describe('the dashboard server', () => {
@@ -106,6 +120,17 @@ describe('the dashboard server', () => {
     const charts = JSON.parse((await get(dashboard.url, '/api/charts?runs=digits/run-1,digits/run-2,nope')).body);
     expect(charts.curves.data.values.filter((row: { metric: string }) => row.metric === 'test_accuracy')).toHaveLength(6); // 2 runs × 3 trained epochs, epoch 0 left out
     expect(charts.finals.data.values.map((row: { label: string }) => row.label)).toEqual(['digits/run-1', 'digits/run-2']);
+    // Regressions are drawn by RMSE (best: the lowest) and R².
+    writeRegressionRun(runsDir, 'r-1', [80, 70, 60, 65]);
+    writeRegressionRun(runsDir, 'r-2', [80, 75, 55, 50]);
+    // The server sees new folders at its next poll (100 ms here): ask until it has them (bounded).
+    let regression = { curves: null, finals: null } as { curves: { data: { values: Array<{ metric: string }> } } | null; finals: { data: { values: Array<{ label: string; final: number; best: number }> } } | null };
+    for (let attempt = 0; attempt < 50 && regression.finals?.data.values.length !== 2; attempt++) {
+      await new Promise((wake) => setTimeout(wake, 50));
+      regression = JSON.parse((await get(dashboard.url, '/api/charts?runs=prices/r-1,prices/r-2')).body);
+    }
+    expect(new Set(regression.curves!.data.values.map((row) => row.metric))).toEqual(new Set(['test_rmse', 'test_r2']));
+    expect(regression.finals!.data.values.map((row) => [row.label, row.final, row.best])).toEqual([['prices/r-1', 65, 60], ['prices/r-2', 50, 50]]);
     expect(charts.parallel).toBeNull();
   });
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@specml/data';
+import { columnGoal } from '@specml/data';
 import { curvesSpec, finalAndBest, isFinishedStatus, finalAndBestSpec, metricScatterSpec, parallelCoordinatesSpec } from '@specml/reporter';
 import { RunsState, type StateChange } from './runs-state.js';
 
@@ -120,7 +121,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return run ? [{ label: id, rows: run.metrics }] : [];
     });
     const withEpochZero = query.get('epoch0') === '1';
-    const metrics = series.some((run) => run.rows.some((row) => row.validation_accuracy !== undefined)) ? ['test_accuracy', 'validation_accuracy', 'test_loss'] : ['test_accuracy', 'test_loss'];
+    // Regressions are drawn by RMSE and R², classifiers by accuracy and loss (a mixed selection: accuracy).
+    const regression = series.length > 0 && series.every((run) => run.rows.some((row) => row.test_rmse !== undefined));
+    const [headline, second] = regression ? ['test_rmse', 'test_r2'] : ['test_accuracy', 'test_loss'];
+    const validation = headline.replace('test_', 'validation_') as keyof (typeof series)[number]['rows'][number];
+    const metrics = series.some((run) => run.rows.some((row) => row[validation] !== undefined)) ? [headline, headline.replace('test_', 'validation_'), second] : [headline, second];
     const sweep = state.sweep(query.get('sweep') ?? '');
     const trials = (sweep?.trials ?? [])
       .filter((trial) => trial.metric !== null && isFinishedStatus(trial.state))
@@ -135,7 +140,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     };
     return {
       curves: series.length ? built(() => curvesSpec(series, { metrics, withEpochZero, width: 300 })) : null,
-      finals: series.length ? built(() => finalAndBestSpec(finalAndBest(series, 'test_accuracy'), 'test_accuracy')) : null,
+      finals: series.length ? built(() => finalAndBestSpec(finalAndBest(series, headline, columnGoal(headline)), headline)) : null,
       parallel: sweep && trials.length ? built(() => parallelCoordinatesSpec(trials, sweep.keys, sweep.metric.name)) : null,
       scatter: sweep && trials.length ? built(() => metricScatterSpec(trials, sweep.keys, sweep.metric.name)) : null,
     };

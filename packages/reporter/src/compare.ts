@@ -85,7 +85,7 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
   const png = await renderVegaLitePng({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${runs.length} run${runs.length === 1 ? '' : 's'}: ${regression ? 'test RMSE and R²' : 'test accuracy and loss'} per trained epoch`,
-    vconcat: [curvesSpec(series, { metrics: [headline, second] }), finalAndBestSpec(finalAndBest(series, headline), headline, 760)].map(({ $schema: _, config: __, ...part }) => part),
+    vconcat: [curvesSpec(series, { metrics: [headline, second] }), finalAndBestSpec(finalAndBest(series, headline, columnGoal(headline)), headline, 760)].map(({ $schema: _, config: __, ...part }) => part),
     config: { font: FONT_FAMILY, background: 'white' },
   } as TopLevelSpec);
   writeFileSync(pngPath, png);
