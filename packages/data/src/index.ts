@@ -19,3 +19,4 @@ export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preproc
 export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, readRegularBytes, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';
 export { METRICS_COLUMNS, VALIDATION_COLUMNS, TASKS, TASK_COLUMNS, metricsColumnsOf, columnGoal, isMetricColumn, metricValue, finalMetrics, bestRow, describeTestMetrics, type MetricColumn, type EpochMetrics, type Task } from './metrics-row.js';
 export { isPlainObject } from './plain-object.js';
+export { nearestName } from './near-names.js';

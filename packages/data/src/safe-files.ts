@@ -73,6 +73,14 @@ export class UnreadableFileError extends Error {
   }
 }
 
+/** Why readRegularBytes refused a file, said for a person: `no such file`, `it is larger than the 64 MiB …`. */
+export function whyUnreadable(error: unknown, maxBytes: number, what: string): string {
+  const { code, reason } = error as Partial<UnreadableFileError>;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EFBIG') return `it is larger than the ${maxBytes / 2 ** 20} MiB ${what} may have`;
+  return reason ?? (error as Error).message;
+}
+
 /** Reads a regular file of at most `maxBytes`, as text (see readRegularBytes). */
 export function readRegularFile(path: string, maxBytes = MAX_RECORD_BYTES): string {
   return readRegularBytes(path, maxBytes).toString('utf8');

@@ -1,9 +1,8 @@
 import { parse } from 'csv-parse/sync';
-import { closest, distance } from 'fastest-levenshtein';
 import type { TableColumn, TableEncoding } from './dataset.js';
 import { UserError } from './errors.js';
-import { describeFsError } from './idx.js';
-import { readRegularBytes, type UnreadableFileError } from './safe-files.js';
+import { nearestName } from './near-names.js';
+import { readRegularBytes, whyUnreadable } from './safe-files.js';
 
 /** Larger CSV files are refused before reading (they are held in memory as text and as rows). */
 export const MAX_CSV_BYTES = 512 * 2 ** 20;
@@ -25,8 +24,7 @@ export function readCsv(file: string): CsvTable {
   try {
     text = readRegularBytes(file, MAX_CSV_BYTES).toString('utf8');
   } catch (error) {
-    const { code, reason } = error as UnreadableFileError;
-    throw new UserError(`${file}: cannot read the CSV file: ${code === 'ENOENT' ? 'no such file' : code === 'EFBIG' ? `it is larger than the ${MAX_CSV_BYTES / 2 ** 20} MiB a CSV file may have` : reason ?? describeFsError(error)}`);
+    throw new UserError(`${file}: cannot read the CSV file: ${whyUnreadable(error, MAX_CSV_BYTES, 'a CSV file')}`);
   }
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
@@ -62,7 +60,7 @@ function headerWidth(text: string): number | undefined {
 export function columnIndex(table: CsvTable, name: string, key: string): number {
   const index = table.header.indexOf(name);
   if (index >= 0) return index;
-  const guess = nearest(name, table.header);
+  const guess = nearestName(name, table.header);
   throw new UserError(`${table.file}:1: ${key}: no column "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; the columns are ${table.header.join(', ')}`);
 }
 
@@ -132,13 +130,6 @@ export function encodeRows(table: CsvTable, rows: readonly number[], encoding: T
     });
   });
   return { inputs, filled, unseen };
-}
-
-/** The candidate nearest to `name` by edit distance, when it is near enough to be a typo. */
-function nearest(name: string, candidates: readonly string[]): string | undefined {
-  if (candidates.length === 0) return undefined;
-  const guess = closest(name, [...candidates]);
-  return distance(name.toLowerCase(), guess.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3)) ? guess : undefined;
 }
 
 /** A table encoding read back from a run folder (untrusted): checked field by field, else a UserError naming the file. */

@@ -1,7 +1,6 @@
 import { decode as decodePng, hasPngSignature } from 'fast-png';
-import { describeFsError } from '../idx.js';
 import { UserError } from '../errors.js';
-import { readRegularBytes, type UnreadableFileError } from '../safe-files.js';
+import { readRegularBytes, whyUnreadable } from '../safe-files.js';
 import type { RgbaImage } from '../digit-preprocess.js';
 
 /** Decoded pixels: 8-bit, interleaved (HWC), 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA) channels. */
@@ -38,8 +37,7 @@ export function readImageBytes(file: string): Uint8Array {
     // Non-blocking and bounded: a FIFO named like an image, or a huge file, cannot hang or swamp the run.
     return readRegularBytes(file, MAX_IMAGE_FILE_BYTES);
   } catch (error) {
-    const { code, reason } = error as UnreadableFileError;
-    throw new UserError(`${file}: cannot read the image: ${code === 'ENOENT' ? 'no such file' : code === 'EFBIG' ? `it is larger than the ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MiB an image file may have` : reason ?? describeFsError(error)}`);
+    throw new UserError(`${file}: cannot read the image: ${whyUnreadable(error, MAX_IMAGE_FILE_BYTES, 'an image file')}`);
   }
 }
 

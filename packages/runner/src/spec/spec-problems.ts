@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { closest, distance } from 'fastest-levenshtein';
+import { nearestName } from '@specml/data';
 import { OPTIMIZER_NAMES } from '@specml/trainer';
 
 export interface SchemaProblem {
@@ -162,9 +162,6 @@ function requiredHint(path: readonly (string | number)[], key: string): string |
 /** "did you mean …?" for near misses, else the list of what is allowed. */
 export function suggestion(given: string, allowed: readonly string[], label = 'allowed'): string | undefined {
   if (allowed.length === 0) return undefined;
-  const best = closest(given, [...allowed]);
-  const lower = allowed.find((option) => option.toLowerCase() === given.toLowerCase());
-  if (lower) return `did you mean "${lower}"?`;
-  if (distance(given, best) <= Math.max(2, Math.floor(best.length / 3))) return `did you mean "${best}"?`;
-  return `${label}: ${allowed.join(', ')}`;
+  const near = nearestName(given, allowed);
+  return near === undefined ? `${label}: ${allowed.join(', ')}` : `did you mean "${near}"?`;
 }
