@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { asRgba, DATASET_KINDS, DEFAULT_DATASET, type DatasetName, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, readCsv, readImageBytes, readRegularFile, toMnistInput, UserError, type TableEncoding } from '@specml/data';
-import { readRun, RUN_FILES, summaryIfReadable } from '@specml/reporter';
+import { readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 
@@ -35,8 +35,8 @@ export interface PredictOutcome {
 }
 
 /** Class names recorded by the run (summary.json), else (an older or partial run) the class indices. */
-function classNamesOf(runDir: string, classCount: number): string[] {
-  const names = summaryIfReadable(runDir)?.classNames;
+function classNamesOf(summary: RunSummary | null, classCount: number): string[] {
+  const names = summary?.classNames;
   return names?.length === classCount ? names : Array.from({ length: classCount }, (_, index) => String(index));
 }
 
@@ -95,11 +95,14 @@ async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
   };
 }
 
-/** How the run's training read its inputs: the dataset kind (digit-style or not), and a table's encoding. */
-export function trainingInput(runDir: string): { dataset: string; digitStyle: boolean; table?: TableEncoding } {
+/** How the run's training read its inputs: the dataset kind (digit-style or not), a table's encoding; and its summary. */
+export function trainingInput(runDir: string): { summary: RunSummary | null; dataset: string; digitStyle: boolean; table?: TableEncoding } {
   let dataset: string = DEFAULT_DATASET;
+  let summary: RunSummary | null = null;
   try {
-    const data = readRun(runDir).spec.data as Record<string, unknown> | undefined;
+    const run = readRun(runDir);
+    summary = run.summary;
+    const data = run.spec.data as Record<string, unknown> | undefined;
     if (typeof data?.dataset === 'string') dataset = data.dataset;
   } catch {
     // A folder without a readable summary still predicts (the model decides the input size); digits by default.
@@ -107,14 +110,14 @@ export function trainingInput(runDir: string): { dataset: string; digitStyle: bo
   const tableFile = join(runDir, RUN_FILES.table);
   // Digit-like datasets: any picture becomes MNIST-style (ink centred by its mass); the others are read as training read them.
   const digitStyle = Object.hasOwn(DATASET_KINDS, dataset) ? DATASET_KINDS[dataset as DatasetName].inkOnPaper : false;
-  if (!existsSync(tableFile)) return { dataset, digitStyle };
+  if (!existsSync(tableFile)) return { summary, dataset, digitStyle };
   let parsed: unknown;
   try {
     parsed = JSON.parse(readRegularFile(tableFile));
   } catch (error) {
     throw new UserError(`${tableFile}: not readable JSON (${(error as Error).message}); the run folder is damaged`);
   }
-  return { dataset, digitStyle, table: parseTableEncoding(parsed, tableFile) };
+  return { summary, dataset, digitStyle, table: parseTableEncoding(parsed, tableFile) };
 }
 
 /**
@@ -123,7 +126,7 @@ export function trainingInput(runDir: string): { dataset: string; digitStyle: bo
  * in `failures` and the others are still predicted; a folder without a model is a UserError.
  */
 export async function predictImageFiles(runDir: string, files: readonly string[], onnxFile?: string): Promise<PredictOutcome> {
-  const { digitStyle, table } = trainingInput(runDir);
+  const { summary, digitStyle, table } = trainingInput(runDir);
   const predictor = onnxFile === undefined ? await tfjsPredictor(runDir) : await onnxPredictor(runDir, onnxFile);
   const size = predictor.inputShape.reduce((a, b) => a * b, 1);
   const inputs: { file: string; values: Float32Array }[] = [];
@@ -139,16 +142,16 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
     }
   }
   const predictions: ImagePrediction[] = [];
-  let classNames: string[] = summaryIfReadable(runDir)?.classNames ?? [];
+  let classNames: string[] = summary?.classNames ?? [];
   if (inputs.length > 0) {
     const batch = new Float32Array(inputs.length * size);
     inputs.forEach((input, index) => batch.set(input.values, index * size));
     const probabilities = await predictor.predict(batch, inputs.length);
     // A regression's saved model gives the target in its own units (training folded the scaling into its last layer).
-    if (summaryIfReadable(runDir)?.task === 'regression') {
+    if (summary?.task === 'regression') {
       inputs.forEach((input, index) => predictions.push({ file: input.file, value: probabilities[index][0] }));
     } else {
-      classNames = classNamesOf(runDir, probabilities[0].length);
+      classNames = classNamesOf(summary, probabilities[0].length);
       inputs.forEach((input, index) => {
         const row = probabilities[index];
         const digit = row.indexOf(Math.max(...row));

@@ -6,7 +6,6 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { isUserError, UserError } from '@specml/data';
-import { summaryIfReadable } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import { imageInput, trainingInput } from './predict.js';
 
@@ -53,7 +52,7 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
   if (!existsSync(join(runDir, 'model', 'model.json'))) {
     throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
   }
-  const { digitStyle, table } = trainingInput(runDir);
+  const { summary, digitStyle, table } = trainingInput(runDir);
   if (table) throw new UserError(`--run ${runDir}: this run's model reads table rows; predict them with: npx specml predict --run ${runDir} rows.csv`);
   // The model is loaded once here, so that a damaged one is reported now (exit 2), not in the browser.
   const backend = await activateTfjsBackend('cpu');
@@ -61,7 +60,6 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
   const model = await loadModel(join(runDir, 'model'));
   const classCount = model.outputs[0].shape.at(-1) ?? 10;
   const inputShape = model.inputs[0].shape.slice(1) as number[];
-  const summary = summaryIfReadable(runDir);
   const classNames = summary?.classNames.length === classCount ? summary.classNames : Array.from({ length: classCount }, (_, i) => String(i));
   // The draw pad makes grey 28×28-style digits; other models take image files only.
   const drawPad = digitStyle && inputShape[2] === 1;
