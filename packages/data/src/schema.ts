@@ -1,8 +1,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from './datasets/index.js';
 import { COMMON_DATA_PROPERTIES } from './datasets/kind.js';
+import type { UnionToIntersection } from './union-to-intersection.js';
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The keys of every kind together (kinds that share a key, like `path`, share its schema). */
 type KindProperties = UnionToIntersection<(typeof DATASET_KINDS)[DatasetName]['properties']>;
 const kindProperties = Object.assign({}, ...DATASET_NAMES.map((name) => DATASET_KINDS[name].properties)) as KindProperties;

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { dataSpecSchema, metricsColumnsOf, TASKS, type MetricColumn } from '@specml/data';
+import { dataSpecSchema, metricsColumnsOf, TASKS, type MetricColumn, type UnionToIntersection } from '@specml/data';
 import { modelSpecSchema } from '@specml/model-zoo';
 import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type SearchMethodName } from '@specml/search';
 import { backendSpecSchema, lossSpecSchema, optimizerSpecSchema, scheduleSpecSchema, taskSpecSchema } from '@specml/trainer';
@@ -7,7 +7,6 @@ import { backendSpecSchema, lossSpecSchema, optimizerSpecSchema, scheduleSpecSch
 /** The metrics.csv columns a sweep can choose on: every task's, but the epoch and the timings. */
 const SWEEP_METRICS = TASKS.flatMap((task) => metricsColumnsOf(task, true)).filter((column, index, all) => !['epoch', 'epoch_seconds', 'samples_per_second'].includes(column) && all.indexOf(column) === index) as MetricColumn[];
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The sweep keys of every search method (bayes' multivariate, …), from the registry. */
 const methodOptions = Object.assign({}, ...SEARCH_METHOD_NAMES.map((name) => SEARCH_METHODS[name].options)) as UnionToIntersection<(typeof SEARCH_METHODS)[SearchMethodName]['options']>;
 
