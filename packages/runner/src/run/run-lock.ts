@@ -1,4 +1,4 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@specml/data';
@@ -35,7 +35,7 @@ export function lockSweepFolder(dir: string): RunLock {
 function lockFolder(dir: string, file: string, holderName: string): RunLock {
   const path = join(dir, file);
   const mine: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 20; attempt++) {
     try {
       writeFileSync(path, `${JSON.stringify(mine)}\n`, { flag: 'wx' });
       const release = () => {
@@ -55,16 +55,61 @@ function lockFolder(dir: string, file: string, holderName: string): RunLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = readHolder(path);
+    const seen = readText(path);
+    const holder = seen === undefined ? undefined : holderOf(seen);
     if (holder && (holder.host !== mine.host || isAlive(holder.pid))) {
       throw new UserError(
         `${dir} is in use by pid ${holder.pid} on ${holder.host} since ${holder.startedAt} (wait for ${holderName} to end or stop it; if it is gone, delete ${path})`,
       );
     }
-    process.stderr.write(`note: ${dir} was locked by pid ${holder?.pid ?? '?'}, which is no longer running; taking it over\n`);
-    unlinkSync(path);
+    if (seen !== undefined && removeStaleLock(path, seen)) {
+      process.stderr.write(`note: ${dir} was locked by pid ${holder?.pid ?? '?'}, which is no longer running; taking it over\n`);
+    }
+    sleepSync(10 + Math.random() * 40); // another process is taking it over: look again in a moment
   }
   throw new UserError(`${dir}: another process took the run folder's lock at the same moment (try again)`);
+}
+
+/**
+ * Removes a dead holder's lock, but only the one that was seen: two processes that both find it dead must
+ * not both go on, and the later one must not delete the lock the first has just made. A guard file
+ * (exclusive create) lets one of them at a time compare and remove; a guard left by a process that died
+ * holding it is cleared after GUARD_STALE_MS.
+ */
+function removeStaleLock(path: string, seen: string): boolean {
+  const guard = `${path}.takeover`;
+  try {
+    writeFileSync(guard, `${process.pid}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    try {
+      if (Date.now() - statSync(guard).mtimeMs > GUARD_STALE_MS) unlinkSync(guard);
+    } catch {
+      // gone meanwhile: the other taker finished
+    }
+    return false;
+  }
+  try {
+    if (readText(path) !== seen) return false;
+    unlinkSync(path);
+    return true;
+  } finally {
+    unlinkSync(guard);
+  }
+}
+
+const GUARD_STALE_MS = 5000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -82,8 +127,13 @@ export async function waitForRunFolder(dir: string, seconds = 10): Promise<void>
 }
 
 function readHolder(path: string): LockHolder | undefined {
+  const text = readText(path);
+  return text === undefined ? undefined : holderOf(text);
+}
+
+function holderOf(text: string): LockHolder | undefined {
   try {
-    const holder = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    const holder = JSON.parse(text) as LockHolder;
     return Number.isInteger(holder.pid) && typeof holder.host === 'string' ? holder : undefined;
   } catch {
     return undefined; // torn or empty: its writer died before finishing it
