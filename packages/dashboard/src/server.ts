@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@specml/data';
-import { columnGoal } from '@specml/data';
+import { columnGoal, TASK_COLUMNS } from '@specml/data';
 import { curvesSpec, finalAndBest, isFinishedStatus, finalAndBestSpec, metricScatterSpec, parallelCoordinatesSpec } from '@specml/reporter';
 import { RunsState, type StateChange } from './runs-state.js';
 
@@ -123,7 +123,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const withEpochZero = query.get('epoch0') === '1';
     // Regressions are drawn by RMSE and R², classifiers by accuracy and loss (a mixed selection: accuracy).
     const regression = series.length > 0 && series.every((run) => run.rows.some((row) => row.test_rmse !== undefined));
-    const [headline, second] = regression ? ['test_rmse', 'test_r2'] : ['test_accuracy', 'test_loss'];
+    const { headline, second } = TASK_COLUMNS[regression ? 'regression' : 'classification'];
     const validation = headline.replace('test_', 'validation_') as keyof (typeof series)[number]['rows'][number];
     const metrics = series.some((run) => run.rows.some((row) => row[validation] !== undefined)) ? [headline, headline.replace('test_', 'validation_'), second] : [headline, second];
     const sweep = state.sweep(query.get('sweep') ?? '');

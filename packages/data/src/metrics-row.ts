@@ -12,11 +12,14 @@ export const TASK_COLUMNS = {
     validation: ['validation_loss', 'validation_accuracy'],
     /** The column a run's best epoch and a sweep's default choice go by. */
     headline: 'test_accuracy',
+    /** The test column shown beside it (tables, charts, comparisons). */
+    second: 'test_loss',
   },
   regression: {
     columns: ['epoch', 'train_loss', 'test_loss', 'test_mae', 'test_rmse', 'test_r2', 'epoch_seconds', 'samples_per_second'],
     validation: ['validation_loss', 'validation_mae', 'validation_rmse', 'validation_r2'],
     headline: 'test_rmse',
+    second: 'test_r2',
   },
 } as const;
 
@@ -54,6 +57,11 @@ export function metricsColumnsOf(task: Task, withValidation: boolean): readonly 
 }
 
 const COLUMNS: ReadonlySet<string> = new Set<string>(TASKS.flatMap((task) => metricsColumnsOf(task, true)));
+
+/** The columns that measure how a model does (a sweep can choose on them): all but the epoch and the timings. */
+export function scoreColumnsOf(task: Task): MetricColumn[] {
+  return metricsColumnsOf(task, true).filter((column) => column !== 'epoch' && column !== 'epoch_seconds' && column !== 'samples_per_second');
+}
 
 /** Whether `name` is a column of metrics.csv (of any task). */
 export const isMetricColumn = (name: string): name is MetricColumn => COLUMNS.has(name);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
-import { columnGoal, UserError } from '@specml/data';
+import { columnGoal, TASK_COLUMNS, UserError } from '@specml/data';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './charts.js';
 import { curvesSpec, finalAndBest, finalAndBestSpec } from './comparison-charts.js';
@@ -47,7 +47,7 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
   if (readable.length === 0) throw new UserError(`${paths.join(', ')}: no readable runs found (a run folder holds summary.json)`, warnings);
   // Regressions are ranked by test RMSE (lowest first) and shown with R²; classifiers by test accuracy.
   const regression = readable.every((run) => run.summary.task === 'regression');
-  const [headline, second] = regression ? (['test_rmse', 'test_r2'] as const) : (['test_accuracy', 'test_loss'] as const);
+  const { headline, second } = TASK_COLUMNS[regression ? 'regression' : 'classification'];
   const sign = columnGoal(headline) === 'maximize' ? 1 : -1;
   const score = (run: { summary: { final: Partial<Record<string, number>> | null } }) => sign * (run.summary.final?.[headline] ?? Number.NaN);
   const runs = readable.map((run): ComparedRun => ({ ...run, settings: flattenSpec(run.spec) })).sort((a, b) => (Number.isNaN(score(b)) ? -Infinity : score(b)) - (Number.isNaN(score(a)) ? -Infinity : score(a)));

@@ -118,11 +118,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   // Engines read the training set as it is at each step: an augmenter rewrites its copy before every epoch.
   const addon = loadNativeAddon();
   // The native transform where the engine is built (the next epoch's images made while one trains), else TypeScript's.
-  const augmenter = augments(request.augment) && isImageDataset(dataset)
-    ? addon.ok
-      ? createAugmenter(task.train, dataset.inputShape, request.augment, request.seed, addon.value.transformImages, addon.value.transformImagesInBackground)
-      : createAugmenter(task.train, dataset.inputShape, request.augment, request.seed)
-    : undefined;
+  const transforms = addon.ok ? ([addon.value.transformImages, addon.value.transformImagesInBackground] as const) : ([] as const);
+  const augmenter = augments(request.augment) && isImageDataset(dataset) ? createAugmenter(task.train, dataset.inputShape, request.augment, request.seed, ...transforms) : undefined;
   const trainSet = augmenter?.set ?? task.train;
   // The native engine where it is built, else the hand-written tfjs loop for dense stacks, tfjs-layers for the rest.
   const engine: TrainingEngine =

@@ -1,11 +1,11 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { dataSpecSchema, metricsColumnsOf, TASKS, type MetricColumn, type UnionToIntersection } from '@specml/data';
+import { dataSpecSchema, scoreColumnsOf, TASKS, type UnionToIntersection } from '@specml/data';
 import { modelSpecSchema } from '@specml/model-zoo';
 import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type SearchMethodName } from '@specml/search';
 import { backendSpecSchema, lossSpecSchema, optimizerSpecSchema, scheduleSpecSchema, taskSpecSchema } from '@specml/trainer';
 
 /** The metrics.csv columns a sweep can choose on: every task's, but the epoch and the timings. */
-const SWEEP_METRICS = TASKS.flatMap((task) => metricsColumnsOf(task, true)).filter((column, index, all) => !['epoch', 'epoch_seconds', 'samples_per_second'].includes(column) && all.indexOf(column) === index) as MetricColumn[];
+const SWEEP_METRICS = [...new Set(TASKS.flatMap(scoreColumnsOf))];
 
 /** The sweep keys of every search method (bayes' multivariate, …), from the registry. */
 const methodOptions = Object.assign({}, ...SEARCH_METHOD_NAMES.map((name) => SEARCH_METHODS[name].options)) as UnionToIntersection<(typeof SEARCH_METHODS)[SearchMethodName]['options']>;

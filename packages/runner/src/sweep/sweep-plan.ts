@@ -1,6 +1,6 @@
 import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type Goal, type Parameter, type SearchMethodName, type Space } from '@specml/search';
 import type { KeyPath, LoadedSpec } from '../spec/load-spec.js';
-import { columnGoal, metricsColumnsOf, TASK_COLUMNS, UserError, type MetricColumn, type Task } from '@specml/data';
+import { columnGoal, scoreColumnsOf, TASK_COLUMNS, UserError, type MetricColumn, type Task } from '@specml/data';
 import { expandSweep, MAX_TRIALS, sweepAxes, type SweepAxis } from './sweep.js';
 import { SpecError, type SpecProblem } from '../spec/user-errors.js';
 
@@ -52,8 +52,8 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   const headline = TASK_COLUMNS[task].headline;
   const chosen: { name: string; goal?: Goal } = block?.metric ?? { name: hasValidation ? headline.replace('test_', 'validation_') : headline };
   const metric = { name: chosen.name, goal: chosen.goal ?? columnGoal(chosen.name) };
-  if (block?.metric && !metricsColumnsOf(task, true).includes(metric.name as MetricColumn)) {
-    const columns = metricsColumnsOf(task, true).filter((column) => !['epoch', 'epoch_seconds', 'samples_per_second'].includes(column));
+  const columns = scoreColumnsOf(task);
+  if (block?.metric && !columns.includes(metric.name as MetricColumn)) {
     at(['sweep', 'metric', 'name'], `${metric.name} is no column of a ${task}'s metrics.csv`, `choose one of ${columns.join(', ')}`);
   }
   const warnings: string[] = [];

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { isFinishedStatus, type RunSummary, type TrialState } from '@specml/reporter';
-import type { Task } from '@specml/data';
+import { TASK_COLUMNS, type Task } from '@specml/data';
 import type { Trial } from './sweep.js';
 import type { SweepPlan } from './sweep-plan.js';
 
@@ -52,9 +52,10 @@ export function nest(values: Readonly<Record<string, unknown>>, trialSpec?: Read
 
 const valueAt = (tree: unknown, keys: readonly string[]) => keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), tree);
 
-/** The summary columns a task's trials are shown with: its headline (final and best) and one more. */
+/** The summary columns a task's trials are shown with: its headline (final and best) and the one beside it. */
 function shownColumns(task: Task) {
-  return task === 'regression' ? { headline: 'test_rmse', other: 'test_r2', label: 'test rmse' } as const : { headline: 'test_accuracy', other: 'test_loss', label: 'test acc' } as const;
+  const { headline, second } = TASK_COLUMNS[task];
+  return { headline, other: second, label: headline.replace('_', ' ').replace('accuracy', 'acc') };
 }
 
 function sweepRows(plan: SweepPlan, results: readonly TrialResult[], cell = cellOf) {
