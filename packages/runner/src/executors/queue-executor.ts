@@ -14,6 +14,19 @@ import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutco
 /** After asking a running trial to stop, how long to wait for its interrupted run folder. */
 const STOP_WAIT_MS = 30_000;
 
+/** A Redis call's answer, or a rejection when none came within JOB_CHECK_MS. */
+async function answerInTime<T>(call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${JOB_CHECK_MS} ms`)), JOB_CHECK_MS).unref();
+  });
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What a trial in flight listens for: its job's progress, and its end; and how to add its job again. */
 interface JobWatch {
   /** Whether its job has been added (until then, its absence from Redis means nothing: shipping its data takes a while). */
@@ -100,18 +113,21 @@ export class QueueExecutor implements TrialExecutor {
     if (this.checking || this.gaveUp) return;
     this.checking = true;
     try {
-      const answered = await Promise.race([this.connection.ping().then(() => true, () => false), new Promise<boolean>((wake) => setTimeout(() => wake(false), JOB_CHECK_MS).unref())]);
-      if (!answered) return this.stillLost();
-      if (this.lostSince !== undefined) process.stderr.write(`Redis at ${this.address.shown} answers again after ${((Date.now() - this.lostSince) / 1000).toFixed(0)} s; the sweep goes on\n`);
-      this.lostSince = undefined;
+      // Every call is bounded, not only the ping: a command sent just before Redis went away waits for it
+      // for ever (ioredis sends it again on reconnection), and a check that never ends never gives up.
+      await answerInTime(this.connection.ping());
       for (const [jobId, watch] of [...this.watches]) {
         if (!watch.queued()) continue;
-        const job = await Job.fromId(this.queue, jobId);
+        const job = await answerInTime(Job.fromId(this.queue, jobId));
         if (!job) {
           process.stderr.write(`warning: the job of trial ${jobId} is no longer in Redis (was Redis restarted without its data?): queued again\n`);
-          await watch.requeue();
-        } else if (['completed', 'failed'].includes(await job.getState())) watch.ended();
+          // Not awaited: shipping its data again may take longer than a check (and a failure is retried by the next one).
+          void watch.requeue().catch(() => undefined);
+        } else if (['completed', 'failed'].includes(await answerInTime(job.getState()))) watch.ended();
       }
+      // Only a whole check answered counts: a Redis that answers pings but not the queue's scripts is no use.
+      if (this.lostSince !== undefined) process.stderr.write(`Redis at ${this.address.shown} answers again after ${((Date.now() - this.lostSince) / 1000).toFixed(0)} s; the sweep goes on\n`);
+      this.lostSince = undefined;
     } catch {
       this.stillLost();
     } finally {
@@ -145,12 +161,15 @@ export class QueueExecutor implements TrialExecutor {
     let settled = false;
     let collecting = false;
     let queued = false;
-    /** Adds the job, and only then counts it as queued (see JobWatch.queued). */
+    /** Adds the job; until the attempt is over its absence from Redis means nothing (see JobWatch.queued). */
     const enqueue = async () => {
       queued = false;
-      const job = await this.enqueue(request);
-      queued = true;
-      return job;
+      try {
+        return await this.enqueue(request);
+      } finally {
+        // Also after a failed attempt to add it again: the next check looks for it, and adds it again.
+        queued = true;
+      }
     };
     return new Promise<TrialOutcome>((resolve) => {
       const finish = (outcome: TrialOutcome) => {

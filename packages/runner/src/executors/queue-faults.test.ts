@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisInstalled, startRedis } from '../commands/local-redis.js';
-import { learningOf, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { exitCodeWithin, learningOf, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { QUEUE_NAME } from './queue-protocol.js';
 
 // Redis trouble in the middle of a queued sweep: paused past the locks' life, killed and restarted empty,
 // gone for good. Every trial still ends completed exactly once with the metrics of an undisturbed sweep, no
@@ -52,7 +53,7 @@ describe.skipIf(!redisInstalled)('a queued sweep through Redis trouble', () => {
     const coordinator = startSpecml(['exp', join(work, `${name}.yaml`), '--queue-file', queueFile, '--runs-dir', runsDir]);
     expect(await waitFor(() => /^trial \d\/4 epoch 3 on /m.test(coordinator.output().stdout), 60)).toBe(true);
     await fault();
-    expect(await coordinator.exited).toBe(0);
+    expect(await exitCodeWithin(coordinator, 100)).toBe(0);
     const sweepDir = sweepDirOf(runsDir, name);
     const trials = trialsOf(sweepDir);
     expect(trials.map((trial) => trial.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
@@ -92,7 +93,7 @@ describe.skipIf(!redisInstalled)('a queued sweep through Redis trouble', () => {
     expect(await waitFor(() => /^trial \d\/4 .*: completed/m.test(coordinator.output().stdout), 90)).toBe(true);
     await redis.kill();
     const started = performance.now();
-    expect(await coordinator.exited).toBe(130);
+    expect(await exitCodeWithin(coordinator, 60)).toBe(130);
     expect((performance.now() - started) / 1000).toBeLessThan(20);
     const { stderr } = coordinator.output();
     expect(stderr).toMatch(/^error: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ did not answer for 3 s: giving up here/m);
@@ -109,5 +110,29 @@ describe.skipIf(!redisInstalled)('a queued sweep through Redis trouble', () => {
     expect(trials.filter((trial) => completedBefore.includes(trial.runId))).toHaveLength(completedBefore.length);
     expect(runFolders(runsDir, 'gone')).toEqual(trials.map((trial) => trial.runId).sort());
     for (const trial of trials) expect(learningOf(join(runsDir, 'gone', trial.runId))).toEqual(reference.get(trial.values.seed));
+  });
+
+  it('gives up after its patience on a Redis that stops answering in the middle of a check of the jobs', { timeout: 90_000 }, async () => {
+    // A Redis of its own that no worker listens to: the four jobs wait there, and every check of the jobs
+    // asks each one's state (a script).
+    mkdirSync(join(work, 'redis-stalled'));
+    const stalled = await startRedis(join(work, 'redis-stalled'));
+    try {
+      const stalledQueueFile = join(work, 'stalled-queue-url');
+      writeFileSync(stalledQueueFile, `${stalled.url}\n`);
+      writeFileSync(join(work, 'stalled.yaml'), spec('stalled'));
+      const coordinator = startSpecml(['exp', join(work, 'stalled.yaml'), '--queue-file', stalledQueueFile, '--runs-dir', join(work, 'runs-stalled')], { SPECML_QUEUE_PATIENCE: '3' });
+      expect(await waitFor(async () => (await stalled.client.llen(`bull:${QUEUE_NAME}:wait`)) === 4, 60)).toBe(true);
+      // Pings and reads still answer, scripts no longer: like a command sent just before Redis went away,
+      // a check's question about a job's state waits for ever. (Before, the check then never ended, so
+      // the coordinator never noticed that Redis was gone: seen in CI as a coordinator that never exited.)
+      await stalled.client.call('CLIENT', 'PAUSE', '600000', 'WRITE');
+      expect(await exitCodeWithin(coordinator, 60)).toBe(130);
+      const { stderr } = coordinator.output();
+      expect(stderr).toMatch(/^error: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ did not answer for 3 s: giving up here/m);
+      expect(stderr).not.toMatch(CRASH);
+    } finally {
+      await stalled.stop();
+    }
   });
 });

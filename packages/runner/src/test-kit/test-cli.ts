@@ -16,7 +16,9 @@ export const cliEnv = { ...process.env, CI: 'true', INIT_CWD: '', SPECML_QUEUE: 
 
 /** Runs the built CLI to completion from the repository root. */
 export function specml(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, env: { ...cliEnv, ...env }, encoding: 'utf8' });
+  // A command that hangs must not hang the test run with it: spawnSync blocks the event loop, so the test's
+  // own timeout could never fire. This bound is far above any command the tests run.
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, env: { ...cliEnv, ...env }, encoding: 'utf8', timeout: SPECML_COMMAND_LIMIT_MS, killSignal: 'SIGKILL' });
   return { code: result.status, status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -32,6 +34,25 @@ export function startSpecml(args: readonly string[], env: NodeJS.ProcessEnv = {}
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** How long one `specml` command of a test may run before it is killed (status null). */
+const SPECML_COMMAND_LIMIT_MS = 300_000;
+
+/** The exit code of a command from startSpecml; fails with its output if it is still running after `seconds`. */
+export async function exitCodeWithin(started: ReturnType<typeof startSpecml>, seconds: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const { stdout, stderr } = started.output();
+      reject(new Error(`still running after ${seconds} s:\n${stdout}${stderr}`));
+    }, seconds * 1000);
+  });
+  try {
+    return await Promise.race([started.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
