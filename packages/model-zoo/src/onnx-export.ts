@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import type { Task } from '@specml/data';
 import { planLayers, type ModelInput } from './build.js';
 import type { LayerBehaviour } from './layers/kind.js';
 import { LAYER_KINDS } from './layers/index.js';
@@ -12,20 +13,32 @@ export const ONNX_OPSET = 13;
 const IR_VERSION = 7;
 
 export interface OnnxExportOptions {
-  /** Written into the model's metadata, for whoever loads it elsewhere. */
+  /** A classifier's output is `probabilities`, a regression's `prediction` (see ONNX_NAMES). */
+  readonly task: Task;
+  /** Written into the model's metadata, for whoever loads it elsewhere (none for a regression). */
   readonly classNames: readonly string[];
   /** More metadata (the run, specml's version). */
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-/** The input and output names of an exported model: `pixels` for an image model, `features` for a table's. */
-export const ONNX_NAMES = { input: 'pixels', features: 'features', output: 'probabilities' } as const;
+/**
+ * The input and output names of an exported model: `pixels` for an image model, `features` for a table's;
+ * `probabilities` out of a classifier, `prediction` (the number, in the target's units) out of a regression.
+ */
+export const ONNX_NAMES = { input: 'pixels', features: 'features', output: 'probabilities', prediction: 'prediction' } as const;
+
+/** The name of an exported model's output, and what it holds, for messages and the model's metadata. */
+export function onnxOutputOf(task: Task): { name: string; description: string } {
+  return task === 'regression'
+    ? { name: ONNX_NAMES.prediction, description: `${ONNX_NAMES.prediction} [batch, 1], the predicted number in the target's units` }
+    : { name: ONNX_NAMES.output, description: `${ONNX_NAMES.output} [batch, classes]` };
+}
 
 /**
  * A model as ONNX (opset 13): its input is `pixels`, float32 [batch, height, width, channels] with values
  * 0–255 as the image files hold them (the graph divides by 255, as training did), or for a table's model
- * `features`, float32 [batch, features] encoded as in training; its output
- * `probabilities`, [batch, classes]. The batch dimension is dynamic. Each layer kind writes its own nodes
+ * `features`, float32 [batch, features] encoded as in training; its output (onnxOutputOf)
+ * `probabilities`, [batch, classes], or a regression's `prediction`, [batch, 1]. The batch dimension is dynamic. Each layer kind writes its own nodes
  * (toOnnx beside its module); `weights` are the model's, in tfjs order.
  */
 export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly Float32Array[], options: OnnxExportOptions): Uint8Array {
@@ -46,7 +59,8 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
   });
   if (next !== weights.length) throw new Error(`the model has ${weights.length} weight arrays, its layers ${next}`);
   const output = graph.vector(value);
-  graph.nodes.push({ opType: 'Identity', inputs: [output.name], outputs: [ONNX_NAMES.output], attributes: {}, floats: new Set() });
+  const outputName = onnxOutputOf(options.task).name;
+  graph.nodes.push({ opType: 'Identity', inputs: [output.name], outputs: [outputName], attributes: {}, floats: new Set() });
 
   const tensorType = (dims: Array<number | string>) => ({
     tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((dim) => (typeof dim === 'string' ? { dimParam: dim } : { dimValue: dim })) } },
@@ -66,10 +80,11 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
       })),
       initializer: graph.initializers.map((tensor) => ({ name: tensor.name, dims: [...tensor.dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) })),
       input: [{ name: inputName, type: tensorType(['batch', ...input.inputShape]) }],
-      output: [{ name: ONNX_NAMES.output, type: tensorType(['batch', output.shape[0]]) }],
+      output: [{ name: outputName, type: tensorType(['batch', output.shape[0]]) }],
     },
     metadataProps: Object.entries({
-      class_names: JSON.stringify(options.classNames),
+      ...(options.task === 'classification' ? { class_names: JSON.stringify(options.classNames) } : {}),
+      output: onnxOutputOf(options.task).description,
       input: image
         ? `${inputName}: float32 [batch, ${input.inputShape.join(', ')}], pixel values 0-255 (the graph divides by 255)`
         : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json: numbers standardised, categories one-hot)`,

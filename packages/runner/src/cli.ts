@@ -274,8 +274,8 @@ export function buildProgram(): Command {
     .option('--out <file>', 'where to write it (default: <run>/model.onnx)')
     .action(async (options: { run: string; out?: string }) => {
       const { exportRunToOnnx } = await import('./commands/export.js');
-      const { file, bytes, input } = await exportRunToOnnx(fromCaller(options.run), options.out === undefined ? undefined : fromCaller(options.out));
-      process.stdout.write(`wrote ${forCaller(file)} (${(bytes / 1024).toFixed(1)} KiB, ONNX opset 13): input ${input}, output probabilities [batch, classes]\n`);
+      const { file, bytes, input, output } = await exportRunToOnnx(fromCaller(options.run), options.out === undefined ? undefined : fromCaller(options.out));
+      process.stdout.write(`wrote ${forCaller(file)} (${(bytes / 1024).toFixed(1)} KiB, ONNX opset 13): input ${input}, output ${output}\n`);
     });
 
   program

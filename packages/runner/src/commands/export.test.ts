@@ -77,7 +77,7 @@ describe('export to ONNX', () => {
     if (hasChecker) {
       const checked = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print([p.key for p in m.metadata_props])', file], { encoding: 'utf8' });
       expect(checked.stderr).toBe('');
-      expect(checked.stdout).toBe("['class_names', 'input', 'run', 'producer']\n");
+      expect(checked.stdout).toBe("['class_names', 'output', 'input', 'run', 'producer']\n");
     }
   });
 
@@ -90,7 +90,7 @@ describe('export to ONNX', () => {
     const images = Float32Array.from(testPixels.subarray(0, 20 * 784));
     const own = tf.tidy(() => (model.predict(tf.tensor4d(images.map((value) => value / 255), [20, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
     model.dispose();
-    const session = await ort.InferenceSession.create(exportOnnx(spec.model, input, weights, { classNames: [] }));
+    const session = await ort.InferenceSession.create(exportOnnx(spec.model, input, weights, { task: 'classification', classNames: [] }));
     const onnx = (await session.run({ pixels: new ort.Tensor('float32', images, [20, 28, 28, 1]) })).probabilities.data as Float32Array;
     await session.release();
     expect(Math.max(...own.map((value, index) => Math.abs(value - onnx[index])))).toBeLessThan(1e-5);

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '@specml/data';
-import { ONNX_NAMES, exportOnnx, getModelWeights, type ModelSpec } from '@specml/model-zoo';
+import { ONNX_NAMES, exportOnnx, getModelWeights, onnxOutputOf, type ModelSpec } from '@specml/model-zoo';
 import { readRun, RUN_FILES, summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import { SPECML_VERSION } from '../executors/queue-protocol.js';
@@ -11,11 +11,12 @@ export const onnxFileOf = (runDir: string) => join(runDir, 'model.onnx');
 
 /**
  * Writes a completed run's model as ONNX (see exportOnnx: input `pixels` [batch, height, width, channels]
- * 0–255, output `probabilities`, the class names in the metadata). A folder that is not a run, a run without
- * a model and an output path in a missing folder are UserErrors, each one sentence; nothing is written then.
+ * 0–255 or a table's `features`, output `probabilities` or a regression's `prediction`, the class names in
+ * the metadata); returns the file, its size and what its input and output are (for the message). A folder
+ * that is not a run, a run without a model and an output path in a missing folder are UserErrors, each one
+ * sentence; nothing is written then.
  */
-/** Writes a run's model as ONNX; returns the file, its size and what its input is (for the message). */
-export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)): Promise<{ file: string; bytes: number; input: string }> {
+export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)): Promise<{ file: string; bytes: number; input: string; output: string }> {
   const summary = summaryIfReadable(runDir);
   if (!existsSync(runDir) || !statSync(runDir).isDirectory() || !summary) {
     throw new UserError(`--run ${runDir}: not a run folder (it has no readable ${RUN_FILES.summary}; give a run folder, e.g. runs/baseline/<run-id>)`);
@@ -34,10 +35,10 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)):
   model.dispose();
   const spec = readRun(runDir).spec.model as ModelSpec | undefined;
   if (!Array.isArray(spec?.layers)) throw new UserError(`--run ${runDir}: its ${RUN_FILES.spec} has no model.layers (a run folder of another version, or edited): export a run trained by this specml`);
-  const bytes = exportOnnx(spec, { inputShape }, weights, { classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}` } });
+  const bytes = exportOnnx(spec, { inputShape }, weights, { task: summary.task, classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}` } });
   writeFileAtomic(out, bytes);
   const input = inputShape.length === 3
     ? `${ONNX_NAMES.input} [batch, ${inputShape.join(', ')}] (height, width, channels) 0-255`
     : `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (the table's columns encoded as in ${RUN_FILES.table})`;
-  return { file: out, bytes: bytes.length, input };
+  return { file: out, bytes: bytes.length, input, output: onnxOutputOf(summary.task).description };
 }

@@ -82,6 +82,8 @@ async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
   if (dims.length !== (image ? 3 : 1) || !dims.every((dim) => typeof dim === 'number' && dim > 0)) {
     throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.input} input of [batch, height, width, channels] nor ${ONNX_NAMES.features} of [batch, features])`);
   }
+  const output = [ONNX_NAMES.output, ONNX_NAMES.prediction].find((name) => session.outputNames.includes(name));
+  if (!output) throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.output} nor ${ONNX_NAMES.prediction} output)`);
   const inputShape = dims as number[];
   const classes = (output: Float32Array, count: number) => Array.from({ length: count }, (_, row) => Array.from(output.subarray((row * output.length) / count, ((row + 1) * output.length) / count)));
   return {
@@ -89,7 +91,7 @@ async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
     predict: async (batch, count) => {
       const values = image ? Float32Array.from(batch, (value) => value * 255) : batch;
       const result = await session.run({ [input!.name]: new ort.Tensor('float32', values, [count, ...inputShape]) });
-      return classes(result[ONNX_NAMES.output].data as Float32Array, count);
+      return classes(result[output].data as Float32Array, count);
     },
     dispose: () => void session.release(),
   };

@@ -71,7 +71,8 @@ describe('task: regression', () => {
       expect(prediction.value).toBeCloseTo(byRow.get(index + 1)!, 2);
     });
     expect(specml(['predict', '--run', runDir, join(folder, 'test.csv')]).stdout.split('\n')[0]).toMatch(new RegExp(`^${join(folder, 'test.csv')}:2: \\d+(\\.\\d+)?$`));
-    expect(specml(['export', '--run', runDir]).status).toBe(0);
+    const exported = specml(['export', '--run', runDir]);
+    expect(exported.stdout).toMatch(/input features \[batch, 10\] .*, output prediction \[batch, 1\], the predicted number in the target's units\n$/);
     const viaOnnx = JSON.parse(specml(['predict', '--run', runDir, join(folder, 'test.csv'), '--json', '--onnx']).stdout) as Array<{ value: number }>;
     viaOnnx.forEach((prediction, index) => expect(prediction.value).toBeCloseTo(predicted[index].value, 3));
   });
