@@ -29,7 +29,7 @@ export type RegressionLoss = (typeof REGRESSION_LOSSES)[number];
 
 export const lossSpecSchema = {
   enum: REGRESSION_LOSSES,
-  description: 'task: regression only: meanSquaredError (the default), meanAbsoluteError, or huber (squared within one standard deviation of the target, absolute beyond). Computed on the standardised target.',
+  description: 'task: regression only: meanSquaredError (the default), meanAbsoluteError, or huber (squared within one standard deviation of the target, absolute beyond). Trained on the standardised target, reported in the target\'s units.',
 } as const;
 
 export const backendSpecSchema = {

@@ -44,13 +44,14 @@ export function classificationTraining(dataset: Dataset): TaskTraining {
  * A regression: the engine trains on the standardised target (y − mean) / std, so that one learning rate
  * suits any units; every column of metrics.csv is in the target's units: MAE, RMSE and R² from the
  * predictions turned back, the loss as the engine computes it scaled back (mean squared error × std²,
- * mean absolute error × std; Huber's stays on the standardised scale, where its threshold is one std).
+ * mean absolute error × std, Huber × std²: Huber with threshold δ on the standardised target is std² times
+ * Huber with threshold δ·std in the target's units, so its threshold is one std of the target).
  */
 export function regressionTraining(dataset: Dataset, loss: RegressionLoss): TaskTraining {
   const target = dataset.target as TargetStatistics;
   const standardised = (set: ExampleSet): ExampleSet => ({ ...set, labels: Float32Array.from(set.labels, (value) => (value - target.mean) / target.std) });
   const sets = { train: standardised(dataset.train), test: standardised(dataset.test), validation: dataset.validation && standardised(dataset.validation) };
-  const lossScale = loss === 'meanSquaredError' ? target.std ** 2 : loss === 'meanAbsoluteError' ? target.std : 1;
+  const lossScale = loss === 'meanAbsoluteError' ? target.std : target.std ** 2;
   const inUnits = (outputs: Float32Array) => Float32Array.from(outputs, (value) => value * target.std + target.mean);
   const columns = (engine: TrainingEngine, raw: ExampleSet, set: ExampleSet) => {
     const predicted = inUnits(engine.predict(set));

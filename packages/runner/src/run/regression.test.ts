@@ -50,6 +50,17 @@ describe('task: regression', () => {
     expect(validated.at(-1)!.split(',').slice(8).every((cell) => Number.isFinite(Number(cell)) && cell !== '')).toBe(true);
     const again = specml(['exp', 'experiments/own-regression.yaml', '--runs-dir', runsDir, '--set', 'data.validationSplit=0.2', '--set', 'epochs=3', '--set', 'optimizer.name=rmsprop']);
     expect(learningOf(runDirOf(again.stdout))).toEqual(learningOf(runDirOf(withValidation.stdout)));
+
+    // Huber's loss is reported in the target's units too: Huber with its threshold at one standard deviation,
+    // recomputed here from the final predictions.
+    const huber = specml(['exp', 'experiments/own-regression.yaml', '--runs-dir', runsDir, '--set', 'loss=huber', '--set', 'epochs=3']);
+    expect(huber.status, huber.stderr).toBe(0);
+    const std = Number(/standard deviation ([\d.]+)\)/.exec(huber.stdout)![1]);
+    const huberDir = runDirOf(huber.stdout);
+    const residuals = linesOf(join(huberDir, 'predictions.csv')).slice(1).map((line) => Number(line.split(',')[3]));
+    const expected = residuals.reduce((sum, r) => sum + (Math.abs(r) <= std ? 0.5 * r * r : std * (Math.abs(r) - 0.5 * std)), 0) / residuals.length;
+    const reported = Number(linesOf(join(huberDir, 'metrics.csv')).at(-1)!.split(',')[2]);
+    expect(Math.abs(reported - expected) / expected).toBeLessThan(0.01);
   });
 
   it('predicts numbers in the target\'s units with the saved model, the same through ONNX', () => {
