@@ -1,31 +1,19 @@
 import type { ExampleSet } from './dataset.js';
 
-
 /**
- * Writes the examples at `order[start … start+size)` into preallocated buffers: inputs as floats and labels
- * one-hot. Building batches from typed arrays avoids slicing a 60000×784 tensor every step, which is very
- * slow on the wasm backend.
+ * Writes the inputs of the examples at `order[start … start+size)` into a preallocated buffer, as floats
+ * (pixel bytes / 255). Building batches from typed arrays avoids slicing a 60000×784 tensor every step,
+ * which is very slow on the wasm backend.
  */
-export function fillBatch(
-  set: ExampleSet,
-  order: Uint32Array,
-  start: number,
-  size: number,
-  inputs: Float32Array,
-  oneHot: Float32Array,
-  classCount: number,
-): void {
+export function fillInputs(set: ExampleSet, order: Uint32Array, start: number, size: number, inputs: Float32Array): void {
   const exampleSize = set.inputs.length / set.count;
   const bytes = set.inputs instanceof Uint8Array;
-  oneHot.fill(0, 0, size * classCount);
   for (let row = 0; row < size; row++) {
-    const index = order[start + row];
-    const source = index * exampleSize;
+    const source = order[start + row] * exampleSize;
     const target = row * exampleSize;
     // Divided (not multiplied by 1/255) so that the floats equal the native engine's byte / 255 exactly.
     if (bytes) for (let p = 0; p < exampleSize; p++) inputs[target + p] = set.inputs[source + p] / 255;
     else inputs.set(set.inputs.subarray(source, source + exampleSize), target);
-    oneHot[row * classCount + set.labels[index]] = 1;
   }
 }
 

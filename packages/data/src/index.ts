@@ -13,7 +13,7 @@ export { createAugmenter, augments, transformImages, AUGMENT_PROPERTY, AUGMENT_P
 export { readImageFile, readImageBytes, decodeImage, withChannels, resized, imageAsInput, asRgba, isImageFileName, IMAGE_EXTENSIONS, type RawImage } from './images/decode.js';
 export { readCsv, encodeRows, parseTableEncoding, type CsvTable } from './table.js';
 export { createRng, randomPermutation, normalSample, type Rng, type RngState } from './random.js';
-export { fillBatch, inputsAsFloats } from './batches.js';
+export { fillInputs, inputsAsFloats } from './batches.js';
 export { dataSpecSchema, type DataSpec } from './schema.js';
 export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preprocess.js';
 export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, readRegularBytes, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';

@@ -127,10 +127,12 @@ export function getModelWeights(model: tfl.LayersModel): ModelWeights {
   return model.layers.flatMap((layer) => layer.getWeights().map((tensor) => (tensor.dataSync() as Float32Array).slice()));
 }
 
-/** The model's output before its final softmax layer: what the loss is computed on. */
+/** The model's output before its final softmax layer, if it has one (a regression's ends linear): what the loss is computed on. */
 export function logitsOf(model: tfl.Sequential, x: tf.Tensor, training: boolean): tf.Tensor2D {
   let h = x;
   const layers = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
-  for (const layer of layers.slice(0, -1)) h = layer.apply(h, { training }) as tf.Tensor;
+  const last = layers.at(-1);
+  const endsInSoftmax = last?.getClassName() === 'Activation' && (last.getConfig() as { activation?: string }).activation === 'softmax';
+  for (const layer of endsInSoftmax ? layers.slice(0, -1) : layers) h = layer.apply(h, { training }) as tf.Tensor;
   return h as tf.Tensor2D;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inputsAsFloats, type ExampleSet } from '@specml/data';
 import type { Score } from './engine.js';
-import { scoreLogits, softmaxRows } from './scoring.js';
+import type { TfjsObjective } from './tfjs-objective.js';
 
 /** An engine's forward pass to logits for `count` images given as floats in [0, 1]. */
 export type LogitsOfImages = (pixels: Float32Array, count: number) => tf.Tensor2D;
@@ -16,18 +16,18 @@ function forEachLogitsChunk(set: ExampleSet, chunk: number, logitsOf: LogitsOfIm
   }
 }
 
-export function evaluateInChunks(set: ExampleSet, chunk: number, classCount: number, logitsOf: LogitsOfImages): Score {
+export function evaluateInChunks(set: ExampleSet, chunk: number, objective: TfjsObjective, logitsOf: LogitsOfImages): Score {
   const total: Score = { lossSum: 0, correct: 0 };
   forEachLogitsChunk(set, chunk, logitsOf, (logits, start, count) => {
-    const score = scoreLogits(logits, set.labels.subarray(start, start + count), count, classCount);
+    const score = objective.score(logits, set.labels.subarray(start, start + count), count);
     total.lossSum += score.lossSum;
     total.correct += score.correct;
   });
   return total;
 }
 
-export function predictInChunks(set: ExampleSet, chunk: number, classCount: number, logitsOf: LogitsOfImages): Float32Array {
-  const probabilities = new Float32Array(set.count * classCount);
-  forEachLogitsChunk(set, chunk, logitsOf, (logits, start) => probabilities.set(softmaxRows(logits, classCount), start * classCount));
-  return probabilities;
+export function predictInChunks(set: ExampleSet, chunk: number, objective: TfjsObjective, logitsOf: LogitsOfImages): Float32Array {
+  const predictions = new Float32Array(set.count * objective.width);
+  forEachLogitsChunk(set, chunk, logitsOf, (logits, start) => predictions.set(objective.predictions(logits), start * objective.width));
+  return predictions;
 }

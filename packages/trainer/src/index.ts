@@ -6,5 +6,6 @@ export { saveModel, loadModel } from './model-io.js';
 export { NativeEngine, buildNativeNetwork, nativeNetworkOptions } from './native-engine.js';
 export { TfjsEngine } from './tfjs-engine.js';
 export { LayersEngine } from './layers-engine.js';
+export { classificationObjective, regressionObjective, type TfjsObjective } from './tfjs-objective.js';
 export type { TrainingEngine, Score } from './engine.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type OptimizerState } from './checkpoint.js';

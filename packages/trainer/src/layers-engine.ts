@@ -10,12 +10,14 @@ import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfj
 import type { OptimizerSpec } from './schema.js';
 import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
 import { BatchBuffers, trainRangeOnTfjs, type TfjsTraining } from './tfjs-training.js';
+import type { TfjsObjective } from './tfjs-objective.js';
 
 const EVALUATION_CHUNK = 1000;
 
 /**
  * Trains any model of the zoo (convolutions, pooling, dropout, batch norm) through tfjs-layers: each step
- * applies the model's layers in training mode and minimises softmax cross-entropy on its logits.
+ * applies the model's layers in training mode and minimises the objective (softmax cross-entropy on its
+ * logits, or a regression loss on its number).
  */
 export class LayersEngine implements TrainingEngine {
   private readonly model: tfl.Sequential;
@@ -25,7 +27,6 @@ export class LayersEngine implements TrainingEngine {
   private readonly training: TfjsTraining;
   private readonly inputShape: readonly number[];
   private readonly exampleSize: number;
-  private readonly classCount: number;
 
   constructor(
     readonly backend: BackendName,
@@ -36,10 +37,10 @@ export class LayersEngine implements TrainingEngine {
     train: ExampleSet,
     batchSize: number,
     private readonly seed: number,
+    private readonly objective: TfjsObjective,
   ) {
     this.model = buildModel(spec, input, initial);
     this.inputShape = input.inputShape;
-    this.classCount = (this.model.outputs[0].shape.at(-1) ?? 0) as number;
     this.variables = this.model.trainableWeights.map((weight) => weight.read() as tf.Variable);
     const kernels: tf.Variable[] = [];
     const factors: number[] = [];
@@ -53,7 +54,7 @@ export class LayersEngine implements TrainingEngine {
     });
     this.optimizer = createTfjsOptimizer(optimizer);
     this.exampleSize = input.inputShape.reduce((a, b) => a * b, 1);
-    this.batches = new BatchBuffers(train, batchSize, this.exampleSize, this.classCount);
+    this.batches = new BatchBuffers(train, batchSize, this.exampleSize, objective);
     this.training = {
       optimizer: this.optimizer,
       variables: this.variables,
@@ -75,11 +76,11 @@ export class LayersEngine implements TrainingEngine {
   private readonly logitsOfImages = (pixels: Float32Array, count: number) => logitsOf(this.model, this.batchTensor(pixels, count), false);
 
   evaluate(set: ExampleSet): Score {
-    return evaluateInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
+    return evaluateInChunks(set, EVALUATION_CHUNK, this.objective, this.logitsOfImages);
   }
 
   predict(set: ExampleSet): Float32Array {
-    return predictInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
+    return predictInChunks(set, EVALUATION_CHUNK, this.objective, this.logitsOfImages);
   }
 
   weights(): ModelWeights {

@@ -9,6 +9,7 @@ import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native
 import { OPTIMIZER_NAMES } from './optimizers/index.js';
 import { REGRESSION_LOSSES, type OptimizerSpec, type RegressionLoss } from './schema.js';
 import { TfjsEngine } from './tfjs-engine.js';
+import { classificationObjective, regressionObjective } from './tfjs-objective.js';
 
 const adam: OptimizerSpec = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 const sgd: OptimizerSpec = { name: 'sgd', learningRate: 0.1 };
@@ -337,8 +338,8 @@ describe('native engine against tfjs, whole models', () => {
     const native = new NativeEngine(nativeNetwork(spec, input, optimizer, 3), initial, dataset.train, batchSize);
     const tfjs =
       reference === 'tfjs'
-        ? new TfjsEngine('wasm', denseStackOf(spec, input)!, initial, optimizer, dataset.train, batchSize)
-        : new LayersEngine('wasm', spec, input, initial, optimizer, dataset.train, batchSize, 3);
+        ? new TfjsEngine('wasm', denseStackOf(spec, input)!, initial, optimizer, dataset.train, batchSize, classificationObjective(10))
+        : new LayersEngine('wasm', spec, input, initial, optimizer, dataset.train, batchSize, 3, classificationObjective(10));
     const losses: Array<[number, number]> = [];
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
@@ -388,5 +389,54 @@ describe('native engine against tfjs, whole models', () => {
     expect(Math.abs(last(0) - last(1)) / last(1)).toBeLessThan(0.1);
     expect(last(0)).toBeLessThan(mean(losses.slice(0, 10).map(([native]) => native)) * 0.5);
     expect(Math.abs(accuracies[0] - accuracies[1])).toBeLessThanOrEqual(0.03);
+  });
+});
+
+describe('native engine against tfjs, regressions', () => {
+  // Friedman #1 (scikit-learn's make_friedman1): a standardised target, non-linear in 5 of 8 inputs.
+  const rng = createRng(11);
+  const table = (count: number) => {
+    const inputs = Float32Array.from({ length: count * 8 }, () => rng.next());
+    const labels = Float32Array.from({ length: count }, (_, i) => {
+      const x = inputs.subarray(i * 8, i * 8 + 5);
+      return (10 * Math.sin(Math.PI * x[0] * x[1]) + 20 * (x[2] - 0.5) ** 2 + 10 * x[3] + 5 * x[4] - 14.4) / 4.9;
+    });
+    return { inputs, labels, count };
+  };
+  const train = table(1600);
+  const test = table(400);
+  const input: ModelInput = { inputShape: [8] };
+  const dense: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 1, activation: 'linear' }] };
+  const withBatchNorm: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: 32, activation: 'tanh' }, { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 }, { type: 'dense', units: 1, activation: 'linear' }] };
+
+  it.each(REGRESSION_LOSSES.flatMap((loss) => [[loss, 'tfjs'], [loss, 'layers']] as const))('trains a %s regression like the %s engine step by step for 100 steps, and evaluates and predicts alike', async (loss, reference) => {
+    await activateTfjsBackend('wasm');
+    const spec = reference === 'tfjs' ? dense : withBatchNorm;
+    const steps = createRng(5);
+    const initial = initialWeights(spec, input, steps);
+    const order = randomPermutation(train.count, steps);
+    const batchSize = 16;
+    const optimizer: OptimizerSpec = { ...adam, learningRate: 0.01 };
+    const native = new NativeEngine(nativeNetwork(spec, input, optimizer, 3, loss), initial, train, batchSize);
+    const objective = regressionObjective(loss);
+    const tfjs = reference === 'tfjs'
+      ? new TfjsEngine('wasm', denseStackOf(spec, input)!, initial, optimizer, train, batchSize, objective)
+      : new LayersEngine('wasm', spec, input, initial, optimizer, train, batchSize, 3, objective);
+    const losses: Array<[number, number]> = [];
+    for (let step = 0; step < 100; step++) {
+      const start = step * batchSize;
+      losses.push([native.trainRange(order, start, start + batchSize).lossSum, tfjs.trainRange(order, start, start + batchSize).lossSum]);
+    }
+    // Deterministic models, the same steps: the summed losses agree to float32 rounding.
+    for (const [ours, theirs] of losses) expect(Math.abs(ours - theirs) / theirs).toBeLessThan(2e-3);
+    const mean = (pairs: typeof losses) => pairs.reduce((sum, [ours]) => sum + ours, 0) / pairs.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) * 0.7);
+    const [ours, theirs] = [native.evaluate(test), tfjs.evaluate(test)];
+    expect(Math.abs(ours.lossSum - theirs.lossSum) / theirs.lossSum).toBeLessThan(2e-3);
+    expect(ours.correct).toBe(0);
+    const [predictedHere, predictedThere] = [native.predict(test), tfjs.predict(test)];
+    expect(predictedThere).toHaveLength(test.count);
+    predictedHere.forEach((value, i) => expect(value).toBeCloseTo(predictedThere[i], 2));
+    tfjs.dispose();
   });
 });

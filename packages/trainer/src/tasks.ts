@@ -2,6 +2,7 @@ import type { Dataset, EpochMetrics, ExampleSet, TargetStatistics } from '@specm
 import type { ModelWeights } from '@specml/model-zoo';
 import type { Score, TrainingEngine } from './engine.js';
 import type { RegressionLoss } from './schema.js';
+import { classificationObjective, regressionObjective, type TfjsObjective } from './tfjs-objective.js';
 
 /**
  * What depends on the task when training: the sets the engine reads, how a set's columns of metrics.csv
@@ -11,6 +12,8 @@ export interface TaskTraining {
   readonly train: ExampleSet;
   readonly test: ExampleSet;
   readonly validation?: ExampleSet;
+  /** What a tfjs engine minimises and scores (the native engine is built with the same loss). */
+  readonly objective: TfjsObjective;
   /** A set's columns (test_… or validation_…). */
   evaluate(engine: TrainingEngine, which: 'test' | 'validation'): Partial<EpochMetrics>;
   /** The train columns from an epoch's summed score. */
@@ -30,6 +33,7 @@ export function classificationTraining(dataset: Dataset): TaskTraining {
     train: dataset.train,
     test: dataset.test,
     validation: dataset.validation,
+    objective: classificationObjective(dataset.classNames.length),
     evaluate: (engine, which) => {
       const { loss, accuracy } = score(engine, which === 'test' ? dataset.test : dataset.validation!);
       return which === 'test' ? { test_loss: loss, test_accuracy: accuracy } : { validation_loss: loss, validation_accuracy: accuracy };
@@ -70,6 +74,7 @@ export function regressionTraining(dataset: Dataset, loss: RegressionLoss): Task
   };
   return {
     ...sets,
+    objective: regressionObjective(loss),
     evaluate: (engine, which) => {
       if (which === 'test') {
         const { loss, mae, rmse, r2 } = columns(engine, dataset.test, sets.test);

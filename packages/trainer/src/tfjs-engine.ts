@@ -8,6 +8,7 @@ import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfj
 import type { OptimizerSpec } from './schema.js';
 import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
 import { BatchBuffers, trainRangeOnTfjs, type TfjsTraining } from './tfjs-training.js';
+import type { TfjsObjective } from './tfjs-objective.js';
 
 const EVALUATION_CHUNK = 2000;
 
@@ -25,7 +26,6 @@ export class TfjsEngine implements TrainingEngine {
   private readonly batches: BatchBuffers;
   private readonly training: TfjsTraining;
   private readonly inputSize: number;
-  private readonly classCount: number;
 
   constructor(
     readonly backend: BackendName,
@@ -34,16 +34,16 @@ export class TfjsEngine implements TrainingEngine {
     optimizer: OptimizerSpec,
     train: ExampleSet,
     batchSize: number,
+    private readonly objective: TfjsObjective,
   ) {
     this.inputSize = stack.sizes[0];
-    this.classCount = stack.sizes.at(-1)!;
     // tfjs variable names are global to the process: a prefix per engine lets several coexist.
     const prefix = `engine${++engineCount}`;
     const layers = stack.sizes.length - 1;
     this.kernels = Array.from({ length: layers }, (_, l) => tf.variable(tf.tensor2d(initial[2 * l], [stack.sizes[l], stack.sizes[l + 1]]), true, `${prefix}_kernel_${l}`));
     this.biases = Array.from({ length: layers }, (_, l) => tf.variable(tf.tensor1d(initial[2 * l + 1]), true, `${prefix}_bias_${l}`));
     this.optimizer = createTfjsOptimizer(optimizer);
-    this.batches = new BatchBuffers(train, batchSize, this.inputSize, this.classCount);
+    this.batches = new BatchBuffers(train, batchSize, this.inputSize, objective);
     this.training = {
       optimizer: this.optimizer,
       variables: [...this.kernels, ...this.biases],
@@ -52,7 +52,7 @@ export class TfjsEngine implements TrainingEngine {
     };
   }
 
-  /** The last layer's pre-softmax output: the loss takes logits, for numerical stability. */
+  /** The last layer's output before its activation (softmax: the loss takes logits, for numerical stability; a regression's is linear). */
   private logits(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
     const last = this.kernels.length - 1;
@@ -69,11 +69,11 @@ export class TfjsEngine implements TrainingEngine {
   private readonly logitsOfImages = (pixels: Float32Array, count: number) => this.logits(tf.tensor2d(pixels, [count, this.inputSize]));
 
   evaluate(set: ExampleSet): Score {
-    return evaluateInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
+    return evaluateInChunks(set, EVALUATION_CHUNK, this.objective, this.logitsOfImages);
   }
 
   predict(set: ExampleSet): Float32Array {
-    return predictInChunks(set, EVALUATION_CHUNK, this.classCount, this.logitsOfImages);
+    return predictInChunks(set, EVALUATION_CHUNK, this.objective, this.logitsOfImages);
   }
 
   weights(): ModelWeights {

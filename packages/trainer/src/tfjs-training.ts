@@ -1,58 +1,59 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fillBatch, type ExampleSet } from '@specml/data';
+import { fillInputs, type ExampleSet } from '@specml/data';
 import type { Score } from './engine.js';
-import { scoreLogits } from './scoring.js';
+import type { TfjsObjective } from './tfjs-objective.js';
 
 /** What a tfjs engine trains with: its optimizer and variables, its forward pass, its L2 terms. */
 export interface TfjsTraining {
   readonly optimizer: tf.Optimizer;
   readonly variables: tf.Variable[];
   readonly l2: { readonly kernels: readonly tf.Tensor[]; readonly factors: readonly number[] };
-  /** The logits for `size` images given as floats in [0, 1], in training mode. */
+  /** The outputs the loss takes (a classifier's logits) for `size` examples given as floats, in training mode. */
   logits(pixels: Float32Array, size: number): tf.Tensor2D;
 }
 
 /** Reusable buffers for one batch, filled from typed arrays (never sliced out of a big tensor). */
 export class BatchBuffers {
   readonly pixels: Float32Array;
-  readonly oneHot: Float32Array;
-  readonly labels: Uint8Array;
+  readonly targets: Float32Array;
+  readonly labels: Float32Array;
 
   constructor(
     private readonly train: ExampleSet,
     readonly batchSize: number,
-    imageSize: number,
-    readonly classCount: number,
+    exampleSize: number,
+    readonly objective: TfjsObjective,
   ) {
-    this.pixels = new Float32Array(batchSize * imageSize);
-    this.oneHot = new Float32Array(batchSize * classCount);
-    this.labels = new Uint8Array(batchSize);
+    this.pixels = new Float32Array(batchSize * exampleSize);
+    this.targets = new Float32Array(batchSize * objective.width);
+    this.labels = new Float32Array(batchSize);
   }
 
   fill(order: Uint32Array, first: number, size: number): void {
-    fillBatch(this.train, order, first, size, this.pixels, this.oneHot, this.classCount);
+    fillInputs(this.train, order, first, size, this.pixels);
+    this.objective.targets(this.train.labels, order, first, size, this.targets);
     for (let row = 0; row < size; row++) this.labels[row] = this.train.labels[order[first + row]];
   }
 }
 
 /**
- * One optimizer step per batch over order[start, end): softmax cross-entropy (plus L2) on the logits,
- * which are downloaded once per step to score loss and accuracy. Stops at a non-finite loss.
+ * One optimizer step per batch over order[start, end): the objective's loss (plus L2) on the outputs,
+ * which are downloaded once per step to score the loss (and accuracy). Stops at a non-finite loss.
  */
 export function trainRangeOnTfjs(training: TfjsTraining, batches: BatchBuffers, order: Uint32Array, start: number, end: number): Score {
-  const { classCount } = batches;
+  const { objective } = batches;
   let lossSum = 0;
   let correct = 0;
   for (let first = start; first < end; first += batches.batchSize) {
     const size = Math.min(batches.batchSize, end - first);
     batches.fill(order, first, size);
-    const logits = tf.tidy(() => {
-      const y = tf.tensor2d(batches.oneHot.subarray(0, size * classCount), [size, classCount]);
+    const outputs = tf.tidy(() => {
+      const y = tf.tensor2d(batches.targets.subarray(0, size * objective.width), [size, objective.width]);
       let kept: tf.Tensor2D | undefined;
       const loss = training.optimizer.minimize(
         () => {
           kept = tf.keep(training.logits(batches.pixels, size));
-          return addL2Penalty(tf.losses.softmaxCrossEntropy(y, kept), training.l2.kernels, training.l2.factors);
+          return addL2Penalty(objective.loss(y, kept), training.l2.kernels, training.l2.factors);
         },
         false,
         training.variables,
@@ -60,8 +61,8 @@ export function trainRangeOnTfjs(training: TfjsTraining, batches: BatchBuffers, 
       loss?.dispose();
       return kept!;
     });
-    const score = scoreLogits(logits.dataSync() as Float32Array, batches.labels, size, classCount);
-    logits.dispose();
+    const score = objective.score(outputs.dataSync() as Float32Array, batches.labels, size);
+    outputs.dispose();
     lossSum += score.lossSum;
     correct += score.correct;
     if (!Number.isFinite(score.lossSum)) break;

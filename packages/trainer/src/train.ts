@@ -103,10 +103,6 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   timings.backendSeconds = (performance.now() - backendStarted) / 1000;
   callbacks.onBackend?.(backend);
 
-  if (regression && backend.name !== 'native') {
-    const why = native && !native.ok ? native.reason : `backend ${request.backend} was asked for`;
-    throw new UserError(`task: regression trains on the native engine only (here: ${why}); use backend: auto or native where the engine is built`);
-  }
   const task = regression ? regressionTraining(dataset, loss) : classificationTraining(dataset);
   const { resume } = request;
   if (resume && resume.backend !== backend.name) {
@@ -126,8 +122,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     backend.name === 'native' && native?.ok
       ? new NativeEngine(native.value, initial, trainSet, batchSize)
       : stack
-        ? new TfjsEngine(backend.name, stack, initial, request.optimizer, trainSet, batchSize)
-        : new LayersEngine(backend.name, request.model, input, initial, request.optimizer, trainSet, batchSize, request.seed);
+        ? new TfjsEngine(backend.name, stack, initial, request.optimizer, trainSet, batchSize, task.objective)
+        : new LayersEngine(backend.name, request.model, input, initial, request.optimizer, trainSet, batchSize, request.seed, task.objective);
 
   try {
     const metrics: EpochMetrics[] = [...(resume?.metrics ?? [])];

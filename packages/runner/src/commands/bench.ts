@@ -109,14 +109,14 @@ async function profileTfjsStep(backend: 'wasm' | 'cpu' | 'tensorflow') {
   const tf = await import('@tensorflow/tfjs-core');
   const { createRng, loadDataset, randomPermutation } = await import('@specml/data');
   const { denseStackOf, initialWeights } = await import('@specml/model-zoo');
-  const { selectBackend, TfjsEngine } = await import('@specml/trainer');
+  const { classificationObjective, selectBackend, TfjsEngine } = await import('@specml/trainer');
   const { loadSpec } = await import('../spec/load-spec.js');
   const { spec } = loadSpec(join(root, 'experiments/baseline.yaml'));
   await selectBackend(backend, () => ({ ok: false, reason: 'profiling the tfjs path' }));
   const dataset = await loadDataset(spec.data);
   const input = { inputShape: dataset.inputShape };
   const rng = createRng(spec.seed);
-  const engine = new TfjsEngine(backend, denseStackOf(spec.model, input)!, initialWeights(spec.model, input, rng), spec.optimizer, dataset.train, spec.batchSize);
+  const engine = new TfjsEngine(backend, denseStackOf(spec.model, input)!, initialWeights(spec.model, input, rng), spec.optimizer, dataset.train, spec.batchSize, classificationObjective(dataset.classNames.length));
   const order = randomPermutation(dataset.train.count, rng);
   const step = spec.batchSize;
   engine.trainRange(order, 0, 100 * step); // warm-up

@@ -63,6 +63,22 @@ describe('task: regression', () => {
     expect(Math.abs(reported - expected) / expected).toBeLessThan(0.01);
   });
 
+  it('trains alike on the tfjs backends (the fallback where the native engine is not built): the same metrics to float32 rounding', () => {
+    const metricsOn = (backend: string) => {
+      const run = specml(['exp', 'experiments/own-regression.yaml', '--runs-dir', runsDir, '--set', 'epochs=3', '--backend', backend]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(summaryOf(runDirOf(run.stdout)).backend).toBe(backend);
+      return linesOf(join(runDirOf(run.stdout), 'metrics.csv')).slice(1).map((line) => line.split(',').slice(1, 6).map(Number));
+    };
+    const native = metricsOn('native');
+    for (const backend of ['wasm', 'cpu']) {
+      metricsOn(backend).forEach((row, epoch) => row.forEach((value, column) => {
+        if (epoch === 0 && column === 0) return; // row 0 has no train_loss
+        expect(Math.abs(value - native[epoch][column]) / Math.abs(native[epoch][column]), `${backend} epoch ${epoch} column ${column + 1}`).toBeLessThan(1e-4);
+      }));
+    }
+  });
+
   it('predicts numbers in the target\'s units with the saved model, the same through ONNX', () => {
     const folder = join(work, 'split');
     mkdirSync(folder, { recursive: true });

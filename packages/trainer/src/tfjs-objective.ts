@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Score } from './engine.js';
+import type { RegressionLoss } from './schema.js';
+import { scoreLogits, softmaxRows } from './scoring.js';
+
+/**
+ * What a tfjs engine minimises on its model's outputs and how it scores them: softmax cross-entropy over
+ * the classes (the outputs are logits), or a regression loss on one number (the standardised target). The
+ * native engine computes the same (native/losses.cc: tf.losses' definitions, Huber's threshold 1).
+ */
+export interface TfjsObjective {
+  /** Outputs per example: the number of classes, or 1. */
+  readonly width: number;
+  /** Writes the targets of the examples at order[first … first+size) as a size × width matrix. */
+  targets(labels: ArrayLike<number>, order: Uint32Array, first: number, size: number, into: Float32Array): void;
+  /** A batch's mean loss: what the optimizer minimises. */
+  loss(targets: tf.Tensor2D, outputs: tf.Tensor2D): tf.Scalar;
+  /** The summed loss (and, for classes, how many are right) of `count` rows of outputs against their labels. */
+  score(outputs: Float32Array, labels: ArrayLike<number>, count: number): Score;
+  /** What an engine's predict returns: each row's class probabilities, or its number. */
+  predictions(outputs: Float32Array): Float32Array;
+}
+
+export function classificationObjective(classCount: number): TfjsObjective {
+  return {
+    width: classCount,
+    targets: (labels, order, first, size, into) => {
+      into.fill(0, 0, size * classCount);
+      for (let row = 0; row < size; row++) into[row * classCount + labels[order[first + row]]] = 1;
+    },
+    loss: (targets, logits) => tf.losses.softmaxCrossEntropy(targets, logits),
+    score: (logits, labels, count) => scoreLogits(logits, labels, count, classCount),
+    predictions: (logits) => softmaxRows(logits, classCount),
+  };
+}
+
+/** Each regression loss: tf.losses' function, and its value for one residual (for the summed score). */
+const REGRESSION_LOSS_FUNCTIONS: Record<RegressionLoss, { tfjs: (targets: tf.Tensor2D, outputs: tf.Tensor2D) => tf.Scalar; of: (residual: number) => number }> = {
+  meanSquaredError: { tfjs: (targets, outputs) => tf.losses.meanSquaredError(targets, outputs), of: (r) => r * r },
+  meanAbsoluteError: { tfjs: (targets, outputs) => tf.losses.absoluteDifference(targets, outputs), of: (r) => Math.abs(r) },
+  huber: { tfjs: (targets, outputs) => tf.losses.huberLoss(targets, outputs), of: (r) => (Math.abs(r) <= 1 ? 0.5 * r * r : Math.abs(r) - 0.5) },
+};
+
+export function regressionObjective(loss: RegressionLoss): TfjsObjective {
+  const { tfjs, of } = REGRESSION_LOSS_FUNCTIONS[loss];
+  return {
+    width: 1,
+    targets: (labels, order, first, size, into) => {
+      for (let row = 0; row < size; row++) into[row] = labels[order[first + row]];
+    },
+    loss: tfjs,
+    score: (outputs, labels, count) => {
+      let lossSum = 0;
+      for (let row = 0; row < count; row++) lossSum += of(outputs[row] - labels[row]);
+      return { lossSum, correct: 0 };
+    },
+    predictions: (outputs) => Float32Array.from(outputs),
+  };
+}
