@@ -4,18 +4,18 @@ import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 
 export interface Score {
-  /** Summed (not mean) cross-entropy. */
+  /** The summed (not mean) loss: cross-entropy, or a regression's loss on the standardised target. */
   lossSum: number;
   correct: number;
 }
 
-/** Trains one dense stack on one training set; the fused kernel and the tfjs path both implement it. */
+/** Trains one model on one training set; the native engine and the tfjs paths implement it. */
 export interface TrainingEngine {
   readonly backend: BackendName;
   /** One optimizer step per batch of `batchSize` over order[start, end) (the last batch may be shorter). */
   trainRange(order: Uint32Array, start: number, end: number): Score;
   evaluate(set: ExampleSet): Score;
-  /** Softmax probabilities for every image of a set: count × classes, row after row. */
+  /** For every example of a set: its softmax probabilities (count × classes, row after row), or a regression's number. */
   predict(set: ExampleSet): Float32Array;
   /** The trained weights, layer by layer (see ModelWeights). */
   weights(): ModelWeights;
