@@ -3,11 +3,13 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from './dataset.js';
-import { datasetFileParts, decodeDataset } from './dataset-file.js';
+import { datasetFileParts, decodeDataset, decodeDatasetFile } from './dataset-file.js';
+import { readRegularBytes } from './safe-files.js';
 
 // Decoded datasets by content: a second run, every trial of a sweep and every worker on this machine load
-// an image folder without decoding it again. The key covers the options and every file's name, size and
-// modification time, so a changed, added or removed file decodes again. Delete the folder to clear it.
+// an image folder or a CSV table without decoding it again. The key covers the options and, for a folder,
+// every file's name, size and modification time, for a table its bytes' SHA-256, so a changed, added or
+// removed file decodes again. Delete the folder to clear it.
 
 /** `$SPECML_CACHE_DIR`, else `$XDG_CACHE_HOME/specml`, else `~/.cache/specml`. */
 export function cacheDirectory(): string {
@@ -23,17 +25,49 @@ const datasetPath = (key: string) => join(cacheDirectory(), 'datasets', `${key}.
 
 type Stored = Omit<Dataset, 'validation'>;
 
-/** The cached dataset under `key`, or undefined (absent, unreadable or damaged: it is then decoded again). */
-export function readCachedDataset(key: string): Stored | undefined {
+/**
+ * The dataset under `key` from the cache, else from `decode`, which is then kept there. The warnings
+ * decoding gave (empty cells filled, files skipped) are kept with it and given again on every cache hit.
+ */
+export async function loadThroughCache(key: string, warn: (message: string) => void, decode: (warn: (message: string) => void) => Promise<Stored>): Promise<Stored> {
+  const cached = readCachedDataset(key);
+  if (cached) {
+    cached.warnings.forEach(warn);
+    return cached.dataset;
+  }
+  const warnings: string[] = [];
+  const dataset = await decode((message) => {
+    warnings.push(message);
+    warn(message);
+  });
+  writeCachedDataset(key, dataset, warnings);
+  return dataset;
+}
+
+/**
+ * The SHA-256 of a file's bytes, for a cache key that no edit can fool (a file rewritten within the
+ * clock's tick at the same size keeps its modification time); undefined if it is not a regular file of at
+ * most `maxBytes` (decoding then says why).
+ */
+export function fileDigest(file: string, maxBytes: number): string | undefined {
   try {
-    return decodeDataset(readFileSync(datasetPath(key)));
+    return createHash('sha256').update(readRegularBytes(file, maxBytes)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cached dataset under `key`, or undefined (absent, unreadable or damaged: it is then decoded again). */
+function readCachedDataset(key: string): { dataset: Stored; warnings: string[] } | undefined {
+  try {
+    return decodeDatasetFile(readFileSync(datasetPath(key)));
   } catch {
     return undefined;
   }
 }
 
 /** Keeps a decoded dataset under `key`; a cache that cannot be written only costs the next run its decoding. */
-export function writeCachedDataset(key: string, dataset: Stored): void {
+function writeCachedDataset(key: string, dataset: Stored, warnings: readonly string[]): void {
   const path = datasetPath(key);
   const temporary = `${path}.${process.pid}.tmp`;
   try {
@@ -41,7 +75,7 @@ export function writeCachedDataset(key: string, dataset: Stored): void {
     // Part by part: the dataset is not copied into one buffer to be written.
     const file = openSync(temporary, 'w');
     try {
-      for (const part of datasetFileParts(dataset)) writeSync(file, part);
+      for (const part of datasetFileParts(dataset, warnings)) writeSync(file, part);
     } finally {
       closeSync(file);
     }

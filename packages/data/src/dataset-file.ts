@@ -8,10 +8,17 @@ const MAGIC = 'specml-dataset-1\n';
 
 type Stored = Omit<Dataset, 'validation'>;
 
-/** The dataset file's parts, in order: header, then each set's inputs and labels (views, not copies). */
-export function datasetFileParts(dataset: Stored): Uint8Array[] {
+/** The most warnings a dataset file keeps (they are one sentence each). */
+const MAX_WARNINGS = 32;
+
+/**
+ * The dataset file's parts, in order: header, then each set's inputs and labels (views, not copies).
+ * `warnings`: what decoding the user's files said (filled cells, skipped files), given again by a cache hit.
+ */
+export function datasetFileParts(dataset: Stored, warnings: readonly string[] = []): Uint8Array[] {
   const sets = [dataset.train, dataset.test];
   const header = Buffer.from(JSON.stringify({
+    warnings: warnings.slice(0, MAX_WARNINGS),
     name: dataset.name,
     inputShape: dataset.inputShape,
     classNames: dataset.classNames,
@@ -35,6 +42,11 @@ export function encodeDataset(dataset: Stored): Buffer {
 
 /** The dataset in `bytes`, or undefined when they are not a whole, consistent dataset file. */
 export function decodeDataset(bytes: Uint8Array): Stored | undefined {
+  return decodeDatasetFile(bytes)?.dataset;
+}
+
+/** The dataset in `bytes` and the warnings kept with it, or undefined when they are not a whole, consistent dataset file. */
+export function decodeDatasetFile(bytes: Uint8Array): { dataset: Stored; warnings: string[] } | undefined {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buffer.length < MAGIC.length + 4 || buffer.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
   const headerLength = buffer.readUInt32LE(MAGIC.length);
@@ -74,7 +86,8 @@ export function decodeDataset(bytes: Uint8Array): Stored | undefined {
     sets.push({ inputs, labels, count });
   }
   if (offset !== buffer.length) return undefined;
-  return {
+  const warnings = Array.isArray(header.warnings) ? header.warnings.slice(0, MAX_WARNINGS).map(String) : [];
+  const dataset: Stored = {
     name: header.name,
     inputShape: shape as number[],
     classNames: classNames as string[],
@@ -84,4 +97,5 @@ export function decodeDataset(bytes: Uint8Array): Stored | undefined {
     train: sets[0],
     test: sets[1],
   };
+  return { dataset, warnings };
 }

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../load-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'specml-csv-'));
+const cache = join(root, 'cache');
+process.env.SPECML_CACHE_DIR = cache;
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const warnings: string[] = [];
 const write = (name: string, text: string) => {
@@ -37,6 +39,28 @@ describe('dataset: csv', () => {
     expect(Array.from(data.test.labels)).toEqual([1, 0]);
     expect(warnings).toEqual(['2 empty number cells were filled with the training mean of the column', '1 test cell has a category the training rows do not have (encoded as all zeros)']);
     expect(data.notes[1]).toBe('column colour, as "seen": category, 3 values (blue, green, dark, red)');
+  });
+
+  it('keeps the decoded table in the cache by its bytes: loaded again without parsing, with the same warnings; an edit decodes again', async () => {
+    rmSync(cache, { recursive: true, force: true });
+    const spec = { path: write('cached.csv', TRAIN), testPath: write('cached-test.csv', TEST), target: 'label' };
+    warnings.length = 0;
+    const first = await load(spec);
+    const firstWarnings = [...warnings];
+    expect(readdirSync(join(cache, 'datasets'))).toHaveLength(1);
+    warnings.length = 0;
+    const again = await load(spec);
+    expect(warnings).toEqual(firstWarnings);
+    expect([again.train.inputs, again.train.labels, again.test.inputs, again.classNames, again.table, again.notes]).toEqual([first.train.inputs, first.train.labels, first.test.inputs, first.classNames, first.table, first.notes]);
+    expect(readdirSync(join(cache, 'datasets'))).toHaveLength(1);
+    // The same size, written at once: only the bytes tell it apart (a weight of 30 becomes 31).
+    write('cached.csv', TRAIN.replace('3,red,30', '3,red,31'));
+    const edited = await load(spec);
+    expect(readdirSync(join(cache, 'datasets'))).toHaveLength(2);
+    expect((edited.table!.features[2] as { mean: number }).mean).toBeCloseTo(74.2, 10);
+    // Another target is another entry; a regression of the same file too.
+    await load({ ...spec, target: 'size' });
+    expect(readdirSync(join(cache, 'datasets'))).toHaveLength(3);
   });
 
   it('defaults the target to the last column and the features to the others, or takes them from the spec', async () => {

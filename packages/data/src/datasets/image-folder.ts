@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { readCachedDataset, contentKey, writeCachedDataset } from '../cache.js';
-import type { Dataset, ExampleSet } from '../dataset.js';
+import { contentKey, loadThroughCache } from '../cache.js';
+import type { ExampleSet } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { describeFsError } from '../idx.js';
 import { isImageFileName, readImageFile, resized, withChannels, type RawImage } from '../images/decode.js';
@@ -63,36 +63,33 @@ export const imageFolder = datasetKind({
       testSplit: testFolder ? null : spec.testSplit ?? 0.2,
       folders: [trainFolder, testFolder].map((folder) => folder && folder.files.map(({ file, size, modified, label }) => [relative(folder.root, file), size, modified, label])),
     });
-    const cached = readCachedDataset(key);
-    if (cached) return cached;
+    return loadThroughCache(key, warn, async () => {
+      // Where each file goes is known from the listing (its class), so every image is decoded straight into
+      // its place in the training or test set: no second copy of the decoded images is ever made.
+      const trainLabels = trainFolder.files.map((entry) => entry.label);
+      const order = testFolder
+        ? { train: shuffled([...trainLabels.keys()]), test: shuffled([...testFolder.files.keys()]) }
+        : stratifiedIndices(trainLabels, spec.testSplit ?? 0.2);
+      if (order.test.length === 0) throw new UserError(`${trainFolder.root}: every class has one image, so none can be held out for testing (add images or give data.testPath)`);
+      let resizedCount = 0;
+      const decode = async (folder: ClassFolders, indices: readonly number[]): Promise<ExampleSet> => {
+        const size = height * width * channels;
+        const inputs = new Uint8Array(indices.length * size);
+        const labels = Uint8Array.from(indices, (index) => classNames.indexOf(folder.classes[folder.files[index].label].name));
+        await forEachAtOnce(indices, DECODING_AT_ONCE, async (index, position) => {
+          const entry = folder.files[index];
+          const image = withChannels(entry === trainFolder.files[0] ? first : await readImageFile(entry.file), channels);
+          if (image.height !== height || image.width !== width) resizedCount++;
+          inputs.set((await resizedOrFailed(image, height, width, entry.file)).data, position * size);
+        });
+        return { inputs, labels, count: indices.length };
+      };
+      const train = await decode(trainFolder, order.train);
+      const test = await decode(testFolder ?? trainFolder, order.test);
 
-    // Where each file goes is known from the listing (its class), so every image is decoded straight into
-    // its place in the training or test set: no second copy of the decoded images is ever made.
-    const trainLabels = trainFolder.files.map((entry) => entry.label);
-    const order = testFolder
-      ? { train: shuffled([...trainLabels.keys()]), test: shuffled([...testFolder.files.keys()]) }
-      : stratifiedIndices(trainLabels, spec.testSplit ?? 0.2);
-    if (order.test.length === 0) throw new UserError(`${trainFolder.root}: every class has one image, so none can be held out for testing (add images or give data.testPath)`);
-    let resizedCount = 0;
-    const decode = async (folder: ClassFolders, indices: readonly number[]): Promise<ExampleSet> => {
-      const size = height * width * channels;
-      const inputs = new Uint8Array(indices.length * size);
-      const labels = Uint8Array.from(indices, (index) => classNames.indexOf(folder.classes[folder.files[index].label].name));
-      await forEachAtOnce(indices, DECODING_AT_ONCE, async (index, position) => {
-        const entry = folder.files[index];
-        const image = withChannels(entry === trainFolder.files[0] ? first : await readImageFile(entry.file), channels);
-        if (image.height !== height || image.width !== width) resizedCount++;
-        inputs.set((await resizedOrFailed(image, height, width, entry.file)).data, position * size);
-      });
-      return { inputs, labels, count: indices.length };
-    };
-    const train = await decode(trainFolder, order.train);
-    const test = await decode(testFolder ?? trainFolder, order.test);
-
-    const notes = [`${files.length} images as ${height}×${width}×${channels}${resizedCount > 0 ? `, ${resizedCount} of them resized` : ''}`];
-    const dataset: Omit<Dataset, 'validation'> = { name: 'imageFolder', train, test, inputShape, classNames, notes };
-    writeCachedDataset(key, dataset);
-    return dataset;
+      const notes = [`${files.length} images as ${height}×${width}×${channels}${resizedCount > 0 ? `, ${resizedCount} of them resized` : ''}`];
+      return { name: 'imageFolder', train, test, inputShape, classNames, notes };
+    });
   },
 });
 
