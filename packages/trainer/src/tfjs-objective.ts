@@ -11,8 +11,8 @@ import { scoreLogits, softmaxRows } from './scoring.js';
 export interface TfjsObjective {
   /** Outputs per example: the number of classes, or 1. */
   readonly width: number;
-  /** Writes the targets of the examples at order[first … first+size) as a size × width matrix. */
-  targets(labels: ArrayLike<number>, order: Uint32Array, first: number, size: number, into: Float32Array): void;
+  /** Writes the targets of a batch whose labels are `labels[0 … size)` as a size × width matrix. */
+  targets(labels: Float32Array, size: number, into: Float32Array): void;
   /** A batch's mean loss: what the optimizer minimises. */
   loss(targets: tf.Tensor2D, outputs: tf.Tensor2D): tf.Scalar;
   /** The summed loss (and, for classes, how many are right) of `count` rows of outputs against their labels. */
@@ -24,9 +24,9 @@ export interface TfjsObjective {
 export function classificationObjective(classCount: number): TfjsObjective {
   return {
     width: classCount,
-    targets: (labels, order, first, size, into) => {
+    targets: (labels, size, into) => {
       into.fill(0, 0, size * classCount);
-      for (let row = 0; row < size; row++) into[row * classCount + labels[order[first + row]]] = 1;
+      for (let row = 0; row < size; row++) into[row * classCount + labels[row]] = 1;
     },
     loss: (targets, logits) => tf.losses.softmaxCrossEntropy(targets, logits),
     score: (logits, labels, count) => scoreLogits(logits, labels, count, classCount),
@@ -45,9 +45,7 @@ export function regressionObjective(loss: RegressionLoss): TfjsObjective {
   const { tfjs, of } = REGRESSION_LOSS_FUNCTIONS[loss];
   return {
     width: 1,
-    targets: (labels, order, first, size, into) => {
-      for (let row = 0; row < size; row++) into[row] = labels[order[first + row]];
-    },
+    targets: (labels, size, into) => into.set(labels.subarray(0, size)),
     loss: tfjs,
     score: (outputs, labels, count) => {
       let lossSum = 0;

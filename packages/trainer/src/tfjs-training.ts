@@ -31,8 +31,8 @@ export class BatchBuffers {
 
   fill(order: Uint32Array, first: number, size: number): void {
     fillInputs(this.train, order, first, size, this.pixels);
-    this.objective.targets(this.train.labels, order, first, size, this.targets);
     for (let row = 0; row < size; row++) this.labels[row] = this.train.labels[order[first + row]];
+    this.objective.targets(this.labels, size, this.targets);
   }
 }
 
