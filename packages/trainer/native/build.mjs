@@ -16,8 +16,9 @@ if (process.env.SPECML_SKIP_NATIVE === '1' && !strict) {
 }
 const packageRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 // An incremental build (make's own dependency tracking, headers included) once configured with the same
-// source files; else (a first build, a file added or removed) configured again from scratch.
-const sources = nativeSources().join('\n');
+// source files and binding.gyp; else (a first build, a file added or removed, flags changed) configured
+// again from scratch.
+const sources = `${nativeSources().join('\n')}\n${readFileSync(join(packageRoot, 'binding.gyp'), 'utf8')}`;
 const sourcesFile = join(packageRoot, 'build/sources.txt');
 const sameSources = existsSync(sourcesFile) && readFileSync(sourcesFile, 'utf8') === sources;
 const verb = strict && sameSources && existsSync(join(packageRoot, 'build/Makefile')) ? 'build' : 'rebuild';
