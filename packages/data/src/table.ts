@@ -68,6 +68,42 @@ const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 export const isNumberCell = (cell: string) => NUMBER.test(cell);
 export const isEmptyCell = (cell: string) => cell.trim() === '';
 
+/** What a column's cells hold, read once: each cell's kind and, for a number, its value (NaN otherwise). */
+interface ColumnCells {
+  readonly kinds: Uint8Array;
+  readonly numbers: Float64Array;
+}
+const EMPTY = 0;
+const NUMBER_CELL = 1;
+const WORD = 2;
+const cellsByTable = new WeakMap<CsvTable, Map<number, ColumnCells>>();
+
+/** A column's cells classified once per table (type inference and encoding both need them; tables have millions). */
+function columnCells(table: CsvTable, column: number): ColumnCells {
+  let columns = cellsByTable.get(table);
+  if (!columns) cellsByTable.set(table, (columns = new Map()));
+  let cells = columns.get(column);
+  if (!cells) {
+    const kinds = new Uint8Array(table.rows.length);
+    const numbers = new Float64Array(table.rows.length).fill(Number.NaN);
+    table.rows.forEach((row, index) => {
+      const cell = row[column];
+      if (isEmptyCell(cell)) return; // kinds[index] stays EMPTY
+      if (isNumberCell(cell)) {
+        kinds[index] = NUMBER_CELL;
+        numbers[index] = Number(cell);
+      } else kinds[index] = WORD;
+    });
+    columns.set(column, (cells = { kinds, numbers }));
+  }
+  return cells;
+}
+
+/** How many of a column's cells are empty (for `validate`). */
+export function emptyCellCount(table: CsvTable, column: number): number {
+  return columnCells(table, column).kinds.reduce((count, kind) => count + (kind === EMPTY ? 1 : 0), 0);
+}
+
 /**
  * A column's type and statistics from the training rows (Ludwig's type inference, simply): numbers when every
  * non-empty cell is one; a column of numbers with a few words in it (at most 10 % of its cells) is a mistake,
@@ -75,19 +111,29 @@ export const isEmptyCell = (cell: string) => cell.trim() === '';
  */
 export function inferColumn(table: CsvTable, column: number, rows: readonly number[]): TableColumn {
   const name = table.header[column];
-  const cells = rows.map((row) => table.rows[row][column]).filter((cell) => !isEmptyCell(cell));
-  const numeric = cells.filter(isNumberCell).length;
-  if (cells.length > 0 && numeric === cells.length) {
-    const values = cells.map(Number);
-    const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-    const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / values.length;
-    return { name, type: 'number', mean, std: Math.sqrt(variance) || 1 };
+  const { kinds, numbers } = columnCells(table, column);
+  let filled = 0;
+  let numeric = 0;
+  let sum = 0;
+  for (const row of rows) {
+    if (kinds[row] === EMPTY) continue;
+    filled++;
+    if (kinds[row] === NUMBER_CELL) {
+      numeric++;
+      sum += numbers[row];
+    }
   }
-  if (numeric > 0 && numeric >= 0.9 * cells.length) {
-    const row = rows.find((r) => !isEmptyCell(table.rows[r][column]) && !isNumberCell(table.rows[r][column]))!;
+  if (filled > 0 && numeric === filled) {
+    const mean = sum / filled;
+    let squares = 0;
+    for (const row of rows) if (kinds[row] === NUMBER_CELL) squares += (numbers[row] - mean) ** 2;
+    return { name, type: 'number', mean, std: Math.sqrt(squares / filled) || 1 };
+  }
+  if (numeric > 0 && numeric >= 0.9 * filled) {
+    const row = rows.find((r) => kinds[r] === WORD)!;
     throw new UserError(`${table.file}:${table.lines[row]}: column "${name}" holds numbers except here: ${JSON.stringify(table.rows[row][column])} (fix the cell, or leave it empty to fill it with the column's mean)`);
   }
-  const categories = [...new Set(cells.map((cell) => cell.trim()))].sort();
+  const categories = [...new Set(rows.filter((row) => kinds[row] !== EMPTY).map((row) => table.rows[row][column].trim()))].sort();
   if (categories.length > MAX_CATEGORIES) {
     throw new UserError(`${table.file}:1: column "${name}" has ${categories.length} different words, more than the ${MAX_CATEGORIES} categories a column may have (one input each): is it an identifier or free text? List the columns to read in data.features`);
   }
@@ -108,27 +154,31 @@ export function encodedWidth(columns: readonly TableColumn[]): number {
  */
 export function encodeRows(table: CsvTable, rows: readonly number[], encoding: TableEncoding): { inputs: Float32Array; filled: number; unseen: number } {
   const width = encodedWidth(encoding.features);
-  const indices = encoding.features.map((column) => columnIndex(table, column.name, 'the model\'s input'));
   const inputs = new Float32Array(rows.length * width);
   let filled = 0;
   let unseen = 0;
-  rows.forEach((row, r) => {
-    let offset = r * width;
-    encoding.features.forEach((column, k) => {
-      const cell = table.rows[row][indices[k]];
-      if (column.type === 'number') {
-        if (isEmptyCell(cell)) filled++;
-        else if (!isNumberCell(cell)) throw new UserError(`${table.file}:${table.lines[row]}: column "${column.name}" holds numbers, but this row has ${JSON.stringify(cell)}`);
-        else inputs[offset] = (Number(cell) - column.mean) / column.std;
-        offset += 1;
-      } else {
-        const category = column.categories.indexOf(cell.trim());
-        if (category >= 0) inputs[offset + category] = 1;
-        else if (!isEmptyCell(cell)) unseen++;
-        offset += column.categories.length;
-      }
-    });
-  });
+  let offset = 0;
+  for (const column of encoding.features) {
+    const index = columnIndex(table, column.name, 'the model\'s input');
+    const { kinds, numbers } = columnCells(table, index);
+    if (column.type === 'number') {
+      rows.forEach((row, r) => {
+        if (kinds[row] === EMPTY) filled++;
+        else if (kinds[row] === WORD) throw new UserError(`${table.file}:${table.lines[row]}: column "${column.name}" holds numbers, but this row has ${JSON.stringify(table.rows[row][index])}`);
+        else inputs[r * width + offset] = (numbers[row] - column.mean) / column.std;
+      });
+      offset += 1;
+    } else {
+      const categoryOf = new Map(column.categories.map((category, k) => [category, k]));
+      rows.forEach((row, r) => {
+        if (kinds[row] === EMPTY) return;
+        const category = categoryOf.get(table.rows[row][index].trim());
+        if (category === undefined) unseen++;
+        else inputs[r * width + offset + category] = 1;
+      });
+      offset += column.categories.length;
+    }
+  }
   return { inputs, filled, unseen };
 }
 

@@ -3,7 +3,7 @@ import type { Dataset, TableEncoding } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
-import { columnIndex, encodedWidth, encodeRows, inferColumn, isEmptyCell, isNumberCell, MAX_CSV_BYTES, readCsv, type CsvTable } from '../table.js';
+import { columnIndex, emptyCellCount, encodedWidth, encodeRows, inferColumn, isEmptyCell, isNumberCell, MAX_CSV_BYTES, readCsv, type CsvTable } from '../table.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
 
@@ -141,8 +141,7 @@ function warnAboutCells(filled: number, unseen: number, warn: (message: string) 
 /** What validate prints about each input column. */
 function columnNotes(table: CsvTable, encoding: TableEncoding): string[] {
   return encoding.features.map((column) => {
-    const index = table.header.indexOf(column.name);
-    const empty = table.rows.filter((row) => isEmptyCell(row[index])).length;
+    const empty = emptyCellCount(table, table.header.indexOf(column.name));
     const missing = empty > 0 ? `, ${empty} empty` : '';
     return column.type === 'number'
       ? `column ${column.name}: number, mean ${round(column.mean)}, standard deviation ${round(column.std)}${missing}`
