@@ -17,8 +17,11 @@ export function cacheDirectory(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'specml');
 }
 
+/** The SHA-256 of text or bytes, in hex: the cache's keys and the shipped datasets' names. */
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
 export function contentKey(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  return sha256(JSON.stringify(parts));
 }
 
 const datasetPath = (key: string) => join(cacheDirectory(), 'datasets', `${key}.bin`);
@@ -51,7 +54,7 @@ export async function loadThroughCache(key: string, warn: (message: string) => v
  */
 export function fileDigest(file: string, maxBytes: number): string | undefined {
   try {
-    return createHash('sha256').update(readRegularBytes(file, maxBytes)).digest('hex');
+    return sha256(readRegularBytes(file, maxBytes));
   } catch {
     return undefined;
   }
@@ -92,7 +95,7 @@ const shippedPath = (hash: string) => join(cacheDirectory(), 'shipped', `${hash}
 const HASH = /^[0-9a-f]{64}$/;
 
 export function datasetHash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256(bytes);
 }
 
 /** Whether this machine holds the shipped dataset `hash` (checked when it was kept, and again when read). */

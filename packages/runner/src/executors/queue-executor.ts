@@ -7,25 +7,12 @@ import { checkedName, removeInside, renameInside } from '@specml/data';
 import { downloadFolder, uploadFolder } from './folder-transfer.js';
 import { checkTrialJobResult, checkTrialProgress, DEFAULT_PATIENCE_SECONDS, JOB_CHECK_MS, KEPT_SECONDS, QUEUE_NAME, redisKeys, SPECML_VERSION, type TrialJob, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
 import type { RedisAddress } from './redis-address.js';
-import { connectRedis, reportConnection } from './redis-connection.js';
+import { answerWithin, connectRedis, reportConnection } from './redis-connection.js';
 import { newRunId } from '../run/run-folder.js';
 import { readTrialSummary, type TrialEvents, type TrialExecutor, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 
 /** After asking a running trial to stop, how long to wait for its interrupted run folder. */
 const STOP_WAIT_MS = 30_000;
-
-/** A Redis call's answer, or a rejection when none came within JOB_CHECK_MS. */
-async function answerInTime<T>(call: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${JOB_CHECK_MS} ms`)), JOB_CHECK_MS).unref();
-  });
-  try {
-    return await Promise.race([call, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** What a trial in flight listens for: its job's progress, and its end; and how to add its job again. */
 interface JobWatch {
@@ -115,15 +102,15 @@ export class QueueExecutor implements TrialExecutor {
     try {
       // Every call is bounded, not only the ping: a command sent just before Redis went away waits for it
       // for ever (ioredis sends it again on reconnection), and a check that never ends never gives up.
-      await answerInTime(this.connection.ping());
+      await answerWithin(this.connection.ping(), JOB_CHECK_MS);
       for (const [jobId, watch] of [...this.watches]) {
         if (!watch.queued()) continue;
-        const job = await answerInTime(Job.fromId(this.queue, jobId));
+        const job = await answerWithin(Job.fromId(this.queue, jobId), JOB_CHECK_MS);
         if (!job) {
           process.stderr.write(`warning: the job of trial ${jobId} is no longer in Redis (was Redis restarted without its data?): queued again\n`);
           // Not awaited: shipping its data again may take longer than a check (and a failure is retried by the next one).
           void watch.requeue().catch(() => undefined);
-        } else if (['completed', 'failed'].includes(await answerInTime(job.getState()))) watch.ended();
+        } else if (['completed', 'failed'].includes(await answerWithin(job.getState(), JOB_CHECK_MS))) watch.ended();
       }
       // Only a whole check answered counts: a Redis that answers pings but not the queue's scripts is no use.
       if (this.lostSince !== undefined) process.stderr.write(`Redis at ${this.address.shown} answers again after ${((Date.now() - this.lostSince) / 1000).toFixed(0)} s; the sweep goes on\n`);

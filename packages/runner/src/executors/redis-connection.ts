@@ -15,10 +15,7 @@ export async function connectRedis(address: RedisAddress): Promise<Redis> {
   let cause: Error | undefined;
   probe.on('error', (error) => (cause ??= error));
   try {
-    await Promise.race([
-      probe.connect().then(() => probe.ping()),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS).unref()),
-    ]);
+    await answerWithin(probe.connect().then(() => probe.ping()), CONNECT_TIMEOUT_MS);
   } catch (error) {
     throw new UserError(`${address.source} ${address.shown}: cannot use Redis there: ${reason(cause ?? (error as Error))}`);
   } finally {
@@ -57,4 +54,20 @@ function reason(error: Error & { code?: string }): string {
   if (/ECONNRESET|socket hang up|wrong version number|EPROTO/i.test(message)) return `the connection was dropped (${message}; TLS on one side only? use rediss:// for a TLS port)`;
   if (/certificate/i.test(message)) return `${message} (a server certificate from a private CA is trusted with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
   return message;
+}
+
+/**
+ * A Redis call's answer, or a rejection (`no answer within N s`) when none came within `ms`: a command sent
+ * while Redis is away waits for it for ever (ioredis sends it again on reconnection).
+ */
+export async function answerWithin<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms).unref();
+  });
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
