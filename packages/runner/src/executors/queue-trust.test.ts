@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Job, Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME, redisKeys, SPECML_VERSION } from './queue-protocol.js';
 import { REDIS_PASSWORD, redisInstalled, startRedis } from '../commands/local-redis.js';
-import { specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { learningOf, root, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
 // Everything that comes out of Redis is untrusted: job ids, the summaries of folders received through it,
 // and what a worker returns. None of it may name a path outside the worker's or the coordinator's folder.
@@ -86,6 +86,56 @@ describe.skipIf(!redisInstalled)('the queue trusts nothing it reads from Redis',
     }
     expect(readFileSync(join(work, 'coordinator', 'precious.txt'), 'utf8')).toBe('keep me');
     expect(readFileSync(join(runsDir, 'trusted', 'earlier-run', 'summary.json'), 'utf8')).toBe('{}');
+  });
+
+  it('refuses a job whose data would be read from the worker\'s own disk, quoting nothing of the file', async () => {
+    // A rogue Redis client's job: a table at a path of the worker's machine, and no shipped dataset.
+    const secret = join(work, 'secret.csv');
+    writeFileSync(secret, 'root:$6$s3cr3t-hash,shell\n1,/bin/sh\n2,/bin/sh\n');
+    const rogueSpec = `name: rogue\ndata: { dataset: csv, path: ${secret}, target: shell }\nmodel:\n  layers:\n    - { units: 2, activation: softmax }\nepochs: 1\n`;
+    const worker = await startServing(['worker', '--queue-file', queueFile, '--work-dir', join(work, 'worker-disk')], /waiting for trials/);
+    try {
+      const job = await queue.add('trial', { ...valid('r-disk'), specText: rogueSpec, specFile: 'rogue.yaml', dataset: null }, { jobId: 'reads-the-disk' });
+      expect(await waitFor(async () => (await Job.fromId(queue, job.id!))?.failedReason !== undefined)).toBe(true);
+      const reason = (await Job.fromId(queue, job.id!))!.failedReason;
+      expect(reason).toMatch(/^refused by worker \S+: its data \(dataset csv\) name files, and a worker reads no file of its own disk for a job: they must come shipped by the sweep's coordinator$/);
+      expect(`${reason}${worker.output().stdout}${worker.output().stderr}`).not.toMatch(/s3cr3t|root:|\/bin\/sh/);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  });
+
+  it('resolves a queued sweep\'s data from the spec\'s folder: a same-named decoy where the coordinator starts is never read', async () => {
+    const project = join(work, 'project');
+    mkdirSync(join(project, 'data'), { recursive: true });
+    copyFileSync(join(root, 'experiments/data/iris.csv'), join(project, 'data', 'flowers.csv'));
+    const spec = join(project, 'flowers.yaml');
+    writeFileSync(spec, 'name: flowers\ndata: { dataset: csv, path: data/flowers.csv, target: species }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 3, activation: softmax }\nbatchSize: 16\nepochs: 3\n');
+    // The decoy: the same relative path from where the command is typed, with other classes.
+    const elsewhere = join(work, 'elsewhere');
+    mkdirSync(join(elsewhere, 'data'), { recursive: true });
+    const decoy = readFileSync(join(root, 'experiments/data/iris.csv'), 'utf8').replace(/setosa|versicolor|virginica/g, (name) => `decoy-${name}`);
+    writeFileSync(join(elsewhere, 'data', 'flowers.csv'), decoy);
+    const worker = await startServing(['worker', '--queue-file', queueFile, '--work-dir', join(work, 'worker-decoy')], /waiting for trials/);
+    const runsDir = join(work, 'runs-decoy');
+    try {
+      const queued = specml(['exp', '../project/flowers.yaml', '--sweep', 'seed=1,2', '--queue-file', queueFile, '--runs-dir', runsDir], {}, elsewhere);
+      expect(queued.status, queued.stderr).toBe(0);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    const trials = readdirSync(join(runsDir, 'flowers')).filter((entry) => !entry.startsWith('sweep-')).map((entry) => join(runsDir, 'flowers', entry));
+    expect(trials).toHaveLength(2);
+    for (const trial of trials) {
+      const summary = JSON.parse(readFileSync(join(trial, 'summary.json'), 'utf8'));
+      expect(summary.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+      // Trained on the spec's own file: the same as a local run of that seed, started from the decoy's folder too.
+      const local = specml(['exp', '../project/flowers.yaml', '--set', `seed=${summary.seed}`, '--runs-dir', join(work, 'runs-decoy-local')], {}, elsewhere);
+      expect(local.status, local.stderr).toBe(0);
+      expect(learningOf(trial)).toEqual(learningOf(local.stdout.trim().split('\n').at(-1)!));
+    }
   });
 
   it('takes the URL from $SPECML_QUEUE or a file, warns about a password on the command line, and never prints one', async () => {

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { fetchShippedDataset } from './dataset-shipping.js';
-import { checkedName, isUserError, removeInside, renameInside } from '@specml/data';
+import { checkedName, isUserError, readsUserFiles, removeInside, renameInside } from '@specml/data';
 import { summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { loadSpecText } from '../spec/load-spec.js';
 import { checkSpec } from '../spec/semantic-checks.js';
@@ -111,7 +111,7 @@ async function runJob(job: Job<unknown, TrialJobResult>, token: string, context:
   let outcome: TrialOutcome;
   try {
     outcome = await context.pool.run(
-      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir, runId: request.runId, datasetHash: request.dataset ?? undefined },
+      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir, runId: request.runId, datasetHash: request.dataset ?? undefined, onlyShippedData: true },
       {
         onStart: (dir) => {
           runDir = dir;
@@ -168,8 +168,14 @@ function checkedRequest(data: unknown, worker: string) {
     throw new UnrecoverableError(`refused by worker ${worker}: it runs specml ${SPECML_VERSION}, the job comes from specml ${request.version}; run the same version on both`);
   }
   try {
-    checkSpec(loadSpecText(request.specText, request.specFile, request.overrides));
+    const loaded = loadSpecText(request.specText, request.specFile, request.overrides);
+    checkSpec(loaded);
+    // A job's data come shipped through Redis or built in: this worker never reads a file of its own disk for one.
+    if (readsUserFiles(loaded.spec.data) && !request.dataset) {
+      throw new UnrecoverableError(`refused by worker ${worker}: its data (dataset ${loaded.spec.data.dataset}) name files, and a worker reads no file of its own disk for a job: they must come shipped by the sweep's coordinator`);
+    }
   } catch (error) {
+    if (error instanceof UnrecoverableError) throw error;
     if (!isUserError(error)) throw error;
     throw new UnrecoverableError(`refused by worker ${worker}: invalid trial: ${[error.message, ...error.details].join('; ')}`);
   }

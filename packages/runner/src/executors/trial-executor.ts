@@ -22,6 +22,8 @@ export interface TrialRequest {
   readonly runId?: string;
   /** Train on this shipped dataset (see dataset-shipping.ts) instead of reading the spec's data files. */
   readonly datasetHash?: string;
+  /** Set by a queue worker: the trial reads no data file of this machine, only the shipped dataset (or a built-in one). */
+  readonly onlyShippedData?: boolean;
 }
 
 export type TrialStatus = RunStatus | 'invalid';

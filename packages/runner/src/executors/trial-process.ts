@@ -47,8 +47,8 @@ async function runTrial(request: TrialRequest, signal: AbortSignal, send: (messa
   try {
     // The sweep builds the runs index once, at its end.
     const result = request.resumeRunDir
-      ? await resumeExperiment(request.resumeRunDir, { signal, events, updateIndex: false, datasetHash: request.datasetHash })
-      : await runExperiment({ specFile: request.specFile, specText: request.specText, overrides: request.overrides, runsDir: request.runsDir, runId: request.runId, updateIndex: false, signal, events, datasetHash: request.datasetHash });
+      ? await resumeExperiment(request.resumeRunDir, { signal, events, updateIndex: false, datasetHash: request.datasetHash, onlyShippedData: request.onlyShippedData })
+      : await runExperiment({ specFile: request.specFile, specText: request.specText, overrides: request.overrides, runsDir: request.runsDir, runId: request.runId, updateIndex: false, signal, events, datasetHash: request.datasetHash, onlyShippedData: request.onlyShippedData });
     return { status: result.summary.status, runDir: result.dir, summary: result.summary, message: '' };
   } catch (error) {
     const dir = (error as { runDir?: string }).runDir ?? runDir;

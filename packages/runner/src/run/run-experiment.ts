@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { bestRow, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, metricValue, readShippedDataset, TASK_COLUMNS, UserError, type Dataset, type WholeDataset } from '@specml/data';
+import { bestRow, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, metricValue, readShippedDataset, readsUserFiles, TASK_COLUMNS, UserError, type Dataset, type WholeDataset } from '@specml/data';
 import {
   appendMetricsRow,
   confusionCsv,
@@ -60,7 +60,12 @@ export interface ExperimentOptions {
   readonly runId?: string;
   /** Train on this dataset shipped by a queue's coordinator (kept by its hash) instead of reading the data files. */
   readonly datasetHash?: string;
+  /** A queue worker's trial: refuse any spec whose data would be read from this machine's disk. */
+  readonly onlyShippedData?: boolean;
 }
+
+/** Where a spec's text and data come from, beside its file name. */
+export type DataSource = Pick<ExperimentOptions, 'specText' | 'datasetHash' | 'onlyShippedData'>;
 
 export interface RunEvents {
   onRunFolder?(dir: string): void;
@@ -102,13 +107,15 @@ const FILES = RUN_FILES;
  * Validates a spec and its data before touching the runs dir, so a bad spec or dataset writes nothing.
  * Returns what training needs.
  */
-export async function prepareExperiment(specFile: string, overrides: readonly string[] = [], specText?: string, datasetHash?: string): Promise<{ loaded: LoadedSpec; dataset: Dataset }> {
+export async function prepareExperiment(specFile: string, overrides: readonly string[] = [], { specText, datasetHash, onlyShippedData }: DataSource = {}): Promise<{ loaded: LoadedSpec; dataset: Dataset }> {
   const loaded = specText === undefined ? loadSpec(specFile, overrides) : loadSpecText(specText, specFile, overrides);
   checkSpec(loaded);
   const { data } = loaded.spec;
-  // Absolute in the resolved spec, so that the run folder's spec.yaml finds the data from anywhere.
-  if (data.path !== undefined) data.path = resolve(dirname(specFile), data.path);
-  if (data.testPath !== undefined) data.testPath = resolve(dirname(specFile), data.testPath);
+  // A queue worker trains on what its coordinator shipped: a spec that would make it read a file of its own
+  // disk (a rogue job, a checkpoint's spec.yaml) is refused without reading it, and the refusal quotes nothing.
+  if (onlyShippedData && datasetHash === undefined && readsUserFiles(data)) {
+    throw new UserError(`data.path: a queue worker reads no file of its own disk for a job; dataset ${data.dataset} must come shipped by the sweep's coordinator (start the sweep with specml exp --queue…)`);
+  }
   const dataset = await loadDatasetOnce(data, loaded.spec.task, datasetHash);
   checkSpecAgainstData(loaded, dataset);
   return { loaded, dataset };
@@ -148,7 +155,7 @@ function shippedDataset(hash: string): WholeDataset {
 /** Runs one experiment end to end and leaves its run folder; throws UserError for bad input. */
 export async function runExperiment(options: ExperimentOptions): Promise<RunOutcome> {
   const started = performance.now();
-  const { loaded, dataset } = await prepareExperiment(options.specFile, options.overrides, options.specText, options.datasetHash);
+  const { loaded, dataset } = await prepareExperiment(options.specFile, options.overrides, options);
   const dataSeconds = (performance.now() - started) / 1000;
   const { spec } = loaded;
   // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
@@ -186,7 +193,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
  * Continues an interrupted run in its own folder from its last checkpoint: the same spec (its spec.yaml),
  * the same backend, and in the end the same metrics as a run that was never interrupted.
  */
-export async function resumeExperiment(runDir: string, options: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex' | 'datasetHash'> = {}): Promise<RunOutcome> {
+export async function resumeExperiment(runDir: string, options: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex' | 'datasetHash' | 'onlyShippedData'> = {}): Promise<RunOutcome> {
   const started = performance.now();
   const summaryPath = join(runDir, FILES.summary);
   if (!existsSync(summaryPath)) throw new UserError(`--resume ${runDir}: not a run folder (it has no ${FILES.summary})`);
@@ -200,7 +207,7 @@ export async function resumeExperiment(runDir: string, options: Pick<ExperimentO
   }
 }
 
-async function resumeLocked(runDir: string, lock: RunLock, started: number, { signal, events, updateIndex, datasetHash }: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex' | 'datasetHash'>): Promise<RunOutcome> {
+async function resumeLocked(runDir: string, lock: RunLock, started: number, { signal, events, updateIndex, datasetHash, onlyShippedData }: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex' | 'datasetHash' | 'onlyShippedData'>): Promise<RunOutcome> {
   const summary = summaryIfReadable(runDir);
   if (!summary) throw new UserError(`--resume ${runDir}: its ${FILES.summary} is unreadable (not a run folder, or one whose writer died mid-write); start the run again`);
   removeStaleTemporaryFiles(runDir);
@@ -217,7 +224,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
   } catch (error) {
     throw new UserError(`${(error as Error).message} (start the run again with exp ${summary.specFile})`);
   }
-  const { loaded, dataset } = await prepareExperiment(join(runDir, FILES.spec), [], undefined, datasetHash);
+  const { loaded, dataset } = await prepareExperiment(join(runDir, FILES.spec), [], { datasetHash, onlyShippedData });
   const dataSeconds = (performance.now() - started) / 1000;
   // The checkpoint's rows replace metrics.csv: a row written after the checkpoint, or torn by the kill, goes.
   rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumnsOf(loaded.spec.task, dataset.validation !== undefined));

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { describeFsError } from '@specml/data';
@@ -110,7 +110,21 @@ export function loadSpecText(text: string, file: string, overrides: readonly str
     }));
     throw new SpecError(problems.sort((a, b) => linePosition(a.location) - linePosition(b.location)));
   }
-  return { spec: data as ExperimentSpec, file, locate };
+  const spec = data as ExperimentSpec;
+  resolveDataPaths(spec.data, file);
+  return { spec, file, locate };
+}
+
+/**
+ * The data files a spec names resolve from the spec file's folder, never from where the command was started,
+ * and are made absolute here, the one place every caller (a run, a sweep's trials, the queue's shipper, resume,
+ * validate) gets its spec from: so that a run folder's spec.yaml finds the data from anywhere, and a same-named
+ * file in the current folder is never read instead.
+ */
+function resolveDataPaths(data: ExperimentSpec['data'], specFile: string): void {
+  const dataFields = data as { path?: string; testPath?: string };
+  if (dataFields.path !== undefined) dataFields.path = resolve(dirname(specFile), dataFields.path);
+  if (dataFields.testPath !== undefined) dataFields.testPath = resolve(dirname(specFile), dataFields.testPath);
 }
 
 /**

@@ -103,7 +103,7 @@ export async function reopenSweep(dir: string, options: SweepSource): Promise<Op
 function trialCheck(specFile: string, written: OpenedSweep['written']): OpenedSweep['check'] {
   return async (trialOverrides, what) => {
     try {
-      await prepareExperiment(specFile, [...written.overrides, ...trialOverrides], written.specText);
+      await prepareExperiment(specFile, [...written.overrides, ...trialOverrides], { specText: written.specText });
     } catch (error) {
       if (error instanceof SpecError) throw new UserError(`sweep ${what} (${trialOverrides.join(', ')}) is invalid:`, [error.message, ...error.details]);
       throw error;
@@ -130,7 +130,7 @@ async function checkedPlan(specFile: string, overrides: readonly string[], sweep
   async function probeProblems(probe: SweepPlan['probes'][number]): Promise<SpecProblem[]> {
     const override = `${probe.key}=${JSON.stringify(probe.value)}`;
     try {
-      await prepareExperiment(specFile, [...overrides, override], written.specText);
+      await prepareExperiment(specFile, [...overrides, override], { specText: written.specText });
       return [];
     } catch (error) {
       if (!(error instanceof SpecError)) throw error;

@@ -14,11 +14,11 @@ export const cli = join(root, 'packages/runner/dist/main.js');
 /** As CI runs it: no TTY progress bars, no INIT_CWD from an outer `nx run`, and no queue from the caller's environment. */
 export const cliEnv = { ...process.env, CI: 'true', INIT_CWD: '', SPECML_QUEUE: '' };
 
-/** Runs the built CLI to completion from the repository root. */
-export function specml(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+/** Runs the built CLI to completion, from the repository root unless `cwd` says otherwise. */
+export function specml(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = root) {
   // A command that hangs must not hang the test run with it: spawnSync blocks the event loop, so the test's
   // own timeout could never fire. This bound is far above any command the tests run.
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, env: { ...cliEnv, ...env }, encoding: 'utf8', timeout: SPECML_COMMAND_LIMIT_MS, killSignal: 'SIGKILL' });
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd, env: { ...cliEnv, ...env }, encoding: 'utf8', timeout: SPECML_COMMAND_LIMIT_MS, killSignal: 'SIGKILL' });
   return { code: result.status, status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -26,8 +26,8 @@ export function specml(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
  * Starts the built CLI in the background, in its own process group (so that a kill of -pid reaches every
  * process of the run), collecting its output.
  */
-export function startSpecml(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...cliEnv, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startSpecml(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = root) {
+  const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...cliEnv, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
