@@ -1,5 +1,6 @@
 import type { Dataset, ExampleSet } from './dataset.js';
 import { isImageDataset } from './dataset.js';
+import { printable } from './printable.js';
 
 /** Above this ratio of the largest to the smallest class, validate warns (accuracy then says little). */
 export const IMBALANCE_RATIO = 10;
@@ -15,16 +16,17 @@ export function describeDataset(dataset: Dataset): string {
   const classes = dataset.classNames.length;
   const [train, validation, test] = [dataset.train, dataset.validation, dataset.test].map((set) => countsOf(set, classes));
   const input = isImageDataset(dataset) ? `images of ${dataset.inputShape.join('×')} (height×width×channels)` : `table rows as ${dataset.inputShape[0]} inputs`;
-  const width = Math.max(5, ...dataset.classNames.map((name) => name.length));
+  const names = dataset.classNames.map(printable);
+  const width = Math.max(5, ...names.map((name) => name.length));
   if (dataset.target) {
     const sizes = `  rows: ${dataset.train.count} training${dataset.validation ? `, ${dataset.validation.count} validation` : ''}, ${dataset.test.count} test`;
-    return `${[`  input: ${input}`, ...dataset.notes.map((note) => `  ${note}`), sizes].join('\n')}\n`;
+    return `${[`  input: ${input}`, ...dataset.notes.map((note) => `  ${printable(note)}`), sizes].join('\n')}\n`;
   }
   const lines = [
     `  input: ${input}`,
-    ...dataset.notes.map((note) => `  ${note}`),
+    ...dataset.notes.map((note) => `  ${printable(note)}`),
     `  ${'class'.padEnd(width)}  train${dataset.validation ? '  validation' : ''}   test`,
-    ...dataset.classNames.map((name, k) => `  ${name.padEnd(width)}  ${String(train[k]).padStart(5)}${dataset.validation ? String(validation[k]).padStart(12) : ''}  ${String(test[k]).padStart(5)}`),
+    ...names.map((name, k) => `  ${name.padEnd(width)}  ${String(train[k]).padStart(5)}${dataset.validation ? String(validation[k]).padStart(12) : ''}  ${String(test[k]).padStart(5)}`),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -35,8 +37,8 @@ export function imbalanceWarnings(dataset: Dataset): string[] {
   const counts = countsOf(dataset.train, dataset.classNames.length);
   const largest = Math.max(...counts);
   const smallest = Math.min(...counts);
-  const most = dataset.classNames[counts.indexOf(largest)];
-  const least = dataset.classNames[counts.indexOf(smallest)];
+  const most = printable(dataset.classNames[counts.indexOf(largest)]);
+  const least = printable(dataset.classNames[counts.indexOf(smallest)]);
   if (smallest === 0) return [`class "${least}" has no training examples (after trainLimit and validationSplit): the model cannot learn it`];
   if (largest / smallest <= IMBALANCE_RATIO) return [];
   return [`the classes are imbalanced: "${most}" has ${largest} training examples, "${least}" ${smallest} (more than ${IMBALANCE_RATIO}:1); accuracy will flatter a model that ignores the small classes`];

@@ -20,4 +20,5 @@ export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegu
 export { METRICS_COLUMNS, VALIDATION_COLUMNS, TASKS, TASK_COLUMNS, metricsColumnsOf, scoreColumnsOf, columnGoal, isMetricColumn, metricValue, finalMetrics, bestRow, describeTestMetrics, type MetricColumn, type EpochMetrics, type Task } from './metrics-row.js';
 export { isPlainObject } from './plain-object.js';
 export { nearestName } from './near-names.js';
+export { printable, shellQuoted } from './printable.js';
 export type { UnionToIntersection } from './union-to-intersection.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from './csv-text.js';
 import { columnGoal, TASK_COLUMNS, UserError } from '@specml/data';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './charts.js';
@@ -73,7 +73,7 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
   const csvPath = join(outputDir, 'comparison.csv');
   const header = ['rank', 'run', ...differing, 'status', `final_${headline}`, `best_${headline}`, `final_${second}`, 'duration_seconds', 'run_dir'];
   mkdirSync(outputDir, { recursive: true });
-  writeFileSync(csvPath, stringify([header, ...rows.map((row, index) => [row.rank, row.run, ...row.values, row.status, row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds, runs[index].dir])]));
+  writeFileSync(csvPath, csvText([header, ...rows.map((row, index) => [row.rank, row.run, ...row.values, row.status, row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds, runs[index].dir])]));
 
   const pngPath = join(outputDir, 'comparison.png');
   // Lines are named by rank (as in the table) and what sets the run apart, which keeps the legend short.

@@ -1,3 +1,4 @@
+export { csvText } from './csv-text.js';
 export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, METRICS_COLUMNS, VALIDATION_COLUMNS, type MetricsRow } from './metrics-csv.js';
 export { renderPredictionGrid, type PredictionGridInput } from './predictions-image.js';
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';

@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from './csv-text.js';
 import { temporaryPath, withPath } from './files.js';
 
 import { METRICS_COLUMNS, VALIDATION_COLUMNS, type EpochMetrics, type MetricColumn } from '@specml/data';
@@ -11,7 +11,7 @@ export type MetricsRow = EpochMetrics;
 
 /** Creates (or truncates) a metrics CSV holding just the header. */
 export function createMetricsCsv(path: string, columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
-  writeDurably(path, stringify([[...columns]]), 'w');
+  writeDurably(path, csvText([[...columns]]), 'w');
 }
 
 /**
@@ -20,7 +20,7 @@ export function createMetricsCsv(path: string, columns: readonly MetricColumn[] 
  */
 export function rewriteMetricsCsv(path: string, rows: readonly MetricsRow[], columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
   const temporary = temporaryPath(path);
-  writeDurably(temporary, stringify([[...columns], ...rows.map((row) => columns.map((column) => formatCell(row[column])))]), 'w');
+  writeDurably(temporary, csvText([[...columns], ...rows.map((row) => columns.map((column) => formatCell(row[column])))]), 'w');
   renameSync(temporary, path);
 }
 
@@ -30,7 +30,7 @@ export function rewriteMetricsCsv(path: string, rows: readonly MetricsRow[], col
  */
 export function appendMetricsRow(path: string, row: MetricsRow, columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
   const cells = columns.map((column) => formatCell(row[column]));
-  writeDurably(path, stringify([cells]), 'a');
+  writeDurably(path, csvText([cells]), 'a');
 }
 
 function formatCell(value: number | undefined): string {

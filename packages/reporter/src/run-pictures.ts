@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from './csv-text.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './charts.js';
 import { FONT_FAMILY } from './fonts.js';
@@ -15,7 +15,7 @@ export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<
 
 /** Header row `true_class,<class names…>`, then one row per true class: its name, then counts per predicted class. */
 export function confusionCsv(matrix: ConfusionMatrix, classNames: readonly string[]): string {
-  return stringify([['true_class', ...classNames], ...matrix.map((row, label) => [classNames[label], ...row])]);
+  return csvText([['true_class', ...classNames], ...matrix.map((row, label) => [classNames[label], ...row])]);
 }
 
 /** A table's test rows: the true and predicted class and every class's probability, one row each. */
@@ -26,7 +26,7 @@ export function predictionsCsv(labels: ArrayLike<number>, probabilities: Float32
     const predicted = own.indexOf(Math.max(...own));
     return [row + 1, classNames[labels[row]], classNames[predicted], ...own.map((p) => p.toFixed(4))];
   });
-  return stringify([['test_row', 'true_class', 'predicted_class', ...classNames.map((name) => `probability_${name}`)], ...rows]);
+  return csvText([['test_row', 'true_class', 'predicted_class', ...classNames.map((name) => `probability_${name}`)], ...rows]);
 }
 
 /** The most classes confusion.png draws one by one; beyond that, the others are summed into one row and column. */
@@ -127,7 +127,7 @@ export function renderCurves(metrics: readonly MetricsRecord[], title: string): 
 export function regressionPredictionsCsv(truth: ArrayLike<number>, predicted: ArrayLike<number>): string {
   const rows = Array.from({ length: truth.length }, (_, row) => ({ row: row + 1, truth: truth[row], predicted: predicted[row], error: predicted[row] - truth[row] }));
   rows.sort((a, b) => Math.abs(b.error) - Math.abs(a.error) || a.row - b.row);
-  return stringify([['test_row', 'true_value', 'predicted_value', 'error'], ...rows.map(({ row, truth: t, predicted: p, error }) => [row, fixed(t), fixed(p), fixed(error)])]);
+  return csvText([['test_row', 'true_value', 'predicted_value', 'error'], ...rows.map(({ row, truth: t, predicted: p, error }) => [row, fixed(t), fixed(p), fixed(error)])]);
 }
 
 const fixed = (value: number) => Number(value.toPrecision(6));

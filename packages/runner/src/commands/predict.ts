@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { asRgba, DATASET_KINDS, DEFAULT_DATASET, type DatasetName, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, readCsv, readImageBytes, readRegularFile, toMnistInput, UserError, type TableEncoding } from '@specml/data';
+import { asRgba, DATASET_KINDS, DEFAULT_DATASET, type DatasetName, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, toMnistInput, UserError, type TableEncoding } from '@specml/data';
 import { readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
@@ -203,6 +203,6 @@ export function describePrediction(prediction: ImagePrediction, names: readonly 
     .map((probability, index) => ({ probability, index }))
     .sort((a, b) => b.probability - a.probability)
     .slice(0, 3)
-    .map(({ probability, index }) => `${names[index]} ${probability.toFixed(3)}`);
-  return `${prediction.file}: ${prediction.label} (${top.join(', ')})`;
+    .map(({ probability, index }) => `${printable(names[index])} ${probability.toFixed(3)}`);
+  return `${printable(prediction.file)}: ${printable(prediction.label)} (${top.join(', ')})`;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { bestRow, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, metricValue, readShippedDataset, readsUserFiles, TASK_COLUMNS, UserError, type Dataset, type WholeDataset } from '@specml/data';
+import { bestRow, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, metricValue, printable, readShippedDataset, readsUserFiles, TASK_COLUMNS, UserError, type Dataset, type WholeDataset } from '@specml/data';
 import {
   appendMetricsRow,
   confusionCsv,
@@ -434,7 +434,8 @@ async function writeRegressionPictures(dir: string, predicted: Float32Array, dat
 }
 
 /** `10 classes (0, 1, …, 9)`, naming at most ten. */
-function describeClasses(names: readonly string[]): string {
+function describeClasses(classNames: readonly string[]): string {
+  const names = classNames.map(printable);
   return `${names.length} classes (${names.length > 10 ? `${names.slice(0, 9).join(', ')}, …, ${names.at(-1)}` : names.join(', ')})`;
 }
 

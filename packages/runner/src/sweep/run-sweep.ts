@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepState, type TrialState } from '@specml/reporter';
 import { SEARCH_METHODS, SuccessiveHalving, type Observation, type Proposal } from '@specml/search';
-import { describeTestMetrics, metricValue, type EpochMetrics } from '@specml/data';
+import { describeTestMetrics, metricValue, shellQuoted, type EpochMetrics } from '@specml/data';
 import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, loadSpecText } from '../spec/load-spec.js';
 import { canResume, refreshRunsIndex } from '../run/run-experiment.js';
@@ -230,7 +230,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   if (best) {
     const trialSpec = loadSpecText(sweep.written.specText, sweep.specFile, [...sweep.written.overrides, ...best.trial.overrides]).spec as unknown as Record<string, unknown>;
     const yaml = stringifyYaml(nest(best.trial.values, trialSpec)).replace(/^/gm, '  ').trimEnd();
-    process.stdout.write(`best: trial ${best.trial.index}, ${plan.metric.name} ${best.metric.toFixed(4)}; as options: --set ${best.trial.overrides.join(' --set ')}\n  as YAML for a spec:\n${yaml}\n`);
+    process.stdout.write(`best: trial ${best.trial.index}, ${plan.metric.name} ${best.metric.toFixed(4)}; as options: ${best.trial.overrides.map((override) => `--set ${shellQuoted(override)}`).join(' ')}\n  as YAML for a spec:\n${yaml}\n`);
   }
   if (signal.aborted) {
     const count = (state: TrialState) => results.filter((result) => result.state === state).length;

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
-import { stringify } from 'csv-stringify/sync';
-import { isFinishedStatus, type RunSummary, type TrialState } from '@specml/reporter';
+
+import { isFinishedStatus, type RunSummary, type TrialState, csvText } from '@specml/reporter';
 import { TASK_COLUMNS, type Task } from '@specml/data';
 import type { Trial } from './sweep.js';
 import type { SweepPlan } from './sweep-plan.js';
@@ -83,7 +83,7 @@ export function sweepCsv(plan: SweepPlan, results: readonly TrialResult[]): stri
   const { headline, other } = shownColumns(plan.task);
   const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, `final_${headline}`, `best_${headline}`, `final_${other}`, 'duration_seconds', 'run_dir'];
   const rows = sweepRows(plan, results).map((row) => [row.trial, ...row.values, row.state, row.epochs ?? '', row.metric ?? '', row.final ?? '', row.best ?? '', row.other ?? '', row.seconds ?? '', row.runDir ?? '']);
-  return stringify([header, ...rows]);
+  return csvText([header, ...rows]);
 }
 
 /** A swept value as a CSV cell, exactly: strings as they are, other values as JSON. */
