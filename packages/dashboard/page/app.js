@@ -35,7 +35,8 @@ const COLUMNS = [
   { title: 'settings', key: 'settings', value: (run) => settingsText(run), cell: (run) => settingsText(run) },
   { title: 'epochs', key: 'epochs', value: (run) => run.epochsCompleted, cell: (run) => `${run.epochsCompleted}/${run.epochs}`, number: true },
   { title: 'test acc', key: 'final', value: (run) => headline(run.final), cell: (run) => headlineText(run.final), number: true },
-  { title: 'best acc', key: 'best', value: (run) => headline(run.best), cell: (run) => headlineText(run.best), number: true },
+  { title: 'val. acc', key: 'validation', value: (run) => validationHeadline(run.final), cell: (run) => validationText(run.final), number: true },
+  { title: 'test acc at best val. epoch', key: 'best', value: (run) => headline(run.best), cell: (run) => (run.best ? `${headlineText(run.best)} (epoch ${run.best.epoch})` : '-'), number: true },
   { title: 'seconds', key: 'durationSeconds', value: (run) => run.durationSeconds, cell: (run) => fixed(run.durationSeconds, 1), number: true },
   { title: 'backend', key: 'backend', value: (run) => run.backend ?? '', cell: (run) => run.backend ?? '' },
   { title: 'worker', key: 'worker', value: (run) => run.worker ?? '', cell: (run) => run.worker ?? '' },
@@ -70,6 +71,9 @@ const fixed = (value, digits = 4) => (typeof value === 'number' && Number.isFini
 const headline = (metrics) => metrics?.test_accuracy ?? metrics?.test_r2 ?? (metrics?.test_rmse !== undefined ? -metrics.test_rmse : -Infinity);
 /** The accuracy, or for a regression `rmse 3.21`. */
 const headlineText = (metrics) => (metrics?.test_rmse !== undefined ? `rmse ${fixed(metrics.test_rmse)}` : fixed(metrics?.test_accuracy));
+/** The final validation score (accuracy, or `rmse 3.21`), where the run has validation data. */
+const validationHeadline = (metrics) => metrics?.validation_accuracy ?? (metrics?.validation_rmse !== undefined ? -metrics.validation_rmse : -Infinity);
+const validationText = (metrics) => (metrics?.validation_rmse !== undefined ? `rmse ${fixed(metrics.validation_rmse)}` : metrics?.validation_accuracy !== undefined ? fixed(metrics.validation_accuracy) : '-');
 /** `3: setosa, versicolor, virginica`: how many classes and the first few names (a regression: `a number`). */
 const classesText = (run) => (run.task === 'regression' ? 'a number' : `${run.classCount}: ${run.classNames.slice(0, 4).join(', ')}${run.classCount > 4 ? ', …' : ''}`);
 const settingsText = (run) => shownKeys.map((key) => `${key}=${run.settings[key] ?? '-'}`).join(' ');

@@ -21,6 +21,21 @@ export interface TargetStatistics {
 export interface TableEncoding {
   readonly target: string;
   readonly features: readonly TableColumn[];
+  /** How the training file was written: predict and evaluate read new rows the same way. */
+  readonly format?: TableFormat;
+  /** How many different values each column of the training file holds (counted up to 257): which could be a target with N classes. */
+  readonly distinctValues?: Readonly<Record<string, number>>;
+}
+
+/** How a table file is written: what the spec says, or what was found in the file (the delimiter). */
+export interface TableFormat {
+  /** Cell texts (trimmed) that mean missing; an empty cell always does. */
+  readonly missing: readonly string[];
+  /** The field separator; undefined: sniffed from the header row. */
+  readonly delimiter?: string;
+  /** `,` for decimal commas (1,5), as semicolon-separated spreadsheet exports write numbers. */
+  readonly decimal: '.' | ',';
+  readonly encoding: 'utf-8' | 'latin1' | 'utf-16';
 }
 
 export type TableColumn =

@@ -75,17 +75,33 @@ export function metricValue(row: EpochMetrics, name: string): number {
   return typeof value === 'number' ? value : Number.NaN;
 }
 
-/** The test columns a run's summary keeps from its last row (its `final`). */
+/** The test and validation columns a run's summary keeps from the row of its kept model (its `final`). */
 export function finalMetrics(task: Task, row: EpochMetrics): Partial<Record<MetricColumn, number>> {
-  const columns = TASK_COLUMNS[task].columns.filter((column) => column.startsWith('test_'));
+  const columns = metricsColumnsOf(task, true).filter((column) => column.startsWith('test_') || column.startsWith('validation_'));
   return Object.fromEntries(columns.filter((column) => typeof row[column] === 'number').map((column) => [column, row[column] as number]));
 }
 
-/** The row that is best by the task's headline column (highest accuracy, lowest RMSE); the first of equals. */
-export function bestRow(task: Task, rows: readonly EpochMetrics[]): EpochMetrics | undefined {
-  const { headline } = TASK_COLUMNS[task];
-  const sign = columnGoal(headline) === 'maximize' ? 1 : -1;
-  return rows.reduce<EpochMetrics | undefined>((top, row) => (!top || sign * (metricValue(row, headline) - metricValue(top, headline)) > 0 ? row : top), undefined);
+/** The column a run's best epoch is chosen by: the task's headline on the validation set (never the test set). */
+export const selectionColumn = (task: Task): MetricColumn => TASK_COLUMNS[task].validation.find((column) => column === TASK_COLUMNS[task].headline.replace('test_', 'validation_'))!;
+
+/**
+ * The epoch with the best validation score (highest accuracy, lowest RMSE; the first of equals), never chosen
+ * by a test column: undefined when the run has no validation data (it then has a final epoch only).
+ */
+export function bestRow(task: Task, rows: readonly EpochMetrics[], column: string = selectionColumn(task)): EpochMetrics | undefined {
+  if (!column.startsWith('validation_')) throw new Error(`a best epoch is chosen on validation data, not ${column}`);
+  const sign = columnGoal(column) === 'maximize' ? 1 : -1;
+  // The untrained model (epoch 0) is no candidate, as in early stopping.
+  const scored = rows.filter((row) => row.epoch > 0 && Number.isFinite(metricValue(row, column)));
+  return scored.reduce<EpochMetrics | undefined>((top, row) => (!top || sign * (metricValue(row, column) - metricValue(top, column)) > 0 ? row : top), undefined);
+}
+
+/** A run's `best` in summary.json: the validation-best epoch, its validation score, and the test metrics at that epoch. */
+export function bestSummary(task: Task, rows: readonly EpochMetrics[], chosenBy: string = selectionColumn(task)): ({ epoch: number } & Partial<Record<MetricColumn, number>>) | null {
+  const best = bestRow(task, rows, chosenBy);
+  if (!best) return null;
+  const column = chosenBy as MetricColumn;
+  return { epoch: best.epoch, [column]: metricValue(best, column), test_loss: best.test_loss, ...finalMetrics(task, best) };
 }
 
 /** `test accuracy 0.9624` or `test rmse 3.21, r2 0.874`: a row's test result in a few words. */

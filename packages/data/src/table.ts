@@ -1,5 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
-import type { TableColumn, TableEncoding } from './dataset.js';
+import type { TableColumn, TableEncoding, TableFormat } from './dataset.js';
 import { UserError } from './errors.js';
 import { nearestName } from './near-names.js';
 import { readRegularBytes, whyUnreadable } from './safe-files.js';
@@ -7,32 +8,45 @@ import { readRegularBytes, whyUnreadable } from './safe-files.js';
 /** Larger CSV files are refused before reading (they are held in memory as text and as rows). */
 export const MAX_CSV_BYTES = 512 * 2 ** 20;
 
-/** A CSV file's header and rows, each row with the line it starts on (for messages). */
+/** The cell texts that mean "missing" unless `data.missing` says otherwise: pandas' `na_values` (what R, Excel and databases write). */
+export const DEFAULT_MISSING_MARKERS: readonly string[] = ['', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null'];
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+export const CSV_ENCODINGS = ['utf-8', 'latin1', 'utf-16'] as const;
+
+export type CsvFormat = TableFormat;
+
+export const DEFAULT_CSV_FORMAT: CsvFormat = { missing: DEFAULT_MISSING_MARKERS, decimal: '.', encoding: 'utf-8' };
+
+/** A CSV file's header and rows, each row with the line it starts on (for messages), and how it was written. */
 export interface CsvTable {
   readonly file: string;
   readonly header: readonly string[];
   readonly rows: readonly string[][];
   readonly lines: readonly number[];
+  readonly format: CsvFormat & { readonly delimiter: string };
 }
 
 /**
- * Reads a CSV file by RFC 4180 (csv-parse): a header row, quoted fields, commas and line breaks inside
- * quotes, CRLF, a UTF-8 BOM. A ragged row or a broken quote is a UserError at its `file:line`.
+ * Reads a CSV file by RFC 4180 (csv-parse): a header row, quoted fields, delimiters and line breaks inside
+ * quotes, a BOM; line endings `\r\n`, `\n` or `\r`, mixed as a file edited on two systems has them (as
+ * Python's csv module and pandas read them). A ragged row or a broken quote is a UserError at its `file:line`.
  */
-export function readCsv(file: string): CsvTable {
-  let text: string;
+export function readCsv(file: string, format: CsvFormat = DEFAULT_CSV_FORMAT): CsvTable {
+  let bytes: Buffer;
   try {
-    text = readRegularBytes(file, MAX_CSV_BYTES).toString('utf8');
+    bytes = readRegularBytes(file, MAX_CSV_BYTES);
   } catch (error) {
     throw new UserError(`${file}: cannot read the CSV file: ${whyUnreadable(error, MAX_CSV_BYTES, 'a CSV file')}`);
   }
+  const text = decodeText(bytes, file, format.encoding).replace(/\r\n?/g, '\n');
+  const delimiter = format.delimiter ?? sniffDelimiter(text);
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: false }) as never;
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: false, delimiter, record_delimiter: '\n' }) as never;
   } catch (error) {
     const { lines, message, code, record } = error as { lines?: number; message: string; code?: string; record?: unknown[] };
-    if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && headerWidth(text) !== undefined) {
-      throw new UserError(`${file}:${lines ?? '?'}: this row has ${record?.length ?? '?'} fields but the header has ${headerWidth(text)} (quote fields that hold commas)`);
+    if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && headerWidth(text, delimiter) !== undefined) {
+      throw new UserError(`${file}:${lines ?? '?'}: this row has ${record?.length ?? '?'} fields but the header has ${headerWidth(text, delimiter)} (quote fields that hold ${describeDelimiter(delimiter)}s)`);
     }
     const reason = message.replace(/ (on|at) line \d+$/, '');
     throw new UserError(`${file}:${lines ?? '?'}: not valid CSV: ${reason}`);
@@ -44,13 +58,47 @@ export function readCsv(file: string): CsvTable {
     if (header.indexOf(name) !== index) throw new UserError(`${file}:1: the column name "${name}" appears twice`);
   });
   const rows = records.slice(1);
-  return { file, header, rows: rows.map((row) => row.record), lines: rows.map((row) => row.info.lines) };
+  return { file, header, rows: rows.map((row) => row.record), lines: rows.map((row) => row.info.lines), format: { ...format, delimiter } };
 }
 
+/** The file's text in its encoding; bytes that are not UTF-8 are named at their line, with the fix. */
+function decodeText(bytes: Buffer, file: string, encoding: CsvFormat['encoding']): string {
+  if (encoding === 'latin1') return bytes.toString('latin1');
+  if (encoding === 'utf-16') {
+    const bigEndian = bytes[0] === 0xfe && bytes[1] === 0xff;
+    if (!bigEndian && !(bytes[0] === 0xff && bytes[1] === 0xfe)) throw new UserError(`${file}: data.encoding utf-16 needs a byte order mark at the start of the file, and this file has none (is it utf-8 or latin1?)`);
+    return new TextDecoder(bigEndian ? 'utf-16be' : 'utf-16le').decode(bytes);
+  }
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end < 0 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) break;
+    start = stop + 1;
+  }
+  throw new UserError(`${file}:${line}: this line is not UTF-8 text (a file saved by Excel or an older system is often latin1: set data.encoding: latin1)`);
+}
+
+/** The delimiter the header row uses most among `,` `;` tab `|` (outside quotes); `,` when it has none of them. */
+function sniffDelimiter(text: string): string {
+  const counts = new Map<string, number>(CSV_DELIMITERS.map((delimiter) => [delimiter, 0]));
+  let quoted = false;
+  for (const character of text.slice(0, Math.max(0, text.indexOf('\n')) || text.length)) {
+    if (character === '"') quoted = !quoted;
+    else if (!quoted && counts.has(character)) counts.set(character, counts.get(character)! + 1);
+  }
+  let best = ',';
+  for (const [delimiter, count] of counts) if (count > counts.get(best)!) best = delimiter;
+  return best;
+}
+
+export const describeDelimiter = (delimiter: string) => ({ ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'vertical bar' })[delimiter] ?? JSON.stringify(delimiter);
+
 /** How many fields the header row has (for the message about a ragged row). */
-function headerWidth(text: string): number | undefined {
+function headerWidth(text: string, delimiter: string): number | undefined {
   try {
-    return (parse(text, { bom: true, to_line: 1 }) as string[][])[0]?.length;
+    return (parse(text, { bom: true, to_line: 1, delimiter }) as string[][])[0]?.length;
   } catch {
     return undefined;
   }
@@ -66,7 +114,19 @@ export function columnIndex(table: CsvTable, name: string, key: string): number 
 
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 export const isNumberCell = (cell: string) => NUMBER.test(cell);
-export const isEmptyCell = (cell: string) => cell.trim() === '';
+/** The number a cell holds in the table's notation (decimal commas where the table has them), or NaN. */
+export const numberOf = (table: Pick<CsvTable, 'format'>, cell: string) => {
+  const text = table.format.decimal === ',' ? cell.replace(',', '.') : cell;
+  return isNumberCell(text) ? Number(text) : Number.NaN;
+};
+const missingSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+/** Whether a cell is missing: empty, or one of the table's markers (`NA`, `null`, … by default). */
+export const isMissingCell = (table: Pick<CsvTable, 'format'>, cell: string) => {
+  let markers = missingSets.get(table.format.missing);
+  if (!markers) missingSets.set(table.format.missing, (markers = new Set(table.format.missing.map((marker) => marker.trim()))));
+  const trimmed = cell.trim();
+  return trimmed === '' || markers.has(trimmed);
+};
 
 /** What a column's cells hold, read once: each cell's kind and, for a number, its value (NaN otherwise). */
 interface ColumnCells {
@@ -88,19 +148,21 @@ function columnCells(table: CsvTable, column: number): ColumnCells {
     const numbers = new Float64Array(table.rows.length).fill(Number.NaN);
     table.rows.forEach((row, index) => {
       const cell = row[column];
-      if (isEmptyCell(cell)) return; // kinds[index] stays EMPTY
-      if (isNumberCell(cell)) {
+      if (isMissingCell(table, cell)) return; // kinds[index] stays EMPTY
+      const number = numberOf(table, cell);
+      if (Number.isNaN(number)) kinds[index] = WORD;
+      else {
         kinds[index] = NUMBER_CELL;
-        numbers[index] = Number(cell);
-      } else kinds[index] = WORD;
+        numbers[index] = number;
+      }
     });
     columns.set(column, (cells = { kinds, numbers }));
   }
   return cells;
 }
 
-/** How many of a column's cells are empty (for `validate`). */
-export function emptyCellCount(table: CsvTable, column: number): number {
+/** How many of a column's cells are missing (empty or a marker), for `validate`. */
+export function missingCellCount(table: CsvTable, column: number): number {
   return columnCells(table, column).kinds.reduce((count, kind) => count + (kind === EMPTY ? 1 : 0), 0);
 }
 
@@ -109,9 +171,13 @@ export function emptyCellCount(table: CsvTable, column: number): number {
  * non-empty cell is one; a column of numbers with a few words in it (at most 10 % of its cells) is a mistake,
  * reported at the first word's line; otherwise categories.
  */
-export function inferColumn(table: CsvTable, column: number, rows: readonly number[]): TableColumn {
+export function inferColumn(table: CsvTable, column: number, rows: readonly number[], declared?: 'number' | 'category'): TableColumn {
   const name = table.header[column];
   const { kinds, numbers } = columnCells(table, column);
+  if (declared === 'number') {
+    const row = rows.find((r) => kinds[r] === WORD);
+    if (row !== undefined) throw new UserError(`${table.file}:${table.lines[row]}: data.columns says "${name}" is a number, but this row has ${JSON.stringify(table.rows[row][column])} (fix the cell, add it to data.missing, or declare the column a category)`);
+  }
   let filled = 0;
   let numeric = 0;
   let sum = 0;
@@ -123,17 +189,20 @@ export function inferColumn(table: CsvTable, column: number, rows: readonly numb
       sum += numbers[row];
     }
   }
-  if (filled > 0 && numeric === filled) {
+  if (declared !== 'category' && filled > 0 && numeric === filled) {
     const mean = sum / filled;
     let squares = 0;
     for (const row of rows) if (kinds[row] === NUMBER_CELL) squares += (numbers[row] - mean) ** 2;
     return { name, type: 'number', mean, std: Math.sqrt(squares / filled) || 1 };
   }
-  if (numeric > 0 && numeric >= 0.9 * filled) {
+  if (declared !== 'category' && numeric > 0 && numeric >= 0.9 * filled) {
     const row = rows.find((r) => kinds[r] === WORD)!;
-    throw new UserError(`${table.file}:${table.lines[row]}: column "${name}" holds numbers except here: ${JSON.stringify(table.rows[row][column])} (fix the cell, or leave it empty to fill it with the column's mean)`);
+    throw new UserError(`${table.file}:${table.lines[row]}: column "${name}" holds numbers except here: ${JSON.stringify(table.rows[row][column])} (fix the cell, or if it means "missing" add it to data.missing: it is then filled with the column's mean)`);
   }
-  const categories = [...new Set(rows.filter((row) => kinds[row] !== EMPTY).map((row) => table.rows[row][column].trim()))].sort();
+  const categories = [...new Set(rows.filter((row) => kinds[row] !== EMPTY).map((row) => table.rows[row][column].trim()))];
+  // Integer codes (a ZIP code, a district number) in numeric order, words alphabetically.
+  if (numeric === filled) categories.sort((a, b) => Number(a) - Number(b));
+  else categories.sort();
   if (categories.length > MAX_CATEGORIES) {
     throw new UserError(`${table.file}:1: column "${name}" has ${categories.length} different words, more than the ${MAX_CATEGORIES} categories a column may have (one input each): is it an identifier or free text? List the columns to read in data.features`);
   }
@@ -182,14 +251,26 @@ export function encodeRows(table: CsvTable, rows: readonly number[], encoding: T
   return { inputs, filled, unseen };
 }
 
+/** How a run's table was written, read back (untrusted); a run from before formats were saved read plain CSV. */
+function parseTableFormat(value: unknown, bad: (what: string) => Error): CsvFormat {
+  if (value === undefined) return DEFAULT_CSV_FORMAT;
+  const { missing, delimiter, decimal, encoding } = (value ?? {}) as Record<string, unknown>;
+  const isMarkerList = Array.isArray(missing) && missing.length <= 1000 && missing.every((marker) => typeof marker === 'string' && marker.length <= 200);
+  if (!isMarkerList || !(CSV_DELIMITERS as readonly unknown[]).includes(delimiter) || (decimal !== '.' && decimal !== ',') || !(CSV_ENCODINGS as readonly unknown[]).includes(encoding)) {
+    throw bad('its format (missing markers, delimiter, decimal mark, encoding) is not one specml writes');
+  }
+  return { missing: missing as string[], delimiter: delimiter as string, decimal, encoding: encoding as CsvFormat['encoding'] };
+}
+
 /** A table encoding read back from a run folder (untrusted): checked field by field, else a UserError naming the file. */
 export function parseTableEncoding(value: unknown, file: string): TableEncoding {
   const bad = (what: string) => new UserError(`${file}: ${what}; the run folder is damaged (train the run again)`);
   if (typeof value !== 'object' || value === null) throw bad('not a JSON object');
-  const { target, features } = value as Record<string, unknown>;
+  const { target, features, format } = value as Record<string, unknown>;
   if (typeof target !== 'string' || !Array.isArray(features) || features.length === 0 || features.length > 100_000) throw bad('expected a target name and a list of feature columns');
   return {
     target,
+    format: parseTableFormat(format, bad),
     features: features.map((column: unknown, index): TableColumn => {
       const { name, type, mean, std, categories } = (column ?? {}) as Record<string, unknown>;
       if (typeof name !== 'string') throw bad(`feature ${index} has no name`);

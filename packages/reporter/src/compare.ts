@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { csvText } from './csv-text.js';
-import { columnGoal, TASK_COLUMNS, UserError } from '@specml/data';
+import { columnGoal, selectionColumn, TASK_COLUMNS, UserError } from '@specml/data';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './charts.js';
 import { curvesSpec, finalAndBest, finalAndBestSpec } from './comparison-charts.js';
@@ -45,11 +45,14 @@ export function differingKeys(runs: readonly ComparedRun[]): string[] {
 export async function compareRuns(paths: readonly string[], outputDir: string): Promise<Comparison> {
   const { runs: readable, warnings } = readRuns(findRunFolders(paths));
   if (readable.length === 0) throw new UserError(`${paths.join(', ')}: no readable runs found (a run folder holds summary.json)`, warnings);
-  // Regressions are ranked by test RMSE (lowest first) and shown with R²; classifiers by test accuracy.
-  const regression = readable.every((run) => run.summary.task === 'regression');
-  const { headline, second } = TASK_COLUMNS[regression ? 'regression' : 'classification'];
-  const sign = columnGoal(headline) === 'maximize' ? 1 : -1;
-  const score = (run: { summary: { final: Partial<Record<string, number>> | null } }) => sign * (run.summary.final?.[headline] ?? Number.NaN);
+  // Runs are ranked on validation data where every run has it (choosing on the test set flatters the winner),
+  // else on the test set, which the table then says. Regressions by RMSE (lowest first), classifiers by accuracy.
+  const task = readable.every((run) => run.summary.task === 'regression') ? 'regression' : 'classification';
+  const { headline, second } = TASK_COLUMNS[task];
+  const validation = selectionColumn(task);
+  const rankedBy = readable.every((run) => typeof run.summary.final?.[validation] === 'number') ? validation : headline;
+  const sign = columnGoal(rankedBy) === 'maximize' ? 1 : -1;
+  const score = (run: { summary: { final: Partial<Record<string, number>> | null } }) => sign * (run.summary.final?.[rankedBy] ?? Number.NaN);
   const runs = readable.map((run): ComparedRun => ({ ...run, settings: flattenSpec(run.spec) })).sort((a, b) => (Number.isNaN(score(b)) ? -Infinity : score(b)) - (Number.isNaN(score(a)) ? -Infinity : score(a)));
   const differing = differingKeys(runs).filter((key) => key !== 'name' || runs.length > 1);
   const label = (run: ComparedRun) => `${run.summary.name}/${run.summary.runId}`;
@@ -58,22 +61,26 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
     run: label(run),
     values: differing.map((key) => run.settings[key] ?? ''),
     status: run.summary.status,
+    validation: run.summary.final?.[validation],
     final: run.summary.final?.[headline],
     best: run.summary.best?.[headline],
     loss: run.summary.final?.[second],
     seconds: run.summary.durationSeconds,
   }));
 
-  const short = (column: string) => column.replace('test_', '').replace('accuracy', 'acc');
-  const table = new Table({ head: ['#', 'run', ...differing, 'status', `test ${short(headline)}`, `best ${short(headline)}`, `test ${short(second)}`, 'seconds'], style: { head: [], border: [] } });
+  const short = (column: string) => column.replace('test_', '').replace('validation_', '').replace('accuracy', 'acc');
+  const table = new Table({ head: ['#', 'run', ...differing, 'status', `val. ${short(validation)}`, `test ${short(headline)}`, `test ${short(headline)} at best val. epoch`, `test ${short(second)}`, 'seconds'], style: { head: [], border: [] } });
   for (const row of rows) {
-    table.push([row.rank, row.run, ...row.values, row.status, row.final?.toFixed(4) ?? '-', row.best?.toFixed(4) ?? '-', row.loss?.toFixed(4) ?? '-', row.seconds.toFixed(1)]);
+    table.push([row.rank, row.run, ...row.values, row.status, row.validation?.toFixed(4) ?? '-', row.final?.toFixed(4) ?? '-', row.best?.toFixed(4) ?? '-', row.loss?.toFixed(4) ?? '-', row.seconds.toFixed(1)]);
   }
+  const ranking = rankedBy === validation
+    ? `ranked by final ${rankedBy.replace('_', ' ')}`
+    : `ranked by final ${rankedBy.replace('_', ' ')}: not every run has validation data, so the ranking looks at the test set and flatters the first (set data.validationSplit)`;
 
   const csvPath = join(outputDir, 'comparison.csv');
-  const header = ['rank', 'run', ...differing, 'status', `final_${headline}`, `best_${headline}`, `final_${second}`, 'duration_seconds', 'run_dir'];
+  const header = ['rank', 'run', ...differing, 'status', `final_${validation}`, `final_${headline}`, `best_epoch_${headline}`, `final_${second}`, 'duration_seconds', 'run_dir'];
   mkdirSync(outputDir, { recursive: true });
-  writeFileSync(csvPath, csvText([header, ...rows.map((row, index) => [row.rank, row.run, ...row.values, row.status, row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds, runs[index].dir])]));
+  writeFileSync(csvPath, csvText([header, ...rows.map((row, index) => [row.rank, row.run, ...row.values, row.status, row.validation ?? '', row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds, runs[index].dir])]));
 
   const pngPath = join(outputDir, 'comparison.png');
   // Lines are named by rank (as in the table) and what sets the run apart, which keeps the legend short.
@@ -84,10 +91,10 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
   const series = runs.map((run, index) => ({ label: legend(run, index), rows: run.metrics }));
   const png = await renderVegaLitePng({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${runs.length} run${runs.length === 1 ? '' : 's'}: ${regression ? 'test RMSE and R²' : 'test accuracy and loss'} per trained epoch`,
+    title: `${runs.length} run${runs.length === 1 ? '' : 's'}: ${task === 'regression' ? 'test RMSE and R²' : 'test accuracy and loss'} per trained epoch`,
     vconcat: [curvesSpec(series, { metrics: [headline, second] }), finalAndBestSpec(finalAndBest(series, headline, columnGoal(headline)), headline, 760)].map(({ $schema: _, config: __, ...part }) => part),
     config: { font: FONT_FAMILY, background: 'white' },
   } as TopLevelSpec);
   writeFileSync(pngPath, png);
-  return { runs, warnings, differing, table: table.toString(), csvPath, pngPath };
+  return { runs, warnings, differing, table: `${table.toString()}\n${ranking}`, csvPath, pngPath };
 }

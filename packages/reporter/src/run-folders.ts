@@ -31,10 +31,16 @@ export interface RunSummary {
   peakRssMiB: number;
   /** What the model predicts (older run folders: classification). */
   task: Task;
-  /** The last row's test columns: test_accuracy and test_loss, or test_loss, test_mae, test_rmse and test_r2. */
+  /** The kept model's test (and validation) columns: the last row's, or with early stopping's restoreBest the best epoch's. */
   final: FinalMetrics | null;
-  /** The best epoch by the task's headline column (highest test_accuracy, lowest test_rmse) and its value. */
+  /**
+   * The best epoch chosen on validation data (the headline's validation column, or earlyStopping.metric), its
+   * score there and the test columns at that epoch; null without validation data (only a final epoch then).
+   */
   best: ({ epoch: number } & Partial<Record<MetricColumn, number>>) | null;
+  /** Early stopping: the epoch training stopped after (null: it ran every epoch), and the epoch whose weights were kept. */
+  stoppedEpoch?: number | null;
+  restoredEpoch?: number | null;
   /** Where the latest session's wall time went, in seconds: a profile of the run. */
   timings?: Record<string, number>;
   /** The queue worker that ran it (host/pid), for runs trained on another machine. */
@@ -102,6 +108,8 @@ function readSummary(dir: string): RunSummary {
     timings: isPlainObject(fields.timings) ? Object.fromEntries(Object.entries(fields.timings).filter(([, value]) => number(value) !== null)) as Record<string, number> : undefined,
     worker: text(fields.worker) ?? undefined,
     error: text(fields.error) ?? undefined,
+    ...('stoppedEpoch' in fields ? { stoppedEpoch: fields.stoppedEpoch === null ? null : count(fields.stoppedEpoch) } : {}),
+    ...('restoredEpoch' in fields ? { restoredEpoch: fields.restoredEpoch === null ? null : count(fields.restoredEpoch) } : {}),
   };
 }
 

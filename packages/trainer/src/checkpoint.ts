@@ -19,10 +19,14 @@ export interface Checkpoint {
   metrics: EpochMetrics[];
   weights: ModelWeights;
   optimizer: OptimizerState;
+  /** Early stopping with restoreBest: the weights of the best epoch so far, and which epoch that was. */
+  best?: { epoch: number; weights: ModelWeights };
 }
 
 const MAGIC = 'SPECMLCK';
-const VERSION = 2;
+/** Version 3 adds the best epoch's weights; version 2 files (without them) are read as before. */
+const VERSION = 3;
+const READABLE_VERSIONS = new Set([2, 3]);
 
 interface Header {
   version: number;
@@ -32,6 +36,7 @@ interface Header {
   metrics: EpochMetrics[];
   weights: number[];
   optimizer: { step: number; tensors: { name: string; length: number }[]; scalars: number[] };
+  best?: { epoch: number; weights: number[] };
 }
 
 /** One file: magic, header length, JSON header, then every float array back to back. */
@@ -39,6 +44,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const arrays = [
     ...checkpoint.weights,
     ...checkpoint.optimizer.tensors.map((tensor) => tensor.values),
+    ...(checkpoint.best?.weights ?? []),
   ];
   const header: Header = {
     version: VERSION,
@@ -52,6 +58,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
       tensors: checkpoint.optimizer.tensors.map((tensor) => ({ name: tensor.name, length: tensor.values.length })),
       scalars: checkpoint.optimizer.scalars,
     },
+    ...(checkpoint.best ? { best: { epoch: checkpoint.best.epoch, weights: checkpoint.best.weights.map((array) => array.length) } } : {}),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerEnd = align4(MAGIC.length + 4 + json.length);
@@ -79,9 +86,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
   } catch {
     throw corrupt('unreadable header');
   }
-  if (header.version !== VERSION) throw corrupt(`version ${header.version}, expected ${VERSION}`);
+  if (!READABLE_VERSIONS.has(header.version)) throw corrupt(`version ${header.version}, expected ${VERSION}`);
   const headerEnd = align4(MAGIC.length + 4 + jsonLength);
-  const lengths = [...header.weights, ...header.optimizer.tensors.map((tensor) => tensor.length)];
+  const lengths = [...header.weights, ...header.optimizer.tensors.map((tensor) => tensor.length), ...(header.best?.weights ?? [])];
   const floats = lengths.reduce((sum, length) => sum + length, 0);
   if (bytes.length !== headerEnd + floats * 4) throw corrupt(`expected ${headerEnd + floats * 4} bytes, found ${bytes.length}`);
   // ArrayBuffer#slice copies (and aligns); a Node Buffer's own slice() would be a view of the whole file.
@@ -90,6 +97,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
   const take = (length: number) => body.slice(offset, (offset += length));
   const weights = header.weights.map((length) => take(length));
   const tensors = header.optimizer.tensors.map((tensor) => ({ name: tensor.name, values: take(tensor.length) }));
+  const best = header.best ? { epoch: header.best.epoch, weights: header.best.weights.map((length) => take(length)) } : undefined;
   return {
     epoch: header.epoch,
     backend: header.backend,
@@ -97,6 +105,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
     metrics: header.metrics,
     weights,
     optimizer: { step: header.optimizer.step, tensors, scalars: header.optimizer.scalars },
+    ...(best ? { best } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export interface TrainingEngine {
   predict(set: ExampleSet): Float32Array;
   /** The trained weights, layer by layer (see ModelWeights). */
   weights(): ModelWeights;
+  /** Replaces the weights (early stopping's restoreBest puts the best epoch's back before the final predictions). */
+  setWeights(weights: ModelWeights): void;
   /** Used from the next step on (learning-rate schedules). */
   setLearningRate(learningRate: number): void;
   optimizerState(): Promise<OptimizerState>;

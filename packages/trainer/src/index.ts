@@ -8,4 +8,5 @@ export { TfjsEngine } from './tfjs-engine.js';
 export { LayersEngine } from './layers-engine.js';
 export { classificationObjective, regressionObjective, type TfjsObjective } from './tfjs-objective.js';
 export type { TrainingEngine, Score } from './engine.js';
+export { earlyStoppingSpecSchema, EarlyStopping, type EarlyStoppingSpec } from './callbacks/early-stopping.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type OptimizerState } from './checkpoint.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
 import type { ExampleSet } from '@specml/data';
-import { buildModel, getModelWeights, logitsOf, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
+import { buildModel, getModelWeights, setModelWeights, logitsOf, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
@@ -85,6 +85,10 @@ export class LayersEngine implements TrainingEngine {
 
   weights(): ModelWeights {
     return getModelWeights(this.model);
+  }
+
+  setWeights(weights: ModelWeights): void {
+    setModelWeights(this.model, weights);
   }
 
   setLearningRate(learningRate: number): void {

@@ -70,6 +70,10 @@ export class NativeEngine implements TrainingEngine {
     return this.network.getWeights();
   }
 
+  setWeights(weights: ModelWeights): void {
+    this.network.setWeights(weights);
+  }
+
   setLearningRate(learningRate: number): void {
     this.network.setLearningRate(learningRate);
   }

@@ -80,6 +80,11 @@ export class TfjsEngine implements TrainingEngine {
     return this.kernels.flatMap((kernel, l) => [kernel.dataSync() as Float32Array, this.biases[l].dataSync() as Float32Array]);
   }
 
+  setWeights(weights: ModelWeights): void {
+    this.kernels.forEach((kernel, l) => tf.tidy(() => kernel.assign(tf.tensor2d(weights[2 * l], kernel.shape as [number, number]))));
+    this.biases.forEach((bias, l) => tf.tidy(() => bias.assign(tf.tensor1d(weights[2 * l + 1]))));
+  }
+
   setLearningRate(learningRate: number): void {
     setTfjsLearningRate(this.optimizer, learningRate);
   }

@@ -10,6 +10,7 @@ import type { Score, TrainingEngine } from './engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
 import { learningRateAt, type BackendChoice, type OptimizerSpec, type RegressionLoss, type ScheduleSpec } from './schema.js';
 import { LayersEngine } from './layers-engine.js';
+import { EarlyStopping, type EarlyStoppingSpec } from './callbacks/early-stopping.js';
 import { TfjsEngine } from './tfjs-engine.js';
 
 export interface TrainRequest {
@@ -29,6 +30,8 @@ export interface TrainRequest {
   readonly loss?: RegressionLoss;
   /** Random changes to the training images, new every epoch (image datasets only). */
   readonly augment?: AugmentSpec;
+  /** Stop when a validation metric stops improving, and (restoreBest) keep the best epoch's weights. */
+  readonly earlyStopping?: Required<EarlyStoppingSpec>;
 }
 
 export type { EpochMetrics };
@@ -67,8 +70,10 @@ export interface TrainResult {
   readonly backend: BackendSelection;
   readonly metrics: EpochMetrics[];
   readonly timings: TrainTimings;
-  /** Training ended before its last epoch because onEpochEnd said 'stop'. */
+  /** Training ended before its last epoch because onEpochEnd said 'stop', or early stopping did. */
   readonly stoppedEarly: boolean;
+  /** The epoch whose weights the model holds, where early stopping restored the best one's (else the last epoch's). */
+  readonly restoredEpoch?: number;
 }
 
 /** Training stopped because the loss became NaN or infinite. */
@@ -127,9 +132,16 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
 
   try {
     const metrics: EpochMetrics[] = [...(resume?.metrics ?? [])];
+    // Early stopping decides from the rows alone: a resumed run replays its own to the same state.
+    const stopping = request.earlyStopping ? new EarlyStopping(request.earlyStopping) : undefined;
+    metrics.forEach((row) => stopping?.observe(row));
+    let best = resume?.best;
     const record = async (row: EpochMetrics): Promise<EpochVerdict> => {
       metrics.push(row);
-      const verdict = await callbacks.onEpochEnd?.(row);
+      const decision = stopping?.observe(row);
+      if (decision?.improved && request.earlyStopping?.restoreBest) best = { epoch: row.epoch, weights: engine.weights() };
+      const asked = await callbacks.onEpochEnd?.(row);
+      const verdict: EpochVerdict = decision?.stop ? 'stop' : asked;
       if (callbacks.onCheckpoint) {
         const checkpointStarted = performance.now();
         const checkpoint: Checkpoint = {
@@ -139,6 +151,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
           metrics: [...metrics],
           weights: engine.weights(),
           optimizer: await engine.optimizerState(),
+          ...(best ? { best } : {}),
         };
         await callbacks.onCheckpoint(checkpoint);
         timings.checkpointSeconds += (performance.now() - checkpointStarted) / 1000;
@@ -187,9 +200,11 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       });
       stoppedEarly = verdict === 'stop' && epoch < request.epochs;
     }
+    // restoreBest: the model is the best epoch's, and so are the test predictions written beside it.
+    if (best) engine.setWeights(best.weights);
     const model = buildModel(request.model, input, task.savedWeights(engine.weights()));
     const testProbabilities = timed('evaluationSeconds', () => task.testPredictions(engine));
-    return { model, testProbabilities, backend, metrics, timings, stoppedEarly };
+    return { model, testProbabilities, backend, metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}) };
   } finally {
     engine.dispose();
   }

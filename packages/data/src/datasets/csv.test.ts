@@ -37,8 +37,9 @@ describe('dataset: csv', () => {
     expect(test.slice(6, 9)).toEqual([0, 0, 1]); // red
     expect(test[9]).toBe(0); // empty weight: the training mean, standardised
     expect(Array.from(data.test.labels)).toEqual([1, 0]);
-    expect(warnings).toEqual(['2 empty number cells were filled with the training mean of the column', '1 test cell has a category the training rows do not have (encoded as all zeros)']);
-    expect(data.notes[1]).toBe('column colour, as "seen": category, 3 values (blue, green, dark, red)');
+    expect(warnings).toEqual(['2 missing number cells were filled with the training mean of the column', '1 test cell has a category the training rows do not have (encoded as all zeros)']);
+    expect(data.notes[0]).toBe('target label (data.target): 2 classes (large, small)');
+    expect(data.notes[2]).toBe('column colour, as "seen": category, 3 values (blue, green, dark, red)');
   });
 
   it('keeps the decoded table in the cache by its bytes: loaded again without parsing, with the same warnings; an edit decodes again', async () => {
@@ -80,10 +81,66 @@ describe('dataset: csv', () => {
     expect(trainMean.mean).not.toBe(19.5); // the mean of all 40 rows
   });
 
+  it('reads missing markers (NA, null, …) as missing: a number column with many of them stays numeric, a row without its target is left out', async () => {
+    // Like R's write.csv of Titanic: age is NA in 40 % of the rows, one row has no class.
+    const rows = ['"survived","age","sex"', ...Array.from({ length: 20 }, (_, i) => `"${i % 2 ? 'yes' : 'no'}",${i % 5 < 2 ? 'NA' : 20 + i},"${i % 3 ? 'male' : 'female'}"`), 'NA,30,"male"', '"yes",null,"N/A"'];
+    warnings.length = 0;
+    const data = await load({ path: write('titanic.csv', rows.join('\n')), target: 'survived', testSplit: 0.25 });
+    const [age, sex] = data.table!.features;
+    expect(age).toMatchObject({ name: 'age', type: 'number' });
+    expect(sex).toEqual({ name: 'sex', type: 'category', categories: ['female', 'male'] });
+    expect(data.classNames).toEqual(['no', 'yes']);
+    expect(data.train.count + data.test.count).toBe(21);
+    expect(warnings[0]).toBe(`${join(root, 'titanic.csv')}: 1 row left out: the target column "survived" is missing there (first at line 22)`);
+    expect(data.notes).toContain('column age: number, mean ' + data.notes.find((note) => note.startsWith('column age'))!.split('mean ')[1]);
+    expect(data.notes.find((note) => note.startsWith('column age'))).toMatch(/, 9 missing$/);
+    // The markers are the spec's to choose: with none but the empty cell, NA is a word, so a class and a category.
+    const literal = await load({ path: 'titanic.csv', target: 'survived', missing: [] });
+    expect([literal.classNames, literal.table!.features[0].type]).toEqual([['NA', 'no', 'yes'], 'category']);
+  });
+
+  it('takes column types from data.columns: integer codes as categories, ids ignored, names checked against the header', async () => {
+    const rows = ['id,rad,zip,price', ...Array.from({ length: 12 }, (_, i) => `${1000 + i},${[1, 4, 24][i % 3]},0${7000 + (i % 2)},${i % 2 ? 'high' : 'low'}`)];
+    write('codes.csv', rows.join('\n'));
+    const guessed = await load({ path: 'codes.csv', testSplit: 0.25 });
+    expect(guessed.table!.features.map((column) => [column.name, column.type])).toEqual([['id', 'number'], ['rad', 'number'], ['zip', 'number']]);
+    const declared = await load({ path: 'codes.csv', testSplit: 0.25, columns: { rad: 'category', zip: 'category', id: 'ignore' } });
+    expect(declared.table!.features).toEqual([
+      { name: 'rad', type: 'category', categories: ['1', '4', '24'] },
+      { name: 'zip', type: 'category', categories: ['07000', '07001'] },
+    ]);
+    expect(declared.inputShape).toEqual([5]);
+    await expect(load({ path: 'codes.csv', columns: { zpi: 'category' } })).rejects.toThrow(`${join(root, 'codes.csv')}:1: data.columns: no column "zpi" (did you mean "zip"?); the columns are id, rad, zip, price`);
+    await expect(load({ path: 'codes.csv', columns: { price: 'ignore' } })).rejects.toThrow('data.columns: "price" is the target column, so it cannot be ignored');
+    write('not-a-number.csv', 'x,y\n1,a\n2,b\nthree,a\n4,b\n');
+    await expect(load({ path: 'not-a-number.csv', columns: { x: 'number' } })).rejects.toThrow(`${join(root, 'not-a-number.csv')}:4: data.columns says "x" is a number, but this row has "three" (fix the cell, add it to data.missing, or declare the column a category)`);
+  });
+
+  it('reads a spreadsheet export: semicolons, decimal commas, latin1 and mixed line endings, to the same numbers as a plain CSV', async () => {
+    const plain = 'länge,breite,art\n1.5,2,groß\n2.25,3,groß\n7.5,8,klein\n8.75,9,klein\n1,2.5,groß\n9,8.5,klein\n';
+    write('plain.csv', plain);
+    const exported = plain.replace(/,/g, ';').replace(/(\d)\.(\d)/g, '$1,$2').split('\n').map((line, i) => line + (i % 2 ? '\r' : '')).join('\n');
+    writeFileSync(join(root, 'excel.csv'), Buffer.from(exported, 'latin1'));
+    const expected = await load({ path: 'plain.csv', testSplit: 0.34 });
+    const read = await load({ path: 'excel.csv', testSplit: 0.34, decimal: ',', encoding: 'latin1' });
+    expect([read.classNames, read.train.inputs, read.test.inputs, read.table!.features]).toEqual([expected.classNames, expected.train.inputs, expected.test.inputs, expected.table!.features]);
+    expect(read.notes[0]).toBe('target art (the last column; set data.target to predict another): 2 classes (groß, klein); fields separated by semicolons (found in the header)');
+    // The same file read as UTF-8 is named at its first line that is not UTF-8, with the fix.
+    await expect(load({ path: 'excel.csv', decimal: ',' })).rejects.toThrow(`${join(root, 'excel.csv')}:1: this line is not UTF-8 text (a file saved by Excel or an older system is often latin1: set data.encoding: latin1)`);
+    // UTF-16 with its byte order mark (Excel's "Unicode text"), tab-separated.
+    writeFileSync(join(root, 'unicode.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(plain.replace(/,/g, '\t'), 'utf16le')]));
+    const utf16 = await load({ path: 'unicode.csv', testSplit: 0.34, encoding: 'utf-16' });
+    expect([utf16.classNames, utf16.train.inputs]).toEqual([expected.classNames, expected.train.inputs]);
+    await expect(load({ path: 'plain.csv', encoding: 'utf-16' })).rejects.toThrow('data.encoding utf-16 needs a byte order mark');
+    // A ragged row after mixed line endings is named at its own line with its own field count.
+    write('mixed.csv', 'a,b,c\r\n1,2,x\n3,4,y\r\n5,6\n7,8,z\n');
+    await expect(load({ path: 'mixed.csv' })).rejects.toThrow(`${join(root, 'mixed.csv')}:4: this row has 2 fields but the header has 3`);
+  });
+
   it('names file:line and the column of every bad input', async () => {
     const cases: Array<[string, string, Record<string, unknown>, string]> = [
       ['ragged.csv', 'a,b,c\n1,2,x\n1,2\n', {}, 'ragged.csv:3: this row has 2 fields but the header has 3 (quote fields that hold commas)'],
-      ['word.csv', `a,c\n${Array.from({ length: 20 }, (_, i) => `${i},x`).join('\n')}\nabc,y\n`, {}, 'word.csv:22: column "a" holds numbers except here: "abc" (fix the cell, or leave it empty to fill it with the column\'s mean)'],
+      ['word.csv', `a,c\n${Array.from({ length: 20 }, (_, i) => `${i},x`).join('\n')}\nabc,y\n`, {}, 'word.csv:22: column "a" holds numbers except here: "abc" (fix the cell, or if it means "missing" add it to data.missing: it is then filled with the column\'s mean)'],
       ['typo.csv', 'size,label\n1,a\n2,b\n', { target: 'lable' }, 'typo.csv:1: data.target: no column "lable" (did you mean "label"?); the columns are size, label'],
       ['typo-feature.csv', 'size,label\n1,a\n2,b\n', { features: ['szie'] }, 'typo-feature.csv:1: data.features: no column "szie" (did you mean "size"?); the columns are size, label'],
       ['one-class.csv', 'size,label\n1,a\n2,a\n', {}, 'one-class.csv:1: the target column "label" has only one value (a); a classifier needs at least 2 classes'],

@@ -3,7 +3,7 @@ import type { Dataset, TableEncoding } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
-import { columnIndex, emptyCellCount, encodedWidth, encodeRows, inferColumn, isEmptyCell, isNumberCell, MAX_CSV_BYTES, readCsv, type CsvTable } from '../table.js';
+import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeDelimiter, encodedWidth, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, missingCellCount, numberOf, readCsv, type CsvFormat, type CsvTable } from '../table.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
 
@@ -11,7 +11,7 @@ import { randomSplit, shuffled, stratifiedIndices } from './split.js';
 const MAX_CLASSES = 256;
 
 /** Bump when reading or encoding tables changes, so that old cache entries are not used. */
-const TABLE_DECODER_VERSION = 1;
+const TABLE_DECODER_VERSION = 2;
 
 const CSV_PROPERTIES = {
   path: PATH_PROPERTY,
@@ -27,6 +27,31 @@ const CSV_PROPERTIES = {
     minItems: 1,
     uniqueItems: true,
     description: 'csv: the columns the model reads. Default: every column but the target. Numbers are standardised with the training rows\' mean and standard deviation, other columns one-hot over the training categories.',
+  },
+  missing: {
+    type: 'array',
+    items: { type: 'string' },
+    maxItems: 1000,
+    description: `csv: the cell texts that mean "missing" (compared after trimming spaces; an empty cell always is). A missing number is filled with the column's training mean, a missing category is encoded as all zeros, a row whose target is missing is left out with a warning. A column whose other cells are numbers stays a number column however many are missing. Default: pandas' markers (${DEFAULT_MISSING_MARKERS.filter((marker) => marker !== '').join(' ')}).`,
+  },
+  delimiter: {
+    enum: [...CSV_DELIMITERS],
+    description: 'csv: the field separator. Default: the one the header row uses most among comma, semicolon, tab and vertical bar (the output says which).',
+  },
+  decimal: {
+    enum: ['.', ','],
+    description: 'csv: the decimal mark of the numbers: "," for 1,5 as spreadsheets in many languages write it (with semicolon-separated fields). Default: ".".',
+  },
+  columns: {
+    type: 'object',
+    propertyNames: { minLength: 1 },
+    additionalProperties: { enum: ['number', 'category', 'ignore'] },
+    maxProperties: 10000,
+    description: 'csv: what a column is, where guessing from its cells is wrong: `category` for integer codes (a ZIP code, a district number: one input per value), `number` to insist on numbers (a word in it is an error at its line), `ignore` to leave a column out (an id). Example: { rad: category, id: ignore }. Default: numbers where every filled cell is one, categories otherwise.',
+  },
+  encoding: {
+    enum: [...CSV_ENCODINGS],
+    description: 'csv: the text encoding of the files: utf-8, latin1 (ISO-8859-1, older Excel and Windows exports) or utf-16 (with its byte order mark). Default: utf-8.',
   },
 } as const;
 
@@ -45,33 +70,39 @@ export const csv = datasetKind({
     const digests = [fileDigest(trainFile, MAX_CSV_BYTES), testFile === undefined ? null : fileDigest(testFile, MAX_CSV_BYTES)];
     // A file that is missing, too big or not a regular file is not cached: decoding says what is wrong with it.
     if (digests.includes(undefined)) return decode(warn);
-    const key = contentKey({ version: TABLE_DECODER_VERSION, task, target: spec.target ?? null, features: spec.features ?? null, testSplit: testFile ? null : spec.testSplit ?? 0.2, digests });
+    const key = contentKey({ version: TABLE_DECODER_VERSION, task, target: spec.target ?? null, features: spec.features ?? null, columns: spec.columns ?? null, testSplit: testFile ? null : spec.testSplit ?? 0.2, format: formatOf(spec), digests });
     return loadThroughCache(key, warn, decode);
   },
 });
 
+/** How the spec says its files are written. */
+function formatOf(spec: CsvDataSpec): CsvFormat {
+  return { missing: spec.missing ?? DEFAULT_CSV_FORMAT.missing, delimiter: spec.delimiter, decimal: spec.decimal ?? '.', encoding: spec.encoding ?? 'utf-8' };
+}
+
 /** The table's rows as a dataset: columns typed and encoded from the training rows, the split made, classes or numbers to predict. */
 async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: string | undefined, task: Task, warn: (message: string) => void): Promise<Omit<Dataset, 'validation'>> {
-  const trainTable = readCsv(trainFile);
-  const testTable = testFile === undefined ? undefined : readCsv(testFile);
-  const target = spec.target ?? trainTable.header.at(-1)!;
+  const format = formatOf(spec);
+  const target = spec.target ?? readCsv(trainFile, format).header.at(-1)!;
+  const trainTable = withTarget(readCsv(trainFile, format), target, warn);
+  const testTable = testFile === undefined ? undefined : withTarget(readCsv(testFile, format), target, warn, 'data.testPath (the test file needs the training file\'s columns)');
   const targetColumn = columnIndex(trainTable, target, 'data.target');
-  const featureNames = spec.features ?? trainTable.header.filter((name) => name !== target);
+  const declared = declaredColumns(spec, trainTable);
+  if (declared[target] === 'ignore') throw new UserError(`data.columns: "${target}" is the target column, so it cannot be ignored`);
+  const featureNames = (spec.features ?? trainTable.header.filter((name) => name !== target)).filter((name) => declared[name] !== 'ignore');
   if (featureNames.includes(target)) throw new UserError(`data.features: "${target}" is the target column; a model cannot read what it predicts`);
   if (featureNames.length === 0) throw new UserError(`${trainTable.file}:1: the table has only the target column "${target}"; a model needs at least one input column`);
   const featureColumns = featureNames.map((name) => columnIndex(trainTable, name, 'data.features'));
   if (testTable) for (const name of [target, ...featureNames]) columnIndex(testTable, name, 'data.testPath (the test file needs the training file\'s columns)');
   if (trainTable.rows.length < 2) throw new UserError(`${trainTable.file}: the table has ${trainTable.rows.length} row${trainTable.rows.length === 1 ? '' : 's'}; training needs at least 2`);
-  if (task === 'regression') return loadRegression(spec.testSplit ?? 0.2, trainTable, testTable, target, featureColumns, warn);
+  if (task === 'regression') return loadRegression(spec, trainTable, testTable, target, featureColumns, warn);
 
   const classNames = classesOf(trainTable, targetColumn);
   const labelsOf = (table: CsvTable) => Uint8Array.from(table.rows, (row, r) => {
     const value = row[table.header.indexOf(target)].trim();
     const label = classNames.indexOf(value);
     if (label < 0) {
-      throw new UserError(value === ''
-        ? `${table.file}:${table.lines[r]}: the target column "${target}" is empty in this row (every row needs its class)`
-        : `${table.file}:${table.lines[r]}: the class ${JSON.stringify(value)} in column "${target}" does not occur in the training rows (their classes: ${classNames.slice(0, 20).join(', ')}${classNames.length > 20 ? ', …' : ''})`);
+      throw new UserError(`${table.file}:${table.lines[r]}: the class ${JSON.stringify(value)} in column "${target}" does not occur in the training rows (their classes: ${classNames.slice(0, 20).join(', ')}${classNames.length > 20 ? ', …' : ''})`);
     }
     return label;
   });
@@ -80,7 +111,7 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
   if (split.test.length === 0) throw new UserError(`${trainTable.file}: every class has one row, so none can be held out for testing (add rows or give data.testPath)`);
 
   // Statistics from the training rows only: the test rows must not leak into the inputs' scaling.
-  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train)) };
+  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, typeOf(declared[trainTable.header[column]]))), format: trainTable.format, distinctValues: distinctValuesOf(trainTable) };
   const train = encodeRows(trainTable, split.train, encoding);
   const testRows = testTable ?? trainTable;
   const test = encodeRows(testRows, split.test, encoding);
@@ -94,8 +125,49 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
     inputShape: [encodedWidth(encoding.features)],
     classNames,
     table: encoding,
-    notes: columnNotes(trainTable, encoding),
+    notes: [describeTarget(trainTable, spec, `${classNames.length} classes (${classNames.slice(0, 10).join(', ')}${classNames.length > 10 ? ', …' : ''})`), ...columnNotes(trainTable, encoding)],
   };
+}
+
+/**
+ * The table without the rows whose target is missing (they cannot be learnt from or scored), said in one
+ * counted warning; its target column checked first.
+ */
+function withTarget(table: CsvTable, target: string, warn: (message: string) => void, key = 'data.target'): CsvTable {
+  const column = columnIndex(table, target, key);
+  const kept = table.rows.flatMap((row, index) => (isMissingCell(table, row[column]) ? [] : [index]));
+  if (kept.length === table.rows.length) return table;
+  const dropped = table.rows.length - kept.length;
+  warn(`${table.file}: ${dropped} row${dropped === 1 ? '' : 's'} left out: the target column "${target}" is missing there (first at line ${table.lines[table.rows.findIndex((row) => isMissingCell(table, row[column]))]})`);
+  return { ...table, rows: kept.map((index) => table.rows[index]), lines: kept.map((index) => table.lines[index]) };
+}
+
+/** data.columns, its names checked against the header (did you mean …). */
+function declaredColumns(spec: CsvDataSpec, table: CsvTable): Readonly<Record<string, string>> {
+  const declared = (spec.columns ?? {}) as Record<string, string>;
+  for (const name of Object.keys(declared)) columnIndex(table, name, 'data.columns');
+  return declared;
+}
+
+const typeOf = (declared: string | undefined) => (declared === 'number' || declared === 'category' ? declared : undefined);
+
+/** Each column's count of different (non-missing) values, up to MAX_CLASSES + 1. */
+function distinctValuesOf(table: CsvTable): Record<string, number> {
+  return Object.fromEntries(table.header.map((name, column) => {
+    const values = new Set<string>();
+    for (const row of table.rows) {
+      if (!isMissingCell(table, row[column])) values.add(row[column].trim());
+      if (values.size > MAX_CLASSES) break;
+    }
+    return [name, values.size];
+  }));
+}
+
+/** The first line validate and the run print about a table: which column is predicted and why, and how the file was read. */
+function describeTarget(table: CsvTable, spec: CsvDataSpec, what: string): string {
+  const which = spec.target === undefined ? 'the last column; set data.target to predict another' : 'data.target';
+  const delimiter = table.format.delimiter === ',' ? '' : `; fields separated by ${describeDelimiter(table.format.delimiter)}s${spec.delimiter === undefined ? ' (found in the header)' : ''}`;
+  return `target ${table.header.find((name) => name === (spec.target ?? table.header.at(-1)))} (${which}): ${what}${delimiter}`;
 }
 
 /**
@@ -103,17 +175,18 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
  * seeded random `fraction` of the rows without a test file; the target's mean and standard deviation come
  * from the training rows.
  */
-function loadRegression(fraction: number, trainTable: CsvTable, testTable: CsvTable | undefined, target: string, featureColumns: number[], warn: (message: string) => void): Omit<Dataset, 'validation'> {
+function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvTable | undefined, target: string, featureColumns: number[], warn: (message: string) => void): Omit<Dataset, 'validation'> {
+  const declared = declaredColumns(spec, trainTable);
   const valuesOf = (table: CsvTable) => Float32Array.from(table.rows, (row, r) => {
     const cell = row[table.header.indexOf(target)];
-    if (isEmptyCell(cell)) throw new UserError(`${table.file}:${table.lines[r]}: the target column "${target}" is empty in this row (every row needs the number to predict)`);
-    if (!isNumberCell(cell)) throw new UserError(`${table.file}:${table.lines[r]}: the target column "${target}" holds ${JSON.stringify(cell)}, not a number (task: regression predicts a number; for classes, leave task out)`);
-    return Number(cell);
+    const value = numberOf(table, cell);
+    if (Number.isNaN(value)) throw new UserError(`${table.file}:${table.lines[r]}: the target column "${target}" holds ${JSON.stringify(cell)}, not a number (task: regression predicts a number; for classes, leave task out; if it means "missing", add it to data.missing)`);
+    return value;
   });
   const allValues = valuesOf(trainTable);
-  const split = testTable ? { train: shuffled([...allValues.keys()]), test: [...testTable.rows.keys()] } : randomSplit(allValues.length, fraction);
+  const split = testTable ? { train: shuffled([...allValues.keys()]), test: [...testTable.rows.keys()] } : randomSplit(allValues.length, spec.testSplit ?? 0.2);
   if (split.test.length === 0 || split.train.length < 2) throw new UserError(`${trainTable.file}: ${allValues.length} rows are too few to hold out a test set (add rows or give data.testPath)`);
-  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train)) };
+  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, typeOf(declared[trainTable.header[column]]))), format: trainTable.format };
   const train = encodeRows(trainTable, split.train, encoding);
   const test = encodeRows(testTable ?? trainTable, split.test, encoding);
   warnAboutCells(train.filled + test.filled, test.unseen, warn);
@@ -129,20 +202,20 @@ function loadRegression(fraction: number, trainTable: CsvTable, testTable: CsvTa
     classNames: [],
     target: { name: target, mean, std },
     table: encoding,
-    notes: [...columnNotes(trainTable, encoding), `target ${target}: number, mean ${round(mean)}, standard deviation ${round(std)}`],
+    notes: [describeTarget(trainTable, spec, `a number, mean ${round(mean)}, standard deviation ${round(std)}, from ${round(Math.min(...trainValues))} to ${round(Math.max(...trainValues))}`), ...columnNotes(trainTable, encoding)],
   };
 }
 
 function warnAboutCells(filled: number, unseen: number, warn: (message: string) => void): void {
-  if (filled > 0) warn(`${filled} empty number cell${filled === 1 ? ' was' : 's were'} filled with the training mean of the column`);
+  if (filled > 0) warn(`${filled} missing number cell${filled === 1 ? ' was' : 's were'} filled with the training mean of the column`);
   if (unseen > 0) warn(`${unseen} test cell${unseen === 1 ? ' has a category' : 's have categories'} the training rows do not have (encoded as all zeros)`);
 }
 
 /** What validate prints about each input column. */
 function columnNotes(table: CsvTable, encoding: TableEncoding): string[] {
   return encoding.features.map((column) => {
-    const empty = emptyCellCount(table, table.header.indexOf(column.name));
-    const missing = empty > 0 ? `, ${empty} empty` : '';
+    const count = missingCellCount(table, table.header.indexOf(column.name));
+    const missing = count > 0 ? `, ${count} missing` : '';
     return column.type === 'number'
       ? `column ${column.name}: number, mean ${round(column.mean)}, standard deviation ${round(column.std)}${missing}`
       : `column ${column.name}: category, ${column.categories.length} values (${column.categories.slice(0, 8).join(', ')}${column.categories.length > 8 ? ', …' : ''})${missing}`;
@@ -151,7 +224,7 @@ function columnNotes(table: CsvTable, encoding: TableEncoding): string[] {
 
 /** The target column's classes: its distinct training values, numbers in numeric order, words sorted. */
 function classesOf(table: CsvTable, column: number): string[] {
-  const values = [...new Set(table.rows.map((row) => row[column].trim()).filter((value) => value !== ''))];
+  const values = [...new Set(table.rows.map((row) => row[column].trim()))];
   if (values.length > MAX_CLASSES) {
     const numeric = values.every(isNumberCell);
     throw new UserError(`${table.file}:1: the target column "${table.header[column]}" has ${values.length} different values, more than the ${MAX_CLASSES} classes specml trains${numeric ? ' (it holds numbers: to predict a number, set task: regression)' : ''}`);

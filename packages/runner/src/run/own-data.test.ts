@@ -19,7 +19,7 @@ describe('your own table (dataset: csv)', () => {
     const result = specml(['exp', 'experiments/own-table.yaml', '--runs-dir', runsDir]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^run own-table\/\S+: csv, 120 training and 30 test rows, 3 classes \(setosa, versicolor, virginica\)$/m);
+    expect(result.stdout).toMatch(/^run own-table\/\S+: csv, 120 training and 30 test rows, predicting species: 3 classes \(setosa, versicolor, virginica\)$/m);
     const runDir = resolve(root, lastLine(result.stdout));
     const summary = summaryOf(runDir);
     expect(summary.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
@@ -43,7 +43,7 @@ describe('your own table (dataset: csv)', () => {
     const predicted = specml(['predict', '--run', runDir, rows]);
     expect(predicted.status).toBe(0);
     expect(predicted.stdout).toMatch(new RegExp(`^${rows}:2: setosa \\(setosa [01]\\.\\d+.*\\n${rows}:3: virginica \\(.*\\n${rows}:4: versicolor \\(`));
-    expect(predicted.stderr).toBe(`warning: ${rows}: 1 empty number cell filled with the training mean\n`);
+    expect(predicted.stderr).toBe(`warning: ${rows}: 1 missing number cell filled with the training mean\n`);
     const json = JSON.parse(specml(['predict', '--run', runDir, rows, '--json']).stdout);
     expect(json.map((prediction: { label: string }) => prediction.label)).toEqual(['setosa', 'virginica', 'versicolor']);
     // A table's model refuses an image, naming what it wants.

@@ -136,7 +136,7 @@ describe('task: regression', () => {
     expect(result.stdout).toMatch(/choosing on test_rmse \(minimize\)/);
     const csv = /^sweep summary: (\S+)$/m.exec(result.stdout)![1];
     const [header, ...rows] = linesOf(csv);
-    expect(header).toBe('trial,optimizer.learningRate,status,epochs,metric_test_rmse,final_test_rmse,best_test_rmse,final_test_r2,duration_seconds,run_dir');
+    expect(header).toBe('trial,optimizer.learningRate,status,epochs,metric_test_rmse,final_test_rmse,best_epoch_test_rmse,final_test_r2,duration_seconds,run_dir');
     const rmseColumn = header.split(',').indexOf('metric_test_rmse');
     const finished = rows.map((row) => row.split(',')).filter((cells) => cells[2] === 'completed' || cells[2] === 'stopped');
     const lowest = Math.min(...finished.map((cells) => Number(cells[rmseColumn])));
@@ -146,7 +146,7 @@ describe('task: regression', () => {
     const compared = specml(['compare', join(sweepRuns, 'sweep'), '--runs-dir', sweepRuns]);
     expect(compared.status, compared.stderr).toBe(0);
     const comparison = linesOf(join(sweepRuns, 'comparison.csv'));
-    expect(comparison[0]).toMatch(/,final_test_rmse,best_test_rmse,final_test_r2,duration_seconds,run_dir$/);
+    expect(comparison[0]).toMatch(/,final_validation_rmse,final_test_rmse,best_epoch_test_rmse,final_test_r2,duration_seconds,run_dir$/);
     const ranked = comparison.slice(1).map((line) => Number(line.split(',').at(-5)));
     expect(ranked).toEqual([...ranked].sort((a, b) => a - b));
   });

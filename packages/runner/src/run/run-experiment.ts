@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { bestRow, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, metricValue, printable, readShippedDataset, readsUserFiles, TASK_COLUMNS, UserError, type Dataset, type WholeDataset } from '@specml/data';
+import { bestSummary, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, printable, readShippedDataset, readsUserFiles, UserError, type Dataset, type WholeDataset } from '@specml/data';
 import {
   appendMetricsRow,
   confusionCsv,
@@ -37,6 +37,7 @@ import {
   type Checkpoint,
   type EpochMetrics,
   type EpochVerdict,
+  type EarlyStoppingSpec,
 } from '@specml/trainer';
 import { loadSpec, loadSpecText, type LoadedSpec } from '../spec/load-spec.js';
 import { createProgress } from './progress.js';
@@ -183,7 +184,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
   if (dataset.table) writeFileAtomic(join(dir, FILES.table), `${JSON.stringify(dataset.table, null, 2)}\n`);
   createMetricsCsv(join(dir, FILES.metrics), metricsColumnsOf(spec.task, dataset.validation !== undefined));
-  const predicts = dataset.target ? `predicting ${dataset.target.name} (mean ${dataset.target.mean.toPrecision(4)}, standard deviation ${dataset.target.std.toPrecision(4)})` : describeClasses(dataset.classNames);
+  const predicts = dataset.target
+    ? `predicting ${printable(dataset.target.name)} (mean ${dataset.target.mean.toPrecision(4)}, standard deviation ${dataset.target.std.toPrecision(4)})`
+    : `${dataset.table ? `predicting ${printable(dataset.table.target)}: ` : ''}${describeClasses(dataset.classNames)}`;
   process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}, ${predicts}\n`);
   options.events?.onRunFolder?.(dir);
   return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events, updateIndex: options.updateIndex ?? true });
@@ -266,17 +269,17 @@ async function trainInFolder(run: FolderRun): Promise<RunOutcome> {
 
 async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint, events, updateIndex }: FolderRun): Promise<RunOutcome> {
   const metrics: EpochMetrics[] = [...(checkpoint?.metrics ?? [])];
+  let restoredEpoch: number | undefined;
   const earlierSeconds = summary.durationSeconds;
   const writeSummary = (status: RunStatus, error?: string) => {
     summary.status = status;
     summary.durationSeconds = round(earlierSeconds + (performance.now() - started) / 1000, 3);
     summary.peakRssMiB = Math.max(summary.peakRssMiB, round(process.resourceUsage().maxRSS / 1024, 1));
     summary.epochsCompleted = Math.max(0, metrics.length - 1);
-    const last = metrics.at(-1);
-    summary.final = last ? { test_loss: last.test_loss, ...finalMetrics(summary.task, last) } : null;
-    const best = bestRow(summary.task, metrics);
-    const { headline } = TASK_COLUMNS[summary.task];
-    summary.best = best ? { epoch: best.epoch, [headline]: metricValue(best, headline) } : null;
+    // The model kept is the last epoch's, or with early stopping's restoreBest the best epoch's: `final` describes it.
+    const kept = metrics.find((row) => row.epoch === restoredEpoch) ?? metrics.at(-1);
+    summary.final = kept ? { test_loss: kept.test_loss, ...finalMetrics(summary.task, kept) } : null;
+    summary.best = bestSummary(summary.task, metrics, spec.earlyStopping?.metric);
     if (error) summary.error = error;
     else delete summary.error;
     writeFileAtomic(join(dir, FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
@@ -299,6 +302,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         seed: spec.seed,
         shuffle: spec.data.shuffle,
         augment: spec.data.augment,
+        earlyStopping: spec.earlyStopping as Required<EarlyStoppingSpec> | undefined,
         resume: checkpoint,
       },
       {
@@ -339,6 +343,11 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
       outputSeconds: round((performance.now() - outputStarted) / 1000, 3),
     };
     summary.timings = { ...timings };
+    restoredEpoch = result.restoredEpoch;
+    if (spec.earlyStopping) {
+      summary.stoppedEpoch = result.stoppedEarly ? metrics.at(-1)!.epoch : null;
+      summary.restoredEpoch = result.restoredEpoch ?? null;
+    }
     writeSummary(result.stoppedEarly ? 'stopped' : 'completed');
     // Only an unfinished run can be resumed; the finished one keeps its weights in model/.
     rmSync(join(dir, FILES.checkpoint), { force: true });

@@ -1,4 +1,4 @@
-import { COMMON_DATA_PROPERTIES, DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, isImageDataset, type Dataset } from '@specml/data';
+import { COMMON_DATA_PROPERTIES, DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, isImageDataset, metricsColumnsOf, type Dataset } from '@specml/data';
 import { parameterCount, planLayers } from '@specml/model-zoo';
 import type { LoadedSpec } from './load-spec.js';
 import { SpecError, type SpecProblem } from './user-errors.js';
@@ -8,7 +8,7 @@ export const MAX_PARAMETERS = 50_000_000;
 
 /** Checks the schema cannot express, that need only the spec. */
 export function checkSpec(loaded: LoadedSpec): void {
-  throwIfAny([...dataKeyProblems(loaded), ...taskProblems(loaded)]);
+  throwIfAny([...dataKeyProblems(loaded), ...taskProblems(loaded), ...earlyStoppingProblems(loaded)]);
   const { layers } = loaded.spec.model;
   const index = layers.length - 1;
   const last = layers[index];
@@ -42,6 +42,21 @@ function taskProblems(loaded: LoadedSpec): SpecProblem[] {
   return problems;
 }
 
+/** earlyStopping watches a validation column of the spec's task, so the spec needs validation data. */
+function earlyStoppingProblems(loaded: LoadedSpec): SpecProblem[] {
+  const { earlyStopping, data, task } = loaded.spec;
+  if (!earlyStopping) return [];
+  const metric = earlyStopping.metric!;
+  const columns = metricsColumnsOf(task, true).filter((column) => column.startsWith('validation_'));
+  if (!(columns as readonly string[]).includes(metric)) {
+    return [problem(loaded, ['earlyStopping', 'metric'], `${metric} is no column of a ${task}'s metrics.csv`, `choose one of ${columns.join(', ')}`)];
+  }
+  if (data.validationSplit === undefined) {
+    return [problem(loaded, ['earlyStopping', 'metric'], `${metric} needs validation data, and the spec has none`, 'set data.validationSplit (e.g. 0.2): early stopping must not watch the test set')];
+  }
+  return [];
+}
+
 /** `data:` keys that the chosen dataset kind does not read (imageSize on a csv table, testSplit beside testPath). */
 function dataKeyProblems(loaded: LoadedSpec): SpecProblem[] {
   const { data } = loaded.spec;
@@ -70,8 +85,9 @@ export function checkSpecAgainstData(loaded: LoadedSpec, dataset: Dataset): void
   if (spec.task !== 'regression' && last.type === 'dense' && last.units !== classes) {
     // A table's numeric column of many values is more likely a number to predict than that many classes.
     const numbers = dataset.table !== undefined && classes > 20 && dataset.classNames.every((name) => Number.isFinite(Number(name)));
-    const hint = numbers ? `set units: ${classes}; or, to predict "${dataset.table!.target}" as a number, set task: regression and end with { units: 1, activation: linear }` : `set units: ${classes}`;
-    problems.push(problem(loaded, ['model', 'layers', layers.length - 1, 'units'], `the last layer has ${last.units} units, but ${dataset.name} has ${classes} classes`, hint));
+    const hint = numbers ? `set units: ${classes}; or, to predict "${dataset.table!.target}" as a number, set task: regression and end with { units: 1, activation: linear }` : `set units: ${classes}${otherTargets(dataset, last.units)}`;
+    const what = dataset.table ? `the target is "${dataset.table.target}" (${spec.data.target === undefined ? 'the last column' : 'data.target'}), with ${classes} classes` : `${dataset.name} has ${classes} classes`;
+    problems.push(problem(loaded, ['model', 'layers', layers.length - 1, 'units'], `the last layer has ${last.units} units, but ${what}`, hint));
   }
   if (spec.batchSize > dataset.train.count) {
     problems.push(problem(loaded, ['batchSize'], `${spec.batchSize} is larger than the ${dataset.train.count} training ${isImageDataset(dataset) ? 'images' : 'rows'}`, `use at most ${dataset.train.count}`));
@@ -83,6 +99,13 @@ export function checkSpecAgainstData(loaded: LoadedSpec, dataset: Dataset): void
     }
   }
   throwIfAny(problems);
+}
+
+/** `; or "survived" has 2 classes: set data.target: survived` — the table's columns with as many values as the last layer has units. */
+function otherTargets(dataset: Dataset, units: number): string {
+  const fitting = Object.entries(dataset.table?.distinctValues ?? {}).filter(([name, count]) => count === units && name !== dataset.table!.target).map(([name]) => name);
+  if (fitting.length === 0) return '';
+  return `; or ${fitting.slice(0, 3).map((name) => JSON.stringify(name)).join(', ')} ${fitting.length === 1 ? 'has' : 'have'} ${units} classes: set data.target: ${fitting[0]}`;
 }
 
 function problem(loaded: LoadedSpec, path: (string | number)[], message: string, hint?: string): SpecProblem {

@@ -2,7 +2,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { dataSpecSchema, scoreColumnsOf, TASKS, type UnionToIntersection } from '@specml/data';
 import { modelSpecSchema } from '@specml/model-zoo';
 import { SEARCH_METHOD_NAMES, SEARCH_METHODS, type SearchMethodName } from '@specml/search';
-import { backendSpecSchema, lossSpecSchema, optimizerSpecSchema, scheduleSpecSchema, taskSpecSchema } from '@specml/trainer';
+import { backendSpecSchema, earlyStoppingSpecSchema, lossSpecSchema, optimizerSpecSchema, scheduleSpecSchema, taskSpecSchema } from '@specml/trainer';
 
 /** The metrics.csv columns a sweep can choose on: every task's, but the epoch and the timings. */
 const SWEEP_METRICS = [...new Set(TASKS.flatMap(scoreColumnsOf))];
@@ -45,6 +45,7 @@ export const experimentSpecSchema = {
     optimizer: optimizerSpecSchema,
     loss: lossSpecSchema,
     schedule: scheduleSpecSchema,
+    earlyStopping: earlyStoppingSpecSchema,
     batchSize: { type: 'integer', minimum: 1, maximum: 65536, default: 32, description: 'Training images per optimizer step.' },
     epochs: { type: 'integer', minimum: 0, maximum: 10000, default: 1, description: 'Passes over the training set.' },
     sweep: {

@@ -110,8 +110,8 @@ function recordedTrials(sweep: OpenedSweep): Map<number, TrialResult> {
       process.stderr.write(`warning: trial ${trial.index} was ${trial.state}, but its run folder ${runDir} is gone: it runs again\n`);
       entries.set(trial.index, { ...entry, state: 'not started', metric: Number.NaN, epochs: 0, message: '' });
     } else if (!isFinished(trial.state) && summary && isFinished(summary.status)) {
-      const last = metricRows(runDir).at(-1);
-      entries.set(trial.index, { ...entry, state: summary.status, metric: last ? metricValue(last, sweep.plan.metric.name) : Number.NaN, epochs: Math.max(0, last?.epoch ?? 0), message: '', worker: summary.worker });
+      const { kept, last } = keptRow(runDir, summary);
+      entries.set(trial.index, { ...entry, state: summary.status, metric: kept ? metricValue(kept, sweep.plan.metric.name) : Number.NaN, epochs: Math.max(0, last?.epoch ?? 0), message: '', worker: summary.worker });
     } else entries.set(trial.index, entry);
   }
   return entries;
@@ -205,8 +205,8 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
         signal,
       );
       const finished = isFinished(outcome.status);
-      const last = outcome.runDir ? metricRows(outcome.runDir).at(-1) : undefined;
-      const value = last && finished ? metricValue(last, plan.metric.name) : Number.NaN;
+      const { kept, last } = outcome.runDir ? keptRow(outcome.runDir, outcome.summary) : { kept: undefined, last: undefined };
+      const value = kept && finished ? metricValue(kept, plan.metric.name) : Number.NaN;
       const result: TrialResult = { trial, state: outcome.status, runDir: outcome.runDir, summary: outcome.summary, metric: value, epochs: Math.max(0, last?.epoch ?? 0), message: outcome.message, worker: outcome.worker };
       entries.set(trial.index, result);
       save('running');
@@ -250,6 +250,16 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
 }
 
 const notStarted = (trial: Trial): TrialResult => ({ trial, state: 'not started', runDir: null, summary: null, metric: Number.NaN, epochs: 0, message: '' });
+
+/**
+ * A trial's score row: the epoch of the model it kept (the last, or with early stopping's restoreBest the best
+ * one), and its last row (how far it trained).
+ */
+function keptRow(runDir: string, summary: { restoredEpoch?: number | null } | null): { kept?: EpochMetrics; last?: EpochMetrics } {
+  const rows = metricRows(runDir);
+  const last = rows.at(-1);
+  return { kept: rows.find((row) => row.epoch === summary?.restoredEpoch) ?? last, last };
+}
 
 /** A run folder's metrics.csv rows (none where it has no readable folder yet). */
 function metricRows(runDir: string): EpochMetrics[] {

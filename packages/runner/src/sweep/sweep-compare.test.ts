@@ -43,7 +43,7 @@ describe('sweep and compare', () => {
     for (const runId of runIds) expect(readFileSync(join(runsDir, 'grid', runId, 'spec.yaml'), 'utf8')).not.toMatch(/^sweep:/m);
 
     const sweepDir = sweepDirOf(runsDir);
-    expect(csvRows(sweepDir)[0].join(',')).toBe('trial,optimizer.learningRate,batchSize,status,epochs,metric_test_accuracy,final_test_accuracy,best_test_accuracy,final_test_loss,duration_seconds,run_dir');
+    expect(csvRows(sweepDir)[0].join(',')).toBe('trial,optimizer.learningRate,batchSize,status,epochs,metric_test_accuracy,final_test_accuracy,best_epoch_test_accuracy,final_test_loss,duration_seconds,run_dir');
     expect(trialStates(sweepDir, 4)).toEqual([
       '1,0.01,32,completed',
       '2,0.01,64,completed',
@@ -56,8 +56,10 @@ describe('sweep and compare', () => {
     const result = specml(['compare', join(runsDir, 'grid'), '--runs-dir', runsDir]);
     expect(result.status).toBe(0);
     const rows = readFileSync(join(runsDir, 'comparison.csv'), 'utf8').trim().split('\n').map((row) => row.split(','));
-    expect(rows[0]).toEqual(['rank', 'run', 'optimizer.learningRate', 'batchSize', 'status', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir']);
-    const accuracies = rows.slice(1).map((row) => Number(row[5]));
+    expect(rows[0]).toEqual(['rank', 'run', 'optimizer.learningRate', 'batchSize', 'status', 'final_validation_accuracy', 'final_test_accuracy', 'best_epoch_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir']);
+    expect(rows.slice(1).every((row) => row[5] === '')).toBe(true); // no validation data: ranked on the test set, which it says
+    expect(result.stdout).toContain('ranked by final test accuracy: not every run has validation data, so the ranking looks at the test set and flatters the first (set data.validationSplit)');
+    const accuracies = rows.slice(1).map((row) => Number(row[6]));
     expect(accuracies).toHaveLength(4);
     expect([...accuracies].sort((a, b) => b - a)).toEqual(accuracies);
     expect(rows.slice(1).map((row) => row[0])).toEqual(['1', '2', '3', '4']);
@@ -225,7 +227,7 @@ describe('sweep and compare', () => {
       expect(first.status).toBe(0);
       expect(first.stdout).toContain('sweep grid: 4 trials (random search over optimizer.learningRate, batchSize, stopping trials behind at epochs 1, 2) on 1 worker, choosing on test_accuracy (maximize)\n');
       const [header, ...rows] = csvRows(sweepDirOf(join(work, 'runs-search-1')));
-      expect(header).toEqual(['trial', 'optimizer.learningRate', 'batchSize', 'status', 'epochs', 'metric_test_accuracy', 'final_test_accuracy', 'best_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir']);
+      expect(header).toEqual(['trial', 'optimizer.learningRate', 'batchSize', 'status', 'epochs', 'metric_test_accuracy', 'final_test_accuracy', 'best_epoch_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir']);
       expect(rows).toHaveLength(4);
       for (const row of rows) {
         expect(Number(row[1])).toBeGreaterThanOrEqual(0.0001);
@@ -316,7 +318,7 @@ describe('sweep and compare', () => {
       const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-test-metric')]);
       expect(result.status).toBe(0);
       expect(result.stderr).toBe(
-        'warning: sweep.metric: choosing on test_accuracy with data.validationSplit set tunes to the test set, which then no longer measures how the model generalises; validation_accuracy is the column to choose on\n',
+        "warning: sweep.metric: choosing on test_accuracy tunes to the test set: the chosen trial's test score is optimistic (it was picked for being high) and no longer measures how the model generalises; choose on validation_accuracy\n",
       );
     });
   });

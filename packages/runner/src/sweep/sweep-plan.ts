@@ -60,8 +60,9 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   if (metric.name.startsWith('validation_') && !hasValidation) {
     at(['sweep', 'metric', 'name'], `${metric.name} needs a validation set`, `set data.validationSplit (e.g. 0.1), or use ${headline}`);
   }
-  if (metric.name.startsWith('test_') && hasValidation && block?.metric) {
-    warnings.push(`sweep.metric: choosing on ${metric.name} with data.validationSplit set tunes to the test set, which then no longer measures how the model generalises; validation_${metric.name.slice(5)} is the column to choose on`);
+  if (metric.name.startsWith('test_')) {
+    const fix = hasValidation ? `choose on validation_${metric.name.slice(5)}` : `set data.validationSplit (e.g. 0.2) to choose on validation_${metric.name.slice(5)}`;
+    warnings.push(`sweep.metric: choosing on ${metric.name} tunes to the test set: the chosen trial's test score is optimistic (it was picked for being high) and no longer measures how the model generalises; ${fix}`);
   }
 
   if (!full) {

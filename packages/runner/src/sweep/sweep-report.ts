@@ -81,7 +81,7 @@ function sweepRows(plan: SweepPlan, results: readonly TrialResult[], cell = cell
 /** One row per trial proposed so far: ended ones with their outcome, the others `running` or `not started`. */
 export function sweepCsv(plan: SweepPlan, results: readonly TrialResult[]): string {
   const { headline, other } = shownColumns(plan.task);
-  const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, `final_${headline}`, `best_${headline}`, `final_${other}`, 'duration_seconds', 'run_dir'];
+  const header = ['trial', ...plan.keys, 'status', 'epochs', `metric_${plan.metric.name}`, `final_${headline}`, `best_epoch_${headline}`, `final_${other}`, 'duration_seconds', 'run_dir'];
   const rows = sweepRows(plan, results).map((row) => [row.trial, ...row.values, row.state, row.epochs ?? '', row.metric ?? '', row.final ?? '', row.best ?? '', row.other ?? '', row.seconds ?? '', row.runDir ?? '']);
   return csvText([header, ...rows]);
 }

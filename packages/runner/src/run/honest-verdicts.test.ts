@@ -1,0 +1,79 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+
+// The best epoch is chosen on validation data, never on the test set; early stopping watches validation data
+// and keeps the best epoch's weights.
+
+const work = temporaryFolder('honest');
+const iris = join(root, 'experiments/data/iris.csv');
+const spec = (extra: string) => `name: honest
+seed: 2
+data: { dataset: csv, path: ${iris}, target: species${extra} }
+model:
+  layers:
+    - { units: 32, activation: relu }
+    - { units: 3, activation: softmax }
+optimizer: { name: adam, learningRate: 0.05 }
+batchSize: 8
+epochs: 150
+`;
+const summaryOf = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+const metricsOf = (runDir: string) => (parse(readFileSync(join(runDir, 'metrics.csv'), 'utf8'), { columns: true, cast: true }) as Record<string, number>[]);
+
+describe('honest verdicts', () => {
+  it('chooses the best epoch on validation data and reports the test score at that epoch; without validation data there is none', () => {
+    const file = join(work, 'validated.yaml');
+    writeFileSync(file, spec(', validationSplit: 0.25').replace('epochs: 150', 'epochs: 30'));
+    const run = specml(['exp', file, '--runs-dir', join(work, 'runs')]);
+    expect(run.status, run.stderr).toBe(0);
+    const runDir = resolve(root, lastLine(run.stdout));
+    const rows = metricsOf(runDir).filter((row) => row.epoch > 0);
+    const chosen = rows.reduce((top, row) => (row.validation_accuracy > top.validation_accuracy ? row : top));
+    // metrics.csv keeps 10 significant digits, summary.json every digit.
+    const best = summaryOf(runDir).best;
+    expect(Object.keys(best).sort()).toEqual(['epoch', 'test_accuracy', 'test_loss', 'validation_accuracy', 'validation_loss']);
+    for (const [column, value] of Object.entries(best)) expect(value as number).toBeCloseTo(chosen[column], 9);
+    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain(`epoch ${chosen.epoch}: validation accuracy ${chosen.validation_accuracy.toFixed(4)}, test accuracy ${chosen.test_accuracy.toFixed(4)} there`);
+
+    const plain = join(work, 'plain.yaml');
+    writeFileSync(plain, spec('').replace('epochs: 150', 'epochs: 3'));
+    const without = specml(['exp', plain, '--runs-dir', join(work, 'runs')]);
+    expect(without.status, without.stderr).toBe(0);
+    const plainDir = resolve(root, lastLine(without.stdout));
+    expect(summaryOf(plainDir).best).toBeNull();
+    expect(readFileSync(join(plainDir, 'report.html'), 'utf8')).toContain('none: without validation data only the final epoch is reported (set data.validationSplit');
+  });
+
+  it('stops early on validation loss and keeps the best epoch\'s weights: the saved predictions score exactly that epoch\'s test accuracy', () => {
+    const file = join(work, 'stopping.yaml');
+    writeFileSync(file, `${spec(', validationSplit: 0.25')}earlyStopping: { metric: validation_loss, patience: 4 }\n`);
+    const run = specml(['exp', file, '--runs-dir', join(work, 'runs')]);
+    expect(run.status, run.stderr).toBe(0);
+    const runDir = resolve(root, lastLine(run.stdout));
+    const summary = summaryOf(runDir);
+    const rows = metricsOf(runDir);
+    const trained = rows.filter((row) => row.epoch > 0);
+    const best = trained.reduce((top, row) => (row.validation_loss < top.validation_loss ? row : top));
+    expect(summary).toMatchObject({ status: 'stopped', restoredEpoch: best.epoch, stoppedEpoch: best.epoch + 4, epochsCompleted: best.epoch + 4 });
+    expect(summary.best.epoch).toBe(best.epoch);
+    expect(summary.final.test_accuracy).toBeCloseTo(best.test_accuracy, 9);
+    const predictions = parse(readFileSync(join(runDir, 'predictions.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(predictions.filter((row) => row.true_class === row.predicted_class).length / predictions.length).toBeCloseTo(best.test_accuracy, 10);
+  });
+
+  it('refuses early stopping without validation data, or on a column the task does not have, at the spec\'s line', () => {
+    const file = join(work, 'no-validation.yaml');
+    writeFileSync(file, `${spec('')}earlyStopping: { metric: validation_loss }\n`);
+    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({
+      status: 2,
+      stderr: `error: ${file}:11:26: earlyStopping.metric: validation_loss needs validation data, and the spec has none (set data.validationSplit (e.g. 0.2): early stopping must not watch the test set)\n`,
+    });
+    writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: validation_rmse }\n`);
+    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric: validation_rmse is no column of a classification\'s metrics.csv (choose one of validation_loss, validation_accuracy)') });
+    writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: test_loss }\n`);
+    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric') });
+  });
+});

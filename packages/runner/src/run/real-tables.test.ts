@@ -1,0 +1,71 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { hasRData, hasSklearn, pythonJson, runR } from '../test-kit/test-python.js';
+
+// Public tables as people export them: R's write.csv of modeldata's credit_data (4,454 loan applications,
+// `NA` in six columns, quoted factors, the label in the first column), trained without editing the file.
+
+const work = temporaryFolder('real-tables');
+const trainFile = join(work, 'credit-train.csv');
+const testFile = join(work, 'credit-test.csv');
+const spec = (extra = '') => `name: credit
+data: { dataset: csv, path: credit-train.csv, testPath: credit-test.csv, target: Status${extra} }
+model:
+  layers:
+    - { units: 16, activation: relu }
+    - { units: 2, activation: softmax }
+batchSize: 64
+epochs: 3
+`;
+
+describe.skipIf(!hasRData)('real tables exported by R (modeldata credit_data)', () => {
+  beforeAll(() => {
+    runR(`library(modeldata); data(credit_data); write.csv(credit_data[1:3500, ], "${trainFile}", row.names = FALSE); write.csv(credit_data[3501:4454, ], "${testFile}", row.names = FALSE); write.csv(credit_data[, c("Status", "Seniority", "Home")], "${join(work, 'last-is-home.csv')}", row.names = FALSE)`);
+  });
+
+  it('names the target and its classes first, keeps NA columns numeric with their missing counts, and trains', () => {
+    const file = join(work, 'credit.yaml');
+    writeFileSync(file, spec());
+    const validated = specml(['validate', file]);
+    expect(validated.status, validated.stderr).toBe(0);
+    expect(validated.stdout).toContain('target Status (data.target): 2 classes (bad, good)');
+    expect(validated.stdout).toMatch(/column Income: number, mean [\d.]+, standard deviation [\d.]+, \d+ missing/);
+    expect(validated.stdout).toMatch(/column Home: category, 6 values \(ignore, other, owner, parents, priv, rent\), 6 missing/);
+    const run = specml(['exp', file, '--runs-dir', join(work, 'runs')]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^run credit\/\S+: csv, 3500 training and 954 test rows, predicting Status: 2 classes \(bad, good\)$/m);
+    const table = JSON.parse(readFileSync(join(resolve(root, lastLine(run.stdout)), 'table.json'), 'utf8'));
+    const numbers = table.features.filter((column: { type: string }) => column.type === 'number');
+    expect(numbers.map((column: { name: string }) => column.name)).toEqual(['Seniority', 'Time', 'Age', 'Expenses', 'Income', 'Assets', 'Debt', 'Amount', 'Price']);
+    if (!hasSklearn) return;
+    // The fill value of each number column is scikit-learn's SimpleImputer's on the same training rows.
+    const imputed = pythonJson(`
+import csv, json, sys, numpy as np
+from sklearn.impute import SimpleImputer
+rows = list(csv.DictReader(open(sys.argv[1])))
+names = json.loads(sys.argv[2])
+X = np.array([[np.nan if row[name] == 'NA' else float(row[name]) for name in names] for row in rows])
+print(json.dumps(SimpleImputer(strategy='mean').fit(X).statistics_.tolist()))
+`, [trainFile, JSON.stringify(numbers.map((column: { name: string }) => column.name))]) as number[];
+    numbers.forEach((column: { mean: number }, index: number) => expect(column.mean).toBeCloseTo(imputed[index], 9));
+  });
+
+  it('says which column is the target when the last layer does not fit it, and which column would', () => {
+    const file = join(work, 'home.yaml');
+    writeFileSync(file, spec().replace(/data: .*\n/, 'data: { dataset: csv, path: last-is-home.csv }\n'));
+    const result = specml(['validate', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`warning: ${join(work, 'last-is-home.csv')}: 6 rows left out: the target column "Home" is missing there (first at line 31)\nerror: ${file}:6:16: model.layers[1].units: the last layer has 2 units, but the target is "Home" (the last column), with 6 classes (set units: 6; or "Status" has 2 classes: set data.target: Status)\n`);
+  });
+
+  it('refuses bad format keys at their line, writing nothing', () => {
+    const file = join(work, 'bad.yaml');
+    writeFileSync(file, spec(', missing: [NA, 3], delimiter: ":"'));
+    const result = specml(['exp', file, '--runs-dir', join(work, 'runs-bad')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error: .*bad\.yaml:2:\d+: data\.missing\[1\]: expected a string, got 3/m);
+    expect(result.stderr).toMatch(/data\.delimiter: .*(",", ";", "\\t", "\|"|one of)/);
+  });
+});
