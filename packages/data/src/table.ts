@@ -4,6 +4,7 @@ import type { TableColumn, TableEncoding, TableFormat } from './dataset.js';
 import { UserError } from './errors.js';
 import { nearestName } from './near-names.js';
 import { readRegularBytes, whyUnreadable } from './safe-files.js';
+import { FLOAT32_MAX, meanAndStd } from './statistics.js';
 
 /** Larger CSV files are refused before reading (they are held in memory as text and as rows). */
 export const MAX_CSV_BYTES = 512 * 2 ** 20;
@@ -152,6 +153,7 @@ function columnCells(table: CsvTable, column: number): ColumnCells {
       const number = numberOf(table, cell);
       if (Number.isNaN(number)) kinds[index] = WORD;
       else {
+        if (Math.abs(number) > FLOAT32_MAX) throw outOfRange(table, index, column);
         kinds[index] = NUMBER_CELL;
         numbers[index] = number;
       }
@@ -159,6 +161,11 @@ function columnCells(table: CsvTable, column: number): ColumnCells {
     columns.set(column, (cells = { kinds, numbers }));
   }
   return cells;
+}
+
+/** A number beyond what training computes in (32-bit floats): an error at its line, never a silent infinity. */
+export function outOfRange(table: CsvTable, row: number, column: number): UserError {
+  return new UserError(`${table.file}:${table.lines[row]}: column "${table.header[column]}" holds ${table.rows[row][column].trim()}, beyond the ±3.4e38 that training computes in (32-bit floats): rescale the column (say, to thousands or millions) or mark the cell missing`);
 }
 
 /** How many of a column's cells are missing (empty or a marker), for `validate`. */
@@ -180,20 +187,13 @@ export function inferColumn(table: CsvTable, column: number, rows: readonly numb
   }
   let filled = 0;
   let numeric = 0;
-  let sum = 0;
   for (const row of rows) {
     if (kinds[row] === EMPTY) continue;
     filled++;
-    if (kinds[row] === NUMBER_CELL) {
-      numeric++;
-      sum += numbers[row];
-    }
+    if (kinds[row] === NUMBER_CELL) numeric++;
   }
   if (declared !== 'category' && filled > 0 && numeric === filled) {
-    const mean = sum / filled;
-    let squares = 0;
-    for (const row of rows) if (kinds[row] === NUMBER_CELL) squares += (numbers[row] - mean) ** 2;
-    return { name, type: 'number', mean, std: Math.sqrt(squares / filled) || 1 };
+    return { name, type: 'number', ...meanAndStd(rows.filter((row) => kinds[row] === NUMBER_CELL).map((row) => numbers[row])) };
   }
   if (declared !== 'category' && numeric > 0 && numeric >= 0.9 * filled) {
     const row = rows.find((r) => kinds[r] === WORD)!;

@@ -27,6 +27,14 @@ describe('metrics CSV', () => {
     ]);
   });
 
+  it('leaves an undefined metric (R² of a constant target) empty instead of writing NaN', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'specml-csv-')), 'metrics.csv');
+    const columns = ['epoch', 'test_loss', 'test_rmse', 'test_r2'] as const;
+    createMetricsCsv(path, columns);
+    appendMetricsRow(path, { epoch: 0, test_loss: 1.5, test_rmse: 2, test_r2: Number.NaN }, columns);
+    expect(readFileSync(path, 'utf8')).toBe('epoch,test_loss,test_rmse,test_r2\n0,1.5,2,\n');
+  });
+
   it('rewrites the file to exactly the given rows, dropping a torn last line', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'specml-csv-')), 'metrics.csv');
     createMetricsCsv(path);

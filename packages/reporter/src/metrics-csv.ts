@@ -34,7 +34,8 @@ export function appendMetricsRow(path: string, row: MetricsRow, columns: readonl
 }
 
 function formatCell(value: number | undefined): string {
-  if (value === undefined) return '';
+  // An undefined metric (R² of a constant target) is an empty cell, never the word NaN.
+  if (value === undefined || Number.isNaN(value)) return '';
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(10)));
 }
 

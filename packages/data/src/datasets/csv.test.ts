@@ -137,6 +137,28 @@ describe('dataset: csv', () => {
     await expect(load({ path: 'mixed.csv' })).rejects.toThrow(`${join(root, 'mixed.csv')}:4: this row has 2 fields but the header has 3`);
   });
 
+  it('refuses a number beyond 32-bit floats at its line, and keeps the statistics of huge but representable numbers finite', async () => {
+    write('huge.csv', 'x,y\n1,a\n2,b\n1e400,a\n4,b\n');
+    await expect(load({ path: 'huge.csv' })).rejects.toThrow(`${join(root, 'huge.csv')}:4: column "x" holds 1e400, beyond the ±3.4e38 that training computes in (32-bit floats): rescale the column (say, to thousands or millions) or mark the cell missing`);
+    write('huge-target.csv', 'x,y\n1,2\n2,3e39\n3,4\n4,5\n5,6\n');
+    await expect(loadDataset({ dataset: 'csv', path: 'huge-target.csv' } as never, { baseDir: root, task: 'regression', warn: () => {} })).rejects.toThrow('huge-target.csv:3: column "y" holds 3e39');
+    // Values near the float32 limit that decide the class: their squares overflow float64 sums done naively.
+    const rows = ['x,y', ...Array.from({ length: 20 }, (_, i) => `${i % 2 ? '' : '-'}3e38,${i % 2 ? 'big' : 'small'}`)];
+    const data = await load({ path: write('limits.csv', rows.join('\n')), testSplit: 0.25 });
+    const [x] = data.table!.features as [{ mean: number; std: number }];
+    expect(x.mean).toBe(0);
+    expect(x.std).toBeCloseTo(3e38, -30);
+    expect(Array.from(data.train.inputs).every((value) => Math.abs(value) === 1)).toBe(true);
+  });
+
+  it('says once that R² is undefined when every test row has the same target', async () => {
+    write('flat-train.csv', 'x,y\n1,2\n2,3\n3,4\n');
+    write('flat-test.csv', 'x,y\n1,7\n2,7\n');
+    const said: string[] = [];
+    await loadDataset({ dataset: 'csv', path: 'flat-train.csv', testPath: 'flat-test.csv' } as never, { baseDir: root, task: 'regression', warn: (message) => said.push(message) });
+    expect(said).toEqual(["every test row's y is 7: R² (the share of the test target's variance explained) is undefined for a constant target and is left empty; MAE and RMSE still say how far off the model is"]);
+  });
+
   it('names file:line and the column of every bad input', async () => {
     const cases: Array<[string, string, Record<string, unknown>, string]> = [
       ['ragged.csv', 'a,b,c\n1,2,x\n1,2\n', {}, 'ragged.csv:3: this row has 2 fields but the header has 3 (quote fields that hold commas)'],

@@ -3,9 +3,10 @@ import type { Dataset, TableEncoding } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
-import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeDelimiter, encodedWidth, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, missingCellCount, numberOf, readCsv, type CsvFormat, type CsvTable } from '../table.js';
+import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeDelimiter, encodedWidth, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, missingCellCount, numberOf, outOfRange, readCsv, type CsvFormat, type CsvTable } from '../table.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
+import { FLOAT32_MAX, meanAndStd } from '../statistics.js';
 
 /** The most classes a target column may have (labels are bytes). */
 const MAX_CLASSES = 256;
@@ -180,6 +181,7 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
   const valuesOf = (table: CsvTable) => Float32Array.from(table.rows, (row, r) => {
     const cell = row[table.header.indexOf(target)];
     const value = numberOf(table, cell);
+    if (Math.abs(value) > FLOAT32_MAX) throw outOfRange(table, r, table.header.indexOf(target));
     if (Number.isNaN(value)) throw new UserError(`${table.file}:${table.lines[r]}: the target column "${target}" holds ${JSON.stringify(cell)}, not a number (task: regression predicts a number; for classes, leave task out; if it means "missing", add it to data.missing)`);
     return value;
   });
@@ -192,8 +194,10 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
   warnAboutCells(train.filled + test.filled, test.unseen, warn);
   const trainValues = Float32Array.from(split.train, (row) => allValues[row]);
   const testValues = testTable ? valuesOf(testTable) : Float32Array.from(split.test, (row) => allValues[row]);
-  const mean = trainValues.reduce((sum, value) => sum + value, 0) / trainValues.length;
-  const std = Math.sqrt(trainValues.reduce((sum, value) => sum + (value - mean) ** 2, 0) / trainValues.length) || 1;
+  const { mean, std } = meanAndStd(trainValues);
+  if (testValues.every((value) => value === testValues[0])) {
+    warn(`every test row's ${target} is ${testValues[0]}: R² (the share of the test target's variance explained) is undefined for a constant target and is left empty; MAE and RMSE still say how far off the model is`);
+  }
   return {
     name: 'csv',
     train: { inputs: train.inputs, labels: trainValues, count: split.train.length },
