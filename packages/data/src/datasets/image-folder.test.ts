@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,5 +96,19 @@ describe('dataset: imageFolder', () => {
     execFileSync('mkfifo', [join(bad, 'three/b/3.png')]);
     await expect(load({ path: join(bad, 'three') })).rejects.toThrow(`${join(bad, 'three/b/3.png')}: cannot read the image: is not a regular file (a pipe, device or folder)`);
     rmSync(bad, { recursive: true, force: true });
+  });
+
+  it('follows each folder link once: six links to "." in a class folder end at once, and a second path to the same images adds no copies', async () => {
+    const looped = join(root, 'looped');
+    cpSync(join(root, 'train'), looped, { recursive: true });
+    for (let n = 1; n <= 6; n++) symlinkSync('.', join(looped, 'left', `l${n}`));
+    symlinkSync(join(looped, 'right'), join(looped, 'left', 'also-right'));
+    symlinkSync(join(looped, 'left', '000.png'), join(looped, 'left', 'copy.png'));
+    warnings.length = 0;
+    const data = await load({ path: 'looped', testSplit: 0.2 });
+    const plain = await load({ path: 'train', testSplit: 0.2 });
+    expect(data.train.count + data.test.count).toBe(plain.train.count + plain.test.count);
+    expect(Array.from(data.train.labels)).toEqual(Array.from(plain.train.labels));
+    expect(warnings).toContain('8 links lead to a folder or image already read (a link loop, or a second path to the same files): each folder and image was read once');
   });
 });

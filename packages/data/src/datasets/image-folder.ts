@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { contentKey, loadThroughCache } from '../cache.js';
 import type { ExampleSet } from '../dataset.js';
@@ -46,6 +46,8 @@ export const imageFolder = datasetKind({
     }
     const skipped = trainFolder.skipped + (testFolder?.skipped ?? 0);
     if (skipped > 0) warn(`${skipped} file${skipped === 1 ? '' : 's'} in the image folders ${skipped === 1 ? 'is' : 'are'} not PNG or JPEG and ${skipped === 1 ? 'was' : 'were'} skipped`);
+    const repeated = trainFolder.repeated + (testFolder?.repeated ?? 0);
+    if (repeated > 0) warn(`${repeated} link${repeated === 1 ? ' leads' : 's lead'} to a folder or image already read (a link loop, or a second path to the same files): each folder and image was read once`);
 
     const first = await readImageFile(trainFolder.files[0].file);
     const [height, width] = spec.imageSize === undefined ? [first.height, first.width] : typeof spec.imageSize === 'number' ? [spec.imageSize, spec.imageSize] : spec.imageSize;
@@ -107,6 +109,8 @@ interface ClassFolders {
   readonly files: ImageFile[];
   /** Files that are neither hidden nor images. */
   readonly skipped: number;
+  /** Folders and images reached a second time through links (loops included), read once. */
+  readonly repeated: number;
 }
 
 const isHidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini' || name === '__MACOSX';
@@ -128,25 +132,50 @@ function listClassFolders(root: string, key: string): ClassFolders {
   }
   if (classes.length > 256) throw new UserError(`${key}: ${root} has ${classes.length} class sub-folders, more than the 256 classes specml trains`);
   const files: ImageFile[] = [];
+  // Every folder and image is read once by its real path: a link loop (`l -> .`) ends at once, and a second
+  // path to the same files adds no copies (which would land on both sides of a split).
+  const seen = new Set<string>();
+  let repeated = 0;
+  /** The real path of a folder or image met for the first time, else undefined (a repeat, counted, or a dangling link). */
+  const firstVisit = (path: string, known?: string): string | undefined => {
+    let real = known;
+    try {
+      real ??= realpathSync.native(path);
+    } catch {
+      return undefined;
+    }
+    if (seen.has(real)) {
+      repeated++;
+      return undefined;
+    }
+    seen.add(real);
+    return real;
+  };
+  // Class folders first: a link from one class into another's folder must not take its images.
+  const classReals = classes.map(({ folder }) => firstVisit(folder));
   classes.forEach(({ folder }, label) => {
     const found: ImageFile[] = [];
-    const walk = (dir: string, depth: number) => {
+    const walk = (dir: string, realDir: string, depth: number) => {
       for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         if (isHidden(entry.name)) continue;
         const path = join(dir, entry.name);
         if (isFolder(dir, entry)) {
-          if (depth < 8) walk(path, depth + 1);
+          const real = depth < 8 ? firstVisit(path) : undefined;
+          if (real) walk(path, real, depth + 1);
         } else if (isImageFileName(entry.name)) {
+          // A plain file's real path is its real folder's and its name (no system call for each of 70,000 images).
+          if (!firstVisit(path, entry.isSymbolicLink() ? undefined : join(realDir, entry.name))) continue;
           const stat = statSync(path);
           found.push({ file: path, size: stat.size, modified: stat.mtimeMs, label });
         } else skipped++;
       }
     };
-    walk(folder, 0);
+    const real = classReals[label];
+    if (real) walk(folder, real, 0);
     if (found.length === 0) throw new UserError(`${folder}: the class folder holds no PNG or JPEG image (remove it or add images)`);
     files.push(...found);
   });
-  return { root, classes, files, skipped };
+  return { root, classes, files, skipped, repeated };
 }
 
 function isFolder(dir: string, entry: { name: string; isDirectory(): boolean; isSymbolicLink(): boolean }): boolean {
