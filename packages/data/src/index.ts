@@ -8,6 +8,8 @@ export { mnistDirectory } from './datasets/mnist.js';
 export { FASHION_MNIST_DIR } from './datasets/fashion-mnist.js';
 export { encodeDataset, decodeDataset } from './dataset-file.js';
 export { cacheDirectory, datasetHash, hasShippedDataset, keepShippedDataset, readShippedDataset } from './cache.js';
+export { trivialBaseline } from './baseline.js';
+export { macroF1, perClassScores, predictedClasses, rocAuc, type ClassScores } from './classification-scores.js';
 export { describeDataset, imbalanceWarnings, IMBALANCE_RATIO } from './describe.js';
 export { createAugmenter, augments, transformImages, AUGMENT_PROPERTY, AUGMENT_PARAMETERS, type AugmentSpec, type Augmenter, type ImageTransform, type BackgroundImageTransform } from './augment.js';
 export { readImageFile, readImageBytes, decodeImage, withChannels, resized, imageAsInput, asRgba, isImageFileName, IMAGE_EXTENSIONS, type RawImage } from './images/decode.js';

@@ -8,8 +8,8 @@ export const TASKS: readonly Task[] = ['classification', 'regression'];
 /** The columns of metrics.csv for each task, and the ones added at the end when there is a validation set. */
 export const TASK_COLUMNS = {
   classification: {
-    columns: ['epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'epoch_seconds', 'samples_per_second'],
-    validation: ['validation_loss', 'validation_accuracy'],
+    columns: ['epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'test_f1', 'test_auc', 'epoch_seconds', 'samples_per_second'],
+    validation: ['validation_loss', 'validation_accuracy', 'validation_f1', 'validation_auc'],
     /** The column a run's best epoch and a sweep's default choice go by. */
     headline: 'test_accuracy',
     /** The test column shown beside it (tables, charts, comparisons). */
@@ -37,6 +37,9 @@ export interface EpochMetrics {
   train_accuracy?: number;
   test_loss: number;
   test_accuracy?: number;
+  /** Classification: macro F1 of the most probable classes, and ROC AUC (one-vs-rest, macro, for more than two classes). */
+  test_f1?: number;
+  test_auc?: number;
   /** Regression: mean absolute error, root mean squared error, coefficient of determination, in the target's units. */
   test_mae?: number;
   test_rmse?: number;
@@ -45,6 +48,8 @@ export interface EpochMetrics {
   samples_per_second?: number;
   validation_loss?: number;
   validation_accuracy?: number;
+  validation_f1?: number;
+  validation_auc?: number;
   validation_mae?: number;
   validation_rmse?: number;
   validation_r2?: number;
@@ -66,8 +71,8 @@ export function scoreColumnsOf(task: Task): MetricColumn[] {
 /** Whether `name` is a column of metrics.csv (of any task). */
 export const isMetricColumn = (name: string): name is MetricColumn => COLUMNS.has(name);
 
-/** Whether larger is better in a column: accuracy and r2 are maximised, losses and errors minimised. */
-export const columnGoal = (name: string): 'maximize' | 'minimize' => (/_(accuracy|r2)$/.test(name) ? 'maximize' : 'minimize');
+/** Whether larger is better in a column: accuracy, F1, AUC and r2 are maximised, losses and errors minimised. */
+export const columnGoal = (name: string): 'maximize' | 'minimize' => (/_(accuracy|f1|auc|r2)$/.test(name) ? 'maximize' : 'minimize');
 
 /** A row's value in a column given by name (a sweep's metric): NaN where the row has none or the name is no column. */
 export function metricValue(row: EpochMetrics, name: string): number {

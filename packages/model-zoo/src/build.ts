@@ -76,6 +76,29 @@ export function forwardMultiplyAdds(spec: ModelSpec, input: ModelInput): number 
   return spec.layers.reduce((sum, layer, index) => sum + (kindOf(layer).multiplyAdds?.(layer, plan.inputShapes[index], outputs[index]) ?? 0), 0);
 }
 
+/** One row per layer: its kind, its output shape (without the batch) and its trainable parameter count (Keras' summary()). */
+export function modelSummary(spec: ModelSpec, input: ModelInput): { rows: Array<{ layer: string; outputShape: readonly number[]; parameters: number }>; total: number } {
+  const rows = [];
+  let shape: number[] = [...input.inputShape];
+  for (const layer of spec.layers) {
+    const next = kindOf(layer).outputShape(layer, shape);
+    if (typeof next === 'string') break;
+    const parameters = kindOf(layer).weightShapes(layer, shape).reduce((sum, weight) => sum + weight.reduce((a, b) => a * b, 1), 0);
+    const detail = 'activation' in layer && layer.activation ? ` ${layer.activation}` : '';
+    rows.push({ layer: `${layer.type}${detail}`, outputShape: next, parameters });
+    shape = next;
+  }
+  return { rows, total: rows.reduce((sum, row) => sum + row.parameters, 0) };
+}
+
+/** The model summary as a small text table, for the console. */
+export function formatModelSummary(summary: ReturnType<typeof modelSummary>): string {
+  const lines = [['layer', 'output shape', 'parameters'], ...summary.rows.map((row, index) => [`${index + 1} ${row.layer}`, `[${row.outputShape.join(', ')}]`, row.parameters.toLocaleString('en-US')])];
+  const widths = [0, 1, 2].map((column) => Math.max(...lines.map((line) => line[column].length)));
+  const format = (line: string[]) => `  ${line[0].padEnd(widths[0])}  ${line[1].padEnd(widths[1])}  ${line[2].padStart(widths[2])}`;
+  return `${lines.map(format).join('\n')}\n  total: ${summary.total.toLocaleString('en-US')} trainable parameters\n`;
+}
+
 export function parameterCount(spec: ModelSpec, input: ModelInput): number {
   return planLayers(spec, input).weightShapes.reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
 }

@@ -22,6 +22,8 @@ export {
   initialWeights,
   planLayers,
   setModelWeights,
+  modelSummary,
+  formatModelSummary,
   getModelWeights,
   parameterCount,
   forwardMultiplyAdds,

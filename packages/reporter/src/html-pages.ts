@@ -50,27 +50,39 @@ const number = (value: number | undefined | null, digits = 4) => (value === unde
 /** The most test rows the report shows from predictions.csv (the file has them all). */
 const SHOWN_PREDICTIONS = 50;
 
+/** The first rows of a CSV file of the run folder (untrusted: bounded, parsed, never rendered unescaped), or []. */
+function csvRowsOf(dir: string, name: string, rows: number): string[][] {
+  const file = join(dir, name);
+  if (!existsSync(file)) return [];
+  try {
+    return parseCsv(readRegularFile(file), { relax_column_count: true, to_line: rows + 1 }) as string[][];
+  } catch {
+    return [];
+  }
+}
+
+/** Rows as an HTML table, every cell escaped; `marked` rows get the failed colour. */
+function htmlTable([header, ...body]: string[][], marked: (row: string[]) => boolean = () => false): string {
+  return `<table><thead><tr>${header.map((cell) => `<th>${escape(cell)}</th>`).join('')}</tr></thead><tbody>${body
+    .map((row) => `<tr${marked(row) ? ' class="status-failed"' : ''}>${row.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** A classifier's precision, recall and F1 per class (the first 50 classes), from per-class.csv. */
+function perClassTable(dir: string): string {
+  const rows = csvRowsOf(dir, RUN_FILES.perClass, SHOWN_PREDICTIONS);
+  return rows.length > 1 ? `<h2>Per class on the test set (${RUN_FILES.perClass})</h2>\n${htmlTable(rows)}\n` : '';
+}
+
 /** A table's run: its first test rows' predictions as an HTML table (every cell escaped). */
 function predictionsTable(dir: string): string {
-  const file = join(dir, RUN_FILES.predictions);
-  if (!existsSync(file)) return '';
-  let rows: string[][];
-  try {
-    rows = parseCsv(readRegularFile(file), { relax_column_count: true, to_line: SHOWN_PREDICTIONS + 1 }) as string[][];
-  } catch {
-    return '';
-  }
-  const [header, ...body] = rows;
+  const [header, ...body] = csvRowsOf(dir, RUN_FILES.predictions, SHOWN_PREDICTIONS);
   if (!header) return '';
   // A classifier's rows are in test order (wrong ones marked); a regression's, largest error first.
   const regression = header[1] === 'true_value';
   const wrong = (row: string[]) => !regression && row[1] !== row[2];
   const title = regression ? `The ${body.length} test rows with the largest errors (all in ${RUN_FILES.predictions})` : `Predictions on the first ${body.length} test rows (all in ${RUN_FILES.predictions})`;
-  return `<h2>${escape(title)}</h2>
-<table><thead><tr>${header.map((cell) => `<th>${escape(cell)}</th>`).join('')}</tr></thead><tbody>${body
-    .map((row) => `<tr${wrong(row) ? ' class="status-failed"' : ''}>${row.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>
-`;
+  return `<h2>${escape(title)}</h2>\n${htmlTable([header, ...body], wrong)}\n`;
 }
 
 /** `epoch 12: validation accuracy 0.9312, test accuracy 0.9250 there`, or why a run has no best epoch. */
@@ -90,6 +102,8 @@ export function renderRunReport(run: RunRecord, indexHref?: string): string {
     ['epochs', `${summary.epochsCompleted} of ${summary.epochs}`],
     ...Object.entries(summary.final ?? { test_loss: undefined }).map(([column, value]): [string, unknown] => [`final ${column.replace('_', ' ')}`, number(value)]),
     ['best epoch (chosen on validation data)', bestEpochText(summary)],
+    ['baseline (a model that learnt nothing)', summary.baseline ? `${Object.entries(summary.baseline).filter(([key]) => key !== 'description').map(([column, value]) => `${column.replace('_', ' ')} ${number(value as number)}`).join(', ')}: ${summary.baseline.description}` : ''],
+    ['trainable parameters', summary.parameters?.toLocaleString('en-US') ?? ''],
     ['seed', summary.seed],
     ['wall time', `${number(summary.durationSeconds, 1)} s`],
     ['peak memory', `${number(summary.peakRssMiB, 0)} MiB`],
@@ -100,7 +114,7 @@ export function renderRunReport(run: RunRecord, indexHref?: string): string {
   const metricsTable = `<table><thead><tr>${columns.map((column) => `<th>${column}</th>`).join('')}</tr></thead><tbody>${run.metrics
     .map((row) => `<tr>${columns.map((column) => `<td>${number(row[column], column === 'epoch' ? 0 : 4)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
-  const pictures = predictionsTable(run.dir) + RUN_PICTURES.filter(([file]) => existsSync(join(run.dir, file)))
+  const pictures = perClassTable(run.dir) + predictionsTable(run.dir) + RUN_PICTURES.filter(([file]) => existsSync(join(run.dir, file)))
     .map(([file, caption]) => `<h2>${caption}</h2><img src="${file}" alt="${escape(caption)}">`)
     .join('\n');
   const body = `

@@ -38,6 +38,10 @@ export interface RunSummary {
    * score there and the test columns at that epoch; null without validation data (only a final epoch then).
    */
   best: ({ epoch: number } & Partial<Record<MetricColumn, number>>) | null;
+  /** The model's trainable parameters. */
+  parameters?: number;
+  /** A model that learnt nothing, on the same test set: always the majority class, or the training mean. */
+  baseline?: { description: string } & Partial<Record<MetricColumn, number>>;
   /** Early stopping: the epoch training stopped after (null: it ran every epoch), and the epoch whose weights were kept. */
   stoppedEpoch?: number | null;
   restoredEpoch?: number | null;
@@ -108,6 +112,8 @@ function readSummary(dir: string): RunSummary {
     timings: isPlainObject(fields.timings) ? Object.fromEntries(Object.entries(fields.timings).filter(([, value]) => number(value) !== null)) as Record<string, number> : undefined,
     worker: text(fields.worker) ?? undefined,
     error: text(fields.error) ?? undefined,
+    ...(number(fields.parameters) !== null ? { parameters: count(fields.parameters) } : {}),
+    ...(isPlainObject(fields.baseline) && typeof fields.baseline.description === 'string' ? { baseline: { ...metricsRecord(fields.baseline, Object.keys(fields.baseline).find(isMetricColumn) ?? 'test_accuracy'), description: fields.baseline.description } } : {}),
     ...('stoppedEpoch' in fields ? { stoppedEpoch: fields.stoppedEpoch === null ? null : count(fields.stoppedEpoch) } : {}),
     ...('restoredEpoch' in fields ? { restoredEpoch: fields.restoredEpoch === null ? null : count(fields.restoredEpoch) } : {}),
   };
@@ -159,6 +165,8 @@ export const RUN_FILES = {
   table: 'table.json',
   /** For a table's run: every test row's true and predicted class and probabilities. */
   predictions: 'predictions.csv',
+  /** A classifier's precision, recall, F1 and support per class on the test set. */
+  perClass: 'per-class.csv',
 } as const;
 
 /** A CSV cell as a number; an empty or missing cell is absent. */

@@ -18,6 +18,12 @@ export function confusionCsv(matrix: ConfusionMatrix, classNames: readonly strin
   return csvText([['true_class', ...classNames], ...matrix.map((row, label) => [classNames[label], ...row])]);
 }
 
+/** Precision, recall, F1 and support of every class on the test set, one row each (scikit-learn's classification report). */
+export function perClassCsv(scores: readonly { precision: number; recall: number; f1: number; support: number }[], classNames: readonly string[]): string {
+  const fixed4 = (value: number) => Number(value.toFixed(4));
+  return csvText([['class', 'precision', 'recall', 'f1', 'support'], ...scores.map((score, k) => [classNames[k], fixed4(score.precision), fixed4(score.recall), fixed4(score.f1), score.support])]);
+}
+
 /** A table's test rows: the true and predicted class and every class's probability, one row each. */
 export function predictionsCsv(labels: ArrayLike<number>, probabilities: Float32Array, classNames: readonly string[]): string {
   const classCount = classNames.length;

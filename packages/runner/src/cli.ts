@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeDataset, describeTestMetrics, imbalanceWarnings, isImageDataset, isUserError, UserError, type EpochMetrics } from '@specml/data';
 import { compareRuns, isSweepFolder } from '@specml/reporter';
+import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
 import { DEFAULT_PATIENCE_SECONDS } from './executors/queue-protocol.js';
@@ -229,7 +230,7 @@ export function buildProgram(): Command {
       const { loaded, dataset } = await prepareExperiment(fromCaller(specFile), options.set);
       const { spec } = loaded;
       process.stdout.write(
-        `${specFile}: valid: ${spec.name}, ${spec.model.layers.length} layers, ${spec.optimizer.name}, batch ${spec.batchSize}, ${spec.epochs} epochs on ${dataset.name} (${dataset.train.count}/${dataset.test.count} ${isImageDataset(dataset) ? 'images' : 'rows'})\n${describeDataset(dataset)}`,
+        `${specFile}: valid: ${spec.name}, ${spec.model.layers.length} layers, ${spec.optimizer.name}, batch ${spec.batchSize}, ${spec.epochs} epochs on ${dataset.name} (${dataset.train.count}/${dataset.test.count} ${isImageDataset(dataset) ? 'images' : 'rows'})\n${describeDataset(dataset)}${formatModelSummary(modelSummary(spec.model, dataset))}`,
       );
       for (const warning of imbalanceWarnings(dataset)) process.stderr.write(`warning: ${warning}\n`);
     });

@@ -1,4 +1,4 @@
-import type { Dataset, EpochMetrics, ExampleSet, TargetStatistics } from '@specml/data';
+import { macroF1, predictedClasses, rocAuc, type Dataset, type EpochMetrics, type ExampleSet, type TargetStatistics } from '@specml/data';
 import type { ModelWeights } from '@specml/model-zoo';
 import type { Score, TrainingEngine } from './engine.js';
 import type { RegressionLoss } from './schema.js';
@@ -25,9 +25,12 @@ export interface TaskTraining {
 }
 
 export function classificationTraining(dataset: Dataset): TaskTraining {
+  const classes = dataset.classNames.length;
   const score = (engine: TrainingEngine, set: ExampleSet) => {
     const { lossSum, correct } = engine.evaluate(set);
-    return { loss: lossSum / set.count, accuracy: correct / set.count };
+    const probabilities = engine.predict(set);
+    const labels = set.labels.subarray(0, set.count);
+    return { loss: lossSum / set.count, accuracy: correct / set.count, f1: macroF1(labels, predictedClasses(probabilities, classes), classes), auc: rocAuc(labels, probabilities, classes) };
   };
   return {
     train: dataset.train,
@@ -35,8 +38,8 @@ export function classificationTraining(dataset: Dataset): TaskTraining {
     validation: dataset.validation,
     objective: classificationObjective(dataset.classNames.length),
     evaluate: (engine, which) => {
-      const { loss, accuracy } = score(engine, which === 'test' ? dataset.test : dataset.validation!);
-      return which === 'test' ? { test_loss: loss, test_accuracy: accuracy } : { validation_loss: loss, validation_accuracy: accuracy };
+      const { loss, accuracy, f1, auc } = score(engine, which === 'test' ? dataset.test : dataset.validation!);
+      return which === 'test' ? { test_loss: loss, test_accuracy: accuracy, test_f1: f1, test_auc: auc } : { validation_loss: loss, validation_accuracy: accuracy, validation_f1: f1, validation_auc: auc };
     },
     trainColumns: ({ lossSum, correct }, samples) => ({ train_loss: lossSum / samples, train_accuracy: correct / samples }),
     testPredictions: (engine) => engine.predict(dataset.test),

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { hasSklearn, pythonJson } from '../test-kit/test-python.js';
 
 // The best epoch is chosen on validation data, never on the test set; early stopping watches validation data
 // and keeps the best epoch's weights.
@@ -34,7 +35,7 @@ describe('honest verdicts', () => {
     const chosen = rows.reduce((top, row) => (row.validation_accuracy > top.validation_accuracy ? row : top));
     // metrics.csv keeps 10 significant digits, summary.json every digit.
     const best = summaryOf(runDir).best;
-    expect(Object.keys(best).sort()).toEqual(['epoch', 'test_accuracy', 'test_loss', 'validation_accuracy', 'validation_loss']);
+    expect(Object.keys(best).sort()).toEqual(['epoch', 'test_accuracy', 'test_auc', 'test_f1', 'test_loss', 'validation_accuracy', 'validation_auc', 'validation_f1', 'validation_loss']);
     for (const [column, value] of Object.entries(best)) expect(value as number).toBeCloseTo(chosen[column], 9);
     expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain(`epoch ${chosen.epoch}: validation accuracy ${chosen.validation_accuracy.toFixed(4)}, test accuracy ${chosen.test_accuracy.toFixed(4)} there`);
 
@@ -64,6 +65,36 @@ describe('honest verdicts', () => {
     expect(predictions.filter((row) => row.true_class === row.predicted_class).length / predictions.length).toBeCloseTo(best.test_accuracy, 10);
   });
 
+  it('reports macro F1, ROC AUC and per-class scores as scikit-learn computes them, the model\'s size and a baseline that learnt nothing', () => {
+    const file = join(work, 'scores.yaml');
+    writeFileSync(file, spec('').replace('epochs: 150', 'epochs: 4').replace('learningRate: 0.05', 'learningRate: 0.005'));
+    const validated = specml(['validate', file]);
+    expect(validated.stdout).toContain('  layer            output shape  parameters\n  1 dense relu     [32]                 160\n  2 dense softmax  [3]                   99\n  total: 259 trainable parameters\n');
+    const run = specml(['exp', file, '--runs-dir', join(work, 'runs')]);
+    expect(run.status, run.stderr).toBe(0);
+    const runDir = resolve(root, lastLine(run.stdout));
+    const summary = summaryOf(runDir);
+    expect(summary.parameters).toBe(259);
+    // Iris' test split holds 10 of each class: always the first most frequent training class is right a third of the time.
+    expect(summary.baseline).toEqual({ description: 'always the most frequent training class (setosa)', test_accuracy: 1 / 3 });
+    expect(Object.keys(summary.final)).toEqual(['test_loss', 'test_accuracy', 'test_f1', 'test_auc']);
+    expect(metricsOf(runDir).at(-1)!.test_f1).toBeCloseTo(summary.final.test_f1, 9);
+    if (!hasSklearn) return;
+    const reference = pythonJson(`
+import csv, json, sys
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+rows = list(csv.DictReader(open(sys.argv[1])))
+y, p = [r['true_class'] for r in rows], [r['predicted_class'] for r in rows]
+labels = sorted(set(y))
+precision, recall, f1, support = precision_recall_fscore_support(y, p, labels=labels, zero_division=0)
+print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(a, 4), round(b, 4), round(c, 4), int(d)] for l, a, b, c, d in zip(labels, precision, recall, f1, support)]}))
+`, [join(runDir, 'predictions.csv')]) as { f1: number; perClass: unknown[][] };
+    expect(summary.final.test_f1).toBeCloseTo(reference.f1, 12);
+    const perClass = parse(readFileSync(join(runDir, 'per-class.csv'), 'utf8'), { from_line: 2, cast: true }) as unknown[][];
+    expect(perClass).toEqual(reference.perClass);
+    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('<h2>Per class on the test set (per-class.csv)</h2>');
+  });
+
   it('refuses early stopping without validation data, or on a column the task does not have, at the spec\'s line', () => {
     const file = join(work, 'no-validation.yaml');
     writeFileSync(file, `${spec('')}earlyStopping: { metric: validation_loss }\n`);
@@ -72,7 +103,7 @@ describe('honest verdicts', () => {
       stderr: `error: ${file}:11:26: earlyStopping.metric: validation_loss needs validation data, and the spec has none (set data.validationSplit (e.g. 0.2): early stopping must not watch the test set)\n`,
     });
     writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: validation_rmse }\n`);
-    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric: validation_rmse is no column of a classification\'s metrics.csv (choose one of validation_loss, validation_accuracy)') });
+    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric: validation_rmse is no column of a classification\'s metrics.csv (choose one of validation_loss, validation_accuracy, validation_f1, validation_auc)') });
     writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: test_loss }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric') });
   });

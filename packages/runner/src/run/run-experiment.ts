@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { bestSummary, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, printable, readShippedDataset, readsUserFiles, UserError, type Dataset, type WholeDataset } from '@specml/data';
+import { bestSummary, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, perClassScores, predictedClasses, printable, readShippedDataset, readsUserFiles, trivialBaseline, UserError, type Dataset, type WholeDataset } from '@specml/data';
 import {
   appendMetricsRow,
   confusionCsv,
+  perClassCsv,
   confusionMatrix,
   createMetricsCsv,
   isFinishedStatus,
@@ -39,6 +40,7 @@ import {
   type EpochVerdict,
   type EarlyStoppingSpec,
 } from '@specml/trainer';
+import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { loadSpec, loadSpecText, type LoadedSpec } from '../spec/load-spec.js';
 import { createProgress } from './progress.js';
 import { createRunFolder } from './run-folder.js';
@@ -162,6 +164,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
   delete spec.sweep;
   const { dir, runId, lock } = createRunFolder(options.runsDir ?? 'runs', spec.name!, options.runId);
+  const model = modelSummary(spec.model, dataset);
   const summary: RunSummary = {
     name: spec.name!,
     runId,
@@ -180,6 +183,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     peakRssMiB: 0,
     final: null,
     best: null,
+    parameters: model.total,
+    baseline: trivialBaseline(dataset),
   };
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
   if (dataset.table) writeFileAtomic(join(dir, FILES.table), `${JSON.stringify(dataset.table, null, 2)}\n`);
@@ -187,7 +192,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   const predicts = dataset.target
     ? `predicting ${printable(dataset.target.name)} (mean ${dataset.target.mean.toPrecision(4)}, standard deviation ${dataset.target.std.toPrecision(4)})`
     : `${dataset.table ? `predicting ${printable(dataset.table.target)}: ` : ''}${describeClasses(dataset.classNames)}`;
-  process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}, ${predicts}\n`);
+  process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}, ${predicts}\n${formatModelSummary(model)}`);
   options.events?.onRunFolder?.(dir);
   return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events, updateIndex: options.updateIndex ?? true });
 }
@@ -404,11 +409,7 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
   if (dataset.target) return writeRegressionPictures(dir, probabilities, dataset, spec, metrics);
   const { test, classNames, inputShape } = dataset;
   const classCount = classNames.length;
-  const predicted = Array.from({ length: test.count }, (_, i) => {
-    let top = 0;
-    for (let k = 1; k < classCount; k++) if (probabilities[i * classCount + k] > probabilities[i * classCount + top]) top = k;
-    return top;
-  });
+  const predicted = Array.from(predictedClasses(probabilities, classCount));
   const confidences = Float32Array.from(predicted, (label, i) => probabilities[i * classCount + label]);
 
   if (test.inputs instanceof Uint8Array && isImageDataset(dataset)) {
@@ -428,6 +429,7 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
 
   const matrix = confusionMatrix(test.labels, predicted, classCount);
   writeFileAtomic(join(dir, 'confusion.csv'), confusionCsv(matrix, classNames));
+  writeFileAtomic(join(dir, RUN_FILES.perClass), perClassCsv(perClassScores(test.labels.subarray(0, test.count), predicted, classCount), classNames));
   writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`));
   writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`));
 }
