@@ -12,6 +12,15 @@ describe('learning-rate schedules', () => {
     expect(rates({ type: 'cosine', minLearningRate: 0 }).map((rate) => Number(rate.toFixed(6)))).toEqual([0.1, 0.085355, 0.05, 0.014645, 0]);
   });
 
+  it('reduces the rate on a plateau as Keras\' ReduceLROnPlateau does, from the epochs trained so far', () => {
+    const schedule = { type: 'plateau', metric: 'validation_loss', factor: 0.5, patience: 2, minDelta: 0.01, minLearningRate: 0.03 } as const;
+    // Losses: 1.0 best, 0.995 (not better by 0.01), 0.99 (not): reduce after epoch 3; 0.5 better; then 0.6, 0.7: reduce; then floor.
+    const losses = [1.0, 0.995, 0.992, 0.5, 0.6, 0.7, 0.8, 0.9];
+    const rows = [{ epoch: 0, test_loss: 2, validation_loss: 0.1 }, ...losses.map((validation_loss, i) => ({ epoch: i + 1, test_loss: 1, validation_loss }))];
+    const rates = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((epoch) => learningRateAt(schedule, 0.1, epoch, 9, rows));
+    expect(rates).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.03, 0.03, 0.03]);
+  });
+
   it.each(['native', 'wasm'] as const)('is applied by the %s backend: a rate cut to almost nothing freezes the model', async (backend) => {
     const dataset = await loadDataset({ dataset: 'mnist', trainLimit: 1500, testLimit: 300, shuffle: true });
     const run = (factor: number) =>

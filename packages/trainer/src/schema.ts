@@ -1,4 +1,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { columnGoal, metricValue, TASKS, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
+
+/** What a plateau schedule may watch: a validation column of any task, or the training loss (never a test column). */
+const PLATEAU_COLUMNS = ['train_loss', ...new Set(TASKS.flatMap((task) => TASK_COLUMNS[task].validation))];
 import { optimizerVariants } from './optimizers/index.js';
 
 /** The `optimizer:` block. `name` picks the variant; each has its own parameters and defaults. */
@@ -71,15 +75,29 @@ export const scheduleSpecSchema = {
         minLearningRate: { type: 'number', minimum: 0, default: 0, description: 'The rate the curve ends at.' },
       },
     },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        type: { const: 'plateau', description: 'Multiplies the rate by `factor` when `metric` has not improved for `patience` epochs (Keras\' ReduceLROnPlateau).' },
+        metric: { enum: PLATEAU_COLUMNS, default: 'validation_loss', description: 'The metrics.csv column watched: a validation column of the spec\'s task, or train_loss.' },
+        factor: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5, description: 'The multiplier at each reduction.' },
+        patience: { type: 'integer', minimum: 1, maximum: 10000, default: 3, description: 'Epochs without improvement before the rate is reduced.' },
+        minDelta: { type: 'number', minimum: 0, default: 0.0001, description: 'The least change that counts as an improvement.' },
+        minLearningRate: { type: 'number', minimum: 0, default: 0, description: 'The rate is never reduced below this.' },
+      },
+    },
   ],
 } as const;
 
 export type ScheduleSpec = FromSchema<typeof scheduleSpecSchema>;
 
 /** The learning rate of epoch `epoch` (1-based) of `epochs`. */
-export function learningRateAt(schedule: ScheduleSpec | undefined, base: number, epoch: number, epochs: number): number {
+export function learningRateAt(schedule: ScheduleSpec | undefined, base: number, epoch: number, epochs: number, rows: readonly EpochMetrics[] = []): number {
   if (!schedule) return base;
   switch (schedule.type) {
+    case 'plateau':
+      return plateauLearningRate(schedule as Required<typeof schedule>, base, rows.filter((row) => row.epoch > 0 && row.epoch < epoch));
     case 'step':
       return base * schedule.factor ** Math.floor((epoch - 1) / schedule.everyEpochs);
     case 'exponential':
@@ -89,4 +107,27 @@ export function learningRateAt(schedule: ScheduleSpec | undefined, base: number,
       return schedule.minLearningRate + ((base - schedule.minLearningRate) * (1 + Math.cos(Math.PI * progress))) / 2;
     }
   }
+}
+
+/**
+ * Keras' ReduceLROnPlateau as a function of the epochs trained so far (so a resumed run gets the same rate):
+ * after `patience` epochs without an improvement larger than minDelta, the rate is multiplied by `factor`
+ * (never below minLearningRate) and the count starts again.
+ */
+function plateauLearningRate(schedule: { metric: string; factor: number; patience: number; minDelta: number; minLearningRate: number }, base: number, rows: readonly EpochMetrics[]): number {
+  const sign = columnGoal(schedule.metric) === 'maximize' ? 1 : -1;
+  let rate = base;
+  let best = Number.NaN;
+  let waited = 0;
+  for (const row of rows) {
+    const value = metricValue(row, schedule.metric);
+    if (Number.isFinite(value) && (Number.isNaN(best) || sign * (value - best) > schedule.minDelta)) {
+      best = value;
+      waited = 0;
+    } else if (++waited >= schedule.patience) {
+      rate = Math.max(rate * schedule.factor, schedule.minLearningRate);
+      waited = 0;
+    }
+  }
+  return rate;
 }

@@ -169,7 +169,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     let stoppedEarly = false;
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= request.epochs && !stoppedEarly; epoch++) {
       const order = request.shuffle ? randomPermutation(samples, rng) : identity;
-      if (request.schedule) engine.setLearningRate(learningRateAt(request.schedule, request.optimizer.learningRate, epoch, request.epochs));
+      if (request.schedule) engine.setLearningRate(learningRateAt(request.schedule, request.optimizer.learningRate, epoch, request.epochs, metrics));
       if (augmenter) {
         const waited = performance.now();
         await augmenter.prepare(epoch, request.epochs);

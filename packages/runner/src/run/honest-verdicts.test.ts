@@ -104,6 +104,8 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     });
     writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: validation_rmse }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric: validation_rmse is no column of a classification\'s metrics.csv (choose one of validation_loss, validation_accuracy, validation_f1, validation_auc)') });
+    writeFileSync(file, `${spec('')}schedule: { type: plateau, metric: validation_accuracy, patience: 2 }\n`);
+    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('schedule.metric: validation_accuracy needs validation data, and the spec has none (set data.validationSplit (e.g. 0.2): the plateau schedule must not watch the test set)') });
     writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: test_loss }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric') });
   });

@@ -8,7 +8,7 @@ export const MAX_PARAMETERS = 50_000_000;
 
 /** Checks the schema cannot express, that need only the spec. */
 export function checkSpec(loaded: LoadedSpec): void {
-  throwIfAny([...dataKeyProblems(loaded), ...taskProblems(loaded), ...earlyStoppingProblems(loaded)]);
+  throwIfAny([...dataKeyProblems(loaded), ...taskProblems(loaded), ...watchedColumnProblems(loaded)]);
   const { layers } = loaded.spec.model;
   const index = layers.length - 1;
   const last = layers[index];
@@ -42,19 +42,20 @@ function taskProblems(loaded: LoadedSpec): SpecProblem[] {
   return problems;
 }
 
-/** earlyStopping watches a validation column of the spec's task, so the spec needs validation data. */
-function earlyStoppingProblems(loaded: LoadedSpec): SpecProblem[] {
-  const { earlyStopping, data, task } = loaded.spec;
-  if (!earlyStopping) return [];
-  const metric = earlyStopping.metric!;
-  const columns = metricsColumnsOf(task, true).filter((column) => column.startsWith('validation_'));
-  if (!(columns as readonly string[]).includes(metric)) {
-    return [problem(loaded, ['earlyStopping', 'metric'], `${metric} is no column of a ${task}'s metrics.csv`, `choose one of ${columns.join(', ')}`)];
-  }
-  if (data.validationSplit === undefined) {
-    return [problem(loaded, ['earlyStopping', 'metric'], `${metric} needs validation data, and the spec has none`, 'set data.validationSplit (e.g. 0.2): early stopping must not watch the test set')];
-  }
-  return [];
+/** earlyStopping and a plateau schedule watch a column of the spec's task; a validation column needs validation data. */
+function watchedColumnProblems(loaded: LoadedSpec): SpecProblem[] {
+  const { earlyStopping, schedule, data, task } = loaded.spec;
+  const watched: Array<[(string | number)[], string, string]> = [];
+  if (earlyStopping) watched.push([['earlyStopping', 'metric'], earlyStopping.metric!, 'early stopping']);
+  if (schedule?.type === 'plateau') watched.push([['schedule', 'metric'], schedule.metric!, 'the plateau schedule']);
+  const columns = metricsColumnsOf(task, true).filter((column) => column.startsWith('validation_') || column === 'train_loss');
+  return watched.flatMap(([path, metric, what]): SpecProblem[] => {
+    if (!(columns as readonly string[]).includes(metric)) return [problem(loaded, path, `${metric} is no column of a ${task}'s metrics.csv`, `choose one of ${columns.filter((column) => path[0] === 'schedule' || column !== 'train_loss').join(', ')}`)];
+    if (metric.startsWith('validation_') && data.validationSplit === undefined) {
+      return [problem(loaded, path, `${metric} needs validation data, and the spec has none`, `set data.validationSplit (e.g. 0.2): ${what} must not watch the test set`)];
+    }
+    return [];
+  });
 }
 
 /** `data:` keys that the chosen dataset kind does not read (imageSize on a csv table, testSplit beside testPath). */
