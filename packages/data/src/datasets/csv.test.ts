@@ -145,7 +145,7 @@ describe('dataset: csv', () => {
     // Values near the float32 limit that decide the class: their squares overflow float64 sums done naively.
     const rows = ['x,y', ...Array.from({ length: 20 }, (_, i) => `${i % 2 ? '' : '-'}3e38,${i % 2 ? 'big' : 'small'}`)];
     const data = await load({ path: write('limits.csv', rows.join('\n')), testSplit: 0.25 });
-    const [x] = data.table!.features as [{ mean: number; std: number }];
+    const x = data.table!.features[0] as { mean: number; std: number };
     expect(x.mean).toBe(0);
     expect(x.std).toBeCloseTo(3e38, -30);
     expect(Array.from(data.train.inputs).every((value) => Math.abs(value) === 1)).toBe(true);
