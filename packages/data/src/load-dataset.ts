@@ -1,7 +1,7 @@
 import type { Dataset } from './dataset.js';
 import { DATASET_KINDS, DEFAULT_DATASET } from './datasets/index.js';
 import type { DatasetKind, LoadContext } from './datasets/kind.js';
-import { limited, splitOff } from './datasets/split.js';
+import { foldSplit, limited, splitOff } from './datasets/split.js';
 import type { DataSpecInput } from './schema.js';
 import { UserError } from './errors.js';
 
@@ -31,7 +31,9 @@ export async function loadWholeDataset(spec: DataSpecInput, context: Partial<Loa
  */
 export async function loadDataset(spec: DataSpecInput, options: LoadOptions = {}): Promise<Dataset> {
   const whole = options.whole ?? (await loadWholeDataset(spec, options));
-  const [train, validation] = splitOff(limited(whole.train, spec.trainLimit), spec.validationSplit);
+  const training = limited(whole.train, spec.trainLimit);
+  // A member of a cross-validated run validates on its fold; otherwise the last validationSplit of the rows.
+  const [train, validation] = spec.folds !== undefined && spec.fold !== undefined ? foldSplit(training, spec.folds, spec.fold, whole.target === undefined) : splitOff(training, spec.validationSplit);
   const { inkOnPaper } = DATASET_KINDS[spec.dataset ?? DEFAULT_DATASET];
   return { ...whole, train, validation, test: limited(whole.test, spec.testLimit), inkOnPaper };
 }

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { csvText } from './csv-text.js';
-import { columnGoal, selectionColumn, TASK_COLUMNS, UserError } from '@specml/data';
+import { columnGoal, selectionColumn, TASK_COLUMNS, UserError, type MetricColumn } from '@specml/data';
+import { differenceOf, differenceSentence } from './significance.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './charts.js';
 import { curvesSpec, finalAndBest, finalAndBestSpec } from './comparison-charts.js';
@@ -22,6 +23,8 @@ export interface Comparison {
   readonly table: string;
   readonly csvPath: string;
   readonly pngPath: string;
+  /** Whether the first two runs differ by more than the noise, in a sentence. */
+  readonly verdict?: string;
 }
 
 const IGNORED_KEYS = new Set(['description']);
@@ -70,9 +73,15 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
 
   const short = (column: string) => column.replace('test_', '').replace('validation_', '').replace('accuracy', 'acc');
   const table = new Table({ head: ['#', 'run', ...differing, 'status', `val. ${short(validation)}`, `test ${short(headline)}`, `test ${short(headline)} at best val. epoch`, `test ${short(second)}`, 'seconds'], style: { head: [], border: [] } });
-  for (const row of rows) {
-    table.push([row.rank, row.run, ...row.values, row.status, row.validation?.toFixed(4) ?? '-', row.final?.toFixed(4) ?? '-', row.best?.toFixed(4) ?? '-', row.loss?.toFixed(4) ?? '-', row.seconds.toFixed(1)]);
-  }
+  // A run with folds or repeats shows its mean ± the 95 % interval over its members.
+  const shown = (run: ComparedRun, column: string, value: number | undefined) => {
+    const ci95 = run.summary.spread?.[column]?.ci95;
+    return value === undefined ? '-' : `${value.toFixed(4)}${ci95 !== undefined && Number.isFinite(ci95) ? ` ± ${ci95.toFixed(4)}` : ''}`;
+  };
+  rows.forEach((row, index) => {
+    const run = runs[index];
+    table.push([row.rank, row.run, ...row.values, row.status, shown(run, validation, row.validation), shown(run, headline, row.final), row.best?.toFixed(4) ?? '-', row.loss?.toFixed(4) ?? '-', row.seconds.toFixed(1)]);
+  });
   const ranking = rankedBy === validation
     ? `ranked by final ${rankedBy.replace('_', ' ')}`
     : `ranked by final ${rankedBy.replace('_', ' ')}: not every run has validation data, so the ranking looks at the test set and flatters the first (set data.validationSplit)`;
@@ -96,5 +105,22 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
     config: { font: FONT_FAMILY, background: 'white' },
   } as TopLevelSpec);
   writeFileSync(pngPath, png);
-  return { runs, warnings, differing, table: `${table.toString()}\n${ranking}`, csvPath, pngPath };
+  const verdict = runs.length >= 2 ? verdictOf(runs[0], runs[1], label, rankedBy) : undefined;
+  return { runs, warnings, differing, table: `${table.toString()}\n${ranking}${verdict ? `\n${verdict}` : ''}`, csvPath, pngPath, verdict };
 }
+
+/**
+ * Whether the first two runs differ by more than the noise: over their members' scores (folds or repeats),
+ * paired where their members match; a sentence saying what is needed where they have no members.
+ */
+export function verdictOf(first: ComparedRun, second: ComparedRun, label: (run: ComparedRun) => string, column: string): string {
+  const scores = (run: ComparedRun) => (run.summary.members ?? []).filter((member) => typeof member.final?.[column as MetricColumn] === 'number').map((member) => ({ key: member.id, value: member.final![column as MetricColumn]! }));
+  const [a, b] = [scores(first), scores(second)];
+  const result = differenceOf(a, b);
+  if (!result) return `whether "${label(first)}" is better than "${label(second)}" cannot be told from one run each: give both data.folds or repeats (members) to see if the difference is larger than the noise`;
+  const [better, worse, difference] = sign(column) * result.difference >= 0 ? [first, second, result] : [second, first, { ...result, difference: -result.difference }];
+  const members = first.summary.members?.some((member) => member.fold !== undefined) ? 'folds' : 'seeds';
+  return differenceSentence(label(better), label(worse), difference, column, members, !/_(rmse|mae|loss)$/.test(column));
+}
+
+const sign = (column: string) => (columnGoal(column) === 'maximize' ? 1 : -1);

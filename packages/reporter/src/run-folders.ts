@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMetricColumn, isPlainObject, readRegularFile, TASKS, UnreadableFileError, UserError, type MetricColumn, type Task } from '@specml/data';
+import { isMetricColumn, isPlainObject, isSafeName, readRegularFile, TASKS, UnreadableFileError, UserError, type MetricColumn, type Task } from '@specml/data';
 import { parse as parseYaml } from 'yaml';
 import type { MetricsRow } from './metrics-csv.js';
 import { isSweepFolder, sweepRunFolders } from './sweep-folders.js';
@@ -42,6 +42,10 @@ export interface RunSummary {
   parameters?: number;
   /** A model that learnt nothing, on the same test set: always the majority class, or the training mean. */
   baseline?: { description: string } & Partial<Record<MetricColumn, number>>;
+  /** A run with folds or repeats: each final column's spread over its members (sample std, half-width of the 95 % interval, count). */
+  spread?: Record<string, { std: number; ci95: number; n: number }>;
+  /** Its members: each a complete run in a sub-folder (dir, relative to the run's), with its seed, fold and result. */
+  members?: Array<{ id: string; seed: number; fold?: number; status: string; dir: string | null; final: Partial<Record<MetricColumn, number>> | null }>;
   /** Early stopping: the epoch training stopped after (null: it ran every epoch), and the epoch whose weights were kept. */
   stoppedEpoch?: number | null;
   restoredEpoch?: number | null;
@@ -114,8 +118,31 @@ function readSummary(dir: string): RunSummary {
     error: text(fields.error) ?? undefined,
     ...(number(fields.parameters) !== null ? { parameters: count(fields.parameters) } : {}),
     ...(isPlainObject(fields.baseline) && typeof fields.baseline.description === 'string' ? { baseline: { ...metricsRecord(fields.baseline, Object.keys(fields.baseline).find(isMetricColumn) ?? 'test_accuracy'), description: fields.baseline.description } } : {}),
+    ...(isPlainObject(fields.spread) ? { spread: spreadRecord(fields.spread) } : {}),
+    ...(Array.isArray(fields.members) ? { members: fields.members.slice(0, 10_000).filter(isPlainObject).map(memberRecord) } : {}),
     ...('stoppedEpoch' in fields ? { stoppedEpoch: fields.stoppedEpoch === null ? null : count(fields.stoppedEpoch) } : {}),
     ...('restoredEpoch' in fields ? { restoredEpoch: fields.restoredEpoch === null ? null : count(fields.restoredEpoch) } : {}),
+  };
+}
+
+/** A summary's spread, read field by field (a run folder may come from anyone). */
+function spreadRecord(value: Record<string, unknown>): NonNullable<RunSummary['spread']> {
+  return Object.fromEntries(Object.entries(value).filter(([column, entry]) => isMetricColumn(column) && isPlainObject(entry)).map(([column, entry]) => {
+    const { std, ci95, n } = entry as Record<string, unknown>;
+    return [column, { std: number(std) ?? Number.NaN, ci95: number(ci95) ?? Number.NaN, n: count(n) }];
+  }));
+}
+
+function memberRecord(value: Record<string, unknown>): NonNullable<RunSummary['members']>[number] {
+  const dir = text(value.dir);
+  return {
+    id: text(value.id) ?? '?',
+    seed: count(value.seed),
+    ...(value.fold !== undefined ? { fold: count(value.fold) } : {}),
+    status: text(value.status) ?? 'failed',
+    // A member's folder is inside the run's: a name of plain segments, never `..` or absolute.
+    dir: dir !== null && dir.split('/').every((segment) => isSafeName(segment)) ? dir : null,
+    final: metricsRecord(value.final, 'test_loss'),
   };
 }
 

@@ -7,6 +7,8 @@ import { compareRuns, isSweepFolder } from '@specml/reporter';
 import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
+import { describeSpread, hasMembers, runWithMembers } from './run/member-runs.js';
+import { loadSpec } from './spec/load-spec.js';
 import { DEFAULT_PATIENCE_SECONDS } from './executors/queue-protocol.js';
 import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
 import { LocalPoolExecutor } from './executors/local-pool.js';
@@ -174,6 +176,14 @@ export function buildProgram(): Command {
           return;
         }
         if (options.resume && executor) throw new UserError('exp: --resume of a single run continues it here; run it without --queue');
+        if (!options.resume && hasMembers(loadSpec(fromCaller(specFile!), overrides).spec)) {
+          if (executor) throw new UserError('exp: a run with data.folds or repeats trains its members on this machine for now; run it without --queue');
+          const pool = localExecutor(workers ?? availableParallelism());
+          const outcome = await runWithMembers({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal, executor: pool }).finally(() => pool.close());
+          await refreshRunsIndex(fromCaller(options.runsDir));
+          process.stdout.write(`done in ${outcome.summary.durationSeconds.toFixed(1)} s: ${describeSpread(outcome.summary)}\n${forCaller(outcome.dir)}\n`);
+          return;
+        }
         const outcome = executor
           ? await (await import('./executors/queued-run.js')).runOnQueue(fromCaller(specFile!), overrides, fromCaller(options.runsDir), executor, controller.signal)
           : options.resume

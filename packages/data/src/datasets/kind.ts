@@ -21,6 +21,18 @@ export const COMMON_DATA_PROPERTIES = {
     maximum: 0.5,
     description: 'Hold out this fraction of the training examples (the last ones, after trainLimit) as a validation set, evaluated after every epoch (validation_loss and validation_accuracy columns). Default: none.',
   },
+  folds: {
+    type: 'integer',
+    minimum: 2,
+    maximum: 20,
+    description: 'Cross-validation: split the training examples into this many folds (stratified by class, always the same folds) and train one member run per fold, validating on it; the run reports the mean and spread of its members. Instead of validationSplit.',
+  },
+  fold: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 20,
+    description: 'Which fold a member run validates on (1 to folds). Set by specml for each member of a run with folds; leave it out.',
+  },
   shuffle: {
     type: 'boolean',
     default: true,

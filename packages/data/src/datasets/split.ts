@@ -67,3 +67,41 @@ export function splitOff(set: ExampleSet, fraction: number | undefined): [Exampl
   });
   return [part(0, kept), part(kept, held)];
 }
+
+/**
+ * Fold `fold` (1-based) of `folds` as the validation set and the other folds as training, like scikit-learn's
+ * StratifiedKFold (each class dealt round-robin over the folds from a fixed shuffled order) for classes, KFold
+ * over a fixed shuffle for numbers: the same folds for every run, seed and member. Copies the examples, in
+ * their original order within each part.
+ */
+export function foldSplit(set: ExampleSet, folds: number, fold: number, stratify: boolean): [ExampleSet, ExampleSet] {
+  if (set.count < folds) throw new UserError(`data.folds: ${folds} folds need at least ${folds} training examples, and there are ${set.count}`);
+  const assigned = new Uint16Array(set.count);
+  const rng = createRng(`${SPLIT_SEED}-folds`);
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < set.count; i++) {
+    const key = stratify ? set.labels[i] : 0;
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  }
+  let dealt = 0;
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+    const members = groups.get(key)!;
+    // Continue the round-robin across classes, so that folds differ in size by at most one example.
+    for (const k of randomPermutation(members.length, rng)) assigned[members[k]] = dealt++ % folds;
+  }
+  const size = set.inputs.length / set.count;
+  const part = (inFold: boolean): ExampleSet => {
+    const indices: number[] = [];
+    for (let i = 0; i < set.count; i++) if ((assigned[i] === fold - 1) === inFold) indices.push(i);
+    const inputs = new (set.inputs.constructor as Uint8ArrayConstructor)(indices.length * size);
+    const labels = new (set.labels.constructor as Uint8ArrayConstructor)(indices.length);
+    indices.forEach((index, position) => {
+      inputs.set(set.inputs.subarray(index * size, (index + 1) * size), position * size);
+      labels[position] = set.labels[index];
+    });
+    return { inputs, labels, count: indices.length };
+  };
+  return [part(false), part(true)];
+}

@@ -109,4 +109,43 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: test_loss }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric') });
   });
+
+  it('cross-validates over folds and repeats seeds as member runs, reports means with intervals, and compare says whether the difference is real', () => {
+    const folds = join(work, 'folds.yaml');
+    writeFileSync(folds, spec(', folds: 3').replace('epochs: 150', 'epochs: 8'));
+    const run = specml(['exp', folds, '--runs-dir', join(work, 'runs-cv')]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^run honest\/\S+: 3 members \(3 folds\), 2 at a time$/m);
+    const runDir = resolve(root, lastLine(run.stdout));
+    const summary = summaryOf(runDir);
+    expect(summary.members.map((member: { id: string }) => member.id)).toEqual(['fold-1-seed-2', 'fold-2-seed-2', 'fold-3-seed-2']);
+    const members = summary.members.map((member: { dir: string }) => summaryOf(join(runDir, member.dir)));
+    const mean = (column: string) => members.reduce((sum: number, member: { final: Record<string, number> }) => sum + member.final[column], 0) / members.length;
+    expect(summary.final.validation_accuracy).toBeCloseTo(mean('validation_accuracy'), 12);
+    expect(summary.spread.validation_accuracy.n).toBe(3);
+    expect(summary.spread.validation_accuracy.ci95).toBeGreaterThan(0);
+    // metrics.csv holds each epoch's mean over the members.
+    const memberRows = summary.members.map((member: { dir: string }) => metricsOf(join(runDir, member.dir)));
+    expect(metricsOf(runDir)[8].validation_loss).toBeCloseTo(memberRows.reduce((sum: number, rows: Record<string, number>[]) => sum + rows[8].validation_loss, 0) / 3, 8);
+    expect(run.stdout).toMatch(/^done in [\d.]+ s: test accuracy [\d.]+ ± [\d.]+, validation accuracy [\d.]+ ± [\d.]+ \(mean ± 95 % interval over 3 members\)$/m);
+    // The same spec gives the same folds, so the same members' results.
+    const again = specml(['exp', folds, '--runs-dir', join(work, 'runs-cv')]);
+    expect(summaryOf(resolve(root, lastLine(again.stdout))).final).toEqual(summary.final);
+    // A worse learning rate on the same folds: compare pairs the folds and says how large the gap is.
+    const slow = join(work, 'folds-slow.yaml');
+    writeFileSync(slow, spec(', folds: 3').replace('epochs: 150', 'epochs: 8').replace('learningRate: 0.05', 'learningRate: 0.0005').replace('name: honest', 'name: slow'));
+    const slowRun = specml(['exp', slow, '--runs-dir', join(work, 'runs-cv')]);
+    expect(slowRun.status, slowRun.stderr).toBe(0);
+    const compared = specml(['compare', runDir, resolve(root, lastLine(slowRun.stdout)), '--runs-dir', join(work, 'runs-cv')]);
+    expect(compared.status, compared.stderr).toBe(0);
+    expect(compared.stdout).toMatch(/^"honest\/\S+" (beats "slow\/\S+" by|and "slow\/\S+" differ by) [\d.]+ ± [\d.]+ points of validation accuracy(: not distinguishable from noise)? \(p = [\d.]+, paired over 3 folds\)$/m);
+    expect(compared.stdout).toMatch(/│ [\d.]+ ± [\d.]+ │/);
+
+    // repeats: the same spec with seeds 2 and 3, as members.
+    const repeated = join(work, 'repeats.yaml');
+    writeFileSync(repeated, `${spec(', validationSplit: 0.2').replace('epochs: 150', 'epochs: 3')}repeats: 2\n`);
+    const repeats = specml(['exp', repeated, '--runs-dir', join(work, 'runs-cv')]);
+    expect(repeats.status, repeats.stderr).toBe(0);
+    expect(summaryOf(resolve(root, lastLine(repeats.stdout))).members.map((member: { id: string; seed: number }) => [member.id, member.seed])).toEqual([['seed-2', 2], ['seed-3', 3]]);
+  });
 });

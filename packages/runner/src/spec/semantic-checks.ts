@@ -51,7 +51,7 @@ function watchedColumnProblems(loaded: LoadedSpec): SpecProblem[] {
   const columns = metricsColumnsOf(task, true).filter((column) => column.startsWith('validation_') || column === 'train_loss');
   return watched.flatMap(([path, metric, what]): SpecProblem[] => {
     if (!(columns as readonly string[]).includes(metric)) return [problem(loaded, path, `${metric} is no column of a ${task}'s metrics.csv`, `choose one of ${columns.filter((column) => path[0] === 'schedule' || column !== 'train_loss').join(', ')}`)];
-    if (metric.startsWith('validation_') && data.validationSplit === undefined) {
+    if (metric.startsWith('validation_') && data.validationSplit === undefined && data.folds === undefined) {
       return [problem(loaded, path, `${metric} needs validation data, and the spec has none`, `set data.validationSplit (e.g. 0.2): ${what} must not watch the test set`)];
     }
     return [];
@@ -69,6 +69,12 @@ function dataKeyProblems(loaded: LoadedSpec): SpecProblem[] {
       const readers = DATASET_NAMES.filter((kind) => key in DATASET_KINDS[kind].properties);
       return problem(loaded, ['data', key], `${key} applies to dataset ${readers.join(' and ')}, not ${name}`, `remove it, or use dataset: ${readers[0]}`);
     });
+  if (data.folds !== undefined && data.validationSplit !== undefined) {
+    problems.push(problem(loaded, ['data', 'folds'], 'folds validates on each fold in turn, so validationSplit has nothing left to do', 'remove one of the two'));
+  }
+  if (data.fold !== undefined && (data.folds === undefined || data.fold > data.folds)) {
+    problems.push(problem(loaded, ['data', 'fold'], data.folds === undefined ? 'fold names a fold of data.folds, which the spec does not set' : `fold ${data.fold} of ${data.folds} folds does not exist`, 'leave data.fold out: specml sets it for each member of a run with folds'));
+  }
   if (data.testPath !== undefined && data.testSplit !== undefined) {
     problems.push(problem(loaded, ['data', 'testSplit'], 'testSplit holds out test examples only when there is no testPath', 'remove one of the two'));
   }

@@ -48,6 +48,13 @@ export const experimentSpecSchema = {
     earlyStopping: earlyStoppingSpecSchema,
     batchSize: { type: 'integer', minimum: 1, maximum: 65536, default: 32, description: 'Training images per optimizer step.' },
     epochs: { type: 'integer', minimum: 0, maximum: 10000, default: 1, description: 'Passes over the training set.' },
+    repeats: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 20,
+      default: 1,
+      description: 'Train the spec this many times, with seeds seed, seed + 1, …: one member run each (with data.folds, each seed with each fold), and the run reports the mean and 95 % interval of their results, so that two runs can be told apart from noise (compare says whether they can).',
+    },
     sweep: {
       type: 'object',
       description:
