@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -61,6 +62,30 @@ describe('decoding images', () => {
     expect([upright.width, upright.height]).toEqual([HEIGHT, WIDTH]);
     expect(pixel(upright, 2, 1)[0]).toBeGreaterThan(200);
     expect(pixel(upright, 2, 6)[2]).toBeGreaterThan(200);
+  });
+
+  it('refuses a PNG whose pixels inflate beyond the size its header declares (a decompression bomb), before inflating it', async () => {
+    const chunk = (type: string, data: Buffer) => {
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(data.length);
+      const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(body));
+      return Buffer.concat([length, body, crc]);
+    };
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(28, 0);
+    header.writeUInt32BE(28, 4);
+    header.set([8, 0, 0, 0, 0], 8); // 8-bit grey, not interlaced
+    // 28×28 grey promises 28 × 29 bytes; these 256 MiB of zeros compress to about 256 KiB.
+    const bomb = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.alloc(256 * 2 ** 20), { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+    expect(bomb.length).toBeLessThan(2 ** 20);
+    const before = process.memoryUsage().rss;
+    await expect(decodeImage(bomb, 'bomb.png')).rejects.toThrow('bomb.png: its compressed pixels inflate to more than the 28×28 image its header declares (812 bytes): a damaged file or a decompression bomb; remove or replace it');
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+    // The same header with the pixels it promises decodes.
+    const honest = Buffer.concat([bomb.subarray(0, 33), chunk('IDAT', deflateSync(Buffer.alloc(28 * 29))), chunk('IEND', Buffer.alloc(0))]);
+    expect((await decodeImage(honest, 'honest.png')).width).toBe(28);
   });
 
   it('names the file of a corrupt, truncated or unknown image', async () => {

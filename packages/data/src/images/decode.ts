@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import { decode as decodePng, hasPngSignature } from 'fast-png';
 import { UserError } from '../errors.js';
 import { readRegularBytes, whyUnreadable } from '../safe-files.js';
@@ -31,6 +32,41 @@ async function sharp(): Promise<Sharp> {
   return sharpModule;
 }
 
+/** The raw (filtered, uncompressed) size a PNG's header promises, with room for interlacing; undefined for an unknown colour type. */
+function promisedPngBytes(bytes: Uint8Array): number | undefined {
+  const header = Buffer.from(bytes.buffer, bytes.byteOffset, 29);
+  const [width, height, depth, colourType, interlace] = [header.readUInt32BE(16), header.readUInt32BE(20), header[24], header[25], header[28]];
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colourType];
+  if (channels === undefined) return undefined;
+  const plain = height * (1 + Math.ceil((width * channels * depth) / 8));
+  // Adam7's seven passes add a filter byte per row of each pass and a partial byte at each row's end.
+  return interlace ? plain + 14 * (height + 8) : plain;
+}
+
+/** The concatenated IDAT chunks of a PNG (what inflates to its pixels). */
+function pngImageData(bytes: Uint8Array): Buffer {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Buffer[] = [];
+  for (let offset = 8; offset + 8 <= buffer.length; ) {
+    const length = buffer.readUInt32BE(offset);
+    const type = buffer.toString('latin1', offset + 4, offset + 8);
+    if (type === 'IDAT') parts.push(buffer.subarray(offset + 8, Math.min(buffer.length, offset + 8 + length)));
+    if (type === 'IEND') break;
+    offset += 12 + length;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Whether zlib data inflate to at most `limit` bytes (inflating stops at the limit: a bomb costs nothing); damaged data count as within (the decoder names them). */
+function inflatesWithin(data: Buffer, limit: number): boolean {
+  try {
+    inflateSync(data, { maxOutputLength: Math.max(1, limit) });
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE';
+  }
+}
+
 /** Reads an image file's bytes, refusing a file too large to be an image; a problem is a UserError naming the file. */
 export function readImageBytes(file: string): Uint8Array {
   try {
@@ -61,6 +97,11 @@ export async function decodeImage(bytes: Uint8Array, file: string): Promise<RawI
       const header = Buffer.from(bytes.buffer, bytes.byteOffset, 24);
       const [width, height] = [header.readUInt32BE(16), header.readUInt32BE(20)];
       if (width * height > MAX_IMAGE_PIXELS) throw tooLarge(file, width, height);
+      // A bomb can also claim 28×28 and inflate to gigabytes: its image data may inflate to what the header promises, no more.
+      const promised = bytes.length >= 29 ? promisedPngBytes(bytes) : undefined;
+      if (promised !== undefined && !inflatesWithin(pngImageData(bytes), promised)) {
+        throw new UserError(`${file}: its compressed pixels inflate to more than the ${width}×${height} image its header declares (${promised} bytes): a damaged file or a decompression bomb; remove or replace it`);
+      }
     }
     let png: ReturnType<typeof decodePng>;
     try {
