@@ -28,12 +28,12 @@ describe('specml exp', () => {
     expect(stdout).toMatch(/^initial test accuracy: 0\.\d{4} \(test loss \d\.\d{4}\)$/m);
     expect(stdout).toMatch(/^epoch 2\/2: test accuracy 0\.\d{4}/m);
     expect(readdirSync(runDir).sort()).toEqual([
-      'confusion.csv', 'confusion.png', 'curves.png', 'metrics.csv', 'misclassified.png', 'model', 'predictions.png', 'report.html', 'spec.yaml', 'summary.json',
+      'confusion.csv', 'confusion.png', 'curves.png', 'metrics.csv', 'misclassified.png', 'model', 'per-class.csv', 'predictions.png', 'report.html', 'spec.yaml', 'summary.json',
     ]);
     expect(readdirSync(join(runDir, 'model')).sort()).toEqual(['model.json', 'weights.bin']);
 
     const rows = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_seconds,samples_per_second');
+    expect(rows[0]).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,test_f1,test_auc,epoch_seconds,samples_per_second');
     expect(rows).toHaveLength(4);
     const epoch0 = rows[1].split(',');
     expect(epoch0.slice(0, 3)).toEqual(['0', '', '']);
@@ -43,7 +43,7 @@ describe('specml exp', () => {
     expect(last[4]).toBeGreaterThan(0.85);
 
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ name: 'small', status: 'completed', epochs: 2, seed: 1, backend: 'native', final: { test_accuracy: last[4] } });
+    expect(summary).toMatchObject({ name: 'small', status: 'completed', epochs: 2, seed: 1, backend: 'native', final: { test_accuracy: last[4] }, best: null, parameters: 784 * 64 + 64 + 64 * 10 + 10 });
     expect(summary.runId).toBe(runDir.split('/').at(-1));
     expect(summary.durationSeconds).toBeGreaterThan(0);
     const resolved = readFileSync(join(runDir, 'spec.yaml'), 'utf8');
@@ -116,7 +116,7 @@ describe('specml exp', () => {
     const { code, stdout } = specml(['exp', spec('validation.yaml', SMALL), '--runs-dir', runsDir, '--set', 'data.validationSplit=0.2', '--set', 'epochs=1']);
     expect(code).toBe(0);
     const rows = readFileSync(join(lastLine(stdout), 'metrics.csv'), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_seconds,samples_per_second,validation_loss,validation_accuracy');
+    expect(rows[0]).toBe('epoch,train_loss,train_accuracy,test_loss,test_accuracy,test_f1,test_auc,epoch_seconds,samples_per_second,validation_loss,validation_accuracy,validation_f1,validation_auc');
     expect(Number(rows[2].split(',')[8])).toBeGreaterThan(0.5);
     expect(stdout).toMatch(/; validation accuracy 0\.\d{4}$/m);
   });

@@ -58,7 +58,7 @@ describe.skipIf(browserMissing)('the dashboard with a hostile runs dir', () => {
     // The wrong-typed fields read as unknown; the injected markup is nowhere an element, only text.
     const evilRow = page.locator('#table tbody tr[data-id="evil/run-1"]');
     expect(await evilRow.locator('td').nth(4).textContent()).toBe('0/0');
-    expect(await evilRow.locator('td').nth(9).textContent()).toBe(INJECTED);
+    expect(await evilRow.locator('td').nth(10).textContent()).toBe(INJECTED);
     expect(await page.locator('#table iframe, #table img').count()).toBe(0);
     expect(await page.textContent('#counts')).toMatch(/^2 of 2 runs/);
     // The run folder's own page and script: served so that neither runs in the dashboard's origin.

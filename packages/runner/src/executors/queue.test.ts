@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME, SPECML_VERSION } from './queue-protocol.js';
-import { digitsRun, lastLine, learningOf, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { digitsRun, lastLine, learningOf, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor, withoutTestSetWarning } from '../test-kit/test-cli.js';
 import { REDIS_PASSWORD, redisInstalled, startRedis } from '../commands/local-redis.js';
 
 const work = temporaryFolder('queue');
@@ -63,7 +63,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     writeFileSync(spec, `${SPEC}sweep:\n  optimizer.learningRate: [0.01, 0.001]\n  batchSize: [32, 64]\n`);
     const runsDir = join(work, 'runs');
     const result = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
-    expect(result.stderr).toBe('');
+    expect(withoutTestSetWarning(result.stderr)).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^sweep queued: 4 trials \(optimizer\.learningRate × 2, batchSize × 2\) through the queue, up to 4 at a time/m);
     expect(result.stdout).toMatch(new RegExp(`^trial \\d/4 epoch 2 on (${first.name}|${second.name}): test accuracy 0\\.\\d{4}$`, 'm'));
@@ -151,7 +151,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     await first.exited;
     const again = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', runsDir]);
     // The killed coordinator's hold on the sweep folder is taken over, said once.
-    expect(again.stderr).toMatch(/^note: \S+sweep-q\w+ was locked by pid \d+, which is no longer running; taking it over\n$/);
+    expect(withoutTestSetWarning(again.stderr)).toMatch(/^note: \S+sweep-q\w+ was locked by pid \d+, which is no longer running; taking it over\n$/);
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/^reattaching to \S+sweep-q\w+, started earlier with the same spec$/m);
     const csv = /^sweep summary: (\S+)$/m.exec(again.stdout)![1];
@@ -229,7 +229,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
       const run = specml(['exp', single, '--runs-dir', join(work, 'runs-tls')], trust);
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
-      expect(run.stderr).toBe('');
+      expect(withoutTestSetWarning(run.stderr)).toBe('');
       expect(run.status).toBe(0);
       expect(existsSync(join(lastLine(run.stdout), 'model', 'model.json'))).toBe(true);
       const untrusted = specml(['exp', single], { SPECML_QUEUE: secure.url });

@@ -43,7 +43,7 @@ describe('run reports and the runs index', () => {
     const html = readFileSync(join(runDirs[1], 'report.html'), 'utf8');
     for (const picture of ['curves.png', 'confusion.png', 'predictions.png', 'misclassified.png']) expect(html).toContain(`<img src="${picture}"`);
     expect(html).toContain('<td class="status-completed">completed</td>');
-    expect(html.match(/<tr><td>\d<\/td>/g)).toHaveLength(3); // epochs 0, 1, 2
+    expect(html.match(/<tr><td>\d<\/td><td>(\d|<\/td>)/g)).toHaveLength(3 + 10); // epochs 0, 1, 2, and the ten digits' rows of the per-class table
   });
 
   describe.skipIf(browserMissing)('index.html in Chromium', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastLine, learningOf, specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
+import { lastLine, learningOf, specml, startSpecml, temporaryFolder, TINY_SPEC, waitFor, withoutTestSetWarning } from '../test-kit/test-cli.js';
 
 
 
@@ -30,7 +30,7 @@ describe('sweep and compare', () => {
     const spec = join(work, 'grid.yaml');
     writeFileSync(spec, `${BASE}sweep:\n  optimizer.learningRate: [0.01, 0.001]\n  batchSize: [32, 64]\n`);
     const result = specml(['exp', spec, '--runs-dir', runsDir, '--workers', '2']);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toMatch(/^warning: sweep\.metric: choosing on test_accuracy tunes to the test set: the chosen trial's test score is optimistic \(it was picked for being high\) and no longer measures how the model generalises; set data\.validationSplit \(e\.g\. 0\.2\) to choose on validation_accuracy\n$/);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('sweep grid: 4 trials (optimizer.learningRate × 2, batchSize × 2) on 2 workers, choosing on test_accuracy (maximize)\n');
     const runIds = runIdsOf(runsDir);
@@ -74,7 +74,7 @@ describe('sweep and compare', () => {
     expect(result.status).toBe(4);
     expect(result.stdout).toMatch(/^trial 1\/2 optimizer.learningRate=10: diverged → /m);
     expect(result.stdout).toMatch(/^trial 2\/2 optimizer.learningRate=0.01: completed, test_accuracy 0\.\d{4} → /m);
-    expect(result.stderr).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
+    expect(withoutTestSetWarning(result.stderr)).toMatch(/^error: 1 of 2 trials did not complete \(trial 1: diverged: the training loss became NaN or infinite in epoch 1/);
   });
 
   it('keeps the sweep\'s record up to date as trials start and end, so a sweep killed outright can be resumed', async () => {
@@ -136,7 +136,7 @@ describe('sweep and compare', () => {
     expect(await waitFor(() => /^trial 1\/3 epoch 2:/m.test(sweep.output().stdout))).toBe(true);
     sweep.child.kill(signal);
     expect(await sweep.exited).toBe(130);
-    const { stderr } = sweep.output();
+    const stderr = withoutTestSetWarning(sweep.output().stderr);
     const [trialDir] = runIdsOf(runsDir);
     expect(runIdsOf(runsDir)).toEqual([trialDir]);
     expect(JSON.parse(readFileSync(join(runsDir, 'grid', trialDir, 'summary.json'), 'utf8')).status).toBe('interrupted');
@@ -168,7 +168,7 @@ describe('sweep and compare', () => {
       expect(notASweep).toMatchObject({ status: 2, stderr: 'error: exp: --retry-failed goes with --resume <sweep folder> (runs/<name>/sweep-<id>)\n' });
 
       const resumed = specml(['exp', spec, '--resume', sweepDir, '--workers', '1']);
-      expect(resumed.stderr).toBe('');
+      expect(withoutTestSetWarning(resumed.stderr)).toBe('');
       expect(resumed.status).toBe(0);
       expect(resumed.stdout).toContain(`resuming ${sweepDir}: 0 trials kept, 3 to run\n`);
       expect(trialStates(sweepDir)).toEqual(['1,16,completed', '2,32,completed', '3,64,completed']);
@@ -194,7 +194,7 @@ describe('sweep and compare', () => {
       expect(await sweep.exited).toBe(4);
       const sweepDir = sweepDirOf(runsDir);
       expect(trialStates(sweepDir)).toEqual(['1,16,failed', '2,32,completed']);
-      expect(sweep.output().stderr).toMatch(
+      expect(withoutTestSetWarning(sweep.output().stderr)).toMatch(
         new RegExp(`^error: 1 of 2 trials did not complete \\(trial 1: failed: the trial process was killed \\(SIGKILL\\)\\); run the failed trials again with: npx nx run runner:exp --resume ${sweepDir} --retry-failed\n$`),
       );
       // A plain resume keeps what ended, failures included; --retry-failed continues the failed trial.
@@ -202,7 +202,7 @@ describe('sweep and compare', () => {
       expect(plain.status).toBe(4);
       expect(plain.stdout).toContain(`resuming ${sweepDir}: 2 trials kept, 0 to run (every trial has ended)\n`);
       const retried = specml(['exp', '--resume', sweepDir, '--retry-failed']);
-      expect(retried.stderr).toBe('');
+      expect(withoutTestSetWarning(retried.stderr)).toBe('');
       expect(retried.status).toBe(0);
       expect(trialStates(sweepDir)).toEqual(['1,16,completed', '2,32,completed']);
       expect(JSON.parse(readFileSync(join(runsDir, 'grid', trialDir, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: 30 });
@@ -223,7 +223,7 @@ describe('sweep and compare', () => {
       const spec = join(work, 'search.yaml');
       writeFileSync(spec, SEARCH);
       const first = specml(['exp', spec, '--runs-dir', join(work, 'runs-search-1'), '--workers', '1']);
-      expect(first.stderr).toBe('');
+      expect(withoutTestSetWarning(first.stderr)).toBe('');
       expect(first.status).toBe(0);
       expect(first.stdout).toContain('sweep grid: 4 trials (random search over optimizer.learningRate, batchSize, stopping trials behind at epochs 1, 2) on 1 worker, choosing on test_accuracy (maximize)\n');
       const [header, ...rows] = csvRows(sweepDirOf(join(work, 'runs-search-1')));
@@ -256,7 +256,7 @@ describe('sweep and compare', () => {
       // 5 random start-up trials, then 2 proposals of the TPE fitted to the trials before them.
       writeFileSync(spec, SEARCH.replace('method: random', 'method: bayes').replace('trials: 4', 'trials: 7').replace(/  earlyStop: .*\n/, '').replace('epochs: 3', 'epochs: 1'));
       const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bayes'), '--workers', '1']);
-      expect(result.stderr).toBe('');
+      expect(withoutTestSetWarning(result.stderr)).toBe('');
       expect(result.status).toBe(0);
       const [, ...rows] = csvRows(sweepDirOf(join(work, 'runs-bayes')));
       expect(rows.map((row) => row[3])).toEqual(Array(7).fill('completed'));

@@ -79,6 +79,9 @@ export function temporaryFolder(purpose: string): string {
   return folder;
 }
 
+/** A sweep's stderr without the one warning that it chooses on a test column (a sweep without validation data gives it). */
+export const withoutTestSetWarning = (stderr: string) => stderr.replace(/^warning: sweep\.metric: choosing on test_\w+ tunes to the test set[^\n]*\n/m, '');
+
 /** The run folder a successful `exp` printed as its last line. */
 export const lastLine = (stdout: string) => stdout.trim().split('\n').at(-1)!;
 
