@@ -259,22 +259,43 @@ export function buildProgram(): Command {
 
   program
     .command('predict')
-    .description('predict the class of PNG or JPEG images with a run\'s saved model')
+    .description('predict with a run\'s saved model: the class (or number) of images, or of every row of CSV files for a table\'s model')
     .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
-    .argument('<images...>', 'image files: any size, grey or colour, dark-on-light or light-on-dark')
-    .option('--json', 'print a JSON array of {file, digit, label, probabilities} (a regression: {file, value}) instead')
-    .option('--onnx [file]', 'predict with the run\'s ONNX export through ONNX Runtime (default: <run>/model.onnx, written by `export`)')
-    .action(async (images: string[], options: { run: string; json?: boolean; onnx?: string | true }) => {
-      const { describePrediction, predictImageFiles } = await import('./commands/predict.js');
+    .argument('[inputs...]', 'image files (any size, grey or colour), or CSV files with the training table\'s columns')
+    .option('--json', 'print a JSON array of {file, class, index, probabilities: {class: p}} (a regression: {file, value}) instead')
+    .option('--out <file.csv>', 'also write the predictions to a CSV file: one row per input, the class and each class\'s probability')
+    .option('--onnx [model]', 'predict with the run\'s ONNX export through ONNX Runtime (default: <run>/model.onnx, written by `export`)')
+    .action(async (inputs: string[], options: { run: string; json?: boolean; onnx?: string | true; out?: string }) => {
+      const { describePrediction, predictImageFiles, predictionsAsCsv } = await import('./commands/predict.js');
       const { onnxFileOf } = await import('./commands/export.js');
-      const onnxFile = options.onnx === undefined ? undefined : options.onnx === true ? onnxFileOf(fromCaller(options.run)) : fromCaller(options.onnx);
-      const outcome = await predictImageFiles(fromCaller(options.run), images.map(fromCaller), onnxFile);
+      // `--onnx rows.csv` (an optional value taking the next word): a file that is not a .onnx model is an input.
+      const onnxGiven = typeof options.onnx === 'string' && options.onnx.toLowerCase().endsWith('.onnx') ? options.onnx : undefined;
+      const files = [...inputs, ...(typeof options.onnx === 'string' && onnxGiven === undefined ? [options.onnx] : [])];
+      if (files.length === 0) throw new UserError('predict: give image files or CSV files to predict (e.g. predict --run runs/own-table/<run-id> rows.csv)');
+      const onnxFile = options.onnx === undefined ? undefined : onnxGiven === undefined ? onnxFileOf(fromCaller(options.run)) : fromCaller(onnxGiven);
+      const outcome = await predictImageFiles(fromCaller(options.run), files.map(fromCaller), onnxFile);
       for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) process.stdout.write(`${JSON.stringify(outcome.predictions, null, 2)}\n`);
-      else for (const prediction of outcome.predictions) process.stdout.write(`${describePrediction(prediction, outcome.classNames)}\n`);
+      else for (const prediction of outcome.predictions) process.stdout.write(`${describePrediction(prediction)}\n`);
+      if (options.out !== undefined) writeFileSync(fromCaller(options.out), predictionsAsCsv(outcome.predictions, outcome.classNames));
       if (outcome.failures.length > 0) {
         throw new UserError(outcome.failures[0], outcome.failures.slice(1));
       }
+    });
+
+  program
+    .command('evaluate')
+    .description('score a run\'s saved model on a labelled CSV file: accuracy, F1, AUC and the confusion matrix (a regression: MAE, RMSE, R²)')
+    .requiredOption('--run <run-folder>', 'a completed run of a table, e.g. runs/own-table/<run-id>')
+    .argument('<labelled...>', 'CSV files with the training table\'s columns, the target included')
+    .option('--onnx [model]', 'score the run\'s ONNX export through ONNX Runtime instead (default: <run>/model.onnx)')
+    .action(async (files: string[], options: { run: string; onnx?: string | true }) => {
+      const { evaluateRun } = await import('./commands/evaluate.js');
+      const { onnxFileOf } = await import('./commands/export.js');
+      const onnxFile = options.onnx === undefined ? undefined : options.onnx === true ? onnxFileOf(fromCaller(options.run)) : fromCaller(options.onnx);
+      const outcome = await evaluateRun(fromCaller(options.run), files.map(fromCaller), onnxFile);
+      for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
+      process.stdout.write(`${outcome.text}${forCaller(outcome.dir)}\n`);
     });
 
   program

@@ -109,8 +109,8 @@ describe('export to ONNX', () => {
     const viaOnnx = specml(['predict', '--run', runs.lenet5, '--onnx', '--json', picture]);
     expect(viaOnnx.status).toBe(0);
     const [onnx] = JSON.parse(viaOnnx.stdout);
-    expect(onnx.label).toBe(viaTfjs[0].label);
-    onnx.probabilities.forEach((value: number, index: number) => expect(Math.abs(value - viaTfjs[0].probabilities[index])).toBeLessThan(1e-5));
+    expect(onnx.class).toBe(viaTfjs[0].class);
+    Object.entries(onnx.probabilities as Record<string, number>).forEach(([name, value]) => expect(Math.abs(value - viaTfjs[0].probabilities[name])).toBeLessThan(1e-5));
   });
 
   it('says in one sentence what is wrong with a bad request (exit 2), and writes nothing', () => {

@@ -54,14 +54,15 @@ describe('specml predict', () => {
     const result = specml(['predict', '--run', runDir, '--json', ...files]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const predictions = JSON.parse(result.stdout) as Array<{ file: string; digit: number; label: string; probabilities: number[] }>;
+    const predictions = JSON.parse(result.stdout) as Array<{ file: string; class: string; index: number; probabilities: Record<string, number> }>;
     expect(predictions.map((prediction) => prediction.file)).toEqual(files);
     for (const prediction of predictions) {
-      expect(prediction.probabilities).toHaveLength(10);
-      expect(prediction.probabilities.reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 4);
-      expect(prediction.label).toBe(String(prediction.digit));
+      expect(Object.keys(prediction).sort()).toEqual(['class', 'file', 'index', 'probabilities']);
+      expect(Object.keys(prediction.probabilities)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      expect(Object.values(prediction.probabilities).reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 4);
+      expect(prediction.class).toBe(String(prediction.index));
     }
-    const correct = predictions.filter((prediction, index) => prediction.digit === test.labels[index]).length;
+    const correct = predictions.filter((prediction, index) => prediction.index === test.labels[index]).length;
     expect(correct / COUNT).toBeGreaterThanOrEqual(0.85);
   });
 

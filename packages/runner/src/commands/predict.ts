@@ -2,19 +2,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { asRgba, DATASET_KINDS, DEFAULT_DATASET, type DatasetName, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, toMnistInput, UserError, type TableEncoding } from '@specml/data';
-import { readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
+import { csvText, readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 
-/** A classifier's prediction: the class and every class's probability. */
+/** A classifier's prediction: the class (its name and index) and every class's probability, by name. */
 export interface ClassPrediction {
   /** The image file, or `rows.csv:LINE` for a table's row. */
   file: string;
-  /** The predicted class's index: the digit, for MNIST. */
-  digit: number;
-  label: string;
-  /** One probability per class, in class order. */
-  probabilities: number[];
+  class: string;
+  index: number;
+  /** Each class's probability, in class order. */
+  probabilities: Record<string, number>;
 }
 
 /** A regression's prediction: the number, in the target's units. */
@@ -41,7 +40,7 @@ function classNamesOf(summary: RunSummary | null, classCount: number): string[] 
 }
 
 /** What predicts: the run's tfjs model, or its ONNX export through ONNX Runtime (`--onnx`). */
-interface Predictor {
+export interface Predictor {
   /** [height, width, channels] of an image model's input, [features] of a table's. */
   readonly inputShape: readonly number[];
   /** Probabilities per example of `count` examples as the model reads them (pixels in 0–1, NHWC; encoded rows). */
@@ -49,7 +48,7 @@ interface Predictor {
   dispose(): void;
 }
 
-async function tfjsPredictor(runDir: string): Promise<Predictor> {
+export async function tfjsPredictor(runDir: string): Promise<Predictor> {
   const modelDir = join(runDir, 'model');
   if (!existsSync(join(modelDir, 'model.json'))) {
     throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
@@ -67,7 +66,7 @@ async function tfjsPredictor(runDir: string): Promise<Predictor> {
 }
 
 /** The run's model exported to ONNX (`file`), run by ONNX Runtime: an image model takes pixels 0–255, as image files hold them. */
-async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
+export async function onnxPredictor(runDir: string, file: string): Promise<Predictor> {
   if (!existsSync(file)) throw new UserError(`--onnx ${file}: no such file (export the run first: npx specml export --run ${runDir})`);
   const ort = await import('onnxruntime-node');
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
@@ -156,8 +155,8 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
       classNames = classNamesOf(summary, probabilities[0].length);
       inputs.forEach((input, index) => {
         const row = probabilities[index];
-        const digit = row.indexOf(Math.max(...row));
-        predictions.push({ file: input.file, digit, label: classNames[digit], probabilities: row });
+        const top = row.indexOf(Math.max(...row));
+        predictions.push({ file: input.file, class: classNames[top], index: top, probabilities: Object.fromEntries(classNames.map((name, k) => [name, row[k]])) });
       });
     }
   }
@@ -197,12 +196,20 @@ function tableRows(file: string, table: TableEncoding, warnings: string[]): { fi
 }
 
 /** `digit.png: 7 (7 0.981, 1 0.012, 9 0.003)`: the prediction and the top three probabilities; `rows.csv:2: 23.41` for a number. */
-export function describePrediction(prediction: ImagePrediction, names: readonly string[]): string {
-  if ('value' in prediction) return `${prediction.file}: ${Number(prediction.value.toPrecision(6))}`;
-  const top = prediction.probabilities
-    .map((probability, index) => ({ probability, index }))
-    .sort((a, b) => b.probability - a.probability)
+export function describePrediction(prediction: ImagePrediction): string {
+  if ('value' in prediction) return `${printable(prediction.file)}: ${Number(prediction.value.toPrecision(6))}`;
+  const top = Object.entries(prediction.probabilities)
+    .map(([name, probability], index) => ({ name, probability, index }))
+    .sort((a, b) => b.probability - a.probability || a.index - b.index)
     .slice(0, 3)
-    .map(({ probability, index }) => `${printable(names[index])} ${probability.toFixed(3)}`);
-  return `${printable(prediction.file)}: ${printable(prediction.label)} (${top.join(', ')})`;
+    .map(({ name, probability }) => `${printable(name)} ${probability.toFixed(3)}`);
+  return `${printable(prediction.file)}: ${printable(prediction.class)} (${top.join(', ')})`;
+}
+
+/** Predictions as a CSV file: one row per input, its predicted class and each class's probability (a regression: its value). */
+export function predictionsAsCsv(predictions: readonly ImagePrediction[], classNames: readonly string[]): string {
+  const regression = predictions.some((prediction) => 'value' in prediction);
+  const header = regression ? ['input', 'predicted_value'] : ['input', 'predicted_class', ...classNames.map((name) => `probability_${name}`)];
+  const rows = predictions.map((prediction) => ('value' in prediction ? [prediction.file, prediction.value] : [prediction.file, prediction.class, ...classNames.map((name) => prediction.probabilities[name])]));
+  return csvText([header, ...rows]);
 }

@@ -45,7 +45,7 @@ describe('your own table (dataset: csv)', () => {
     expect(predicted.stdout).toMatch(new RegExp(`^${rows}:2: setosa \\(setosa [01]\\.\\d+.*\\n${rows}:3: virginica \\(.*\\n${rows}:4: versicolor \\(`));
     expect(predicted.stderr).toBe(`warning: ${rows}: 1 missing number cell filled with the training mean\n`);
     const json = JSON.parse(specml(['predict', '--run', runDir, rows, '--json']).stdout);
-    expect(json.map((prediction: { label: string }) => prediction.label)).toEqual(['setosa', 'virginica', 'versicolor']);
+    expect(json.map((prediction: { class: string }) => prediction.class)).toEqual(['setosa', 'virginica', 'versicolor']);
     // A table's model refuses an image, naming what it wants.
     const image = specml(['predict', '--run', runDir, 'experiments/data/digits/test/3/test-112.png']);
     expect(image.status).toBe(2);
@@ -57,9 +57,16 @@ describe('your own table (dataset: csv)', () => {
     expect(specml(['export', '--run', runDir]).status).toBe(0);
     const rows = join(work, 'flowers.csv');
     const viaTfjs = JSON.parse(specml(['predict', '--run', runDir, rows, '--json']).stdout);
-    const viaOnnx = JSON.parse(specml(['predict', '--run', runDir, rows, '--json', '--onnx']).stdout);
-    expect(viaOnnx.map((p: { label: string }) => p.label)).toEqual(viaTfjs.map((p: { label: string }) => p.label));
-    viaOnnx.forEach((prediction: { probabilities: number[] }, k: number) => prediction.probabilities.forEach((p, c) => expect(p).toBeCloseTo(viaTfjs[k].probabilities[c], 5)));
+    // The README's order too: --onnx right before the rows takes them as input, not as the model.
+    const viaOnnx = JSON.parse(specml(['predict', '--run', runDir, '--json', '--onnx', rows]).stdout);
+    expect(viaOnnx.map((p: { class: string }) => p.class)).toEqual(viaTfjs.map((p: { class: string }) => p.class));
+    viaOnnx.forEach((prediction: { probabilities: Record<string, number> }, k: number) => Object.entries(prediction.probabilities).forEach(([name, p]) => expect(p).toBeCloseTo(viaTfjs[k].probabilities[name], 5)));
+    // --out: one row per input, the class and each class's probability.
+    const out = join(work, 'predicted.csv');
+    expect(specml(['predict', '--run', runDir, rows, '--out', out]).status).toBe(0);
+    const written = readFileSync(out, 'utf8').trim().split('\n');
+    expect(written[0]).toBe('input,predicted_class,probability_setosa,probability_versicolor,probability_virginica');
+    expect(written.slice(1).map((line) => line.split(',').slice(0, 2).join(','))).toEqual(viaTfjs.map((p: { file: string; class: string }) => `${p.file},${p.class}`));
   });
 
   it('refuses image layers on a table, unknown keys for the kind and a misnamed target, at their place, writing nothing', () => {

@@ -52,6 +52,34 @@ print(json.dumps(SimpleImputer(strategy='mean').fit(X).statistics_.tolist()))
     numbers.forEach((column: { mean: number }, index: number) => expect(column.mean).toBeCloseTo(imputed[index], 9));
   });
 
+  it('evaluate scores the saved model on a labelled file as scikit-learn\'s metrics do, in a folder of its own', () => {
+    const file = join(work, 'credit.yaml');
+    const run = specml(['exp', file, '--runs-dir', join(work, 'runs-evaluate')]);
+    expect(run.status, run.stderr).toBe(0);
+    const runDir = resolve(root, lastLine(run.stdout));
+    const evaluated = specml(['evaluate', '--run', runDir, testFile]);
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/^scored 954 rows of \S+credit-test\.csv: accuracy 0\.\d{4}, macro F1 0\.\d{4}, ROC AUC 0\.\d{4}\n\S+evaluate-\S+\n$/);
+    const folder = resolve(root, lastLine(evaluated.stdout));
+    const metrics = JSON.parse(readFileSync(join(folder, 'metrics.json'), 'utf8'));
+    // The same rows through predict --out, then scikit-learn's metrics on its classes and probabilities.
+    const out = join(work, 'credit-predicted.csv');
+    expect(specml(['predict', '--run', runDir, testFile, '--out', out]).status).toBe(0);
+    if (!hasSklearn) return;
+    const reference = pythonJson(`
+import csv, json, sys
+from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+truth = [row['Status'] for row in csv.DictReader(open(sys.argv[1]))]
+rows = list(csv.DictReader(open(sys.argv[2])))
+predicted = [row['predicted_class'] for row in rows]
+print(json.dumps({'accuracy': accuracy_score(truth, predicted), 'f1': f1_score(truth, predicted, average='macro'), 'auc': roc_auc_score([t == 'good' for t in truth], [float(row['probability_good']) for row in rows])}))
+`, [testFile, out]) as Record<string, number>;
+    expect(metrics.accuracy).toBeCloseTo(reference.accuracy, 12);
+    expect(metrics.f1).toBeCloseTo(reference.f1, 12);
+    expect(metrics.auc).toBeCloseTo(reference.auc, 6);
+    expect(readFileSync(join(folder, 'confusion.csv'), 'utf8').split('\n')[0]).toBe('true_class,bad,good');
+  });
+
   it('says which column is the target when the last layer does not fit it, and which column would', () => {
     const file = join(work, 'home.yaml');
     writeFileSync(file, spec().replace(/data: .*\n/, 'data: { dataset: csv, path: last-is-home.csv }\n'));

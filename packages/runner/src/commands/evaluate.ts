@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { columnIndex, encodeRows, isMissingCell, macroF1, perClassScores, predictedClasses, readCsv, rocAuc, UserError, type TableEncoding } from '@specml/data';
+import { confusionCsv, confusionMatrix, perClassCsv, renderConfusion, renderPredictedVersusTrue, writeFileAtomic } from '@specml/reporter';
+import { onnxPredictor, tfjsPredictor, trainingInput } from './predict.js';
+
+// `evaluate`: the saved model scored on a labelled file the run never saw, written to a folder of its own
+// inside the run (evaluate-<time>/), so that scoring never changes the run's own results.
+
+export interface EvaluateOutcome {
+  readonly dir: string;
+  /** What was measured, a few lines for the console. */
+  readonly text: string;
+  readonly warnings: string[];
+}
+
+/** The labelled rows of the files: the inputs encoded as training encoded them, and each row's class index or number. */
+function labelledRows(files: readonly string[], table: TableEncoding, classNames: readonly string[], regression: boolean, warnings: string[]) {
+  const inputs: Float32Array[] = [];
+  const targets: number[] = [];
+  for (const file of files) {
+    const csv = readCsv(file, table.format);
+    const target = columnIndex(csv, table.target, 'the target column (evaluate needs labelled rows)');
+    const rows = csv.rows.map((_, row) => row).filter((row) => !isMissingCell(csv, csv.rows[row][target]));
+    if (rows.length < csv.rows.length) warnings.push(`${file}: ${csv.rows.length - rows.length} rows left out: their target "${table.target}" is missing`);
+    for (const row of rows) {
+      const cell = csv.rows[row][target].trim();
+      const value = regression ? Number(cell) : classNames.indexOf(cell);
+      if (regression ? !Number.isFinite(value) : value < 0) {
+        throw new UserError(`${file}:${csv.lines[row]}: the target "${table.target}" holds ${JSON.stringify(cell)}, ${regression ? 'not a number' : `not one of the model's classes (${classNames.slice(0, 20).join(', ')})`}`);
+      }
+      targets.push(value);
+    }
+    const { inputs: encoded, filled, unseen } = encodeRows(csv, rows, table);
+    if (filled > 0) warnings.push(`${file}: ${filled} missing number cell${filled === 1 ? '' : 's'} filled with the training mean`);
+    if (unseen > 0) warnings.push(`${file}: ${unseen} cell${unseen === 1 ? ' has a category' : 's have categories'} training never saw (encoded as all zeros)`);
+    inputs.push(encoded);
+  }
+  const all = new Float32Array(inputs.reduce((sum, part) => sum + part.length, 0));
+  inputs.reduce((offset, part) => (all.set(part, offset), offset + part.length), 0);
+  return { inputs: all, targets };
+}
+
+/** Scores a table run's model (or its ONNX export) on labelled CSV files; writes evaluate-<time>/ in the run folder. */
+export async function evaluateRun(runDir: string, files: readonly string[], onnxFile?: string): Promise<EvaluateOutcome> {
+  const { summary, table } = trainingInput(runDir);
+  if (!table || !summary) throw new UserError(`--run ${runDir}: evaluate scores a table's model on labelled CSV rows; this run has no table.json (image runs are scored on their test images when they train)`);
+  const regression = summary.task === 'regression';
+  const warnings: string[] = [];
+  const { inputs, targets } = labelledRows(files, table, summary.classNames, regression, warnings);
+  if (targets.length === 0) throw new UserError(`${files.join(', ')}: no labelled rows to score`);
+  const predictor = onnxFile === undefined ? await tfjsPredictor(runDir) : await onnxPredictor(runDir, onnxFile);
+  const outputs = (await predictor.predict(inputs, targets.length)).flat();
+  predictor.dispose();
+  const dir = join(runDir, `evaluate-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').replace('Z', '')}`);
+  mkdirSync(dir, { recursive: true });
+  const scored = `${targets.length} rows of ${files.join(', ')}${onnxFile ? ` (ONNX Runtime, ${onnxFile})` : ''}`;
+  if (regression) {
+    const errors = targets.map((truth, i) => outputs[i] - truth);
+    const mean = targets.reduce((sum, value) => sum + value, 0) / targets.length;
+    const total = targets.reduce((sum, value) => sum + (value - mean) ** 2, 0);
+    const squared = errors.reduce((sum, error) => sum + error ** 2, 0);
+    const metrics = { rows: targets.length, mae: errors.reduce((sum, error) => sum + Math.abs(error), 0) / targets.length, rmse: Math.sqrt(squared / targets.length), r2: total > 0 ? 1 - squared / total : null };
+    writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    writeFileAtomic(join(dir, 'predicted-vs-true.png'), await renderPredictedVersusTrue(targets, outputs, table.target, `${summary.name}: predicted against true ${table.target} on ${scored}`));
+    return { dir, warnings, text: `scored ${scored}: MAE ${metrics.mae.toFixed(4)}, RMSE ${metrics.rmse.toFixed(4)}, R² ${metrics.r2 === null ? 'undefined (a constant target)' : metrics.r2.toFixed(4)}\n` };
+  }
+  const classes = summary.classNames.length;
+  const probabilities = Float32Array.from(outputs);
+  const predicted = predictedClasses(probabilities, classes);
+  const correct = targets.filter((label, i) => predicted[i] === label).length;
+  const metrics = { rows: targets.length, accuracy: correct / targets.length, f1: macroF1(targets, predicted, classes), auc: rocAuc(targets, probabilities, classes) };
+  const matrix = confusionMatrix(targets, Array.from(predicted), classes);
+  writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify({ ...metrics, auc: Number.isFinite(metrics.auc) ? metrics.auc : null }, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'confusion.csv'), confusionCsv(matrix, summary.classNames));
+  writeFileAtomic(join(dir, 'per-class.csv'), perClassCsv(perClassScores(targets, predicted, classes), summary.classNames));
+  writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, summary.classNames, `${summary.name}: confusion matrix on ${scored}`));
+  const auc = Number.isFinite(metrics.auc) ? metrics.auc.toFixed(4) : 'undefined (a class has no row)';
+  return { dir, warnings, text: `scored ${scored}: accuracy ${metrics.accuracy.toFixed(4)}, macro F1 ${metrics.f1.toFixed(4)}, ROC AUC ${auc}\n` };
+}
