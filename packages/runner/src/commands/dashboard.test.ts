@@ -2,11 +2,11 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digitsRun, root, specml, startServing, startSpecml, temporaryFolder, waitFor } from '../test-kit/test-cli.js';
+import { digitsRun, specml, startServing, startSpecml, temporaryFolder, waitFor } from '../test-kit/test-cli.js';
 import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('dashboard');
-const screenshots = join(root, 'test-output');
+const screenshots = join(work, 'screenshots');
 
 
 /** Starts `specml dashboard` on a runs dir and a free port; resolves with its URL. */

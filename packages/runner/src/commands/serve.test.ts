@@ -9,7 +9,7 @@ import { digitsRun, lastLine, root, specml, startServing, temporaryFolder } from
 import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('serve');
-const screenshots = join(root, 'test-output');
+const screenshots = join(work, 'screenshots');
 
 
 /** Starts `serve` on a run folder, once it listens. */
@@ -186,7 +186,19 @@ describe.skipIf(browserMissing)('specml serve: a colour image-folder model', () 
     const huge = await fetch(`${url}predict`, { method: 'POST', body: new Uint8Array(17 * 2 ** 20) });
     expect(huge.status).toBe(413);
     expect(await huge.json()).toEqual({ error: 'the image is larger than 16 MiB' });
+    // Chunked (no declared length): answered 413 as well, not reset.
+    const chunk = new Uint8Array(2 ** 20);
+    let sent = 0;
+    const stream = new ReadableStream({ pull: (controller) => (sent++ < 17 ? controller.enqueue(chunk) : controller.close()) });
+    const chunked = await fetch(`${url}predict`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    // Four slow uploads (headers sent, body never) turn no real upload away.
+    const port = Number(new URL(url).port);
+    const slow = Array.from({ length: 4 }, () => connect(port, '127.0.0.1', function (this: ReturnType<typeof connect>) {
+      this.write('POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nabc');
+    }));
     const good = await fetch(`${url}predict`, { method: 'POST', body: readFileSync(join(photos, 'test/left/000.png')) });
+    slow.forEach((socket) => socket.destroy());
     expect(good.status).toBe(200);
     const { probabilities } = await good.json();
     expect(probabilities[0]).toBeGreaterThan(0.5);

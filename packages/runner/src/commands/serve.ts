@@ -83,28 +83,35 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
     const notFound = () => response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     let path: string;
     try {
-      path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      // Origin-form only (`/path`): `//host/…` is a path here, never an authority, and absolute-form URLs are refused.
+      if (!request.url?.startsWith('/')) throw new TypeError('not a path');
+      path = new URL(`http://localhost${request.url}`).pathname;
     } catch {
       response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
       return;
     }
     if (request.method === 'POST' && path === '/predict') {
       const answer = (status: number, body: unknown) => void (response.headersSent || response.writeHead(status, { 'content-type': CONTENT_TYPES['.json'] }).end(JSON.stringify(body)));
-      if (waiting >= MAX_WAITING_UPLOADS) {
-        request.resume();
-        return answer(503, { error: 'busy: other images are being predicted; send it again in a moment' });
-      }
-      waiting++;
-      readBody(request, MAX_UPLOAD_BYTES)
-        .then(
-          (bytes) =>
-            predictUpload(bytes).then(
+      // A slow sender holds only its own connection (and requestTimeout ends it): an upload counts as waiting
+      // once its whole body is here, so that slow POSTs cannot turn every real upload away.
+      readBody(request, MAX_UPLOAD_BYTES).then(
+        (bytes) => {
+          if (waiting >= MAX_WAITING_UPLOADS) return answer(503, { error: 'busy: other images are being predicted; send it again in a moment' });
+          waiting++;
+          predictUpload(bytes)
+            .then(
               (prediction) => answer(200, prediction),
               (error) => answer(isUserError(error) ? 400 : 500, { error: isUserError(error) ? error.message : 'the prediction failed' }),
-            ),
-          () => answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` }),
-        )
-        .finally(() => waiting--);
+            )
+            .finally(() => waiting--);
+        },
+        () => {
+          // The rest of an oversized body is not read: the answer goes out, then the connection closes.
+          response.setHeader('connection', 'close');
+          response.once('finish', () => request.destroy());
+          answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` });
+        },
+      );
     } else if (request.method !== 'GET') {
       response.writeHead(405).end();
     } else if (path === '/run.json') {
@@ -121,6 +128,9 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
       notFound();
     }
   });
+  // Slowloris: a request must send its headers within 10 s and its whole body within 30 s (Node's default is 300 s).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new UserError(`--port ${port}: the port is in use (pick another, or 0 for any free port)`) : error),
@@ -151,13 +161,17 @@ function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array> 
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        request.destroy();
+        // Chunked bodies have no declared length: past the limit nothing more is kept, and the caller answers 413.
+        request.off('data', onData);
+        chunks.length = 0;
+        request.pause();
         reject(new Error('too large'));
       } else chunks.push(chunk);
-    });
+    };
+    request.on('data', onData);
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { lastLine, specml, temporaryFolder } from '../test-kit/test-cli.js';
 import { browserMissing, launchChromium } from '../test-kit/test-browser.js';
 
 const work = temporaryFolder('pages');
 const runsDir = join(work, 'runs');
-const screenshots = join(root, 'test-output');
+const screenshots = join(work, 'screenshots');
 
 const SPEC = `name: NAME
 data: { trainLimit: 2000, testLimit: 500 }
