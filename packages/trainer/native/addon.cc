@@ -160,20 +160,33 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     const uint32_t* indexes = order.Data();
     for (int64_t k = start; k < end; ++k)
       if (indexes[k] >= count) throw Napi::RangeError::New(info.Env(), "native engine: order holds an index past the last image");
-    return Pair(info.Env(), network_->TrainBatches(InputsOf(info[0]), TargetsOf(info[1]), order.Data(), start, end, batchSize));
+    return Guarded(info.Env(), [&] { return Pair(info.Env(), network_->TrainBatches(InputsOf(info[0]), TargetsOf(info[1]), order.Data(), start, end, batchSize)); });
+  }
+
+  // An allocation that fails (a model or batch too large for this machine) is a JavaScript error that says
+  // so, never an abort that leaves the run `running` with its lock.
+  template <typename Work>
+  static auto Guarded(Napi::Env env, Work work) -> decltype(work()) {
+    try {
+      return work();
+    } catch (const std::bad_alloc&) {
+      throw Napi::Error::New(env, "native engine: out of memory");
+    } catch (const std::length_error&) {
+      throw Napi::Error::New(env, "native engine: out of memory");
+    }
   }
 
   // evaluate(inputs, labels) -> [lossSum, correct]
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
     const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
-    return Pair(info.Env(), network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, nullptr));
+    return Guarded(info.Env(), [&] { return Pair(info.Env(), network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, nullptr)); });
   }
 
   // predict(inputs, labels) -> Float32Array of count × classes softmax probabilities (regression: count outputs)
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
-    network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, out.Data());
+    Guarded(info.Env(), [&] { return network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, out.Data()); });
     return out;
   }
 

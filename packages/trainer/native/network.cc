@@ -40,6 +40,7 @@ class FlushDenormals {
 };
 
 constexpr int kEvaluationChunk = 256;
+constexpr int64_t kEvaluationBytes = int64_t{256} << 20;
 
 }  // namespace
 
@@ -255,12 +256,22 @@ Score Network::Gradients(const Inputs& inputs, const Targets& targets, int64_t c
   return score;
 }
 
+// Examples per evaluation chunk: 256, or fewer where that many would need more than kEvaluationBytes of
+// activations (large images): sized by bytes, so that evaluation never allocates gigabytes.
+int Network::EvaluationChunk() const {
+  int64_t floats = static_cast<int64_t>(config_.input.size()) + 2 * static_cast<int64_t>(widest_);
+  for (const auto& layer : layers_) floats += layer->out.size();
+  // Twice the activations, for what layers keep beside them (im2col columns, masks).
+  return static_cast<int>(std::clamp<int64_t>(kEvaluationBytes / (floats * static_cast<int64_t>(sizeof(float)) * 2), 1, kEvaluationChunk));
+}
+
 Score Network::Evaluate(const Inputs& inputs, const Targets& targets, int64_t count, float* probabilities) {
-  Reserve(kEvaluationChunk, false);
+  const int chunk = EvaluationChunk();
+  Reserve(chunk, false);
   FlushDenormals flush;
   Score score;
-  for (int64_t first = 0; first < count; first += kEvaluationChunk) {
-    const int batch = static_cast<int>(std::min<int64_t>(kEvaluationChunk, count - first));
+  for (int64_t first = 0; first < count; first += chunk) {
+    const int batch = static_cast<int>(std::min<int64_t>(chunk, count - first));
     LoadInput(inputs, nullptr, first, batch);
     Forward(batch, false);
     ScoreLogits(targets, nullptr, first, batch, &score, nullptr, probabilities ? probabilities + first * config_.classes : nullptr);

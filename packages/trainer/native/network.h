@@ -60,6 +60,7 @@ class Network {
   Score TrainBatches(const Inputs& inputs, const Targets& targets, const uint32_t* order, int64_t start, int64_t end, int batchSize);
   // The loss and accuracy over `count` images; with `probabilities`, also every image's softmax output.
   Score Evaluate(const Inputs& inputs, const Targets& targets, int64_t count, float* probabilities);
+  int EvaluationChunk() const;
 
   // The gradient of the mean loss over `count` images (in training mode, as one batch) without a step:
   // the numerical check against tfjs. Returns the summed loss; Weights(true) then reads the gradients.

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { ExampleSet } from '@specml/data';
+import { UserError, type ExampleSet } from '@specml/data';
 import { planLayers, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
@@ -39,6 +39,16 @@ export function buildNativeNetwork(options: NativeNetworkOptions): NativeAttempt
   }
 }
 
+/** The engine's allocation failure, as the person's to fix: what failed and what to change (the run is then marked failed). */
+function withMemoryAdvice<T>(work: () => T, batchSize: number): T {
+  try {
+    return work();
+  } catch (error) {
+    if ((error as Error).message !== 'native engine: out of memory') throw error;
+    throw new UserError(`the native engine ran out of memory for this model and data (batchSize ${batchSize}): use a smaller batchSize, a smaller data.imageSize, or fewer units and filters`);
+  }
+}
+
 /** Any model of the zoo, trained by the compiled engine (native/): forward, loss, backward and update in C++. */
 export class NativeEngine implements TrainingEngine {
   readonly backend = 'native';
@@ -53,17 +63,17 @@ export class NativeEngine implements TrainingEngine {
   }
 
   trainRange(order: Uint32Array, start: number, end: number): Score {
-    const [lossSum, correct] = this.network.trainBatches(this.train.inputs, this.train.labels, order, start, end, this.batchSize);
+    const [lossSum, correct] = withMemoryAdvice(() => this.network.trainBatches(this.train.inputs, this.train.labels, order, start, end, this.batchSize), this.batchSize);
     return { lossSum, correct };
   }
 
   evaluate(set: ExampleSet): Score {
-    const [lossSum, correct] = this.network.evaluate(set.inputs, set.labels);
+    const [lossSum, correct] = withMemoryAdvice(() => this.network.evaluate(set.inputs, set.labels), this.batchSize);
     return { lossSum, correct };
   }
 
   predict(set: ExampleSet): Float32Array {
-    return this.network.predict(set.inputs, set.labels);
+    return withMemoryAdvice(() => this.network.predict(set.inputs, set.labels), this.batchSize);
   }
 
   weights(): ModelWeights {
