@@ -303,10 +303,11 @@ export function buildProgram(): Command {
     .description('write a run\'s model as ONNX, to run it anywhere ONNX Runtime runs (Python, C#, Java, browsers)')
     .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
     .addOption(new Option('--format <format>', 'the model format').choices(['onnx']).default('onnx'))
-    .option('--out <file>', 'where to write it (default: <run>/model.onnx)')
-    .action(async (options: { run: string; out?: string }) => {
+    .option('--out <file>', 'where to write it (default: <run>/model.onnx); an existing file is replaced only with --force')
+    .option('--force', 'replace an existing --out file')
+    .action(async (options: { run: string; out?: string; force?: boolean }) => {
       const { exportRunToOnnx } = await import('./commands/export.js');
-      const { file, bytes, input, output } = await exportRunToOnnx(fromCaller(options.run), options.out === undefined ? undefined : fromCaller(options.out));
+      const { file, bytes, input, output } = await exportRunToOnnx(fromCaller(options.run), options.out === undefined ? undefined : fromCaller(options.out), options.force);
       process.stdout.write(`wrote ${forCaller(file)} (${(bytes / 1024).toFixed(1)} KiB, ONNX opset 13): input ${input}, output ${output}\n`);
     });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import * as tf from '@tensorflow/tfjs-core';
@@ -124,6 +124,12 @@ describe('export to ONNX', () => {
     expect(specml(['export', '--run', noModel])).toMatchObject({ status: 2, stderr: `error: --run ${noModel}: this run has no saved model (model/model.json; it is completed): export a completed run\n` });
     const missing = join(work, 'missing-folder', 'model.onnx');
     expect(specml(['export', '--run', runs.mlp, '--out', missing])).toMatchObject({ status: 2, stderr: `error: --out ${missing}: the folder ${join(work, 'missing-folder')} does not exist (create it, or choose another --out)\n` });
+    // Somebody's existing file is not replaced unless asked.
+    const existing = join(work, 'notes.txt');
+    writeFileSync(existing, 'keep me');
+    expect(specml(['export', '--run', runs.mlp, '--out', existing])).toMatchObject({ status: 2, stderr: `error: --out ${existing}: the file exists; choose another --out, or add --force to replace it\n` });
+    expect(readFileSync(existing, 'utf8')).toBe('keep me');
+    expect(specml(['export', '--run', runs.mlp, '--out', existing, '--force']).status).toBe(0);
     expect(specml(['export', '--run', runs.mlp, '--format', 'tflite']).status).toBe(2);
     expect(existsSync(join(noModel, 'model.onnx')) || existsSync(join(notRun, 'model.onnx')) || existsSync(missing)).toBe(false);
   });

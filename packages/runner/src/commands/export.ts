@@ -16,7 +16,7 @@ export const onnxFileOf = (runDir: string) => join(runDir, 'model.onnx');
  * that is not a run, a run without a model and an output path in a missing folder are UserErrors, each one
  * sentence; nothing is written then.
  */
-export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)): Promise<{ file: string; bytes: number; input: string; output: string }> {
+export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir), force = false): Promise<{ file: string; bytes: number; input: string; output: string }> {
   const summary = summaryIfReadable(runDir);
   if (!existsSync(runDir) || !statSync(runDir).isDirectory() || !summary) {
     throw new UserError(`--run ${runDir}: not a run folder (it has no readable ${RUN_FILES.summary}; give a run folder, e.g. runs/baseline/<run-id>)`);
@@ -26,6 +26,8 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir)):
     throw new UserError(`--run ${runDir}: this run has no saved model (${RUN_FILES.model}/model.json; it is ${summary.status}): export a completed run`);
   }
   if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new UserError(`--out ${out}: the folder ${dirname(out)} does not exist (create it, or choose another --out)`);
+  // The run's own model.onnx is replaced by a new export; any other existing file is somebody's, and kept.
+  if (out !== onnxFileOf(runDir) && existsSync(out) && !force) throw new UserError(`--out ${out}: the file exists; choose another --out, or add --force to replace it`);
   const backend = await activateTfjsBackend('cpu');
   if (!backend.ok) throw new Error(backend.reason);
   const model = await loadModel(modelDir);

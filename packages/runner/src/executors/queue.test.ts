@@ -190,7 +190,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     expect(states()).toEqual(['completed', 'completed']);
     const first = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')).trials[0];
     expect(JSON.parse(readFileSync(join(runsDir, 'queued', first.runId, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', resumes: 1, epochsCompleted: 120 });
-  });
+  }, 180_000); // a search, then two trials of 120 epochs through the queue: about a minute on a quiet 2-core machine
 
   it('fails a malformed, invalid or other-version job with its reason and keeps serving', async () => {
     const [worker] = await ensureWorkers(1);

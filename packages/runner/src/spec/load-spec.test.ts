@@ -41,6 +41,7 @@ describe('loadSpec', () => {
       optimizer: { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
       batchSize: 32,
       epochs: 1,
+      repeats: 1,
     });
   });
 
