@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeDataset, describeTestMetrics, imbalanceWarnings, isImageDataset, isUserError, UserError, type EpochMetrics } from '@specml/data';
-import { compareRuns, isSweepFolder } from '@specml/reporter';
+import { compareRuns, isSweepFolder, type RunSummary } from '@specml/reporter';
 import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
@@ -89,6 +89,14 @@ function forCaller(path: string): string {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `; best epoch 12 on validation data (validation_accuracy 0.9312), test accuracy 0.9250 there`, where the run has validation data. */
+function describeBest(summary: RunSummary): string {
+  const { best } = summary;
+  if (!best) return '';
+  const chosenBy = Object.keys(best).find((column) => column.startsWith('validation_'));
+  return `; best epoch ${best.epoch} on validation data (${chosenBy} ${chosenBy ? best[chosenBy as keyof typeof best]?.toFixed(4) : '?'}), ${describeTestMetrics(best as EpochMetrics)} there`;
+}
 
 /** The coordinator gave up on a Redis that stopped answering: the work goes on where it can, and resumes. */
 class QueueLostError extends UserError {
@@ -192,7 +200,7 @@ export function buildProgram(): Command {
         if (executor) await refreshRunsIndex(fromCaller(options.runsDir));
         const { summary } = outcome;
         process.stdout.write(
-          `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}${summary.worker ? ` (worker ${summary.worker})` : ''}: final ${describeTestMetrics(summary.final as EpochMetrics)}\n${forCaller(outcome.dir)}\n`,
+          `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}${summary.worker ? ` (worker ${summary.worker})` : ''}: final ${describeTestMetrics(summary.final as EpochMetrics)}${describeBest(summary)}\n${forCaller(outcome.dir)}\n`,
         );
       } finally {
         await executor?.close();

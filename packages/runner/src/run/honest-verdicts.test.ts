@@ -33,6 +33,7 @@ describe('honest verdicts', () => {
     const runDir = resolve(root, lastLine(run.stdout));
     const rows = metricsOf(runDir).filter((row) => row.epoch > 0);
     const chosen = rows.reduce((top, row) => (row.validation_accuracy > top.validation_accuracy ? row : top));
+    expect(run.stdout).toContain(`; best epoch ${chosen.epoch} on validation data (validation_accuracy ${chosen.validation_accuracy.toFixed(4)}), test accuracy ${chosen.test_accuracy.toFixed(4)} there\n`);
     // metrics.csv keeps 10 significant digits, summary.json every digit.
     const best = summaryOf(runDir).best;
     expect(Object.keys(best).sort()).toEqual(['epoch', 'test_accuracy', 'test_auc', 'test_f1', 'test_loss', 'validation_accuracy', 'validation_auc', 'validation_f1', 'validation_loss']);
