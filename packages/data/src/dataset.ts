@@ -39,10 +39,21 @@ export interface TableFormat {
 }
 
 export type TableColumn =
-  /** Standardised with the training rows' mean and standard deviation; an empty cell becomes the mean (0). */
-  | { readonly name: string; readonly type: 'number'; readonly mean: number; readonly std: number }
-  /** One input per training category; a category training never saw is all zeros. */
-  | { readonly name: string; readonly type: 'category'; readonly categories: readonly string[] };
+  /**
+   * Standardised with the training rows' mean and standard deviation; a missing cell becomes `fill` (default
+   * the mean, i.e. 0); with `indicator` one more input is 1 where the cell was missing.
+   */
+  | { readonly name: string; readonly type: 'number'; readonly mean: number; readonly std: number; readonly fill?: number; readonly indicator?: boolean }
+  /** One input per training category; a category training never saw is all zeros, a missing one `fill`'s (default all zeros). */
+  | { readonly name: string; readonly type: 'category'; readonly categories: readonly string[]; readonly fill?: string; readonly indicator?: boolean };
+
+/** How missing cells are filled: numbers by the training mean or median, categories as none (all zeros) or the most frequent. */
+export interface Imputation {
+  readonly numbers: 'mean' | 'median';
+  readonly categories: 'missing' | 'mostFrequent';
+  /** A 0/1 input per column that had missing training cells (scikit-learn's SimpleImputer(add_indicator=True)). */
+  readonly indicator: boolean;
+}
 
 export interface Dataset {
   /** The dataset kind, as `data.dataset` names it. */

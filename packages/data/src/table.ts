@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
-import type { TableColumn, TableEncoding, TableFormat } from './dataset.js';
+import type { Imputation, TableColumn, TableEncoding, TableFormat } from './dataset.js';
 import { UserError } from './errors.js';
 import { nearestName } from './near-names.js';
 import { readRegularBytes, whyUnreadable } from './safe-files.js';
@@ -178,7 +178,36 @@ export function missingCellCount(table: CsvTable, column: number): number {
  * non-empty cell is one; a column of numbers with a few words in it (at most 10 % of its cells) is a mistake,
  * reported at the first word's line; otherwise categories.
  */
-export function inferColumn(table: CsvTable, column: number, rows: readonly number[], declared?: 'number' | 'category'): TableColumn {
+export function inferColumn(table: CsvTable, column: number, rows: readonly number[], declared?: 'number' | 'category', imputation: Imputation = DEFAULT_IMPUTATION): TableColumn {
+  const inferred = inferColumnType(table, column, rows, declared);
+  const { kinds, numbers } = columnCells(table, column);
+  const missing = rows.some((row) => kinds[row] === EMPTY);
+  const indicator = imputation.indicator && missing ? { indicator: true } : {};
+  if (inferred.type === 'number') {
+    const fill = imputation.numbers === 'median' ? { fill: median(rows.filter((row) => kinds[row] === NUMBER_CELL).map((row) => numbers[row])) } : {};
+    return { ...inferred, ...fill, ...indicator };
+  }
+  const fill = imputation.categories === 'mostFrequent' ? { fill: mostFrequent(rows.filter((row) => kinds[row] !== EMPTY).map((row) => table.rows[row][column].trim()), inferred.categories) } : {};
+  return { ...inferred, ...fill, ...indicator };
+}
+
+export const DEFAULT_IMPUTATION: Imputation = { numbers: 'mean', categories: 'missing', indicator: false };
+
+/** The median (the mean of the middle two of an even count), as numpy's. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The most frequent value; ties go to the first in `order` (scikit-learn: the smallest). */
+function mostFrequent(values: readonly string[], order: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return order.reduce((best, value) => ((counts.get(value) ?? 0) > (counts.get(best) ?? 0) ? value : best), order[0]);
+}
+
+function inferColumnType(table: CsvTable, column: number, rows: readonly number[], declared?: 'number' | 'category'): TableColumn {
   const name = table.header[column];
   const { kinds, numbers } = columnCells(table, column);
   if (declared === 'number') {
@@ -214,7 +243,7 @@ export const MAX_CATEGORIES = 1000;
 
 /** How many inputs the model has for these columns: one per number, one per category. */
 export function encodedWidth(columns: readonly TableColumn[]): number {
-  return columns.reduce((sum, column) => sum + (column.type === 'number' ? 1 : column.categories.length), 0);
+  return columns.reduce((sum, column) => sum + (column.type === 'number' ? 1 : column.categories.length) + (column.indicator ? 1 : 0), 0);
 }
 
 /**
@@ -231,21 +260,32 @@ export function encodeRows(table: CsvTable, rows: readonly number[], encoding: T
     const index = columnIndex(table, column.name, 'the model\'s input');
     const { kinds, numbers } = columnCells(table, index);
     if (column.type === 'number') {
+      const filler = ((column.fill ?? column.mean) - column.mean) / column.std;
       rows.forEach((row, r) => {
-        if (kinds[row] === EMPTY) filled++;
-        else if (kinds[row] === WORD) throw new UserError(`${table.file}:${table.lines[row]}: column "${column.name}" holds numbers, but this row has ${JSON.stringify(table.rows[row][index])}`);
+        if (kinds[row] === EMPTY) {
+          filled++;
+          inputs[r * width + offset] = filler;
+        } else if (kinds[row] === WORD) throw new UserError(`${table.file}:${table.lines[row]}: column "${column.name}" holds numbers, but this row has ${JSON.stringify(table.rows[row][index])}`);
         else inputs[r * width + offset] = (numbers[row] - column.mean) / column.std;
       });
       offset += 1;
     } else {
       const categoryOf = new Map(column.categories.map((category, k) => [category, k]));
+      const filler = column.fill === undefined ? undefined : categoryOf.get(column.fill);
       rows.forEach((row, r) => {
-        if (kinds[row] === EMPTY) return;
+        if (kinds[row] === EMPTY) {
+          if (filler !== undefined) inputs[r * width + offset + filler] = 1;
+          return;
+        }
         const category = categoryOf.get(table.rows[row][index].trim());
         if (category === undefined) unseen++;
         else inputs[r * width + offset + category] = 1;
       });
       offset += column.categories.length;
+    }
+    if (column.indicator) {
+      rows.forEach((row, r) => (inputs[r * width + offset] = kinds[row] === EMPTY ? 1 : 0));
+      offset += 1;
     }
   }
   return { inputs, filled, unseen };
@@ -272,10 +312,15 @@ export function parseTableEncoding(value: unknown, file: string): TableEncoding 
     target,
     format: parseTableFormat(format, bad),
     features: features.map((column: unknown, index): TableColumn => {
-      const { name, type, mean, std, categories } = (column ?? {}) as Record<string, unknown>;
+      const { name, type, mean, std, categories, fill, indicator } = (column ?? {}) as Record<string, unknown>;
       if (typeof name !== 'string') throw bad(`feature ${index} has no name`);
-      if (type === 'number' && Number.isFinite(mean) && Number.isFinite(std) && (std as number) > 0) return { name, type, mean: mean as number, std: std as number };
-      if (type === 'category' && Array.isArray(categories) && categories.every((category) => typeof category === 'string')) return { name, type, categories: categories as string[] };
+      const withIndicator = indicator === true ? { indicator: true } : {};
+      if (type === 'number' && Number.isFinite(mean) && Number.isFinite(std) && (std as number) > 0 && (fill === undefined || Number.isFinite(fill))) {
+        return { name, type, mean: mean as number, std: std as number, ...(fill === undefined ? {} : { fill: fill as number }), ...withIndicator };
+      }
+      if (type === 'category' && Array.isArray(categories) && categories.every((category) => typeof category === 'string') && (fill === undefined || (typeof fill === 'string' && categories.includes(fill)))) {
+        return { name, type, categories: categories as string[], ...(fill === undefined ? {} : { fill: fill as string }), ...withIndicator };
+      }
       throw bad(`feature "${name}" is neither a number column (mean, std) nor a category column (categories)`);
     }),
   };

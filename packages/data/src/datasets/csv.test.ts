@@ -99,6 +99,17 @@ describe('dataset: csv', () => {
     expect([literal.classNames, literal.table!.features[0].type]).toEqual([['NA', 'no', 'yes'], 'category']);
   });
 
+  it('fills a missing number with the median and a missing category with the most frequent, and adds indicator inputs', async () => {
+    write('gaps.csv', 'x,colour,y\n1,red,a\n2,blue,b\n10,,a\nNA,red,b\n4,red,a\n');
+    write('gaps-test.csv', 'x,colour,y\nNA,,a\n');
+    const data = await load({ path: 'gaps.csv', testPath: 'gaps-test.csv', impute: { numbers: 'median', categories: 'mostFrequent' }, missingIndicator: true });
+    const [x, colour] = data.table!.features as [{ mean: number; std: number; fill: number; indicator: boolean }, { categories: string[]; fill: string; indicator: boolean }];
+    expect([x.fill, x.indicator, colour.categories, colour.fill, colour.indicator]).toEqual([3, true, ['blue', 'red'], 'red', true]);
+    // The test row: x missing → the median, standardised, then its indicator; colour missing → red, then its indicator.
+    expect(Array.from(data.test.inputs)).toEqual([Math.fround((3 - x.mean) / x.std), 1, 0, 1, 1]);
+    expect(data.inputShape).toEqual([5]);
+  });
+
   it('takes column types from data.columns: integer codes as categories, ids ignored, names checked against the header', async () => {
     const rows = ['id,rad,zip,price', ...Array.from({ length: 12 }, (_, i) => `${1000 + i},${[1, 4, 24][i % 3]},0${7000 + (i % 2)},${i % 2 ? 'high' : 'low'}`)];
     write('codes.csv', rows.join('\n'));

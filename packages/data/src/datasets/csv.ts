@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Dataset, TableEncoding } from '../dataset.js';
+import type { Dataset, Imputation, TableEncoding } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
@@ -43,6 +43,19 @@ const CSV_PROPERTIES = {
     enum: ['.', ','],
     description: 'csv: the decimal mark of the numbers: "," for 1,5 as spreadsheets in many languages write it (with semicolon-separated fields). Default: ".".',
   },
+  impute: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'csv: how missing cells are filled, from the training rows (scikit-learn\'s SimpleImputer): numbers by the mean (default) or median; categories as "missing" (default: all zeros, a level of its own) or as the most frequent category.',
+    properties: {
+      numbers: { enum: ['mean', 'median'], description: 'Default: mean.' },
+      categories: { enum: ['missing', 'mostFrequent'], description: 'Default: missing.' },
+    },
+  },
+  missingIndicator: {
+    type: 'boolean',
+    description: 'csv: add a 0/1 input per column that had missing training cells, 1 where the cell was missing (SimpleImputer(add_indicator=True)). Default: false.',
+  },
   columns: {
     type: 'object',
     propertyNames: { minLength: 1 },
@@ -71,7 +84,7 @@ export const csv = datasetKind({
     const digests = [fileDigest(trainFile, MAX_CSV_BYTES), testFile === undefined ? null : fileDigest(testFile, MAX_CSV_BYTES)];
     // A file that is missing, too big or not a regular file is not cached: decoding says what is wrong with it.
     if (digests.includes(undefined)) return decode(warn);
-    const key = contentKey({ version: TABLE_DECODER_VERSION, task, target: spec.target ?? null, features: spec.features ?? null, columns: spec.columns ?? null, testSplit: testFile ? null : spec.testSplit ?? 0.2, format: formatOf(spec), digests });
+    const key = contentKey({ version: TABLE_DECODER_VERSION, task, target: spec.target ?? null, features: spec.features ?? null, columns: spec.columns ?? null, imputation: imputationOf(spec), testSplit: testFile ? null : spec.testSplit ?? 0.2, format: formatOf(spec), digests });
     return loadThroughCache(key, warn, decode);
   },
 });
@@ -112,7 +125,7 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
   if (split.test.length === 0) throw new UserError(`${trainTable.file}: every class has one row, so none can be held out for testing (add rows or give data.testPath)`);
 
   // Statistics from the training rows only: the test rows must not leak into the inputs' scaling.
-  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, typeOf(declared[trainTable.header[column]]))), format: trainTable.format, distinctValues: distinctValuesOf(trainTable) };
+  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, typeOf(declared[trainTable.header[column]]), imputationOf(spec))), format: trainTable.format, distinctValues: distinctValuesOf(trainTable) };
   const train = encodeRows(trainTable, split.train, encoding);
   const testRows = testTable ?? trainTable;
   const test = encodeRows(testRows, split.test, encoding);
@@ -141,6 +154,11 @@ function withTarget(table: CsvTable, target: string, warn: (message: string) => 
   const dropped = table.rows.length - kept.length;
   warn(`${table.file}: ${dropped} row${dropped === 1 ? '' : 's'} left out: the target column "${target}" is missing there (first at line ${table.lines[table.rows.findIndex((row) => isMissingCell(table, row[column]))]})`);
   return { ...table, rows: kept.map((index) => table.rows[index]), lines: kept.map((index) => table.lines[index]) };
+}
+
+/** How the spec says missing cells are filled. */
+function imputationOf(spec: CsvDataSpec): Imputation {
+  return { numbers: spec.impute?.numbers ?? 'mean', categories: spec.impute?.categories ?? 'missing', indicator: spec.missingIndicator ?? false };
 }
 
 /** data.columns, its names checked against the header (did you mean …). */
@@ -188,7 +206,7 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
   const allValues = valuesOf(trainTable);
   const split = testTable ? { train: shuffled([...allValues.keys()]), test: [...testTable.rows.keys()] } : randomSplit(allValues.length, spec.testSplit ?? 0.2);
   if (split.test.length === 0 || split.train.length < 2) throw new UserError(`${trainTable.file}: ${allValues.length} rows are too few to hold out a test set (add rows or give data.testPath)`);
-  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, typeOf(declared[trainTable.header[column]]))), format: trainTable.format };
+  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, typeOf(declared[trainTable.header[column]]), imputationOf(spec))), format: trainTable.format };
   const train = encodeRows(trainTable, split.train, encoding);
   const test = encodeRows(testTable ?? trainTable, split.test, encoding);
   warnAboutCells(train.filled + test.filled, test.unseen, warn);
@@ -219,7 +237,8 @@ function warnAboutCells(filled: number, unseen: number, warn: (message: string) 
 function columnNotes(table: CsvTable, encoding: TableEncoding): string[] {
   return encoding.features.map((column) => {
     const count = missingCellCount(table, table.header.indexOf(column.name));
-    const missing = count > 0 ? `, ${count} missing` : '';
+    const filledWith = column.fill === undefined ? '' : ` filled with ${column.type === 'number' ? `the median ${round(column.fill)}` : `"${column.fill}"`}`;
+    const missing = count > 0 ? `, ${count} missing${filledWith}${column.indicator ? ' (with an indicator input)' : ''}` : '';
     return column.type === 'number'
       ? `column ${column.name}: number, mean ${round(column.mean)}, standard deviation ${round(column.std)}${missing}`
       : `column ${column.name}: category, ${column.categories.length} values (${column.categories.slice(0, 8).join(', ')}${column.categories.length > 8 ? ', …' : ''})${missing}`;

@@ -52,6 +52,29 @@ print(json.dumps(SimpleImputer(strategy='mean').fit(X).statistics_.tolist()))
     numbers.forEach((column: { mean: number }, index: number) => expect(column.mean).toBeCloseTo(imputed[index], 9));
   });
 
+  it('fills missing cells by the median or the most frequent category, with indicator inputs, as scikit-learn\'s SimpleImputer', () => {
+    const file = join(work, 'credit-impute.yaml');
+    writeFileSync(file, spec(', impute: { numbers: median, categories: mostFrequent }, missingIndicator: true').replace('name: credit', 'name: credit-impute'));
+    const run = specml(['exp', file, '--runs-dir', join(work, 'runs-impute')]);
+    expect(run.status, run.stderr).toBe(0);
+    const table = JSON.parse(readFileSync(join(resolve(root, lastLine(run.stdout)), 'table.json'), 'utf8'));
+    const byName = Object.fromEntries(table.features.map((column: { name: string }) => [column.name, column]));
+    // Indicators only for the columns with missing training cells (SimpleImputer's add_indicator).
+    expect(table.features.filter((column: { indicator?: boolean }) => column.indicator).map((column: { name: string }) => column.name)).toEqual(['Home', 'Marital', 'Job', 'Income', 'Assets', 'Debt']);
+    if (!hasSklearn) return;
+    const reference = pythonJson(`
+import csv, json, sys, numpy as np
+from sklearn.impute import SimpleImputer
+rows = list(csv.DictReader(open(sys.argv[1])))
+numbers, words = ['Income', 'Assets', 'Debt', 'Seniority'], ['Home', 'Marital', 'Job']
+X = np.array([[np.nan if r[n] == 'NA' else float(r[n]) for n in numbers] for r in rows])
+W = np.array([[r[n] for n in words] for r in rows], dtype=object)
+print(json.dumps({'median': SimpleImputer(strategy='median').fit(X).statistics_.tolist(), 'frequent': SimpleImputer(missing_values='NA', strategy='most_frequent').fit(W).statistics_.tolist()}))
+`, [trainFile]) as { median: number[]; frequent: string[] };
+    expect(['Income', 'Assets', 'Debt', 'Seniority'].map((name) => byName[name].fill)).toEqual(reference.median);
+    expect(['Home', 'Marital', 'Job'].map((name) => byName[name].fill)).toEqual(reference.frequent);
+  });
+
   it('evaluate scores the saved model on a labelled file as scikit-learn\'s metrics do, in a folder of its own', () => {
     const file = join(work, 'credit.yaml');
     const run = specml(['exp', file, '--runs-dir', join(work, 'runs-evaluate')]);
