@@ -103,7 +103,7 @@ describe('dataset: csv', () => {
     write('gaps.csv', 'x,colour,y\n1,red,a\n2,blue,b\n10,,a\nNA,red,b\n4,red,a\n');
     write('gaps-test.csv', 'x,colour,y\nNA,,a\n');
     const data = await load({ path: 'gaps.csv', testPath: 'gaps-test.csv', impute: { numbers: 'median', categories: 'mostFrequent' }, missingIndicator: true });
-    const [x, colour] = data.table!.features as [{ mean: number; std: number; fill: number; indicator: boolean }, { categories: string[]; fill: string; indicator: boolean }];
+    const [x, colour] = data.table!.features as unknown as [{ mean: number; std: number; fill: number; indicator: boolean }, { categories: string[]; fill: string; indicator: boolean }];
     expect([x.fill, x.indicator, colour.categories, colour.fill, colour.indicator]).toEqual([3, true, ['blue', 'red'], 'red', true]);
     // The test row: x missing → the median, standardised, then its indicator; colour missing → red, then its indicator.
     expect(Array.from(data.test.inputs)).toEqual([Math.fround((3 - x.mean) / x.std), 1, 0, 1, 1]);
