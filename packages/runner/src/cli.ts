@@ -14,6 +14,7 @@ import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
 import { LocalPoolExecutor } from './executors/local-pool.js';
 import { serveTrials } from './executors/trial-process.js';
 import { fileSystemProblem } from './run/file-system-errors.js';
+import { newRunId } from './run/run-folder.js';
 import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './sweep/run-sweep.js';
 import { publishedSpecSchema } from './spec/published-schema.js';
 import { experimentSpecSchema } from './spec/spec-schema.js';
@@ -255,12 +256,15 @@ export function buildProgram(): Command {
 
   program
     .command('compare')
-    .description('compare runs: the spec keys that differ, final and best test accuracy, wall time; writes comparison.csv and .png')
+    .description('compare runs: the spec keys that differ, validation and test scores (mean ± interval for runs with folds or repeats), whether the first two differ by more than the noise; writes comparison.csv and .png in a folder of its own')
     .argument('[folders...]', 'run folders or experiment folders (default: every run in the runs dir)')
-    .option('--runs-dir <dir>', 'where comparison.csv and comparison.png go, and the runs compared by default', 'runs')
-    .action(async (folders: string[], options: { runsDir: string }) => {
+    .option('--runs-dir <dir>', 'the runs compared by default; each comparison goes to <runs-dir>/comparisons/<time>/', 'runs')
+    .option('--out <dir>', 'where comparison.csv and comparison.png go instead')
+    .action(async (folders: string[], options: { runsDir: string; out?: string }) => {
       const runsDir = fromCaller(options.runsDir);
-      const comparison = await compareRuns(folders.length ? folders.map(fromCaller) : [runsDir], runsDir);
+      // A folder per comparison: one never replaces another's files.
+      const outputDir = options.out === undefined ? join(runsDir, 'comparisons', newRunId()) : fromCaller(options.out);
+      const comparison = await compareRuns(folders.length ? folders.map(fromCaller) : [runsDir], outputDir);
       for (const warning of comparison.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${comparison.table}\n${comparison.csvPath}\n${comparison.pngPath}\n`);
     });

@@ -147,7 +147,7 @@ describe('task: regression', () => {
     // compare ranks the trials by final test RMSE, lowest first, and names its columns after it.
     const compared = specml(['compare', join(sweepRuns, 'sweep'), '--runs-dir', sweepRuns]);
     expect(compared.status, compared.stderr).toBe(0);
-    const comparison = linesOf(join(sweepRuns, 'comparison.csv'));
+    const comparison = linesOf(compared.stdout.trim().split('\n').at(-2)!);
     expect(comparison[0]).toMatch(/,final_validation_rmse,final_test_rmse,best_epoch_test_rmse,final_test_r2,duration_seconds,run_dir$/);
     const ranked = comparison.slice(1).map((line) => Number(line.split(',').at(-5)));
     expect(ranked).toEqual([...ranked].sort((a, b) => a - b));

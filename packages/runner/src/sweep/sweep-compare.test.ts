@@ -55,7 +55,12 @@ describe('sweep and compare', () => {
   it('ranks the runs in comparison.csv, showing only the keys that differ, and draws comparison.png', () => {
     const result = specml(['compare', join(runsDir, 'grid'), '--runs-dir', runsDir]);
     expect(result.status).toBe(0);
-    const rows = readFileSync(join(runsDir, 'comparison.csv'), 'utf8').trim().split('\n').map((row) => row.split(','));
+    // Each comparison in a folder of its own, named in the last two lines.
+    const [csvPath, pngPath] = result.stdout.trim().split('\n').slice(-2);
+    expect(csvPath).toMatch(new RegExp(`^${runsDir}/comparisons/\\d{8}-[\\d.]+-[0-9a-f]{6}/comparison\\.csv$`));
+    const again = specml(['compare', join(runsDir, 'grid'), '--runs-dir', runsDir]);
+    expect(again.stdout.trim().split('\n').at(-2)).not.toBe(csvPath);
+    const rows = readFileSync(csvPath, 'utf8').trim().split('\n').map((row) => row.split(','));
     expect(rows[0]).toEqual(['rank', 'run', 'optimizer.learningRate', 'batchSize', 'status', 'final_validation_accuracy', 'final_test_accuracy', 'best_epoch_test_accuracy', 'final_test_loss', 'duration_seconds', 'run_dir']);
     expect(rows.slice(1).every((row) => row[5] === '')).toBe(true); // no validation data: ranked on the test set, which it says
     expect(result.stdout).toContain('ranked by final test accuracy: not every run has validation data, so the ranking looks at the test set and flatters the first (set data.validationSplit)');
@@ -63,7 +68,7 @@ describe('sweep and compare', () => {
     expect(accuracies).toHaveLength(4);
     expect([...accuracies].sort((a, b) => b - a)).toEqual(accuracies);
     expect(rows.slice(1).map((row) => row[0])).toEqual(['1', '2', '3', '4']);
-    expect(readFileSync(join(runsDir, 'comparison.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(readFileSync(pngPath).subarray(1, 4).toString()).toBe('PNG');
     expect(result.stdout).toContain('│ optimizer.learningRate │ batchSize │');
   });
 
@@ -111,8 +116,9 @@ describe('sweep and compare', () => {
     const sweepsDir = join(work, 'runs-strings');
     expect(specml(['exp', spec, '--runs-dir', sweepsDir]).status).toBe(0);
     expect(trialStates(sweepDirOf(sweepsDir))).toEqual(['1,heNormal,completed', '2,glorotUniform,completed']);
-    expect(specml(['compare', join(sweepsDir, 'grid'), '--runs-dir', sweepsDir]).status).toBe(0);
-    const compared = readFileSync(join(sweepsDir, 'comparison.csv'), 'utf8');
+    const comparedRun = specml(['compare', join(sweepsDir, 'grid'), '--runs-dir', sweepsDir, '--out', join(sweepsDir, 'my-comparison')]);
+    expect(comparedRun.status).toBe(0);
+    const compared = readFileSync(join(sweepsDir, 'my-comparison', 'comparison.csv'), 'utf8');
     expect(compared).toMatch(/^rank,run,model\.initializer,/);
     expect(compared).toContain(',heNormal,');
     expect(compared).not.toContain('"');
