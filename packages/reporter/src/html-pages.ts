@@ -4,7 +4,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
 import { writeFileAtomic } from './files.js';
 import { metricsColumnsOf, selectionColumn, TASK_COLUMNS } from '@specml/data';
-import { findRunFolders, readRuns, RUN_FILES, type RunRecord, type RunSummary } from './run-folders.js';
+import { findRunFolders, readRuns, RUN_FILES, summaryIfReadable, type RunRecord, type RunSummary } from './run-folders.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { readRegularFile } from '@specml/data';
 
@@ -165,6 +165,16 @@ document.querySelectorAll('#runs th[data-sort]').forEach(function (header, colum
  * its report, and the test accuracy of each per epoch. Rebuilt from disk and replaced atomically, so runs
  * finishing at the same time cannot lose each other's rows.
  */
+/**
+ * What the index shows of each run that can change while it is written (status, report or not), as one
+ * string: a writer compares it before and after writing, and writes again if another run moved meanwhile.
+ */
+export function runsIndexState(runsDir: string): string {
+  return findRunFolders([runsDir])
+    .map((dir) => `${dir}:${summaryIfReadable(dir)?.status ?? '?'}:${existsSync(join(dir, 'report.html'))}`)
+    .join('\n');
+}
+
 export async function writeRunsIndex(runsDir: string): Promise<{ path: string; warnings: string[] }> {
   const { runs: found, warnings } = readRuns(findRunFolders([runsDir]));
   const runs = found.sort((a, b) => b.summary.runId.localeCompare(a.summary.runId));

@@ -7,7 +7,7 @@ export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, type LineChart, ty
 export { readRun, readRuns, summaryIfReadable, findRunFolders, walkRunsDir, RUN_FILES, MAX_WALKED_FOLDERS, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
 export { compareRuns, differingKeys, flattenSpec, type Comparison, type ComparedRun } from './compare.js';
 export { confusionMatrix, confusionCsv, perClassCsv, predictionsCsv, regressionPredictionsCsv, renderConfusion, renderCurves, renderPredictedVersusTrue, renderResiduals, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';
-export { renderRunReport, writeRunsIndex, RUN_PICTURES } from './html-pages.js';
+export { renderRunReport, writeRunsIndex, runsIndexState, RUN_PICTURES } from './html-pages.js';
 export { RUN_STATUSES, isFinishedStatus } from './run-status.js';
 export { writeFileAtomic, removeStaleTemporaryFiles, isTemporaryFile, withPath } from './files.js';
 export { isSweepFolder, readSweep, sweepRunFolders, trialRunDir, SWEEP_FILES, type SweepRecord, type SweepTrialRecord, type SweepState, type TrialState } from './sweep-folders.js';

@@ -145,6 +145,6 @@ describe('specml predict', () => {
     const result = specml(['predict', '--run', lastLine(trained.stdout), '--json', picture]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)[0].probabilities).toHaveLength(2);
+    expect(Object.keys(JSON.parse(result.stdout)[0].probabilities)).toHaveLength(2);
   });
 });

@@ -105,12 +105,9 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
             )
             .finally(() => waiting--);
         },
-        () => {
-          // The rest of an oversized body is not read: the answer goes out, then the connection closes.
-          response.setHeader('connection', 'close');
-          response.once('finish', () => request.destroy());
-          answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` });
-        },
+        // The rest of an oversized body is read and thrown away (requestTimeout bounds how long), so that the
+        // sender, still writing, reads the answer instead of a reset.
+        () => answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` }),
       );
     } else if (request.method !== 'GET') {
       response.writeHead(405).end();
@@ -164,10 +161,10 @@ function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array> 
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        // Chunked bodies have no declared length: past the limit nothing more is kept, and the caller answers 413.
+        // Chunked bodies have no declared length: past the limit nothing more is kept (the rest is drained), and the caller answers 413.
         request.off('data', onData);
         chunks.length = 0;
-        request.pause();
+        request.resume();
         reject(new Error('too large'));
       } else chunks.push(chunk);
     };

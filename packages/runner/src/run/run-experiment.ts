@@ -25,6 +25,7 @@ import {
   summaryIfReadable,
   writeFileAtomic,
   writeRunsIndex,
+  runsIndexState,
   type RunStatus,
   type RunSummary,
 } from '@specml/reporter';
@@ -392,8 +393,14 @@ export async function refreshPages(dir: string, summary: RunSummary, updateIndex
 /** Rebuilds a runs dir's index.html, best-effort: problems are warnings. */
 export async function refreshRunsIndex(runsDir: string): Promise<void> {
   try {
-    const { warnings } = await writeRunsIndex(runsDir);
-    warnings.forEach(warn);
+    // Runs ending at the same moment each rewrite the index; one that read the others before they ended
+    // must not have the last word: it writes again until nothing moved while it wrote (a few rounds at most).
+    for (let round = 0; round < 3; round++) {
+      const before = runsIndexState(runsDir);
+      const { warnings } = await writeRunsIndex(runsDir);
+      if (round === 0) warnings.forEach(warn);
+      if (runsIndexState(runsDir) === before) break;
+    }
   } catch (error) {
     warn(`could not write ${join(runsDir, 'index.html')}: ${(error as Error).message}`);
   }
