@@ -107,6 +107,11 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric: validation_rmse is no column of a classification\'s metrics.csv (choose one of validation_loss, validation_accuracy, validation_f1, validation_auc)') });
     writeFileSync(file, `${spec('')}schedule: { type: plateau, metric: validation_accuracy, patience: 2 }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('schedule.metric: validation_accuracy needs validation data, and the spec has none (set data.validationSplit (e.g. 0.2): the plateau schedule must not watch the test set)') });
+    // A sweep of cross-validated trials is refused where folds is written, not run on something else.
+    writeFileSync(file, `${spec(', folds: 3')}sweep:\n  epochs: [1, 2]\n`);
+    const swept = specml(['exp', file, '--runs-dir', join(work, 'runs-refused')]);
+    expect(swept.status).toBe(2);
+    expect(swept.stderr).toBe(`error: ${file}:3:${spec(', folds: 3').split('\n')[2].indexOf('folds: 3') + 8}: data.folds: a sweep's trials are single runs for now: folds and repeats apply to a run of its own (sweep with data.validationSplit, then cross-validate the chosen settings with data.folds)\n`);
     writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: test_loss }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric') });
   });
