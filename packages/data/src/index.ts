@@ -9,6 +9,7 @@ export { FASHION_MNIST_DIR } from './datasets/fashion-mnist.js';
 export { encodeDataset, decodeDataset } from './dataset-file.js';
 export { cacheDirectory, datasetHash, hasShippedDataset, keepShippedDataset, readShippedDataset } from './cache.js';
 export { trivialBaseline } from './baseline.js';
+export { classWeightsOf } from './class-weights.js';
 export { macroF1, perClassScores, predictedClasses, rocAuc, type ClassScores } from './classification-scores.js';
 export { describeDataset, imbalanceWarnings, IMBALANCE_RATIO } from './describe.js';
 export { createAugmenter, augments, transformImages, AUGMENT_PROPERTY, AUGMENT_PARAMETERS, type AugmentSpec, type Augmenter, type ImageTransform, type BackgroundImageTransform } from './augment.js';

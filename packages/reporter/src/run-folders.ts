@@ -40,6 +40,8 @@ export interface RunSummary {
   best: ({ epoch: number } & Partial<Record<MetricColumn, number>>) | null;
   /** The model's trainable parameters. */
   parameters?: number;
+  /** data.classWeights as trained with: class name → weight in the training loss. */
+  classWeights?: Record<string, number>;
   /** A model that learnt nothing, on the same test set: always the majority class, or the training mean. */
   baseline?: { description: string } & Partial<Record<MetricColumn, number>>;
   /** A run with folds or repeats: each final column's spread over its members (sample std, half-width of the 95 % interval, count). */
@@ -117,6 +119,7 @@ function readSummary(dir: string): RunSummary {
     worker: text(fields.worker) ?? undefined,
     error: text(fields.error) ?? undefined,
     ...(number(fields.parameters) !== null ? { parameters: count(fields.parameters) } : {}),
+    ...(isPlainObject(fields.classWeights) ? { classWeights: Object.fromEntries(Object.entries(fields.classWeights).filter(([, weight]) => number(weight) !== null && (weight as number) > 0)) as Record<string, number> } : {}),
     ...(isPlainObject(fields.baseline) && typeof fields.baseline.description === 'string' ? { baseline: { ...metricsRecord(fields.baseline, Object.keys(fields.baseline).find(isMetricColumn) ?? 'test_accuracy'), description: fields.baseline.description } } : {}),
     ...(isPlainObject(fields.spread) ? { spread: spreadRecord(fields.spread) } : {}),
     ...(Array.isArray(fields.members) ? { members: fields.members.slice(0, 10_000).filter(isPlainObject).map(memberRecord) } : {}),

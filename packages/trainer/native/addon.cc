@@ -1,5 +1,6 @@
 // N-API glue only: JavaScript values in, checked, handed to Network; results out. See network.h.
 #include <napi.h>
+#include <cmath>
 
 #include "augment.h"
 #include "network.h"
@@ -56,6 +57,15 @@ NetworkConfig ReadConfig(const Napi::Object& options) {
   config.seed = static_cast<uint64_t>(options.Get("seed").As<Napi::Number>().Int64Value());
   config.threads = options.Has("threads") && options.Get("threads").IsNumber() ? IntegerOf(options, "threads") : 1;
   if (options.Has("loss") && options.Get("loss").IsString()) config.loss = options.Get("loss").As<Napi::String>().Utf8Value();
+  if (options.Has("classWeights") && options.Get("classWeights").IsArray()) {
+    Napi::Array weights = options.Get("classWeights").As<Napi::Array>();
+    if (static_cast<int>(weights.Length()) != config.classes) throw std::invalid_argument("native engine: classWeights needs one weight per class");
+    for (uint32_t k = 0; k < weights.Length(); ++k) {
+      const double weight = weights.Get(k).As<Napi::Number>().DoubleValue();
+      if (!(weight > 0) || !std::isfinite(weight)) throw std::invalid_argument("native engine: class weights must be positive numbers");
+      config.classWeights.push_back(static_cast<float>(weight));
+    }
+  }
   Napi::Array layers = options.Get("layers").As<Napi::Array>();
   for (uint32_t k = 0; k < layers.Length(); ++k) {
     Napi::Object layer = layers.Get(k).As<Napi::Object>();

@@ -188,9 +188,10 @@ void Network::ScoreLogits(const Targets& targets, const uint32_t* order, int64_t
     // log-sum-exp, as tf.losses.softmaxCrossEntropy: finite for any finite logits
     score->lossSum += std::log(static_cast<double>(sum)) - (static_cast<double>(row[label]) - top);
     if (predicted == label) ++score->correct;
+    const float weight = config_.classWeights.empty() ? 1.f : config_.classWeights[label];
     for (int j = 0; j < classes; ++j) {
       const float p = std::exp(row[j] - top) / sum;
-      if (gradient) gradient[static_cast<long>(b) * classes + j] = (p - (j == label ? 1.f : 0.f)) * inverseBatch;
+      if (gradient) gradient[static_cast<long>(b) * classes + j] = (p - (j == label ? 1.f : 0.f)) * (weight * inverseBatch);
       if (probabilities) probabilities[static_cast<long>(b) * classes + j] = p;
     }
   }

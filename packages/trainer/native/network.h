@@ -25,6 +25,9 @@ struct NetworkConfig {
   int threads = 1;  // 1 or 2; the results are the same either way
   // "softmaxCrossEntropy" (classification), or a regression loss's name (then `classes` is 1: one output).
   std::string loss = "softmaxCrossEntropy";
+  // Classification: each class's weight in the training gradient (Keras' class_weight); empty: all 1. The
+  // loss reported stays the unweighted cross-entropy, as the tfjs engines report it.
+  std::vector<float> classWeights;
 };
 
 struct Score {

@@ -34,6 +34,8 @@ export interface NativeNetworkOptions {
   threads: number;
   /** A regression loss's name (then one output, Float32Array targets); absent: softmax cross-entropy over the classes. */
   loss?: string;
+  /** Classification: one weight per class for the training gradient (data.classWeights); absent: all 1. */
+  classWeights?: number[];
 }
 
 /** The native class compiled from native/*.cc. */

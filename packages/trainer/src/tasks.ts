@@ -24,7 +24,7 @@ export interface TaskTraining {
   savedWeights(weights: ModelWeights): ModelWeights;
 }
 
-export function classificationTraining(dataset: Dataset): TaskTraining {
+export function classificationTraining(dataset: Dataset, classWeights?: readonly number[]): TaskTraining {
   const classes = dataset.classNames.length;
   const score = (engine: TrainingEngine, set: ExampleSet) => {
     const { lossSum, correct } = engine.evaluate(set);
@@ -36,7 +36,7 @@ export function classificationTraining(dataset: Dataset): TaskTraining {
     train: dataset.train,
     test: dataset.test,
     validation: dataset.validation,
-    objective: classificationObjective(dataset.classNames.length),
+    objective: classificationObjective(dataset.classNames.length, classWeights),
     evaluate: (engine, which) => {
       const { loss, accuracy, f1, auc } = score(engine, which === 'test' ? dataset.test : dataset.validation!);
       return which === 'test' ? { test_loss: loss, test_accuracy: accuracy, test_f1: f1, test_auc: auc } : { validation_loss: loss, validation_accuracy: accuracy, validation_f1: f1, validation_auc: auc };

@@ -21,14 +21,22 @@ export interface TfjsObjective {
   predictions(outputs: Float32Array): Float32Array;
 }
 
-export function classificationObjective(classCount: number): TfjsObjective {
+/**
+ * Softmax cross-entropy over the classes; with `classWeights` each example's loss is weighted by its class's
+ * weight (Keras' class_weight: the batch's mean of weighted losses), as the native engine weighs its gradient.
+ */
+export function classificationObjective(classCount: number, classWeights?: readonly number[]): TfjsObjective {
   return {
     width: classCount,
     targets: (labels, size, into) => {
       into.fill(0, 0, size * classCount);
       for (let row = 0; row < size; row++) into[row * classCount + labels[row]] = 1;
     },
-    loss: (targets, logits) => tf.losses.softmaxCrossEntropy(targets, logits),
+    loss: (targets, logits) =>
+      classWeights
+        ? // The default reduction, SUM_BY_NONZERO_WEIGHTS, divides the weighted sum by the batch size (the weights are positive).
+          tf.losses.softmaxCrossEntropy(targets, logits, tf.reshape(tf.matMul(targets, tf.tensor2d([...classWeights], [classCount, 1])), [-1]))
+        : tf.losses.softmaxCrossEntropy(targets, logits),
     score: (logits, labels, count) => scoreLogits(logits, labels, count, classCount),
     predictions: (logits) => softmaxRows(logits, classCount),
   };

@@ -30,6 +30,8 @@ export interface TrainRequest {
   readonly loss?: RegressionLoss;
   /** Random changes to the training images, new every epoch (image datasets only). */
   readonly augment?: AugmentSpec;
+  /** Classification: each class's weight in the training loss (data.classWeights), in class order. */
+  readonly classWeights?: readonly number[];
   /** Stop when a validation metric stops improving, and (restoreBest) keep the best epoch's weights. */
   readonly earlyStopping?: Required<EarlyStoppingSpec>;
 }
@@ -104,11 +106,11 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   let native: NativeAttempt | undefined;
   const regression = request.task === 'regression';
   const loss: RegressionLoss = request.loss ?? 'meanSquaredError';
-  const backend = await selectBackend(request.backend, () => (native = buildNativeNetwork({ ...nativeNetworkOptions(request.model, input, request.optimizer, request.seed), ...(regression ? { loss } : {}) })));
+  const backend = await selectBackend(request.backend, () => (native = buildNativeNetwork({ ...nativeNetworkOptions(request.model, input, request.optimizer, request.seed), ...(regression ? { loss } : {}), ...(request.classWeights ? { classWeights: [...request.classWeights] } : {}) })));
   timings.backendSeconds = (performance.now() - backendStarted) / 1000;
   callbacks.onBackend?.(backend);
 
-  const task = regression ? regressionTraining(dataset, loss) : classificationTraining(dataset);
+  const task = regression ? regressionTraining(dataset, loss) : classificationTraining(dataset, request.classWeights);
   const { resume } = request;
   if (resume && resume.backend !== backend.name) {
     throw new UserError(`backend: the checkpoint was written by the ${resume.backend} backend, this run would use ${backend.name} (resume with --backend ${resume.backend})`);

@@ -33,6 +33,13 @@ export const COMMON_DATA_PROPERTIES = {
     maximum: 20,
     description: 'Which fold a member run validates on (1 to folds). Set by specml for each member of a run with folds; leave it out.',
   },
+  classWeights: {
+    description: 'Classification: weigh each class in the training loss (Keras\' class_weight), so that rare classes count: `balanced` (scikit-learn\'s n_samples / (n_classes × count of the class), from the training examples) or a map of class name to weight (others 1). The reported train_loss stays the plain cross-entropy. Default: none.',
+    anyOf: [
+      { const: 'balanced' },
+      { type: 'object', minProperties: 1, maxProperties: 256, additionalProperties: { type: 'number', exclusiveMinimum: 0, maximum: 1000000 } },
+    ],
+  },
   shuffle: {
     type: 'boolean',
     default: true,

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -153,5 +153,18 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     const repeats = specml(['exp', repeated, '--runs-dir', join(work, 'runs-cv')]);
     expect(repeats.status, repeats.stderr).toBe(0);
     expect(summaryOf(resolve(root, lastLine(repeats.stdout))).members.map((member: { id: string; seed: number }) => [member.id, member.seed])).toEqual([['seed-2', 2], ['seed-3', 3]]);
+  });
+
+  it('weighs classes in the training loss as data.classWeights says, states it, and refuses a name that is no class before writing anything', () => {
+    const file = join(work, 'weights.yaml');
+    writeFileSync(file, spec(', classWeights: { setosa: 2 }').replace('epochs: 150', 'epochs: 2'));
+    const run = specml(['exp', file, '--runs-dir', join(work, 'runs-weights')]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('class weights in the training loss: setosa 2, versicolor 1, virginica 1\n');
+    expect(summaryOf(resolve(root, lastLine(run.stdout))).classWeights).toEqual({ setosa: 2, versicolor: 1, virginica: 1 });
+    writeFileSync(file, spec(', classWeights: { setosaa: 2 }'));
+    const refused = specml(['exp', file, '--runs-dir', join(work, 'runs-weights-refused')]);
+    expect(refused).toMatchObject({ status: 2, stderr: 'error: data.classWeights: "setosaa" is not a class (did you mean "setosa"?); the classes are setosa, versicolor, virginica\n' });
+    expect(existsSync(join(work, 'runs-weights-refused'))).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { bestSummary, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, perClassScores, predictedClasses, printable, readShippedDataset, readsUserFiles, trivialBaseline, UserError, type Dataset, type WholeDataset } from '@specml/data';
+import { bestSummary, finalMetrics, isImageDataset, loadDataset, metricsColumnsOf, classWeightsOf, perClassScores, predictedClasses, printable, readShippedDataset, readsUserFiles, trivialBaseline, UserError, type Dataset, type WholeDataset } from '@specml/data';
 import {
   appendMetricsRow,
   confusionCsv,
@@ -164,6 +164,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
   const { spec } = loaded;
   // A run is one trial: its resolved spec holds the values it ran with, not the sweep it came from.
   delete spec.sweep;
+  // Checked before the folder exists: a class name that is not a class writes nothing.
+  const classWeights = classWeightsSummary(spec, dataset);
   const { dir, runId, lock } = createRunFolder(options.runsDir ?? 'runs', spec.name!, options.runId);
   const model = modelSummary(spec.model, dataset);
   const summary: RunSummary = {
@@ -186,6 +188,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     best: null,
     parameters: model.total,
     baseline: trivialBaseline(dataset),
+    ...classWeights,
   };
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
   if (dataset.table) writeFileAtomic(join(dir, FILES.table), `${JSON.stringify(dataset.table, null, 2)}\n`);
@@ -194,6 +197,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     ? `predicting ${printable(dataset.target.name)} (mean ${dataset.target.mean.toPrecision(4)}, standard deviation ${dataset.target.std.toPrecision(4)})`
     : `${dataset.table ? `predicting ${printable(dataset.table.target)}: ` : ''}${describeClasses(dataset.classNames)}`;
   process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}, ${predicts}\n${formatModelSummary(model)}`);
+  if (summary.classWeights) process.stdout.write(`class weights in the training loss: ${Object.entries(summary.classWeights).map(([name, weight]) => `${printable(name)} ${Number(weight.toPrecision(4))}`).join(', ')}\n`);
   options.events?.onRunFolder?.(dir);
   return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events, updateIndex: options.updateIndex ?? true });
 }
@@ -309,6 +313,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         shuffle: spec.data.shuffle,
         augment: spec.data.augment,
         earlyStopping: spec.earlyStopping as Required<EarlyStoppingSpec> | undefined,
+        classWeights: summary.classWeights === undefined ? undefined : dataset.classNames.map((name) => summary.classWeights![name]),
         resume: checkpoint,
       },
       {
@@ -449,6 +454,14 @@ async function writeRegressionPictures(dir: string, predicted: Float32Array, dat
   writeFileAtomic(join(dir, 'predicted-vs-true.png'), await renderPredictedVersusTrue(truth, predicted, target, `${spec.name}: predicted against true ${target} on ${dataset.test.count} test rows`));
   writeFileAtomic(join(dir, 'residuals.png'), await renderResiduals(truth, predicted, target, `${spec.name}: errors on ${dataset.test.count} test rows`));
   writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and R² per epoch`));
+}
+
+/** data.classWeights as summary.json keeps them: class name → weight (a resume trains with the same). */
+function classWeightsSummary(spec: ExperimentSpec, dataset: Dataset): Pick<RunSummary, 'classWeights'> {
+  const asked = spec.data.classWeights as 'balanced' | Record<string, number> | undefined;
+  if (asked === undefined) return {};
+  const weights = classWeightsOf(asked, dataset);
+  return { classWeights: Object.fromEntries(dataset.classNames.map((name, k) => [name, weights[k]])) };
 }
 
 /** `10 classes (0, 1, …, 9)`, naming at most ten. */

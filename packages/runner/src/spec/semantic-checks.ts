@@ -36,6 +36,9 @@ function taskProblems(loaded: LoadedSpec): SpecProblem[] {
     const kinds = DATASET_NAMES.filter((name) => DATASET_KINDS[name].numericTargets);
     problems.push(problem(loaded, ['task'], `regression predicts a number from a column of a table; dataset ${kind} has classes only`, `use dataset: ${kinds.join(' or ')} with a numeric target`));
   }
+  if (spec.data.classWeights !== undefined && spec.task === 'regression') {
+    problems.push(problem(loaded, ['data', 'classWeights'], 'class weights weigh the classes of a classifier; a regression has none', 'remove data.classWeights'));
+  }
   if (spec.loss !== undefined && spec.task !== 'regression') {
     problems.push(problem(loaded, ['loss'], `${spec.loss} is a regression loss; a classifier is trained on softmax cross-entropy`, 'remove loss, or set task: regression'));
   }

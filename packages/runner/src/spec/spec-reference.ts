@@ -38,6 +38,7 @@ function row(path: string, type: string, defaultValue: unknown, description = ''
 function typeOf(schema: Record<string, any>): string {
   if (schema.enum) return schema.enum.map((value: unknown) => `\`${value}\``).join(' \\| ');
   if (schema.const !== undefined) return `\`${schema.const}\``;
+  if (schema.anyOf) return schema.anyOf.map(typeOf).join(' \\| ');
   const range = [
     schema.minimum !== undefined ? `≥ ${schema.minimum}` : '',
     schema.exclusiveMinimum !== undefined ? `> ${schema.exclusiveMinimum}` : '',
