@@ -1,4 +1,5 @@
-import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@specml/data';
@@ -36,8 +37,7 @@ function lockFolder(dir: string, file: string, holderName: string): RunLock {
   const path = join(dir, file);
   const mine: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 20; attempt++) {
-    try {
-      writeFileSync(path, `${JSON.stringify(mine)}\n`, { flag: 'wx' });
+    if (createWhole(path, `${JSON.stringify(mine)}\n`)) {
       const release = () => {
         try {
           if ((JSON.parse(readFileSync(path, 'utf8')) as LockHolder).pid === mine.pid) unlinkSync(path);
@@ -52,8 +52,6 @@ function lockFolder(dir: string, file: string, holderName: string): RunLock {
           release();
         },
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const seen = readText(path);
     const holder = seen === undefined ? undefined : holderOf(seen);
@@ -68,6 +66,25 @@ function lockFolder(dir: string, file: string, holderName: string): RunLock {
     sleepSync(10 + Math.random() * 40); // another process is taking it over: look again in a moment
   }
   throw new UserError(`${dir}: another process took the run folder's lock at the same moment (try again)`);
+}
+
+/**
+ * Creates `path` holding `text` if it does not exist, whole or not at all: written beside it, then linked into
+ * place (link refuses an existing name). An exclusive create followed by a write would leave a moment in
+ * which another process reads an empty lock, takes it for a writer that died, and removes it.
+ */
+function createWhole(path: string, text: string): boolean {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, text);
+  try {
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    unlinkSync(temporary);
+  }
 }
 
 /**
