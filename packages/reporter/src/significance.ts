@@ -1,5 +1,10 @@
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { createRequire } from 'node:module';
+
+// Student's t distribution from @stdlib, loaded on first use: it is a few hundred small modules, which every
+// command would otherwise load at start-up (about 0.2 s) though only compare and runs of members use it.
+const require = createRequire(import.meta.url);
+const tCdf = (value: number, degrees: number): number => (require('@stdlib/stats-base-dists-t-cdf') as (x: number, v: number) => number)(value, degrees);
+const tQuantile = (probability: number, degrees: number): number => (require('@stdlib/stats-base-dists-t-quantile') as (p: number, v: number) => number)(probability, degrees);
 
 // Is the gap between two runs larger than the noise? Runs with folds or repeats have one score per member;
 // the mean ± the 95 % interval of a run, and a t-test between two runs: paired over matching members (the
