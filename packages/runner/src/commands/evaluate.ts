@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { columnIndex, encodeRows, isMissingCell, macroF1, perClassScores, predictedClasses, readCsv, rocAuc, UserError, type TableEncoding } from '@specml/data';
+import { columnIndex, encodeRows, isMissingCell, macroF1, numberOf, perClassScores, predictedClasses, readCsv, rocAuc, UserError, type TableEncoding } from '@specml/data';
 import { confusionCsv, confusionMatrix, perClassCsv, renderConfusion, renderPredictedVersusTrue, writeFileAtomic } from '@specml/reporter';
-import { onnxPredictor, tfjsPredictor, trainingInput } from './predict.js';
+import { newRunId } from '../run/run-folder.js';
+import { encodingWarnings, onnxPredictor, tfjsPredictor, trainingInput } from './predict.js';
 
 // `evaluate`: the saved model scored on a labelled file the run never saw, written to a folder of its own
 // inside the run (evaluate-<time>/), so that scoring never changes the run's own results.
@@ -25,15 +26,14 @@ function labelledRows(files: readonly string[], table: TableEncoding, classNames
     if (rows.length < csv.rows.length) warnings.push(`${file}: ${csv.rows.length - rows.length} rows left out: their target "${table.target}" is missing`);
     for (const row of rows) {
       const cell = csv.rows[row][target].trim();
-      const value = regression ? Number(cell) : classNames.indexOf(cell);
+      const value = regression ? numberOf(csv, cell) : classNames.indexOf(cell);
       if (regression ? !Number.isFinite(value) : value < 0) {
         throw new UserError(`${file}:${csv.lines[row]}: the target "${table.target}" holds ${JSON.stringify(cell)}, ${regression ? 'not a number' : `not one of the model's classes (${classNames.slice(0, 20).join(', ')})`}`);
       }
       targets.push(value);
     }
     const { inputs: encoded, filled, unseen } = encodeRows(csv, rows, table);
-    if (filled > 0) warnings.push(`${file}: ${filled} missing number cell${filled === 1 ? '' : 's'} filled with the training mean`);
-    if (unseen > 0) warnings.push(`${file}: ${unseen} cell${unseen === 1 ? ' has a category' : 's have categories'} training never saw (encoded as all zeros)`);
+    warnings.push(...encodingWarnings(file, filled, unseen));
     inputs.push(encoded);
   }
   const all = new Float32Array(inputs.reduce((sum, part) => sum + part.length, 0));
@@ -52,7 +52,7 @@ export async function evaluateRun(runDir: string, files: readonly string[], onnx
   const predictor = onnxFile === undefined ? await tfjsPredictor(runDir) : await onnxPredictor(runDir, onnxFile);
   const outputs = (await predictor.predict(inputs, targets.length)).flat();
   predictor.dispose();
-  const dir = join(runDir, `evaluate-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').replace('Z', '')}`);
+  const dir = join(runDir, `evaluate-${newRunId()}`);
   mkdirSync(dir, { recursive: true });
   const scored = `${targets.length} rows of ${files.join(', ')}${onnxFile ? ` (ONNX Runtime, ${onnxFile})` : ''}`;
   if (regression) {

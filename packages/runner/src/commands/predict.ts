@@ -183,14 +183,21 @@ export async function imageInput(bytes: Uint8Array, name: string, inputShape: re
   return values;
 }
 
+/** What encoding new rows filled in or could not place, one sentence each (predict and evaluate alike). */
+export function encodingWarnings(file: string, filled: number, unseen: number): string[] {
+  return [
+    ...(filled > 0 ? [`${file}: ${filled} missing number cell${filled === 1 ? '' : 's'} filled with the training mean`] : []),
+    ...(unseen > 0 ? [`${file}: ${unseen} cell${unseen === 1 ? ' has a category' : 's have categories'} training never saw (encoded as all zeros)`] : []),
+  ];
+}
+
 /** Every row of a CSV file, encoded with the training statistics; a row is named `file:line`. */
 function tableRows(file: string, table: TableEncoding, warnings: string[]): { file: string; values: Float32Array }[] {
   if (!file.toLowerCase().endsWith('.csv')) throw new UserError(`${file}: this run's model reads table rows: give a CSV file with the columns ${table.features.map((column) => column.name).join(', ')}`);
   const csv = readCsv(file, table.format);
   const rows = csv.rows.map((_, index) => index);
   const { inputs, filled, unseen } = encodeRows(csv, rows, table);
-  if (filled > 0) warnings.push(`${file}: ${filled} missing number cell${filled === 1 ? '' : 's'} filled with the training mean`);
-  if (unseen > 0) warnings.push(`${file}: ${unseen} cell${unseen === 1 ? ' has a category' : 's have categories'} training never saw (encoded as all zeros)`);
+  warnings.push(...encodingWarnings(file, filled, unseen));
   const width = inputs.length / Math.max(1, rows.length);
   return rows.map((row) => ({ file: `${file}:${csv.lines[row]}`, values: inputs.subarray(row * width, (row + 1) * width) }));
 }
