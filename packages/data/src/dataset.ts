@@ -45,7 +45,24 @@ export type TableColumn =
    */
   | { readonly name: string; readonly type: 'number'; readonly mean: number; readonly std: number; readonly fill?: number; readonly indicator?: boolean }
   /** One input per training category; a category training never saw is all zeros, a missing one `fill`'s (default all zeros). */
-  | { readonly name: string; readonly type: 'category'; readonly categories: readonly string[]; readonly fill?: string; readonly indicator?: boolean };
+  | { readonly name: string; readonly type: 'category'; readonly categories: readonly string[]; readonly fill?: string; readonly indicator?: boolean }
+  /**
+   * Free text as a bag of words over `vocabulary` (the training rows' most frequent tokens, most frequent
+   * first), tokenized with `lowercase` and `ngrams`; `idf` (one per token) for TF-IDF. A missing cell has no tokens.
+   */
+  | {
+      readonly name: string;
+      readonly type: 'text';
+      readonly vocabulary: readonly string[];
+      readonly bag: 'tfidf' | 'count' | 'multiHot';
+      readonly idf?: readonly number[];
+      readonly sublinearTf?: boolean;
+      readonly lowercase: boolean;
+      readonly ngrams: number;
+      /** The tokenizer's version (TOKENIZER_VERSION) that made the vocabulary. */
+      readonly tokenizer: number;
+      readonly indicator?: boolean;
+    };
 
 /** How missing cells are filled: numbers by the training mean or median, categories as none (all zeros) or the most frequent. */
 export interface Imputation {

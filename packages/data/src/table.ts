@@ -1,10 +1,14 @@
 import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
-import type { Imputation, TableColumn, TableEncoding, TableFormat } from './dataset.js';
+import type { Imputation, TableColumn, TableEncoding } from './dataset.js';
 import { UserError } from './errors.js';
 import { nearestName } from './near-names.js';
 import { readRegularBytes, whyUnreadable } from './safe-files.js';
-import { FLOAT32_MAX, meanAndStd } from './statistics.js';
+import { COLUMN_TYPES, kindOf, type ColumnType } from './columns/index.js';
+import { columnCells, EMPTY, NUMBER_CELL, WORD, type CsvFormat, type CsvTable } from './table-cells.js';
+import { wordCount } from './text/tokenize.js';
+
+export { isNumberCell, numberOf, isMissingCell, outOfRange, missingCellCount, type CsvFormat, type CsvTable } from './table-cells.js';
 
 /** Larger CSV files are refused before reading (they are held in memory as text and as rows). */
 export const MAX_CSV_BYTES = 512 * 2 ** 20;
@@ -14,18 +18,7 @@ export const DEFAULT_MISSING_MARKERS: readonly string[] = ['', '#N/A', '#N/A N/A
 export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
 export const CSV_ENCODINGS = ['utf-8', 'latin1', 'utf-16'] as const;
 
-export type CsvFormat = TableFormat;
-
 export const DEFAULT_CSV_FORMAT: CsvFormat = { missing: DEFAULT_MISSING_MARKERS, decimal: '.', encoding: 'utf-8' };
-
-/** A CSV file's header and rows, each row with the line it starts on (for messages), and how it was written. */
-export interface CsvTable {
-  readonly file: string;
-  readonly header: readonly string[];
-  readonly rows: readonly string[][];
-  readonly lines: readonly number[];
-  readonly format: CsvFormat & { readonly delimiter: string };
-}
 
 /**
  * Reads a CSV file by RFC 4180 (csv-parse): a header row, quoted fields, delimiters and line breaks inside
@@ -113,182 +106,84 @@ export function columnIndex(table: CsvTable, name: string, key: string): number 
   throw new UserError(`${table.file}:1: ${key}: no column "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; the columns are ${table.header.join(', ')}`);
 }
 
-const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
-export const isNumberCell = (cell: string) => NUMBER.test(cell);
-/** The number a cell holds in the table's notation (decimal commas where the table has them), or NaN. */
-export const numberOf = (table: Pick<CsvTable, 'format'>, cell: string) => {
-  const text = table.format.decimal === ',' ? cell.replace(',', '.') : cell;
-  return isNumberCell(text) ? Number(text) : Number.NaN;
-};
-const missingSets = new WeakMap<readonly string[], ReadonlySet<string>>();
-/** Whether a cell is missing: empty, or one of the table's markers (`NA`, `null`, … by default). */
-export const isMissingCell = (table: Pick<CsvTable, 'format'>, cell: string) => {
-  let markers = missingSets.get(table.format.missing);
-  if (!markers) missingSets.set(table.format.missing, (markers = new Set(table.format.missing.map((marker) => marker.trim()))));
-  const trimmed = cell.trim();
-  return trimmed === '' || markers.has(trimmed);
-};
-
-/** What a column's cells hold, read once: each cell's kind and, for a number, its value (NaN otherwise). */
-interface ColumnCells {
-  readonly kinds: Uint8Array;
-  readonly numbers: Float64Array;
-}
-const EMPTY = 0;
-const NUMBER_CELL = 1;
-const WORD = 2;
-const cellsByTable = new WeakMap<CsvTable, Map<number, ColumnCells>>();
-
-/** A column's cells classified once per table (type inference and encoding both need them; tables have millions). */
-function columnCells(table: CsvTable, column: number): ColumnCells {
-  let columns = cellsByTable.get(table);
-  if (!columns) cellsByTable.set(table, (columns = new Map()));
-  let cells = columns.get(column);
-  if (!cells) {
-    const kinds = new Uint8Array(table.rows.length);
-    const numbers = new Float64Array(table.rows.length).fill(Number.NaN);
-    table.rows.forEach((row, index) => {
-      const cell = row[column];
-      if (isMissingCell(table, cell)) return; // kinds[index] stays EMPTY
-      const number = numberOf(table, cell);
-      if (Number.isNaN(number)) kinds[index] = WORD;
-      else {
-        if (Math.abs(number) > FLOAT32_MAX) throw outOfRange(table, index, column);
-        kinds[index] = NUMBER_CELL;
-        numbers[index] = number;
-      }
-    });
-    columns.set(column, (cells = { kinds, numbers }));
-  }
-  return cells;
-}
-
-/** A number beyond what training computes in (32-bit floats): an error at its line, never a silent infinity. */
-export function outOfRange(table: CsvTable, row: number, column: number): UserError {
-  return new UserError(`${table.file}:${table.lines[row]}: column "${table.header[column]}" holds ${table.rows[row][column].trim()}, beyond the ±3.4e38 that training computes in (32-bit floats): rescale the column (say, to thousands or millions) or mark the cell missing`);
-}
-
-/** How many of a column's cells are missing (empty or a marker), for `validate`. */
-export function missingCellCount(table: CsvTable, column: number): number {
-  return columnCells(table, column).kinds.reduce((count, kind) => count + (kind === EMPTY ? 1 : 0), 0);
+/** What `data.columns` says a column is: a kind, with the settings that kind takes. */
+export interface DeclaredColumn {
+  readonly type: ColumnType;
+  readonly settings: Readonly<Record<string, unknown>>;
 }
 
 /**
- * A column's type and statistics from the training rows (Ludwig's type inference, simply): numbers when every
- * non-empty cell is one; a column of numbers with a few words in it (at most 10 % of its cells) is a mistake,
- * reported at the first word's line; otherwise categories.
+ * A column's kind and encoder from the training rows (Ludwig's type inference, simply), unless `declared`
+ * says: numbers when every filled cell is one; a column of numbers with a few words in it (at most 10 % of
+ * its cells) is a mistake, reported at the first word's line; text when its cells are sentences (most have
+ * several words, and few repeat); otherwise categories.
  */
-export function inferColumn(table: CsvTable, column: number, rows: readonly number[], declared?: 'number' | 'category', imputation: Imputation = DEFAULT_IMPUTATION): TableColumn {
-  const inferred = inferColumnType(table, column, rows, declared);
-  const { kinds, numbers } = columnCells(table, column);
-  const missing = rows.some((row) => kinds[row] === EMPTY);
-  const indicator = imputation.indicator && missing ? { indicator: true } : {};
-  if (inferred.type === 'number') {
-    const fill = imputation.numbers === 'median' ? { fill: median(rows.filter((row) => kinds[row] === NUMBER_CELL).map((row) => numbers[row])) } : {};
-    return { ...inferred, ...fill, ...indicator };
-  }
-  const fill = imputation.categories === 'mostFrequent' ? { fill: mostFrequent(rows.filter((row) => kinds[row] !== EMPTY).map((row) => table.rows[row][column].trim()), inferred.categories) } : {};
-  return { ...inferred, ...fill, ...indicator };
+export function inferColumn(table: CsvTable, column: number, rows: readonly number[], declared?: DeclaredColumn, imputation: Imputation = DEFAULT_IMPUTATION): TableColumn {
+  const data = { table, index: column, name: table.header[column], cells: columnCells(table, column) };
+  const type = declared?.type ?? inferredType(table, column, rows);
+  const fitted = kindOf(type).fit(data, rows, { imputation, settings: declared?.settings ?? {}, declared: declared !== undefined });
+  return imputation.indicator && rows.some((row) => data.cells.kinds[row] === EMPTY) ? { ...fitted, indicator: true } : fitted;
 }
 
 export const DEFAULT_IMPUTATION: Imputation = { numbers: 'mean', categories: 'missing', indicator: false };
 
-/** The median (the mean of the middle two of an even count), as numpy's. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** The most frequent value; ties go to the first in `order` (scikit-learn: the smallest). */
-function mostFrequent(values: readonly string[], order: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return order.reduce((best, value) => ((counts.get(value) ?? 0) > (counts.get(best) ?? 0) ? value : best), order[0]);
-}
-
-function inferColumnType(table: CsvTable, column: number, rows: readonly number[], declared?: 'number' | 'category'): TableColumn {
-  const name = table.header[column];
-  const { kinds, numbers } = columnCells(table, column);
-  if (declared === 'number') {
-    const row = rows.find((r) => kinds[r] === WORD);
-    if (row !== undefined) throw new UserError(`${table.file}:${table.lines[row]}: data.columns says "${name}" is a number, but this row has ${JSON.stringify(table.rows[row][column])} (fix the cell, add it to data.missing, or declare the column a category)`);
-  }
-  let filled = 0;
-  let numeric = 0;
-  for (const row of rows) {
-    if (kinds[row] === EMPTY) continue;
-    filled++;
-    if (kinds[row] === NUMBER_CELL) numeric++;
-  }
-  if (declared !== 'category' && filled > 0 && numeric === filled) {
-    return { name, type: 'number', ...meanAndStd(rows.filter((row) => kinds[row] === NUMBER_CELL).map((row) => numbers[row])) };
-  }
-  if (declared !== 'category' && numeric > 0 && numeric >= 0.9 * filled) {
+/** The kind a column's training cells suggest. */
+export function inferredType(table: CsvTable, column: number, rows: readonly number[]): ColumnType {
+  const { kinds } = columnCells(table, column);
+  const filled = rows.filter((row) => kinds[row] !== EMPTY);
+  const numeric = filled.filter((row) => kinds[row] === NUMBER_CELL).length;
+  if (filled.length > 0 && numeric === filled.length) return 'number';
+  if (numeric > 0 && numeric >= 0.9 * filled.length) {
     const row = rows.find((r) => kinds[r] === WORD)!;
-    throw new UserError(`${table.file}:${table.lines[row]}: column "${name}" holds numbers except here: ${JSON.stringify(table.rows[row][column])} (fix the cell, or if it means "missing" add it to data.missing: it is then filled with the column's mean)`);
+    throw new UserError(`${table.file}:${table.lines[row]}: column "${table.header[column]}" holds numbers except here: ${JSON.stringify(table.rows[row][column])} (fix the cell, or if it means "missing" add it to data.missing: it is then filled with the column's mean)`);
   }
-  const categories = [...new Set(rows.filter((row) => kinds[row] !== EMPTY).map((row) => table.rows[row][column].trim()))];
-  // Integer codes (a ZIP code, a district number) in numeric order, words alphabetically.
-  if (numeric === filled) categories.sort((a, b) => Number(a) - Number(b));
-  else categories.sort();
-  if (categories.length > MAX_CATEGORIES) {
-    throw new UserError(`${table.file}:1: column "${name}" has ${categories.length} different words, more than the ${MAX_CATEGORIES} categories a column may have (one input each): is it an identifier or free text? List the columns to read in data.features`);
-  }
-  return { name, type: 'category', categories };
-}
-
-/** The most categories one column may be one-hot encoded into (an identifier column would make an input per row). */
-export const MAX_CATEGORIES = 1000;
-
-/** How many inputs the model has for these columns: one per number, one per category. */
-export function encodedWidth(columns: readonly TableColumn[]): number {
-  return columns.reduce((sum, column) => sum + (column.type === 'number' ? 1 : column.categories.length) + (column.indicator ? 1 : 0), 0);
+  return looksLikeText(filled.map((row) => table.rows[row][column])) ? 'text' : 'category';
 }
 
 /**
- * The rows as the model's input vectors: numbers standardised (an empty cell becomes the training mean,
- * i.e. 0), categories one-hot (an empty or unseen one all zeros). Counts what it filled, for warnings.
+ * Whether cells are free text rather than labels: most have at least three words and at least half of them
+ * differ (a category repeats; "Blue collar" is two words, a review dozens).
+ */
+export function looksLikeText(cells: readonly string[]): boolean {
+  if (cells.length === 0) return false;
+  const sentences = cells.filter((cell) => wordCount(cell) >= 3).length;
+  return sentences > cells.length / 2 && new Set(cells).size >= cells.length / 2;
+}
+
+/** How many inputs the model has for these columns: each kind's width, plus one per missing-value indicator. */
+export function encodedWidth(columns: readonly TableColumn[]): number {
+  return columns.reduce((sum, column) => sum + kindOf(column.type).width(column) + (column.indicator ? 1 : 0), 0);
+}
+
+/**
+ * The rows as the model's input vectors, each column written by its kind (numbers standardised, categories
+ * one-hot, text as a bag of words), then its missing-value indicator. Counts what it filled, for warnings.
  */
 export function encodeRows(table: CsvTable, rows: readonly number[], encoding: TableEncoding): { inputs: Float32Array; filled: number; unseen: number } {
   const width = encodedWidth(encoding.features);
   const inputs = new Float32Array(rows.length * width);
-  let filled = 0;
-  let unseen = 0;
+  const counts = { filled: 0, unseen: 0 };
   let offset = 0;
   for (const column of encoding.features) {
     const index = columnIndex(table, column.name, 'the model\'s input');
-    const { kinds, numbers } = columnCells(table, index);
-    if (column.type === 'number') {
-      const filler = ((column.fill ?? column.mean) - column.mean) / column.std;
-      rows.forEach((row, r) => {
-        if (kinds[row] === EMPTY) {
-          filled++;
-          inputs[r * width + offset] = filler;
-        } else if (kinds[row] === WORD) throw new UserError(`${table.file}:${table.lines[row]}: column "${column.name}" holds numbers, but this row has ${JSON.stringify(table.rows[row][index])}`);
-        else inputs[r * width + offset] = (numbers[row] - column.mean) / column.std;
-      });
-      offset += 1;
-    } else {
-      const categoryOf = new Map(column.categories.map((category, k) => [category, k]));
-      const filler = column.fill === undefined ? undefined : categoryOf.get(column.fill);
-      rows.forEach((row, r) => {
-        if (kinds[row] === EMPTY) {
-          if (filler !== undefined) inputs[r * width + offset + filler] = 1;
-          return;
-        }
-        const category = categoryOf.get(table.rows[row][index].trim());
-        if (category === undefined) unseen++;
-        else inputs[r * width + offset + category] = 1;
-      });
-      offset += column.categories.length;
-    }
+    const data = { table, index, name: column.name, cells: columnCells(table, index) };
+    const kind = kindOf(column.type);
+    kind.encode(column, data, rows, { inputs, width, offset, counts });
+    offset += kind.width(column);
     if (column.indicator) {
-      rows.forEach((row, r) => (inputs[r * width + offset] = kinds[row] === EMPTY ? 1 : 0));
+      rows.forEach((row, r) => (inputs[r * width + offset] = data.cells.kinds[row] === EMPTY ? 1 : 0));
       offset += 1;
     }
   }
-  return { inputs, filled, unseen };
+  return { inputs, ...counts };
+}
+
+/** What validate says about each input column, its kind's description with the test rows (a vocabulary's coverage). */
+export function describeColumns(encoding: TableEncoding, train: CsvTable, trainRows: readonly number[], test: CsvTable, testRows: readonly number[]): string[] {
+  return encoding.features.map((column) => {
+    const data = (table: CsvTable) => ({ table, index: table.header.indexOf(column.name), name: column.name, cells: columnCells(table, table.header.indexOf(column.name)) });
+    return kindOf(column.type).describe(column, data(train), trainRows, data(test), testRows);
+  });
 }
 
 /** How a run's table was written, read back (untrusted); a run from before formats were saved read plain CSV. */
@@ -312,16 +207,12 @@ export function parseTableEncoding(value: unknown, file: string): TableEncoding 
     target,
     format: parseTableFormat(format, bad),
     features: features.map((column: unknown, index): TableColumn => {
-      const { name, type, mean, std, categories, fill, indicator } = (column ?? {}) as Record<string, unknown>;
+      const fields = (column ?? {}) as Record<string, unknown>;
+      const { name, type, indicator } = fields;
       if (typeof name !== 'string') throw bad(`feature ${index} has no name`);
-      const withIndicator = indicator === true ? { indicator: true } : {};
-      if (type === 'number' && Number.isFinite(mean) && Number.isFinite(std) && (std as number) > 0 && (fill === undefined || Number.isFinite(fill))) {
-        return { name, type, mean: mean as number, std: std as number, ...(fill === undefined ? {} : { fill: fill as number }), ...withIndicator };
-      }
-      if (type === 'category' && Array.isArray(categories) && categories.every((category) => typeof category === 'string') && (fill === undefined || (typeof fill === 'string' && categories.includes(fill)))) {
-        return { name, type, categories: categories as string[], ...(fill === undefined ? {} : { fill: fill as string }), ...withIndicator };
-      }
-      throw bad(`feature "${name}" is neither a number column (mean, std) nor a category column (categories)`);
+      const read = (COLUMN_TYPES as unknown[]).includes(type) ? kindOf(type as ColumnType).read(fields, name) : undefined;
+      if (read === undefined) throw bad(`feature "${name}" is not a ${COLUMN_TYPES.join(', ')} column as specml writes them`);
+      return indicator === true ? { ...read, indicator: true } : read;
     }),
   };
 }

@@ -188,7 +188,7 @@ describe('dataset: csv', () => {
     );
     // An identifier column would become an input per row: 1,200 training rows, 1,200 words.
     const ids = ['id,x,y', ...Array.from({ length: 1500 }, (_, i) => `row-${i},${i},${i % 2 ? 'a' : 'b'}`)].join('\n');
-    await expect(load({ path: write('ids.csv', ids) })).rejects.toThrow(`${join(root, 'ids.csv')}:1: column "id" has 1200 different words, more than the 1000 categories a column may have (one input each): is it an identifier or free text? List the columns to read in data.features`);
+    await expect(load({ path: write('ids.csv', ids) })).rejects.toThrow(`${join(root, 'ids.csv')}:1: column "id" has 1200 different values, more than the 1000 categories a column may have (one input each): if it is an identifier, leave it out (data.columns: { id: ignore }); if it is free text, read it as text (data.columns: { id: text })`);
     const many = ['x,y', ...Array.from({ length: 300 }, (_, i) => `${i},${i * 1.5}`)].join('\n');
     await expect(load({ path: write('many.csv', many) })).rejects.toThrow('the target column "y" has 300 different values, more than the 256 classes specml trains (it holds numbers: to predict a number, set task: regression)');
   });

@@ -3,7 +3,8 @@ import type { Dataset, Imputation, TableEncoding } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
-import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeDelimiter, encodedWidth, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, missingCellCount, numberOf, outOfRange, readCsv, type CsvFormat, type CsvTable } from '../table.js';
+import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, describeDelimiter, encodedWidth, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, readCsv, type CsvFormat, type CsvTable, type DeclaredColumn } from '../table.js';
+import { COLUMN_KINDS, COLUMN_TYPES, type ColumnType } from '../columns/index.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
 import { FLOAT32_MAX, meanAndStd } from '../statistics.js';
@@ -12,7 +13,15 @@ import { FLOAT32_MAX, meanAndStd } from '../statistics.js';
 const MAX_CLASSES = 256;
 
 /** Bump when reading or encoding tables changes, so that old cache entries are not used. */
-const TABLE_DECODER_VERSION = 2;
+const TABLE_DECODER_VERSION = 3;
+
+/** What `data.columns.<name>` may say: a kind's name, `ignore`, or a kind with its settings ({ type: text, ngrams: 2 }). Checked here; read by declaredColumns. */
+const COLUMN_SETTING_SCHEMA: { readonly anyOf: readonly object[] } = {
+  anyOf: [
+    { enum: [...COLUMN_TYPES, 'ignore'] },
+    ...COLUMN_TYPES.map((type) => ({ type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: type }, ...COLUMN_KINDS[type].settings } }) as const),
+  ],
+};
 
 const CSV_PROPERTIES = {
   path: PATH_PROPERTY,
@@ -27,7 +36,7 @@ const CSV_PROPERTIES = {
     items: { type: 'string', minLength: 1 },
     minItems: 1,
     uniqueItems: true,
-    description: 'csv: the columns the model reads. Default: every column but the target. Numbers are standardised with the training rows\' mean and standard deviation, other columns one-hot over the training categories.',
+    description: 'csv: the columns the model reads. Default: every column but the target. Numbers are standardised with the training rows\' mean and standard deviation, text becomes a bag of words, other columns one-hot over the training categories (data.columns says how each is read).',
   },
   missing: {
     type: 'array',
@@ -59,9 +68,9 @@ const CSV_PROPERTIES = {
   columns: {
     type: 'object',
     propertyNames: { minLength: 1 },
-    additionalProperties: { enum: ['number', 'category', 'ignore'] },
+    additionalProperties: COLUMN_SETTING_SCHEMA,
     maxProperties: 10000,
-    description: 'csv: what a column is, where guessing from its cells is wrong: `category` for integer codes (a ZIP code, a district number: one input per value), `number` to insist on numbers (a word in it is an error at its line), `ignore` to leave a column out (an id). Example: { rad: category, id: ignore }. Default: numbers where every filled cell is one, categories otherwise.',
+    description: `csv: what a column is, where guessing from its cells is wrong or a kind takes settings — ${COLUMN_TYPES.map((type) => `\`${type}\`: ${COLUMN_KINDS[type].description}`).join('; ')}; \`ignore\`: left out (an id). Example: { rad: category, id: ignore, review: { type: text, ngrams: 2 } }. Default: numbers where every filled cell is one, text where most cells are several words and few repeat, categories otherwise (the output says which).`,
   },
   encoding: {
     enum: [...CSV_ENCODINGS],
@@ -102,8 +111,8 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
   const testTable = testFile === undefined ? undefined : withTarget(readCsv(testFile, format), target, warn, 'data.testPath (the test file needs the training file\'s columns)');
   const targetColumn = columnIndex(trainTable, target, 'data.target');
   const declared = declaredColumns(spec, trainTable);
-  if (declared[target] === 'ignore') throw new UserError(`data.columns: "${target}" is the target column, so it cannot be ignored`);
-  const featureNames = (spec.features ?? trainTable.header.filter((name) => name !== target)).filter((name) => declared[name] !== 'ignore');
+  if (declared[target] === null) throw new UserError(`data.columns: "${target}" is the target column, so it cannot be ignored`);
+  const featureNames = (spec.features ?? trainTable.header.filter((name) => name !== target)).filter((name) => declared[name] !== null);
   if (featureNames.includes(target)) throw new UserError(`data.features: "${target}" is the target column; a model cannot read what it predicts`);
   if (featureNames.length === 0) throw new UserError(`${trainTable.file}:1: the table has only the target column "${target}"; a model needs at least one input column`);
   const featureColumns = featureNames.map((name) => columnIndex(trainTable, name, 'data.features'));
@@ -125,7 +134,7 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
   if (split.test.length === 0) throw new UserError(`${trainTable.file}: every class has one row, so none can be held out for testing (add rows or give data.testPath)`);
 
   // Statistics from the training rows only: the test rows must not leak into the inputs' scaling.
-  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, typeOf(declared[trainTable.header[column]]), imputationOf(spec))), format: trainTable.format, distinctValues: distinctValuesOf(trainTable) };
+  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, declared[trainTable.header[column]] ?? undefined, imputationOf(spec))), format: trainTable.format, distinctValues: distinctValuesOf(trainTable) };
   const train = encodeRows(trainTable, split.train, encoding);
   const testRows = testTable ?? trainTable;
   const test = encodeRows(testRows, split.test, encoding);
@@ -139,7 +148,7 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
     inputShape: [encodedWidth(encoding.features)],
     classNames,
     table: encoding,
-    notes: [describeTarget(trainTable, spec, `${classNames.length} classes (${classNames.slice(0, 10).join(', ')}${classNames.length > 10 ? ', …' : ''})`), ...columnNotes(trainTable, encoding)],
+    notes: [describeTarget(trainTable, spec, `${classNames.length} classes (${classNames.slice(0, 10).join(', ')}${classNames.length > 10 ? ', …' : ''})`), ...columnNotes(encoding, declared, trainTable, split.train, testRows, split.test)],
   };
 }
 
@@ -161,14 +170,20 @@ function imputationOf(spec: CsvDataSpec): Imputation {
   return { numbers: spec.impute?.numbers ?? 'mean', categories: spec.impute?.categories ?? 'missing', indicator: spec.missingIndicator ?? false };
 }
 
-/** data.columns, its names checked against the header (did you mean …). */
-function declaredColumns(spec: CsvDataSpec, table: CsvTable): Readonly<Record<string, string>> {
-  const declared = (spec.columns ?? {}) as Record<string, string>;
-  for (const name of Object.keys(declared)) columnIndex(table, name, 'data.columns');
+/** data.columns, its names checked against the header (did you mean …): each a kind with its settings, or null for `ignore`. */
+function declaredColumns(spec: CsvDataSpec, table: CsvTable): Readonly<Record<string, DeclaredColumn | null>> {
+  const declared: Record<string, DeclaredColumn | null> = {};
+  for (const [name, value] of Object.entries((spec.columns ?? {}) as Record<string, string | { type: ColumnType }>)) {
+    columnIndex(table, name, 'data.columns');
+    if (value === 'ignore') declared[name] = null;
+    else if (typeof value === 'string') declared[name] = { type: value as ColumnType, settings: {} };
+    else {
+      const { type, ...settings } = value;
+      declared[name] = { type, settings };
+    }
+  }
   return declared;
 }
-
-const typeOf = (declared: string | undefined) => (declared === 'number' || declared === 'category' ? declared : undefined);
 
 /** Each column's count of different (non-missing) values, up to MAX_CLASSES + 1. */
 function distinctValuesOf(table: CsvTable): Record<string, number> {
@@ -206,7 +221,7 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
   const allValues = valuesOf(trainTable);
   const split = testTable ? { train: shuffled([...allValues.keys()]), test: [...testTable.rows.keys()] } : randomSplit(allValues.length, spec.testSplit ?? 0.2);
   if (split.test.length === 0 || split.train.length < 2) throw new UserError(`${trainTable.file}: ${allValues.length} rows are too few to hold out a test set (add rows or give data.testPath)`);
-  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, typeOf(declared[trainTable.header[column]]), imputationOf(spec))), format: trainTable.format };
+  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, declared[trainTable.header[column]] ?? undefined, imputationOf(spec))), format: trainTable.format };
   const train = encodeRows(trainTable, split.train, encoding);
   const test = encodeRows(testTable ?? trainTable, split.test, encoding);
   warnAboutCells(train.filled + test.filled, test.unseen, warn);
@@ -224,7 +239,7 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
     classNames: [],
     target: { name: target, mean, std },
     table: encoding,
-    notes: [describeTarget(trainTable, spec, `a number, mean ${round(mean)}, standard deviation ${round(std)}, from ${round(Math.min(...trainValues))} to ${round(Math.max(...trainValues))}`), ...columnNotes(trainTable, encoding)],
+    notes: [describeTarget(trainTable, spec, `a number, mean ${round(mean)}, standard deviation ${round(std)}, from ${round(Math.min(...trainValues))} to ${round(Math.max(...trainValues))}`), ...columnNotes(encoding, declared, trainTable, split.train, testTable ?? trainTable, split.test)],
   };
 }
 
@@ -233,15 +248,11 @@ function warnAboutCells(filled: number, unseen: number, warn: (message: string) 
   if (unseen > 0) warn(`${unseen} test cell${unseen === 1 ? ' has a category' : 's have categories'} the training rows do not have (encoded as all zeros)`);
 }
 
-/** What validate prints about each input column. */
-function columnNotes(table: CsvTable, encoding: TableEncoding): string[] {
-  return encoding.features.map((column) => {
-    const count = missingCellCount(table, table.header.indexOf(column.name));
-    const filledWith = column.fill === undefined ? '' : ` filled with ${column.type === 'number' ? `the median ${round(column.fill)}` : `"${column.fill}"`}`;
-    const missing = count > 0 ? `, ${count} missing${filledWith}${column.indicator ? ' (with an indicator input)' : ''}` : '';
-    return column.type === 'number'
-      ? `column ${column.name}: number, mean ${round(column.mean)}, standard deviation ${round(column.std)}${missing}`
-      : `column ${column.name}: category, ${column.categories.length} values (${column.categories.slice(0, 8).join(', ')}${column.categories.length > 8 ? ', …' : ''})${missing}`;
+/** What validate prints about each input column; a column read as text without being declared says how to say otherwise. */
+function columnNotes(encoding: TableEncoding, declared: Readonly<Record<string, DeclaredColumn | null>>, train: CsvTable, trainRows: readonly number[], test: CsvTable, testRows: readonly number[]): string[] {
+  return describeColumns(encoding, train, trainRows, test, testRows).map((note, k) => {
+    const { name, type } = encoding.features[k];
+    return type === 'text' && declared[name] === undefined ? `${note} (read as text: most cells are several words and few repeat; data.columns: { ${name}: category } says otherwise)` : note;
   });
 }
 

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TableColumn } from '../dataset.js';
+import { encodeRows, inferColumn, readCsv, type CsvTable } from '../table.js';
+import { tokenize } from '../text/tokenize.js';
+
+const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
+if (!hasSklearn && process.env.SPECML_REQUIRE_SKLEARN) throw new Error('python3-sklearn is required here (SPECML_REQUIRE_SKLEARN)');
+const hasRData = spawnSync('Rscript', ['-e', 'library(modeldata)'], { stdio: 'ignore' }).status === 0;
+if (!hasRData && process.env.SPECML_REQUIRE_R) throw new Error('R with r-cran-modeldata is required here (SPECML_REQUIRE_R)');
+
+const root = mkdtempSync(join(tmpdir(), 'specml-text-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function table(name: string, lines: readonly string[]): CsvTable {
+  writeFileSync(join(root, name), lines.join('\n'));
+  return readCsv(join(root, name));
+}
+const fit = (data: CsvTable, settings: Record<string, unknown> = {}, rows = [...data.rows.keys()]) =>
+  inferColumn(data, 0, rows, { type: 'text', settings }) as Extract<TableColumn, { type: 'text' }>;
+const encode = (data: CsvTable, column: TableColumn, rows = [...data.rows.keys()]) => encodeRows(data, rows, { target: 'y', features: [column] }).inputs;
+
+describe('text columns', () => {
+  const reviews = table('reviews.csv', ['review,y', 'good good bad,1', 'bad ugly,0', 'good ugly fine,1', '"",0']);
+
+  it('keeps the maxTokens most frequent training tokens, ties in the order first seen', () => {
+    expect(fit(reviews).vocabulary).toEqual(['good', 'bad', 'ugly', 'fine']);
+    expect(fit(reviews, { maxTokens: 2 }).vocabulary).toEqual(['good', 'bad']);
+    // Only the training rows count: the last two rows' words are not in it.
+    expect(fit(reviews, {}, [1]).vocabulary).toEqual(['bad', 'ugly']);
+  });
+
+  it('writes counts, 0/1 or TF-IDF; unknown tokens and missing cells are all zeros', () => {
+    const vocabulary = fit(reviews).vocabulary;
+    expect([...encode(reviews, fit(reviews, { bag: 'count' }))]).toEqual([2, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0]);
+    expect([...encode(reviews, fit(reviews, { bag: 'multiHot' }))]).toEqual([1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0]);
+    const unseen = table('unseen.csv', ['review,y', 'terrible awful,0', 'GOOD and terrible,1']);
+    expect([...encode(unseen, fit(reviews, { bag: 'count' }))]).toEqual([0, 0, 0, 0, 1, 0, 0, 0]);
+    const tfidf = encode(reviews, fit(reviews));
+    // idf = ln((1 + n) / (1 + df)) + 1 over the 4 training rows; each row scaled to length 1.
+    const idf = (df: number) => Math.log(5 / (1 + df)) + 1;
+    const first = [2 * idf(2), idf(2)];
+    expect(tfidf[0]).toBeCloseTo(first[0] / Math.hypot(...first), 6);
+    expect(tfidf[1]).toBeCloseTo(first[1] / Math.hypot(...first), 6);
+    expect(tfidf.subarray(12)).toEqual(new Float32Array(4));
+    expect(vocabulary).toHaveLength(4);
+  });
+
+  it('refuses a column without words and a declared text column of numbers, at the file', () => {
+    const empty = table('empty.csv', ['note,y', '"",1', '...,0', 'NA,1']);
+    expect(() => fit(empty)).toThrow(`${join(root, 'empty.csv')}:1: column "note" has no words in the training rows (every cell is empty or punctuation): leave it out (data.columns: { note: ignore })`);
+    const numbers = table('numbers.csv', ['zip,y', '10115,1', '80331,0', ',1']);
+    expect(() => fit(numbers)).toThrow(`${join(root, 'numbers.csv')}:1: data.columns says "zip" is text, but its cells are all numbers (declare it number, or category for codes such as a ZIP code)`);
+  });
+
+  it.skipIf(!hasSklearn || !hasRData)('equals scikit-learn\'s TfidfVectorizer and CountVectorizer on real reviews (modeldata small_fine_foods)', () => {
+    const file = join(root, 'fine-foods.csv');
+    const exported = spawnSync('Rscript', ['-e', `library(modeldata); data(small_fine_foods); write.csv(head(training_data[, c("review", "score")], 300), "${file}", row.names = FALSE)`], { encoding: 'utf8' });
+    expect(exported.status, exported.stderr).toBe(0);
+    const foods = readCsv(file);
+    const train = [...Array(250).keys()];
+    const test = [...Array(50).keys()].map((row) => row + 250);
+    for (const settings of [{}, { sublinearTf: true, ngrams: 2, maxTokens: 500 }, { bag: 'count' }, { bag: 'multiHot', lowercase: false }]) {
+      const column = fit(foods, settings, train);
+      const tokens = foods.rows.map((row) => tokenize(row[0], column));
+      const options = { tfidf: `TfidfVectorizer(analyzer=lambda d: d, vocabulary=vocabulary, sublinear_tf=${column.sublinearTf ? 'True' : 'False'})`, count: 'CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary)', multiHot: 'CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary, binary=True)' }[column.bag];
+      const script = `
+import json, sys
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+docs, vocabulary = json.load(sys.stdin)
+vectorizer = ${options}.fit(docs[:250])
+counts = CountVectorizer(analyzer=lambda d: d).fit(docs[:250])
+totals = dict(zip(counts.get_feature_names_out(), counts.transform(docs[:250]).sum(axis=0).A1.tolist()))
+print(json.dumps([vectorizer.transform(docs[250:]).toarray().ravel().tolist(), [totals[t] for t in vocabulary], max([c for t, c in totals.items() if t not in set(vocabulary)], default=0)]))`;
+      const result = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify([tokens, column.vocabulary]), encoding: 'utf8', maxBuffer: 2 ** 28 });
+      expect(result.status, result.stderr).toBe(0);
+      const [expected, totals, mostLeftOut] = JSON.parse(result.stdout) as [number[], number[], number];
+      const ours = encode(foods, column, test);
+      expect(ours.length).toBe(expected.length);
+      expect(expected.reduce((worst, value, k) => Math.max(worst, Math.abs(value - ours[k])), 0)).toBeLessThan(1e-6);
+      // The vocabulary is the most frequent tokens: counts never rise along it, and none left out is more frequent.
+      expect(totals.every((count, k) => k === 0 || count <= totals[k - 1])).toBe(true);
+      expect(mostLeftOut).toBeLessThanOrEqual(totals.at(-1)!);
+    }
+  });
+});
