@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Dataset } from './dataset.js';
+import { TEST_TEXT_LENGTH, type Dataset } from './dataset.js';
 import { decodeDataset, encodeDataset } from './dataset-file.js';
 
 const images: Omit<Dataset, 'validation'> = {
@@ -17,7 +17,8 @@ const table: Omit<Dataset, 'validation'> = {
   inputShape: [2],
   classNames: [],
   target: { name: 'progression', mean: 113.25, std: 38.25 },
-  table: { target: 'progression', features: [{ name: 'bmi', type: 'number', mean: 26, std: 4 }, { name: 'bp', type: 'number', mean: 94, std: 13 }] },
+  table: { target: 'progression', features: [{ name: 'bmi', type: 'number', mean: 26, std: 4 }, { name: 'bp', type: 'number', mean: 94, std: 13 }], format: { missing: ['', 'NA'], delimiter: ';', decimal: ',', encoding: 'latin1' }, distinctValues: { bmi: 57, bp: 12 } },
+  testText: { column: 'notes', cells: ['a \u{1F600} note'] },
   notes: [],
 };
 
@@ -29,7 +30,7 @@ describe('the dataset file (the cache\'s, and what a queue ships)', () => {
       expect(back.train.labels).toEqual(dataset.train.labels);
       expect(back.test.labels).toEqual(dataset.test.labels);
       expect(back.train.labels.constructor).toBe(dataset.train.labels.constructor);
-      expect([back.inputShape, back.classNames, back.target, back.table, back.notes]).toEqual([dataset.inputShape, dataset.classNames, dataset.target, dataset.table, dataset.notes]);
+      expect([back.inputShape, back.classNames, back.target, back.table, back.notes, back.testText]).toEqual([dataset.inputShape, dataset.classNames, dataset.target, dataset.table, dataset.notes, dataset.testText]);
     }
   });
 
@@ -43,5 +44,9 @@ describe('the dataset file (the cache\'s, and what a queue ships)', () => {
     expect(decodeDataset(Buffer.from('specml-dataset-1\n\u0005\u0000\u0000\u0000{"x":1}'))).toBeUndefined();
     const nan = encodeDataset({ ...table, test: { ...table.test, labels: Float32Array.of(Number.NaN) } });
     expect(decodeDataset(nan)).toBeUndefined();
+    // The table and the test rows' text are checked as a run's table.json is: a damaged one is no dataset.
+    expect(decodeDataset(encodeDataset({ ...table, table: { ...table.table!, features: [{ name: 'bmi', type: 'number', mean: 26, std: -4 }] } }))).toBeUndefined();
+    expect(decodeDataset(encodeDataset({ ...table, testText: { column: 'notes', cells: ['one', 'too many'] } }))).toBeUndefined();
+    expect(decodeDataset(encodeDataset({ ...table, testText: { column: 'notes', cells: ['x'.repeat(TEST_TEXT_LENGTH + 1)] } }))).toBeUndefined();
   });
 });

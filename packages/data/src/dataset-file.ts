@@ -1,5 +1,6 @@
-import type { Dataset, ExampleSet } from './dataset.js';
+import { TEST_TEXT_LENGTH, type Dataset, type ExampleSet, type TableEncoding, type TestText } from './dataset.js';
 import { isPlainObject } from './plain-object.js';
+import { parseTableEncoding } from './table.js';
 
 // A decoded dataset as one file: what the cache keeps and what the queue ships to workers. Read back from
 // disk or from Redis, it is untrusted: every count and size is checked against the bytes before use.
@@ -25,6 +26,7 @@ export function datasetFileParts(dataset: Stored, warnings: readonly string[] = 
     table: dataset.table,
     target: dataset.target,
     notes: dataset.notes,
+    testText: dataset.testText,
     sets: sets.map((set) => ({ count: set.count, floats: set.inputs instanceof Float32Array, numbers: set.labels instanceof Float32Array })),
   }));
   const length = Buffer.alloc(4);
@@ -87,15 +89,36 @@ export function decodeDatasetFile(bytes: Uint8Array): { dataset: Stored; warning
   }
   if (offset !== buffer.length) return undefined;
   const warnings = Array.isArray(header.warnings) ? header.warnings.slice(0, MAX_WARNINGS).map(String) : [];
+  const table = header.table === undefined ? undefined : tableOf(header.table);
+  const testText = testTextOf(header.testText, sets[1].count);
+  if (table === null || testText === null) return undefined;
   const dataset: Stored = {
     name: header.name,
     inputShape: shape as number[],
     classNames: classNames as string[],
-    table: isPlainObject(header.table) ? (header.table as unknown as Dataset['table']) : undefined,
+    ...(table ? { table } : {}),
+    ...(testText ? { testText } : {}),
     target: regression ? (target as unknown as Dataset['target']) : undefined,
     notes: Array.isArray(header.notes) ? header.notes.map(String) : [],
     train: sets[0],
     test: sets[1],
   };
   return { dataset, warnings };
+}
+
+/** The table encoding in a header, checked as a run's table.json is; null when it is not one. */
+function tableOf(value: unknown): TableEncoding | null {
+  try {
+    return parseTableEncoding(value, 'dataset file');
+  } catch {
+    return null;
+  }
+}
+
+/** The test rows' text in a header: undefined when there is none, null when it is not what specml writes. */
+function testTextOf(value: unknown, count: number): TestText | undefined | null {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value) || typeof value.column !== 'string' || !Array.isArray(value.cells) || value.cells.length !== count) return null;
+  if (!value.cells.every((cell) => typeof cell === 'string' && cell.length <= TEST_TEXT_LENGTH)) return null;
+  return { column: value.column, cells: value.cells as string[] };
 }

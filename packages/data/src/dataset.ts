@@ -64,6 +64,15 @@ export type TableColumn =
       readonly indicator?: boolean;
     };
 
+/** The cells of one text column for the test rows, in test order, each at most TEST_TEXT_LENGTH characters. */
+export interface TestText {
+  readonly column: string;
+  readonly cells: readonly string[];
+}
+
+/** How much of a test row's text predictions.csv and the report show. */
+export const TEST_TEXT_LENGTH = 200;
+
 /** How missing cells are filled: numbers by the training mean or median, categories as none (all zeros) or the most frequent. */
 export interface Imputation {
   readonly numbers: 'mean' | 'median';
@@ -87,6 +96,8 @@ export interface Dataset {
   readonly target?: TargetStatistics;
   /** For tables: how rows are encoded. */
   readonly table?: TableEncoding;
+  /** A table with text: its first text column's cells of the test rows, shortened (TEST_TEXT_LENGTH), shown beside the predictions. */
+  readonly testText?: TestText;
   /** Grey images whose high values are ink (MNIST-style digits and clothes): pictures draw them dark on white. Its kind says. */
   readonly inkOnPaper?: boolean;
   /** What loading found and changed, one line each, for `validate` (resized images, filled cells, …). */

@@ -1,6 +1,6 @@
 export { UserError, isUserError } from './errors.js';
 export { parseIdx, readIdxFile, encodeIdx, describeFsError, type IdxArray } from './idx.js';
-export { isImageDataset, inputSize, type Dataset, type ExampleSet, type TableEncoding, type TableColumn, type TargetStatistics } from './dataset.js';
+export { isImageDataset, inputSize, TEST_TEXT_LENGTH, type Dataset, type ExampleSet, type TableEncoding, type TableColumn, type TargetStatistics, type TestText } from './dataset.js';
 export { DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from './datasets/index.js';
 export { loadDataset, loadWholeDataset, readsUserFiles, type WholeDataset, type LoadOptions } from './load-dataset.js';
 export { COMMON_DATA_PROPERTIES } from './datasets/kind.js';

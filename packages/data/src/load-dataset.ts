@@ -35,5 +35,7 @@ export async function loadDataset(spec: DataSpecInput, options: LoadOptions = {}
   // A member of a cross-validated run validates on its fold; otherwise the last validationSplit of the rows.
   const [train, validation] = spec.folds !== undefined && spec.fold !== undefined ? foldSplit(training, spec.folds, spec.fold, whole.target === undefined) : splitOff(training, spec.validationSplit);
   const { inkOnPaper } = DATASET_KINDS[spec.dataset ?? DEFAULT_DATASET];
-  return { ...whole, train, validation, test: limited(whole.test, spec.testLimit), inkOnPaper };
+  const test = limited(whole.test, spec.testLimit);
+  const testText = whole.testText && { ...whole.testText, cells: whole.testText.cells.slice(0, test.count) };
+  return { ...whole, train, validation, test, inkOnPaper, ...(testText ? { testText } : {}) };
 }

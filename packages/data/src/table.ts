@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import type { Imputation, TableColumn, TableEncoding } from './dataset.js';
 import { UserError } from './errors.js';
 import { nearestName } from './near-names.js';
+import { isPlainObject } from './plain-object.js';
 import { readRegularBytes, whyUnreadable } from './safe-files.js';
 import { COLUMN_TYPES, kindOf, type ColumnType } from './columns/index.js';
 import { columnCells, EMPTY, NUMBER_CELL, WORD, type CsvFormat, type CsvTable } from './table-cells.js';
@@ -201,10 +202,12 @@ function parseTableFormat(value: unknown, bad: (what: string) => Error): CsvForm
 export function parseTableEncoding(value: unknown, file: string): TableEncoding {
   const bad = (what: string) => new UserError(`${file}: ${what}; the run folder is damaged (train the run again)`);
   if (typeof value !== 'object' || value === null) throw bad('not a JSON object');
-  const { target, features, format } = value as Record<string, unknown>;
+  const { target, features, format, distinctValues } = value as Record<string, unknown>;
   if (typeof target !== 'string' || !Array.isArray(features) || features.length === 0 || features.length > 100_000) throw bad('expected a target name and a list of feature columns');
+  const counts = isPlainObject(distinctValues) && Object.values(distinctValues).every((count) => Number.isInteger(count) && (count as number) >= 0) ? { distinctValues: distinctValues as Record<string, number> } : {};
   return {
     target,
+    ...counts,
     format: parseTableFormat(format, bad),
     features: features.map((column: unknown, index): TableColumn => {
       const fields = (column ?? {}) as Record<string, unknown>;

@@ -28,6 +28,7 @@ const STYLE = `
   th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; white-space: nowrap; }
   th[data-sort] { cursor: pointer; user-select: none; background: #f3f4f7; }
   th[data-order="asc"]::after { content: " ▲"; } th[data-order="desc"]::after { content: " ▼"; }
+  td.long { white-space: normal; min-width: 24rem; }
   pre { background: #f6f7f9; padding: 0.8rem; overflow: auto; }
   img { max-width: 100%; border: 1px solid #eee; }
   .status-completed { color: #17803d; } .status-diverged, .status-failed { color: #c0392b; } .status-interrupted, .status-running { color: #a06000; }
@@ -61,10 +62,13 @@ function csvRowsOf(dir: string, name: string, rows: number): string[][] {
   }
 }
 
+/** Cells longer than this (a review's text) wrap, so that a table stays within the page. */
+const LONG_CELL = 40;
+
 /** Rows as an HTML table, every cell escaped; `marked` rows get the failed colour. */
 function htmlTable([header, ...body]: string[][], marked: (row: string[]) => boolean = () => false): string {
   return `<table><thead><tr>${header.map((cell) => `<th>${escape(cell)}</th>`).join('')}</tr></thead><tbody>${body
-    .map((row) => `<tr${marked(row) ? ' class="status-failed"' : ''}>${row.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`)
+    .map((row) => `<tr${marked(row) ? ' class="status-failed"' : ''}>${row.map((cell) => `<td${cell.length > LONG_CELL ? ' class="long"' : ''}>${escape(cell)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -74,7 +78,7 @@ function perClassTable(dir: string): string {
   return rows.length > 1 ? `<h2>Per class on the test set (${RUN_FILES.perClass})</h2>\n${htmlTable(rows)}\n` : '';
 }
 
-/** A table's run: its first test rows' predictions as an HTML table (every cell escaped). */
+/** A table's run: its first test rows' predictions as an HTML table (every cell escaped), and a classifier's most confident mistakes. */
 function predictionsTable(dir: string): string {
   const [header, ...body] = csvRowsOf(dir, RUN_FILES.predictions, SHOWN_PREDICTIONS);
   if (!header) return '';
@@ -82,7 +86,21 @@ function predictionsTable(dir: string): string {
   const regression = header[1] === 'true_value';
   const wrong = (row: string[]) => !regression && row[1] !== row[2];
   const title = regression ? `The ${body.length} test rows with the largest errors (all in ${RUN_FILES.predictions})` : `Predictions on the first ${body.length} test rows (all in ${RUN_FILES.predictions})`;
-  return `<h2>${escape(title)}</h2>\n${htmlTable([header, ...body], wrong)}\n`;
+  return `<h2>${escape(title)}</h2>\n${htmlTable([header, ...body], wrong)}\n${regression ? '' : mistakesTable(dir)}`;
+}
+
+/** The most test rows read from predictions.csv to find the most confident mistakes (the file is the run's own, but untrusted). */
+const MAX_SCANNED_PREDICTIONS = 200_000;
+const SHOWN_MISTAKES = 20;
+
+/** A classifier's test rows it was most sure of and wrong about (with a text column, what to read first). */
+function mistakesTable(dir: string): string {
+  const [header, ...body] = csvRowsOf(dir, RUN_FILES.predictions, MAX_SCANNED_PREDICTIONS);
+  const probabilityOf = (row: string[]) => Number(row[header.indexOf(`probability_${row[2]}`)]);
+  const mistakes = body.filter((row) => row[1] !== row[2] && Number.isFinite(probabilityOf(row)));
+  if (mistakes.length === 0) return '';
+  const shown = mistakes.sort((a, b) => probabilityOf(b) - probabilityOf(a)).slice(0, SHOWN_MISTAKES);
+  return `<h2>${escape(`The ${shown.length} most confident of ${mistakes.length} mistakes on the test rows`)}</h2>\n${htmlTable([header, ...shown])}\n`;
 }
 
 /** `epoch 12: validation accuracy 0.9312, test accuracy 0.9250 there`, or why a run has no best epoch. */

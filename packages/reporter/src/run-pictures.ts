@@ -1,3 +1,4 @@
+import type { TestText } from '@specml/data';
 import { csvText } from './csv-text.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './charts.js';
@@ -24,16 +25,19 @@ export function perClassCsv(scores: readonly { precision: number; recall: number
   return csvText([['class', 'precision', 'recall', 'f1', 'support'], ...scores.map((score, k) => [classNames[k], fixed4(score.precision), fixed4(score.recall), fixed4(score.f1), score.support])]);
 }
 
-/** A table's test rows: the true and predicted class and every class's probability, one row each. */
-export function predictionsCsv(labels: ArrayLike<number>, probabilities: Float32Array, classNames: readonly string[]): string {
+/** A table's test rows: the true and predicted class and every class's probability, one row each; with text, the row's text last. */
+export function predictionsCsv(labels: ArrayLike<number>, probabilities: Float32Array, classNames: readonly string[], text?: TestText): string {
   const classCount = classNames.length;
   const rows = Array.from({ length: labels.length }, (_, row) => {
     const own = Array.from(probabilities.subarray(row * classCount, (row + 1) * classCount));
     const predicted = own.indexOf(Math.max(...own));
-    return [row + 1, classNames[labels[row]], classNames[predicted], ...own.map((p) => p.toFixed(4))];
+    return [row + 1, classNames[labels[row]], classNames[predicted], ...own.map((p) => p.toFixed(4)), ...textCell(text, row)];
   });
-  return csvText([['test_row', 'true_class', 'predicted_class', ...classNames.map((name) => `probability_${name}`)], ...rows]);
+  return csvText([['test_row', 'true_class', 'predicted_class', ...classNames.map((name) => `probability_${name}`), ...textHeader(text)], ...rows]);
 }
+
+const textHeader = (text: TestText | undefined) => (text ? [text.column] : []);
+const textCell = (text: TestText | undefined, row: number) => (text ? [text.cells[row] ?? ''] : []);
 
 /** The most classes confusion.png draws one by one; beyond that, the others are summed into one row and column. */
 export const MAX_DRAWN_CLASSES = 30;
@@ -130,10 +134,10 @@ export function renderCurves(metrics: readonly MetricsRecord[], title: string): 
  * A regression's test rows: true and predicted value and the error, the largest errors first (the report
  * shows the first of them).
  */
-export function regressionPredictionsCsv(truth: ArrayLike<number>, predicted: ArrayLike<number>): string {
+export function regressionPredictionsCsv(truth: ArrayLike<number>, predicted: ArrayLike<number>, text?: TestText): string {
   const rows = Array.from({ length: truth.length }, (_, row) => ({ row: row + 1, truth: truth[row], predicted: predicted[row], error: predicted[row] - truth[row] }));
   rows.sort((a, b) => Math.abs(b.error) - Math.abs(a.error) || a.row - b.row);
-  return csvText([['test_row', 'true_value', 'predicted_value', 'error'], ...rows.map(({ row, truth: t, predicted: p, error }) => [row, fixed(t), fixed(p), fixed(error)])]);
+  return csvText([['test_row', 'true_value', 'predicted_value', 'error', ...textHeader(text)], ...rows.map(({ row, truth: t, predicted: p, error }) => [row, fixed(t), fixed(p), fixed(error), ...textCell(text, row - 1)])]);
 }
 
 const fixed = (value: number) => Number(value.toPrecision(6));

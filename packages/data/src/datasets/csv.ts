@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { Dataset, Imputation, TableEncoding } from '../dataset.js';
+import { TEST_TEXT_LENGTH, type Dataset, type Imputation, type TableEncoding, type TestText } from '../dataset.js';
+import { printable } from '../printable.js';
 import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
@@ -16,11 +17,16 @@ const MAX_CLASSES = 256;
 const TABLE_DECODER_VERSION = 3;
 
 /** What `data.columns.<name>` may say: a kind's name, `ignore`, or a kind with its settings ({ type: text, ngrams: 2 }). Checked here; read by declaredColumns. */
-const COLUMN_SETTING_SCHEMA: { readonly anyOf: readonly object[] } = {
-  anyOf: [
-    { enum: [...COLUMN_TYPES, 'ignore'] },
-    ...COLUMN_TYPES.map((type) => ({ type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: type }, ...COLUMN_KINDS[type].settings } }) as const),
-  ],
+const COLUMN_SETTING_SCHEMA: { readonly if: object; readonly then: object; readonly else: object } = {
+  // A name, or a mapping told apart by its `type` (so that a mistake gets one error, about its own kind's keys).
+  if: { type: 'string' },
+  then: { enum: [...COLUMN_TYPES, 'ignore'] },
+  else: {
+    type: 'object',
+    required: ['type'],
+    discriminator: { propertyName: 'type' },
+    oneOf: COLUMN_TYPES.map((type) => ({ type: 'object', additionalProperties: false, properties: { type: { const: type }, ...COLUMN_KINDS[type].settings } })),
+  },
 };
 
 const CSV_PROPERTIES = {
@@ -148,6 +154,7 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
     inputShape: [encodedWidth(encoding.features)],
     classNames,
     table: encoding,
+    ...testTextOf(encoding, testRows, split.test),
     notes: [describeTarget(trainTable, spec, `${classNames.length} classes (${classNames.slice(0, 10).join(', ')}${classNames.length > 10 ? ', …' : ''})`), ...columnNotes(encoding, declared, trainTable, split.train, testRows, split.test)],
   };
 }
@@ -239,6 +246,7 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
     classNames: [],
     target: { name: target, mean, std },
     table: encoding,
+    ...testTextOf(encoding, testTable ?? trainTable, split.test),
     notes: [describeTarget(trainTable, spec, `a number, mean ${round(mean)}, standard deviation ${round(std)}, from ${round(Math.min(...trainValues))} to ${round(Math.max(...trainValues))}`), ...columnNotes(encoding, declared, trainTable, split.train, testTable ?? trainTable, split.test)],
   };
 }
@@ -246,6 +254,21 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
 function warnAboutCells(filled: number, unseen: number, warn: (message: string) => void): void {
   if (filled > 0) warn(`${filled} missing number cell${filled === 1 ? ' was' : 's were'} filled with the training mean of the column`);
   if (unseen > 0) warn(`${unseen} test cell${unseen === 1 ? ' has a category' : 's have categories'} the training rows do not have (encoded as all zeros)`);
+}
+
+/** The test rows' cells of the first text column, on one line and shortened, to show beside their predictions. */
+function testTextOf(encoding: TableEncoding, table: CsvTable, rows: readonly number[]): { testText?: TestText } {
+  const column = encoding.features.find((feature) => feature.type === 'text');
+  if (!column) return {};
+  const index = table.header.indexOf(column.name);
+  const shortened = (cell: string) => {
+    const line = printable(cell.replace(/\s+/g, ' ').trim());
+    if (line.length <= TEST_TEXT_LENGTH) return line;
+    // Never cut between the two halves of a character outside the BMP (an emoji).
+    const end = /[\uD800-\uDBFF]/.test(line[TEST_TEXT_LENGTH - 2]) ? TEST_TEXT_LENGTH - 2 : TEST_TEXT_LENGTH - 1;
+    return `${line.slice(0, end)}…`;
+  };
+  return { testText: { column: column.name, cells: rows.map((row) => (isMissingCell(table, table.rows[row][index]) ? '' : shortened(table.rows[row][index]))) } };
 }
 
 /** What validate prints about each input column; a column read as text without being declared says how to say otherwise. */

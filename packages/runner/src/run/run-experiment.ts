@@ -197,6 +197,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     ? `predicting ${printable(dataset.target.name)} (mean ${dataset.target.mean.toPrecision(4)}, standard deviation ${dataset.target.std.toPrecision(4)})`
     : `${dataset.table ? `predicting ${printable(dataset.table.target)}: ` : ''}${describeClasses(dataset.classNames)}`;
   process.stdout.write(`run ${spec.name}/${runId}: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}, ${predicts}\n${formatModelSummary(model)}`);
+  // A text column's vocabulary and its coverage of the test rows say whether the model can read them.
+  for (const note of dataset.notes.filter((line) => dataset.table?.features.some((column) => column.type === 'text' && line.startsWith(`column ${column.name}: text`)))) process.stdout.write(`${printable(note)}\n`);
   if (summary.classWeights) process.stdout.write(`class weights in the training loss: ${Object.entries(summary.classWeights).map(([name, weight]) => `${printable(name)} ${Number(weight.toPrecision(4))}`).join(', ')}\n`);
   options.events?.onRunFolder?.(dir);
   return trainInFolder({ dir, spec, dataset, summary, started, dataSeconds, signal: options.signal, lock, events: options.events, updateIndex: options.updateIndex ?? true });
@@ -436,7 +438,7 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
       renderPredictionGrid({ ...grid, indices: mistakes, confidences, title: `${spec.name}: the ${mistakes.length} most confident of ${wrong} mistakes on ${test.count} test images` }),
     );
   } else {
-    writeFileAtomic(join(dir, RUN_FILES.predictions), predictionsCsv(test.labels, probabilities, classNames));
+    writeFileAtomic(join(dir, RUN_FILES.predictions), predictionsCsv(test.labels, probabilities, classNames, dataset.testText));
   }
 
   const matrix = confusionMatrix(test.labels, predicted, classCount);
@@ -450,7 +452,7 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
 async function writeRegressionPictures(dir: string, predicted: Float32Array, dataset: Dataset, spec: ExperimentSpec, metrics: EpochMetrics[]) {
   const truth = dataset.test.labels;
   const target = dataset.target!.name;
-  writeFileAtomic(join(dir, RUN_FILES.predictions), regressionPredictionsCsv(truth, predicted));
+  writeFileAtomic(join(dir, RUN_FILES.predictions), regressionPredictionsCsv(truth, predicted, dataset.testText));
   writeFileAtomic(join(dir, 'predicted-vs-true.png'), await renderPredictedVersusTrue(truth, predicted, target, `${spec.name}: predicted against true ${target} on ${dataset.test.count} test rows`));
   writeFileAtomic(join(dir, 'residuals.png'), await renderResiduals(truth, predicted, target, `${spec.name}: errors on ${dataset.test.count} test rows`));
   writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and R² per epoch`));
