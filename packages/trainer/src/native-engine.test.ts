@@ -180,6 +180,27 @@ describe('native engine', () => {
     );
   });
 
+  it('trains bag-of-words rows (thousands of inputs, almost all zero: the sparse path) as tfjs-layers does', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ features: fc.integer({ min: 256, max: 3000 }), tokens: fc.integer({ min: 0, max: 12 }), hidden: fc.integer({ min: 1, max: 20 }), count: fc.integer({ min: 1, max: 6 }), seed: fc.integer({ min: 0, max: 1000 }) }),
+        ({ features, tokens, hidden, count, seed }) => {
+          const input: ModelInput = { inputShape: [features] };
+          const classes = 3;
+          const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: hidden, activation: 'relu' }, { type: 'dense', units: classes, activation: 'softmax' }] };
+          const rng = createRng(seed);
+          const weights = initialWeights(spec, input, rng);
+          // A few TF-IDF-like values per row, at random vocabulary positions; a row may have none.
+          const rows = new Float32Array(count * features);
+          for (let row = 0; row < count; row++) for (let t = 0; t < tokens; t++) rows[row * features + Math.floor(rng.next() * features)] = rng.next();
+          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
+          expectLikeTfjs(spec, input, weights, rows, labels, classes);
+        },
+      ),
+      { numRuns: 25, seed: 20261203 },
+    );
+  });
+
   it('augments images exactly as the TypeScript transform does (the same bytes), for flips, shifts and turns of any shape, also on its worker thread', async () => {
     const addon = loadNativeAddon();
     if (!addon.ok) throw new Error(addon.reason);
