@@ -33,4 +33,4 @@ export {
   type ModelWeights,
   type LayerPlan,
 } from './build.js';
-export { exportOnnx, ONNX_NAMES, ONNX_OPSET, onnxOutputOf, type OnnxExportOptions } from './onnx-export.js';
+export { exportOnnx, ONNX_NAMES, ONNX_OPSET, onnxMetadataOf, onnxOutputOf, type OnnxExportOptions } from './onnx-export.js';

@@ -87,11 +87,16 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
       output: onnxOutputOf(options.task).description,
       input: image
         ? `${inputName}: float32 [batch, ${input.inputShape.join(', ')}], pixel values 0-255 (the graph divides by 255)`
-        : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json: numbers standardised, categories one-hot)`,
+        : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json, also in table_encoding: numbers standardised, categories one-hot, text a bag of words over its vocabulary)`,
       ...options.metadata,
     }).map(([key, value]) => ({ key, value })),
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** An ONNX file's metadata (key → value), as exportOnnx writes it: for whoever reads an export back. */
+export function onnxMetadataOf(bytes: Uint8Array): Record<string, string> {
+  return Object.fromEntries(onnx.ModelProto.decode(bytes).metadataProps.map((property) => [property.key ?? '', property.value ?? '']));
 }
 
 function onnxAttribute(name: string, value: OnnxAttribute, asFloat: boolean) {

@@ -5,6 +5,7 @@ import { ONNX_NAMES, exportOnnx, getModelWeights, onnxOutputOf, type ModelSpec }
 import { readRun, RUN_FILES, summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import { SPECML_VERSION } from '../executors/queue-protocol.js';
+import { trainingInput } from './predict.js';
 
 /** Where `export` writes by default: beside the run's tfjs model. */
 export const onnxFileOf = (runDir: string) => join(runDir, 'model.onnx');
@@ -37,7 +38,11 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir), 
   model.dispose();
   const spec = readRun(runDir).spec.model as ModelSpec | undefined;
   if (!Array.isArray(spec?.layers)) throw new UserError(`--run ${runDir}: its ${RUN_FILES.spec} has no model.layers (a run folder of another version, or edited): export a run trained by this specml`);
-  const bytes = exportOnnx(spec, { inputShape }, weights, { task: summary.task, classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}` } });
+  // A table's model reads rows encoded as table.json says (statistics, categories, a text column's vocabulary
+  // and tokenizer settings): that goes with it, so that the file alone can be used elsewhere.
+  const { table } = trainingInput(runDir);
+  const encoding: Record<string, string> = table ? { table_encoding: JSON.stringify(table) } : {};
+  const bytes = exportOnnx(spec, { inputShape }, weights, { task: summary.task, classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}`, ...encoding } });
   writeFileAtomic(out, bytes);
   const input = inputShape.length === 3
     ? `${ONNX_NAMES.input} [batch, ${inputShape.join(', ')}] (height, width, channels) 0-255`

@@ -2,6 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import * as ort from 'onnxruntime-node';
+import { onnxMetadataOf } from '@specml/model-zoo';
+import { encodeRows, parseTableEncoding, readCsv } from '@specml/data';
 import { hasRData, hasSklearn, pythonJson, runR } from '../test-kit/test-python.js';
 
 // Free text as people export it: modeldata's small_fine_foods (Amazon fine-food reviews, "great" or "other",
@@ -31,7 +34,7 @@ write.csv(testing_data[1:400, ], "${join(work, 'foods-test.csv')}", row.names = 
 write.csv(tate_text[1:1500, ], "${join(work, 'tate.csv')}", row.names = FALSE)`);
   });
 
-  it('reads a review column as text with one line of spec, trains, and predicts new rows with the saved vocabulary', () => {
+  it('reads a review column as text with one line of spec, trains, exports, and predicts new rows with the saved vocabulary', async () => {
     const file = write('foods.yaml', spec('foods', '{ product: ignore, review: text }'));
     const validated = specml(['validate', file]);
     expect(validated.status, validated.stderr).toBe(0);
@@ -49,6 +52,20 @@ write.csv(tate_text[1:1500, ], "${join(work, 'tate.csv')}", row.names = FALSE)`)
     expect(predictions[0]).toBe('test_row,true_class,predicted_class,probability_great,probability_other,review');
     expect(predictions[1]).toMatch(/^1,great,\w+,[\d.]+,[\d.]+,These are the best tasting gummy fruits/);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/<h2>The 20 most confident of \d+ mistakes on the test rows<\/h2>/);
+
+    // The ONNX export takes the bag vector and carries the vocabulary: ONNX Runtime gives the run's own probabilities.
+    const exported = specml(['export', '--run', dir]);
+    expect(exported.status, exported.stderr).toBe(0);
+    const session = await ort.InferenceSession.create(join(dir, 'model.onnx'));
+    const encoding = JSON.parse(onnxMetadataOf(readFileSync(join(dir, 'model.onnx'))).table_encoding);
+    expect(encoding.features[0].vocabulary).toEqual(table.features[0].vocabulary);
+    const testTable = readCsv(join(work, 'foods-test.csv'));
+    const { inputs } = encodeRows(testTable, [...testTable.rows.keys()], parseTableEncoding(encoding, 'model.onnx'));
+    const probabilities = (await session.run({ features: new ort.Tensor('float32', inputs, [testTable.rows.length, inputs.length / testTable.rows.length]) })).probabilities.data as Float32Array;
+    await session.release();
+    const written = predictions.slice(1, -1).map((line) => line.split(',').slice(3, 5).map(Number));
+    expect(written).toHaveLength(testTable.rows.length);
+    expect(Math.max(...written.map(([great], row) => Math.abs(great - probabilities[row * 2])))).toBeLessThan(6e-5);
 
     const rows = write('new-reviews.csv', 'review\n"Absolutely delicious, my kids love it and ask for more. Will buy again!"\n"Stale, tasteless and overpriced.<br />A waste of money, I threw it away."\n');
     const predicted = specml(['predict', '--run', dir, rows, '--json']);
