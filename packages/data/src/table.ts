@@ -162,6 +162,7 @@ export function encodedWidth(columns: readonly TableColumn[]): number {
  */
 export function encodeRows(table: CsvTable, rows: readonly number[], encoding: TableEncoding): { inputs: Float32Array; filled: number; unseen: number } {
   const width = encodedWidth(encoding.features);
+  if (rows.length * width * 4 > MAX_ENCODED_BYTES) throw tooWide(table, rows.length, width, encoding);
   const inputs = new Float32Array(rows.length * width);
   const counts = { filled: 0, unseen: 0 };
   let offset = 0;
@@ -177,6 +178,17 @@ export function encodeRows(table: CsvTable, rows: readonly number[], encoding: T
     }
   }
   return { inputs, ...counts };
+}
+
+/** The most memory a table's encoded rows may take (float32 inputs): beyond it, a located refusal rather than an exhausted machine. */
+export const MAX_ENCODED_BYTES = 2 * 2 ** 30;
+
+/** Why rows × inputs do not fit, naming the widest column and how to narrow it. */
+function tooWide(table: CsvTable, rows: number, width: number, encoding: TableEncoding): UserError {
+  const widths = encoding.features.map((column) => kindOf(column.type).width(column));
+  const widest = encoding.features[widths.indexOf(Math.max(...widths))];
+  const fix = widest.type === 'text' ? `lower data.columns.${widest.name}.maxTokens (it has ${widest.vocabulary.length} tokens)` : `column "${widest.name}" alone has ${Math.max(...widths)} inputs`;
+  return new UserError(`${table.file}: ${rows} rows × ${width} inputs would take ${((rows * width * 4) / 2 ** 30).toFixed(1)} GiB as float32, more than the ${MAX_ENCODED_BYTES / 2 ** 30} GiB specml holds: ${fix}, or use a file of fewer rows`);
 }
 
 /** What validate says about each input column, its kind's description with the test rows (a vocabulary's coverage). */

@@ -56,6 +56,15 @@ describe('text columns', () => {
     expect(() => fit(numbers)).toThrow(`${join(root, 'numbers.csv')}:1: data.columns says "zip" is text, but its cells are all numbers (declare it number, or category for codes such as a ZIP code)`);
   });
 
+  it('refuses rows whose bags of words would not fit in memory, naming the column to narrow, before allocating them', () => {
+    // 6,000 rows of 17 different words each: a vocabulary of 100,000 tokens would make 2.2 GiB of inputs.
+    const lines = Array.from({ length: 6000 }, (_, row) => `${Array.from({ length: 17 }, (_, k) => `w${row * 17 + k}`).join(' ')},${row % 2}`);
+    const wide = table('wide.csv', ['words,y', ...lines]);
+    const column = fit(wide, { maxTokens: 100_000 });
+    expect(column.vocabulary).toHaveLength(100_000);
+    expect(() => encode(wide, column)).toThrow(`${join(root, 'wide.csv')}: 6000 rows × 100000 inputs would take 2.2 GiB as float32, more than the 2 GiB specml holds: lower data.columns.words.maxTokens (it has 100000 tokens), or use a file of fewer rows`);
+  });
+
   it.skipIf(!hasSklearn || !hasRData)('equals scikit-learn\'s TfidfVectorizer and CountVectorizer on real reviews (modeldata small_fine_foods)', () => {
     const file = join(root, 'fine-foods.csv');
     const exported = spawnSync('Rscript', ['-e', `library(modeldata); data(small_fine_foods); write.csv(head(training_data[, c("review", "score")], 300), "${file}", row.names = FALSE)`], { encoding: 'utf8' });
