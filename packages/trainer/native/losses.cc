@@ -1,24 +1,19 @@
 #include "losses.h"
 
-#include <cmath>
 #include <map>
 
 namespace specml {
 namespace {
 
-double Sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
-
-// As tf.losses: meanSquaredError, absoluteDifference, huberLoss with delta 1.
-const std::map<std::string, RegressionLoss>& Losses() {
-  static const std::map<std::string, RegressionLoss> losses = {
-      {"meanSquaredError", {[](double d) { return d * d; }, [](double d) { return 2 * d; }}},
-      {"meanAbsoluteError", {[](double d) { return std::fabs(d); }, [](double d) { return Sign(d); }}},
-      {"huber", {[](double d) { return std::fabs(d) <= 1 ? 0.5 * d * d : std::fabs(d) - 0.5; }, [](double d) { return std::fabs(d) <= 1 ? d : Sign(d); }}},
-  };
+// Function-local, so that it exists before any file's registration runs.
+std::map<std::string, RegressionLoss>& Losses() {
+  static std::map<std::string, RegressionLoss> losses;
   return losses;
 }
 
 }  // namespace
+
+RegisterRegressionLoss::RegisterRegressionLoss(const char* name, RegressionLoss loss) { Losses()[name] = loss; }
 
 const RegressionLoss* FindRegressionLoss(const std::string& name) {
   auto found = Losses().find(name);

@@ -1,3 +1,4 @@
+import { REGRESSION_LOSS_KINDS, REGRESSION_LOSSES, type RegressionLoss } from './losses/index.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { columnGoal, metricValue, TASKS, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
 
@@ -27,13 +28,11 @@ export const taskSpecSchema = {
   description: 'classification: the last layer is dense with softmax, one unit per class, trained on cross-entropy. regression: predict a number (a csv dataset\'s numeric target): the last layer is dense with units: 1 and activation: linear, trained on `loss`; the target is standardised for training and every metric is in its own units.',
 } as const;
 
-/** The regression losses, each in the native engine (native/losses.cc) under the same name. */
-export const REGRESSION_LOSSES = ['meanSquaredError', 'meanAbsoluteError', 'huber'] as const;
-export type RegressionLoss = (typeof REGRESSION_LOSSES)[number];
+export { REGRESSION_LOSSES, type RegressionLoss };
 
 export const lossSpecSchema = {
   enum: REGRESSION_LOSSES,
-  description: 'task: regression only: meanSquaredError (the default), meanAbsoluteError, or huber (squared within one standard deviation of the target, absolute beyond). Trained on the standardised target, reported in the target\'s units.',
+  description: `task: regression only: ${REGRESSION_LOSSES.map((name) => REGRESSION_LOSS_KINDS[name].description).join('; ')}. Trained on the standardised target, reported in the target's units.`,
 } as const;
 
 export const backendSpecSchema = {

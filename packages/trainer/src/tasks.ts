@@ -1,7 +1,7 @@
 import { macroF1, predictedClasses, rocAuc, type Dataset, type EpochMetrics, type ExampleSet, type TargetStatistics } from '@specml/data';
 import type { ModelWeights } from '@specml/model-zoo';
 import type { Score, TrainingEngine } from './engine.js';
-import type { RegressionLoss } from './schema.js';
+import { REGRESSION_LOSS_KINDS, type RegressionLoss } from './losses/index.js';
 import { classificationObjective, regressionObjective, type TfjsObjective } from './tfjs-objective.js';
 
 /**
@@ -58,7 +58,7 @@ export function regressionTraining(dataset: Dataset, loss: RegressionLoss): Task
   const target = dataset.target as TargetStatistics;
   const standardised = (set: ExampleSet): ExampleSet => ({ ...set, labels: Float32Array.from(set.labels, (value) => (value - target.mean) / target.std) });
   const sets = { train: standardised(dataset.train), test: standardised(dataset.test), validation: dataset.validation && standardised(dataset.validation) };
-  const lossScale = loss === 'meanAbsoluteError' ? target.std : target.std ** 2;
+  const lossScale = target.std ** REGRESSION_LOSS_KINDS[loss].unitsPower;
   const inUnits = (outputs: Float32Array) => Float32Array.from(outputs, (value) => value * target.std + target.mean);
   const columns = (engine: TrainingEngine, raw: ExampleSet, set: ExampleSet) => {
     const predicted = inUnits(engine.predict(set));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Score } from './engine.js';
-import type { RegressionLoss } from './schema.js';
+import { REGRESSION_LOSS_KINDS, type RegressionLoss } from './losses/index.js';
 import { scoreLogits, softmaxRows } from './scoring.js';
 
 /**
@@ -42,15 +42,8 @@ export function classificationObjective(classCount: number, classWeights?: reado
   };
 }
 
-/** Each regression loss: tf.losses' function, and its value for one residual (for the summed score). */
-const REGRESSION_LOSS_FUNCTIONS: Record<RegressionLoss, { tfjs: (targets: tf.Tensor2D, outputs: tf.Tensor2D) => tf.Scalar; of: (residual: number) => number }> = {
-  meanSquaredError: { tfjs: (targets, outputs) => tf.losses.meanSquaredError(targets, outputs), of: (r) => r * r },
-  meanAbsoluteError: { tfjs: (targets, outputs) => tf.losses.absoluteDifference(targets, outputs), of: (r) => Math.abs(r) },
-  huber: { tfjs: (targets, outputs) => tf.losses.huberLoss(targets, outputs), of: (r) => (Math.abs(r) <= 1 ? 0.5 * r * r : Math.abs(r) - 0.5) },
-};
-
 export function regressionObjective(loss: RegressionLoss): TfjsObjective {
-  const { tfjs, of } = REGRESSION_LOSS_FUNCTIONS[loss];
+  const { tfjs, of } = REGRESSION_LOSS_KINDS[loss];
   return {
     width: 1,
     targets: (labels, size, into) => into.set(labels.subarray(0, size)),
