@@ -1,10 +1,10 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { describeFsError } from '@specml/data';
 import { PRESET_KEYS, PRESETS, type PresetName } from '@specml/model-zoo';
 import { experimentSpecSchema, type ExperimentSpec } from './spec-schema.js';
+import { specValidator } from './spec-validator.js';
 import { describeSchemaErrors, describeValue } from './spec-problems.js';
 import { SpecError, type SpecLocation, type SpecProblem } from './user-errors.js';
 
@@ -22,8 +22,7 @@ const MAX_SPEC_BYTES = 1 << 20;
 const MAX_ALIASES = 100;
 const MAX_DEPTH = 32;
 
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, discriminator: true, verbose: true, strict: true, strictRequired: false });
-const validateSpec = ajv.compile(experimentSpecSchema);
+const validateSpec = await specValidator();
 
 /** Reads, parses, overrides and validates a spec; every problem found is reported at once as a SpecError. */
 export function loadSpec(file: string, overrides: readonly string[] = []): LoadedSpec {
