@@ -124,6 +124,14 @@ describe('export to ONNX', () => {
     expect(specml(['export', '--run', noModel])).toMatchObject({ status: 2, stderr: `error: --run ${noModel}: this run has no saved model (model/model.json; it is completed): export a completed run\n` });
     const missing = join(work, 'missing-folder', 'model.onnx');
     expect(specml(['export', '--run', runs.mlp, '--out', missing])).toMatchObject({ status: 2, stderr: `error: --out ${missing}: the folder ${join(work, 'missing-folder')} does not exist (create it, or choose another --out)\n` });
+    // A hand-edited spec.yaml is read as exp reads a spec: the mistake at its line, not an internal error.
+    const edited = join(work, 'edited');
+    cpSync(runs.mlp, edited, { recursive: true });
+    writeFileSync(join(edited, 'spec.yaml'), readFileSync(join(edited, 'spec.yaml'), 'utf8').replace('type: dense', 'type: Dense'));
+    const refused = specml(['export', '--run', edited]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`^error: ${edited.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/spec\\.yaml:\\d+:\\d+: model\\.layers\\[0\\]\\.type: must be one of [a-zA-Z0-9, ]+; got the string "Dense" \\(did you mean "dense"\\?\\)\n$`));
+    expect(existsSync(join(edited, 'model.onnx'))).toBe(false);
     // Somebody's existing file is not replaced unless asked.
     const existing = join(work, 'notes.txt');
     writeFileSync(existing, 'keep me');

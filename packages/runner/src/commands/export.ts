@@ -1,11 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '@specml/data';
-import { ONNX_NAMES, exportOnnx, getModelWeights, onnxOutputOf, type ModelSpec } from '@specml/model-zoo';
-import { readRun, RUN_FILES, summaryIfReadable, writeFileAtomic } from '@specml/reporter';
+import { ONNX_NAMES, exportOnnx, getModelWeights, onnxOutputOf } from '@specml/model-zoo';
+import { RUN_FILES, summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import { SPECML_VERSION } from '../executors/queue-protocol.js';
 import { trainingInput } from './predict.js';
+import { loadSpec } from '../spec/load-spec.js';
 
 /** Where `export` writes by default: beside the run's tfjs model. */
 export const onnxFileOf = (runDir: string) => join(runDir, 'model.onnx');
@@ -36,8 +37,8 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir), 
   // Layer by layer, as the kinds expect them (a model's own getWeights() puts batch norm's moving statistics last).
   const weights = getModelWeights(model);
   model.dispose();
-  const spec = readRun(runDir).spec.model as ModelSpec | undefined;
-  if (!Array.isArray(spec?.layers)) throw new UserError(`--run ${runDir}: its ${RUN_FILES.spec} has no model.layers (a run folder of another version, or edited): export a run trained by this specml`);
+  // The run's spec.yaml is read as `exp` reads a spec: a hand-edited mistake is reported at its line.
+  const spec = loadSpec(join(runDir, RUN_FILES.spec)).spec.model;
   // A table's model reads rows encoded as table.json says (statistics, categories, a text column's vocabulary
   // and tokenizer settings): that goes with it, so that the file alone can be used elsewhere.
   const { table } = trainingInput(runDir);
