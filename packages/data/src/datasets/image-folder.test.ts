@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,12 @@ describe('dataset: imageFolder', () => {
     rmSync(join(bad, 'three/b/2.jpg'));
     execFileSync('mkfifo', [join(bad, 'three/b/3.png')]);
     await expect(load({ path: join(bad, 'three') })).rejects.toThrow(`${join(bad, 'three/b/3.png')}: cannot read the image: is not a regular file (a pipe, device or folder)`);
+    // A name that is not UTF-8 (latin1 "café", from an older system) is named with its bytes and the fix, in a class or file name.
+    await writeImages(bad, [{ file: 'four/a/1.png', width: 4, height: 4, colour: 9, corner: 'left' }, { file: 'four/b/1.png', width: 4, height: 4, colour: 9, corner: 'left' }]);
+    copyFileSync(join(bad, 'four/a/1.png'), Buffer.from(`${join(bad, 'four/b')}/caf\xe9.png`, 'latin1'));
+    await expect(load({ path: join(bad, 'four') })).rejects.toThrow(`${join(bad, 'four/b')}: the name "caf\\xe9.png" is not UTF-8 text (written by an older system, often in latin1): rename it, e.g. with convmv -f latin1 -t utf-8 -r --notest ${join(bad, 'four/b')}`);
+    mkdirSync(Buffer.from(`${join(bad, 'four')}/caf\xe9`, 'latin1'));
+    await expect(load({ path: join(bad, 'four') })).rejects.toThrow(`${join(bad, 'four')}: the name "caf\\xe9" is not UTF-8 text`);
     rmSync(bad, { recursive: true, force: true });
   });
 

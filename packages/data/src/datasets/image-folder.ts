@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { contentKey, loadThroughCache } from '../cache.js';
 import type { ExampleSet } from '../dataset.js';
 import { UserError } from '../errors.js';
+import { shellQuoted } from '../printable.js';
 import { describeFsError } from '../idx.js';
 import { isImageFileName, readImageFile, resized, withChannels, type RawImage } from '../images/decode.js';
 import { shuffled, stratifiedIndices } from './split.js';
@@ -113,14 +115,39 @@ interface ClassFolders {
   readonly repeated: number;
 }
 
+/** A folder entry by its name as text. */
+interface NamedEntry {
+  readonly name: string;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+/**
+ * A folder's entries, each name checked to be UTF-8: a name in another encoding (latin1 from an older
+ * system: "caf\xe9") would be read back as another name that does not exist, so it is an error naming it
+ * and the fix. Hidden entries (".…", macOS' "._…" copies) are left out before the check, as everywhere.
+ */
+function namedEntries(dir: string): NamedEntry[] {
+  return readdirSync(dir, { withFileTypes: true, encoding: 'buffer' }).flatMap((entry) => {
+    const bytes = entry.name;
+    if (bytes[0] === 0x2e) return [];
+    if (!isUtf8(bytes)) {
+      const shown = [...bytes].map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('');
+      throw new UserError(`${dir}: the name "${shown}" is not UTF-8 text (written by an older system, often in latin1): rename it, e.g. with convmv -f latin1 -t utf-8 -r --notest ${shellQuoted(dir)}`);
+    }
+    return [{ name: bytes.toString('utf8'), isDirectory: () => entry.isDirectory(), isSymbolicLink: () => entry.isSymbolicLink() }];
+  });
+}
+
 const isHidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini' || name === '__MACOSX';
 
 /** The class sub-folders of `root` (sorted by name) and the image files in each, sub-folders included. */
 function listClassFolders(root: string, key: string): ClassFolders {
   let entries;
   try {
-    entries = readdirSync(root, { withFileTypes: true });
+    entries = namedEntries(root);
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`${key}: cannot read the image folder ${root}: ${describeFsError(error)} (it should hold one sub-folder of images per class)`);
   }
   let skipped = 0;
@@ -156,7 +183,7 @@ function listClassFolders(root: string, key: string): ClassFolders {
   classes.forEach(({ folder }, label) => {
     const found: ImageFile[] = [];
     const walk = (dir: string, realDir: string, depth: number) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      for (const entry of namedEntries(dir).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         if (isHidden(entry.name)) continue;
         const path = join(dir, entry.name);
         if (isFolder(dir, entry)) {
