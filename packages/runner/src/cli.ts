@@ -141,6 +141,11 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => void process.stderr.write(text) });
 
+  for (const addCommand of [addExpCommand, addWorkerCommand, addTrialCommand, addValidateCommand, addCompareCommand, addPredictCommand, addEvaluateCommand, addExportCommand, addServeCommand, addDashboardCommand, addSchemaCommand]) addCommand(program);
+  return program;
+}
+
+function addExpCommand(program: Command): void {
   program
     .command('exp')
     .description('train the model a spec describes and write a run folder')
@@ -155,59 +160,109 @@ export function buildProgram(): Command {
     .option('--queue <redis-url>', `run on the workers of this Redis queue (redis://[:password@]host:port, rediss:// for TLS; with a password, prefer --queue-file or $${QUEUE_ENV}); see \`worker\``)
     .option('--queue-file <file>', `run on the queue whose Redis URL is the first line of this file (or set $${QUEUE_ENV})`)
     .addOption(new Option('--no-sweep', 'ignore the spec\'s sweep: block and run the base spec once').hideHelp())
-    .action(async (specFile: string | undefined, options: ExpOptions) => {
-      const overrides = [...options.set, ...(options.backend ? [`backend=${options.backend}`] : [])];
-      const sweeps = Array.isArray(options.sweep) ? options.sweep : [];
-      const resumesSweep = options.resume !== undefined && isSweepFolder(fromCaller(options.resume));
-      if (options.retryFailed && !resumesSweep) throw new UserError('exp: --retry-failed goes with --resume <sweep folder> (runs/<name>/sweep-<id>)');
-      if (specFile === undefined && options.resume === undefined) {
-        throw new UserError('exp: give a spec file, or --resume <run or sweep folder> (e.g. exp experiments/baseline.yaml)');
-      }
-      if (!resumesSweep && options.resume !== undefined && (specFile !== undefined || overrides.length > 0)) {
-        throw new UserError('exp: --resume continues the run with its own spec.yaml; a spec file, --set and --backend do not apply');
-      }
-      const workers = options.workers === undefined ? undefined : Number(options.workers);
-      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
-      const address = queueAddress(options);
-      rememberQueueSource(options);
-      const controller = stopWithLauncher();
-      // The queue's code (BullMQ, ioredis) loads only for a run on the queue; likewise each command's own modules.
-      const executor = address ? await (await import('./executors/queue-executor.js')).QueueExecutor.connect(address, workers ?? 64, { seconds: queuePatience(), onGiveUp: (reason) => controller.abort(new QueueLostError(reason)) }) : undefined;
-      try {
-        const localExecutor = (slots: number) => new LocalPoolExecutor(slots);
-        const sweepOptions = { localExecutor, specFile: specFile === undefined ? undefined : fromCaller(specFile), overrides, sweeps, runsDir: fromCaller(options.runsDir), workers, signal: controller.signal, executor };
-        if (resumesSweep) {
-          await runSweep({ ...sweepOptions, resume: fromCaller(options.resume!), retryFailed: options.retryFailed });
-          return;
-        }
-        if (!options.resume && options.sweep !== false && isSweep(fromCaller(specFile!), overrides, sweeps)) {
-          await runSweep(sweepOptions);
-          return;
-        }
-        if (options.resume && executor) throw new UserError('exp: --resume of a single run continues it here; run it without --queue');
-        if (!options.resume && hasMembers(loadSpec(fromCaller(specFile!), overrides).spec)) {
-          if (executor) throw new UserError('exp: a run with data.folds or repeats trains its members on this machine for now; run it without --queue');
-          const pool = localExecutor(workers ?? availableParallelism());
-          const outcome = await runWithMembers({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal, executor: pool }).finally(() => pool.close());
-          await refreshRunsIndex(fromCaller(options.runsDir));
-          process.stdout.write(`done in ${outcome.summary.durationSeconds.toFixed(1)} s: ${describeSpread(outcome.summary)}\n${forCaller(outcome.dir)}\n`);
-          return;
-        }
-        const outcome = executor
-          ? await (await import('./executors/queued-run.js')).runOnQueue(fromCaller(specFile!), overrides, fromCaller(options.runsDir), executor, controller.signal)
-          : options.resume
-            ? await resumeExperiment(fromCaller(options.resume), { signal: controller.signal })
-            : await runExperiment({ specFile: fromCaller(specFile!), overrides, runsDir: fromCaller(options.runsDir), signal: controller.signal });
-        if (executor) await refreshRunsIndex(fromCaller(options.runsDir));
-        const { summary } = outcome;
-        process.stdout.write(
-          `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}${summary.worker ? ` (worker ${summary.worker})` : ''}: final ${describeTestMetrics(summary.final as EpochMetrics)}${describeBest(summary)}\n${forCaller(outcome.dir)}\n`,
-        );
-      } finally {
-        await executor?.close();
-      }
-    });
+    .action(runExp);
+}
 
+/** What `exp` was asked to do, checked: which spec (or folder to resume), with what, where. */
+interface ExpRequest {
+  readonly specFile?: string;
+  readonly overrides: string[];
+  readonly sweeps: string[];
+  readonly resume?: string;
+  /** --resume names a sweep folder (else a run folder). */
+  readonly resumesSweep: boolean;
+  readonly retryFailed: boolean;
+  /** --no-sweep: the spec's sweep block is ignored. */
+  readonly ignoreSweep: boolean;
+  readonly runsDir: string;
+  readonly workers?: number;
+}
+
+function expRequest(specFile: string | undefined, options: ExpOptions): ExpRequest {
+  const overrides = [...options.set, ...(options.backend ? [`backend=${options.backend}`] : [])];
+  const resume = options.resume === undefined ? undefined : fromCaller(options.resume);
+  const resumesSweep = resume !== undefined && isSweepFolder(resume);
+  if (options.retryFailed && !resumesSweep) throw new UserError('exp: --retry-failed goes with --resume <sweep folder> (runs/<name>/sweep-<id>)');
+  if (specFile === undefined && resume === undefined) throw new UserError('exp: give a spec file, or --resume <run or sweep folder> (e.g. exp experiments/baseline.yaml)');
+  if (!resumesSweep && resume !== undefined && (specFile !== undefined || overrides.length > 0)) {
+    throw new UserError('exp: --resume continues the run with its own spec.yaml; a spec file, --set and --backend do not apply');
+  }
+  const workers = options.workers === undefined ? undefined : Number(options.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UserError(`--workers ${options.workers}: expected a whole number of at least 1`);
+  return {
+    specFile: specFile === undefined ? undefined : fromCaller(specFile),
+    overrides,
+    sweeps: Array.isArray(options.sweep) ? options.sweep : [],
+    resume,
+    resumesSweep,
+    retryFailed: options.retryFailed === true,
+    ignoreSweep: options.sweep === false,
+    runsDir: fromCaller(options.runsDir),
+    workers,
+  };
+}
+
+/** Where exp's trials run: the queue's workers when given one, else processes of this machine. */
+interface ExpContext {
+  readonly request: ExpRequest;
+  readonly signal: AbortSignal;
+  readonly executor?: QueueExecutor;
+}
+
+type QueueExecutor = Awaited<ReturnType<(typeof import('./executors/queue-executor.js'))['QueueExecutor']['connect']>>;
+
+/** The ways exp runs, in order: the first that applies to the request runs it. */
+const EXP_MODES: ReadonlyArray<{ readonly applies: (request: ExpRequest) => boolean; readonly run: (context: ExpContext) => Promise<unknown> }> = [
+  { applies: (request) => request.resumesSweep, run: ({ request, signal, executor }) => runSweep({ ...sweepOptions(request, signal, executor), resume: request.resume!, retryFailed: request.retryFailed }) },
+  { applies: (request) => !request.resume && !request.ignoreSweep && isSweep(request.specFile!, request.overrides, request.sweeps), run: ({ request, signal, executor }) => runSweep(sweepOptions(request, signal, executor)) },
+  { applies: (request) => !request.resume && hasMembers(loadSpec(request.specFile!, request.overrides).spec), run: runMembers },
+  { applies: () => true, run: runSingle },
+];
+
+async function runExp(specFile: string | undefined, options: ExpOptions): Promise<void> {
+  const request = expRequest(specFile, options);
+  const address = queueAddress(options);
+  rememberQueueSource(options);
+  const controller = stopWithLauncher();
+  // The queue's code (BullMQ, ioredis) loads only for a run on the queue; likewise each command's own modules.
+  const executor = address ? await (await import('./executors/queue-executor.js')).QueueExecutor.connect(address, request.workers ?? 64, { seconds: queuePatience(), onGiveUp: (reason) => controller.abort(new QueueLostError(reason)) }) : undefined;
+  try {
+    await EXP_MODES.find((mode) => mode.applies(request))!.run({ request, signal: controller.signal, executor });
+  } finally {
+    await executor?.close();
+  }
+}
+
+function sweepOptions(request: ExpRequest, signal: AbortSignal, executor: QueueExecutor | undefined) {
+  const { specFile, overrides, sweeps, runsDir, workers } = request;
+  return { localExecutor: (slots: number) => new LocalPoolExecutor(slots), specFile, overrides, sweeps, runsDir, workers, signal, executor };
+}
+
+/** A run with folds or repeats: its members on this machine's processes, then their spread. */
+async function runMembers({ request, signal, executor }: ExpContext): Promise<void> {
+  if (executor) throw new UserError('exp: a run with data.folds or repeats trains its members on this machine for now; run it without --queue');
+  const pool = new LocalPoolExecutor(request.workers ?? availableParallelism());
+  const outcome = await runWithMembers({ specFile: request.specFile!, overrides: request.overrides, runsDir: request.runsDir, signal, executor: pool }).finally(() => pool.close());
+  await refreshRunsIndex(request.runsDir);
+  process.stdout.write(`done in ${outcome.summary.durationSeconds.toFixed(1)} s: ${describeSpread(outcome.summary)}\n${forCaller(outcome.dir)}\n`);
+}
+
+/** One run: on the queue, resumed in its folder, or here. */
+async function runSingle({ request, signal, executor }: ExpContext): Promise<void> {
+  if (request.resume && executor) throw new UserError('exp: --resume of a single run continues it here; run it without --queue');
+  const outcome = executor
+    ? await (await import('./executors/queued-run.js')).runOnQueue(request.specFile!, request.overrides, request.runsDir, executor, signal)
+    : request.resume
+      ? await resumeExperiment(request.resume, { signal })
+      : await runExperiment({ specFile: request.specFile!, overrides: request.overrides, runsDir: request.runsDir, signal });
+  if (executor) await refreshRunsIndex(request.runsDir);
+  const { summary } = outcome;
+  process.stdout.write(
+    `done in ${summary.durationSeconds.toFixed(1)} s on ${summary.backend}${summary.worker ? ` (worker ${summary.worker})` : ''}: final ${describeTestMetrics(summary.final as EpochMetrics)}${describeBest(summary)}\n${forCaller(outcome.dir)}\n`,
+  );
+}
+
+function addWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('pull trials from a Redis queue and run them (start one on each machine; exp … --queue sends them)')
@@ -233,13 +288,17 @@ export function buildProgram(): Command {
       const { runQueueWorker } = await import('./executors/queue-worker.js');
       await runQueueWorker({ address, concurrency, workDir: fromCaller(options.workDir), signal: stopping.signal });
     });
+}
 
+function addTrialCommand(program: Command): void {
   // The child side of the local trial pool (run by runSweep, not by people): trials over IPC.
   program.command('trial', { hidden: true }).action(async () => {
     if (!process.send) throw new UserError('trial: runs only as a sweep\'s worker process (use exp)');
     await serveTrials(stopWithLauncher().signal);
   });
+}
 
+function addValidateCommand(program: Command): void {
   program
     .command('validate')
     .description('check a spec (and that its dataset loads) without training')
@@ -253,7 +312,9 @@ export function buildProgram(): Command {
       );
       for (const warning of imbalanceWarnings(dataset)) process.stderr.write(`warning: ${warning}\n`);
     });
+}
 
+function addCompareCommand(program: Command): void {
   program
     .command('compare')
     .description('compare runs: the spec keys that differ, validation and test scores (mean ± interval for runs with folds or repeats), whether the first two differ by more than the noise; writes comparison.csv and .png in a folder of its own')
@@ -268,7 +329,9 @@ export function buildProgram(): Command {
       for (const warning of comparison.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${comparison.table}\n${comparison.csvPath}\n${comparison.pngPath}\n`);
     });
+}
 
+function addPredictCommand(program: Command): void {
   program
     .command('predict')
     .description('predict with a run\'s saved model: the class (or number) of images, or of every row of CSV files for a table\'s model')
@@ -294,7 +357,9 @@ export function buildProgram(): Command {
         throw new UserError(outcome.failures[0], outcome.failures.slice(1));
       }
     });
+}
 
+function addEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description('score a run\'s saved model on a labelled CSV file: accuracy, F1, AUC and the confusion matrix (a regression: MAE, RMSE, R²)')
@@ -309,7 +374,9 @@ export function buildProgram(): Command {
       for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${outcome.text}${forCaller(outcome.dir)}\n`);
     });
+}
 
+function addExportCommand(program: Command): void {
   program
     .command('export')
     .description('write a run\'s model as ONNX, to run it anywhere ONNX Runtime runs (Python, C#, Java, browsers)')
@@ -322,7 +389,9 @@ export function buildProgram(): Command {
       const { file, bytes, input, output } = await exportRunToOnnx(fromCaller(options.run), options.out === undefined ? undefined : fromCaller(options.out), options.force);
       process.stdout.write(`wrote ${forCaller(file)} (${(bytes / 1024).toFixed(1)} KiB, ONNX opset 13): input ${input}, output ${output}\n`);
     });
+}
 
+function addServeCommand(program: Command): void {
   program
     .command('serve')
     .description('serve a page on localhost where the run\'s model predicts an image you choose or drop (and, for digit models, a digit you draw)')
@@ -338,7 +407,9 @@ export function buildProgram(): Command {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close().then(resolve));
       });
     });
+}
 
+function addDashboardCommand(program: Command): void {
   program
     .command('dashboard')
     .description('a live page on localhost: every run of the runs dir, curves of the selected runs, a sweep\'s parallel coordinates')
@@ -358,7 +429,9 @@ export function buildProgram(): Command {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void dashboard.close().then(resolve));
       });
     });
+}
 
+function addSchemaCommand(program: Command): void {
   program
     .command('schema')
     .description('write experiment.schema.json and the key reference in README.md from the schema')
@@ -369,8 +442,6 @@ export function buildProgram(): Command {
       writeFileSync(readme, withSpecReference(readFileSync(readme, 'utf8'), experimentSpecSchema));
       process.stdout.write('wrote experiment.schema.json and the spec reference in README.md\n');
     });
-
-  return program;
 }
 
 /** Runs the CLI and returns the exit code; every failure is reported here, once. */
