@@ -40,6 +40,7 @@ import {
   type EpochMetrics,
   type EpochVerdict,
   type EarlyStoppingSpec,
+  type TrainTimings,
 } from '@specml/trainer';
 import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { loadSpec, loadSpecText, type LoadedSpec } from '../spec/load-spec.js';
@@ -281,95 +282,50 @@ async function trainInFolder(run: FolderRun): Promise<RunOutcome> {
 
 async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, signal, checkpoint, events, updateIndex }: FolderRun): Promise<RunOutcome> {
   const metrics: EpochMetrics[] = [...(checkpoint?.metrics ?? [])];
-  let restoredEpoch: number | undefined;
-  const earlierSeconds = summary.durationSeconds;
-  const writeSummary = (status: RunStatus, error?: string) => {
-    summary.status = status;
-    summary.durationSeconds = round(earlierSeconds + (performance.now() - started) / 1000, 3);
-    summary.peakRssMiB = Math.max(summary.peakRssMiB, round(process.resourceUsage().maxRSS / 1024, 1));
-    summary.epochsCompleted = Math.max(0, metrics.length - 1);
-    // The model kept is the last epoch's, or with early stopping's restoreBest the best epoch's: `final` describes it.
-    const kept = metrics.find((row) => row.epoch === restoredEpoch) ?? metrics.at(-1);
-    summary.final = kept ? { test_loss: kept.test_loss, ...finalMetrics(summary.task, kept) } : null;
-    summary.best = bestSummary(summary.task, metrics, spec.earlyStopping?.metric);
-    if (error) summary.error = error;
-    else delete summary.error;
-    writeFileAtomic(join(dir, FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
-  };
-  writeSummary('running');
-
+  const book = runBookkeeping(dir, summary, spec, metrics, started);
+  book.write('running');
   const progress = createProgress(spec.epochs);
   try {
-    const result = await train(
-      {
-        dataset,
-        model: spec.model,
-        optimizer: spec.optimizer,
-        schedule: spec.schedule,
-        backend: spec.backend,
-        task: spec.task,
-        loss: spec.loss,
-        batchSize: spec.batchSize,
-        epochs: spec.epochs,
-        seed: spec.seed,
-        shuffle: spec.data.shuffle,
-        augment: spec.data.augment,
-        earlyStopping: spec.earlyStopping as Required<EarlyStoppingSpec> | undefined,
-        classWeights: summary.classWeights === undefined ? undefined : dataset.classNames.map((name) => summary.classWeights![name]),
-        resume: checkpoint,
+    const result = await train(trainingConfig(spec, dataset, summary, checkpoint), {
+      onBackend: (selection: BackendSelection) => {
+        summary.backend = selection.name;
+        summary.tfjsBackend = selection.tfjsBackend;
+        progress.backend(selection);
       },
-      {
-        onBackend: (selection: BackendSelection) => {
-          summary.backend = selection.name;
-          summary.tfjsBackend = selection.tfjsBackend;
-          progress.backend(selection);
-        },
-        onEpochStart: (epoch, samples) => progress.epochStart(epoch, samples),
-        onProgress: (_, done) => progress.samplesDone(done),
-        onEpochEnd: (row) => {
-          metrics.push(row);
-          appendMetricsRow(join(dir, FILES.metrics), row, metricsColumnsOf(spec.task, dataset.validation !== undefined));
-          progress.epochEnd(row);
-          return events?.onEpoch?.(row);
-        },
-        onCheckpoint: async (state) => {
-          writeFileAtomic(join(dir, FILES.checkpoint), encodeCheckpoint(state));
-          writeSummary('running');
-          await events?.onCheckpoint?.(state.epoch);
-        },
-        signal,
+      onEpochStart: (epoch, samples) => progress.epochStart(epoch, samples),
+      onProgress: (_, done) => progress.samplesDone(done),
+      onEpochEnd: (row) => {
+        metrics.push(row);
+        appendMetricsRow(join(dir, FILES.metrics), row, metricsColumnsOf(spec.task, dataset.validation !== undefined));
+        progress.epochEnd(row);
+        return events?.onEpoch?.(row);
       },
-    );
+      onCheckpoint: async (state) => {
+        writeFileAtomic(join(dir, FILES.checkpoint), encodeCheckpoint(state));
+        book.write('running');
+        await events?.onCheckpoint?.(state.epoch);
+      },
+      signal,
+    });
     const outputStarted = performance.now();
     await saveModel(result.model, join(dir, 'model'));
     await writePictures(dir, result.testProbabilities, dataset, spec, metrics);
     result.model.dispose();
-    const { backendSeconds, augmentationSeconds, trainingSeconds, evaluationSeconds, checkpointSeconds } = result.timings;
-    const timings: RunTimings = {
-      startupSeconds: round(startupSeconds(started), 3),
-      dataSeconds: round(dataSeconds, 3),
-      backendSeconds: round(backendSeconds, 3),
-      augmentationSeconds: round(augmentationSeconds, 3),
-      trainingSeconds: round(trainingSeconds, 3),
-      evaluationSeconds: round(evaluationSeconds, 3),
-      checkpointSeconds: round(checkpointSeconds, 3),
-      outputSeconds: round((performance.now() - outputStarted) / 1000, 3),
-    };
-    summary.timings = { ...timings };
-    restoredEpoch = result.restoredEpoch;
+    summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
+    book.keep(result.restoredEpoch);
     if (spec.earlyStopping) {
       summary.stoppedEpoch = result.stoppedEarly ? metrics.at(-1)!.epoch : null;
       summary.restoredEpoch = result.restoredEpoch ?? null;
     }
-    writeSummary(result.stoppedEarly ? 'stopped' : 'completed');
+    book.write(result.stoppedEarly ? 'stopped' : 'completed');
     // Only an unfinished run can be resumed; the finished one keeps its weights in model/.
     rmSync(join(dir, FILES.checkpoint), { force: true });
   } catch (error) {
     progress.stop();
     try {
-      if (error instanceof TrainingDivergedError) writeSummary('diverged', error.message);
-      else if (signal?.aborted && error === signal.reason) writeSummary('interrupted');
-      else writeSummary('failed', String((error as Error)?.stack ?? error));
+      if (error instanceof TrainingDivergedError) book.write('diverged', error.message);
+      else if (signal?.aborted && error === signal.reason) book.write('interrupted');
+      else book.write('failed', String((error as Error)?.stack ?? error));
       await refreshPages(dir, summary, updateIndex);
     } catch {
       // The folder cannot take the summary either (a full disk, a removed folder): the first error is the one to tell.
@@ -379,6 +335,67 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
   // The outcome is on disk; the pages are housekeeping and can no longer change it.
   await refreshPages(dir, summary, updateIndex);
   return { dir, summary };
+}
+
+/**
+ * A run's summary.json as training goes: `write(status)` records the status, the time (on top of a resumed
+ * run's earlier time), peak memory, the epochs done, the final and best rows; `keep(epoch)` says which
+ * epoch's weights the saved model holds (early stopping's restoreBest), which `final` then describes.
+ */
+function runBookkeeping(dir: string, summary: RunSummary, spec: ExperimentSpec, metrics: readonly EpochMetrics[], started: number) {
+  const earlierSeconds = summary.durationSeconds;
+  let keptEpoch: number | undefined;
+  return {
+    keep: (epoch: number | undefined) => void (keptEpoch = epoch),
+    write(status: RunStatus, error?: string) {
+      summary.status = status;
+      summary.durationSeconds = round(earlierSeconds + (performance.now() - started) / 1000, 3);
+      summary.peakRssMiB = Math.max(summary.peakRssMiB, round(process.resourceUsage().maxRSS / 1024, 1));
+      summary.epochsCompleted = Math.max(0, metrics.length - 1);
+      const kept = metrics.find((row) => row.epoch === keptEpoch) ?? metrics.at(-1);
+      summary.final = kept ? { test_loss: kept.test_loss, ...finalMetrics(summary.task, kept) } : null;
+      summary.best = bestSummary(summary.task, metrics, spec.earlyStopping?.metric);
+      if (error) summary.error = error;
+      else delete summary.error;
+      writeFileAtomic(join(dir, FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+    },
+  };
+}
+
+/** What train() is given: the spec's training keys, the dataset, the class weights as summary.json keeps them, a checkpoint to resume. */
+function trainingConfig(spec: ExperimentSpec, dataset: Dataset, summary: RunSummary, checkpoint: FolderRun['checkpoint']): Parameters<typeof train>[0] {
+  return {
+    dataset,
+    model: spec.model,
+    optimizer: spec.optimizer,
+    schedule: spec.schedule,
+    backend: spec.backend,
+    task: spec.task,
+    loss: spec.loss,
+    batchSize: spec.batchSize,
+    epochs: spec.epochs,
+    seed: spec.seed,
+    shuffle: spec.data.shuffle,
+    augment: spec.data.augment,
+    earlyStopping: spec.earlyStopping as Required<EarlyStoppingSpec> | undefined,
+    classWeights: summary.classWeights === undefined ? undefined : dataset.classNames.map((name) => summary.classWeights![name]),
+    resume: checkpoint,
+  };
+}
+
+/** Where a run's time went, in seconds (3 decimals): start-up, data, training's parts, and writing the outputs. */
+function runTimings(training: TrainTimings, started: number, dataSeconds: number, outputStarted: number): RunTimings {
+  const { backendSeconds, augmentationSeconds, trainingSeconds, evaluationSeconds, checkpointSeconds } = training;
+  return {
+    startupSeconds: round(startupSeconds(started), 3),
+    dataSeconds: round(dataSeconds, 3),
+    backendSeconds: round(backendSeconds, 3),
+    augmentationSeconds: round(augmentationSeconds, 3),
+    trainingSeconds: round(trainingSeconds, 3),
+    evaluationSeconds: round(evaluationSeconds, 3),
+    checkpointSeconds: round(checkpointSeconds, 3),
+    outputSeconds: round((performance.now() - outputStarted) / 1000, 3),
+  };
 }
 
 /**
