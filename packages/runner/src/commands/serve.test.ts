@@ -96,20 +96,24 @@ describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
     await page.mouse.up();
   }
 
-  const prediction = async () => {
-    await page.waitForTimeout(150); // the page predicts on the next animation frame
+  /**
+   * The shown prediction once it is `expected` (the page predicts on the next animation frame), or what it
+   * shows after 10 s of waiting for it, for the assertion to report.
+   */
+  const prediction = async (expected: string) => {
+    await page.waitForFunction((want) => document.querySelector('[data-testid="prediction"]')?.textContent === want, expected, { timeout: 10_000 }).catch(() => undefined);
     return page.locator('[data-testid="prediction"]').textContent();
   };
 
   it('starts blank, with no console errors', async () => {
-    expect(await prediction()).toBe('–');
+    expect(await prediction('–')).toBe('–');
     expect(await page.locator('#run').textContent()).toMatch(/^model: digits \/ \S+$/);
     expect(pageErrors).toEqual([]);
   });
 
   it('predicts a drawn 1, with the bars summing to one', async () => {
     await stroke([[140, 40], [138, 240]]);
-    expect(await prediction()).toBe('1');
+    expect(await prediction('1')).toBe('1');
     const values = await page.locator('#bars > div:nth-child(3n)').allTextContents();
     expect(values).toHaveLength(10);
     expect(values.reduce((sum, value) => sum + Number(value), 0)).toBeCloseTo(1, 1);
@@ -119,21 +123,21 @@ describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {
 
   it('clears, then predicts a drawn 7 and a drawn 0', async () => {
     await page.click('#clear');
-    expect(await prediction()).toBe('–');
+    expect(await prediction('–')).toBe('–');
     await stroke([[60, 50], [220, 50], [120, 250]]);
-    expect(await prediction()).toBe('7');
+    expect(await prediction('7')).toBe('7');
     await page.screenshot({ path: join(screenshots, 'draw-page-7.png') });
     await page.click('#clear');
     const ellipse = Array.from({ length: 25 }, (_, i): [number, number] => [140 + 65 * Math.sin((i / 24) * 2 * Math.PI), 140 - 100 * Math.cos((i / 24) * 2 * Math.PI)]);
     await stroke(ellipse);
-    expect(await prediction()).toBe('0');
+    expect(await prediction('0')).toBe('0');
     expect(pageErrors).toEqual([]);
   });
 
   it('predicts an image file chosen on the page, read by the server as predict reads it', async () => {
     await page.setInputFiles('#file', join(root, 'experiments/data/digits/test/4/test-4.png'));
     await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent !== '–');
-    expect(await prediction()).toBe('4');
+    expect(await prediction('4')).toBe('4');
     expect(await page.locator('#preview').isVisible()).toBe(true);
     expect(pageErrors).toEqual([]);
   });

@@ -92,9 +92,7 @@ describe.skipIf(!redisInstalled)('a queued sweep through Redis trouble', () => {
     const coordinator = startSpecml(['exp', join(work, 'gone.yaml'), '--queue-file', queueFile, '--runs-dir', runsDir, '--workers', '2'], { SPECML_QUEUE_PATIENCE: '3' });
     expect(await waitFor(() => /^trial \d\/4 .*: completed/m.test(coordinator.output().stdout), 90)).toBe(true);
     await redis.kill();
-    const started = performance.now();
     expect(await exitCodeWithin(coordinator, 60)).toBe(130);
-    expect((performance.now() - started) / 1000).toBeLessThan(20);
     const { stderr } = coordinator.output();
     expect(stderr).toMatch(/^error: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ did not answer for 3 s: giving up here/m);
     const sweepDir = sweepDirOf(runsDir, 'gone');

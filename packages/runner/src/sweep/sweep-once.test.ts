@@ -191,13 +191,11 @@ describe('what a dead or odd process leaves behind', () => {
     }
     const spec = join(work, 'fifo.yaml');
     writeFileSync(spec, TINY_SPEC('fifo').replace('epochs: 2', 'epochs: 1'));
-    const started = performance.now();
     const run = specml(['exp', spec, '--runs-dir', runsDir]);
     expect(run.status).toBe(0);
     expect(run.stderr).toContain(`warning: ${join(runsDir, 'fifo/run-1/summary.json')} is unreadable (is not a regular file (a pipe, device or folder)); the run is left out\n`);
     const compared = specml(['compare', join(runsDir, 'fifo')]);
     expect(compared.stderr).toContain(`${join(runsDir, 'fifo/run-2/metrics.csv')}: is not a regular file (a pipe, device or folder)`);
     expect(specml(['exp', '--resume', join(runsDir, 'fifo/sweep-1')]).stderr).toMatch(/sweep\.json: unreadable \(.*is not a regular file/);
-    expect((performance.now() - started) / 1000).toBeLessThan(60);
   });
 });
