@@ -388,6 +388,17 @@ describe('native engine against tfjs, whole models', () => {
     expect(Math.abs(accuracies[0] - accuracies[1])).toBeLessThanOrEqual(0.003);
   });
 
+  it('penalises kernels with l2 as tfjs-layers does: 100 steps of sgd alike, and unlike the same model without it', async () => {
+    await activateTfjsBackend('wasm');
+    const layers = (l2: number): LayerSpec[] => [{ type: 'flatten' }, { type: 'dense', units: 32, activation: 'relu', l2 }, { type: 'dense', units: 10, activation: 'softmax', l2: l2 / 10 }];
+    const optimizer: OptimizerSpec = { name: 'sgd', learningRate: 0.3 };
+    const penalised = trainBoth({ initializer: 'pytorch', layers: layers(0.01) }, optimizer, 'layers', 100, 15).losses;
+    for (const [native, reference] of penalised) expect(Math.abs(native - reference) / reference).toBeLessThan(1e-3);
+    // The penalty changes the learning: without it the same steps end elsewhere.
+    const plain = trainBoth({ initializer: 'pytorch', layers: layers(0) }, optimizer, 'layers', 100, 15).losses;
+    expect(Math.abs(penalised.at(-1)![0] - plain.at(-1)![0]) / plain.at(-1)![0]).toBeGreaterThan(1e-2);
+  });
+
   it('trains LeNet-5 like tfjs-layers for 100 steps (the first 10 losses within 1e-4, then the same learning)', async () => {
     // The engines sum in different orders; float32 rounding (1e-8 at step 1) compounds through Adam's
     // steps by about 10× every 10 steps until the runs are merely alike. Measured: 1e-5 at step 10, a few
