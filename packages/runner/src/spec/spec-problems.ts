@@ -27,6 +27,9 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
   return problems;
 }
 
+/** A value as text to find the nearest allowed name to: only a scalar has one (an object's own toString may be anything, or not a function). */
+const textOf = (value: unknown) => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '');
+
 function describe(error: ErrorObject, data: unknown): SchemaProblem | undefined {
   const path = parsePointer(error.instancePath);
   const value = valueAt(data, path);
@@ -50,7 +53,7 @@ function describe(error: ErrorObject, data: unknown): SchemaProblem | undefined 
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
-      return { path, atKey: false, message: `must be one of ${allowed.join(', ')}; got ${describeValue(value)}`, hint: suggestion(String(value), allowed) };
+      return { path, atKey: false, message: `must be one of ${allowed.join(', ')}; got ${describeValue(value)}`, hint: suggestion(textOf(value), allowed) };
     }
     case 'const':
       return { path, atKey: false, message: `must be ${JSON.stringify(params.allowedValue)}; got ${describeValue(value)}` };
@@ -65,7 +68,7 @@ function describe(error: ErrorObject, data: unknown): SchemaProblem | undefined 
         path: [...path, tag],
         atKey: false,
         message: `must be one of ${options.join(', ')}; got ${describeValue(tagValue)}`,
-        hint: suggestion(String(tagValue), options),
+        hint: suggestion(textOf(tagValue), options),
       };
     }
     case 'minimum':
