@@ -138,6 +138,21 @@ describe('checkpoints', () => {
     resumed.model.dispose();
   });
 
+  it('saves by elapsed time when asked: sub-second epochs save only the last one, or the one a stop ends on', async () => {
+    const epochsOf = async (overrides: Partial<TrainRequest>, stopAt?: number) => {
+      const saved: number[] = [];
+      const result = await train(request({ backend: 'native', epochs: 4, ...overrides }), {
+        onCheckpoint: (checkpoint) => void saved.push(checkpoint.epoch),
+        onEpochEnd: (row) => (row.epoch === stopAt ? 'stop' : 'continue'),
+      });
+      result.model.dispose();
+      return saved;
+    };
+    expect(await epochsOf({})).toEqual([0, 1, 2, 3, 4]);
+    expect(await epochsOf({ checkpointSeconds: 3600 })).toEqual([4]);
+    expect(await epochsOf({ checkpointSeconds: 3600 }, 2)).toEqual([2]);
+  });
+
   it('refuses to resume a checkpoint on another backend', async () => {
     const checkpoints: Checkpoint[] = [];
     await train(request({ backend: 'native', epochs: 1 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });

@@ -34,6 +34,12 @@ export interface TrainRequest {
   readonly classWeights?: readonly number[];
   /** Stop when a validation metric stops improving, and (restoreBest) keep the best epoch's weights. */
   readonly earlyStopping?: Required<EarlyStoppingSpec>;
+  /**
+   * How often to call onCheckpoint, in seconds of training since the last one (Lightning's
+   * train_time_interval): sub-second epochs need not each save one. The last epoch's (or a stopping one's)
+   * is always made. Default 0: every epoch, the initial evaluation included.
+   */
+  readonly checkpointSeconds?: number;
 }
 
 export type { EpochMetrics };
@@ -138,13 +144,16 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     const stopping = request.earlyStopping ? new EarlyStopping(request.earlyStopping) : undefined;
     metrics.forEach((row) => stopping?.observe(row));
     let best = resume?.best;
+    let lastCheckpoint = performance.now();
+    const checkpointDue = (row: EpochMetrics, verdict: EpochVerdict) =>
+      row.epoch >= request.epochs || verdict === 'stop' || (performance.now() - lastCheckpoint) / 1000 >= (request.checkpointSeconds ?? 0);
     const record = async (row: EpochMetrics): Promise<EpochVerdict> => {
       metrics.push(row);
       const decision = stopping?.observe(row);
       if (decision?.improved && request.earlyStopping?.restoreBest) best = { epoch: row.epoch, weights: engine.weights() };
       const asked = await callbacks.onEpochEnd?.(row);
       const verdict: EpochVerdict = decision?.stop ? 'stop' : asked;
-      if (callbacks.onCheckpoint) {
+      if (callbacks.onCheckpoint && checkpointDue(row, verdict)) {
         const checkpointStarted = performance.now();
         const checkpoint: Checkpoint = {
           epoch: row.epoch,
@@ -156,7 +165,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
           ...(best ? { best } : {}),
         };
         await callbacks.onCheckpoint(checkpoint);
-        timings.checkpointSeconds += (performance.now() - checkpointStarted) / 1000;
+        lastCheckpoint = performance.now();
+        timings.checkpointSeconds += (lastCheckpoint - checkpointStarted) / 1000;
       }
       return verdict;
     };

@@ -232,7 +232,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
   }
   const checkpointPath = join(runDir, FILES.checkpoint);
   if (!existsSync(checkpointPath)) {
-    throw new UserError(`--resume ${runDir}: no ${FILES.checkpoint}: the run stopped before its first evaluation (start it again with exp ${summary.specFile})`);
+    throw new UserError(`--resume ${runDir}: no ${FILES.checkpoint}: the run stopped before its first checkpoint (one is saved every ${checkpointSeconds()} s of training; start it again with exp ${summary.specFile})`);
   }
   let checkpoint: Checkpoint;
   try {
@@ -380,8 +380,21 @@ function trainingConfig(spec: ExperimentSpec, dataset: Dataset, summary: RunSumm
     earlyStopping: spec.earlyStopping as Required<EarlyStoppingSpec> | undefined,
     classWeights: summary.classWeights === undefined ? undefined : dataset.classNames.map((name) => summary.classWeights![name]),
     resume: checkpoint,
+    checkpointSeconds: checkpointSeconds(),
   };
 }
+
+/** How often an unfinished run saves a checkpoint: every $SPECML_CHECKPOINT_SECONDS seconds of training (default 10; 0: every epoch), and at its last epoch. */
+function checkpointSeconds(): number {
+  const given = process.env.SPECML_CHECKPOINT_SECONDS;
+  if (given === undefined || given === '') return DEFAULT_CHECKPOINT_SECONDS;
+  const seconds = Number(given);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new UserError(`$SPECML_CHECKPOINT_SECONDS ${given}: expected a number of seconds, 0 or more (0: a checkpoint every epoch; default ${DEFAULT_CHECKPOINT_SECONDS})`);
+  return seconds;
+}
+
+/** Sub-second epochs need not each save a checkpoint (Lightning's train_time_interval); a killed run redoes at most this much. */
+const DEFAULT_CHECKPOINT_SECONDS = 10;
 
 /** Where a run's time went, in seconds (3 decimals): start-up, data, training's parts, and writing the outputs. */
 function runTimings(training: TrainTimings, started: number, dataSeconds: number, outputStarted: number): RunTimings {

@@ -12,7 +12,8 @@ import { afterAll, inject } from 'vitest';
 export const root = resolve(import.meta.dirname, '../../../..');
 export const cli = join(root, 'packages/runner/dist/main.js');
 /** As CI runs it: no TTY progress bars, no INIT_CWD from an outer `nx run`, and no queue from the caller's environment. */
-export const cliEnv = { ...process.env, CI: 'true', INIT_CWD: '', SPECML_QUEUE: '' };
+// A checkpoint every epoch (the default is every 10 s of training): the tests stop runs after a given epoch and resume them.
+export const cliEnv = { ...process.env, CI: 'true', INIT_CWD: '', SPECML_QUEUE: '', SPECML_CHECKPOINT_SECONDS: '0' };
 
 /** Runs the built CLI to completion, from the repository root unless `cwd` says otherwise. */
 export function specml(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = root) {
