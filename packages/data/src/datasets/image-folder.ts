@@ -37,7 +37,7 @@ export const imageFolder = datasetKind({
     },
   },
   required: ['path'],
-  load: async (spec, { baseDir, warn }) => {
+  load: async (spec, { baseDir, warn, onListed }) => {
     const trainFolder = listClassFolders(resolve(baseDir, spec.path!), 'data.path');
     const testFolder = spec.testPath === undefined ? undefined : listClassFolders(resolve(baseDir, spec.testPath), 'data.testPath');
     const classNames = trainFolder.classes.map((entry) => entry.name);
@@ -51,6 +51,8 @@ export const imageFolder = datasetKind({
     const repeated = trainFolder.repeated + (testFolder?.repeated ?? 0);
     if (repeated > 0) warn(`${repeated} link${repeated === 1 ? ' leads' : 's lead'} to a folder or image already read (a link loop, or a second path to the same files): each folder and image was read once`);
 
+    // The training images are at most the listed ones (a test split takes some): said before any is decoded.
+    onListed?.(trainFolder.files.length);
     const first = await readImageFile(trainFolder.files[0].file);
     const [height, width] = spec.imageSize === undefined ? [first.height, first.width] : typeof spec.imageSize === 'number' ? [spec.imageSize, spec.imageSize] : spec.imageSize;
     const channels = spec.channels ?? (first.channels >= 3 ? 3 : 1);

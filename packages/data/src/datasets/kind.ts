@@ -85,6 +85,11 @@ export interface LoadContext {
   readonly task: Task;
   /** One sentence about the data that is not an error (non-image files skipped, unseen categories). */
   readonly warn: (message: string) => void;
+  /**
+   * Told, by a kind that lists files before decoding them, at most how many training examples there will be:
+   * the caller may refuse the spec (a batch larger than that) before the slow part. It throws to refuse.
+   */
+  readonly onListed?: (trainingExamples: number) => void;
 }
 
 /**

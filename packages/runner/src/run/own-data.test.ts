@@ -181,6 +181,11 @@ describe('your own images (dataset: imageFolder)', () => {
     const corrupt = specml(['exp', spec, '--runs-dir', join(work, 'never')]);
     expect(corrupt.status).toBe(2);
     expect(corrupt.stderr).toMatch(new RegExp(`^error: ${join(photos, 'train/left/broken.png')}: not a readable PNG or JPEG image \\(.*\\); remove or replace the file\\n$`));
+    // A batch larger than the listed images is refused before any image is decoded (the broken one is not reached).
+    const files = readdirSync(join(photos, 'train/left')).length + readdirSync(join(photos, 'train/right')).length;
+    const tooBig = specml(['exp', spec, '--runs-dir', join(work, 'never'), '--set', 'batchSize=5000']);
+    expect(tooBig.status).toBe(2);
+    expect(tooBig.stderr).toBe(`error: --set batchSize=5000: batchSize: 5000 is larger than the ${files} training images (use at most ${files})\n`);
     expect(existsSync(join(work, 'never'))).toBe(false);
     rmSync(join(photos, 'train/left/broken.png'));
   });

@@ -47,7 +47,7 @@ import { loadSpec, loadSpecText, type LoadedSpec } from '../spec/load-spec.js';
 import { createProgress } from './progress.js';
 import { createRunFolder } from './run-folder.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
-import { checkSpec, checkSpecAgainstData } from '../spec/semantic-checks.js';
+import { checkBatchSize, checkSpec, checkSpecAgainstData } from '../spec/semantic-checks.js';
 import type { ExperimentSpec } from '../spec/spec-schema.js';
 
 export interface ExperimentOptions {
@@ -121,7 +121,7 @@ export async function prepareExperiment(specFile: string, overrides: readonly st
   if (onlyShippedData && datasetHash === undefined && readsUserFiles(data)) {
     throw new UserError(`data.path: a queue worker reads no file of its own disk for a job; dataset ${data.dataset} must come shipped by the sweep's coordinator (start the sweep with specml exp --queue…)`);
   }
-  const dataset = await loadDatasetOnce(data, loaded.spec.task, datasetHash);
+  const dataset = await loadDatasetOnce(data, loaded.spec.task, datasetHash, (count) => checkBatchSize(loaded, count, 'images'));
   checkSpecAgainstData(loaded, dataset);
   return { loaded, dataset };
 }
@@ -137,12 +137,12 @@ function startupSeconds(runStarted: number): number {
 /** Datasets by their data: block: a sweep's processes load each once, however many trials use it. */
 const datasets = new Map<string, Promise<Dataset>>();
 
-function loadDatasetOnce(data: ExperimentSpec['data'], task: ExperimentSpec['task'], shippedHash?: string): Promise<Dataset> {
+function loadDatasetOnce(data: ExperimentSpec['data'], task: ExperimentSpec['task'], shippedHash?: string, onListed?: (count: number) => void): Promise<Dataset> {
   const key = JSON.stringify([data, task, shippedHash]);
   let dataset = datasets.get(key);
   if (!dataset) {
     if (datasets.size >= 2) datasets.clear(); // a sweep over data settings should not pile them up
-    dataset = loadDataset(data, { task, whole: shippedHash === undefined ? undefined : shippedDataset(shippedHash) });
+    dataset = loadDataset(data, { task, onListed, whole: shippedHash === undefined ? undefined : shippedDataset(shippedHash) });
     // A load that failed is tried again next time (the files may have been fixed).
     dataset.catch(() => datasets.delete(key));
     datasets.set(key, dataset);

@@ -84,6 +84,16 @@ function dataKeyProblems(loaded: LoadedSpec): SpecProblem[] {
   return problems;
 }
 
+/**
+ * The batch size against at most `count` training examples, as soon as a dataset kind has listed its files
+ * and before it decodes them (70,000 images take a while): the same sentence as after loading.
+ */
+export function checkBatchSize(loaded: LoadedSpec, count: number, what: string): void {
+  const { batchSize, data } = loaded.spec;
+  const most = Math.min(count, data.trainLimit ?? Number.POSITIVE_INFINITY);
+  if (batchSize > most) throwIfAny([problem(loaded, ['batchSize'], `${batchSize} is larger than the ${most} training ${what}`, `use at most ${most}`)]);
+}
+
 /** Checks that need the dataset: layer shapes, the output size, the batch size, the model's size. */
 export function checkSpecAgainstData(loaded: LoadedSpec, dataset: Dataset): void {
   const { spec } = loaded;
