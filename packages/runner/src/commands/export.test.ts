@@ -127,6 +127,7 @@ describe('export to ONNX', () => {
     // A hand-edited spec.yaml is read as exp reads a spec: the mistake at its line, not an internal error.
     const edited = join(work, 'edited');
     cpSync(runs.mlp, edited, { recursive: true });
+    rmSync(join(edited, 'model.onnx'), { force: true });
     writeFileSync(join(edited, 'spec.yaml'), readFileSync(join(edited, 'spec.yaml'), 'utf8').replace('type: dense', 'type: Dense'));
     const refused = specml(['export', '--run', edited]);
     expect(refused.status).toBe(2);

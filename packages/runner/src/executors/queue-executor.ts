@@ -16,7 +16,7 @@ const STOP_WAIT_MS = 30_000;
 
 /** What a trial in flight listens for: its job's progress, and its end; and how to add its job again. */
 interface JobWatch {
-  /** Whether its job has been added (until then, its absence from Redis means nothing: shipping its data takes a while). */
+  /** Whether its job has been added and is not being collected (before and after, its absence from Redis means nothing: shipping its data takes a while; collecting removes it). */
   queued(): boolean;
   progress(update: TrialProgress): void;
   ended(): void;
@@ -172,7 +172,9 @@ export class QueueExecutor implements TrialExecutor {
         return this.connection.multi().del(key).rpush(key, verdict).expire(key, KEPT_SECONDS).exec();
       };
       this.watches.set(jobId, {
-        queued: () => queued,
+        // A trial being collected has its job removed on purpose: its absence is no news (seen under load: a
+        // check between the removal and the end reported the job gone and "queued again", which requeue then skipped).
+        queued: () => queued && !collecting && !settled,
         progress: (update) => {
           if (update.type === 'start') events.onStart?.(join(request.runsDir, name, update.runId));
           else if (update.row.epoch > lastEpoch) {
