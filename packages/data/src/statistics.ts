@@ -18,3 +18,6 @@ export function meanAndStd(values: ArrayLike<number>): { mean: number; std: numb
   const std = scale * Math.sqrt(squares / count);
   return { mean: scale * scaledMean, std: std > 0 && Number.isFinite(std) ? std : 1 };
 }
+
+/** A statistic as validate prints it: four significant digits. */
+export const round = (value: number) => Number(value.toPrecision(4));

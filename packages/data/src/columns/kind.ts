@@ -49,8 +49,6 @@ export interface ColumnKind<C extends TableColumn> {
 /** A kind, typed by the column it makes. */
 export const columnKind = <C extends TableColumn>(kind: ColumnKind<C>): ColumnKind<C> => kind;
 
-export const round = (value: number) => Number(value.toPrecision(4));
-
 /** ", 3 missing filled with …" for a column's description. */
 export function missingNote(count: number, filledWith: string | undefined, indicator: boolean | undefined): string {
   if (count === 0) return '';

@@ -1,8 +1,8 @@
 import type { TableColumn } from '../dataset.js';
 import { UserError } from '../errors.js';
-import { meanAndStd } from '../statistics.js';
+import { meanAndStd, round } from '../statistics.js';
 import { EMPTY, missingCellCount, NUMBER_CELL, WORD } from '../table-cells.js';
-import { columnKind, missingNote, round } from './kind.js';
+import { columnKind, missingNote } from './kind.js';
 
 type NumberColumn = Extract<TableColumn, { type: 'number' }>;
 

@@ -8,7 +8,7 @@ import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT
 import { COLUMN_KINDS, COLUMN_TYPES, type ColumnType } from '../columns/index.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
-import { FLOAT32_MAX, meanAndStd } from '../statistics.js';
+import { FLOAT32_MAX, meanAndStd, round } from '../statistics.js';
 
 /** The most classes a target column may have (labels are bytes). */
 const MAX_CLASSES = 256;
@@ -289,5 +289,3 @@ function classesOf(table: CsvTable, column: number): string[] {
   if (values.length < 2) throw new UserError(`${table.file}:1: the target column "${table.header[column]}" has ${values.length === 0 ? 'no values' : `only one value (${values[0]})`}; a classifier needs at least 2 classes`);
   return values.every(isNumberCell) ? values.sort((a, b) => Number(a) - Number(b)) : values.sort();
 }
-
-const round = (value: number) => Number(value.toPrecision(4));
