@@ -6,6 +6,7 @@ import { nearestName } from './near-names.js';
 import { isPlainObject } from './plain-object.js';
 import { readRegularBytes, whyUnreadable } from './safe-files.js';
 import { COLUMN_TYPES, kindOf, type ColumnType } from './columns/index.js';
+import type { ColumnData } from './columns/kind.js';
 import { columnCells, EMPTY, NUMBER_CELL, WORD, type CsvFormat, type CsvTable } from './table-cells.js';
 import { wordCount } from './text/tokenize.js';
 
@@ -107,6 +108,9 @@ export function columnIndex(table: CsvTable, name: string, key: string): number 
   throw new UserError(`${table.file}:1: ${key}: no column "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; the columns are ${table.header.join(', ')}`);
 }
 
+/** A column of a table as the column kinds read it: its place, name and cells (classified once per table). */
+const columnData = (table: CsvTable, index: number): ColumnData => ({ table, index, name: table.header[index], cells: columnCells(table, index) });
+
 /** What `data.columns` says a column is: a kind, with the settings that kind takes. */
 export interface DeclaredColumn {
   readonly type: ColumnType;
@@ -120,7 +124,7 @@ export interface DeclaredColumn {
  * several words, and few repeat); otherwise categories.
  */
 export function inferColumn(table: CsvTable, column: number, rows: readonly number[], declared?: DeclaredColumn, imputation: Imputation = DEFAULT_IMPUTATION): TableColumn {
-  const data = { table, index: column, name: table.header[column], cells: columnCells(table, column) };
+  const data = columnData(table, column);
   const type = declared?.type ?? inferredType(table, column, rows);
   const fitted = kindOf(type).fit(data, rows, { imputation, settings: declared?.settings ?? {}, declared: declared !== undefined });
   return imputation.indicator && rows.some((row) => data.cells.kinds[row] === EMPTY) ? { ...fitted, indicator: true } : fitted;
@@ -168,7 +172,7 @@ export function encodeRows(table: CsvTable, rows: readonly number[], encoding: T
   let offset = 0;
   for (const column of encoding.features) {
     const index = columnIndex(table, column.name, 'the model\'s input');
-    const data = { table, index, name: column.name, cells: columnCells(table, index) };
+    const data = columnData(table, index);
     const kind = kindOf(column.type);
     kind.encode(column, data, rows, { inputs, width, offset, counts });
     offset += kind.width(column);
@@ -194,7 +198,7 @@ function tooWide(table: CsvTable, rows: number, width: number, encoding: TableEn
 /** What validate says about each input column, its kind's description with the test rows (a vocabulary's coverage). */
 export function describeColumns(encoding: TableEncoding, train: CsvTable, trainRows: readonly number[], test: CsvTable, testRows: readonly number[]): string[] {
   return encoding.features.map((column) => {
-    const data = (table: CsvTable) => ({ table, index: table.header.indexOf(column.name), name: column.name, cells: columnCells(table, table.header.indexOf(column.name)) });
+    const data = (table: CsvTable) => columnData(table, table.header.indexOf(column.name));
     return kindOf(column.type).describe(column, data(train), trainRows, data(test), testRows);
   });
 }
