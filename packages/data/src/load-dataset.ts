@@ -22,7 +22,7 @@ export async function loadWholeDataset(spec: DataSpecInput, context: Partial<Loa
   const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   const task = context.task ?? 'classification';
   if (task === 'regression' && !kind.numericTargets) throw new UserError(`task: regression predicts a number from a table's column; dataset ${spec.dataset ?? DEFAULT_DATASET} has classes only (use dataset: csv with a numeric target)`);
-  return kind.load(spec as never, { baseDir: context.baseDir ?? process.cwd(), warn, task, onListed: context.onListed });
+  return kind.load(spec as never, { baseDir: context.baseDir ?? process.cwd(), warn, task, onListed: context.onListed, onReading: context.onReading });
 }
 
 /**

@@ -1,18 +1,19 @@
 import { isUtf8 } from 'node:buffer';
+import { totalmem } from 'node:os';
 import { parse } from 'csv-parse/sync';
 import type { Imputation, TableColumn, TableEncoding } from './dataset.js';
-import { UserError } from './errors.js';
+import { isUserError, UserError } from './errors.js';
 import { nearestName } from './near-names.js';
 import { isPlainObject } from './plain-object.js';
 import { readRegularBytes, whyUnreadable } from './safe-files.js';
 import { COLUMN_TYPES, kindOf, type ColumnType } from './columns/index.js';
 import type { ColumnData } from './columns/kind.js';
-import { columnCells, EMPTY, NUMBER_CELL, WORD, type CsvFormat, type CsvTable } from './table-cells.js';
+import { columnCells, EMPTY, NUMBER_CELL, TableBuilder, WORD, type CsvFormat, type CsvTable } from './table-cells.js';
 import { wordCount } from './text/tokenize.js';
 
-export { isNumberCell, numberOf, isMissingCell, outOfRange, missingCellCount, type CsvFormat, type CsvTable } from './table-cells.js';
+export { isNumberCell, numberOf, isMissingCell, outOfRange, missingCellCount, rowIndices, type CsvFormat, type CsvTable } from './table-cells.js';
 
-/** Larger CSV files are refused before reading (they are held in memory as text and as rows). */
+/** Larger CSV files are refused before reading (their bytes are held while they are parsed). */
 export const MAX_CSV_BYTES = 512 * 2 ** 20;
 
 /** The cell texts that mean "missing" unless `data.missing` says otherwise: pandas' `na_values` (what R, Excel and databases write). */
@@ -27,34 +28,90 @@ export const DEFAULT_CSV_FORMAT: CsvFormat = { missing: DEFAULT_MISSING_MARKERS,
  * quotes, a BOM; line endings `\r\n`, `\n` or `\r`, mixed as a file edited on two systems has them (as
  * Python's csv module and pandas read them). A ragged row or a broken quote is a UserError at its `file:line`.
  */
-export function readCsv(file: string, format: CsvFormat = DEFAULT_CSV_FORMAT): CsvTable {
+export function readCsv(file: string, format: CsvFormat = DEFAULT_CSV_FORMAT, progress?: ReadingProgress): CsvTable {
+  const started = performance.now();
   let bytes: Buffer;
   try {
     bytes = readRegularBytes(file, MAX_CSV_BYTES);
   } catch (error) {
     throw new UserError(`${file}: cannot read the CSV file: ${whyUnreadable(error, MAX_CSV_BYTES, 'a CSV file')}`);
   }
-  const text = decodeText(bytes, file, format.encoding).replace(/\r\n?/g, '\n');
-  const delimiter = format.delimiter ?? sniffDelimiter(text);
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+  checkReadingFits(file, bytes.length, machineMemory());
+  const input = csvInput(bytes, file, format.encoding);
+  const delimiter = format.delimiter ?? sniffDelimiter(input);
+  let builder: TableBuilder | undefined;
+  // Each record goes into the table's columns as it is parsed, and is not kept (on_record returns null).
+  const onRecord = (record: string[], { lines, bytes: done }: { lines: number; bytes: number }) => {
+    if (!builder) builder = new TableBuilder(file, checkedHeader(record, file), { ...format, delimiter });
+    else {
+      builder.add(record, lines);
+      if (builder.rowCount === ROWS_TO_ESTIMATE_FROM) builder.reserve(Math.ceil(1.05 * ROWS_TO_ESTIMATE_FROM * (input.length / done)));
+      if (progress && builder.rowCount % progressRows(builder.columnCount) === 0) progress({ file, bytes: Math.min(done, input.length), totalBytes: input.length, rows: builder.rowCount, seconds: (performance.now() - started) / 1000 });
+    }
+    return null;
+  };
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: false, delimiter, record_delimiter: '\n' }) as never;
+    parse(input, { bom: true, skip_empty_lines: true, trim: false, delimiter, record_delimiter: '\n', on_record: onRecord });
   } catch (error) {
+    if (isUserError(error)) throw error;
     const { lines, message, code, record } = error as { lines?: number; message: string; code?: string; record?: unknown[] };
-    if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && headerWidth(text, delimiter) !== undefined) {
-      throw new UserError(`${file}:${lines ?? '?'}: this row has ${record?.length ?? '?'} fields but the header has ${headerWidth(text, delimiter)} (quote fields that hold ${describeDelimiter(delimiter)}s)`);
+    if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && headerWidth(input, delimiter) !== undefined) {
+      throw new UserError(`${file}:${lines ?? '?'}: this row has ${record?.length ?? '?'} fields but the header has ${headerWidth(input, delimiter)} (quote fields that hold ${describeDelimiter(delimiter)}s)`);
     }
     const reason = message.replace(/ (on|at) line \d+$/, '');
     throw new UserError(`${file}:${lines ?? '?'}: not valid CSV: ${reason}`);
   }
-  if (records.length === 0) throw new UserError(`${file}: the file is empty (a CSV table needs a header row and rows)`);
-  const header = records[0].record.map((name) => name.trim());
+  if (!builder) throw new UserError(`${file}: the file is empty (a CSV table needs a header row and rows)`);
+  const table = builder.done();
+  progress?.({ file, bytes: input.length, totalBytes: input.length, rows: table.rowCount, seconds: (performance.now() - started) / 1000 });
+  return table;
+}
+
+/** How far reading a CSV file has come; told every PROGRESS_CELLS cells' worth of rows and once at the end. */
+export type ReadingProgress = (state: { readonly file: string; readonly bytes: number; readonly totalBytes: number; readonly rows: number; readonly seconds: number }) => void;
+export const PROGRESS_CELLS = 2 ** 18;
+/** How many rows of `columns` cells make a step of progress. */
+export const progressRows = (columns: number) => Math.max(1, Math.floor(PROGRESS_CELLS / columns));
+/** After this many rows, the table's size is estimated from their bytes. */
+const ROWS_TO_ESTIMATE_FROM = 4096;
+
+/**
+ * Reading a table peaks at about this many bytes of memory per byte of its file (measured at 12 on a 19 MB
+ * table of numbers: each cell is a string while it is parsed, before its column keeps it as a number).
+ */
+export const READING_MEMORY_PER_FILE_BYTE = 16;
+
+/** The memory this process may use: the machine's, or less where a container limits it. */
+function machineMemory(): number {
+  const limit = process.constrainedMemory?.() ?? 0;
+  return limit > 0 && limit < totalmem() ? limit : totalmem();
+}
+
+/** Refuses, before parsing, a table that would take more memory to read than the machine has. */
+export function checkReadingFits(file: string, fileBytes: number, memoryBytes: number): void {
+  const needed = fileBytes * READING_MEMORY_PER_FILE_BYTE;
+  if (needed <= 0.8 * memoryBytes) return;
+  const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.ceil(bytes / 2 ** 20)} MiB`);
+  throw new UserError(`${file}: reading this ${size(fileBytes)} table takes about ${size(needed)} of memory (some ${READING_MEMORY_PER_FILE_BYTE}× the file while its cells are parsed), more than the ${size(memoryBytes)} this machine has: use a file of fewer rows or columns, or a machine with more memory`);
+}
+
+/** The header row's names, trimmed: each named, none twice. */
+function checkedHeader(record: readonly string[], file: string): string[] {
+  const header = record.map((name) => name.trim());
   header.forEach((name, index) => {
     if (name === '') throw new UserError(`${file}:1: column ${index + 1} has no name (the first row must name every column)`);
     if (header.indexOf(name) !== index) throw new UserError(`${file}:1: the column name "${name}" appears twice`);
   });
-  const rows = records.slice(1);
-  return { file, header, rows: rows.map((row) => row.record), lines: rows.map((row) => row.info.lines), format: { ...format, delimiter } };
+  return header;
+}
+
+/**
+ * What the parser reads: the file's own bytes when they are UTF-8 with `\n` endings (no copy of a large
+ * file), else its text decoded and its line endings made `\n`.
+ */
+function csvInput(bytes: Buffer, file: string, encoding: CsvFormat['encoding']): Buffer {
+  if (encoding === 'utf-8' && !bytes.includes(0x0d) && isUtf8(bytes)) return bytes;
+  return Buffer.from(decodeText(bytes, file, encoding).replace(/\r\n?/g, '\n'));
 }
 
 /** The file's text in its encoding; bytes that are not UTF-8 are named at their line, with the fix. */
@@ -77,10 +134,11 @@ function decodeText(bytes: Buffer, file: string, encoding: CsvFormat['encoding']
 }
 
 /** The delimiter the header row uses most among `,` `;` tab `|` (outside quotes); `,` when it has none of them. */
-function sniffDelimiter(text: string): string {
+function sniffDelimiter(input: Buffer): string {
   const counts = new Map<string, number>(CSV_DELIMITERS.map((delimiter) => [delimiter, 0]));
   let quoted = false;
-  for (const character of text.slice(0, Math.max(0, text.indexOf('\n')) || text.length)) {
+  const firstLine = input.indexOf(0x0a);
+  for (const character of input.toString('utf8', 0, firstLine < 0 ? input.length : firstLine)) {
     if (character === '"') quoted = !quoted;
     else if (!quoted && counts.has(character)) counts.set(character, counts.get(character)! + 1);
   }
@@ -92,9 +150,9 @@ function sniffDelimiter(text: string): string {
 export const describeDelimiter = (delimiter: string) => ({ ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'vertical bar' })[delimiter] ?? JSON.stringify(delimiter);
 
 /** How many fields the header row has (for the message about a ragged row). */
-function headerWidth(text: string, delimiter: string): number | undefined {
+function headerWidth(input: Buffer, delimiter: string): number | undefined {
   try {
-    return (parse(text, { bom: true, to_line: 1, delimiter }) as string[][])[0]?.length;
+    return (parse(input, { bom: true, to_line: 1, delimiter }) as string[][])[0]?.length;
   } catch {
     return undefined;
   }
@@ -140,9 +198,9 @@ export function inferredType(table: CsvTable, column: number, rows: readonly num
   if (filled.length > 0 && numeric === filled.length) return 'number';
   if (numeric > 0 && numeric >= 0.9 * filled.length) {
     const row = rows.find((r) => kinds[r] === WORD)!;
-    throw new UserError(`${table.file}:${table.lines[row]}: column "${table.header[column]}" holds numbers except here: ${JSON.stringify(table.rows[row][column])} (fix the cell, or if it means "missing" add it to data.missing: it is then filled with the column's mean)`);
+    throw new UserError(`${table.file}:${table.lines[row]}: column "${table.header[column]}" holds numbers except here: ${JSON.stringify(table.cell(row, column))} (fix the cell, or if it means "missing" add it to data.missing: it is then filled with the column's mean)`);
   }
-  return looksLikeText(filled.map((row) => table.rows[row][column])) ? 'text' : 'category';
+  return looksLikeText(filled.map((row) => table.cell(row, column))) ? 'text' : 'category';
 }
 
 /**

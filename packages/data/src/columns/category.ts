@@ -18,14 +18,14 @@ export const category = columnKind<CategoryColumn>({
   settings: {},
   fit({ table, name, index, cells: { kinds } }, rows, { imputation }) {
     const filled = rows.filter((row) => kinds[row] !== EMPTY);
-    const categories = [...new Set(filled.map((row) => table.rows[row][index].trim()))];
+    const categories = [...new Set(filled.map((row) => table.cell(row, index).trim()))];
     // Integer codes in numeric order, words alphabetically.
     if (filled.every((row) => kinds[row] === NUMBER_CELL)) categories.sort((a, b) => Number(a) - Number(b));
     else categories.sort();
     if (categories.length > MAX_CATEGORIES) {
       throw new UserError(`${table.file}:1: column "${name}" has ${categories.length} different values, more than the ${MAX_CATEGORIES} categories a column may have (one input each): if it is an identifier, leave it out (data.columns: { ${name}: ignore }); if it is free text, read it as text (data.columns: { ${name}: text })`);
     }
-    const fill = imputation.categories === 'mostFrequent' && categories.length > 0 ? { fill: mostFrequent(filled.map((row) => table.rows[row][index].trim()), categories) } : {};
+    const fill = imputation.categories === 'mostFrequent' && categories.length > 0 ? { fill: mostFrequent(filled.map((row) => table.cell(row, index).trim()), categories) } : {};
     return { name, type: 'category', categories, ...fill };
   },
   width: (column) => column.categories.length,
@@ -37,7 +37,7 @@ export const category = columnKind<CategoryColumn>({
         if (filler !== undefined) inputs[r * width + offset + filler] = 1;
         return;
       }
-      const k = categoryOf.get(table.rows[row][index].trim());
+      const k = categoryOf.get(table.cell(row, index).trim());
       if (k === undefined) counts.unseen++;
       else inputs[r * width + offset + k] = 1;
     });

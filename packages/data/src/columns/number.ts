@@ -16,7 +16,7 @@ export const number = columnKind<NumberColumn>({
   settings: {},
   fit({ table, index, name, cells: { kinds, numbers } }, rows, { imputation }) {
     const row = rows.find((r) => kinds[r] === WORD);
-    if (row !== undefined) throw new UserError(`${table.file}:${table.lines[row]}: data.columns says "${name}" is a number, but this row has ${JSON.stringify(table.rows[row][index])} (fix the cell, add it to data.missing, or declare the column a category)`);
+    if (row !== undefined) throw new UserError(`${table.file}:${table.lines[row]}: data.columns says "${name}" is a number, but this row has ${JSON.stringify(table.cell(row, index))} (fix the cell, add it to data.missing, or declare the column a category)`);
     const values = rows.filter((r) => kinds[r] === NUMBER_CELL).map((r) => numbers[r]);
     if (values.length === 0) throw new UserError(`${table.file}:1: column "${name}" has no numbers in the training rows, only missing cells (leave it out: data.columns: { ${name}: ignore })`);
     const fill = imputation.numbers === 'median' ? { fill: median(values) } : {};
@@ -29,7 +29,7 @@ export const number = columnKind<NumberColumn>({
       if (kinds[row] === EMPTY) {
         counts.filled++;
         inputs[r * width + offset] = filler;
-      } else if (kinds[row] === WORD) throw new UserError(`${table.file}:${table.lines[row]}: column "${column.name}" holds numbers, but this row has ${JSON.stringify(table.rows[row][index])}`);
+      } else if (kinds[row] === WORD) throw new UserError(`${table.file}:${table.lines[row]}: column "${column.name}" holds numbers, but this row has ${JSON.stringify(table.cell(row, index))}`);
       else inputs[r * width + offset] = (numbers[row] - column.mean) / column.std;
     });
   },

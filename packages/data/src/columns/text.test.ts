@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TableColumn } from '../dataset.js';
-import { encodeRows, inferColumn, readCsv, type CsvTable } from '../table.js';
+import { encodeRows, inferColumn, readCsv, rowIndices, type CsvTable } from '../table.js';
 import { tokenize } from '../text/tokenize.js';
 
 const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
@@ -19,9 +19,9 @@ function table(name: string, lines: readonly string[]): CsvTable {
   writeFileSync(join(root, name), lines.join('\n'));
   return readCsv(join(root, name));
 }
-const fit = (data: CsvTable, settings: Record<string, unknown> = {}, rows = [...data.rows.keys()]) =>
+const fit = (data: CsvTable, settings: Record<string, unknown> = {}, rows = rowIndices(data)) =>
   inferColumn(data, 0, rows, { type: 'text', settings }) as Extract<TableColumn, { type: 'text' }>;
-const encode = (data: CsvTable, column: TableColumn, rows = [...data.rows.keys()]) => encodeRows(data, rows, { target: 'y', features: [column] }).inputs;
+const encode = (data: CsvTable, column: TableColumn, rows = rowIndices(data)) => encodeRows(data, rows, { target: 'y', features: [column] }).inputs;
 
 describe('text columns', () => {
   const reviews = table('reviews.csv', ['review,y', 'good good bad,1', 'bad ugly,0', 'good ugly fine,1', '"",0']);
@@ -74,7 +74,7 @@ describe('text columns', () => {
     const test = [...Array(50).keys()].map((row) => row + 250);
     for (const settings of [{}, { sublinearTf: true, ngrams: 2, maxTokens: 500 }, { bag: 'count' }, { bag: 'multiHot', lowercase: false }]) {
       const column = fit(foods, settings, train);
-      const tokens = foods.rows.map((row) => tokenize(row[0], column));
+      const tokens = rowIndices(foods).map((row) => tokenize(foods.cell(row, 0), column));
       const options = { tfidf: `TfidfVectorizer(analyzer=lambda d: d, vocabulary=vocabulary, sublinear_tf=${column.sublinearTf ? 'True' : 'False'})`, count: 'CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary)', multiHot: 'CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary, binary=True)' }[column.bag];
       const script = `
 import json, sys

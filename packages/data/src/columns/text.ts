@@ -99,7 +99,7 @@ function tokensOf({ table, index, cells }: ColumnData, settings: TokenizerSettin
   if (!byColumn) tokensByTable.set(table, (byColumn = new Map()));
   const key = `${index}:${settings.lowercase}:${settings.ngrams}`;
   let tokens = byColumn.get(key);
-  if (!tokens) byColumn.set(key, (tokens = table.rows.map((row, r) => (cells.kinds[r] === EMPTY ? [] : tokenize(row[index], settings)))));
+  if (!tokens) byColumn.set(key, (tokens = Array.from({ length: table.rowCount }, (_, r) => (cells.kinds[r] === EMPTY ? [] : tokenize(table.cell(r, index), settings)))));
   return tokens;
 }
 

@@ -4,7 +4,8 @@ import { printable } from '../printable.js';
 import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
-import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, describeDelimiter, encodedWidth, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, readCsv, type CsvFormat, type CsvTable, type DeclaredColumn } from '../table.js';
+import { columnCells, EMPTY, rowIndices } from '../table-cells.js';
+import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, describeDelimiter, encodedWidth, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, readCsv, type CsvFormat, type ReadingProgress, type CsvTable, type DeclaredColumn } from '../table.js';
 import { COLUMN_KINDS, COLUMN_TYPES, type ColumnType } from '../columns/index.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
@@ -92,10 +93,10 @@ export const csv = datasetKind({
   numericTargets: true,
   properties: CSV_PROPERTIES,
   required: ['path'],
-  load: async (spec, { baseDir, warn, task }) => {
+  load: async (spec, { baseDir, warn, task, onReading }) => {
     const trainFile = resolve(baseDir, spec.path!);
     const testFile = spec.testPath === undefined ? undefined : resolve(baseDir, spec.testPath);
-    const decode = (warnOnce: (message: string) => void) => decodeTable(spec, trainFile, testFile, task, warnOnce);
+    const decode = (warnOnce: (message: string) => void) => decodeTable(spec, { trainFile, testFile, task, warn: warnOnce, onReading });
     const digests = [fileDigest(trainFile, MAX_CSV_BYTES), testFile === undefined ? null : fileDigest(testFile, MAX_CSV_BYTES)];
     // A file that is missing, too big or not a regular file is not cached: decoding says what is wrong with it.
     if (digests.includes(undefined)) return decode(warn);
@@ -109,12 +110,22 @@ function formatOf(spec: CsvDataSpec): CsvFormat {
   return { missing: spec.missing ?? DEFAULT_CSV_FORMAT.missing, delimiter: spec.delimiter, decimal: spec.decimal ?? '.', encoding: spec.encoding ?? 'utf-8' };
 }
 
+/** The files of a table dataset, what it predicts, and whom to tell about them. */
+interface TableFiles {
+  readonly trainFile: string;
+  readonly testFile: string | undefined;
+  readonly task: Task;
+  readonly warn: (message: string) => void;
+  readonly onReading: ReadingProgress | undefined;
+}
+
 /** The table's rows as a dataset: columns typed and encoded from the training rows, the split made, classes or numbers to predict. */
-async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: string | undefined, task: Task, warn: (message: string) => void): Promise<Omit<Dataset, 'validation'>> {
+async function decodeTable(spec: CsvDataSpec, { trainFile, testFile, task, warn, onReading }: TableFiles): Promise<Omit<Dataset, 'validation'>> {
   const format = formatOf(spec);
-  const target = spec.target ?? readCsv(trainFile, format).header.at(-1)!;
-  const trainTable = withTarget(readCsv(trainFile, format), target, warn);
-  const testTable = testFile === undefined ? undefined : withTarget(readCsv(testFile, format), target, warn, 'data.testPath (the test file needs the training file\'s columns)');
+  const wholeTrainTable = readCsv(trainFile, format, onReading);
+  const target = spec.target ?? wholeTrainTable.header.at(-1)!;
+  const trainTable = withTarget(wholeTrainTable, target, warn);
+  const testTable = testFile === undefined ? undefined : withTarget(readCsv(testFile, format, onReading), target, warn, 'data.testPath (the test file needs the training file\'s columns)');
   const targetColumn = columnIndex(trainTable, target, 'data.target');
   const declared = declaredColumns(spec, trainTable);
   if (declared[target] === null) throw new UserError(`data.columns: "${target}" is the target column, so it cannot be ignored`);
@@ -123,12 +134,12 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
   if (featureNames.length === 0) throw new UserError(`${trainTable.file}:1: the table has only the target column "${target}"; a model needs at least one input column`);
   const featureColumns = featureNames.map((name) => columnIndex(trainTable, name, 'data.features'));
   if (testTable) for (const name of [target, ...featureNames]) columnIndex(testTable, name, 'data.testPath (the test file needs the training file\'s columns)');
-  if (trainTable.rows.length < 2) throw new UserError(`${trainTable.file}: the table has ${trainTable.rows.length} row${trainTable.rows.length === 1 ? '' : 's'}; training needs at least 2`);
+  if (trainTable.rowCount < 2) throw new UserError(`${trainTable.file}: the table has ${trainTable.rowCount} row${trainTable.rowCount === 1 ? '' : 's'}; training needs at least 2`);
   if (task === 'regression') return loadRegression(spec, trainTable, testTable, target, featureColumns, warn);
 
   const classNames = classesOf(trainTable, targetColumn);
-  const labelsOf = (table: CsvTable) => Uint8Array.from(table.rows, (row, r) => {
-    const value = row[table.header.indexOf(target)].trim();
+  const labelsOf = (table: CsvTable) => Uint8Array.from({ length: table.rowCount }, (_, r) => {
+    const value = table.cell(r, table.header.indexOf(target)).trim();
     const label = classNames.indexOf(value);
     if (label < 0) {
       throw new UserError(`${table.file}:${table.lines[r]}: the class ${JSON.stringify(value)} in column "${target}" does not occur in the training rows (their classes: ${classNames.slice(0, 20).join(', ')}${classNames.length > 20 ? ', …' : ''})`);
@@ -165,11 +176,12 @@ async function decodeTable(spec: CsvDataSpec, trainFile: string, testFile: strin
  */
 function withTarget(table: CsvTable, target: string, warn: (message: string) => void, key = 'data.target'): CsvTable {
   const column = columnIndex(table, target, key);
-  const kept = table.rows.flatMap((row, index) => (isMissingCell(table, row[column]) ? [] : [index]));
-  if (kept.length === table.rows.length) return table;
-  const dropped = table.rows.length - kept.length;
-  warn(`${table.file}: ${dropped} row${dropped === 1 ? '' : 's'} left out: the target column "${target}" is missing there (first at line ${table.lines[table.rows.findIndex((row) => isMissingCell(table, row[column]))]})`);
-  return { ...table, rows: kept.map((index) => table.rows[index]), lines: kept.map((index) => table.lines[index]) };
+  const { kinds } = columnCells(table, column);
+  const kept = rowIndices(table).filter((row) => kinds[row] !== EMPTY);
+  if (kept.length === table.rowCount) return table;
+  const dropped = table.rowCount - kept.length;
+  warn(`${table.file}: ${dropped} row${dropped === 1 ? '' : 's'} left out: the target column "${target}" is missing there (first at line ${table.lines[kinds.indexOf(EMPTY)]})`);
+  return table.select(kept);
 }
 
 /** How the spec says missing cells are filled. */
@@ -196,8 +208,9 @@ function declaredColumns(spec: CsvDataSpec, table: CsvTable): Readonly<Record<st
 function distinctValuesOf(table: CsvTable): Record<string, number> {
   return Object.fromEntries(table.header.map((name, column) => {
     const values = new Set<string>();
-    for (const row of table.rows) {
-      if (!isMissingCell(table, row[column])) values.add(row[column].trim());
+    for (let row = 0; row < table.rowCount; row++) {
+      const cell = table.cell(row, column);
+      if (!isMissingCell(table, cell)) values.add(cell.trim());
       if (values.size > MAX_CLASSES) break;
     }
     return [name, values.size];
@@ -218,15 +231,15 @@ function describeTarget(table: CsvTable, spec: CsvDataSpec, what: string): strin
  */
 function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvTable | undefined, target: string, featureColumns: number[], warn: (message: string) => void): Omit<Dataset, 'validation'> {
   const declared = declaredColumns(spec, trainTable);
-  const valuesOf = (table: CsvTable) => Float32Array.from(table.rows, (row, r) => {
-    const cell = row[table.header.indexOf(target)];
+  const valuesOf = (table: CsvTable) => Float32Array.from({ length: table.rowCount }, (_, r) => {
+    const cell = table.cell(r, table.header.indexOf(target));
     const value = numberOf(table, cell);
     if (Math.abs(value) > FLOAT32_MAX) throw outOfRange(table, r, table.header.indexOf(target));
     if (Number.isNaN(value)) throw new UserError(`${table.file}:${table.lines[r]}: the target column "${target}" holds ${JSON.stringify(cell)}, not a number (task: regression predicts a number; for classes, leave task out; if it means "missing", add it to data.missing)`);
     return value;
   });
   const allValues = valuesOf(trainTable);
-  const split = testTable ? { train: shuffled([...allValues.keys()]), test: [...testTable.rows.keys()] } : randomSplit(allValues.length, spec.testSplit ?? 0.2);
+  const split = testTable ? { train: shuffled([...allValues.keys()]), test: rowIndices(testTable) } : randomSplit(allValues.length, spec.testSplit ?? 0.2);
   if (split.test.length === 0 || split.train.length < 2) throw new UserError(`${trainTable.file}: ${allValues.length} rows are too few to hold out a test set (add rows or give data.testPath)`);
   const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, declared[trainTable.header[column]] ?? undefined, imputationOf(spec))), format: trainTable.format };
   const train = encodeRows(trainTable, split.train, encoding);
@@ -268,7 +281,7 @@ function testTextOf(encoding: TableEncoding, table: CsvTable, rows: readonly num
     const end = /[\uD800-\uDBFF]/.test(line[TEST_TEXT_LENGTH - 2]) ? TEST_TEXT_LENGTH - 2 : TEST_TEXT_LENGTH - 1;
     return `${line.slice(0, end)}…`;
   };
-  return { testText: { column: column.name, cells: rows.map((row) => (isMissingCell(table, table.rows[row][index]) ? '' : shortened(table.rows[row][index]))) } };
+  return { testText: { column: column.name, cells: rows.map((row) => (isMissingCell(table, table.cell(row, index)) ? '' : shortened(table.cell(row, index)))) } };
 }
 
 /** What validate prints about each input column; a column read as text without being declared says how to say otherwise. */
@@ -281,7 +294,7 @@ function columnNotes(encoding: TableEncoding, declared: Readonly<Record<string, 
 
 /** The target column's classes: its distinct training values, numbers in numeric order, words sorted. */
 function classesOf(table: CsvTable, column: number): string[] {
-  const values = [...new Set(table.rows.map((row) => row[column].trim()))];
+  const values = [...new Set(rowIndices(table).map((row) => table.cell(row, column).trim()))];
   if (values.length > MAX_CLASSES) {
     const numeric = values.every(isNumberCell);
     throw new UserError(`${table.file}:1: the target column "${table.header[column]}" has ${values.length} different values, more than the ${MAX_CLASSES} classes specml trains${numeric ? ' (it holds numbers: to predict a number, set task: regression)' : ''}`);

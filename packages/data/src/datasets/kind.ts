@@ -2,6 +2,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { AUGMENT_PROPERTY } from '../augment.js';
 import type { Dataset } from '../dataset.js';
 import type { Task } from '../metrics-row.js';
+import type { ReadingProgress } from '../table.js';
 
 /** The keys of `data:` that every dataset kind accepts. */
 export const COMMON_DATA_PROPERTIES = {
@@ -90,6 +91,8 @@ export interface LoadContext {
    * the caller may refuse the spec (a batch larger than that) before the slow part. It throws to refuse.
    */
   readonly onListed?: (trainingExamples: number) => void;
+  /** Told how far reading a large table file has come (a terminal shows it). */
+  readonly onReading?: ReadingProgress;
 }
 
 /**

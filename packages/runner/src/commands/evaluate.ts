@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { columnIndex, encodeRows, isMissingCell, macroF1, numberOf, perClassScores, predictedClasses, readCsv, rocAuc, UserError, type TableEncoding } from '@specml/data';
+import { columnIndex, encodeRows, isMissingCell, macroF1, numberOf, perClassScores, predictedClasses, readCsv, rocAuc, rowIndices, UserError, type TableEncoding } from '@specml/data';
 import { confusionCsv, confusionMatrix, perClassCsv, renderConfusion, renderPredictedVersusTrue, writeFileAtomic } from '@specml/reporter';
 import { newRunId } from '../run/run-folder.js';
 import { encodingWarnings, onnxPredictor, tfjsPredictor, trainingInput } from './predict.js';
@@ -22,10 +22,10 @@ function labelledRows(files: readonly string[], table: TableEncoding, classNames
   for (const file of files) {
     const csv = readCsv(file, table.format);
     const target = columnIndex(csv, table.target, 'the target column (evaluate needs labelled rows)');
-    const rows = csv.rows.map((_, row) => row).filter((row) => !isMissingCell(csv, csv.rows[row][target]));
-    if (rows.length < csv.rows.length) warnings.push(`${file}: ${csv.rows.length - rows.length} rows left out: their target "${table.target}" is missing`);
+    const rows = rowIndices(csv).filter((row) => !isMissingCell(csv, csv.cell(row, target)));
+    if (rows.length < csv.rowCount) warnings.push(`${file}: ${csv.rowCount - rows.length} rows left out: their target "${table.target}" is missing`);
     for (const row of rows) {
-      const cell = csv.rows[row][target].trim();
+      const cell = csv.cell(row, target).trim();
       const value = regression ? numberOf(csv, cell) : classNames.indexOf(cell);
       if (regression ? !Number.isFinite(value) : value < 0) {
         throw new UserError(`${file}:${csv.lines[row]}: the target "${table.target}" holds ${JSON.stringify(cell)}, ${regression ? 'not a number' : `not one of the model's classes (${classNames.slice(0, 20).join(', ')})`}`);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { asRgba, DATASET_KINDS, DEFAULT_DATASET, type DatasetName, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, toMnistInput, UserError, type TableEncoding } from '@specml/data';
+import { asRgba, DATASET_KINDS, DEFAULT_DATASET, type DatasetName, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, rowIndices, toMnistInput, UserError, type TableEncoding } from '@specml/data';
 import { csvText, readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
@@ -195,7 +195,7 @@ export function encodingWarnings(file: string, filled: number, unseen: number): 
 function tableRows(file: string, table: TableEncoding, warnings: string[]): { file: string; values: Float32Array }[] {
   if (!file.toLowerCase().endsWith('.csv')) throw new UserError(`${file}: this run's model reads table rows: give a CSV file with the columns ${table.features.map((column) => column.name).join(', ')}`);
   const csv = readCsv(file, table.format);
-  const rows = csv.rows.map((_, index) => index);
+  const rows = rowIndices(csv);
   const { inputs, filled, unseen } = encodeRows(csv, rows, table);
   warnings.push(...encodingWarnings(file, filled, unseen));
   const width = inputs.length / Math.max(1, rows.length);

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
-import { describeTestMetrics } from '@specml/data';
+import { basename } from 'node:path';
+import { describeTestMetrics, printable, type ReadingProgress } from '@specml/data';
 import type { BackendSelection, EpochMetrics } from '@specml/trainer';
 
 /** What a run tells the person watching it. */
@@ -73,5 +74,21 @@ export function createProgress(epochs: number, stream: NodeJS.WriteStream = proc
       log(describeEpoch(metrics, epochs));
     },
     stop: () => bar?.stop(),
+  };
+}
+
+/**
+ * On a terminal, one line that says how far reading a large table file has come (share, rows, rows/s),
+ * rewritten in place and cleared when the file is read; elsewhere (CI, pipes) nothing.
+ */
+export function readingProgress(stream: NodeJS.WriteStream = process.stderr): ReadingProgress | undefined {
+  if (!stream.isTTY || process.env.CI === 'true') return undefined;
+  return ({ file, bytes, totalBytes, rows, seconds }) => {
+    if (bytes >= totalBytes) {
+      stream.write('\r\x1b[2K');
+      return;
+    }
+    const speed = seconds > 0 ? `, ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s` : '';
+    stream.write(`\rreading ${printable(basename(file))}: ${Math.floor((100 * bytes) / totalBytes)} % (${rows.toLocaleString('en-US')} rows${speed})`);
   };
 }

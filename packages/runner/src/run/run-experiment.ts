@@ -44,7 +44,7 @@ import {
 } from '@specml/trainer';
 import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { loadSpec, loadSpecText, type LoadedSpec } from '../spec/load-spec.js';
-import { createProgress } from './progress.js';
+import { createProgress, readingProgress } from './progress.js';
 import { createRunFolder } from './run-folder.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
 import { checkBatchSize, checkSpec, checkSpecAgainstData } from '../spec/semantic-checks.js';
@@ -142,7 +142,7 @@ function loadDatasetOnce(data: ExperimentSpec['data'], task: ExperimentSpec['tas
   let dataset = datasets.get(key);
   if (!dataset) {
     if (datasets.size >= 2) datasets.clear(); // a sweep over data settings should not pile them up
-    dataset = loadDataset(data, { task, onListed, whole: shippedHash === undefined ? undefined : shippedDataset(shippedHash) });
+    dataset = loadDataset(data, { task, onListed, onReading: readingProgress(), whole: shippedHash === undefined ? undefined : shippedDataset(shippedHash) });
     // A load that failed is tried again next time (the files may have been fixed).
     dataset.catch(() => datasets.delete(key));
     datasets.set(key, dataset);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
 import * as ort from 'onnxruntime-node';
 import { onnxMetadataOf } from '@specml/model-zoo';
-import { encodeRows, parseTableEncoding, readCsv } from '@specml/data';
+import { encodeRows, parseTableEncoding, readCsv, rowIndices } from '@specml/data';
 import { hasRData, hasSklearn, pythonJson, runR } from '../test-kit/test-python.js';
 
 // Free text as people export it: modeldata's small_fine_foods (Amazon fine-food reviews, "great" or "other",
@@ -60,11 +60,11 @@ write.csv(tate_text[1:1500, ], "${join(work, 'tate.csv')}", row.names = FALSE)`)
     const encoding = JSON.parse(onnxMetadataOf(readFileSync(join(dir, 'model.onnx'))).table_encoding);
     expect(encoding.features[0].vocabulary).toEqual(table.features[0].vocabulary);
     const testTable = readCsv(join(work, 'foods-test.csv'));
-    const { inputs } = encodeRows(testTable, [...testTable.rows.keys()], parseTableEncoding(encoding, 'model.onnx'));
-    const probabilities = (await session.run({ features: new ort.Tensor('float32', inputs, [testTable.rows.length, inputs.length / testTable.rows.length]) })).probabilities.data as Float32Array;
+    const { inputs } = encodeRows(testTable, rowIndices(testTable), parseTableEncoding(encoding, 'model.onnx'));
+    const probabilities = (await session.run({ features: new ort.Tensor('float32', inputs, [testTable.rowCount, inputs.length / testTable.rowCount]) })).probabilities.data as Float32Array;
     await session.release();
     const written = predictions.slice(1, -1).map((line) => line.split(',').slice(3, 5).map(Number));
-    expect(written).toHaveLength(testTable.rows.length);
+    expect(written).toHaveLength(testTable.rowCount);
     expect(Math.max(...written.map(([great], row) => Math.abs(great - probabilities[row * 2])))).toBeLessThan(6e-5);
 
     const rows = write('new-reviews.csv', 'review\n"Absolutely delicious, my kids love it and ask for more. Will buy again!"\n"Stale, tasteless and overpriced.<br />A waste of money, I threw it away."\n');
