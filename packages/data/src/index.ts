@@ -19,6 +19,8 @@ export { createRng, randomPermutation, normalSample, type Rng, type RngState } f
 export { fillInputs, inputsAsFloats } from './batches.js';
 export { dataSpecSchema, type DataSpec } from './schema.js';
 export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preprocess.js';
+export { imageInput } from './images/image-input.js';
+export { ImageInputProcess } from './images/image-input-process.js';
 export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, readRegularBytes, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';
 export { METRICS_COLUMNS, VALIDATION_COLUMNS, TASKS, TASK_COLUMNS, metricsColumnsOf, scoreColumnsOf, columnGoal, isMetricColumn, metricValue, finalMetrics, bestRow, bestSummary, selectionColumn, describeTestMetrics, type MetricColumn, type EpochMetrics, type Task } from './metrics-row.js';
 export { isPlainObject } from './plain-object.js';

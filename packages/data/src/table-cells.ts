@@ -30,14 +30,54 @@ export const NUMBER_CELL = 1;
 export const WORD = 2;
 
 /**
- * One column as it is kept: each cell's kind, the numbers as float64 and, only where a cell is not the plain
- * rendering of its number (a word, a marker, `1.50`), its text. A column of numbers costs 9 bytes a cell, not
- * a string each (a table of millions of cells would otherwise take some 30× its file).
+ * One column as it is kept: each cell's kind, the numbers as float64, the zeros a fixed-decimal cell adds
+ * to its number (12.50, 3.000) and, only where a cell is none of these (a word, a marker, 1e5), its text. A
+ * column of numbers costs 9–10 bytes a cell, not a string each (a table of millions of cells would
+ * otherwise take some 30× its file).
  */
 interface StoredColumn {
   readonly kinds: Uint8Array;
   readonly numbers: Float64Array;
-  readonly texts: readonly (string | undefined)[] | undefined;
+  readonly zeros: Uint8Array | undefined;
+  readonly texts: CellTexts | undefined;
+}
+
+/**
+ * A column's cell texts by row, as rows arrive in order: a map while few cells have one (the `NA` cells of
+ * a number column), an array once many do (a column of words).
+ */
+class CellTexts {
+  private sparse: Map<number, string> | undefined = new Map();
+  private dense: (string | undefined)[] | undefined;
+
+  get(row: number): string | undefined {
+    return this.dense ? this.dense[row] : this.sparse!.get(row);
+  }
+
+  set(row: number, text: string): void {
+    if (this.dense) {
+      while (this.dense.length < row) this.dense.push(undefined);
+      this.dense.push(text);
+      return;
+    }
+    const sparse = this.sparse!;
+    sparse.set(row, text);
+    // A map entry costs some six array slots: past one text in six rows, an array is smaller.
+    if (sparse.size > 1024 && sparse.size * 6 > row) {
+      this.dense = Array.from({ length: row + 1 }, (_, r) => sparse.get(r));
+      this.sparse = undefined;
+    }
+  }
+
+  /** The texts of these rows, renumbered in this order. */
+  select(rows: readonly number[]): CellTexts {
+    const selected = new CellTexts();
+    rows.forEach((row, index) => {
+      const text = this.get(row);
+      if (text !== undefined) selected.set(index, text);
+    });
+    return selected;
+  }
 }
 
 /** How a number cell reads when written plainly in the table's notation. */
@@ -46,6 +86,25 @@ const plainText = (value: number, decimal: string) => (decimal === ',' ? String(
 // A decimal of at most 15 significant digits without leading or trailing zeros is what its float64 prints as
 // (15 digits always survive the round trip), so most cells are known to be plain without printing the number.
 const SHORT_DECIMAL = { '.': /^-?(?:[1-9]\d*|0)(?:\.\d*[1-9])?$/, ',': /^-?(?:[1-9]\d*|0)(?:,\d*[1-9])?$/ };
+/**
+ * How many characters a fixed-decimal cell (12.50, 3.000, 7.) writes after its number's plain text (`plain`),
+ * all zeros but a decimal mark the plain text lacks; 0 where the cell is not that (then its text is kept).
+ */
+function appendedZeros(cell: string, plain: string, decimal: '.' | ','): number {
+  const appended = cell.length - plain.length;
+  if (appended <= 0 || appended > 255 || !cell.startsWith(plain) || plain.includes('e')) return 0;
+  let at = plain.length;
+  if (!plain.includes(decimal) && cell[at++] !== decimal) return 0;
+  for (; at < cell.length; at++) if (cell[at] !== '0') return 0;
+  return appended;
+}
+
+/** A number's plain text with `appended` characters of a fixed-decimal cell after it (appendedZeros). */
+function withZeros(plain: string, appended: number, decimal: '.' | ','): string {
+  if (appended === 0) return plain;
+  return plain.includes(decimal) ? plain + '0'.repeat(appended) : plain + decimal + '0'.repeat(appended - 1);
+}
+
 /** Whether a number cell is exactly how its value prints (then its text need not be kept). */
 function isPlainNumber(cell: string, value: number, decimal: '.' | ','): boolean {
   const digits = cell.length - (cell.startsWith('-') ? 1 : 0) - (cell.includes(decimal) ? 1 : 0);
@@ -76,9 +135,11 @@ export class CsvTable {
   /** A cell as the file has it. */
   cell(row: number, column: number): string {
     const stored = this.columns[column];
-    const text = stored.texts?.[row];
+    const text = stored.texts?.get(row);
     if (text !== undefined) return text;
-    return stored.kinds[row] === NUMBER_CELL ? plainText(stored.numbers[row], this.format.decimal) : '';
+    if (stored.kinds[row] !== NUMBER_CELL) return '';
+    const { decimal } = this.format;
+    return withZeros(plainText(stored.numbers[row], decimal), stored.zeros?.[row] ?? 0, decimal);
   }
 
   /** The column's kinds and numbers, its numbers checked against float32's range on first use (an unused column may hold anything). */
@@ -94,10 +155,11 @@ export class CsvTable {
 
   /** These rows, in this order, as a table of their own. */
   select(rows: readonly number[]): CsvTable {
-    const columns = this.columns.map(({ kinds, numbers, texts }) => ({
+    const columns = this.columns.map(({ kinds, numbers, zeros, texts }) => ({
       kinds: Uint8Array.from(rows, (row) => kinds[row]),
       numbers: numbers.length === 0 ? numbers : Float64Array.from(rows, (row) => numbers[row]),
-      texts: texts && rows.map((row) => texts[row]),
+      zeros: zeros && Uint8Array.from(rows, (row) => zeros[row]),
+      texts: texts?.select(rows),
     }));
     return new CsvTable(this.file, this.header, this.format, columns, Int32Array.from(rows, (row) => this.lines[row]));
   }
@@ -135,7 +197,8 @@ const MAX_SHARED_TEXTS = 4096;
 class ColumnBuilder {
   private readonly kinds = new Growing((size) => new Uint8Array(size));
   private numbers: Growing<Float64Array> | undefined;
-  private texts: (string | undefined)[] | undefined;
+  private zeros: Growing<Uint8Array> | undefined;
+  private texts: CellTexts | undefined;
   private readonly shared = new Map<string, string>();
 
   constructor(readonly format: CsvFormat & { readonly delimiter: string }) {}
@@ -157,19 +220,24 @@ class ColumnBuilder {
     this.numbers ??= new Growing((size) => new Float64Array(size).fill(Number.NaN));
     while (this.numbers.length < row) this.numbers.push(Number.NaN);
     this.numbers.push(value);
-    if (!isPlainNumber(cell, value, this.format.decimal)) this.keepText(row, cell);
+    const { decimal } = this.format;
+    if (isPlainNumber(cell, value, decimal)) return;
+    const appended = appendedZeros(cell, plainText(value, decimal), decimal);
+    if (appended === 0) return this.keepText(row, cell);
+    this.zeros ??= new Growing((size) => new Uint8Array(size));
+    while (this.zeros.length < row) this.zeros.push(0);
+    this.zeros.push(appended);
   }
 
   /** Room for `rows` cells (numbers only once the column has one). */
   reserve(rows: number): void {
     this.kinds.reserve(rows);
     this.numbers?.reserve(rows);
+    this.zeros?.reserve(rows);
   }
 
   private keepText(row: number, cell: string): void {
-    this.texts ??= [];
-    while (this.texts.length < row) this.texts.push(undefined);
-    this.texts.push(this.shareable(cell));
+    (this.texts ??= new CellTexts()).set(row, this.shareable(cell));
   }
 
   private shareable(cell: string): string {
@@ -182,8 +250,8 @@ class ColumnBuilder {
   done(): StoredColumn {
     const rows = this.kinds.length;
     if (this.numbers) while (this.numbers.length < rows) this.numbers.push(Number.NaN);
-    if (this.texts) while (this.texts.length < rows) this.texts.push(undefined);
-    return { kinds: this.kinds.done(), numbers: this.numbers?.done() ?? new Float64Array(0), texts: this.texts };
+    if (this.zeros) while (this.zeros.length < rows) this.zeros.push(0);
+    return { kinds: this.kinds.done(), numbers: this.numbers?.done() ?? new Float64Array(0), zeros: this.zeros?.done(), texts: this.texts };
   }
 }
 

@@ -397,11 +397,14 @@ function addServeCommand(program: Command): void {
     .description('serve a page on localhost where the run\'s model predicts an image you choose or drop (and, for digit models, a digit you draw)')
     .requiredOption('--run <run-folder>', 'a completed run, e.g. runs/baseline/<run-id>')
     .option('--port <number>', 'the port on 127.0.0.1 (0: any free port)', '8080')
-    .action(async (options: { run: string; port: string }) => {
+    .option('--decode-seconds <seconds>', 'the longest an uploaded image may take to decode; longer ones are refused', '10')
+    .action(async (options: { run: string; port: string; decodeSeconds: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${options.port}: expected a port number from 0 to 65535`);
+      const decodeSeconds = Number(options.decodeSeconds);
+      if (!(decodeSeconds > 0 && decodeSeconds <= 600)) throw new UserError(`--decode-seconds ${options.decodeSeconds}: expected a number of seconds above 0 and at most 600`);
       const { startPredictionServer } = await import('./commands/serve.js');
-      const server = await startPredictionServer(fromCaller(options.run), port);
+      const server = await startPredictionServer(fromCaller(options.run), port, decodeSeconds);
       process.stdout.write(`${server.drawPad ? 'draw a digit or choose an image' : 'choose an image'} at ${server.url} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close().then(resolve));

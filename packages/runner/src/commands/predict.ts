@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { asRgba, DATASET_KINDS, DEFAULT_DATASET, type DatasetName, decodeImage, encodeRows, imageAsInput, isUserError, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, rowIndices, toMnistInput, UserError, type TableEncoding } from '@specml/data';
+import { DATASET_KINDS, DEFAULT_DATASET, type DatasetName, encodeRows, imageInput, isUserError, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, rowIndices, UserError, type TableEncoding } from '@specml/data';
 import { csvText, readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
 import { ONNX_NAMES } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
@@ -162,25 +162,6 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   }
   predictor.dispose();
   return { classNames, predictions, failures, warnings };
-}
-
-/**
- * One image (its file's bytes; `name` for messages) as the model's input: digit-style preprocessing for
- * digit datasets, else decoded, converted and resized as training did. `serve` uses it for uploads.
- */
-export async function imageInput(bytes: Uint8Array, name: string, inputShape: readonly number[], digitStyle: boolean, warnings: string[]): Promise<Float32Array> {
-  if (inputShape.length !== 3) throw new UserError(`${name}: this run's model reads table rows, not images (give a CSV file)`);
-  const [height, width, channels] = inputShape;
-  if (!digitStyle) {
-    const { pixels } = await imageAsInput(bytes, name, height, width, channels);
-    return Float32Array.from(pixels, (value) => value / 255);
-  }
-  const ink = toMnistInput(asRgba(await decodeImage(bytes, name)), { height, width });
-  if (!ink.some((value) => value > 0)) warnings.push(`${name}: no ink found (a blank or uniform picture): its prediction means nothing`);
-  // Grey images: the same ink in every channel of a model trained on several.
-  const values = new Float32Array(height * width * channels);
-  ink.forEach((value, p) => values.fill(value, p * channels, (p + 1) * channels));
-  return values;
 }
 
 /** What encoding new rows filled in or could not place, one sentence each (predict and evaluate alike). */

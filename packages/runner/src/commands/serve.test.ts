@@ -60,6 +60,42 @@ describe('specml serve under hostile requests', () => {
       server.kill('SIGTERM');
     }
   });
+
+  it('decodes uploads in a process of its own, and refuses one that takes longer than --decode-seconds while staying up', async () => {
+    const digit = readFileSync(join(root, 'experiments/data/digits/test/4/test-4.png'));
+    const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const patient = await startServe(digitsRun());
+    try {
+      const answer = await fetch(`${patient.url}predict`, { method: 'POST', body: digit });
+      expect(answer.status).toBe(200);
+      expect((await answer.json()).probabilities).toHaveLength(10);
+      // The decoding ran in a child process (which stays for the next upload), not on the server's event loop.
+      const commands = childrenOf(patient.server.pid!).map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      expect(commands.some((command) => command.includes('image-input-child.js'))).toBe(true);
+    } finally {
+      patient.server.kill('SIGTERM');
+    }
+    // No decoding (a process to start, an image to read) fits in a millisecond.
+    const hasty = await startServing(['serve', '--run', digitsRun(), '--port', '0', '--decode-seconds', '0.001'], /at (http:\/\/127\.0\.0\.1:\d+\/)/);
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const refused = await fetch(`${hasty.address}predict`, { method: 'POST', body: digit });
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toEqual({ error: 'the image took longer than 0.001 s to decode: send a smaller image' });
+      }
+      expect((await fetch(`${hasty.address}run.json`)).status).toBe(200);
+      expect(hasty.child.exitCode).toBe(null);
+      expect(hasty.output().stderr).toBe('');
+    } finally {
+      hasty.child.kill('SIGTERM');
+    }
+  });
+
+  it('refuses a --decode-seconds that is no number of seconds', () => {
+    const served = specml(['serve', '--run', digitsRun(), '--port', '0', '--decode-seconds', '0']);
+    expect(served.status).toBe(2);
+    expect(served.stderr).toBe('error: --decode-seconds 0: expected a number of seconds above 0 and at most 600\n');
+  });
 });
 
 describe.skipIf(browserMissing)('specml serve: the draw-a-digit page', () => {

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { isUserError, UserError } from '@specml/data';
+import { ImageInputProcess, isUserError, UserError } from '@specml/data';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
-import { imageInput, trainingInput } from './predict.js';
+import { trainingInput } from './predict.js';
 
 export interface PredictionServer {
   readonly url: string;
@@ -42,13 +42,15 @@ function routes(runDir: string): Map<string, string> {
 export const MAX_UPLOAD_BYTES = 16 * 2 ** 20;
 /** Uploads read and waiting for their prediction at most (each holds its bytes): more are answered 503. */
 const MAX_WAITING_UPLOADS = 4;
+/** The longest an upload may take to decode by default: a photo takes well under a second. */
+export const DEFAULT_DECODE_SECONDS = 10;
 
 /**
  * Serves a run's page on 127.0.0.1 only: choose or drop an image file (any PNG or JPEG, predicted here
  * exactly as `predict` reads it), and for digit models a pad to draw on (predicted in the browser with
  * tfjs, from the run's model/ folder). Port 0 picks a free port.
  */
-export async function startPredictionServer(runDir: string, port = 0): Promise<PredictionServer> {
+export async function startPredictionServer(runDir: string, port = 0, decodeSeconds = DEFAULT_DECODE_SECONDS): Promise<PredictionServer> {
   if (!existsSync(join(runDir, 'model', 'model.json'))) {
     throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
   }
@@ -67,10 +69,11 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
   // One prediction at a time: uploads queue here instead of piling decoded images up in memory.
   let predictions = Promise.resolve();
   let waiting = 0;
+  // Decoding happens in a child process with a time limit: no image stalls this event loop (or the page's files).
+  const decoder = new ImageInputProcess(decodeSeconds);
   const predictUpload = (bytes: Uint8Array) => {
     const result = predictions.then(async () => {
-      const warnings: string[] = [];
-      const values = await imageInput(bytes, 'the image', inputShape, digitStyle, warnings);
+      const { values, warnings } = await decoder.input(bytes, inputShape, digitStyle);
       const probabilities = tf.tidy(() => Array.from((model.predict(tf.tensor(values, [1, ...inputShape])) as tf.Tensor).dataSync()));
       return { probabilities, warnings };
     });
@@ -141,6 +144,7 @@ export async function startPredictionServer(runDir: string, port = 0): Promise<P
     close: () =>
       new Promise((resolve) =>
         server.close(() => {
+          decoder.close();
           model.dispose();
           resolve();
         }),
