@@ -33,4 +33,5 @@ export {
   type ModelWeights,
   type LayerPlan,
 } from './build.js';
-export { exportOnnx, ONNX_NAMES, ONNX_OPSET, onnxMetadataOf, onnxOutputOf, type OnnxExportOptions } from './onnx-export.js';
+export { describeRawInputs, exportOnnx, ONNX_NAMES, ONNX_OPSET, onnxMetadataOf, onnxOutputOf, type OnnxExportOptions } from './onnx-export.js';
+export { rawInputsOf, rawRowsSupported, type RawColumnInput } from './onnx-table.js';

@@ -1,9 +1,10 @@
 import onnxProto from 'onnx-proto';
-import type { Task } from '@specml/data';
+import type { TableEncoding, Task } from '@specml/data';
 import { planLayers, type ModelInput } from './build.js';
 import type { LayerBehaviour } from './layers/kind.js';
 import { LAYER_KINDS } from './layers/index.js';
-import { OnnxGraph, type OnnxAttribute, type OnnxValue } from './onnx-graph.js';
+import { ONNX_ML_DOMAIN, OnnxGraph, type OnnxAttribute, type OnnxValue } from './onnx-graph.js';
+import { rawRowsSupported, tableInputToOnnx, type RawColumnInput } from './onnx-table.js';
 import type { LayerSpec, ModelSpec } from './schema.js';
 
 const { onnx } = onnxProto;
@@ -11,6 +12,8 @@ const { onnx } = onnxProto;
 /** The opset and IR version written: ONNX Runtime 1.x and onnx 1.12's checker accept both. */
 export const ONNX_OPSET = 13;
 const IR_VERSION = 7;
+/** The ONNX-ML operator set of Imputer and OneHotEncoder (a table's raw-row inputs). */
+const ONNX_ML_OPSET = 2;
 
 export interface OnnxExportOptions {
   /** A classifier's output is `probabilities`, a regression's `prediction` (see ONNX_NAMES). */
@@ -19,6 +22,11 @@ export interface OnnxExportOptions {
   readonly classNames: readonly string[];
   /** More metadata (the run, specml's version). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * A table model's encoding: the graph then takes raw rows, one input per column (see onnx-table.ts),
+   * where every column kind has an ONNX encoding; otherwise (text) the encoded `features`.
+   */
+  readonly table?: TableEncoding;
 }
 
 /**
@@ -47,9 +55,10 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
   if (plan.problems.length > 0) throw new Error(`the model does not fit its input: ${plan.problems.join('; ')}`);
   const image = input.inputShape.length === 3;
   const inputName = image ? ONNX_NAMES.input : ONNX_NAMES.features;
+  const raw = !image && options.table !== undefined && rawRowsSupported(options.table) ? tableInputToOnnx(graph, options.table) : undefined;
   let value: OnnxValue = image
     ? { name: graph.node('Transpose', [graph.node('Div', [inputName, graph.initializer([], Float32Array.of(255), 'pixel_scale')])], { perm: [0, 3, 1, 2] }), shape: [...input.inputShape] }
-    : { name: inputName, shape: [...input.inputShape] };
+    : { name: raw?.encoded ?? inputName, shape: [...input.inputShape] };
   let next = 0;
   spec.layers.forEach((layer, index) => {
     const kind = LAYER_KINDS[layer.type] as unknown as LayerBehaviour<LayerSpec>;
@@ -62,24 +71,28 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
   const outputName = onnxOutputOf(options.task).name;
   graph.nodes.push({ opType: 'Identity', inputs: [output.name], outputs: [outputName], attributes: {}, floats: new Set() });
 
-  const tensorType = (dims: Array<number | string>) => ({
-    tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((dim) => (typeof dim === 'string' ? { dimParam: dim } : { dimValue: dim })) } },
+  const { DataType } = onnx.TensorProto;
+  const tensorType = (dims: Array<number | string>, elemType: number = DataType.FLOAT) => ({
+    tensorType: { elemType, shape: { dim: dims.map((dim) => (typeof dim === 'string' ? { dimParam: dim } : { dimValue: dim })) } },
   });
+  const rawInput = (column: RawColumnInput) => ({ name: column.name, type: tensorType(['batch', 1], column.type === 'float' ? DataType.FLOAT : DataType.STRING) });
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    opsetImport: [{ domain: '', version: ONNX_OPSET }, ...(raw ? [{ domain: ONNX_ML_DOMAIN, version: ONNX_ML_OPSET }] : [])],
     producerName: 'specml',
     graph: {
       name: 'specml',
       node: graph.nodes.map((node, index) => ({
         name: `${node.opType}_${index}`,
         opType: node.opType,
+        ...(node.domain ? { domain: node.domain } : {}),
         input: [...node.inputs],
         output: [...node.outputs],
         attribute: Object.entries(node.attributes).map(([name, attribute]) => onnxAttribute(name, attribute, node.floats.has(name))),
       })),
-      initializer: graph.initializers.map((tensor) => ({ name: tensor.name, dims: [...tensor.dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) })),
-      input: [{ name: inputName, type: tensorType(['batch', ...input.inputShape]) }],
+      initializer: graph.initializers.map((tensor) => ({ name: tensor.name, dims: [...tensor.dims], dataType: tensor.data instanceof BigInt64Array ? DataType.INT64 : DataType.FLOAT, rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) })),
+      input: raw ? raw.inputs.map(rawInput) : [{ name: inputName, type: tensorType(['batch', ...input.inputShape]) }],
+      valueInfo: graph.valueInfo.map((value) => ({ name: value.name, type: tensorType([...value.dims]) })),
       output: [{ name: outputName, type: tensorType(['batch', output.shape[0]]) }],
     },
     metadataProps: Object.entries({
@@ -87,7 +100,9 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
       output: onnxOutputOf(options.task).description,
       input: image
         ? `${inputName}: float32 [batch, ${input.inputShape.join(', ')}], pixel values 0-255 (the graph divides by 255)`
-        : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json, also in table_encoding: numbers standardised, categories one-hot, text a bag of words over its vocabulary)`,
+        : raw
+          ? describeRawInputs(raw.inputs)
+          : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json, also in table_encoding: numbers standardised, categories one-hot, text a bag of words over its vocabulary)`,
       ...options.metadata,
     }).map(([key, value]) => ({ key, value })),
   });
@@ -99,10 +114,16 @@ export function onnxMetadataOf(bytes: Uint8Array): Record<string, string> {
   return Object.fromEntries(onnx.ModelProto.decode(bytes).metadataProps.map((property) => [property.key ?? '', property.value ?? '']));
 }
 
+/** What the raw inputs are, for the model's metadata and `export`'s message. */
+export function describeRawInputs(inputs: readonly RawColumnInput[]): string {
+  return `one input per column, [batch, 1]: ${inputs.map((column) => `${column.name} (${column.type === 'float' ? 'float32, NaN where missing' : 'string, trimmed, empty where missing'})`).join(', ')}`;
+}
+
 function onnxAttribute(name: string, value: OnnxAttribute, asFloat: boolean) {
   const { AttributeType } = onnx.AttributeProto;
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
-  if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: [...value] };
+  if (Array.isArray(value) && value.some((item) => typeof item === 'string')) return { name, type: AttributeType.STRINGS, strings: (value as string[]).map((item) => new TextEncoder().encode(item)) };
+  if (Array.isArray(value)) return asFloat ? { name, type: AttributeType.FLOATS, floats: [...(value as number[])] } : { name, type: AttributeType.INTS, ints: [...(value as number[])] };
   if (asFloat || !Number.isInteger(value)) return { name, type: AttributeType.FLOAT, f: value as number };
   return { name, type: AttributeType.INT, i: value as number };
 }

@@ -10,7 +10,7 @@ export interface OnnxValue {
   readonly shape: readonly number[];
 }
 
-export type OnnxAttribute = number | readonly number[] | string;
+export type OnnxAttribute = number | readonly number[] | string | readonly string[];
 
 export interface OnnxNode {
   readonly opType: string;
@@ -19,25 +19,38 @@ export interface OnnxNode {
   readonly attributes: Readonly<Record<string, OnnxAttribute>>;
   /** Attributes that are floats although they hold whole numbers (epsilon 1, alpha 1). */
   readonly floats: ReadonlySet<string>;
+  /** The operator set: '' for ONNX's own, 'ai.onnx.ml' for the ML operators (Imputer, OneHotEncoder). */
+  readonly domain?: string;
 }
+
+/** The ML operators' set (ONNX-ML), for the preprocessing of table rows. */
+export const ONNX_ML_DOMAIN = 'ai.onnx.ml';
 
 export interface OnnxInitializer {
   readonly name: string;
   readonly dims: readonly number[];
-  readonly data: Float32Array;
+  /** Weights and constants are float32; shapes and indices (Reshape, Slice) int64. */
+  readonly data: Float32Array | BigInt64Array;
+}
+
+/** A float tensor's declared shape (`batch` for the dynamic batch axis): for outputs ONNX's shape inference cannot type (the ML operators'). */
+export interface OnnxValueInfo {
+  readonly name: string;
+  readonly dims: readonly (number | 'batch')[];
 }
 
 export class OnnxGraph {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxInitializer[] = [];
+  readonly valueInfo: OnnxValueInfo[] = [];
   private count = 0;
 
   constructor(private readonly prefix: string) {}
 
   /** A node with one output; returns the output's name. `floats` names the attributes to write as floats. */
-  node(opType: string, inputs: readonly string[], attributes: Record<string, OnnxAttribute> = {}, floats: readonly string[] = []): string {
+  node(opType: string, inputs: readonly string[], attributes: Record<string, OnnxAttribute> = {}, floats: readonly string[] = [], domain = ''): string {
     const output = `${this.prefix}${opType.toLowerCase()}_${++this.count}`;
-    this.nodes.push({ opType, inputs, outputs: [output], attributes, floats: new Set(floats) });
+    this.nodes.push({ opType, inputs, outputs: [output], attributes, floats: new Set(floats), ...(domain ? { domain } : {}) });
     return output;
   }
 
@@ -45,6 +58,13 @@ export class OnnxGraph {
   initializer(dims: readonly number[], data: Float32Array, label = 'weight'): string {
     const name = `${this.prefix}${label}_${++this.count}`;
     this.initializers.push({ name, dims, data });
+    return name;
+  }
+
+  /** A constant int64 tensor (a shape, slice bounds); returns its name. */
+  integers(values: readonly number[], label = 'integers'): string {
+    const name = `${this.prefix}${label}_${++this.count}`;
+    this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values, (value) => BigInt(value)) });
     return name;
   }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { columnIndex, encodeRows, isMissingCell, macroF1, numberOf, perClassScores, predictedClasses, readCsv, rocAuc, rowIndices, UserError, type TableEncoding } from '@specml/data';
 import { confusionCsv, confusionMatrix, perClassCsv, renderConfusion, renderPredictedVersusTrue, writeFileAtomic } from '@specml/reporter';
 import { newRunId } from '../run/run-folder.js';
-import { encodingWarnings, onnxPredictor, tfjsPredictor, trainingInput } from './predict.js';
+import { encodingWarnings, onnxPredictor, tfjsPredictor, trainingInput, type RowSource } from './predict.js';
 
 // `evaluate`: the saved model scored on a labelled file the run never saw, written to a folder of its own
 // inside the run (evaluate-<time>/), so that scoring never changes the run's own results.
@@ -19,6 +19,7 @@ export interface EvaluateOutcome {
 function labelledRows(files: readonly string[], table: TableEncoding, classNames: readonly string[], regression: boolean, warnings: string[]) {
   const inputs: Float32Array[] = [];
   const targets: number[] = [];
+  const sources: RowSource[] = [];
   for (const file of files) {
     const csv = readCsv(file, table.format);
     const target = columnIndex(csv, table.target, 'the target column (evaluate needs labelled rows)');
@@ -35,10 +36,11 @@ function labelledRows(files: readonly string[], table: TableEncoding, classNames
     const { inputs: encoded, filled, unseen } = encodeRows(csv, rows, table);
     warnings.push(...encodingWarnings(file, filled, unseen));
     inputs.push(encoded);
+    sources.push(...rows.map((row) => ({ csv, row })));
   }
   const all = new Float32Array(inputs.reduce((sum, part) => sum + part.length, 0));
   inputs.reduce((offset, part) => (all.set(part, offset), offset + part.length), 0);
-  return { inputs: all, targets };
+  return { inputs: all, targets, sources };
 }
 
 /** Scores a table run's model (or its ONNX export) on labelled CSV files; writes evaluate-<time>/ in the run folder. */
@@ -47,10 +49,10 @@ export async function evaluateRun(runDir: string, files: readonly string[], onnx
   if (!table || !summary) throw new UserError(`--run ${runDir}: evaluate scores a table's model on labelled CSV rows; this run has no table.json (image runs are scored on their test images when they train)`);
   const regression = summary.task === 'regression';
   const warnings: string[] = [];
-  const { inputs, targets } = labelledRows(files, table, summary.classNames, regression, warnings);
+  const { inputs, targets, sources } = labelledRows(files, table, summary.classNames, regression, warnings);
   if (targets.length === 0) throw new UserError(`${files.join(', ')}: no labelled rows to score`);
   const predictor = onnxFile === undefined ? await tfjsPredictor(runDir) : await onnxPredictor(runDir, onnxFile);
-  const outputs = (await predictor.predict(inputs, targets.length)).flat();
+  const outputs = (await predictor.predict(inputs, targets.length, sources)).flat();
   predictor.dispose();
   const dir = join(runDir, `evaluate-${newRunId()}`);
   mkdirSync(dir, { recursive: true });

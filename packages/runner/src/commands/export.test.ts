@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
@@ -10,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSpec } from '../spec/load-spec.js';
 import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
+import { checkOnnx, hasOnnxChecker } from '../test-kit/test-python.js';
 
 // Export is checked by numbers, as torch.onnx and tf2onnx check theirs: ONNX Runtime runs the exported file
 // on the test set and must give the run's own predictions; onnx's checker (Debian's python3-onnx) must pass.
@@ -44,11 +44,6 @@ epochs: 2
 `,
 };
 const runs: Record<string, string> = {};
-const hasChecker = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
-// In CI (.ci/run sets SPECML_REQUIRE_ONNX_CHECKER) the checker must run, never skip.
-if (!hasChecker && process.env.SPECML_REQUIRE_ONNX_CHECKER) throw new Error('python3-onnx is not installed, and SPECML_REQUIRE_ONNX_CHECKER says the checker must run (apt-get install python3-onnx)');
-if (!hasChecker) console.warn('python3-onnx is not installed: the ONNX checker part of the export tests is skipped (apt-get install python3-onnx)');
-
 beforeAll(async () => {
   await activateTfjsBackend('cpu');
   for (const [name, text] of Object.entries(SPECS)) {
@@ -74,11 +69,7 @@ describe('export to ONNX', () => {
     expect(result.probabilities.dims).toEqual([COUNT, 10]);
     expect(Math.max(...own.map((value, index) => Math.abs(value - onnx[index])))).toBeLessThan(1e-5);
     await session.release();
-    if (hasChecker) {
-      const checked = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print([p.key for p in m.metadata_props])', file], { encoding: 'utf8' });
-      expect(checked.stderr).toBe('');
-      expect(checked.stdout).toBe("['class_names', 'output', 'input', 'run', 'producer']\n");
-    }
+    if (hasOnnxChecker) expect(checkOnnx(file)).toEqual(['class_names', 'output', 'input', 'run', 'producer']);
   });
 
   it.each(readdirSync(join(root, 'experiments')).filter((file) => file.endsWith('.yaml')))('exports the model of experiments/%s as ONNX Runtime runs it', async (example) => {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '@specml/data';
-import { ONNX_NAMES, exportOnnx, getModelWeights, onnxOutputOf } from '@specml/model-zoo';
+import { describeRawInputs, ONNX_NAMES, exportOnnx, getModelWeights, onnxOutputOf, rawInputsOf, rawRowsSupported } from '@specml/model-zoo';
 import { RUN_FILES, summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import { SPECML_VERSION } from '../executors/queue-protocol.js';
@@ -43,10 +43,12 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir), 
   // and tokenizer settings): that goes with it, so that the file alone can be used elsewhere.
   const { table } = trainingInput(runDir);
   const encoding: Record<string, string> = table ? { table_encoding: JSON.stringify(table) } : {};
-  const bytes = exportOnnx(spec, { inputShape }, weights, { task: summary.task, classNames: summary.classNames, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}`, ...encoding } });
+  const bytes = exportOnnx(spec, { inputShape }, weights, { task: summary.task, classNames: summary.classNames, table, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}`, ...encoding } });
   writeFileAtomic(out, bytes);
   const input = inputShape.length === 3
     ? `${ONNX_NAMES.input} [batch, ${inputShape.join(', ')}] (height, width, channels) 0-255`
-    : `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (the table's columns encoded as in ${RUN_FILES.table})`;
+    : table && rawRowsSupported(table)
+      ? `the table's columns as they are (${describeRawInputs(rawInputsOf(table))})`
+      : `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (the table's columns encoded as in ${RUN_FILES.table}; a text column's tokenizer has no ONNX operator)`;
   return { file: out, bytes: bytes.length, input, output: onnxOutputOf(summary.task).description };
 }

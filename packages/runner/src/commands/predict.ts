@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { DATASET_KINDS, DEFAULT_DATASET, type DatasetName, encodeRows, imageInput, isUserError, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, rowIndices, UserError, type TableEncoding } from '@specml/data';
+import { columnIndex, DATASET_KINDS, encodedWidth, DEFAULT_DATASET, type DatasetName, encodeRows, imageInput, isMissingCell, isUserError, numberOf, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, rowIndices, UserError, type CsvTable, type TableEncoding } from '@specml/data';
 import { csvText, readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
-import { ONNX_NAMES } from '@specml/model-zoo';
+import { ONNX_NAMES, rawInputsOf, rawRowsSupported } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 
 /** A classifier's prediction: the class (its name and index) and every class's probability, by name. */
@@ -39,12 +39,21 @@ function classNamesOf(summary: RunSummary | null, classCount: number): string[] 
   return names?.length === classCount ? names : Array.from({ length: classCount }, (_, index) => String(index));
 }
 
+/** A table row as its file has it: what an ONNX model that takes raw rows reads. */
+export interface RowSource {
+  readonly csv: CsvTable;
+  readonly row: number;
+}
+
 /** What predicts: the run's tfjs model, or its ONNX export through ONNX Runtime (`--onnx`). */
 export interface Predictor {
   /** [height, width, channels] of an image model's input, [features] of a table's. */
   readonly inputShape: readonly number[];
-  /** Probabilities per example of `count` examples as the model reads them (pixels in 0–1, NHWC; encoded rows). */
-  predict(batch: Float32Array, count: number): Promise<number[][]>;
+  /**
+   * Probabilities per example of `count` examples as the model reads them (pixels in 0–1, NHWC; encoded
+   * rows), or for an ONNX model that takes raw rows, from the rows' cells (`sources`).
+   */
+  predict(batch: Float32Array, count: number, sources?: readonly RowSource[]): Promise<number[][]>;
   dispose(): void;
 }
 
@@ -75,6 +84,8 @@ export async function onnxPredictor(runDir: string, file: string): Promise<Predi
   } catch (error) {
     throw new UserError(`--onnx ${file}: ONNX Runtime cannot load it (${(error as Error).message.split('\n')[0]}); export the run again`);
   }
+  const { table } = trainingInput(runDir);
+  if (table && rawRowsSupported(table) && !session.inputNames.includes(ONNX_NAMES.features)) return rawRowPredictor(session, table, file);
   const input = session.inputMetadata.find((meta) => meta.name === ONNX_NAMES.input || meta.name === ONNX_NAMES.features);
   const dims = input && 'shape' in input ? input.shape.slice(1) : [];
   const image = input?.name === ONNX_NAMES.input;
@@ -91,6 +102,36 @@ export async function onnxPredictor(runDir: string, file: string): Promise<Predi
       const values = image ? Float32Array.from(batch, (value) => value * 255) : batch;
       const result = await session.run({ [input!.name]: new ort.Tensor('float32', values, [count, ...inputShape]) });
       return classes(result[output].data as Float32Array, count);
+    },
+    dispose: () => void session.release(),
+  };
+}
+
+/**
+ * An ONNX export that takes a table's raw rows (one input per column): each column's cells go in as they
+ * are, numbers as float32 (NaN where missing) and categories as trimmed strings ('' where missing).
+ */
+async function rawRowPredictor(session: Awaited<ReturnType<typeof import('onnxruntime-node').InferenceSession.create>>, table: TableEncoding, file: string): Promise<Predictor> {
+  const ort = await import('onnxruntime-node');
+  const inputs = rawInputsOf(table);
+  const absent = inputs.find((input) => !session.inputNames.includes(input.name));
+  if (absent) throw new UserError(`--onnx ${file}: it has no input "${absent.name}", a column of this run's table (export the run again)`);
+  const output = [ONNX_NAMES.output, ONNX_NAMES.prediction].find((name) => session.outputNames.includes(name));
+  if (!output) throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.output} nor ${ONNX_NAMES.prediction} output)`);
+  return {
+    inputShape: [encodedWidth(table.features)],
+    predict: async (_, count, sources) => {
+      if (!sources) throw new Error('an ONNX model of raw rows predicts from the rows\' cells');
+      const feeds = Object.fromEntries(inputs.map(({ name, type }) => {
+        const cells = sources.map(({ csv, row }) => {
+          const cell = csv.cell(row, columnIndex(csv, name, 'the model\'s input'));
+          return isMissingCell(csv, cell) ? undefined : cell;
+        });
+        const tensor = type === 'float' ? new ort.Tensor('float32', Float32Array.from(cells, (cell, k) => (cell === undefined ? Number.NaN : numberOf(sources[k].csv, cell))), [count, 1]) : new ort.Tensor('string', cells.map((cell) => cell?.trim() ?? ''), [count, 1]);
+        return [name, tensor];
+      }));
+      const values = (await session.run(feeds))[output].data as Float32Array;
+      return Array.from({ length: count }, (_, row) => Array.from(values.subarray((row * values.length) / count, ((row + 1) * values.length) / count)));
     },
     dispose: () => void session.release(),
   };
@@ -130,7 +171,7 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   const { summary, digitStyle, table } = trainingInput(runDir);
   const predictor = onnxFile === undefined ? await tfjsPredictor(runDir) : await onnxPredictor(runDir, onnxFile);
   const size = predictor.inputShape.reduce((a, b) => a * b, 1);
-  const inputs: { file: string; values: Float32Array }[] = [];
+  const inputs: { file: string; values: Float32Array; source?: RowSource }[] = [];
   const failures: string[] = [];
   const warnings: string[] = [];
   for (const file of files) {
@@ -147,7 +188,8 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
   if (inputs.length > 0) {
     const batch = new Float32Array(inputs.length * size);
     inputs.forEach((input, index) => batch.set(input.values, index * size));
-    const probabilities = await predictor.predict(batch, inputs.length);
+    const sources = table ? inputs.map((input) => input.source!) : undefined;
+    const probabilities = await predictor.predict(batch, inputs.length, sources);
     // A regression's saved model gives the target in its own units (training folded the scaling into its last layer).
     if (summary?.task === 'regression') {
       inputs.forEach((input, index) => predictions.push({ file: input.file, value: probabilities[index][0] }));
@@ -172,15 +214,15 @@ export function encodingWarnings(file: string, filled: number, unseen: number): 
   ];
 }
 
-/** Every row of a CSV file, encoded with the training statistics; a row is named `file:line`. */
-function tableRows(file: string, table: TableEncoding, warnings: string[]): { file: string; values: Float32Array }[] {
+/** Every row of a CSV file, encoded with the training statistics and as the file has it; a row is named `file:line`. */
+function tableRows(file: string, table: TableEncoding, warnings: string[]): { file: string; values: Float32Array; source: RowSource }[] {
   if (!file.toLowerCase().endsWith('.csv')) throw new UserError(`${file}: this run's model reads table rows: give a CSV file with the columns ${table.features.map((column) => column.name).join(', ')}`);
   const csv = readCsv(file, table.format);
   const rows = rowIndices(csv);
   const { inputs, filled, unseen } = encodeRows(csv, rows, table);
   warnings.push(...encodingWarnings(file, filled, unseen));
   const width = inputs.length / Math.max(1, rows.length);
-  return rows.map((row) => ({ file: `${file}:${csv.lines[row]}`, values: inputs.subarray(row * width, (row + 1) * width) }));
+  return rows.map((row) => ({ file: `${file}:${csv.lines[row]}`, values: inputs.subarray(row * width, (row + 1) * width), source: { csv, row } }));
 }
 
 /** `digit.png: 7 (7 0.981, 1 0.012, 9 0.003)`: the prediction and the top three probabilities; `rows.csv:2: 23.41` for a number. */

@@ -52,7 +52,7 @@ describe('your own table (dataset: csv)', () => {
     expect(image.stderr).toContain('this run\'s model reads table rows: give a CSV file with the columns sepal_length, sepal_width, petal_length, petal_width');
   });
 
-  it('exports a table model to ONNX with a features input, and ONNX Runtime predicts what tfjs predicts', () => {
+  it('exports a table model to ONNX taking raw rows, and ONNX Runtime predicts what tfjs predicts', () => {
     const runDir = join(runsDir, 'own-table', readdirSync(join(runsDir, 'own-table')).sort()[0]);
     expect(specml(['export', '--run', runDir]).status).toBe(0);
     const rows = join(work, 'flowers.csv');

@@ -1,8 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
-import { hasRData, hasSklearn, pythonJson, runR } from '../test-kit/test-python.js';
+import { checkOnnx, hasOnnxChecker, hasRData, hasSklearn, pythonJson, runR } from '../test-kit/test-python.js';
 
 // Public tables as people export them: R's write.csv of modeldata's credit_data (4,454 loan applications,
 // `NA` in six columns, quoted factors, the label in the first column), trained without editing the file.
@@ -22,6 +24,7 @@ epochs: 3
 
 describe.skipIf(!hasRData)('real tables exported by R (modeldata credit_data)', () => {
   beforeAll(() => {
+    writeFileSync(join(work, 'credit-onnx.yaml'), spec(', impute: { numbers: median, categories: mostFrequent }, missingIndicator: true').replace('name: credit', 'name: credit-onnx'));
     runR(`library(modeldata); data(credit_data); write.csv(credit_data[1:3500, ], "${trainFile}", row.names = FALSE); write.csv(credit_data[3501:4454, ], "${testFile}", row.names = FALSE); write.csv(credit_data[, c("Status", "Seniority", "Home")], "${join(work, 'last-is-home.csv')}", row.names = FALSE)`);
   });
 
@@ -73,6 +76,33 @@ print(json.dumps({'median': SimpleImputer(strategy='median').fit(X).statistics_.
 `, [trainFile]) as { median: number[]; frequent: string[] };
     expect(['Income', 'Assets', 'Debt', 'Seniority'].map((name) => byName[name].fill)).toEqual(reference.median);
     expect(['Home', 'Marital', 'Job'].map((name) => byName[name].fill)).toEqual(reference.frequent);
+  });
+
+  it('exports an ONNX model that takes raw rows (imputation, scaling, one-hot and indicators in the graph) and predicts what predict predicts', async () => {
+    const runDir = resolve(root, lastLine(specml(['exp', join(work, 'credit-onnx.yaml'), '--runs-dir', join(work, 'runs-onnx')]).stdout));
+    const exported = specml(['export', '--run', runDir]);
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(/input the table's columns as they are \(one input per column, \[batch, 1\]: Seniority \(float32, NaN where missing\), Home \(string, trimmed, empty where missing\), .*\), output probabilities \[batch, classes\]\n$/);
+    const file = join(runDir, 'model.onnx');
+    if (hasOnnxChecker) expect(checkOnnx(file)).toContain('table_encoding');
+    // Each column of the raw test file as R wrote it, fed as the metadata says: NA is NaN or ''.
+    const [header, ...rows] = parse(readFileSync(testFile)) as string[][];
+    const session = await ort.InferenceSession.create(file);
+    const feeds = Object.fromEntries(session.inputNames.map((name) => {
+      const cells = rows.map((row) => row[header.indexOf(name)]);
+      const numeric = (session.inputMetadata.find((meta) => meta.name === name) as { type?: string }).type === 'float32';
+      return [name, numeric ? new ort.Tensor('float32', Float32Array.from(cells, (cell) => (cell === 'NA' ? Number.NaN : Number(cell))), [rows.length, 1]) : new ort.Tensor('string', cells.map((cell) => (cell === 'NA' ? '' : cell)), [rows.length, 1])];
+    }));
+    const onnx = (await session.run(feeds)).probabilities.data as Float32Array;
+    await session.release();
+    const own = JSON.parse(specml(['predict', '--run', runDir, testFile, '--json']).stdout) as Array<{ probabilities: Record<string, number> }>;
+    expect(own).toHaveLength(954);
+    expect(Math.max(...own.flatMap((prediction, row) => ['bad', 'good'].map((name, k) => Math.abs(prediction.probabilities[name] - onnx[row * 2 + k]))))).toBeLessThan(1e-5);
+    // predict and evaluate through the export feed it the same way.
+    const viaOnnx = JSON.parse(specml(['predict', '--run', runDir, testFile, '--json', '--onnx']).stdout) as typeof own;
+    expect(Math.max(...viaOnnx.map((prediction, row) => Math.abs(prediction.probabilities.good - own[row].probabilities.good)))).toBeLessThan(1e-5);
+    const scored = (...onnxFlag: string[]) => specml(['evaluate', '--run', runDir, testFile, ...onnxFlag]).stdout.split('\n')[0].replace(/ \(ONNX Runtime, .*\)/, '');
+    expect(scored('--onnx')).toBe(scored());
   });
 
   it('evaluate scores the saved model on a labelled file as scikit-learn\'s metrics do, in a folder of its own', () => {

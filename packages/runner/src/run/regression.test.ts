@@ -101,7 +101,7 @@ describe('task: regression', () => {
     });
     expect(specml(['predict', '--run', runDir, join(folder, 'test.csv')]).stdout.split('\n')[0]).toMatch(new RegExp(`^${join(folder, 'test.csv')}:2: \\d+(\\.\\d+)?$`));
     const exported = specml(['export', '--run', runDir]);
-    expect(exported.stdout).toMatch(/input features \[batch, 10\] .*, output prediction \[batch, 1\], the predicted number in the target's units\n$/);
+    expect(exported.stdout).toMatch(/input the table's columns as they are \(one input per column, \[batch, 1\]: age \(float32, NaN where missing\), .*\), output prediction \[batch, 1\], the predicted number in the target's units\n$/);
     const viaOnnx = JSON.parse(specml(['predict', '--run', runDir, join(folder, 'test.csv'), '--json', '--onnx']).stdout) as Array<{ value: number }>;
     viaOnnx.forEach((prediction, index) => expect(prediction.value).toBeCloseTo(predicted[index].value, 3));
   });
