@@ -352,7 +352,7 @@ function addPredictCommand(program: Command): void {
       for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) process.stdout.write(`${JSON.stringify(outcome.predictions, null, 2)}\n`);
       else for (const prediction of outcome.predictions) process.stdout.write(`${describePrediction(prediction)}\n`);
-      if (options.out !== undefined) writeFileSync(fromCaller(options.out), predictionsAsCsv(outcome.predictions, outcome.classNames));
+      if (options.out !== undefined) writeFileSync(fromCaller(options.out), predictionsAsCsv(outcome));
       if (outcome.failures.length > 0) {
         throw new UserError(outcome.failures[0], outcome.failures.slice(1));
       }

@@ -31,6 +31,8 @@ export interface PredictOutcome {
   failures: string[];
   /** One message per image predicted from nothing (blank or uniform: no ink found), or per filled cell. */
   warnings: string[];
+  /** A table's rows: the model's input columns and each predicted row's cells, as the file has them. */
+  inputColumns?: { names: string[]; cells: string[][] };
 }
 
 /** Class names recorded by the run (summary.json), else (an older or partial run) the class indices. */
@@ -203,7 +205,8 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
     }
   }
   predictor.dispose();
-  return { classNames, predictions, failures, warnings };
+  const inputColumns = table && { names: table.features.map((column) => column.name), cells: inputs.map(({ source }) => table.features.map((column) => source!.csv.cell(source!.row, columnIndex(source!.csv, column.name, 'the model\'s input')))) };
+  return { classNames, predictions, failures, warnings, ...(inputColumns ? { inputColumns } : {}) };
 }
 
 /** What encoding new rows filled in or could not place, one sentence each (predict and evaluate alike). */
@@ -236,10 +239,14 @@ export function describePrediction(prediction: ImagePrediction): string {
   return `${printable(prediction.file)}: ${printable(prediction.class)} (${top.join(', ')})`;
 }
 
-/** Predictions as a CSV file: one row per input, its predicted class and each class's probability (a regression: its value). */
-export function predictionsAsCsv(predictions: readonly ImagePrediction[], classNames: readonly string[]): string {
+/**
+ * Predictions as a CSV file: one row per input (for a table, `file:line` and the row's input columns as the
+ * file has them), its predicted class and each class's probability (a regression: its value).
+ */
+export function predictionsAsCsv({ predictions, classNames, inputColumns }: Pick<PredictOutcome, 'predictions' | 'classNames' | 'inputColumns'>): string {
   const regression = predictions.some((prediction) => 'value' in prediction);
-  const header = regression ? ['input', 'predicted_value'] : ['input', 'predicted_class', ...classNames.map((name) => `probability_${name}`)];
-  const rows = predictions.map((prediction) => ('value' in prediction ? [prediction.file, prediction.value] : [prediction.file, prediction.class, ...classNames.map((name) => prediction.probabilities[name])]));
+  const inputs = (index: number) => inputColumns?.cells[index] ?? [];
+  const header = ['input', ...(inputColumns?.names ?? []), ...(regression ? ['predicted_value'] : ['predicted_class', ...classNames.map((name) => `probability_${name}`)])];
+  const rows = predictions.map((prediction, index) => [prediction.file, ...inputs(index), ...('value' in prediction ? [prediction.value] : [prediction.class, ...classNames.map((name) => prediction.probabilities[name])])]);
   return csvText([header, ...rows]);
 }

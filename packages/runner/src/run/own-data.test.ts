@@ -61,12 +61,12 @@ describe('your own table (dataset: csv)', () => {
     const viaOnnx = JSON.parse(specml(['predict', '--run', runDir, '--json', '--onnx', rows]).stdout);
     expect(viaOnnx.map((p: { class: string }) => p.class)).toEqual(viaTfjs.map((p: { class: string }) => p.class));
     viaOnnx.forEach((prediction: { probabilities: Record<string, number> }, k: number) => Object.entries(prediction.probabilities).forEach(([name, p]) => expect(p).toBeCloseTo(viaTfjs[k].probabilities[name], 5)));
-    // --out: one row per input, the class and each class's probability.
+    // --out: one row per input, its input columns as the file has them (in the model's order), the class and each class's probability.
     const out = join(work, 'predicted.csv');
     expect(specml(['predict', '--run', runDir, rows, '--out', out]).status).toBe(0);
     const written = readFileSync(out, 'utf8').trim().split('\n');
-    expect(written[0]).toBe('input,predicted_class,probability_setosa,probability_versicolor,probability_virginica');
-    expect(written.slice(1).map((line) => line.split(',').slice(0, 2).join(','))).toEqual(viaTfjs.map((p: { file: string; class: string }) => `${p.file},${p.class}`));
+    expect(written[0]).toBe('input,sepal_length,sepal_width,petal_length,petal_width,predicted_class,probability_setosa,probability_versicolor,probability_virginica');
+    expect(written.slice(1).map((line) => line.split(',').slice(0, 6).join(','))).toEqual(['5.1,3.5,1.4,0.2', '6.7,3.0,5.2,2.3', '6.0,3.0,4.5,'].map((cells, k) => `${viaTfjs[k].file},${cells},${viaTfjs[k].class}`));
   });
 
   it('refuses image layers on a table, unknown keys for the kind and a misnamed target, at their place, writing nothing', () => {
