@@ -10,5 +10,5 @@ export { confusionMatrix, confusionCsv, perClassCsv, predictionsCsv, regressionP
 export { renderRunReport, writeRunsIndex, runsIndexState, RUN_PICTURES } from './html-pages.js';
 export { RUN_STATUSES, isFinishedStatus } from './run-status.js';
 export { writeFileAtomic, removeStaleTemporaryFiles, isTemporaryFile, withPath } from './files.js';
-export { isSweepFolder, readSweep, sweepRunFolders, trialRunDir, SWEEP_FILES, type SweepRecord, type SweepTrialRecord, type SweepState, type TrialState } from './sweep-folders.js';
+export { isSweepFolder, readSweep, sweepRunFolders, trialRunDir, SWEEP_FILES, type SweepRecord, type SweepRefitRecord, type SweepTrialRecord, type SweepState, type TrialState } from './sweep-folders.js';
 export { curvesSpec, finalAndBest, finalAndBestSpec, parallelCoordinatesSpec, metricScatterSpec, type ComparedSeries, type CurveOptions, type FinalAndBest, type SweptTrial } from './comparison-charts.js';

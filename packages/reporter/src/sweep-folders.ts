@@ -53,6 +53,18 @@ export interface SweepRecord {
   readonly startedAt: string;
   /** Trials proposed so far, by index (a Bayesian search proposes as it goes). */
   readonly trials: readonly SweepTrialRecord[];
+  /** The chosen trial's settings trained again on training + validation rows (sweep.refit), once it has started. */
+  readonly refit?: SweepRefitRecord;
+}
+
+/** A sweep's refit: the chosen trial, the epochs it trains (that trial's best validation epoch), its run and how it ended. */
+export interface SweepRefitRecord {
+  readonly fromTrial: number;
+  readonly epochs: number;
+  readonly runId: string;
+  readonly state: TrialState;
+  /** Why it did not complete (one line), or ''. */
+  readonly message: string;
 }
 
 const TRIAL_STATES = new Set<string>(['running', 'completed', 'stopped', 'diverged', 'interrupted', 'failed', 'invalid', 'not started']);
@@ -78,6 +90,8 @@ export function readSweep(dir: string): SweepRecord {
   }
   // Every field with the type the pages and a resume use it as: a run id names a folder beside this one,
   // never a path elsewhere.
+  const refitValid = (refit: unknown) =>
+    isPlainObject(refit) && Number.isInteger(refit.fromTrial) && Number.isInteger(refit.epochs) && isSafeName(refit.runId) && TRIAL_STATES.has(refit.state as string) && typeof refit.message === 'string';
   const trialValid = (trial: unknown) =>
     isPlainObject(trial) &&
     Number.isInteger(trial.index) &&
@@ -106,7 +120,8 @@ export function readSweep(dir: string): SweepRecord {
     typeof record.state === 'string' &&
     typeof record.startedAt === 'string' &&
     Array.isArray(record.trials) &&
-    record.trials.every(trialValid);
+    record.trials.every(trialValid) &&
+    (record.refit === undefined || refitValid(record.refit));
   if (!valid) throw new UserError(`${path}: not a sweep record (a field is missing or of the wrong type: name, sweepId, method, keys, metric, trials)`);
   return record as SweepRecord;
 }

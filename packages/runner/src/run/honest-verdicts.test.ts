@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +114,44 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     expect(swept.stderr).toBe(`error: ${file}:3:${spec(', folds: 3').split('\n')[2].indexOf('folds: 3') + 8}: data.folds: a sweep's trials are single runs for now: folds and repeats apply to a run of its own (sweep with data.validationSplit, then cross-validate the chosen settings with data.folds)\n`);
     writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: test_loss }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric') });
+    // A refit has no validation rows to add without a validation split.
+    writeFileSync(file, `${spec('')}sweep:\n  epochs: [1, 2]\n  refit: true\n`);
+    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({
+      status: 2,
+      stderr: `error: ${file}:13:10: sweep.refit: refit trains the chosen settings on the training and validation rows together, and this spec has no validation rows (set data.validationSplit (e.g. 0.2), or leave refit out)\n`,
+    });
+    expect(existsSync(join(work, 'runs-refused'))).toBe(false);
+  });
+
+  it('refits the chosen settings on training + validation rows for its best validation epoch, once, however often the sweep is resumed', () => {
+    const file = join(work, 'refit.yaml');
+    writeFileSync(file, `${spec(', validationSplit: 0.25').replace('epochs: 150', 'epochs: 12')}sweep:\n  method: grid\n  parameters: { optimizer.learningRate: [0.05, 0.005] }\n  refit: true\n`);
+    const runsDir = join(work, 'runs-refit');
+    const swept = specml(['exp', file, '--runs-dir', runsDir]);
+    expect(swept.status, swept.stderr).toBe(0);
+    const sweepDir = join(runsDir, 'honest', readdirSync(join(runsDir, 'honest')).find((name) => name.startsWith('sweep-'))!);
+    const record = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
+    const chosen = record.trials.reduce((best: { metric: number }, trial: { metric: number }) => (trial.metric > best.metric ? trial : best));
+    const chosenRun = join(runsDir, 'honest', chosen.runId);
+    const bestEpoch = summaryOf(chosenRun).best.epoch;
+    expect(record.refit).toEqual({ fromTrial: chosen.index, epochs: bestEpoch, runId: `${record.sweepId}-refit`, state: 'completed', message: '' });
+    const refitRun = join(runsDir, 'honest', record.refit.runId);
+    const refitted = summaryOf(refitRun);
+    expect(swept.stdout).toContain(`refit (trial ${chosen.index}'s settings, training + validation rows, ${bestEpoch} epochs): test_accuracy ${refitted.final.test_accuracy.toFixed(4)} → ${refitRun}\n`);
+    // The chosen trial's spec, without its validation split, for that many epochs; trained on every training row.
+    const refitSpec = readFileSync(join(refitRun, 'spec.yaml'), 'utf8');
+    expect(refitSpec).not.toContain('validationSplit');
+    expect(refitSpec).toMatch(new RegExp(`^epochs: ${bestEpoch}$`, 'm'));
+    expect(refitSpec).toMatch(/^ {2}learningRate: 0\.05$/m);
+    expect(metricsOf(refitRun)).toHaveLength(bestEpoch + 1);
+    expect(Object.keys(metricsOf(refitRun)[0]).some((column) => column.startsWith('validation_'))).toBe(false);
+    expect(specml(['validate', join(refitRun, 'spec.yaml')]).stdout).toContain('(120/30 rows)');
+    expect(specml(['validate', join(chosenRun, 'spec.yaml')]).stdout).toContain('(90/30 rows)');
+    const resumed = specml(['exp', '--resume', sweepDir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).not.toContain('refit: trial');
+    expect(summaryOf(refitRun).startedAt).toBe(refitted.startedAt);
+    expect(readdirSync(join(runsDir, 'honest')).filter((name) => name.endsWith('-refit'))).toHaveLength(1);
   });
 
   it('cross-validates over folds and repeats seeds as member runs, reports means with intervals, and compare says whether the difference is real', () => {

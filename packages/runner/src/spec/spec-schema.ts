@@ -70,6 +70,10 @@ export const experimentSpecSchema = {
         },
         ...methodOptions,
         trials: { type: 'integer', minimum: 1, maximum: 256, description: 'How many trials random and bayes run in all.' },
+        refit: {
+          type: 'boolean',
+          description: 'After the search, train the chosen trial\'s settings once more on the training and validation rows together, for as many epochs as its best validation epoch, and report that run\'s test score as the sweep\'s result (scikit-learn\'s refit): a run folder <sweep-id>-refit beside the trials. Needs data.validationSplit. Default: false.',
+        },
         metric: {
           type: 'object',
           additionalProperties: false,

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepState, type TrialState } from '@specml/reporter';
+import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepRefitRecord, type SweepState, type TrialState } from '@specml/reporter';
 import { SEARCH_METHODS, SuccessiveHalving, type Observation, type Proposal } from '@specml/search';
-import { describeTestMetrics, metricValue, shellQuoted, type EpochMetrics } from '@specml/data';
+import { describeTestMetrics, metricValue, shellQuoted, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
 import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, loadSpecText } from '../spec/load-spec.js';
 import { canResume, refreshRunsIndex } from '../run/run-experiment.js';
@@ -12,7 +12,7 @@ import { parseSweepOption, trialOf, type Trial } from './sweep.js';
 import { openSweep, reopenSweep, writeSweepRecord, type OpenedSweep, type SweepSource } from './sweep-folder.js';
 import { trialRunId } from '../run/run-folder.js';
 import { lockSweepFolder, waitForRunFolder } from '../run/run-lock.js';
-import { longestEpochs, planSweep } from './sweep-plan.js';
+import { longestEpochs, planSweep, type SweepPlan } from './sweep-plan.js';
 import { bestResult, isFinished, nest, sweepTable, type TrialResult } from './sweep-report.js';
 
 export interface SweepOptions extends SweepSource {
@@ -159,7 +159,8 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   // The record is rewritten as each trial starts and ends, so that a sweep killed outright still leaves it.
   const csvPath = join(dir, SWEEP_FILES.csv);
   const startedAt = record?.startedAt ?? new Date().toISOString();
-  const save = (state: SweepState) => writeSweepRecord(sweep, startedAt, state, [...entries.values()].sort((a, b) => a.trial.index - b.trial.index));
+  let refit = sweep.record?.refit;
+  const save = (state: SweepState) => writeSweepRecord(sweep, startedAt, state, [...entries.values()].sort((a, b) => a.trial.index - b.trial.index), refit);
   save('running');
   // Early stopping and TPE learn from what the trials did before a resume, in trial order.
   const history: Observation[] = [];
@@ -217,6 +218,15 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   };
   try {
     await Promise.all(Array.from({ length: slots }, worker));
+    // Once every trial has ended, the chosen settings train once more on training + validation rows.
+    const ended = [...entries.values()];
+    const chosen = bestResult(ended, plan.metric.goal);
+    if (plan.refit && chosen && !signal.aborted && ended.length === plan.trialCount && ended.every((entry) => isFinished(entry.state))) {
+      refit = await refitChosen(sweep, chosen, executor, signal, refit, (started) => {
+        refit = started;
+        save('running');
+      });
+    }
   } finally {
     if (executor !== options.executor) await executor.close();
   }
@@ -227,6 +237,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
 
   const best = bestResult(results, plan.metric.goal);
   process.stdout.write(`${sweepTable(plan, results.filter((result) => result.state !== 'not started'), best)}\nsweep summary: ${csvPath}\n`);
+  if (refit) process.stdout.write(`${describeRefit(plan, refit, trialRunDir(dir, refit.runId))}\n`);
   if (best) {
     const trialSpec = loadSpecText(sweep.written.specText, sweep.specFile, [...sweep.written.overrides, ...best.trial.overrides]).spec as unknown as Record<string, unknown>;
     const yaml = stringifyYaml(nest(best.trial.values, trialSpec)).replace(/^/gm, '  ').trimEnd();
@@ -247,6 +258,38 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
     throw new SweepIncompleteError(`${unfinished.length} of ${results.length} trials did not complete (${reasons.join('; ')})`, dir, unfinished.some((result) => result.state === 'failed'));
   }
   return { dir, results, csvPath };
+}
+
+/**
+ * Trains the chosen trial's settings once more on the training and validation rows together, for as many
+ * epochs as its best validation epoch, as a run folder `<sweep-id>-refit` beside the trials (scikit-learn's
+ * refit): the sweep's test score comes from a model that saw every row it may see. Exactly once: a refit
+ * recorded as ended (its folder still there) is kept, an interrupted one continues from its checkpoint.
+ */
+async function refitChosen(sweep: OpenedSweep, chosen: TrialResult, executor: TrialExecutor, signal: AbortSignal, previous: SweepRefitRecord | undefined, onStart: (started: SweepRefitRecord) => void): Promise<SweepRefitRecord> {
+  const runId = `${basename(sweep.dir).replace(/^sweep-/, '')}-refit`;
+  const runDir = trialRunDir(sweep.dir, runId);
+  if (previous && isFinished(previous.state) && summaryIfReadable(runDir)) return previous;
+  const epochs = Math.max(1, chosen.summary?.best?.epoch ?? chosen.epochs);
+  const trialSpec = loadSpecText(sweep.written.specText, sweep.specFile, [...sweep.written.overrides, ...chosen.trial.overrides]).spec;
+  const { sweep: _sweep, earlyStopping: _earlyStopping, ...settings } = trialSpec;
+  const { validationSplit: _validationSplit, ...data } = settings.data;
+  const description = `refit of ${basename(sweep.dir)}: trial ${chosen.trial.index}'s settings trained on the training and validation rows together for ${epochs} epochs (its best validation epoch)`;
+  const specText = stringifyYaml({ ...settings, description, data, epochs });
+  const started: SweepRefitRecord = { fromTrial: chosen.trial.index, epochs, runId, state: 'running', message: '' };
+  await waitForRunFolder(runDir);
+  onStart(started);
+  process.stdout.write(`refit: trial ${chosen.trial.index}'s settings on training + validation rows for ${epochs} epochs\n`);
+  const outcome = await executor.run({ id: `${basename(sweep.dir)}-refit`, specText, specFile: sweep.specFile, overrides: [], runsDir: sweep.runsDir, runId, resumeRunDir: canResume(runDir) ? runDir : undefined }, {}, signal);
+  return { ...started, state: outcome.status, message: outcome.message };
+}
+
+/** The refit's line under the sweep's table: its test score, or how it ended. */
+function describeRefit(plan: SweepPlan, refit: SweepRefitRecord, runDir: string): string {
+  const final = summaryIfReadable(runDir)?.final as Record<string, number> | null | undefined;
+  const headline = TASK_COLUMNS[plan.task].headline;
+  const score = refit.state === 'completed' && typeof final?.[headline] === 'number' ? `${headline} ${final[headline].toFixed(4)}` : `${refit.state}${refit.message ? `: ${refit.message}` : ''}`;
+  return `refit (trial ${refit.fromTrial}'s settings, training + validation rows, ${refit.epochs} epochs): ${score} → ${runDir}`;
 }
 
 const notStarted = (trial: Trial): TrialResult => ({ trial, state: 'not started', runDir: null, summary: null, metric: Number.NaN, epochs: 0, message: '' });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { readRegularFile, UserError } from '@specml/data';
-import { flattenSpec, isSweepFolder, readSweep, SWEEP_FILES, writeFileAtomic, type SweepRecord, type SweepState } from '@specml/reporter';
+import { flattenSpec, isSweepFolder, readSweep, SWEEP_FILES, writeFileAtomic, type SweepRecord, type SweepRefitRecord, type SweepState } from '@specml/reporter';
 import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, type KeyPath, type LoadedSpec } from '../spec/load-spec.js';
 import { newRunId } from '../run/run-folder.js';
@@ -169,7 +169,7 @@ function inSweepBlock(loaded: LoadedSpec, probe: { key: string; value: unknown }
 }
 
 /** sweep.yaml (once), sweep.json and sweep.csv, each replaced whole. */
-export function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: SweepState, results: readonly TrialResult[]): void {
+export function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: SweepState, results: readonly TrialResult[], refit?: SweepRefitRecord): void {
   const { plan, base, dir } = sweep;
   mkdirSync(dir, { recursive: true });
   const specPath = join(dir, SWEEP_FILES.spec);
@@ -198,6 +198,7 @@ export function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: S
       message: result.message,
       ...(result.worker ? { worker: result.worker } : {}),
     })),
+    ...(refit ? { refit } : {}),
   };
   writeFileAtomic(join(dir, SWEEP_FILES.state), `${JSON.stringify(record, null, 2)}\n`);
   writeFileAtomic(join(dir, SWEEP_FILES.csv), sweepCsv(plan, results));

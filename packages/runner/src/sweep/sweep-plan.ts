@@ -19,6 +19,8 @@ export interface SweepPlan {
   readonly trialCount: number;
   readonly metric: { readonly name: string; readonly goal: Goal };
   readonly earlyStop?: { readonly minEpochs: number; readonly eta: number };
+  /** Whether the chosen settings train once more on training + validation rows (sweep.refit). */
+  readonly refit: boolean;
   /** Values worth validating up front: every listed value and both ends of every range. */
   readonly probes: readonly { key: string; value: unknown }[];
   readonly warnings: readonly string[];
@@ -30,11 +32,29 @@ interface FullForm {
   metric?: { name: string; goal?: Goal };
   parameters?: Record<string, unknown>;
   earlyStop?: { type: 'hyperband'; minEpochs: number; eta: number };
+  refit?: boolean;
+}
+
+/**
+ * Why a spec's chosen settings cannot be refitted on training + validation rows: it has no validation rows to
+ * add, or a plateau schedule would watch validation data the refit no longer has.
+ */
+function refitProblems(loaded: LoadedSpec): SpecProblem[] {
+  const { spec } = loaded;
+  const at = (message: string, hint: string) => ({ location: loaded.locate(['sweep', 'refit']), path: ['sweep', 'refit'], message, hint });
+  if (spec.data.validationSplit === undefined) return [at('refit trains the chosen settings on the training and validation rows together, and this spec has no validation rows', 'set data.validationSplit (e.g. 0.2), or leave refit out')];
+  const schedule = spec.schedule as { type?: string; metric?: string } | undefined;
+  if (schedule?.type === 'plateau' && (schedule.metric ?? 'validation_loss').startsWith('validation_')) {
+    return [at(`the plateau schedule watches ${schedule.metric ?? 'validation_loss'}, which a refit on training and validation rows together no longer has`, 'watch train_loss in the schedule, or leave refit out')];
+  }
+  return [];
 }
 
 /** Every method's own keys (bayes' multivariate), from the registry. */
 const METHOD_OPTION_KEYS = new Set(SEARCH_METHOD_NAMES.flatMap((name) => Object.keys(SEARCH_METHODS[name].options)));
 const FULL_FORM_KEYS = new Set(['method', 'trials', 'metric', 'parameters', 'earlyStop', ...METHOD_OPTION_KEYS]);
+/** Keys of the sweep block that either form takes beside its key paths. */
+const SWEEP_SETTINGS = new Set(['refit']);
 const DISTRIBUTIONS = ['uniform', 'logUniform', 'intUniform'] as const;
 
 /**
@@ -60,13 +80,15 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   if (metric.name.startsWith('validation_') && !hasValidation) {
     at(['sweep', 'metric', 'name'], `${metric.name} needs a validation set`, `set data.validationSplit (e.g. 0.1), or use ${headline}`);
   }
+  const refit = block?.refit === true;
+  if (refit) problems.push(...refitProblems(loaded));
   if (metric.name.startsWith('test_')) {
     const fix = hasValidation ? `choose on validation_${metric.name.slice(5)}` : `set data.validationSplit (e.g. 0.2) to choose on validation_${metric.name.slice(5)}`;
     warnings.push(`sweep.metric: choosing on ${metric.name} tunes to the test set: the chosen trial's test score is optimistic (it was picked for being high) and no longer measures how the model generalises; ${fix}`);
   }
 
   if (!full) {
-    const grid = Object.fromEntries(Object.entries(block ?? {}).filter(([key]) => !FULL_FORM_KEYS.has(key))) as Record<string, unknown[]>;
+    const grid = Object.fromEntries(Object.entries(block ?? {}).filter(([key]) => !FULL_FORM_KEYS.has(key) && !SWEEP_SETTINGS.has(key))) as Record<string, unknown[]>;
     for (const key of Object.keys(block ?? {}).filter((key) => FULL_FORM_KEYS.has(key))) {
       at(['sweep', key], `${key} belongs to the full form, which lists its key paths under parameters:`, 'add `method: grid` and move the key paths under `parameters:`', true);
     }
@@ -75,7 +97,7 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     throwIfAny(problems);
     const axes = sweepAxes(grid, cliAxes);
     if (axes.length === 0) return undefined;
-    return gridPlan(axes, metric, undefined, warnings, task);
+    return { ...gridPlan(axes, metric, undefined, warnings, task), refit };
   }
 
   const methodName = block.method ?? 'grid';
@@ -88,7 +110,7 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
       at(['sweep', key], `applies to method ${owners.join(' and ')}, not ${methodName}`, `remove it, or use method: ${owners[0]}`, true);
     }
   }
-  for (const key of Object.keys(block).filter((key) => !FULL_FORM_KEYS.has(key))) {
+  for (const key of Object.keys(block).filter((key) => !FULL_FORM_KEYS.has(key) && !SWEEP_SETTINGS.has(key))) {
     at(['sweep', key], `a key path beside method or parameters: the full form lists them under parameters:`, `move ${key} under parameters:`, true);
   }
   const space: Record<string, Parameter> = {};
@@ -137,6 +159,7 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     trialCount,
     metric: { name: metric.name, goal },
     earlyStop,
+    refit,
     probes: Object.entries(space).flatMap(([key, parameter]) =>
       parameter.kind === 'values' ? parameter.values.map((value) => ({ key, value })) : [{ key, value: parameter.min }, { key, value: parameter.max }],
     ),
@@ -172,6 +195,7 @@ function gridPlan(axes: SweepAxis[], metric: { name: string; goal: Goal }, early
     trialCount: expandSweep(axes).length,
     metric,
     earlyStop,
+    refit: false,
     probes: axes.flatMap((axis) => axis.values.map((value) => ({ key: axis.key, value }))),
     warnings,
   };
