@@ -168,7 +168,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
   trials: 4
   parameters:
     optimizer.learningRate: { min: 0.0001, max: 0.3, distribution: logUniform }
-  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }
+  earlyStop: { type: asha, minEpochs: 1, eta: 2 }
 `);
     const searched = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', join(work, 'runs-search'), '--workers', '1']);
     expect(searched.status).toBe(0);

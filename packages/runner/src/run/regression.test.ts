@@ -131,7 +131,7 @@ describe('task: regression', () => {
 
   it('sweeps on test_rmse with Bayesian search and early stopping, minimising by default; compare ranks by RMSE', () => {
     const spec = join(work, 'sweep.yaml');
-    writeFileSync(spec, `name: sweep\ntask: regression\ndata: { dataset: csv, path: ${join(root, 'experiments/data/diabetes.csv')}, target: progression }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 1, activation: linear }\nbatchSize: 16\nepochs: 4\nsweep:\n  method: bayes\n  trials: 6\n  metric: { name: test_rmse }\n  parameters:\n    optimizer.learningRate: { min: 0.00001, max: 0.03, distribution: logUniform }\n  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }\n`);
+    writeFileSync(spec, `name: sweep\ntask: regression\ndata: { dataset: csv, path: ${join(root, 'experiments/data/diabetes.csv')}, target: progression }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 1, activation: linear }\nbatchSize: 16\nepochs: 4\nsweep:\n  method: bayes\n  trials: 6\n  metric: { name: test_rmse }\n  parameters:\n    optimizer.learningRate: { min: 0.00001, max: 0.03, distribution: logUniform }\n  earlyStop: { type: asha, minEpochs: 1, eta: 2 }\n`);
     const sweepRuns = join(work, 'sweep-runs');
     const result = specml(['exp', spec, '--runs-dir', sweepRuns]);
     expect(result.status, result.stderr).toBe(0);

@@ -97,7 +97,7 @@ export const experimentSpecSchema = {
           required: ['type'],
           description: 'Stops losing trials early by asynchronous successive halving (ASHA): at minEpochs·eta^k epochs a trial whose metric is not in the top 1/eta of the trials that got there stops, keeping a complete run folder with status stopped.',
           properties: {
-            type: { const: 'hyperband', description: 'Asynchronous successive halving, as Ray Tune\'s ASHA.' },
+            type: { enum: ['asha', 'hyperband'], description: 'asha: asynchronous successive halving, as Ray Tune\'s ASHA. hyperband: its former name here, still accepted (specml runs no Hyperband brackets).' },
             minEpochs: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'The first rung, in epochs.' },
             eta: { type: 'integer', minimum: 2, maximum: 10, default: 3, description: 'The reduction factor between rungs.' },
           },

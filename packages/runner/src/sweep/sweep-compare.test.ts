@@ -222,7 +222,7 @@ describe('sweep and compare', () => {
   parameters:
     optimizer.learningRate: { min: 0.0001, max: 0.3, distribution: logUniform }
     batchSize: [16, 64]
-  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }
+  earlyStop: { type: asha, minEpochs: 1, eta: 2 }
 `;
 
     it('draws random trials from the seed, stops those behind at a rung with complete run folders, and names the best', () => {
@@ -282,7 +282,7 @@ describe('sweep and compare', () => {
       const spec = join(work, 'bad-search.yaml');
       writeFileSync(
         spec,
-        `${BASE}sweep:\n  method: random\n  parameters:\n    optimizer.learningRate: { min: 0.1, max: 0.01 }\n    epochs: { min: 0, max: 5, distribution: logUniform }\n  metric: { name: validation_accuracy }\n  earlyStop: { type: hyperband, minEpochs: 2 }\n`,
+        `${BASE}sweep:\n  method: random\n  parameters:\n    optimizer.learningRate: { min: 0.1, max: 0.01 }\n    epochs: { min: 0, max: 5, distribution: logUniform }\n  metric: { name: validation_accuracy }\n  earlyStop: { type: asha, minEpochs: 2 }\n`,
       );
       const result = specml(['exp', spec, '--runs-dir', join(work, 'runs-bad-search')]);
       expect(result.status).toBe(2);
@@ -292,7 +292,7 @@ describe('sweep and compare', () => {
           `error: ${spec}:11:29: sweep.parameters["optimizer.learningRate"]: min 0.1 must be below max 0.01`,
           `error: ${spec}:12:13: sweep.parameters.epochs: a logUniform range must be above 0, got min 0 (e.g. min: 0.0001)`,
           `error: ${spec}:13:19: sweep.metric.name: validation_accuracy needs a validation set (set data.validationSplit (e.g. 0.1), or use test_accuracy)`,
-          `error: ${spec}:14:44: sweep.earlyStop.minEpochs: is 2, but trials train only 2 epochs: nothing would ever be stopped (use a minEpochs below 2)`,
+          `error: ${spec}:14:39: sweep.earlyStop.minEpochs: is 2, but trials train only 2 epochs: nothing would ever be stopped (use a minEpochs below 2)`,
           '',
         ].join('\n'),
       );

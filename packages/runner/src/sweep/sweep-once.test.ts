@@ -18,7 +18,7 @@ const resolvedSpec = (runDir: string) => readFileSync(join(runDir, 'spec.yaml'),
 describe('every trial exactly once', () => {
   it('survives 20 SIGKILLs of the coordinator at random moments: one run folder per trial, every trial completed', { timeout: 240_000 }, async () => {
     const spec = join(work, 'killed.yaml');
-    writeFileSync(spec, `${TINY_SPEC('killed').replace('epochs: 2', 'epochs: 8')}sweep:\n  method: bayes\n  trials: 10\n  parameters:\n    optimizer.learningRate: { min: 0.0003, max: 0.03, distribution: logUniform }\n  earlyStop: { type: hyperband, minEpochs: 1, eta: 2 }\n`);
+    writeFileSync(spec, `${TINY_SPEC('killed').replace('epochs: 2', 'epochs: 8')}sweep:\n  method: bayes\n  trials: 10\n  parameters:\n    optimizer.learningRate: { min: 0.0003, max: 0.03, distribution: logUniform }\n  earlyStop: { type: asha, minEpochs: 1, eta: 2 }\n`);
     const runsDir = join(work, 'runs-killed');
     // The moments come from a seeded sequence (so that a failure can be replayed) and are counted in the
     // sweep's own progress, not in time: a kill lands after 1 to 3 more progress lines (an epoch, or a trial
@@ -141,6 +141,8 @@ describe('a trial is the spec as written plus its values', () => {
     expect(sweep.status).toBe(0);
     // The base spec trains 1 epoch (no rung below it); the 8-epoch trial is compared at 1, 2 and 4.
     expect(sweep.stdout).toMatch(/^sweep rungs: 2 trials \(epochs × 2, stopping trials behind at epochs 1, 2, 4\)/m);
+    // The former name still works, with a note.
+    expect(sweep.stderr).toContain('warning: sweep.earlyStop.type: hyperband is the former name of asha (asynchronous successive halving; specml runs no Hyperband brackets): it works the same, write asha\n');
   });
 
   it('prints the best trial of a sweep over a layer key as YAML that a spec accepts', () => {

@@ -31,7 +31,7 @@ interface FullForm {
   trials?: number;
   metric?: { name: string; goal?: Goal };
   parameters?: Record<string, unknown>;
-  earlyStop?: { type: 'hyperband'; minEpochs: number; eta: number };
+  earlyStop?: { type: 'asha' | 'hyperband'; minEpochs: number; eta: number };
   refit?: boolean;
 }
 
@@ -137,6 +137,7 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     at(['sweep', 'method'], `${methodName} needs trials: how many trials to run in all`, 'add trials: 16');
   }
   const earlyStop = block.earlyStop ? { minEpochs: block.earlyStop.minEpochs, eta: block.earlyStop.eta } : undefined;
+  if (block.earlyStop?.type === 'hyperband') warnings.push('sweep.earlyStop.type: hyperband is the former name of asha (asynchronous successive halving; specml runs no Hyperband brackets): it works the same, write asha');
   // The longest trial decides whether a rung can ever be reached (epochs may itself be swept).
   const longest = longestEpochs(space, loaded.spec.epochs);
   if (earlyStop && earlyStop.minEpochs >= longest) {
@@ -256,6 +257,6 @@ export function fullFormOf(plan: SweepPlan): FullForm {
     ...('trialCount' in SEARCH_METHODS[plan.method] ? {} : { trials: plan.trialCount }),
     metric: { ...plan.metric },
     parameters,
-    ...(plan.earlyStop ? { earlyStop: { type: 'hyperband' as const, ...plan.earlyStop } } : {}),
+    ...(plan.earlyStop ? { earlyStop: { type: 'asha' as const, ...plan.earlyStop } } : {}),
   };
 }
