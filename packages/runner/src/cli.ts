@@ -14,6 +14,7 @@ import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
 import { LocalPoolExecutor } from './executors/local-pool.js';
 import { serveTrials } from './executors/trial-process.js';
 import { fileSystemProblem } from './run/file-system-errors.js';
+import { runFailure } from './run/run-folder-error.js';
 import { newRunId } from './run/run-folder.js';
 import { isSweep, runSweep, SweepIncompleteError, SweepInterruptedError } from './sweep/run-sweep.js';
 import { publishedSpecSchema } from './spec/published-schema.js';
@@ -457,8 +458,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function report(error: unknown): number {
-  const errorRunDir = (error as { runDir?: string })?.runDir;
+function report(thrown: unknown): number {
+  const { error, runDir: errorRunDir } = runFailure(thrown);
   const runDir = errorRunDir === undefined ? undefined : forCaller(errorRunDir);
   const where = runDir ? `\nrun folder: ${runDir}` : '';
   if (error instanceof CommanderError) {

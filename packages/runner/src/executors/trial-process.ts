@@ -1,6 +1,7 @@
 import { isUserError } from '@specml/data';
 import { TrainingDivergedError } from '@specml/trainer';
 import { resumeExperiment, runExperiment, type RunEvents } from '../run/run-experiment.js';
+import { runFailure } from '../run/run-folder-error.js';
 import type { ParentMessage, TrialMessage } from './local-pool.js';
 import { readTrialSummary, type TrialOutcome, type TrialRequest } from './trial-executor.js';
 
@@ -50,9 +51,10 @@ async function runTrial(request: TrialRequest, signal: AbortSignal, send: (messa
       ? await resumeExperiment(request.resumeRunDir, { signal, events, updateIndex: false, datasetHash: request.datasetHash, onlyShippedData: request.onlyShippedData })
       : await runExperiment({ specFile: request.specFile, specText: request.specText, overrides: request.overrides, runsDir: request.runsDir, runId: request.runId, updateIndex: false, signal, events, datasetHash: request.datasetHash, onlyShippedData: request.onlyShippedData });
     return { status: result.summary.status, runDir: result.dir, summary: result.summary, message: '' };
-  } catch (error) {
-    const dir = (error as { runDir?: string }).runDir ?? runDir;
+  } catch (thrown) {
+    const { error, runDir: failedIn } = runFailure(thrown);
+    const dir = failedIn ?? runDir;
     const status = isUserError(error) ? 'invalid' : error instanceof TrainingDivergedError ? 'diverged' : signal.aborted ? 'interrupted' : 'failed';
-    return { status, runDir: dir, summary: readTrialSummary(dir), message: (error as Error).message.split('\n')[0] };
+    return { status, runDir: dir, summary: readTrialSummary(dir), message: String((error as Error)?.message ?? error).split('\n')[0] };
   }
 }

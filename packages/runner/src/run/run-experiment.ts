@@ -45,6 +45,7 @@ import {
 import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { loadSpec, loadSpecText, type LoadedSpec } from '../spec/load-spec.js';
 import { createProgress, readingProgress } from './progress.js';
+import { RunFolderError } from './run-folder-error.js';
 import { createRunFolder } from './run-folder.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
 import { checkBatchSize, checkSpec, checkSpecAgainstData } from '../spec/semantic-checks.js';
@@ -330,7 +331,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     } catch {
       // The folder cannot take the summary either (a full disk, a removed folder): the first error is the one to tell.
     }
-    throw Object.assign(error as Error, { runDir: dir });
+    throw new RunFolderError(dir, error);
   }
   // The outcome is on disk; the pages are housekeeping and can no longer change it.
   await refreshPages(dir, summary, updateIndex);
