@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepRefitRecord, type SweepState, type TrialState } from '@specml/reporter';
-import { SEARCH_METHODS, SuccessiveHalving, type Observation, type Proposal } from '@specml/search';
+import { SEARCH_METHODS, SuccessiveHalving, type Observation, type Proposal, type Searcher } from '@specml/search';
 import { describeTestMetrics, metricValue, shellQuoted, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
 import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, loadSpecText } from '../spec/load-spec.js';
@@ -117,20 +117,84 @@ function recordedTrials(sweep: OpenedSweep): Map<number, TrialResult> {
   return entries;
 }
 
+/** What the parts of a running sweep share: its trials by index, the record they are saved in, what the searcher and ASHA learnt. */
+interface SweepRun {
+  readonly sweep: OpenedSweep;
+  readonly entries: Map<number, TrialResult>;
+  readonly executor: TrialExecutor;
+  readonly signal: AbortSignal;
+  readonly asha: SuccessiveHalving | undefined;
+  /** The finished trials' values and scores, in the order they finished (TPE learns from them). */
+  readonly history: Observation[];
+  refit: SweepRefitRecord | undefined;
+  /** Rewrites the record: as each trial starts and ends, so that a sweep killed outright still leaves it. */
+  save(state: SweepState): void;
+}
+
+/** The trials still to run, in index order, and how many there are with those an adaptive method has yet to propose. */
+interface TrialQueue {
+  readonly queue: TrialResult[];
+  readonly remaining: number;
+  readonly searcher: Searcher;
+  readonly adaptive: boolean;
+  readonly planned: readonly Trial[];
+  readonly toRun: (entry: TrialResult) => boolean;
+}
+
 async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promise<SweepOutcome> {
-  const { plan, base, dir, record } = sweep;
+  const { plan } = sweep;
   const entries = recordedTrials(sweep);
-  // A method that does not learn from results (grid, random) knows every trial up front (drawn from the
-  // seed, so a resume draws the same), and each is validated before any runs; an adaptive one's (bayes)
-  // proposals stay inside the ranges just validated.
+  const trials = trialQueue(sweep, entries, options.retryFailed === true);
+  const executor = await readyExecutor(sweep, options, trials);
+  const signal = options.signal ?? new AbortController().signal;
+  const asha = plan.earlyStop ? new SuccessiveHalving({ ...plan.earlyStop, goal: plan.metric.goal }) : undefined;
+  const slots = Math.max(1, Math.min(executor.slots, trials.remaining));
+  announceSweep(sweep, entries, trials, { slots, asha, durable: executor.durable === true });
+  const startedAt = sweep.record?.startedAt ?? new Date().toISOString();
+  const run: SweepRun = {
+    sweep,
+    entries,
+    executor,
+    signal,
+    asha,
+    history: [],
+    refit: sweep.record?.refit,
+    save: (state) => writeSweepRecord(sweep, startedAt, state, [...entries.values()].sort((a, b) => a.trial.index - b.trial.index), run.refit),
+  };
+  run.save('running');
+  replayHistory(run, trials.toRun);
+  try {
+    const next = nextTrialOf(run, trials);
+    await Promise.all(Array.from({ length: slots }, async () => {
+      for (let entry = next(); entry; entry = next()) await runTrial(run, entry);
+    }));
+    await refitIfChosen(run);
+  } finally {
+    if (executor !== options.executor) await executor.close();
+  }
+  return finishSweep(run);
+}
+
+/**
+ * The trials to run: a method that does not learn from results (grid, random) knows every trial up front
+ * (drawn from the seed, so a resume draws the same); an adaptive one (bayes) proposes as trials finish.
+ */
+function trialQueue(sweep: OpenedSweep, entries: Map<number, TrialResult>, retryFailed: boolean): TrialQueue {
+  const { plan, base } = sweep;
   const method = SEARCH_METHODS[plan.method];
   const searcher = method.create({ space: plan.space, goal: plan.metric.goal, seed: base.seed, trials: plan.trialCount, options: plan.options });
   const planned = method.adaptive ? [] : Array.from({ length: plan.trialCount }, (_, index) => trialOf(index + 1, searcher.ask(index + 1, [], [])));
   for (const trial of planned) if (!entries.has(trial.index)) entries.set(trial.index, notStarted(trial));
-  const toRun = (entry: TrialResult) => entry.state === 'not started' || entry.state === 'running' || entry.state === 'interrupted' || (options.retryFailed === true && entry.state === 'failed');
+  const toRun = (entry: TrialResult) => entry.state === 'not started' || entry.state === 'running' || entry.state === 'interrupted' || (retryFailed && entry.state === 'failed');
   const queue = [...entries.values()].filter(toRun).sort((a, b) => a.trial.index - b.trial.index);
-  const remaining = queue.length + (method.adaptive ? plan.trialCount - entries.size : 0);
-  // A pool made here is closed here; an executor passed in belongs to the caller.
+  return { queue, remaining: queue.length + (method.adaptive ? plan.trialCount - entries.size : 0), searcher, adaptive: method.adaptive, planned, toRun };
+}
+
+/**
+ * The executor, once every planned trial is validated (an adaptive method's proposals stay inside the ranges
+ * validated with the plan). A pool made here is closed by the sweep; an executor passed in belongs to the caller.
+ */
+async function readyExecutor(sweep: OpenedSweep, options: SweepOptions, { planned, remaining }: TrialQueue): Promise<TrialExecutor> {
   if (!options.executor && !options.localExecutor) throw new Error('runSweep needs an executor or a way to make a local one');
   const pool = options.executor ? undefined : options.localExecutor!(Math.max(1, Math.min(options.workers ?? availableParallelism(), remaining)));
   if (remaining > 0) pool?.warm();
@@ -140,116 +204,119 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
     pool?.close();
     throw error;
   }
-  const executor: TrialExecutor = options.executor ?? pool!;
-  const name = base.name!;
-  const slots = Math.max(1, Math.min(executor.slots, remaining));
-  const signal = options.signal ?? new AbortController().signal;
-  const asha = plan.earlyStop ? new SuccessiveHalving({ ...plan.earlyStop, goal: plan.metric.goal }) : undefined;
-  const described = 'trialCount' in method ? plan.axes.map((axis) => `${axis.key} × ${axis.values.length}`).join(', ') : `${plan.method} search over ${plan.keys.join(', ')}`;
-  // A trial's rungs come from its own epochs, which the sweep may vary.
-  const epochsOf = (trial: Trial) => (typeof trial.values.epochs === 'number' ? trial.values.epochs : base.epochs);
-  const stopping = asha ? `, stopping trials behind at epochs ${asha.rungs(longestEpochs(plan.space, base.epochs)).join(', ')}` : '';
-  const where = executor.durable ? `through the queue, up to ${slots} at a time` : `on ${slots} worker${slots === 1 ? '' : 's'}`;
-  process.stdout.write(`sweep ${name}: ${plan.trialCount} trials (${described}${stopping}) ${where}, choosing on ${plan.metric.name} (${plan.metric.goal})\n`);
+  return options.executor ?? pool!;
+}
+
+/** The sweep's first lines: what it tries, where, on what it chooses; and on a resume, what it keeps. */
+function announceSweep(sweep: OpenedSweep, entries: Map<number, TrialResult>, { remaining, toRun }: TrialQueue, where: { slots: number; asha: SuccessiveHalving | undefined; durable: boolean }): void {
+  const { plan, base, dir, record } = sweep;
+  const described = 'trialCount' in SEARCH_METHODS[plan.method] ? plan.axes.map((axis) => `${axis.key} × ${axis.values.length}`).join(', ') : `${plan.method} search over ${plan.keys.join(', ')}`;
+  const stopping = where.asha ? `, stopping trials behind at epochs ${where.asha.rungs(longestEpochs(plan.space, base.epochs)).join(', ')}` : '';
+  const on = where.durable ? `through the queue, up to ${where.slots} at a time` : `on ${where.slots} worker${where.slots === 1 ? '' : 's'}`;
+  process.stdout.write(`sweep ${base.name!}: ${plan.trialCount} trials (${described}${stopping}) ${on}, choosing on ${plan.metric.name} (${plan.metric.goal})\n`);
   if (record) {
     const kept = [...entries.values()].filter((entry) => entry.state !== 'not started' && !toRun(entry)).length;
     process.stdout.write(`resuming ${dir}: ${kept} trial${kept === 1 ? '' : 's'} kept, ${remaining} to run${remaining === 0 ? ' (every trial has ended)' : ''}\n`);
   }
+}
 
-  // The record is rewritten as each trial starts and ends, so that a sweep killed outright still leaves it.
-  const csvPath = join(dir, SWEEP_FILES.csv);
-  const startedAt = record?.startedAt ?? new Date().toISOString();
-  let refit = sweep.record?.refit;
-  const save = (state: SweepState) => writeSweepRecord(sweep, startedAt, state, [...entries.values()].sort((a, b) => a.trial.index - b.trial.index), refit);
-  save('running');
-  // Early stopping and TPE learn from what the trials did before a resume, in trial order.
-  const history: Observation[] = [];
-  for (const entry of [...entries.values()].sort((a, b) => a.trial.index - b.trial.index)) {
-    if (asha && entry.runDir) for (const row of metricRows(entry.runDir)) if (row.epoch > 0) asha.report(row.epoch, metricValue(row, plan.metric.name), epochsOf(entry.trial));
-    if (!toRun(entry) && Number.isFinite(entry.metric)) history.push({ proposal: entry.trial.values as Proposal, value: entry.metric });
+/** A trial's epochs: its rungs come from them, and the sweep may vary epochs. */
+const epochsOf = (sweep: OpenedSweep, trial: Trial) => (typeof trial.values.epochs === 'number' ? trial.values.epochs : sweep.base.epochs);
+
+/** Early stopping and TPE learn from what the trials did before a resume, in trial order. */
+function replayHistory(run: SweepRun, toRun: (entry: TrialResult) => boolean): void {
+  const { plan } = run.sweep;
+  for (const entry of [...run.entries.values()].sort((a, b) => a.trial.index - b.trial.index)) {
+    if (run.asha && entry.runDir) for (const row of metricRows(entry.runDir)) if (row.epoch > 0) run.asha.report(row.epoch, metricValue(row, plan.metric.name), epochsOf(run.sweep, entry.trial));
+    if (!toRun(entry) && Number.isFinite(entry.metric)) run.history.push({ proposal: entry.trial.values as Proposal, value: entry.metric });
   }
+}
 
-  const nextTrial = (): TrialResult | undefined => {
-    if (signal.aborted) return undefined;
+/** The next trial to run: the queue's, then (adaptive methods) a new proposal; none once stopped or all proposed. */
+function nextTrialOf(run: SweepRun, { queue, adaptive, searcher }: TrialQueue): () => TrialResult | undefined {
+  const { plan } = run.sweep;
+  return () => {
+    if (run.signal.aborted) return undefined;
     if (queue.length > 0) return queue.shift();
-    if (!method.adaptive || entries.size >= plan.trialCount) return undefined;
-    const index = entries.size + 1;
+    if (!adaptive || run.entries.size >= plan.trialCount) return undefined;
+    const index = run.entries.size + 1;
     // The searcher learns from the finished trials; those still running are pending (bayes counts them as
     // bad until they report, so parallel workers spread out).
-    const pending = [...entries.values()].filter((entry) => entry.state === 'running').map((entry) => entry.trial.values as Proposal);
-    const entry = notStarted(trialOf(index, searcher.ask(index, history, pending)));
-    entries.set(index, entry);
+    const pending = [...run.entries.values()].filter((entry) => entry.state === 'running').map((entry) => entry.trial.values as Proposal);
+    const entry = notStarted(trialOf(index, searcher.ask(index, run.history, pending)));
+    run.entries.set(index, entry);
     return entry;
   };
-  const worker = async () => {
-    for (let entry = nextTrial(); entry; entry = nextTrial()) {
-      const { trial } = entry;
-      const runId = trialRunId(basename(dir), trial.index);
-      const runDir = trialRunDir(dir, entry.runDir ? basename(entry.runDir) : runId);
-      await waitForRunFolder(runDir);
-      const resumeRunDir = canResume(runDir) ? runDir : undefined;
-      entries.set(trial.index, { ...entry, state: 'running', runDir: resumeRunDir ?? null, message: '' });
-      save('running');
-      const label = `trial ${trial.index}/${plan.trialCount}`;
-      const outcome = await executor.run(
-        { id: `${basename(dir)}-${trial.index}`, specText: sweep.written.specText, specFile: sweep.specFile, overrides: [...sweep.written.overrides, ...trial.overrides], runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir, runId },
-        {
-          onStart: (runDir) => {
-            entries.set(trial.index, { ...entries.get(trial.index)!, runDir });
-            save('running');
-          },
-          onEpoch: (row, worker) => {
-            if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: ${describeTestMetrics(row)}\n`);
-            return asha?.report(row.epoch, metricValue(row, plan.metric.name), epochsOf(trial));
-          },
-        },
-        signal,
-      );
-      const finished = isFinished(outcome.status);
-      const { kept, last } = outcome.runDir ? keptRow(outcome.runDir, outcome.summary) : { kept: undefined, last: undefined };
-      const value = kept && finished ? metricValue(kept, plan.metric.name) : Number.NaN;
-      const result: TrialResult = { trial, state: outcome.status, runDir: outcome.runDir, summary: outcome.summary, metric: value, epochs: Math.max(0, last?.epoch ?? 0), message: outcome.message, worker: outcome.worker };
-      entries.set(trial.index, result);
-      save('running');
-      if (Number.isFinite(value)) history.push({ proposal: trial.values as Proposal, value });
-      const shown = Number.isFinite(value) ? `, ${plan.metric.name} ${value.toFixed(4)}` : '';
-      process.stdout.write(`${label} ${trial.overrides.join(' ')}: ${outcome.status}${shown}${outcome.runDir ? ` → ${outcome.runDir}` : ''}\n`);
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: slots }, worker));
-    // Once every trial has ended, the chosen settings train once more on training + validation rows.
-    const ended = [...entries.values()];
-    const chosen = bestResult(ended, plan.metric.goal);
-    if (plan.refit && chosen && !signal.aborted && ended.length === plan.trialCount && ended.every((entry) => isFinished(entry.state))) {
-      refit = await refitChosen(sweep, chosen, executor, signal, refit, (started) => {
-        refit = started;
-        save('running');
-      });
-    }
-  } finally {
-    if (executor !== options.executor) await executor.close();
-  }
-  const results = [...entries.values()].sort((a, b) => a.trial.index - b.trial.index);
-  const unfinished = results.filter((result) => !isFinished(result.state) && result.state !== 'not started' && result.state !== 'interrupted');
-  save(signal.aborted ? 'interrupted' : unfinished.length > 0 ? 'incomplete' : 'completed');
-  await refreshRunsIndex(sweep.runsDir);
+}
 
+/** Runs one trial through the executor (resuming its folder where it has one) and records how it ended. */
+async function runTrial(run: SweepRun, entry: TrialResult): Promise<void> {
+  const { sweep, entries, asha, save } = run;
+  const { plan, dir } = sweep;
+  const { trial } = entry;
+  const runId = trialRunId(basename(dir), trial.index);
+  const runDir = trialRunDir(dir, entry.runDir ? basename(entry.runDir) : runId);
+  await waitForRunFolder(runDir);
+  const resumeRunDir = canResume(runDir) ? runDir : undefined;
+  entries.set(trial.index, { ...entry, state: 'running', runDir: resumeRunDir ?? null, message: '' });
+  save('running');
+  const label = `trial ${trial.index}/${plan.trialCount}`;
+  const outcome = await run.executor.run(
+    { id: `${basename(dir)}-${trial.index}`, specText: sweep.written.specText, specFile: sweep.specFile, overrides: [...sweep.written.overrides, ...trial.overrides], runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir, runId },
+    {
+      onStart: (started) => {
+        entries.set(trial.index, { ...entries.get(trial.index)!, runDir: started });
+        save('running');
+      },
+      onEpoch: (row, worker) => {
+        if (row.epoch > 0) process.stdout.write(`${label} epoch ${row.epoch}${worker ? ` on ${worker}` : ''}: ${describeTestMetrics(row)}\n`);
+        return asha?.report(row.epoch, metricValue(row, plan.metric.name), epochsOf(sweep, trial));
+      },
+    },
+    run.signal,
+  );
+  const finished = isFinished(outcome.status);
+  const { kept, last } = outcome.runDir ? keptRow(outcome.runDir, outcome.summary) : { kept: undefined, last: undefined };
+  const value = kept && finished ? metricValue(kept, plan.metric.name) : Number.NaN;
+  entries.set(trial.index, { trial, state: outcome.status, runDir: outcome.runDir, summary: outcome.summary, metric: value, epochs: Math.max(0, last?.epoch ?? 0), message: outcome.message, worker: outcome.worker });
+  save('running');
+  if (Number.isFinite(value)) run.history.push({ proposal: trial.values as Proposal, value });
+  const shown = Number.isFinite(value) ? `, ${plan.metric.name} ${value.toFixed(4)}` : '';
+  process.stdout.write(`${label} ${trial.overrides.join(' ')}: ${outcome.status}${shown}${outcome.runDir ? ` → ${outcome.runDir}` : ''}\n`);
+}
+
+/** Once every trial has ended, the chosen settings train once more on training + validation rows (sweep.refit). */
+async function refitIfChosen(run: SweepRun): Promise<void> {
+  const { plan } = run.sweep;
+  const ended = [...run.entries.values()];
+  const chosen = bestResult(ended, plan.metric.goal);
+  if (!plan.refit || !chosen || run.signal.aborted || ended.length !== plan.trialCount || !ended.every((entry) => isFinished(entry.state))) return;
+  run.refit = await refitChosen(run.sweep, chosen, run.executor, run.signal, run.refit, (started) => {
+    run.refit = started;
+    run.save('running');
+  });
+}
+
+/** The sweep's end: its record's final state, the runs index, the table, the best trial; an error if it was stopped or some trials did not complete. */
+async function finishSweep(run: SweepRun): Promise<SweepOutcome> {
+  const { sweep, signal } = run;
+  const { plan, dir } = sweep;
+  const csvPath = join(dir, SWEEP_FILES.csv);
+  const results = [...run.entries.values()].sort((a, b) => a.trial.index - b.trial.index);
+  const unfinished = results.filter((result) => !isFinished(result.state) && result.state !== 'not started' && result.state !== 'interrupted');
+  run.save(signal.aborted ? 'interrupted' : unfinished.length > 0 ? 'incomplete' : 'completed');
+  await refreshRunsIndex(sweep.runsDir);
   const best = bestResult(results, plan.metric.goal);
   process.stdout.write(`${sweepTable(plan, results.filter((result) => result.state !== 'not started'), best)}\nsweep summary: ${csvPath}\n`);
-  if (refit) process.stdout.write(`${describeRefit(plan, refit, trialRunDir(dir, refit.runId))}\n`);
-  if (best) {
-    const trialSpec = loadSpecText(sweep.written.specText, sweep.specFile, [...sweep.written.overrides, ...best.trial.overrides]).spec as unknown as Record<string, unknown>;
-    const yaml = stringifyYaml(nest(best.trial.values, trialSpec)).replace(/^/gm, '  ').trimEnd();
-    process.stdout.write(`best: trial ${best.trial.index}, ${plan.metric.name} ${best.metric.toFixed(4)}; as options: ${best.trial.overrides.map((override) => `--set ${shellQuoted(override)}`).join(' ')}\n  as YAML for a spec:\n${yaml}\n`);
-  }
+  if (run.refit) process.stdout.write(`${describeRefit(plan, run.refit, trialRunDir(dir, run.refit.runId))}\n`);
+  if (best) process.stdout.write(describeBestTrial(sweep, best));
   if (signal.aborted) {
     const count = (state: TrialState) => results.filter((result) => result.state === state).length;
     const interrupted = count('interrupted');
     throw new SweepInterruptedError(
       `the sweep was stopped: ${interrupted} trial${interrupted === 1 ? '' : 's'} interrupted, ${count('not started') + plan.trialCount - results.length} not started (summary: ${csvPath})`,
       dir,
-      executor.durable === true,
+      run.executor.durable === true,
       signal.reason,
     );
   }
@@ -258,6 +325,13 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
     throw new SweepIncompleteError(`${unfinished.length} of ${results.length} trials did not complete (${reasons.join('; ')})`, dir, unfinished.some((result) => result.state === 'failed'));
   }
   return { dir, results, csvPath };
+}
+
+/** The best trial, as --set options and as YAML to paste into a spec. */
+function describeBestTrial(sweep: OpenedSweep, best: TrialResult): string {
+  const trialSpec = loadSpecText(sweep.written.specText, sweep.specFile, [...sweep.written.overrides, ...best.trial.overrides]).spec as unknown as Record<string, unknown>;
+  const yaml = stringifyYaml(nest(best.trial.values, trialSpec)).replace(/^/gm, '  ').trimEnd();
+  return `best: trial ${best.trial.index}, ${sweep.plan.metric.name} ${best.metric.toFixed(4)}; as options: ${best.trial.overrides.map((override) => `--set ${shellQuoted(override)}`).join(' ')}\n  as YAML for a spec:\n${yaml}\n`;
 }
 
 /**
