@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
@@ -45,18 +45,23 @@ const MAX_WAITING_UPLOADS = 4;
 /** The longest an upload may take to decode by default: a photo takes well under a second. */
 export const DEFAULT_DECODE_SECONDS = 10;
 
-/**
- * Serves a run's page on 127.0.0.1 only: choose or drop an image file (any PNG or JPEG, predicted here
- * exactly as `predict` reads it), and for digit models a pad to draw on (predicted in the browser with
- * tfjs, from the run's model/ folder). Port 0 picks a free port.
- */
-export async function startPredictionServer(runDir: string, port = 0, decodeSeconds = DEFAULT_DECODE_SECONDS): Promise<PredictionServer> {
+/** What the page's model predicts with: the run's loaded model, its input, its class names, and whether it has a draw pad. */
+interface ServedModel {
+  readonly model: Awaited<ReturnType<typeof loadModel>>;
+  readonly inputShape: number[];
+  readonly digitStyle: boolean;
+  readonly drawPad: boolean;
+  /** run.json: the run's name, id, class names and whether the page shows the draw pad. */
+  readonly runInfo: string;
+}
+
+/** The run's model, loaded once here so that a damaged one is reported now (exit 2), not in the browser; a table's model is refused. */
+async function servedModel(runDir: string): Promise<ServedModel> {
   if (!existsSync(join(runDir, 'model', 'model.json'))) {
     throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
   }
   const { summary, digitStyle, table } = trainingInput(runDir);
   if (table) throw new UserError(`--run ${runDir}: this run's model reads table rows; predict them with: npx specml predict --run ${runDir} rows.csv`);
-  // The model is loaded once here, so that a damaged one is reported now (exit 2), not in the browser.
   const backend = await activateTfjsBackend('cpu');
   if (!backend.ok) throw new Error(backend.reason);
   const model = await loadModel(join(runDir, 'model'));
@@ -66,34 +71,29 @@ export async function startPredictionServer(runDir: string, port = 0, decodeSeco
   // The draw pad makes grey 28×28-style digits; other models take image files only.
   const drawPad = digitStyle && inputShape[2] === 1;
   const runInfo = JSON.stringify({ name: summary?.name ?? basename(dirname(runDir)), runId: summary?.runId ?? basename(runDir), classNames, drawPad });
-  // One prediction at a time: uploads queue here instead of piling decoded images up in memory.
+  return { model, inputShape, digitStyle, drawPad, runInfo };
+}
+
+/**
+ * Predicts uploads one at a time (they queue instead of piling decoded images up in memory), each decoded in
+ * a child process with a time limit: no image stalls the server's event loop (or the page's files).
+ */
+function uploadPredictor(served: ServedModel, decodeSeconds: number) {
   let predictions = Promise.resolve();
   let waiting = 0;
-  // Decoding happens in a child process with a time limit: no image stalls this event loop (or the page's files).
   const decoder = new ImageInputProcess(decodeSeconds);
-  const predictUpload = (bytes: Uint8Array) => {
+  const predict = (bytes: Uint8Array) => {
     const result = predictions.then(async () => {
-      const { values, warnings } = await decoder.input(bytes, inputShape, digitStyle);
-      const probabilities = tf.tidy(() => Array.from((model.predict(tf.tensor(values, [1, ...inputShape])) as tf.Tensor).dataSync()));
+      const { values, warnings } = await decoder.input(bytes, served.inputShape, served.digitStyle);
+      const probabilities = tf.tidy(() => Array.from((served.model.predict(tf.tensor(values, [1, ...served.inputShape])) as tf.Tensor).dataSync()));
       return { probabilities, warnings };
     });
     predictions = result.then(() => undefined, () => undefined);
     return result;
   };
-  const files = routes(runDir);
-  // Total: no request, however malformed, and no file vanishing while served, takes the server down.
-  const server: Server = createServer((request, response) => {
-    const notFound = () => response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    let path: string;
-    try {
-      // Origin-form only (`/path`): `//host/…` is a path here, never an authority, and absolute-form URLs are refused.
-      if (!request.url?.startsWith('/')) throw new TypeError('not a path');
-      path = new URL(`http://localhost${request.url}`).pathname;
-    } catch {
-      response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
-      return;
-    }
-    if (request.method === 'POST' && path === '/predict') {
+  return {
+    /** Answers an upload: its prediction, 400 with the reason for an image that cannot be read, 503 while four wait, 413 when too large. */
+    answer(request: IncomingMessage, response: ServerResponse): void {
       const answer = (status: number, body: unknown) => void (response.headersSent || response.writeHead(status, { 'content-type': CONTENT_TYPES['.json'] }).end(JSON.stringify(body)));
       // A slow sender holds only its own connection (and requestTimeout ends it): an upload counts as waiting
       // once its whole body is here, so that slow POSTs cannot turn every real upload away.
@@ -101,7 +101,7 @@ export async function startPredictionServer(runDir: string, port = 0, decodeSeco
         (bytes) => {
           if (waiting >= MAX_WAITING_UPLOADS) return answer(503, { error: 'busy: other images are being predicted; send it again in a moment' });
           waiting++;
-          predictUpload(bytes)
+          predict(bytes)
             .then(
               (prediction) => answer(200, prediction),
               (error) => answer(isUserError(error) ? 400 : 500, { error: isUserError(error) ? error.message : 'the prediction failed' }),
@@ -112,21 +112,49 @@ export async function startPredictionServer(runDir: string, port = 0, decodeSeco
         // sender, still writing, reads the answer instead of a reset.
         () => answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` }),
       );
-    } else if (request.method !== 'GET') {
-      response.writeHead(405).end();
-    } else if (path === '/run.json') {
-      response.writeHead(200, { 'content-type': CONTENT_TYPES['.json'] }).end(runInfo);
-    } else if (files.has(path)) {
-      const file = files.get(path)!;
-      const stream = createReadStream(file);
-      stream.once('open', () => {
-        response.writeHead(200, { 'content-type': CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-        stream.pipe(response);
-      });
-      stream.once('error', () => (response.headersSent ? response.destroy() : notFound()));
-    } else {
-      notFound();
-    }
+    },
+    close: () => decoder.close(),
+  };
+}
+
+/** Sends one of the page's files (404 if it vanished meanwhile; a read error mid-way ends the connection). */
+function sendFile(file: string, response: ServerResponse, notFound: () => void): void {
+  const stream = createReadStream(file);
+  stream.once('open', () => {
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    stream.pipe(response);
+  });
+  stream.once('error', () => (response.headersSent ? response.destroy() : notFound()));
+}
+
+/** The request's path: origin-form only (`/path`), so that `//host/…` is a path, never an authority; undefined for anything else. */
+function requestPath(request: IncomingMessage): string | undefined {
+  try {
+    return request.url?.startsWith('/') ? new URL(`http://localhost${request.url}`).pathname : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Serves a run's page on 127.0.0.1 only: choose or drop an image file (any PNG or JPEG, predicted here
+ * exactly as `predict` reads it), and for digit models a pad to draw on (predicted in the browser with
+ * tfjs, from the run's model/ folder). Port 0 picks a free port.
+ */
+export async function startPredictionServer(runDir: string, port = 0, decodeSeconds = DEFAULT_DECODE_SECONDS): Promise<PredictionServer> {
+  const served = await servedModel(runDir);
+  const uploads = uploadPredictor(served, decodeSeconds);
+  const files = routes(runDir);
+  // Total: no request, however malformed, and no file vanishing while served, takes the server down.
+  const server: Server = createServer((request, response) => {
+    const notFound = () => response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    const path = requestPath(request);
+    if (path === undefined) response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+    else if (request.method === 'POST' && path === '/predict') uploads.answer(request, response);
+    else if (request.method !== 'GET') response.writeHead(405).end();
+    else if (path === '/run.json') response.writeHead(200, { 'content-type': CONTENT_TYPES['.json'] }).end(served.runInfo);
+    else if (files.has(path)) sendFile(files.get(path)!, response, notFound);
+    else notFound();
   });
   // Slowloris: a request must send its headers within 10 s and its whole body within 30 s (Node's default is 300 s).
   server.headersTimeout = 10_000;
@@ -140,12 +168,12 @@ export async function startPredictionServer(runDir: string, port = 0, decodeSeco
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${bound}/`,
-    drawPad,
+    drawPad: served.drawPad,
     close: () =>
       new Promise((resolve) =>
         server.close(() => {
-          decoder.close();
-          model.dispose();
+          uploads.close();
+          served.model.dispose();
           resolve();
         }),
       ),
