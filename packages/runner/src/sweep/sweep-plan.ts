@@ -57,6 +57,16 @@ const FULL_FORM_KEYS = new Set(['method', 'trials', 'metric', 'parameters', 'ear
 const SWEEP_SETTINGS = new Set(['refit']);
 const DISTRIBUTIONS = ['uniform', 'logUniform', 'intUniform'] as const;
 
+/** A sweep block being read: where its problems and warnings go, each problem located in the spec. */
+interface Reading {
+  readonly loaded: LoadedSpec;
+  readonly block: (FullForm & Record<string, unknown>) | undefined;
+  readonly cliAxes: readonly SweepAxis[];
+  readonly problems: SpecProblem[];
+  readonly warnings: string[];
+  at(path: KeyPath, message: string, hint?: string, atKey?: boolean): void;
+}
+
 /**
  * Reads a spec's `sweep:` block (and --sweep options, which add value lists) into a plan, or throws every
  * problem located in the spec. Nothing here runs or validates trials; the caller validates `probes` and
@@ -64,9 +74,17 @@ const DISTRIBUTIONS = ['uniform', 'logUniform', 'intUniform'] as const;
  */
 export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): SweepPlan | undefined {
   const block = (loaded.spec.sweep ?? undefined) as (FullForm & Record<string, unknown>) | undefined;
-  const full = block !== undefined && ('method' in block || 'parameters' in block);
   const problems: SpecProblem[] = [];
-  const at = (path: KeyPath, message: string, hint?: string, atKey = false) => problems.push({ location: loaded.locate(path, atKey), path, message, hint });
+  const reading: Reading = { loaded, block, cliAxes, problems, warnings: [], at: (path, message, hint, atKey = false) => problems.push({ location: loaded.locate(path, atKey), path, message, hint }) };
+  const metric = sweepMetric(reading);
+  const refit = block?.refit === true;
+  if (refit) problems.push(...refitProblems(loaded));
+  const full = block !== undefined && ('method' in block || 'parameters' in block);
+  return full ? fullFormPlan(reading, block, metric, refit) : shorthandPlan(reading, metric, refit);
+}
+
+/** What the sweep optimises: sweep.metric, else the task's headline on validation data where there is some; a test column is warned about. */
+function sweepMetric({ loaded, block, at, warnings }: Reading): { name: string; goal: Goal } {
   const hasValidation = loaded.spec.data.validationSplit !== undefined;
   const task = loaded.spec.task;
   const headline = TASK_COLUMNS[task].headline;
@@ -76,31 +94,75 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   if (block?.metric && !columns.includes(metric.name as MetricColumn)) {
     at(['sweep', 'metric', 'name'], `${metric.name} is no column of a ${task}'s metrics.csv`, `choose one of ${columns.join(', ')}`);
   }
-  const warnings: string[] = [];
   if (metric.name.startsWith('validation_') && !hasValidation) {
     at(['sweep', 'metric', 'name'], `${metric.name} needs a validation set`, `set data.validationSplit (e.g. 0.1), or use ${headline}`);
   }
-  const refit = block?.refit === true;
-  if (refit) problems.push(...refitProblems(loaded));
   if (metric.name.startsWith('test_')) {
     const fix = hasValidation ? `choose on validation_${metric.name.slice(5)}` : `set data.validationSplit (e.g. 0.2) to choose on validation_${metric.name.slice(5)}`;
     warnings.push(`sweep.metric: choosing on ${metric.name} tunes to the test set: the chosen trial's test score is optimistic (it was picked for being high) and no longer measures how the model generalises; ${fix}`);
   }
+  return metric;
+}
 
-  if (!full) {
-    const grid = Object.fromEntries(Object.entries(block ?? {}).filter(([key]) => !FULL_FORM_KEYS.has(key) && !SWEEP_SETTINGS.has(key))) as Record<string, unknown[]>;
-    for (const key of Object.keys(block ?? {}).filter((key) => FULL_FORM_KEYS.has(key))) {
-      at(['sweep', key], `${key} belongs to the full form, which lists its key paths under parameters:`, 'add `method: grid` and move the key paths under `parameters:`', true);
-    }
-    for (const key of unsweepable([...Object.keys(grid), ...cliAxes.map((axis) => axis.key)])) at(['sweep', key], ...UNSWEEPABLE(key), true);
-    for (const [key, values] of Object.entries(grid)) if (Array.isArray(values) && values.some(isNonFinite)) at(['sweep', key], ...NON_FINITE);
-    throwIfAny(problems);
-    const axes = sweepAxes(grid, cliAxes);
-    if (axes.length === 0) return undefined;
-    return { ...gridPlan(axes, metric, undefined, warnings, task), refit };
+/** The grid shorthand: key paths mapped to lists, beside which only the settings (refit) may stand. */
+function shorthandPlan(reading: Reading, metric: { name: string; goal: Goal }, refit: boolean): SweepPlan | undefined {
+  const { block, cliAxes, at, problems, warnings, loaded } = reading;
+  const grid = Object.fromEntries(Object.entries(block ?? {}).filter(([key]) => !FULL_FORM_KEYS.has(key) && !SWEEP_SETTINGS.has(key))) as Record<string, unknown[]>;
+  for (const key of Object.keys(block ?? {}).filter((key) => FULL_FORM_KEYS.has(key))) {
+    at(['sweep', key], `${key} belongs to the full form, which lists its key paths under parameters:`, 'add `method: grid` and move the key paths under `parameters:`', true);
   }
+  for (const key of unsweepable([...Object.keys(grid), ...cliAxes.map((axis) => axis.key)])) at(['sweep', key], ...UNSWEEPABLE(key), true);
+  for (const [key, values] of Object.entries(grid)) if (Array.isArray(values) && values.some(isNonFinite)) at(['sweep', key], ...NON_FINITE);
+  throwIfAny(problems);
+  const axes = sweepAxes(grid, cliAxes);
+  if (axes.length === 0) return undefined;
+  return { ...gridPlan(axes, metric, undefined, warnings, loaded.spec.task), refit };
+}
 
+/** The full form: a method, its options, parameters (lists or ranges), trials, early stopping. */
+function fullFormPlan(reading: Reading, block: FullForm & Record<string, unknown>, metric: { name: string; goal: Goal }, refit: boolean): SweepPlan {
+  const { at, problems, warnings, loaded } = reading;
   const methodName = block.method ?? 'grid';
+  const method = SEARCH_METHODS[methodName];
+  const options = methodOptions(reading, block, methodName);
+  for (const key of Object.keys(block).filter((key) => !FULL_FORM_KEYS.has(key) && !SWEEP_SETTINGS.has(key))) {
+    at(['sweep', key], `a key path beside method or parameters: the full form lists them under parameters:`, `move ${key} under parameters:`, true);
+  }
+  const space = parametersSpace(reading, block);
+  methodProblems(reading, block, methodName, space);
+  const earlyStop = block.earlyStop ? { minEpochs: block.earlyStop.minEpochs, eta: block.earlyStop.eta } : undefined;
+  if (block.earlyStop?.type === 'hyperband') warnings.push('sweep.earlyStop.type: hyperband is the former name of asha (asynchronous successive halving; specml runs no Hyperband brackets): it works the same, write asha');
+  // The longest trial decides whether a rung can ever be reached (epochs may itself be swept).
+  const longest = longestEpochs(space, loaded.spec.epochs);
+  if (earlyStop && earlyStop.minEpochs >= longest) {
+    at(['sweep', 'earlyStop', 'minEpochs'], `is ${earlyStop.minEpochs}, but trials train only ${longest} epochs: nothing would ever be stopped`, `use a minEpochs below ${longest}`);
+  }
+  throwIfAny(problems);
+  const trialCount = 'trialCount' in method ? method.trialCount(space) : block.trials!;
+  if (trialCount > MAX_TRIALS) {
+    const sizes = Object.values(space).map((parameter) => (parameter.kind === 'values' ? parameter.values.length : 0));
+    throw new UserError(`sweep: ${sizes.join(' × ')} = ${trialCount} trials, more than the limit of ${MAX_TRIALS} (sweep fewer values)`);
+  }
+  return {
+    method: methodName,
+    task: loaded.spec.task,
+    options,
+    keys: Object.keys(space),
+    axes: Object.entries(space).map(([key, parameter]) => ({ key, values: parameter.kind === 'values' ? parameter.values : [] })),
+    space,
+    trialCount,
+    metric,
+    earlyStop,
+    refit,
+    probes: Object.entries(space).flatMap(([key, parameter]) =>
+      parameter.kind === 'values' ? parameter.values.map((value) => ({ key, value })) : [{ key, value: parameter.min }, { key, value: parameter.max }],
+    ),
+    warnings,
+  };
+}
+
+/** The block's options for its method (bayes' multivariate); one of another method's is a problem naming its owner. */
+function methodOptions({ at }: Reading, block: Record<string, unknown>, methodName: SearchMethodName): Record<string, unknown> {
   const method = SEARCH_METHODS[methodName];
   const options: Record<string, unknown> = {};
   for (const key of Object.keys(block).filter((key) => METHOD_OPTION_KEYS.has(key))) {
@@ -110,9 +172,11 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
       at(['sweep', key], `applies to method ${owners.join(' and ')}, not ${methodName}`, `remove it, or use method: ${owners[0]}`, true);
     }
   }
-  for (const key of Object.keys(block).filter((key) => !FULL_FORM_KEYS.has(key) && !SWEEP_SETTINGS.has(key))) {
-    at(['sweep', key], `a key path beside method or parameters: the full form lists them under parameters:`, `move ${key} under parameters:`, true);
-  }
+  return options;
+}
+
+/** The parameters (and --sweep lists) as a search space, each checked: sweepable, finite, a well-formed range. */
+function parametersSpace({ at, cliAxes }: Reading, block: FullForm): Record<string, Parameter> {
   const space: Record<string, Parameter> = {};
   for (const [key, raw] of Object.entries(block.parameters ?? {})) {
     const parameter = parseParameter(raw, (message, hint) => at(['sweep', 'parameters', key], message, hint));
@@ -124,6 +188,12 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
     if ((parameter.kind === 'values' ? parameter.values : [parameter.min, parameter.max]).some(isNonFinite)) at(['sweep', 'parameters', key], ...NON_FINITE);
   }
   if (Object.keys(block.parameters ?? {}).length === 0 && cliAxes.length === 0) at(['sweep'], 'has no parameters to sweep', 'add parameters: { optimizer.learningRate: { min: 0.0001, max: 0.1, distribution: logUniform } }');
+  return space;
+}
+
+/** What the method can do with this space: ranges only where it searches them, trials only where it counts them. */
+function methodProblems({ at }: Reading, block: FullForm, methodName: SearchMethodName, space: Record<string, Parameter>): void {
+  const method = SEARCH_METHODS[methodName];
   const rangeMethods = SEARCH_METHOD_NAMES.filter((name) => SEARCH_METHODS[name].searchesRanges);
   const countedMethods = SEARCH_METHOD_NAMES.filter((name) => !('trialCount' in SEARCH_METHODS[name]));
   if (!method.searchesRanges) {
@@ -136,36 +206,6 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
   } else if (block.trials === undefined) {
     at(['sweep', 'method'], `${methodName} needs trials: how many trials to run in all`, 'add trials: 16');
   }
-  const earlyStop = block.earlyStop ? { minEpochs: block.earlyStop.minEpochs, eta: block.earlyStop.eta } : undefined;
-  if (block.earlyStop?.type === 'hyperband') warnings.push('sweep.earlyStop.type: hyperband is the former name of asha (asynchronous successive halving; specml runs no Hyperband brackets): it works the same, write asha');
-  // The longest trial decides whether a rung can ever be reached (epochs may itself be swept).
-  const longest = longestEpochs(space, loaded.spec.epochs);
-  if (earlyStop && earlyStop.minEpochs >= longest) {
-    at(['sweep', 'earlyStop', 'minEpochs'], `is ${earlyStop.minEpochs}, but trials train only ${longest} epochs: nothing would ever be stopped`, `use a minEpochs below ${longest}`);
-  }
-  throwIfAny(problems);
-  const goal = metric.goal ?? 'maximize';
-  const trialCount = 'trialCount' in method ? method.trialCount(space) : block.trials!;
-  if (trialCount > MAX_TRIALS) {
-    const sizes = Object.values(space).map((parameter) => (parameter.kind === 'values' ? parameter.values.length : 0));
-    throw new UserError(`sweep: ${sizes.join(' × ')} = ${trialCount} trials, more than the limit of ${MAX_TRIALS} (sweep fewer values)`);
-  }
-  return {
-    method: methodName,
-    task,
-    options,
-    keys: Object.keys(space),
-    axes: Object.entries(space).map(([key, parameter]) => ({ key, values: parameter.kind === 'values' ? parameter.values : [] })),
-    space,
-    trialCount,
-    metric: { name: metric.name, goal },
-    earlyStop,
-    refit,
-    probes: Object.entries(space).flatMap(([key, parameter]) =>
-      parameter.kind === 'values' ? parameter.values.map((value) => ({ key, value })) : [{ key, value: parameter.min }, { key, value: parameter.max }],
-    ),
-    warnings,
-  };
 }
 
 /** The most epochs any trial trains: the base spec's, or the largest value of a swept `epochs`. */
