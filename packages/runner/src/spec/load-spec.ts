@@ -44,13 +44,43 @@ export function loadSpec(file: string, overrides: readonly string[] = []): Loade
 export function loadSpecText(text: string, file: string, overrides: readonly string[] = []): LoadedSpec {
   const source = { file };
   if (text.length > MAX_SPEC_BYTES) fail(source, [], `the spec is ${text.length} characters; a spec is at most ${MAX_SPEC_BYTES}`);
-
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const at = (offset: number): SpecLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
+  checkSyntax(doc, at, source);
+  // A preset fills in what the file leaves out before overrides apply, so `--set model.layers.0.filters=8`
+  // edits the preset's layers; a preset set by an override itself is expanded after them.
+  expandPreset(doc);
+  const overridden = applyOverrides(doc, overrides);
+  expandPreset(doc);
+  const data = plainData(doc, source);
+  const locate = (path: KeyPath, atKey = false): SpecLocation => {
+    // A value set on the command line, or a mapping an override created, is the override's doing.
+    const written = (path.length === 0 ? doc.contents : doc.getIn(path, true)) as Node | undefined;
+    const override =
+      overridden.find((entry) => startsWith(path, entry.path)) ??
+      (written && !written.range ? overridden.find((entry) => startsWith(entry.path, path)) : undefined);
+    if (override) return { override: override.text };
+    const node = nodeAt(doc, path, atKey);
+    return node?.range ? at(node.range[0]) : source;
+  };
+  if (data !== null && typeof data === 'object' && !Array.isArray(data) && !('name' in data)) {
+    (data as Record<string, unknown>).name = defaultName(file);
+  }
+  if (!validateSpec(data)) {
+    const problems = describeSchemaErrors(validateSpec.errors ?? [], data).map(({ path, atKey, message, hint }) => ({ location: locate(path, atKey), path, message, hint }));
+    throw new SpecError(problems.sort((a, b) => linePosition(a.location) - linePosition(b.location)));
+  }
+  const spec = data as ExperimentSpec;
+  resolveDataPaths(spec.data, file);
+  return { spec, file, locate };
+}
+
+/** YAML's syntax problems (and keys that are lists or mappings), each at its place, all at once. */
+function checkSyntax(doc: ReturnType<typeof parseDocument>, at: (offset: number) => SpecLocation, source: SpecLocation): void {
   const syntaxProblems = [...doc.errors, ...doc.warnings].map((problem) => ({
     location: at(problem.pos[0]),
     path: [],
@@ -68,13 +98,10 @@ export function loadSpecText(text: string, file: string, overrides: readonly str
     },
   });
   if (complexKeys.length > 0) throw new SpecError(complexKeys);
+}
 
-  // A preset fills in what the file leaves out before overrides apply, so `--set model.layers.0.filters=8`
-  // edits the preset's layers; a preset set by an override itself is expanded after them.
-  expandPreset(doc);
-  const overridden = applyOverrides(doc, overrides);
-  expandPreset(doc);
-
+/** The document as plain data: aliases expanded within bounds, not empty, not too deep. */
+function plainData(doc: ReturnType<typeof parseDocument>, source: SpecLocation): unknown {
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -85,33 +112,7 @@ export function loadSpecText(text: string, file: string, overrides: readonly str
     fail(source, [], 'the spec is empty', 'start from experiments/baseline.yaml; at least `model: { layers: [...] }` is needed');
   }
   if (depthOf(data) > MAX_DEPTH) fail(source, [], `nesting is deeper than ${MAX_DEPTH} levels`, 'a spec is a few levels deep');
-
-  const locate = (path: KeyPath, atKey = false): SpecLocation => {
-    // A value set on the command line, or a mapping an override created, is the override's doing.
-    const written = (path.length === 0 ? doc.contents : doc.getIn(path, true)) as Node | undefined;
-    const override =
-      overridden.find((entry) => startsWith(path, entry.path)) ??
-      (written && !written.range ? overridden.find((entry) => startsWith(entry.path, path)) : undefined);
-    if (override) return { override: override.text };
-    const node = nodeAt(doc, path, atKey);
-    return node?.range ? at(node.range[0]) : source;
-  };
-
-  if (data !== null && typeof data === 'object' && !Array.isArray(data) && !('name' in data)) {
-    (data as Record<string, unknown>).name = defaultName(file);
-  }
-  if (!validateSpec(data)) {
-    const problems = describeSchemaErrors(validateSpec.errors ?? [], data).map(({ path, atKey, message, hint }) => ({
-      location: locate(path, atKey),
-      path,
-      message,
-      hint,
-    }));
-    throw new SpecError(problems.sort((a, b) => linePosition(a.location) - linePosition(b.location)));
-  }
-  const spec = data as ExperimentSpec;
-  resolveDataPaths(spec.data, file);
-  return { spec, file, locate };
+  return data;
 }
 
 /**
