@@ -30,72 +30,67 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
 /** A value as text to find the nearest allowed name to: only a scalar has one (an object's own toString may be anything, or not a function). */
 const textOf = (value: unknown) => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '');
 
+/** What one schema error is about: where, the value found there, the keyword's parameters and the schema that failed. */
+interface SchemaFailure {
+  readonly path: (string | number)[];
+  readonly value: unknown;
+  readonly params: Record<string, any>;
+  readonly schema: Record<string, any> | undefined;
+  readonly error: ErrorObject;
+}
+
+const bound = ({ path, value, params, error }: SchemaFailure): SchemaProblem => {
+  const operator = ({ minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' } as Record<string, string>)[error.keyword];
+  return { path, atKey: false, message: `must be ${operator} ${params.limit}, got ${describeValue(value)}`, hint: rangeHint(path) };
+};
+
+/** One sentence per schema keyword; `if` says nothing (its `then` branch reports the real problem). */
+const DESCRIBERS: Record<string, (failure: SchemaFailure) => SchemaProblem | undefined> = {
+  if: () => undefined,
+  additionalProperties: ({ path, params, schema }) => {
+    const key = String(params.additionalProperty);
+    return { path: [...path, key], atKey: true, message: `unknown key ${JSON.stringify(key)}`, hint: suggestion(key, Object.keys(schema?.properties ?? {}), 'allowed keys') };
+  },
+  required: ({ path, params }) => {
+    const key = String(params.missingProperty);
+    return { path, atKey: false, message: `missing required key ${JSON.stringify(key)}`, hint: requiredHint(path, key) };
+  },
+  type: ({ path, value, params }) => ({ path, atKey: false, message: `expected ${article(String(params.type))}, got ${describeValue(value)}`, hint: typeHint(String(params.type), value) }),
+  enum: ({ path, value, params }) => {
+    const allowed = (params.allowedValues as unknown[]).map(String);
+    return { path, atKey: false, message: `must be one of ${allowed.join(', ')}; got ${describeValue(value)}`, hint: suggestion(textOf(value), allowed) };
+  },
+  const: ({ path, value, params }) => ({ path, atKey: false, message: `must be ${JSON.stringify(params.allowedValue)}; got ${describeValue(value)}` }),
+  discriminator: ({ path, value, params, schema }) => {
+    const tag = String(params.tag);
+    const options = ((schema?.oneOf ?? []) as Array<{ properties: Record<string, { const: string }> }>).map((branch) => branch.properties[tag].const);
+    if (params.error === 'tag' && value !== null && typeof value === 'object' && !(tag in value)) {
+      return { path, atKey: false, message: `missing required key "${tag}"`, hint: `one of ${options.join(', ')}` };
+    }
+    const tagValue = (value as Record<string, unknown>)?.[tag];
+    return { path: [...path, tag], atKey: false, message: `must be one of ${options.join(', ')}; got ${describeValue(tagValue)}`, hint: suggestion(textOf(tagValue), options) };
+  },
+  minimum: bound,
+  maximum: bound,
+  exclusiveMinimum: bound,
+  exclusiveMaximum: bound,
+  minItems: ({ path, value, params }) => ({ path, atKey: false, message: `needs at least ${params.limit} item${params.limit === 1 ? '' : 's'}, got ${(value as unknown[]).length}` }),
+  maxItems: ({ path, value, params }) => ({ path, atKey: false, message: `allows at most ${params.limit} items, got ${(value as unknown[]).length}` }),
+  minLength: ({ path }) => ({ path, atKey: false, message: 'must not be empty' }),
+  maxLength: ({ path, params }) => ({ path, atKey: false, message: `must be at most ${params.limit} characters long` }),
+  pattern: ({ path, value, params }) => ({
+    path,
+    atKey: false,
+    message: `${describeValue(value)} is not allowed here`,
+    hint: path.at(-1) === 'name' ? 'use letters, digits, ".", "_" and "-", starting with a letter or digit' : `must match ${params.pattern}`,
+  }),
+};
+
 function describe(error: ErrorObject, data: unknown): SchemaProblem | undefined {
   const path = parsePointer(error.instancePath);
-  const value = valueAt(data, path);
-  const params = error.params as Record<string, any>;
-  const schema = error.parentSchema as Record<string, any> | undefined;
-  switch (error.keyword) {
-    case 'if': // its `then` branch reports the real problem
-      return undefined;
-    case 'additionalProperties': {
-      const key = String(params.additionalProperty);
-      const allowed = Object.keys(schema?.properties ?? {});
-      return { path: [...path, key], atKey: true, message: `unknown key ${JSON.stringify(key)}`, hint: suggestion(key, allowed, 'allowed keys') };
-    }
-    case 'required': {
-      const key = String(params.missingProperty);
-      return { path, atKey: false, message: `missing required key ${JSON.stringify(key)}`, hint: requiredHint(path, key) };
-    }
-    case 'type': {
-      const expected = String(params.type);
-      return { path, atKey: false, message: `expected ${article(expected)}, got ${describeValue(value)}`, hint: typeHint(expected, value) };
-    }
-    case 'enum': {
-      const allowed = (params.allowedValues as unknown[]).map(String);
-      return { path, atKey: false, message: `must be one of ${allowed.join(', ')}; got ${describeValue(value)}`, hint: suggestion(textOf(value), allowed) };
-    }
-    case 'const':
-      return { path, atKey: false, message: `must be ${JSON.stringify(params.allowedValue)}; got ${describeValue(value)}` };
-    case 'discriminator': {
-      const tag = String(params.tag);
-      const options = ((schema?.oneOf ?? []) as Array<{ properties: Record<string, { const: string }> }>).map((branch) => branch.properties[tag].const);
-      if (params.error === 'tag' && value !== null && typeof value === 'object' && !(tag in value)) {
-        return { path, atKey: false, message: `missing required key "${tag}"`, hint: `one of ${options.join(', ')}` };
-      }
-      const tagValue = (value as Record<string, unknown>)?.[tag];
-      return {
-        path: [...path, tag],
-        atKey: false,
-        message: `must be one of ${options.join(', ')}; got ${describeValue(tagValue)}`,
-        hint: suggestion(textOf(tagValue), options),
-      };
-    }
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-    case 'exclusiveMaximum': {
-      const operator = { minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' }[error.keyword];
-      return { path, atKey: false, message: `must be ${operator} ${params.limit}, got ${describeValue(value)}`, hint: rangeHint(path) };
-    }
-    case 'minItems':
-      return { path, atKey: false, message: `needs at least ${params.limit} item${params.limit === 1 ? '' : 's'}, got ${(value as unknown[]).length}` };
-    case 'maxItems':
-      return { path, atKey: false, message: `allows at most ${params.limit} items, got ${(value as unknown[]).length}` };
-    case 'minLength':
-      return { path, atKey: false, message: 'must not be empty' };
-    case 'maxLength':
-      return { path, atKey: false, message: `must be at most ${params.limit} characters long` };
-    case 'pattern':
-      return {
-        path,
-        atKey: false,
-        message: `${describeValue(value)} is not allowed here`,
-        hint: path.at(-1) === 'name' ? 'use letters, digits, ".", "_" and "-", starting with a letter or digit' : `must match ${params.pattern}`,
-      };
-    default:
-      return { path, atKey: false, message: error.message ?? error.keyword };
-  }
+  const failure: SchemaFailure = { path, value: valueAt(data, path), params: error.params as Record<string, any>, schema: error.parentSchema as Record<string, any> | undefined, error };
+  const describer = Object.hasOwn(DESCRIBERS, error.keyword) ? DESCRIBERS[error.keyword] : undefined;
+  return describer ? describer(failure) : { path, atKey: false, message: error.message ?? error.keyword };
 }
 
 function parsePointer(pointer: string): (string | number)[] {
