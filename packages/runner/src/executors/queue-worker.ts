@@ -13,7 +13,7 @@ import { LocalPoolExecutor } from './local-pool.js';
 import { checkTrialJob, QUEUE_NAME, QUEUE_TIMINGS, redisKeys, SPECML_VERSION, VERDICT_WAIT_SECONDS, type TrialJobResult, type TrialProgress } from './queue-protocol.js';
 import type { RedisAddress } from './redis-address.js';
 import { connectRedis } from './redis-connection.js';
-import type { TrialOutcome } from './trial-executor.js';
+import type { TrialEvents, TrialOutcome } from './trial-executor.js';
 
 export interface QueueWorkerOptions {
   readonly address: RedisAddress;
@@ -88,52 +88,16 @@ async function runJob(job: Job<unknown, TrialJobResult>, token: string, context:
 
   const stop = new AbortController();
   context.abort?.addEventListener('abort', () => stop.abort(), { once: true });
-  // Exactly once: this worker trains the trial only while the job's lock holds its token. It checks before
-  // every epoch and every upload (and BullMQ tells it when a renewal failed); a worker that lost the job
-  // (Redis paused past the lock's life, or restarted empty) stops and sends nothing.
-  const guard = { lockKey: redisKeys.lock(jobId), token };
-  const lost = new AbortController();
-  context.lockLost.set(jobId, lost);
-  lost.signal.addEventListener('abort', () => stop.abort(), { once: true });
-  const ownsLock = async () => {
-    if (lost.signal.aborted) return false;
-    const owned = await context.connection.get(guard.lockKey).then((holder) => holder === token, () => false);
-    if (!owned) lost.abort();
-    return owned;
-  };
+  const lock = jobLock(context, jobId, token, stop);
   const stopCheck = setInterval(() => void context.connection.exists(redisKeys.stop(jobId)).then((set) => set && stop.abort(), () => {}), STOP_CHECK_MS);
   const verdicts = request.awaitVerdicts ? context.connection.duplicate() : undefined;
   verdicts?.on('error', () => {}); // its errors are the main connection's, reported there once
-  let runDir: string | null = resumeRunDir ?? null;
-  let uploads = Promise.resolve();
-  // Progress is news for the coordinator, never a reason to fail: a job that vanished (Redis restarted) rejects it.
-  const progress = (update: TrialProgress) => job.updateProgress(update as unknown as object).catch(() => undefined);
+  const events = trialEvents(job, jobId, context, lock, verdicts, resumeRunDir ?? null);
   let outcome: TrialOutcome;
   try {
     outcome = await context.pool.run(
       { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir, runId: request.runId, datasetHash: request.dataset ?? undefined, onlyShippedData: true },
-      {
-        onStart: (dir) => {
-          runDir = dir;
-          void progress({ type: 'start', runId: basename(dir), worker: context.name });
-        },
-        onEpoch: async (row) => {
-          if (!(await ownsLock())) return undefined; // the stop signal interrupts it
-          await progress({ type: 'epoch', row, worker: context.name });
-          if (!verdicts) return undefined;
-          const answer = await verdicts.blpop(redisKeys.verdict(jobId, row.epoch), VERDICT_WAIT_SECONDS).catch(() => null);
-          return answer?.[1] === 'stop' ? 'stop' : 'continue';
-        },
-        // The folder as of this checkpoint is where another worker goes on if this one dies.
-        onCheckpoint: () => {
-          const dir = runDir;
-          if (!dir) return;
-          uploads = uploads
-            .then(() => uploadFolder(context.connection, redisKeys.checkpoint(jobId), dir, guard))
-            .then((sent) => void (sent || lost.abort()))
-            .catch((error) => void warn(`checkpoint of trial ${jobId} not sent: ${error.message}`));
-        },
-      },
+      events.handlers,
       stop.signal,
     );
   } finally {
@@ -141,16 +105,71 @@ async function runJob(job: Job<unknown, TrialJobResult>, token: string, context:
     verdicts?.disconnect();
     context.lockLost.delete(jobId);
   }
-  await uploads;
+  await events.uploads();
+  return sendResult(jobId, outcome, context, lock);
+}
+
+/**
+ * Exactly once: a worker trains a trial only while the job's lock holds its token. It checks before every
+ * epoch and every upload (and BullMQ tells it when a renewal failed); a worker that lost the job (Redis
+ * paused past the lock's life, or restarted empty) stops and sends nothing.
+ */
+function jobLock(context: JobContext, jobId: string, token: string, stop: AbortController) {
+  const guard = { lockKey: redisKeys.lock(jobId), token };
+  const lost = new AbortController();
+  context.lockLost.set(jobId, lost);
+  lost.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  const owns = async () => {
+    if (lost.signal.aborted) return false;
+    const owned = await context.connection.get(guard.lockKey).then((holder) => holder === token, () => false);
+    if (!owned) lost.abort();
+    return owned;
+  };
+  return { guard, lost, owns };
+}
+
+/** What the trial tells the coordinator while it trains: its start, each epoch (waiting for early stopping's verdict), each checkpoint's folder. */
+function trialEvents(job: Job<unknown, TrialJobResult>, jobId: string, context: JobContext, lock: ReturnType<typeof jobLock>, verdicts: Redis | undefined, resumeRunDir: string | null) {
+  let runDir = resumeRunDir;
+  let uploads = Promise.resolve();
+  // Progress is news for the coordinator, never a reason to fail: a job that vanished (Redis restarted) rejects it.
+  const progress = (update: TrialProgress) => job.updateProgress(update as unknown as object).catch(() => undefined);
+  const handlers: TrialEvents = {
+    onStart: (dir) => {
+      runDir = dir;
+      void progress({ type: 'start', runId: basename(dir), worker: context.name });
+    },
+    onEpoch: async (row) => {
+      if (!(await lock.owns())) return undefined; // the stop signal interrupts it
+      await progress({ type: 'epoch', row, worker: context.name });
+      if (!verdicts) return undefined;
+      const answer = await verdicts.blpop(redisKeys.verdict(jobId, row.epoch), VERDICT_WAIT_SECONDS).catch(() => null);
+      return answer?.[1] === 'stop' ? 'stop' : 'continue';
+    },
+    // The folder as of this checkpoint is where another worker goes on if this one dies.
+    onCheckpoint: () => {
+      const dir = runDir;
+      if (!dir) return;
+      uploads = uploads
+        .then(() => uploadFolder(context.connection, redisKeys.checkpoint(jobId), dir, lock.guard))
+        .then((sent) => void (sent || lock.lost.abort()))
+        .catch((error) => void warn(`checkpoint of trial ${jobId} not sent: ${error.message}`));
+    },
+  };
+  return { handlers, uploads: () => uploads };
+}
+
+/** Sends the trial's folder and result while the lock is still this worker's; a lost lock sends nothing and leaves the trial to its new owner. */
+async function sendResult(jobId: string, outcome: TrialOutcome, context: JobContext, lock: ReturnType<typeof jobLock>): Promise<TrialJobResult> {
   // An interrupted trial keeps its checkpoint in Redis, to go on from there; an ended one needs it no more.
   const ended = outcome.status !== 'interrupted' && outcome.status !== 'failed';
   let sent = false;
-  if (outcome.runDir !== null && (await ownsLock())) {
+  if (outcome.runDir !== null && (await lock.owns())) {
     recordWorker(outcome.runDir, context.name);
-    sent = await uploadFolder(context.connection, redisKeys.folder(jobId), outcome.runDir, guard, ended ? [redisKeys.checkpoint(jobId)] : []);
+    sent = await uploadFolder(context.connection, redisKeys.folder(jobId), outcome.runDir, lock.guard, ended ? [redisKeys.checkpoint(jobId)] : []);
   }
   if (outcome.runDir) removeInside(context.runsDir, outcome.runDir);
-  if (lost.signal.aborted || (outcome.runDir !== null && !sent)) {
+  if (lock.lost.signal.aborted || (outcome.runDir !== null && !sent)) {
     process.stdout.write(`trial ${jobId}: no longer this worker's (its lock lapsed while Redis was away): left to the worker that took it over\n`);
     throw new LockLostError(`trial ${jobId} was taken over by another worker`);
   }

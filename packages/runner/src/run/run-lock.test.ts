@@ -9,19 +9,37 @@ const work = temporaryFolder('run-lock');
 const lockModule = join(root, 'packages/runner/dist/run/run-lock.js');
 
 /**
- * One process trying to lock `dir` at `startAt` (all contenders at once, after their start-up) and holding it
- * half a second: prints `locked` or `refused`.
+ * One process trying to lock `dir` at `startAt` (all contenders at once, after their start-up): it prints
+ * `locked` or `refused`; a holder keeps the lock until `release()` (after every contender has answered, so
+ * that a contender slowed down by a loaded machine still meets a live holder, never a released lock).
  */
-function contender(dir: string, startAt: number): Promise<string> {
+function contender(dir: string, startAt: number): { outcome: Promise<string>; release(): Promise<void> } {
   const script = `import(${JSON.stringify(lockModule)}).then(async ({ lockRunFolder }) => {
     while (Date.now() < ${startAt});
-    try { const lock = lockRunFolder(${JSON.stringify(dir)}); console.log('locked'); await new Promise((r) => setTimeout(r, 500)); lock.release(); }
-    catch (error) { console.log(error.name === 'UserError' ? 'refused' : 'crashed: ' + error.message); }
+    try {
+      const lock = lockRunFolder(${JSON.stringify(dir)});
+      console.log('locked');
+      process.stdin.on('end', () => { lock.release(); process.exit(0); });
+      process.stdin.resume();
+    } catch (error) { console.log(error.name === 'UserError' ? 'refused' : 'crashed: ' + error.message); process.exit(0); }
   });`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'ignore'] });
   let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  return new Promise((done) => child.on('exit', () => done(out.trim())));
+  const exited = new Promise<void>((done) => child.on('exit', () => done()));
+  const outcome = new Promise<string>((done) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) done(out.trim());
+    });
+    void exited.then(() => done(out.trim()));
+  });
+  return {
+    outcome,
+    release: () => {
+      child.stdin.end();
+      return exited;
+    },
+  };
 }
 
 describe('the run folder lock', () => {
@@ -32,7 +50,9 @@ describe('the run folder lock', () => {
       // A holder that is gone: a pid no process of this host has.
       writeFileSync(join(dir, 'lock.json'), `${JSON.stringify({ pid: 2 ** 22 + round, host: hostname(), startedAt: '2026-11-30T00:00:00.000Z' })}\\n`);
       const startAt = Date.now() + 1500;
-      const outcomes = await Promise.all(Array.from({ length: 6 }, () => contender(dir, startAt)));
+      const contenders = Array.from({ length: 6 }, () => contender(dir, startAt));
+      const outcomes = await Promise.all(contenders.map((one) => one.outcome));
+      await Promise.all(contenders.map((one) => one.release()));
       expect(outcomes.filter((outcome) => outcome === 'locked'), `round ${round}: ${outcomes.join(', ')}`).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome !== 'locked' && outcome !== 'refused')).toEqual([]);
     }
