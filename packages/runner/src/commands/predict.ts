@@ -125,8 +125,11 @@ async function rawRowPredictor(session: Awaited<ReturnType<typeof import('onnxru
     predict: async (_, count, sources) => {
       if (!sources) throw new Error('an ONNX model of raw rows predicts from the rows\' cells');
       const feeds = Object.fromEntries(inputs.map(({ name, type }) => {
+        // Each file's column is found once (a prediction may read several files).
+        const columns = new Map<CsvTable, number>();
         const cells = sources.map(({ csv, row }) => {
-          const cell = csv.cell(row, columnIndex(csv, name, 'the model\'s input'));
+          if (!columns.has(csv)) columns.set(csv, columnIndex(csv, name, 'the model\'s input'));
+          const cell = csv.cell(row, columns.get(csv)!);
           return isMissingCell(csv, cell) ? undefined : cell;
         });
         const tensor = type === 'float' ? new ort.Tensor('float32', Float32Array.from(cells, (cell, k) => (cell === undefined ? Number.NaN : numberOf(sources[k].csv, cell))), [count, 1]) : new ort.Tensor('string', cells.map((cell) => cell?.trim() ?? ''), [count, 1]);
@@ -205,8 +208,18 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
     }
   }
   predictor.dispose();
-  const inputColumns = table && { names: table.features.map((column) => column.name), cells: inputs.map(({ source }) => table.features.map((column) => source!.csv.cell(source!.row, columnIndex(source!.csv, column.name, 'the model\'s input')))) };
-  return { classNames, predictions, failures, warnings, ...(inputColumns ? { inputColumns } : {}) };
+  return { classNames, predictions, failures, warnings, ...(table ? { inputColumns: inputColumnsOf(table, inputs.map((input) => input.source!)) } : {}) };
+}
+
+/** The model's input columns of each predicted row, as its file has them (for --out). */
+function inputColumnsOf(table: TableEncoding, sources: readonly RowSource[]): { names: string[]; cells: string[][] } {
+  const names = table.features.map((column) => column.name);
+  const indices = new Map<CsvTable, number[]>();
+  const indicesOf = (csv: CsvTable) => {
+    if (!indices.has(csv)) indices.set(csv, names.map((name) => columnIndex(csv, name, 'the model\'s input')));
+    return indices.get(csv)!;
+  };
+  return { names, cells: sources.map(({ csv, row }) => indicesOf(csv).map((column) => csv.cell(row, column))) };
 }
 
 /** What encoding new rows filled in or could not place, one sentence each (predict and evaluate alike). */
