@@ -94,16 +94,14 @@ export async function onnxPredictor(runDir: string, file: string): Promise<Predi
   if (dims.length !== (image ? 3 : 1) || !dims.every((dim) => typeof dim === 'number' && dim > 0)) {
     throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.input} input of [batch, height, width, channels] nor ${ONNX_NAMES.features} of [batch, features])`);
   }
-  const output = [ONNX_NAMES.output, ONNX_NAMES.prediction].find((name) => session.outputNames.includes(name));
-  if (!output) throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.output} nor ${ONNX_NAMES.prediction} output)`);
+  const output = onnxOutputName(session, file);
   const inputShape = dims as number[];
-  const classes = (output: Float32Array, count: number) => Array.from({ length: count }, (_, row) => Array.from(output.subarray((row * output.length) / count, ((row + 1) * output.length) / count)));
   return {
     inputShape,
     predict: async (batch, count) => {
       const values = image ? Float32Array.from(batch, (value) => value * 255) : batch;
       const result = await session.run({ [input!.name]: new ort.Tensor('float32', values, [count, ...inputShape]) });
-      return classes(result[output].data as Float32Array, count);
+      return rowsOf(result[output].data as Float32Array, count);
     },
     dispose: () => void session.release(),
   };
@@ -118,25 +116,18 @@ async function rawRowPredictor(session: Awaited<ReturnType<typeof import('onnxru
   const inputs = rawInputsOf(table);
   const absent = inputs.find((input) => !session.inputNames.includes(input.name));
   if (absent) throw new UserError(`--onnx ${file}: it has no input "${absent.name}", a column of this run's table (export the run again)`);
-  const output = [ONNX_NAMES.output, ONNX_NAMES.prediction].find((name) => session.outputNames.includes(name));
-  if (!output) throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.output} nor ${ONNX_NAMES.prediction} output)`);
+  const output = onnxOutputName(session, file);
   return {
     inputShape: [encodedWidth(table.features)],
     predict: async (_, count, sources) => {
       if (!sources) throw new Error('an ONNX model of raw rows predicts from the rows\' cells');
-      const feeds = Object.fromEntries(inputs.map(({ name, type }) => {
-        // Each file's column is found once (a prediction may read several files).
-        const columns = new Map<CsvTable, number>();
-        const cells = sources.map(({ csv, row }) => {
-          if (!columns.has(csv)) columns.set(csv, columnIndex(csv, name, 'the model\'s input'));
-          const cell = csv.cell(row, columns.get(csv)!);
-          return isMissingCell(csv, cell) ? undefined : cell;
-        });
-        const tensor = type === 'float' ? new ort.Tensor('float32', Float32Array.from(cells, (cell, k) => (cell === undefined ? Number.NaN : numberOf(sources[k].csv, cell))), [count, 1]) : new ort.Tensor('string', cells.map((cell) => cell?.trim() ?? ''), [count, 1]);
+      const cellsOf = rowCells(inputs.map((input) => input.name), sources);
+      const feeds = Object.fromEntries(inputs.map(({ name, type }, k) => {
+        const cells = cellsOf.map((row, r) => (isMissingCell(sources[r].csv, row[k]) ? undefined : row[k]));
+        const tensor = type === 'float' ? new ort.Tensor('float32', Float32Array.from(cells, (cell, r) => (cell === undefined ? Number.NaN : numberOf(sources[r].csv, cell))), [count, 1]) : new ort.Tensor('string', cells.map((cell) => cell?.trim() ?? ''), [count, 1]);
         return [name, tensor];
       }));
-      const values = (await session.run(feeds))[output].data as Float32Array;
-      return Array.from({ length: count }, (_, row) => Array.from(values.subarray((row * values.length) / count, ((row + 1) * values.length) / count)));
+      return rowsOf((await session.run(feeds))[output].data as Float32Array, count);
     },
     dispose: () => void session.release(),
   };
@@ -214,12 +205,29 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
 /** The model's input columns of each predicted row, as its file has them (for --out). */
 function inputColumnsOf(table: TableEncoding, sources: readonly RowSource[]): { names: string[]; cells: string[][] } {
   const names = table.features.map((column) => column.name);
+  return { names, cells: rowCells(names, sources) };
+}
+
+/** Each row's cells of the named columns, as its file has them; each file's columns are found once. */
+function rowCells(names: readonly string[], sources: readonly RowSource[]): string[][] {
   const indices = new Map<CsvTable, number[]>();
   const indicesOf = (csv: CsvTable) => {
     if (!indices.has(csv)) indices.set(csv, names.map((name) => columnIndex(csv, name, 'the model\'s input')));
     return indices.get(csv)!;
   };
-  return { names, cells: sources.map(({ csv, row }) => indicesOf(csv).map((column) => csv.cell(row, column))) };
+  return sources.map(({ csv, row }) => indicesOf(csv).map((column) => csv.cell(row, column)));
+}
+
+/** The output an exported model answers with: a classifier's probabilities or a regression's prediction. */
+function onnxOutputName(session: { readonly outputNames: readonly string[] }, file: string): string {
+  const output = [ONNX_NAMES.output, ONNX_NAMES.prediction].find((name) => session.outputNames.includes(name));
+  if (!output) throw new UserError(`--onnx ${file}: not a model specml exported (no ${ONNX_NAMES.output} nor ${ONNX_NAMES.prediction} output)`);
+  return output;
+}
+
+/** A batch's flat output as one array per example. */
+function rowsOf(values: Float32Array, count: number): number[][] {
+  return Array.from({ length: count }, (_, row) => Array.from(values.subarray((row * values.length) / count, ((row + 1) * values.length) / count)));
 }
 
 /** What encoding new rows filled in or could not place, one sentence each (predict and evaluate alike). */
