@@ -15,9 +15,14 @@ export interface DenseStack {
 }
 
 export interface ModelInput {
-  /** [height, width, channels] for images, [features] for a table's rows. */
+  /** [height, width, channels] for images, [features] for a table's rows ([maxLength] token ids for a text read as a sequence). */
   readonly inputShape: readonly number[];
+  /** Set where the input is a text's token ids (0 padding, 1 unknown, then the vocabulary): how many ids there are. */
+  readonly vocabularySize?: number;
 }
+
+/** The vocabulary the layer at `index` reads token ids of: the first layer's, where the model's input is tokens. */
+export const tokensAt = (input: ModelInput, index: number): number | undefined => (index === 0 ? input.vocabularySize : undefined);
 
 /** The model's weights layer by layer: kernel and bias per dense or conv layer, four arrays per batch norm. */
 export type ModelWeights = Float32Array[];
@@ -56,14 +61,17 @@ export function planLayers(spec: ModelSpec, input: ModelInput): LayerPlan {
   const inputShapes: number[][] = [];
   const weightShapes: number[][] = [];
   const problems: LayerPlan['problems'] = [];
+  if (input.vocabularySize !== undefined && spec.layers[0]?.type !== 'embedding') {
+    problems.push({ index: 0, message: `the model's input is a text's token ids (a column read as encoding: sequence), which only an embedding layer reads: start model.layers with one ({ type: embedding, dimension: 32 })` });
+  }
   spec.layers.forEach((layer, index) => {
     inputShapes.push(shape);
-    const next = kindOf(layer).outputShape(layer, shape);
+    const next = kindOf(layer).outputShape(layer, shape, tokensAt(input, index));
     if (typeof next === 'string') {
       problems.push({ index, message: next });
       return;
     }
-    weightShapes.push(...kindOf(layer).weightShapes(layer, shape));
+    weightShapes.push(...kindOf(layer).weightShapes(layer, shape, tokensAt(input, index)));
     shape = next;
   });
   return { inputShapes, outputShape: shape, weightShapes, problems };
@@ -80,10 +88,10 @@ export function forwardMultiplyAdds(spec: ModelSpec, input: ModelInput): number 
 export function modelSummary(spec: ModelSpec, input: ModelInput): { rows: Array<{ layer: string; outputShape: readonly number[]; parameters: number }>; total: number } {
   const rows = [];
   let shape: number[] = [...input.inputShape];
-  for (const layer of spec.layers) {
-    const next = kindOf(layer).outputShape(layer, shape);
+  for (const [index, layer] of spec.layers.entries()) {
+    const next = kindOf(layer).outputShape(layer, shape, tokensAt(input, index));
     if (typeof next === 'string') break;
-    const parameters = kindOf(layer).weightShapes(layer, shape).reduce((sum, weight) => sum + weight.reduce((a, b) => a * b, 1), 0);
+    const parameters = kindOf(layer).weightShapes(layer, shape, tokensAt(input, index)).reduce((sum, weight) => sum + weight.reduce((a, b) => a * b, 1), 0);
     const detail = 'activation' in layer && layer.activation ? ` ${layer.activation}` : '';
     rows.push({ layer: `${layer.type}${detail}`, outputShape: next, parameters });
     shape = next;
@@ -112,7 +120,7 @@ export function initialWeights(spec: ModelSpec, input: ModelInput, rng: Rng): Mo
   const plan = planLayers(spec, input);
   return spec.layers.flatMap((layer, index) => {
     const kind = kindOf(layer);
-    return kind.initialWeights(kind.weightShapes(layer, plan.inputShapes[index]), spec.initializer, rng);
+    return kind.initialWeights(kind.weightShapes(layer, plan.inputShapes[index], tokensAt(input, index)), spec.initializer, rng);
   });
 }
 
@@ -127,7 +135,7 @@ export function buildModel(spec: ModelSpec, input: ModelInput, weights: ModelWei
   const model = tfl.sequential();
   model.add(tfl.layers.inputLayer({ inputShape: [...input.inputShape], name: input.inputShape.length === 3 ? 'image' : 'features' }));
   spec.layers.forEach((layer, index) => {
-    for (const built of kindOf(layer).build(layer, plan.inputShapes[index], index + 1)) model.add(built);
+    for (const built of kindOf(layer).build(layer, plan.inputShapes[index], index + 1, tokensAt(input, index))) model.add(built);
   });
   setModelWeights(model, weights);
   return model;

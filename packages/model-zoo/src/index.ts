@@ -21,6 +21,7 @@ export {
   isDenseStack,
   initialWeights,
   planLayers,
+  tokensAt,
   setModelWeights,
   modelSummary,
   formatModelSummary,

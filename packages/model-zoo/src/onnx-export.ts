@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { TableEncoding, Task } from '@specml/data';
-import { planLayers, type ModelInput } from './build.js';
+import { planLayers, tokensAt, type ModelInput } from './build.js';
 import type { LayerBehaviour } from './layers/kind.js';
 import { LAYER_KINDS } from './layers/index.js';
 import { ONNX_ML_DOMAIN, OnnxGraph, type OnnxAttribute, type OnnxValue } from './onnx-graph.js';
@@ -62,7 +62,7 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
   let next = 0;
   spec.layers.forEach((layer, index) => {
     const kind = LAYER_KINDS[layer.type] as unknown as LayerBehaviour<LayerSpec>;
-    const count = kind.weightShapes(layer, plan.inputShapes[index]).length;
+    const count = kind.weightShapes(layer, plan.inputShapes[index], tokensAt(input, index)).length;
     value = kind.toOnnx(layer, graph, value, weights.slice(next, next + count));
     next += count;
   });

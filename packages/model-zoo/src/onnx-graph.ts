@@ -2,9 +2,10 @@ import type { Activation } from './activations.js';
 
 // A small builder of an ONNX graph (nodes, initializers, values with their shapes) that each layer kind's
 // toOnnx() writes into; onnx-export.ts turns it into a ModelProto. Images travel through the graph in
-// ONNX's NCHW layout (Conv and the pooling operators know no other); a vector is [batch, features].
+// ONNX's NCHW layout (Conv and the pooling operators know no other), sequences (a text's tokens) likewise
+// channels first, [batch, channels, positions]; a vector is [batch, features].
 
-/** A value in the graph: its name, and its shape without the batch (an image: [height, width, channels]). */
+/** A value in the graph: its name, and its shape without the batch as tfjs has it (an image: [height, width, channels]; a sequence: [positions, channels]). */
 export interface OnnxValue {
   readonly name: string;
   readonly shape: readonly number[];
@@ -70,9 +71,9 @@ export class OnnxGraph {
 
   /** The value as a vector [batch, features], flattened in tfjs' order (an image's NHWC, row by row). */
   vector(value: OnnxValue): OnnxValue {
-    if (value.shape.length !== 3) return value;
-    const nhwc = this.node('Transpose', [value.name], { perm: [0, 2, 3, 1] });
-    return { name: this.node('Flatten', [nhwc], { axis: 1 }), shape: [value.shape.reduce((a, b) => a * b, 1)] };
+    if (value.shape.length === 1) return value;
+    const channelsLast = this.node('Transpose', [value.name], { perm: value.shape.length === 3 ? [0, 2, 3, 1] : [0, 2, 1] });
+    return { name: this.node('Flatten', [channelsLast], { axis: 1 }), shape: [value.shape.reduce((a, b) => a * b, 1)] };
   }
 
   /** A spec activation after a value (linear: the value itself). */
@@ -94,8 +95,9 @@ export class OnnxGraph {
       case 'tanh':
         return op('Tanh');
       case 'softmax':
-        // Over the last axis: the classes of a vector, the channels of an image (as tfjs does).
-        return value.shape.length === 3 ? { name: this.channelsLast(value, (nhwc) => this.node('Softmax', [nhwc], { axis: -1 })), shape: value.shape } : op('Softmax', { axis: -1 });
+        // Over the last axis: the classes of a vector, the channels of an image or a sequence (as tfjs does).
+        if (value.shape.length === 3) return { name: this.channelsLast(value, (nhwc) => this.node('Softmax', [nhwc], { axis: -1 })), shape: value.shape };
+        return op('Softmax', { axis: value.shape.length === 2 ? 1 : -1 });
     }
   }
 

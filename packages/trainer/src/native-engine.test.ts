@@ -83,7 +83,10 @@ function expectLikeTfjs(spec: ModelSpec, input: ModelInput, weights: Float32Arra
 
 const activation = fc.constantFrom('relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'linear' as const);
 const padding = fc.constantFrom('same', 'valid' as const);
-const registryExamples = (Object.values(LAYER_KINDS) as unknown as { examples: LayerSpec[][] }[]).flatMap((kind) => kind.examples);
+const registeredKinds = Object.values(LAYER_KINDS) as unknown as { examples: LayerSpec[][]; examplesRead?: 'tokens' }[];
+const registryExamples = registeredKinds.filter((kind) => kind.examplesRead === undefined).flatMap((kind) => kind.examples);
+/** The kinds' examples that start on token ids (embedding, and what reads its sequences). */
+const tokenExamples = registeredKinds.filter((kind) => kind.examplesRead === 'tokens').flatMap((kind) => kind.examples);
 /** A layer to put after a first convolution, so its input has several channels and its input gradient is checked too. */
 const layerUnderTest: fc.Arbitrary<LayerSpec[]> = fc.oneof(
   fc.record({ filters: fc.integer({ min: 1, max: 5 }), kernelSize: fc.integer({ min: 1, max: 4 }), strides: fc.integer({ min: 1, max: 3 }), padding, activation }).map((layer) => [{ type: 'conv2d' as const, ...layer }]),
@@ -198,6 +201,38 @@ describe('native engine', () => {
         },
       ),
       { numRuns: 25, seed: 20261203 },
+    );
+  });
+
+  it('reads token ids through every sequence kind (embedding, conv1d, global poolings) as tfjs-layers does, for random lengths, vocabularies and padding', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          length: fc.integer({ min: 3, max: 12 }),
+          vocabulary: fc.integer({ min: 3, max: 40 }),
+          tested: fc.constantFrom(...tokenExamples),
+          count: fc.integer({ min: 1, max: 5 }),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ length, vocabulary, tested, count, seed }) => {
+          const input: ModelInput = { inputShape: [length], vocabularySize: vocabulary };
+          const classes = 3;
+          const spec: ModelSpec = { initializer: 'glorotUniform', layers: [...tested, { type: 'dense', units: classes, activation: 'softmax' }] };
+          fc.pre(planLayers(spec, input).problems.length === 0);
+          const rng = createRng(seed);
+          // Embeddings start within ±0.05: spread them (the first array) so that maxima are checked on real sizes.
+          const weights = initialWeights(spec, input, rng).map((array, k) => Float32Array.from(array, (value) => value * (k === 0 ? 10 : 1) + (rng.next() - 0.5) * 0.2));
+          // Texts of random lengths, padded with id 0 at the end as the data writes them; some unknown (1).
+          const ids = new Float32Array(count * length);
+          for (let row = 0; row < count; row++) {
+            const words = Math.floor(rng.next() * (length + 1));
+            for (let t = 0; t < words; t++) ids[row * length + t] = 1 + Math.floor(rng.next() * (vocabulary - 1));
+          }
+          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
+          expectLikeTfjs(spec, input, weights, ids, labels, classes);
+        },
+      ),
+      { numRuns: 60, seed: 20261204 },
     );
   });
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { UserError, type ExampleSet } from '@specml/data';
-import { planLayers, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
+import { planLayers, tokensAt, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
@@ -8,14 +8,16 @@ import type { OptimizerSpec } from './schema.js';
 
 /**
  * The spec as the native engine reads it: each layer's settings as written (defaults filled), with a
- * flatten before a dense layer that receives an image, as the tfjs model has.
+ * flatten before a dense layer that receives an image or a sequence, as the tfjs model has; an embedding
+ * is told its vocabulary's size (`tokens`).
  */
 export function nativeNetworkOptions(spec: ModelSpec, input: ModelInput, optimizer: OptimizerSpec, seed: number): NativeNetworkOptions {
   const plan = planLayers(spec, input);
   const layers: NativeNetworkOptions['layers'] = [];
   spec.layers.forEach((layer, index) => {
-    if (layer.type === 'dense' && plan.inputShapes[index]?.length === 3) layers.push({ type: 'flatten', index });
-    layers.push({ ...layer, index });
+    if (layer.type === 'dense' && (plan.inputShapes[index]?.length ?? 1) > 1) layers.push({ type: 'flatten', index });
+    const tokens = tokensAt(input, index);
+    layers.push({ ...layer, index, ...(tokens === undefined ? {} : { tokens }) });
   });
   const [height, width, channels] = input.inputShape;
   const shape = input.inputShape.length === 3 ? { height, width, channels } : { features: height };

@@ -21,7 +21,7 @@ const schema = {
 export const conv2d: LayerKind<typeof schema> = {
   schema,
   outputShape: (layer, shape) => {
-    if (!isImage(shape)) return needsImage(layer.type);
+    if (!isImage(shape)) return needsImage(layer.type, shape);
     const side = (size: number) => (layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - layer.kernelSize) / layer.strides) + 1);
     const [height, width] = [side(shape[0]), side(shape[1])];
     if (height < 1 || width < 1) {

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activationLayers, fusedActivation } from './activation-layers.js';
-import { activationSchema, isImage, kernelAndBias, l2Schema, type LayerKind } from './kind.js';
+import { activationSchema, isVector, kernelAndBias, l2Schema, type LayerKind } from './kind.js';
 
 const schema = {
   type: 'object',
@@ -20,7 +20,7 @@ export const dense: LayerKind<typeof schema> = {
   weightShapes: (layer, shape) => [[shape.reduce((a, b) => a * b, 1), layer.units], [layer.units]],
   initialWeights: kernelAndBias,
   build: (layer, shape, index) => [
-    ...(isImage(shape) ? [tfl.layers.flatten({ name: `flatten_before_${index}` })] : []),
+    ...(!isVector(shape) ? [tfl.layers.flatten({ name: `flatten_before_${index}` })] : []),
     tfl.layers.dense({ units: layer.units, activation: fusedActivation(layer.activation), kernelInitializer: 'zeros', name: `dense_${index}` }),
     ...activationLayers(layer.activation, index),
   ],

@@ -1,11 +1,11 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { isImage, noWeights, type LayerKind } from './kind.js';
+import { isVector, noWeights, type LayerKind } from './kind.js';
 
 const schema = {
   type: 'object',
   additionalProperties: false,
   required: ['type'],
-  properties: { type: { const: 'flatten', description: 'Flattens an image-shaped output into a vector (added automatically before a dense layer).' } },
+  properties: { type: { const: 'flatten', description: 'Flattens an image- or sequence-shaped output into a vector (added automatically before a dense layer).' } },
 } as const;
 
 export const flatten: LayerKind<typeof schema> = {
@@ -13,6 +13,6 @@ export const flatten: LayerKind<typeof schema> = {
   outputShape: (_, shape) => [shape.reduce((a, b) => a * b, 1)],
   ...noWeights,
   toOnnx: (_, graph, input) => graph.vector(input),
-  build: (_, shape, index) => (isImage(shape) ? [tfl.layers.flatten({ name: `flatten_${index}` })] : []),
+  build: (_, shape, index) => (!isVector(shape) ? [tfl.layers.flatten({ name: `flatten_${index}` })] : []),
   examples: [[{ type: 'flatten' }]],
 };

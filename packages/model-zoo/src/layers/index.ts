@@ -1,8 +1,12 @@
 import { batchNormalization } from './batch-normalization.js';
+import { conv1d } from './conv1d.js';
 import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { dropout } from './dropout.js';
+import { embedding } from './embedding.js';
 import { flatten } from './flatten.js';
+import { globalAveragePooling1d } from './global-average-pooling1d.js';
+import { globalMaxPooling1d } from './global-max-pooling1d.js';
 import { averagePooling2d } from './average-pooling2d.js';
 import { maxPooling2d } from './max-pooling2d.js';
 
@@ -11,7 +15,7 @@ import { maxPooling2d } from './max-pooling2d.js';
  * engine, a file in packages/trainer/native/layers/); the schema, shapes, initial weights and tfjs model
  * follow from it.
  */
-const KINDS = [dense, conv2d, maxPooling2d, averagePooling2d, flatten, dropout, batchNormalization] as const;
+const KINDS = [dense, conv2d, maxPooling2d, averagePooling2d, flatten, dropout, batchNormalization, embedding, conv1d, globalAveragePooling1d, globalMaxPooling1d] as const;
 
 type Kinds = typeof KINDS;
 type TypeOf<K> = K extends { schema: { properties: { type: { const: infer T } } } } ? T : never;

@@ -28,15 +28,18 @@ export interface LayerKind<Schema extends { properties: { type: { const: string 
   readonly schema: Schema;
 }
 
-/** What a kind does with a layer `L` of its own type. */
+/**
+ * What a kind does with a layer `L` of its own type. `tokens`, where given, says the layer reads the model's
+ * input and that input is token ids (a text column read as a sequence) from a vocabulary of that many ids.
+ */
 export interface LayerBehaviour<L> {
-  outputShape(layer: L, shape: readonly number[]): number[] | string;
+  outputShape(layer: L, shape: readonly number[], tokens?: number): number[] | string;
   /** Shapes of its weights in tfjs order, given its input shape. */
-  weightShapes(layer: L, shape: readonly number[]): number[][];
+  weightShapes(layer: L, shape: readonly number[], tokens?: number): number[][];
   /** Its starting weights for those shapes, drawn from the spec's initializer and seeded stream. */
   initialWeights(shapes: number[][], initializer: InitializerName, rng: Rng): Float32Array[];
   /** The tfjs layers it becomes (activations that tfjs cannot differentiate inside a layer come as their own layer). */
-  build(layer: L, shape: readonly number[], index: number): tfl.layers.Layer[];
+  build(layer: L, shape: readonly number[], index: number, tokens?: number): tfl.layers.Layer[];
   /**
    * The ONNX nodes it becomes, given its input in the graph and its weights in tfjs order (onnx-graph.ts:
    * images in NCHW); returns its output. A layer with nothing to do at inference (dropout) returns its input.
@@ -45,16 +48,28 @@ export interface LayerBehaviour<L> {
   /** Multiply-adds of one image's forward pass (for FLOP counts); none where the kind has no products to speak of. */
   multiplyAdds?(layer: L, input: readonly number[], output: readonly number[]): number;
   /**
-   * A few ways to use the kind, each a list of layers that follows an image-shaped convolution: the native
-   * engine's tests check each against tfjs-layers (predictions, loss, every gradient), so a new kind is
-   * checked as soon as it is in the registry.
+   * A few ways to use the kind, each a list of layers that follows an image-shaped convolution (or, where
+   * `examplesRead` is tokens, that starts the model on token ids): the native engine's tests check each
+   * against tfjs-layers (predictions, loss, every gradient), so a new kind is checked as soon as it is in
+   * the registry.
    */
   readonly examples: readonly (readonly ({ readonly type: string } & Readonly<Record<string, unknown>>)[])[];
+  readonly examplesRead?: 'tokens';
 }
 
+/** [height, width, channels] */
 export const isImage = (shape: readonly number[]) => shape.length === 3;
-export const needsImage = (type: string) =>
-  `a ${type} layer needs an image-shaped input, but its input is a vector (put convolution and pooling layers before flatten and dense layers; table rows are vectors: use dense layers)`;
+/** [positions, channels]: a text's tokens after an embedding */
+export const isSequence = (shape: readonly number[]) => shape.length === 2;
+/** What an image or sequence is flattened into before a dense layer. */
+export const isVector = (shape: readonly number[]) => shape.length === 1;
+
+export const needsImage = (type: string, shape: readonly number[]) =>
+  isSequence(shape)
+    ? `a ${type} layer needs an image-shaped input, but its input is a sequence (a text's tokens: use conv1d and globalAveragePooling1d or globalMaxPooling1d)`
+    : `a ${type} layer needs an image-shaped input, but its input is a vector (put convolution and pooling layers before flatten and dense layers; table rows are vectors: use dense layers)`;
+export const needsSequence = (type: string, shape: readonly number[]) =>
+  `a ${type} layer needs a sequence (a text column read as encoding: sequence, after an embedding layer), but its input is ${isImage(shape) ? 'an image' : 'a vector'}`;
 
 /** No weights. */
 export const noWeights = { weightShapes: () => [], initialWeights: () => [] };

@@ -26,7 +26,7 @@ export function poolingToOnnx(op: 'MaxPool' | 'AveragePool', layer: { type: stri
 
 /** The output shape of a pooling layer, or why it cannot take its input. */
 export function poolingOutputShape(layer: { type: string; poolSize: number; strides?: number }, shape: readonly number[]): number[] | string {
-  if (!isImage(shape)) return needsImage(layer.type);
+  if (!isImage(shape)) return needsImage(layer.type, shape);
   const strides = layer.strides ?? layer.poolSize;
   const side = (size: number) => Math.floor((size - layer.poolSize) / strides) + 1;
   if (side(shape[0]) < 1 || side(shape[1]) < 1) return `its input is ${shape[0]}×${shape[1]}, smaller than the ${layer.poolSize}×${layer.poolSize} window`;

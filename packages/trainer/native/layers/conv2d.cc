@@ -1,5 +1,6 @@
 // 2-D convolution, one image at a time: im2col turns the image into a K × P matrix (K = channels·kh·kw
 // rows, P = output positions), and one product with the kernel W [filters × K] gives the NCHW output.
+// conv1d is the same with a kernel one column wide: a sequence is an image of `positions` rows, one column.
 // While training, the columns of every image of the batch are kept for backward where they take little
 // memory (else backward rebuilds them in groups that fit in cache), so the kernel's gradient is one long
 // dot product per weight over many images. tfjs stores the kernel [kh, kw, in, filters]; it is transposed on
@@ -14,24 +15,25 @@ namespace {
 
 class Conv2d : public Layer {
  public:
-  Conv2d(const LayerArgs& args, const Shape& input)
+  Conv2d(const LayerArgs& args, const Shape& input, bool oneColumn)
       : activation_(ParseActivation(args)),
         filters_(static_cast<int>(args.Number("filters"))),
-        size_(static_cast<int>(args.Number("kernelSize"))),
+        sizeY_(static_cast<int>(args.Number("kernelSize"))),
+        sizeX_(oneColumn ? 1 : sizeY_),
         stride_(static_cast<int>(args.Number("strides", 1))),
         channels_(input.channels),
-        depth_(input.channels * size_ * size_),
+        depth_(input.channels * sizeY_ * sizeX_),
         kernel_("kernel", static_cast<size_t>(filters_) * depth_, static_cast<float>(args.Number("l2", 0))),
         bias_("bias", filters_) {
     if (!input.image) args.Fail("needs an image-shaped input");
     if (activation_ == Activation::Softmax) args.Fail("has a softmax activation, which the native engine applies to dense layers only");
     const bool same = args.Text("padding", "valid") == "same";
-    auto side = [&](int size) { return same ? (size + stride_ - 1) / stride_ : (size - size_) / stride_ + 1; };
-    const int outHeight = side(input.height), outWidth = side(input.width);
+    auto side = [&](int size, int kernel) { return same ? (size + stride_ - 1) / stride_ : (size - kernel) / stride_ + 1; };
+    const int outHeight = side(input.height, sizeY_), outWidth = side(input.width, sizeX_);
     if (outHeight < 1 || outWidth < 1) args.Fail("has an input smaller than its kernel");
     // tfjs' "same": the total padding max((out − 1)·stride + k − in, 0), the smaller half on top and left.
-    padTop_ = same ? std::max((outHeight - 1) * stride_ + size_ - input.height, 0) / 2 : 0;
-    padLeft_ = same ? std::max((outWidth - 1) * stride_ + size_ - input.width, 0) / 2 : 0;
+    padTop_ = same ? std::max((outHeight - 1) * stride_ + sizeY_ - input.height, 0) / 2 : 0;
+    padLeft_ = same ? std::max((outWidth - 1) * stride_ + sizeX_ - input.width, 0) / 2 : 0;
     in = input;
     out = Shape{outHeight, outWidth, filters_, true};
     positions_ = static_cast<long>(outHeight) * outWidth;
@@ -103,10 +105,11 @@ class Conv2d : public Layer {
   }
 
  private:
-  // Row r of the columns is (channel, ky, kx); tfjs' kernel is [ky][kx][channel][filter].
+  // Row r of the columns is (channel, ky, kx); tfjs' kernel is [ky][kx][channel][filter] (conv1d's
+  // [k][channel][filter] is the same with one kx).
   long TfjsIndex(int filter, int row) const {
-    const int channel = row / (size_ * size_), ky = row / size_ % size_, kx = row % size_;
-    return ((static_cast<long>(ky) * size_ + kx) * channels_ + channel) * filters_ + filter;
+    const int channel = row / (sizeY_ * sizeX_), ky = row / sizeX_ % sizeY_, kx = row % sizeX_;
+    return ((static_cast<long>(ky) * sizeX_ + kx) * channels_ + channel) * filters_ + filter;
   }
 
   // Sixteen running sums, added up at the end: vectorised, and in a fixed order.
@@ -126,9 +129,9 @@ class Conv2d : public Layer {
   template <typename Row>
   void ForEachTapRow(float* columns, Row row) {
     for (int c = 0; c < channels_; ++c)
-      for (int ky = 0; ky < size_; ++ky)
-        for (int kx = 0; kx < size_; ++kx) {
-          float* cells = columns + ((static_cast<long>(c) * size_ + ky) * size_ + kx) * positions_;
+      for (int ky = 0; ky < sizeY_; ++ky)
+        for (int kx = 0; kx < sizeX_; ++kx) {
+          float* cells = columns + ((static_cast<long>(c) * sizeY_ + ky) * sizeX_ + kx) * positions_;
           // Output columns ox whose input column ox·stride + kx − padLeft lies in [0, width).
           const int firstX = std::max(0, (padLeft_ - kx + stride_ - 1) / stride_);
           const int lastX = std::min(out.width, (in.width + padLeft_ - kx + stride_ - 1) / stride_);
@@ -163,7 +166,7 @@ class Conv2d : public Layer {
   }
 
   Activation activation_;
-  int filters_, size_, stride_, channels_, depth_;
+  int filters_, sizeY_, sizeX_, stride_, channels_, depth_;
   int padTop_ = 0, padLeft_ = 0;
   long positions_ = 0;
   int group_ = 1;
@@ -178,7 +181,8 @@ class Conv2d : public Layer {
   static constexpr long kKeptFloats = 16L * 1024 * 1024;
 };
 
-const RegisterLayer registered("conv2d", [](const LayerArgs& args, const Shape& input) { return std::make_unique<Conv2d>(args, input); });
+const RegisterLayer registered("conv2d", [](const LayerArgs& args, const Shape& input) { return std::make_unique<Conv2d>(args, input, false); });
+const RegisterLayer registeredOneColumn("conv1d", [](const LayerArgs& args, const Shape& input) { return std::make_unique<Conv2d>(args, input, true); });
 
 }  // namespace
 }  // namespace specml

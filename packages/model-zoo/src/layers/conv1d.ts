@@ -1,0 +1,74 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { activationLayers, fusedActivation } from './activation-layers.js';
+import { activationSchema, isSequence, kernelAndBias, l2Schema, needsSequence, type LayerKind } from './kind.js';
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'filters'],
+  properties: {
+    type: { const: 'conv1d', description: '1-D convolution along a sequence (a text\'s token vectors): each filter reads kernelSize neighbouring tokens, as in Kim\'s CNN for sentence classification.' },
+    filters: { type: 'integer', minimum: 1, maximum: 4096, description: 'Number of output channels.' },
+    kernelSize: { type: 'integer', minimum: 1, maximum: 15, default: 3, description: 'Number of neighbouring positions each filter reads.' },
+    strides: { type: 'integer', minimum: 1, maximum: 8, default: 1, description: 'Step of the kernel.' },
+    padding: { enum: ['valid', 'same'], default: 'valid', description: 'same keeps the sequence length (at stride 1); valid does not pad.' },
+    activation: activationSchema,
+    l2: l2Schema,
+  },
+} as const;
+
+/** Output positions of a convolution over `size` positions (tfjs' rule), and the padding before the first (same: the smaller half). */
+function positions(layer: { kernelSize: number; strides: number; padding: 'valid' | 'same' }, size: number) {
+  const out = layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - layer.kernelSize) / layer.strides) + 1;
+  const total = layer.padding === 'same' ? Math.max((out - 1) * layer.strides + layer.kernelSize - size, 0) : 0;
+  return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
+}
+
+export const conv1d: LayerKind<typeof schema> = {
+  schema,
+  outputShape: (layer, shape) => {
+    if (!isSequence(shape)) return needsSequence(layer.type, shape);
+    const { out } = positions(layer, shape[0]);
+    return out < 1 ? `its input has ${shape[0]} positions, fewer than the kernelSize of ${layer.kernelSize} (use padding: same, a smaller kernelSize or a larger maxLength)` : [out, layer.filters];
+  },
+  weightShapes: (layer, shape) => [[layer.kernelSize, shape[1], layer.filters], [layer.filters]],
+  initialWeights: kernelAndBias,
+  build: (layer, _, index) => [
+    tfl.layers.conv1d({
+      filters: layer.filters,
+      kernelSize: layer.kernelSize,
+      strides: layer.strides,
+      padding: layer.padding,
+      activation: fusedActivation(layer.activation),
+      kernelInitializer: 'zeros',
+      name: `conv1d_${index}`,
+    }),
+    ...activationLayers(layer.activation, index),
+  ],
+  toOnnx: (layer, graph, input, [kernel, bias]) => {
+    const channels = input.shape[1];
+    const { out, before, after } = positions(layer, input.shape[0]);
+    // tfjs' kernel [kernelSize, in, filters] as ONNX's [filters, in, kernelSize]
+    const onnxKernel = new Float32Array(kernel.length);
+    for (let k = 0; k < layer.kernelSize; k++)
+      for (let c = 0; c < channels; c++)
+        for (let f = 0; f < layer.filters; f++) onnxKernel[(f * channels + c) * layer.kernelSize + k] = kernel[(k * channels + c) * layer.filters + f];
+    const weights = graph.initializer([layer.filters, channels, layer.kernelSize], onnxKernel);
+    const convolved = graph.node('Conv', [input.name, weights, graph.initializer([layer.filters], bias, 'bias')], {
+      kernel_shape: [layer.kernelSize],
+      strides: [layer.strides],
+      pads: [before, after],
+    });
+    return graph.activation(layer.activation, { name: convolved, shape: [out, layer.filters] });
+  },
+  multiplyAdds: (layer, input, output) => output[0] * layer.filters * layer.kernelSize * input[1],
+  examples: [
+    [{ type: 'embedding', dimension: 3 }, { type: 'conv1d', filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }],
+    [
+      { type: 'embedding', dimension: 2 },
+      { type: 'conv1d', filters: 3, kernelSize: 2, strides: 1, padding: 'valid', activation: 'leakyRelu' },
+      { type: 'conv1d', filters: 2, kernelSize: 1, strides: 1, padding: 'same', activation: 'linear' },
+    ],
+  ],
+  examplesRead: 'tokens',
+};
