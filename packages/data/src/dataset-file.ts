@@ -1,6 +1,6 @@
 import { TEST_TEXT_LENGTH, type Dataset, type ExampleSet, type TableEncoding, type TestText } from './dataset.js';
 import { isPlainObject } from './plain-object.js';
-import { parseTableEncoding } from './table.js';
+import { parseTableEncoding, tableInputOf } from './table.js';
 
 // A decoded dataset as one file: what the cache keeps and what the queue ships to workers. Read back from
 // disk or from Redis, it is untrusted: every count and size is checked against the bytes before use.
@@ -92,9 +92,15 @@ export function decodeDatasetFile(bytes: Uint8Array): { dataset: Stored; warning
   const table = header.table === undefined ? undefined : tableOf(header.table);
   const testText = testTextOf(header.testText, sets[1].count);
   if (table === null || testText === null) return undefined;
+  // A table's input follows from its encoding; token ids must be ids of its vocabulary.
+  const input = table ? tableInputOf(table) : undefined;
+  if (input && input.inputShape.join() !== (shape as number[]).join()) return undefined;
+  const tokens = input?.vocabularySize;
+  if (tokens !== undefined && sets.some((set) => set.inputs.some((id) => !Number.isInteger(id) || id < 0 || id >= tokens))) return undefined;
   const dataset: Stored = {
     name: header.name,
     inputShape: shape as number[],
+    ...(tokens === undefined ? {} : { vocabularySize: tokens }),
     classNames: classNames as string[],
     ...(table ? { table } : {}),
     ...(testText ? { testText } : {}),

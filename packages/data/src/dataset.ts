@@ -47,16 +47,19 @@ export type TableColumn =
   /** One input per training category; a category training never saw is all zeros, a missing one `fill`'s (default all zeros). */
   | { readonly name: string; readonly type: 'category'; readonly categories: readonly string[]; readonly fill?: string; readonly indicator?: boolean }
   /**
-   * Free text as a bag of words over `vocabulary` (the training rows' most frequent tokens, most frequent
-   * first), tokenized with `lowercase` and `ngrams`; `idf` (one per token) for TF-IDF. A missing cell has no tokens.
+   * Free text over `vocabulary` (the training rows' most frequent tokens, most frequent first), tokenized with
+   * `lowercase` and `ngrams`: a bag of words (`bag`; `idf`, one per token, for TF-IDF), or with `encoding:
+   * sequence` its first `maxLength` tokens' ids (0 padding, 1 unknown, 2… the vocabulary). A missing cell has no tokens.
    */
   | {
       readonly name: string;
       readonly type: 'text';
       readonly vocabulary: readonly string[];
-      readonly bag: 'tfidf' | 'count' | 'multiHot';
+      readonly bag?: 'tfidf' | 'count' | 'multiHot';
       readonly idf?: readonly number[];
       readonly sublinearTf?: boolean;
+      readonly encoding?: 'sequence';
+      readonly maxLength?: number;
       readonly lowercase: boolean;
       readonly ngrams: number;
       /** The tokenizer's version (TOKENIZER_VERSION) that made the vocabulary. */
@@ -88,8 +91,10 @@ export interface Dataset {
   /** Held out from the end of the training examples when the spec asks for a validation split. */
   readonly validation?: ExampleSet;
   readonly test: ExampleSet;
-  /** [height, width, channels] for images, [features] for a table. */
+  /** [height, width, channels] for images, [features] for a table ([maxLength] token ids for a text read as a sequence). */
   readonly inputShape: readonly number[];
+  /** Where the inputs are a text's token ids (encoding: sequence): how many ids there are (padding, unknown, the vocabulary). */
+  readonly vocabularySize?: number;
   /** Empty for a regression. */
   readonly classNames: readonly string[];
   /** For a regression: the target's training statistics. */

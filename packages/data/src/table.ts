@@ -8,6 +8,7 @@ import { isPlainObject } from './plain-object.js';
 import { readRegularBytes, whyUnreadable } from './safe-files.js';
 import { COLUMN_TYPES, kindOf, type ColumnType } from './columns/index.js';
 import type { ColumnData } from './columns/kind.js';
+import { FIRST_TOKEN_ID, isSequenceText } from './columns/text.js';
 import { columnCells, EMPTY, NUMBER_CELL, TableBuilder, WORD, type CsvFormat, type CsvTable } from './table-cells.js';
 import { wordCount } from './text/tokenize.js';
 
@@ -186,7 +187,25 @@ export function inferColumn(table: CsvTable, column: number, rows: readonly numb
   const data = columnData(table, column);
   const type = declared?.type ?? inferredType(table, column, rows);
   const fitted = kindOf(type).fit(data, rows, { imputation, settings: declared?.settings ?? {}, declared: declared !== undefined });
-  return imputation.indicator && rows.some((row) => data.cells.kinds[row] === EMPTY) ? { ...fitted, indicator: true } : fitted;
+  // A text read as a sequence is the model's only input, so it has no indicator: its missing cells are empty texts.
+  const indicates = imputation.indicator && !isSequenceText(fitted) && rows.some((row) => data.cells.kinds[row] === EMPTY);
+  return indicates ? { ...fitted, indicator: true } : fitted;
+}
+
+/** The model's input for a table: its encoded width, or for a text read as a sequence its token ids and how many ids there are. */
+export function tableInputOf(encoding: TableEncoding): { inputShape: number[]; vocabularySize?: number } {
+  const sequence = encoding.features.find(isSequenceText);
+  return sequence ? { inputShape: [sequence.maxLength], vocabularySize: sequence.vocabulary.length + FIRST_TOKEN_ID } : { inputShape: [encodedWidth(encoding.features)] };
+}
+
+/** A text read as a sequence must be the only input column (an embedding reads the whole input): else a located refusal. */
+export function checkSequenceAlone(encoding: TableEncoding, file: string): void {
+  const sequence = encoding.features.find(isSequenceText);
+  const others = encoding.features.filter((column) => column !== sequence).map((column) => column.name);
+  if (!sequence || others.length === 0) return;
+  throw new UserError(
+    `${file}:1: data.columns.${sequence.name} reads text as a sequence (encoding: sequence), which must be the model's only input, but the table also gives it ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}: leave them out (data.columns: { ${others[0]}: ignore }), or read the text as a bag of words (encoding: bag), which mixes with other columns`,
+  );
 }
 
 export const DEFAULT_IMPUTATION: Imputation = { numbers: 'mean', categories: 'missing', indicator: false };

@@ -102,7 +102,9 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
         ? `${inputName}: float32 [batch, ${input.inputShape.join(', ')}], pixel values 0-255 (the graph divides by 255)`
         : raw
           ? describeRawInputs(raw.inputs)
-          : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json, also in table_encoding: numbers standardised, categories one-hot, text a bag of words over its vocabulary)`,
+          : input.vocabularySize !== undefined
+            ? `${inputName}: float32 [batch, ${input.inputShape[0]}], a text's token ids (0 pads, 1 is a token outside the vocabulary, 2 on are the vocabulary of table_encoding, in its order)`
+            : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json, also in table_encoding: numbers standardised, categories one-hot, text a bag of words over its vocabulary)`,
       ...options.metadata,
     }).map(([key, value]) => ({ key, value })),
   });

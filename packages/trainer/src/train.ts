@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type AugmentSpec, type Dataset, type ExampleSet, type Task } from '@specml/data';
-import { buildModel, denseStackOf, initialWeights, type ModelSpec } from '@specml/model-zoo';
+import { buildModel, denseStackOf, initialWeights, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { classificationTraining, regressionTraining } from './tasks.js';
 import { loadNativeAddon, selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -97,7 +97,7 @@ const PROGRESS_SAMPLES = 3000;
 
 export async function train(request: TrainRequest, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
   const { dataset, batchSize } = request;
-  const input = { inputShape: dataset.inputShape };
+  const input: ModelInput = dataset;
   const stack = denseStackOf(request.model, input);
   const timings: TrainTimings = { backendSeconds: 0, augmentationSeconds: 0, trainingSeconds: 0, evaluationSeconds: 0, checkpointSeconds: 0 };
   const timed = <T>(phase: keyof TrainTimings, work: () => T): T => {

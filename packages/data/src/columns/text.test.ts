@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TableColumn } from '../dataset.js';
-import { encodeRows, inferColumn, readCsv, rowIndices, type CsvTable } from '../table.js';
+import { checkSequenceAlone, encodeRows, inferColumn, readCsv, rowIndices, tableInputOf, type CsvTable } from '../table.js';
 import { tokenize } from '../text/tokenize.js';
 
 const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
@@ -31,6 +31,24 @@ describe('text columns', () => {
     expect(fit(reviews, { maxTokens: 2 }).vocabulary).toEqual(['good', 'bad']);
     // Only the training rows count: the last two rows' words are not in it.
     expect(fit(reviews, {}, [1]).vocabulary).toEqual(['bad', 'ugly']);
+  });
+
+  it('writes a sequence as the ids of the first maxLength tokens in order: 0 pads, 1 is unknown, the vocabulary from 2', () => {
+    const column = fit(reviews, { encoding: 'sequence', maxLength: 3 });
+    expect(column).toMatchObject({ encoding: 'sequence', maxLength: 3, vocabulary: ['good', 'bad', 'ugly', 'fine'] });
+    expect(column.bag).toBeUndefined();
+    // good good bad | bad ugly | good ugly fine | (missing)
+    expect([...encode(reviews, column)]).toEqual([2, 2, 3, 3, 4, 0, 2, 4, 5, 0, 0, 0]);
+    const unseen = table('unseen-sequence.csv', ['review,y', 'terrible good and more words than fit,0']);
+    expect([...encode(unseen, fit(reviews, { encoding: 'sequence', maxLength: 4 }))]).toEqual([1, 2, 1, 1]);
+    expect(tableInputOf({ target: 'y', features: [column] })).toEqual({ inputShape: [3], vocabularySize: 6 });
+    // A sequence is the model's only input: beside another column it is refused, saying what to do.
+    const number = { name: 'age', type: 'number', mean: 0, std: 1 } as const;
+    expect(() => checkSequenceAlone({ target: 'y', features: [column, number] }, 'reviews.csv')).toThrow(
+      'reviews.csv:1: data.columns.review reads text as a sequence (encoding: sequence), which must be the model\'s only input, but the table also gives it age: leave them out (data.columns: { age: ignore }), or read the text as a bag of words (encoding: bag), which mixes with other columns',
+    );
+    // Missing cells are empty texts, never an extra input, whatever the imputation asks.
+    expect(inferColumn(reviews, 0, rowIndices(reviews), { type: 'text', settings: { encoding: 'sequence' } }, { numbers: 'mean', categories: 'missing', indicator: true })).not.toHaveProperty('indicator');
   });
 
   it('writes counts, 0/1 or TF-IDF; unknown tokens and missing cells are all zeros', () => {
@@ -75,7 +93,7 @@ describe('text columns', () => {
     for (const settings of [{}, { sublinearTf: true, ngrams: 2, maxTokens: 500 }, { bag: 'count' }, { bag: 'multiHot', lowercase: false }]) {
       const column = fit(foods, settings, train);
       const tokens = rowIndices(foods).map((row) => tokenize(foods.cell(row, 0), column));
-      const options = { tfidf: `TfidfVectorizer(analyzer=lambda d: d, vocabulary=vocabulary, sublinear_tf=${column.sublinearTf ? 'True' : 'False'})`, count: 'CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary)', multiHot: 'CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary, binary=True)' }[column.bag];
+      const options = { tfidf: `TfidfVectorizer(analyzer=lambda d: d, vocabulary=vocabulary, sublinear_tf=${column.sublinearTf ? 'True' : 'False'})`, count: 'CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary)', multiHot: 'CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary, binary=True)' }[column.bag!];
       const script = `
 import json, sys
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer

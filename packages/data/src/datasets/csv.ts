@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { TEST_TEXT_LENGTH, type Dataset, type Imputation, type TableEncoding, type TestText } from '../dataset.js';
+import { TEST_TEXT_LENGTH, type Dataset, type Imputation, type TableColumn, type TableEncoding, type TestText } from '../dataset.js';
 import { printable } from '../printable.js';
 import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
 import { columnCells, EMPTY, rowIndices } from '../table-cells.js';
-import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, describeDelimiter, encodedWidth, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, readCsv, type CsvFormat, type ReadingProgress, type CsvTable, type DeclaredColumn } from '../table.js';
+import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, checkSequenceAlone, describeDelimiter, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, readCsv, tableInputOf, type CsvFormat, type ReadingProgress, type CsvTable, type DeclaredColumn } from '../table.js';
 import { COLUMN_KINDS, COLUMN_TYPES, type ColumnType } from '../columns/index.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
@@ -150,8 +150,7 @@ async function decodeTable(spec: CsvDataSpec, { trainFile, testFile, task, warn,
   const split = testTable ? { train: shuffled([...allLabels.keys()]), test: [...labelsOf(testTable).keys()] } : stratifiedIndices(allLabels, spec.testSplit ?? 0.2);
   if (split.test.length === 0) throw new UserError(`${trainTable.file}: every class has one row, so none can be held out for testing (add rows or give data.testPath)`);
 
-  // Statistics from the training rows only: the test rows must not leak into the inputs' scaling.
-  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, declared[trainTable.header[column]] ?? undefined, imputationOf(spec))), format: trainTable.format, distinctValues: distinctValuesOf(trainTable) };
+  const encoding: TableEncoding = { target, features: fitFeatures(spec, trainTable, featureColumns, split.train, declared), format: trainTable.format, distinctValues: distinctValuesOf(trainTable) };
   const train = encodeRows(trainTable, split.train, encoding);
   const testRows = testTable ?? trainTable;
   const test = encodeRows(testRows, split.test, encoding);
@@ -162,7 +161,7 @@ async function decodeTable(spec: CsvDataSpec, { trainFile, testFile, task, warn,
     name: 'csv',
     train: { inputs: train.inputs, labels: Uint8Array.from(split.train, (row) => allLabels[row]), count: split.train.length },
     test: { inputs: test.inputs, labels: testLabels, count: split.test.length },
-    inputShape: [encodedWidth(encoding.features)],
+    ...tableInputOf(encoding),
     classNames,
     table: encoding,
     ...testTextOf(encoding, testRows, split.test),
@@ -182,6 +181,13 @@ function withTarget(table: CsvTable, target: string, warn: (message: string) => 
   const dropped = table.rowCount - kept.length;
   warn(`${table.file}: ${dropped} row${dropped === 1 ? '' : 's'} left out: the target column "${target}" is missing there (first at line ${table.lines[kinds.indexOf(EMPTY)]})`);
   return table.select(kept);
+}
+
+/** Each input column's kind and encoder, from the training rows only (the test rows must not leak into the inputs' scaling). */
+function fitFeatures(spec: CsvDataSpec, table: CsvTable, columns: readonly number[], trainRows: readonly number[], declared: Readonly<Record<string, DeclaredColumn | null>>): TableColumn[] {
+  const features = columns.map((column) => inferColumn(table, column, trainRows, declared[table.header[column]] ?? undefined, imputationOf(spec)));
+  checkSequenceAlone({ target: '', features }, table.file);
+  return features;
 }
 
 /** How the spec says missing cells are filled. */
@@ -241,7 +247,7 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
   const allValues = valuesOf(trainTable);
   const split = testTable ? { train: shuffled([...allValues.keys()]), test: rowIndices(testTable) } : randomSplit(allValues.length, spec.testSplit ?? 0.2);
   if (split.test.length === 0 || split.train.length < 2) throw new UserError(`${trainTable.file}: ${allValues.length} rows are too few to hold out a test set (add rows or give data.testPath)`);
-  const encoding: TableEncoding = { target, features: featureColumns.map((column) => inferColumn(trainTable, column, split.train, declared[trainTable.header[column]] ?? undefined, imputationOf(spec))), format: trainTable.format };
+  const encoding: TableEncoding = { target, features: fitFeatures(spec, trainTable, featureColumns, split.train, declared), format: trainTable.format };
   const train = encodeRows(trainTable, split.train, encoding);
   const test = encodeRows(testTable ?? trainTable, split.test, encoding);
   warnAboutCells(train.filled + test.filled, test.unseen, warn);
@@ -255,7 +261,7 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
     name: 'csv',
     train: { inputs: train.inputs, labels: trainValues, count: split.train.length },
     test: { inputs: test.inputs, labels: testValues, count: split.test.length },
-    inputShape: [encodedWidth(encoding.features)],
+    ...tableInputOf(encoding),
     classNames: [],
     target: { name: target, mean, std },
     table: encoding,

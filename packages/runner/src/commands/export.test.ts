@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, loadDataset } from '@specml/data';
-import { buildModel, exportOnnx, initialWeights } from '@specml/model-zoo';
+import { buildModel, exportOnnx, initialWeights, LAYER_KINDS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,39 @@ epochs: 2
 `,
 };
 const runs: Record<string, string> = {};
+
+/** The layer lists of the registry's kinds that read token ids. */
+const tokenExamples = (Object.values(LAYER_KINDS) as unknown as { examples: LayerSpec[][]; examplesRead?: 'tokens' }[]).filter((kind) => kind.examplesRead === 'tokens').flatMap((kind) => kind.examples);
+
+/** `count` texts' token ids of `length` positions from `vocabulary` ids, padded with 0 at the end as the data writes them. */
+function tokenIds(count: number, length: number, vocabulary: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const ids = new Float32Array(count * length);
+  for (let row = 0; row < count; row++) {
+    const words = Math.floor(rng.next() * (length + 1));
+    for (let t = 0; t < words; t++) ids[row * length + t] = 1 + Math.floor(rng.next() * (vocabulary - 1));
+  }
+  return ids;
+}
+
+/**
+ * The largest difference between the tfjs model's probabilities and its ONNX export's under ONNX Runtime,
+ * from seeded initial weights, on `values` (an image's pixels 0–255, which the tfjs model reads divided by
+ * 255 as training does, or token ids).
+ */
+async function onnxDifference(spec: ModelSpec, input: ModelInput, values: Float32Array, seed: number): Promise<number> {
+  const image = input.inputShape.length === 3;
+  const count = values.length / input.inputShape.reduce((a, b) => a * b, 1);
+  const weights = initialWeights(spec, input, createRng(seed));
+  const model = buildModel(spec, input, weights);
+  const own = tf.tidy(() => (model.predict(tf.tensor(image ? values.map((value) => value / 255) : values, [count, ...input.inputShape])) as tf.Tensor).dataSync() as Float32Array);
+  model.dispose();
+  const session = await ort.InferenceSession.create(exportOnnx(spec, input, weights, { task: 'classification', classNames: [] }));
+  const onnx = (await session.run({ [image ? 'pixels' : 'features']: new ort.Tensor('float32', values, [count, ...input.inputShape]) })).probabilities.data as Float32Array;
+  await session.release();
+  expect(onnx.length).toBe(own.length);
+  return Math.max(...own.map((value, index) => Math.abs(value - onnx[index])));
+}
 beforeAll(async () => {
   await activateTfjsBackend('cpu');
   for (const [name, text] of Object.entries(SPECS)) {
@@ -73,18 +106,26 @@ describe('export to ONNX', () => {
   });
 
   it.each(readdirSync(join(root, 'experiments')).filter((file) => file.endsWith('.yaml')))('exports the model of experiments/%s as ONNX Runtime runs it', async (example) => {
-    // Every example and preset exports: its model as built (seeded initial weights), compared on 20 test images.
+    // Every example and preset exports: its model as built (seeded initial weights), compared on 20 test
+    // images, or for a model of token ids on 20 texts' ids.
     const { spec } = loadSpec(join(root, 'experiments', example));
-    const input = { inputShape: [28, 28, 1] as [number, number, number] };
-    const weights = initialWeights(spec.model, input, createRng(spec.seed));
-    const model = buildModel(spec.model, input, weights);
+    if (spec.model.layers[0].type === 'embedding') {
+      expect(await onnxDifference(spec.model, { inputShape: [40], vocabularySize: 500 }, tokenIds(20, 40, 500, spec.seed), spec.seed)).toBeLessThan(1e-5);
+      return;
+    }
     const images = Float32Array.from(testPixels.subarray(0, 20 * 784));
-    const own = tf.tidy(() => (model.predict(tf.tensor4d(images.map((value) => value / 255), [20, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
-    model.dispose();
-    const session = await ort.InferenceSession.create(exportOnnx(spec.model, input, weights, { task: 'classification', classNames: [] }));
-    const onnx = (await session.run({ pixels: new ort.Tensor('float32', images, [20, 28, 28, 1]) })).probabilities.data as Float32Array;
-    await session.release();
-    expect(Math.max(...own.map((value, index) => Math.abs(value - onnx[index])))).toBeLessThan(1e-5);
+    expect(await onnxDifference(spec.model, { inputShape: [28, 28, 1] }, images, spec.seed)).toBeLessThan(1e-5);
+  });
+
+  it.each(tokenExamples.map((layers) => [JSON.stringify(layers), layers] as const))('a model of token ids through %s: ONNX Runtime gives tfjs\' predictions within 1e-5, and the checker passes', async (_, layers) => {
+    // Every kind that reads a text's tokens (embedding, conv1d, the global poolings), from the registry.
+    const model: ModelSpec = { initializer: 'glorotUniform', layers: [...layers, { type: 'dense', units: 3, activation: 'softmax' }] };
+    const input = { inputShape: [12], vocabularySize: 30 };
+    expect(await onnxDifference(model, input, tokenIds(16, 12, 30, 7), 7)).toBeLessThan(1e-5);
+    if (!hasOnnxChecker) return;
+    const file = join(work, `tokens-${tokenExamples.indexOf(layers)}.onnx`);
+    writeFileSync(file, exportOnnx(model, input, initialWeights(model, input, createRng(7)), { task: 'classification', classNames: ['a', 'b', 'c'] }));
+    expect(checkOnnx(file)).toEqual(['class_names', 'output', 'input']);
   });
 
   it('predicts through the export with --onnx what the tfjs model predicts', () => {

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '@specml/data';
+import { tableInputOf, UserError } from '@specml/data';
 import { describeRawInputs, ONNX_NAMES, exportOnnx, getModelWeights, onnxOutputOf, rawInputsOf, rawRowsSupported } from '@specml/model-zoo';
 import { RUN_FILES, summaryIfReadable, writeFileAtomic } from '@specml/reporter';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
@@ -43,12 +43,16 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir), 
   // and tokenizer settings): that goes with it, so that the file alone can be used elsewhere.
   const { table } = trainingInput(runDir);
   const encoding: Record<string, string> = table ? { table_encoding: JSON.stringify(table) } : {};
-  const bytes = exportOnnx(spec, { inputShape }, weights, { task: summary.task, classNames: summary.classNames, table, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}`, ...encoding } });
+  // A text read as a sequence: the model's input is token ids, and its embedding's table is as long as the vocabulary.
+  const vocabularySize = table ? tableInputOf(table).vocabularySize : undefined;
+  const bytes = exportOnnx(spec, { inputShape, ...(vocabularySize === undefined ? {} : { vocabularySize }) }, weights, { task: summary.task, classNames: summary.classNames, table, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}`, ...encoding } });
   writeFileAtomic(out, bytes);
   const input = inputShape.length === 3
     ? `${ONNX_NAMES.input} [batch, ${inputShape.join(', ')}] (height, width, channels) 0-255`
     : table && rawRowsSupported(table)
       ? `the table's columns as they are (${describeRawInputs(rawInputsOf(table))})`
-      : `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (the table's columns encoded as in ${RUN_FILES.table}; a text column's tokenizer has no ONNX operator)`;
+      : vocabularySize !== undefined
+        ? `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (a text's token ids: 0 pads, 1 is a token outside the vocabulary, 2 on are the vocabulary in ${RUN_FILES.table}, in its order; the tokenizer has no ONNX operator)`
+        : `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (the table's columns encoded as in ${RUN_FILES.table}; a text column's tokenizer has no ONNX operator)`;
   return { file: out, bytes: bytes.length, input, output: onnxOutputOf(summary.task).description };
 }

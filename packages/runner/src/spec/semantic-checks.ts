@@ -1,5 +1,5 @@
 import { COMMON_DATA_PROPERTIES, DATASET_KINDS, DATASET_NAMES, DEFAULT_DATASET, isImageDataset, metricsColumnsOf, type Dataset } from '@specml/data';
-import { parameterCount, planLayers } from '@specml/model-zoo';
+import { parameterCount, planLayers, type ModelInput } from '@specml/model-zoo';
 import type { LoadedSpec } from './load-spec.js';
 import { SpecError, type SpecProblem } from './user-errors.js';
 
@@ -97,7 +97,7 @@ export function checkBatchSize(loaded: LoadedSpec, count: number, what: string):
 /** Checks that need the dataset: layer shapes, the output size, the batch size, the model's size. */
 export function checkSpecAgainstData(loaded: LoadedSpec, dataset: Dataset): void {
   const { spec } = loaded;
-  const input = { inputShape: dataset.inputShape };
+  const input: ModelInput = dataset;
   const problems: SpecProblem[] = planLayers(spec.model, input).problems.map(({ index, message }) => problem(loaded, ['model', 'layers', index], message));
   const layers = spec.model.layers;
   const last = layers[layers.length - 1];
