@@ -15,7 +15,11 @@ const countsOf = (set: ExampleSet | undefined, classes: number) => {
 export function describeDataset(dataset: Dataset): string {
   const classes = dataset.classNames.length;
   const [train, validation, test] = [dataset.train, dataset.validation, dataset.test].map((set) => countsOf(set, classes));
-  const input = isImageDataset(dataset) ? `images of ${dataset.inputShape.join('×')} (height×width×channels)` : `table rows as ${dataset.inputShape[0]} inputs`;
+  const input = isImageDataset(dataset)
+    ? `images of ${dataset.inputShape.join('×')} (height×width×channels)`
+    : dataset.vocabularySize !== undefined
+      ? `each row's first ${dataset.inputShape[0]} token ids, of ${dataset.vocabularySize} (padding, unknown and the vocabulary)`
+      : `table rows as ${dataset.inputShape[0]} inputs`;
   const names = dataset.classNames.map(printable);
   const width = Math.max(5, ...names.map((name) => name.length));
   if (dataset.target) {

@@ -18,7 +18,7 @@ const schema = {
 const EMBEDDING_BOUND = 0.05;
 
 export const notTokens = (type: string) =>
-  `a ${type} layer reads token ids, so it must be the first layer and the table's text column must be read as a sequence (data.columns.<name>: { type: text, encoding: sequence })`;
+  `an ${type} layer reads token ids, so it must be the first layer and the table's text column must be read as a sequence (data.columns.<name>: { type: text, encoding: sequence })`;
 
 export const embedding: LayerKind<typeof schema> = {
   schema,
