@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@specml/data';
 import type { BackendChoice } from './schema.js';
-import { registerWasmConvGradient, registerWasmSegmentSum } from './wasm-kernels.js';
+import { registerSegmentSum, registerWasmConvGradient } from './tfjs-kernels.js';
 
 export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'native' | TfjsBackendName;
@@ -92,9 +92,12 @@ const tfjsBackendLoaders: Record<TfjsBackendName, () => Promise<unknown>> = {
   wasm: async () => {
     await import('@tensorflow/tfjs-backend-wasm');
     registerWasmConvGradient();
-    registerWasmSegmentSum();
+    registerSegmentSum('wasm');
   },
-  cpu: () => import('@tensorflow/tfjs-backend-cpu'),
+  cpu: async () => {
+    await import('@tensorflow/tfjs-backend-cpu');
+    registerSegmentSum('cpu');
+  },
 };
 
 const tfjsLoadFailures = new Map<TfjsBackendName, string>();

@@ -173,7 +173,7 @@ async function main() {
     .option('--queue', 'instead: an 8-trial sweep of --spec through a local Redis queue (2 workers, 1 worker) against the local pool')
     .option('--predict <run-folder>', 'instead: predictions per second on the test set through ONNX Runtime (the export), tfjs and the native engine')
     .option('--searchers', 'instead: our random and Bayesian search against Optuna\'s samplers on standard test functions (40 trials, 20 seeds)')
-    .option('--text', 'instead: experiments/own-text.yaml against scikit-learn\'s TfidfVectorizer + LogisticRegression on the same split, accuracy and wall time')
+    .option('--text', 'instead: experiments/own-text.yaml and own-text-sequence.yaml against scikit-learn\'s TfidfVectorizer + LogisticRegression on the same split, accuracy and wall time')
     .option('--folder [dir]', 'instead: the tutorial MLP on MNIST as 70,000 PNG files (written to dir, default /tmp/mnist-folders) against torchvision\'s ImageFolder, first run and cached')
     .parse();
   const { spec, pairs, backends, profileOnly, search, queue, predict, searchers, folder, text } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string; searchers?: boolean; folder?: string | true; text?: boolean }>();
