@@ -192,6 +192,13 @@ export function inferColumn(table: CsvTable, column: number, rows: readonly numb
   return indicates ? { ...fitted, indicator: true } : fitted;
 }
 
+/** Rows given as cells rather than a file (a text typed on serve's page): a table as a file's would be, named `source` in messages. */
+export function tableOfRows(source: string, header: readonly string[], rows: readonly (readonly string[])[], format: CsvFormat = DEFAULT_CSV_FORMAT): CsvTable {
+  const builder = new TableBuilder(source, header, { ...format, delimiter: format.delimiter ?? ',' });
+  rows.forEach((row, index) => builder.add(row, index + 2));
+  return builder.done();
+}
+
 /** The model's input for a table: its encoded width, or for a text read as a sequence its token ids and how many ids there are. */
 export function tableInputOf(encoding: TableEncoding): { inputShape: number[]; vocabularySize?: number } {
   const sequence = encoding.features.find(isSequenceText);

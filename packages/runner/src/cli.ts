@@ -406,7 +406,8 @@ function addServeCommand(program: Command): void {
       if (!(decodeSeconds > 0 && decodeSeconds <= 600)) throw new UserError(`--decode-seconds ${options.decodeSeconds}: expected a number of seconds above 0 and at most 600`);
       const { startPredictionServer } = await import('./commands/serve.js');
       const server = await startPredictionServer(fromCaller(options.run), port, decodeSeconds);
-      process.stdout.write(`${server.drawPad ? 'draw a digit or choose an image' : 'choose an image'} at ${server.url} (Ctrl-C to stop)\n`);
+      const invitation = { drawing: 'draw a digit or choose an image', image: 'choose an image', text: 'write a text' }[server.input];
+      process.stdout.write(`${invitation} at ${server.url} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close().then(resolve));
       });

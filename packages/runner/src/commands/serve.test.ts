@@ -249,6 +249,66 @@ describe.skipIf(browserMissing)('specml serve: a colour image-folder model', () 
     const table = specml(['exp', 'experiments/own-table.yaml', '--runs-dir', join(work, 'table-runs'), '--set', 'epochs=1']);
     const served = specml(['serve', '--run', lastLine(table.stdout), '--port', '0']);
     expect(served.status).toBe(2);
-    expect(served.stderr).toMatch(/^error: --run \S+: this run's model reads table rows; predict them with: npx specml predict --run \S+ rows\.csv\n$/);
+    expect(served.stderr).toMatch(/^error: --run \S+: this run's model reads table rows of several columns; predict them with: npx specml predict --run \S+ rows\.csv\n$/);
+  });
+});
+
+describe.skipIf(browserMissing)('specml serve: a text model', () => {
+  let server: ChildProcess;
+  let url = '';
+  let runDir = '';
+  let browser: Browser;
+  const spam = 'Congratulations! You have been selected to receive a FREE vacation. Click here now to claim your prize, limited offer, act now!!!';
+
+  beforeAll(async () => {
+    // The e-mails' bodies read as a sequence (embedding + pooling); a few epochs suffice for the page.
+    const trained = specml(['exp', 'experiments/own-text-sequence.yaml', '--runs-dir', join(work, 'text-runs'), '--set', 'epochs=3']);
+    expect(trained.status, trained.stderr).toBe(0);
+    runDir = lastLine(trained.stdout);
+    const started = await startServing(['serve', '--run', runDir, '--port', '0'], /^write a text at (http:\/\/127\.0\.0\.1:\d+\/)/m);
+    server = started.child;
+    url = started.address;
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill('SIGTERM');
+  });
+
+  it('predicts a posted text as predict predicts the same text in a file, and refuses text that is not UTF-8 or too long', async () => {
+    expect(await (await fetch(`${url}run.json`)).json()).toMatchObject({ text: 'body', drawPad: false, classNames: ['ham', 'spam'] });
+    const answer = await fetch(`${url}predict`, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: spam });
+    expect(answer.status).toBe(200);
+    const { probabilities } = await answer.json();
+    writeFileSync(join(work, 'spam.csv'), `body\n"${spam}"\n`);
+    const predicted = specml(['predict', '--run', runDir, join(work, 'spam.csv'), '--json']);
+    expect(predicted.status, predicted.stderr).toBe(0);
+    const [row] = JSON.parse(predicted.stdout);
+    expect(probabilities[0]).toBeCloseTo(row.probabilities.ham, 6);
+    expect(probabilities[1]).toBeCloseTo(row.probabilities.spam, 6);
+    const latin1 = await fetch(`${url}predict`, { method: 'POST', body: Uint8Array.of(0x63, 0x61, 0x66, 0xe9) });
+    expect(latin1.status).toBe(400);
+    expect(await latin1.json()).toEqual({ error: 'the text is not UTF-8' });
+    const long = await fetch(`${url}predict`, { method: 'POST', body: 'word '.repeat(14_000) });
+    expect(long.status).toBe(413);
+    expect(await long.json()).toEqual({ error: 'the text is longer than 64 KiB' });
+    expect(server.exitCode).toBe(null);
+  });
+
+  it('has a text box instead of image files, and predicts what is written in it', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('#title').textContent()).toBe('Write a text');
+    expect(await page.locator('#drop').isVisible()).toBe(false);
+    expect(await page.locator('#pad').isVisible()).toBe(false);
+    await page.fill('#text', spam);
+    await page.click('#predict-text');
+    await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent !== '–');
+    expect(['ham', 'spam']).toContain(await page.locator('[data-testid="prediction"]').textContent());
+    expect(errors).toEqual([]);
   });
 });

@@ -5,14 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { ImageInputProcess, isUserError, UserError } from '@specml/data';
+import { encodeRows, ImageInputProcess, isUserError, tableOfRows, UserError, type TableEncoding } from '@specml/data';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import { trainingInput } from './predict.js';
 
 export interface PredictionServer {
   readonly url: string;
-  /** Whether the page has a pad to draw digits on (grey digit models). */
-  readonly drawPad: boolean;
+  /** What the page takes: drawn digits and image files (grey digit models), image files, or a text (a model of one text column). */
+  readonly input: 'drawing' | 'image' | 'text';
   close(): Promise<void>;
 }
 
@@ -40,6 +40,8 @@ function routes(runDir: string): Map<string, string> {
 
 /** The largest image file the page may send for a prediction. */
 export const MAX_UPLOAD_BYTES = 16 * 2 ** 20;
+/** The longest text the page may send (a long e-mail is a few KiB). */
+export const MAX_TEXT_BYTES = 64 * 2 ** 10;
 /** Uploads read and waiting for their prediction at most (each holds its bytes): more are answered 503. */
 const MAX_WAITING_UPLOADS = 4;
 /** The longest an upload may take to decode by default: a photo takes well under a second. */
@@ -51,17 +53,23 @@ interface ServedModel {
   readonly inputShape: number[];
   readonly digitStyle: boolean;
   readonly drawPad: boolean;
-  /** run.json: the run's name, id, class names and whether the page shows the draw pad. */
+  /** A model whose only input is a text column: its table encoding (the page has a text box). */
+  readonly text?: TableEncoding;
+  /** run.json: the run's name, id, class names, whether the page shows the draw pad, and the text column's name. */
   readonly runInfo: string;
 }
 
-/** The run's model, loaded once here so that a damaged one is reported now (exit 2), not in the browser; a table's model is refused. */
+/**
+ * The run's model, loaded once here so that a damaged one is reported now (exit 2), not in the browser; a
+ * table's model is refused unless its one input column is a text.
+ */
 async function servedModel(runDir: string): Promise<ServedModel> {
   if (!existsSync(join(runDir, 'model', 'model.json'))) {
     throw new UserError(`--run ${runDir}: no model/model.json here (give the folder of a completed run, e.g. runs/baseline/<run-id>)`);
   }
   const { summary, digitStyle, table } = trainingInput(runDir);
-  if (table) throw new UserError(`--run ${runDir}: this run's model reads table rows; predict them with: npx specml predict --run ${runDir} rows.csv`);
+  const text = table?.features.length === 1 && table.features[0].type === 'text' ? table : undefined;
+  if (table && !text) throw new UserError(`--run ${runDir}: this run's model reads table rows of several columns; predict them with: npx specml predict --run ${runDir} rows.csv`);
   const backend = await activateTfjsBackend('cpu');
   if (!backend.ok) throw new Error(backend.reason);
   const model = await loadModel(join(runDir, 'model'));
@@ -70,21 +78,35 @@ async function servedModel(runDir: string): Promise<ServedModel> {
   const classNames = summary?.classNames.length === classCount ? summary.classNames : Array.from({ length: classCount }, (_, i) => String(i));
   // The draw pad makes grey 28×28-style digits; other models take image files only.
   const drawPad = digitStyle && inputShape[2] === 1;
-  const runInfo = JSON.stringify({ name: summary?.name ?? basename(dirname(runDir)), runId: summary?.runId ?? basename(runDir), classNames, drawPad });
-  return { model, inputShape, digitStyle, drawPad, runInfo };
+  const runInfo = JSON.stringify({ name: summary?.name ?? basename(dirname(runDir)), runId: summary?.runId ?? basename(runDir), classNames, drawPad, text: text?.features[0].name ?? null });
+  return { model, inputShape, digitStyle, drawPad, ...(text ? { text } : {}), runInfo };
+}
+
+/** A text from the page as the model's input, encoded as training encoded the column (its vocabulary and tokenizer). */
+function textInput(bytes: Uint8Array, encoding: TableEncoding): { values: Float32Array; warnings: string[] } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError('the text is not UTF-8');
+  }
+  const row = tableOfRows('the text', [encoding.features[0].name], [[text]], encoding.format);
+  return { values: encodeRows(row, [0], encoding).inputs, warnings: [] };
 }
 
 /**
- * Predicts uploads one at a time (they queue instead of piling decoded images up in memory), each decoded in
- * a child process with a time limit: no image stalls the server's event loop (or the page's files).
+ * Predicts uploads one at a time (they queue instead of piling decoded images up in memory), each image
+ * decoded in a child process with a time limit: no image stalls the server's event loop (or the page's
+ * files). A text (at most 64 KiB) is tokenized here.
  */
 function uploadPredictor(served: ServedModel, decodeSeconds: number) {
   let predictions = Promise.resolve();
   let waiting = 0;
   const decoder = new ImageInputProcess(decodeSeconds);
+  const [limit, what] = served.text ? [MAX_TEXT_BYTES, `the text is longer than ${MAX_TEXT_BYTES / 2 ** 10} KiB`] : [MAX_UPLOAD_BYTES, `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB`];
   const predict = (bytes: Uint8Array) => {
     const result = predictions.then(async () => {
-      const { values, warnings } = await decoder.input(bytes, served.inputShape, served.digitStyle);
+      const { values, warnings } = served.text ? textInput(bytes, served.text) : await decoder.input(bytes, served.inputShape, served.digitStyle);
       const probabilities = tf.tidy(() => Array.from((served.model.predict(tf.tensor(values, [1, ...served.inputShape])) as tf.Tensor).dataSync()));
       return { probabilities, warnings };
     });
@@ -97,9 +119,9 @@ function uploadPredictor(served: ServedModel, decodeSeconds: number) {
       const answer = (status: number, body: unknown) => void (response.headersSent || response.writeHead(status, { 'content-type': CONTENT_TYPES['.json'] }).end(JSON.stringify(body)));
       // A slow sender holds only its own connection (and requestTimeout ends it): an upload counts as waiting
       // once its whole body is here, so that slow POSTs cannot turn every real upload away.
-      readBody(request, MAX_UPLOAD_BYTES).then(
+      readBody(request, limit).then(
         (bytes) => {
-          if (waiting >= MAX_WAITING_UPLOADS) return answer(503, { error: 'busy: other images are being predicted; send it again in a moment' });
+          if (waiting >= MAX_WAITING_UPLOADS) return answer(503, { error: 'busy: other uploads are being predicted; send it again in a moment' });
           waiting++;
           predict(bytes)
             .then(
@@ -110,7 +132,7 @@ function uploadPredictor(served: ServedModel, decodeSeconds: number) {
         },
         // The rest of an oversized body is read and thrown away (requestTimeout bounds how long), so that the
         // sender, still writing, reads the answer instead of a reset.
-        () => answer(413, { error: `the image is larger than ${MAX_UPLOAD_BYTES / 2 ** 20} MiB` }),
+        () => answer(413, { error: what }),
       );
     },
     close: () => decoder.close(),
@@ -139,7 +161,8 @@ function requestPath(request: IncomingMessage): string | undefined {
 /**
  * Serves a run's page on 127.0.0.1 only: choose or drop an image file (any PNG or JPEG, predicted here
  * exactly as `predict` reads it), and for digit models a pad to draw on (predicted in the browser with
- * tfjs, from the run's model/ folder). Port 0 picks a free port.
+ * tfjs, from the run's model/ folder); for a model of one text column, a text box (the text predicted here
+ * with the run's vocabulary). Port 0 picks a free port.
  */
 export async function startPredictionServer(runDir: string, port = 0, decodeSeconds = DEFAULT_DECODE_SECONDS): Promise<PredictionServer> {
   const served = await servedModel(runDir);
@@ -168,7 +191,7 @@ export async function startPredictionServer(runDir: string, port = 0, decodeSeco
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${bound}/`,
-    drawPad: served.drawPad,
+    input: served.text ? 'text' : served.drawPad ? 'drawing' : 'image',
     close: () =>
       new Promise((resolve) =>
         server.close(() => {
