@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TEST_TEXT_LENGTH, type Dataset } from './dataset.js';
 import { decodeDataset, encodeDataset } from './dataset-file.js';
+import { TOKENIZER_VERSION } from './text/tokenize.js';
 
 const images: Omit<Dataset, 'validation'> = {
   name: 'imageFolder',
@@ -22,7 +23,29 @@ const table: Omit<Dataset, 'validation'> = {
   notes: [],
 };
 
+/** A text read as a sequence: three token ids per row from a vocabulary of two tokens (ids 0–3). */
+const sequence: Omit<Dataset, 'validation'> = {
+  name: 'csv',
+  train: { inputs: Float32Array.of(2, 3, 0, 1, 2, 2), labels: Uint8Array.of(0, 1), count: 2 },
+  test: { inputs: Float32Array.of(3, 0, 0), labels: Uint8Array.of(1), count: 1 },
+  inputShape: [3],
+  vocabularySize: 4,
+  classNames: ['ham', 'spam'],
+  table: { target: 'label', features: [{ name: 'body', type: 'text', vocabulary: ['free', 'offer'], encoding: 'sequence', maxLength: 3, lowercase: true, ngrams: 1, tokenizer: TOKENIZER_VERSION }] },
+  notes: [],
+};
+
 describe('the dataset file (the cache\'s, and what a queue ships)', () => {
+  it('gives back a text read as a sequence with its vocabulary\'s size, and refuses ids outside it or an input that is not the encoding\'s', () => {
+    const back = decodeDataset(encodeDataset(sequence))!;
+    expect(back.vocabularySize).toBe(4);
+    expect(back.train.inputs).toEqual(sequence.train.inputs);
+    expect(back.table!.features).toEqual(sequence.table!.features);
+    expect(decodeDataset(encodeDataset({ ...sequence, test: { ...sequence.test, inputs: Float32Array.of(4, 0, 0) } }))).toBeUndefined();
+    expect(decodeDataset(encodeDataset({ ...sequence, test: { ...sequence.test, inputs: Float32Array.of(2.5, 0, 0) } }))).toBeUndefined();
+    expect(decodeDataset(encodeDataset({ ...sequence, table: { ...sequence.table!, features: [{ ...sequence.table!.features[0], maxLength: 2 } as never] } }))).toBeUndefined();
+  });
+
   it('gives back images with class labels, and table rows with numeric targets, exactly', () => {
     for (const dataset of [images, table]) {
       const back = decodeDataset(encodeDataset(dataset))!;
