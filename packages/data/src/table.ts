@@ -192,6 +192,11 @@ export function inferColumn(table: CsvTable, column: number, rows: readonly numb
   return indicates ? { ...fitted, indicator: true } : fitted;
 }
 
+/** What a table's missing number cells are filled with: the training rows' median where data.impute.numbers said so (a column then keeps its `fill`), else their mean. */
+export function numberFill(encoding: TableEncoding): 'mean' | 'median' {
+  return encoding.features.some((column) => column.type === 'number' && column.fill !== undefined) ? 'median' : 'mean';
+}
+
 /** Rows given as cells rather than a file (a text typed on serve's page): a table as a file's would be, named `source` in messages. */
 export function tableOfRows(source: string, header: readonly string[], rows: readonly (readonly string[])[], format: CsvFormat = DEFAULT_CSV_FORMAT): CsvTable {
   const builder = new TableBuilder(source, header, { ...format, delimiter: format.delimiter ?? ',' });

@@ -38,6 +38,9 @@ describe('dataset: csv', () => {
     expect(test[9]).toBe(0); // empty weight: the training mean, standardised
     expect(Array.from(data.test.labels)).toEqual([1, 0]);
     expect(warnings).toEqual(['2 missing number cells were filled with the training mean of the column', '1 test cell has a category the training rows do not have (encoded as all zeros)']);
+    warnings.length = 0;
+    await load({ path: write('train.csv', TRAIN), testPath: write('test.csv', TEST), target: 'label', impute: { numbers: 'median' } });
+    expect(warnings[0]).toBe('2 missing number cells were filled with the training median of the column');
     expect(data.notes[0]).toBe('target label (data.target): 2 classes (large, small)');
     expect(data.notes[2]).toBe('column colour, as "seen": category, 3 values (blue, green, dark, red)');
   });

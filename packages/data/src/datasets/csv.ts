@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
 import { columnCells, EMPTY, rowIndices } from '../table-cells.js';
-import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, checkSequenceAlone, describeDelimiter, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, readCsv, tableInputOf, type CsvFormat, type ReadingProgress, type CsvTable, type DeclaredColumn } from '../table.js';
+import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, checkSequenceAlone, describeDelimiter, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, numberFill, readCsv, tableInputOf, type CsvFormat, type ReadingProgress, type CsvTable, type DeclaredColumn } from '../table.js';
 import { COLUMN_KINDS, COLUMN_TYPES, type ColumnType } from '../columns/index.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
@@ -155,7 +155,7 @@ async function decodeTable(spec: CsvDataSpec, { trainFile, testFile, task, warn,
   const testRows = testTable ?? trainTable;
   const test = encodeRows(testRows, split.test, encoding);
   const testLabels = testTable ? labelsOf(testTable) : Uint8Array.from(split.test, (row) => allLabels[row]);
-  warnAboutCells(train.filled + test.filled, test.unseen, warn);
+  warnAboutCells(encoding, train.filled + test.filled, test.unseen, warn);
 
   return {
     name: 'csv',
@@ -250,7 +250,7 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
   const encoding: TableEncoding = { target, features: fitFeatures(spec, trainTable, featureColumns, split.train, declared), format: trainTable.format };
   const train = encodeRows(trainTable, split.train, encoding);
   const test = encodeRows(testTable ?? trainTable, split.test, encoding);
-  warnAboutCells(train.filled + test.filled, test.unseen, warn);
+  warnAboutCells(encoding, train.filled + test.filled, test.unseen, warn);
   const trainValues = Float32Array.from(split.train, (row) => allValues[row]);
   const testValues = testTable ? valuesOf(testTable) : Float32Array.from(split.test, (row) => allValues[row]);
   const { mean, std } = meanAndStd(trainValues);
@@ -270,8 +270,8 @@ function loadRegression(spec: CsvDataSpec, trainTable: CsvTable, testTable: CsvT
   };
 }
 
-function warnAboutCells(filled: number, unseen: number, warn: (message: string) => void): void {
-  if (filled > 0) warn(`${filled} missing number cell${filled === 1 ? ' was' : 's were'} filled with the training mean of the column`);
+function warnAboutCells(encoding: TableEncoding, filled: number, unseen: number, warn: (message: string) => void): void {
+  if (filled > 0) warn(`${filled} missing number cell${filled === 1 ? ' was' : 's were'} filled with the training ${numberFill(encoding)} of the column`);
   if (unseen > 0) warn(`${unseen} test cell${unseen === 1 ? ' has a category' : 's have categories'} the training rows do not have (encoded as all zeros)`);
 }
 

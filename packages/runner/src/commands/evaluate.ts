@@ -34,7 +34,7 @@ function labelledRows(files: readonly string[], table: TableEncoding, classNames
       targets.push(value);
     }
     const { inputs: encoded, filled, unseen } = encodeRows(csv, rows, table);
-    warnings.push(...encodingWarnings(file, filled, unseen));
+    warnings.push(...encodingWarnings(file, table, filled, unseen));
     inputs.push(encoded);
     sources.push(...rows.map((row) => ({ csv, row })));
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { columnIndex, DATASET_KINDS, encodedWidth, DEFAULT_DATASET, type DatasetName, encodeRows, imageInput, isMissingCell, isUserError, numberOf, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, rowIndices, UserError, type CsvTable, type TableEncoding } from '@specml/data';
+import { columnIndex, DATASET_KINDS, encodedWidth, DEFAULT_DATASET, type DatasetName, encodeRows, imageInput, isMissingCell, isUserError, numberFill, numberOf, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, rowIndices, UserError, type CsvTable, type TableEncoding } from '@specml/data';
 import { csvText, readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
 import { ONNX_NAMES, rawInputsOf, rawRowsSupported } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
@@ -231,9 +231,9 @@ function rowsOf(values: Float32Array, count: number): number[][] {
 }
 
 /** What encoding new rows filled in or could not place, one sentence each (predict and evaluate alike). */
-export function encodingWarnings(file: string, filled: number, unseen: number): string[] {
+export function encodingWarnings(file: string, table: TableEncoding, filled: number, unseen: number): string[] {
   return [
-    ...(filled > 0 ? [`${file}: ${filled} missing number cell${filled === 1 ? '' : 's'} filled with the training mean`] : []),
+    ...(filled > 0 ? [`${file}: ${filled} missing number cell${filled === 1 ? '' : 's'} filled with the training ${numberFill(table)}`] : []),
     ...(unseen > 0 ? [`${file}: ${unseen} cell${unseen === 1 ? ' has a category' : 's have categories'} training never saw (encoded as all zeros)`] : []),
   ];
 }
@@ -244,7 +244,7 @@ function tableRows(file: string, table: TableEncoding, warnings: string[]): { fi
   const csv = readCsv(file, table.format);
   const rows = rowIndices(csv);
   const { inputs, filled, unseen } = encodeRows(csv, rows, table);
-  warnings.push(...encodingWarnings(file, filled, unseen));
+  warnings.push(...encodingWarnings(file, table, filled, unseen));
   const width = inputs.length / Math.max(1, rows.length);
   return rows.map((row) => ({ file: `${file}:${csv.lines[row]}`, values: inputs.subarray(row * width, (row + 1) * width), source: { csv, row } }));
 }
