@@ -1,6 +1,6 @@
 export { csvText } from './csv-text.js';
 export { spreadOf, differenceOf, differenceSentence, type Spread, type Difference, type MemberScore } from './significance.js';
-export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, METRICS_COLUMNS, VALIDATION_COLUMNS, type MetricsRow } from './metrics-csv.js';
+export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, syncMetricsCsv, METRICS_COLUMNS, VALIDATION_COLUMNS, type MetricsRow } from './metrics-csv.js';
 export { renderPredictionGrid, type PredictionGridInput } from './predictions-image.js';
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';
 export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, type LineChart, type LineSeries } from './charts.js';

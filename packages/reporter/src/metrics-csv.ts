@@ -25,12 +25,18 @@ export function rewriteMetricsCsv(path: string, rows: readonly MetricsRow[], col
 }
 
 /**
- * Appends one row and flushes it to disk, so that a crash right after an epoch loses nothing. The row
- * is one write() call: a reader never sees half a line.
+ * Appends one row, in one write() call: a reader never sees half a line. It is not flushed to disk row by
+ * row (an fsync per epoch cost more than training a small model's epoch): a resumed run takes its rows from
+ * its checkpoint, and a finished run flushes the file once (syncMetricsCsv) before saying it is complete.
  */
 export function appendMetricsRow(path: string, row: MetricsRow, columns: readonly MetricColumn[] = METRICS_COLUMNS): void {
   const cells = columns.map((column) => formatCell(row[column]));
-  writeDurably(path, csvText([cells]), 'a');
+  writeRows(path, csvText([cells]), 'a', false);
+}
+
+/** Flushes the metrics CSV's rows to disk. */
+export function syncMetricsCsv(path: string): void {
+  writeRows(path, '', 'a', true);
 }
 
 function formatCell(value: number | undefined): string {
@@ -40,6 +46,10 @@ function formatCell(value: number | undefined): string {
 }
 
 function writeDurably(path: string, text: string, flags: 'w' | 'a'): void {
+  writeRows(path, text, flags, true);
+}
+
+function writeRows(path: string, text: string, flags: 'w' | 'a', durably: boolean): void {
   let fd: number;
   try {
     fd = openSync(path, flags);
@@ -47,8 +57,8 @@ function writeDurably(path: string, text: string, flags: 'w' | 'a'): void {
     throw withPath(error, path);
   }
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
+    if (text) writeSync(fd, text);
+    if (durably) fsyncSync(fd);
   } catch (error) {
     throw withPath(error, path);
   } finally {

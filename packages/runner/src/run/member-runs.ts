@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { metricsColumnsOf, UserError, type EpochMetrics, type MetricColumn } from '@specml/data';
-import { appendMetricsRow, createMetricsCsv, readRun, renderRunReport, RUN_FILES, spreadOf, writeFileAtomic, type RunSummary } from '@specml/reporter';
+import { appendMetricsRow, createMetricsCsv, readRun, syncMetricsCsv, renderRunReport, RUN_FILES, spreadOf, writeFileAtomic, type RunSummary } from '@specml/reporter';
 import { stringify as stringifyYaml } from 'yaml';
 import type { TrialExecutor, TrialOutcome } from '../executors/trial-executor.js';
 import type { ExperimentSpec } from '../spec/spec-schema.js';
@@ -98,6 +98,7 @@ function summarise(spec: ExperimentSpec, runId: string, specFile: string, member
   const columns = metricsColumnsOf(spec.task, rows.some((memberRows) => memberRows.some((row) => row.validation_loss !== undefined)));
   createMetricsCsv(join(dir, RUN_FILES.metrics), columns);
   for (const row of meanRows) appendMetricsRow(join(dir, RUN_FILES.metrics), row, columns);
+  syncMetricsCsv(join(dir, RUN_FILES.metrics));
   const finals = done.map(({ outcome }) => outcome.summary!.final ?? {}) as Array<Partial<Record<MetricColumn, number>>>;
   const finalColumns = Object.keys(finals[0] ?? {}) as MetricColumn[];
   const spread = Object.fromEntries(finalColumns.map((column) => [column, spreadOf(finals.map((final) => final[column] ?? Number.NaN))]));

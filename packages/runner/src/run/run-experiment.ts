@@ -22,6 +22,7 @@ import {
   renderPredictionGrid,
   renderRunReport,
   rewriteMetricsCsv,
+  syncMetricsCsv,
   summaryIfReadable,
   writeFileAtomic,
   writeRunsIndex,
@@ -309,6 +310,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
       signal,
     });
     const outputStarted = performance.now();
+    syncMetricsCsv(join(dir, FILES.metrics));
     await saveModel(result.model, join(dir, 'model'));
     await writePictures(dir, result.testProbabilities, dataset, spec, metrics);
     result.model.dispose();
