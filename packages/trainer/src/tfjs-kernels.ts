@@ -68,12 +68,6 @@ function segmentSum(values: Float32Array, ids: Int32Array, segments: number, wid
   }
 }
 
-/** The shape of UnsortedSegmentSum's output, and the length of one row. */
-function segmentSumShape(x: tf.TensorInfo, segmentIds: tf.TensorInfo, segments: number) {
-  const rowShape = x.shape.slice(segmentIds.shape.length);
-  return { shape: [segments, ...rowShape], width: rowShape.reduce((a, b) => a * b, 1) };
-}
-
 /**
  * UnsortedSegmentSum is the gradient of Gather (an embedding's lookup). tfjs-backend-wasm 4.22 has none, and
  * tfjs-backend-cpu's makes a masked copy of the whole input per segment (per vocabulary token: an embedding
@@ -91,25 +85,47 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
+/** How a backend hands its tensors' memory over: where the sums go (and the tensor they become), and the values and ids to read. */
+interface SegmentSumMemory {
+  allocate(shape: number[]): { sums: Float32Array; output(): tf.TensorInfo };
+  read(x: tf.TensorInfo, segmentIds: tf.TensorInfo): { values: Float32Array; ids: Int32Array };
+}
+
+/** UnsortedSegmentSum on a backend whose memory `memory` reads and allocates (taking the output first: see the wasm side). */
+function segmentSumKernel(memory: (backend: unknown) => SegmentSumMemory): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+    const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
+    if (x.dtype !== 'float32') throw new Error('UnsortedSegmentSum: only float32 values are supported');
+    const rowShape = x.shape.slice(segmentIds.shape.length);
+    const { allocate, read } = memory(backend);
+    const { sums, output } = allocate([numSegments, ...rowShape]);
+    const { values, ids } = read(x, segmentIds);
+    segmentSum(values, ids, numSegments, rowShape.reduce((a, b) => a * b, 1), sums);
+    return output();
+  };
+}
+
 const KERNELS: Record<'wasm' | 'cpu', tf.KernelFunc> = {
-  wasm: ({ inputs, backend, attrs }) => {
-    const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-    const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
-    if (x.dtype !== 'float32') throw new Error('UnsortedSegmentSum: only float32 values are supported');
-    const wasm = backend as unknown as WasmBackend;
-    const { shape, width } = segmentSumShape(x, segmentIds, numSegments);
-    const out = wasm.makeOutput(shape, 'float32');
-    segmentSum(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(segmentIds) as unknown as Int32Array, numSegments, width, wasm.typedArrayFromHeap(out));
-    return out;
-  },
-  cpu: ({ inputs, backend, attrs }) => {
-    const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-    const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
-    if (x.dtype !== 'float32') throw new Error('UnsortedSegmentSum: only float32 values are supported');
-    const cpu = backend as unknown as CpuBackend;
-    const { shape, width } = segmentSumShape(x, segmentIds, numSegments);
-    const sums = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    segmentSum(cpu.data.get(x.dataId).values as Float32Array, Int32Array.from(cpu.data.get(segmentIds.dataId).values), numSegments, width, sums);
-    return cpu.makeTensorInfo(shape, 'float32', sums);
-  },
+  // Views of the wasm heap, taken after the output's allocation (which may grow the heap and detach them).
+  wasm: segmentSumKernel((backend) => {
+    const wasm = backend as WasmBackend;
+    return {
+      allocate: (shape) => {
+        const out = wasm.makeOutput(shape, 'float32');
+        return { sums: wasm.typedArrayFromHeap(out), output: () => out };
+      },
+      read: (x, segmentIds) => ({ values: wasm.typedArrayFromHeap(x), ids: wasm.typedArrayFromHeap(segmentIds) as unknown as Int32Array }),
+    };
+  }),
+  cpu: segmentSumKernel((backend) => {
+    const cpu = backend as CpuBackend;
+    return {
+      allocate: (shape) => {
+        const sums = new Float32Array(shape.reduce((a, b) => a * b, 1));
+        return { sums, output: () => cpu.makeTensorInfo(shape, 'float32', sums) };
+      },
+      read: (x, segmentIds) => ({ values: cpu.data.get(x.dataId).values as Float32Array, ids: Int32Array.from(cpu.data.get(segmentIds.dataId).values) }),
+    };
+  }),
 };

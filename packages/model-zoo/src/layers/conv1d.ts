@@ -1,21 +1,14 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activationLayers, fusedActivation } from './activation-layers.js';
-import { activationSchema, isSequence, kernelAndBias, l2Schema, needsSequence, type LayerKind } from './kind.js';
+import { convolutionSchema } from './convolution.js';
+import { isSequence, kernelAndBias, needsSequence, type LayerKind } from './kind.js';
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['type', 'filters'],
-  properties: {
-    type: { const: 'conv1d', description: '1-D convolution along a sequence (a text\'s token vectors): each filter reads kernelSize neighbouring tokens, as in Kim\'s CNN for sentence classification.' },
-    filters: { type: 'integer', minimum: 1, maximum: 4096, description: 'Number of output channels.' },
-    kernelSize: { type: 'integer', minimum: 1, maximum: 15, default: 3, description: 'Number of neighbouring positions each filter reads.' },
-    strides: { type: 'integer', minimum: 1, maximum: 8, default: 1, description: 'Step of the kernel.' },
-    padding: { enum: ['valid', 'same'], default: 'valid', description: 'same keeps the sequence length (at stride 1); valid does not pad.' },
-    activation: activationSchema,
-    l2: l2Schema,
-  },
-} as const;
+const schema = convolutionSchema(
+  'conv1d',
+  '1-D convolution along a sequence (a text\'s token vectors): each filter reads kernelSize neighbouring tokens, as in Kim\'s CNN for sentence classification.',
+  'Number of neighbouring positions each filter reads.',
+  'sequence length',
+);
 
 /** Output positions of a convolution over `size` positions (tfjs' rule), and the padding before the first (same: the smaller half). */
 function positions(layer: { kernelSize: number; strides: number; padding: 'valid' | 'same' }, size: number) {

@@ -1,22 +1,10 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activationLayers, fusedActivation } from './activation-layers.js';
 import { onnxConvKernel } from '../onnx-graph.js';
-import { activationSchema, isImage, kernelAndBias, l2Schema, needsImage, type LayerKind } from './kind.js';
+import { convolutionSchema } from './convolution.js';
+import { isImage, kernelAndBias, needsImage, type LayerKind } from './kind.js';
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['type', 'filters'],
-  properties: {
-    type: { const: 'conv2d', description: '2-D convolution over an image-shaped input.' },
-    filters: { type: 'integer', minimum: 1, maximum: 4096, description: 'Number of output channels.' },
-    kernelSize: { type: 'integer', minimum: 1, maximum: 15, default: 3, description: 'Side of the square kernel.' },
-    strides: { type: 'integer', minimum: 1, maximum: 8, default: 1, description: 'Step of the kernel.' },
-    padding: { enum: ['valid', 'same'], default: 'valid', description: 'same keeps the image size (at stride 1); valid does not pad.' },
-    activation: activationSchema,
-    l2: l2Schema,
-  },
-} as const;
+const schema = convolutionSchema('conv2d', '2-D convolution over an image-shaped input.', 'Side of the square kernel.', 'image size');
 
 export const conv2d: LayerKind<typeof schema> = {
   schema,
