@@ -92,11 +92,8 @@ export function decodeDatasetFile(bytes: Uint8Array): { dataset: Stored; warning
   const table = header.table === undefined ? undefined : tableOf(header.table);
   const testText = testTextOf(header.testText, sets[1].count);
   if (table === null || testText === null) return undefined;
-  // A table's input follows from its encoding; token ids must be ids of its vocabulary.
-  const input = table ? tableInputOf(table) : undefined;
-  if (input && input.inputShape.join() !== (shape as number[]).join()) return undefined;
-  const tokens = input?.vocabularySize;
-  if (tokens !== undefined && sets.some((set) => set.inputs.some((id) => !Number.isInteger(id) || id < 0 || id >= tokens))) return undefined;
+  const tokens = table ? tokensOf(table, shape as number[], sets) : undefined;
+  if (tokens === null) return undefined;
   const dataset: Stored = {
     name: header.name,
     inputShape: shape as number[],
@@ -110,6 +107,18 @@ export function decodeDatasetFile(bytes: Uint8Array): { dataset: Stored; warning
     test: sets[1],
   };
   return { dataset, warnings };
+}
+
+/**
+ * A table's input follows from its encoding: its vocabulary's size where it is a text's token ids (every id
+ * one of it), undefined where it is not; null where the inputs do not fit the encoding.
+ */
+function tokensOf(table: TableEncoding, shape: readonly number[], sets: readonly ExampleSet[]): number | undefined | null {
+  const input = tableInputOf(table);
+  if (input.inputShape.join() !== shape.join()) return null;
+  const tokens = input.vocabularySize;
+  if (tokens !== undefined && sets.some((set) => set.inputs.some((id) => !Number.isInteger(id) || id < 0 || id >= tokens))) return null;
+  return tokens;
 }
 
 /** The table encoding in a header, checked as a run's table.json is; null when it is not one. */

@@ -98,17 +98,18 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
     metadataProps: Object.entries({
       ...(options.task === 'classification' ? { class_names: JSON.stringify(options.classNames) } : {}),
       output: onnxOutputOf(options.task).description,
-      input: image
-        ? `${inputName}: float32 [batch, ${input.inputShape.join(', ')}], pixel values 0-255 (the graph divides by 255)`
-        : raw
-          ? describeRawInputs(raw.inputs)
-          : input.vocabularySize !== undefined
-            ? `${inputName}: float32 [batch, ${input.inputShape[0]}], a text's token ids (0 pads, 1 is a token outside the vocabulary, 2 on are the vocabulary of table_encoding, in its order)`
-            : `${inputName}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json, also in table_encoding: numbers standardised, categories one-hot, text a bag of words over its vocabulary)`,
+      input: raw ? describeRawInputs(raw.inputs) : describeInput(inputName, input),
       ...options.metadata,
     }).map(([key, value]) => ({ key, value })),
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** What the graph's one input holds: pixels, a text's token ids, or a table's encoded row. */
+function describeInput(name: string, input: ModelInput): string {
+  if (input.inputShape.length === 3) return `${name}: float32 [batch, ${input.inputShape.join(', ')}], pixel values 0-255 (the graph divides by 255)`;
+  if (input.vocabularySize !== undefined) return `${name}: float32 [batch, ${input.inputShape[0]}], a text's token ids (0 pads, 1 is a token outside the vocabulary, 2 on are the vocabulary of table_encoding, in its order)`;
+  return `${name}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json, also in table_encoding: numbers standardised, categories one-hot, text a bag of words over its vocabulary)`;
 }
 
 /** An ONNX file's metadata (key → value), as exportOnnx writes it: for whoever reads an export back. */
