@@ -211,9 +211,9 @@ export function tableInputOf(encoding: TableEncoding): { inputShape: number[]; v
 }
 
 /** A text read as a sequence must be the only input column (an embedding reads the whole input): else a located refusal. */
-export function checkSequenceAlone(encoding: TableEncoding, file: string): void {
-  const sequence = encoding.features.find(isSequenceText);
-  const others = encoding.features.filter((column) => column !== sequence).map((column) => column.name);
+export function checkSequenceAlone(features: readonly TableColumn[], file: string): void {
+  const sequence = features.find(isSequenceText);
+  const others = features.filter((column) => column !== sequence).map((column) => column.name);
   if (!sequence || others.length === 0) return;
   throw new UserError(
     `${file}:1: data.columns.${sequence.name} reads text as a sequence (encoding: sequence), which must be the model's only input, but the table also gives it ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}: leave them out (data.columns: { ${others[0]}: ignore }), or read the text as a bag of words (encoding: bag), which mixes with other columns`,

@@ -44,7 +44,7 @@ describe('text columns', () => {
     expect(tableInputOf({ target: 'y', features: [column] })).toEqual({ inputShape: [3], vocabularySize: 6 });
     // A sequence is the model's only input: beside another column it is refused, saying what to do.
     const number = { name: 'age', type: 'number', mean: 0, std: 1 } as const;
-    expect(() => checkSequenceAlone({ target: 'y', features: [column, number] }, 'reviews.csv')).toThrow(
+    expect(() => checkSequenceAlone([column, number], 'reviews.csv')).toThrow(
       'reviews.csv:1: data.columns.review reads text as a sequence (encoding: sequence), which must be the model\'s only input, but the table also gives it age: leave them out (data.columns: { age: ignore }), or read the text as a bag of words (encoding: bag), which mixes with other columns',
     );
     // Missing cells are empty texts, never an extra input, whatever the imputation asks.

@@ -7,8 +7,7 @@ import { columnKind, type ColumnData } from './kind.js';
 type TextColumn = Extract<TableColumn, { type: 'text' }>;
 export const BAG_MODES = ['tfidf', 'count', 'multiHot'] as const;
 const DEFAULTS = { maxTokens: 10_000, ngrams: 1, lowercase: true, bag: 'tfidf', sublinearTf: false, maxLength: 200 } as const;
-/** Token ids of a sequence: 0 pads a short text, 1 stands for a token outside the vocabulary, the vocabulary's start at 2. */
-export const PADDING_ID = 0;
+/** Token ids of a sequence: 0 pads a short text (the inputs start as zeros), 1 stands for a token outside the vocabulary, the vocabulary's start at 2. */
 export const UNKNOWN_ID = 1;
 export const FIRST_TOKEN_ID = 2;
 

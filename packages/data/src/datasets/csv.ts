@@ -186,7 +186,7 @@ function withTarget(table: CsvTable, target: string, warn: (message: string) => 
 /** Each input column's kind and encoder, from the training rows only (the test rows must not leak into the inputs' scaling). */
 function fitFeatures(spec: CsvDataSpec, table: CsvTable, columns: readonly number[], trainRows: readonly number[], declared: Readonly<Record<string, DeclaredColumn | null>>): TableColumn[] {
   const features = columns.map((column) => inferColumn(table, column, trainRows, declared[table.header[column]] ?? undefined, imputationOf(spec)));
-  checkSequenceAlone({ target: '', features }, table.file);
+  checkSequenceAlone(features, table.file);
   return features;
 }
 

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activationLayers, fusedActivation } from './activation-layers.js';
-import { convolutionSchema } from './convolution.js';
+import { convolutionAxis, convolutionSchema } from './convolution.js';
 import { isSequence, kernelAndBias, needsSequence, type LayerKind } from './kind.js';
 
 const schema = convolutionSchema(
@@ -10,18 +10,11 @@ const schema = convolutionSchema(
   'sequence length',
 );
 
-/** Output positions of a convolution over `size` positions (tfjs' rule), and the padding before the first (same: the smaller half). */
-function positions(layer: { kernelSize: number; strides: number; padding: 'valid' | 'same' }, size: number) {
-  const out = layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - layer.kernelSize) / layer.strides) + 1;
-  const total = layer.padding === 'same' ? Math.max((out - 1) * layer.strides + layer.kernelSize - size, 0) : 0;
-  return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
-}
-
 export const conv1d: LayerKind<typeof schema> = {
   schema,
   outputShape: (layer, shape) => {
     if (!isSequence(shape)) return needsSequence(layer.type, shape);
-    const { out } = positions(layer, shape[0]);
+    const { out } = convolutionAxis(layer, shape[0]);
     return out < 1 ? `its input has ${shape[0]} positions, fewer than the kernelSize of ${layer.kernelSize} (use padding: same, a smaller kernelSize or a larger maxLength)` : [out, layer.filters];
   },
   weightShapes: (layer, shape) => [[layer.kernelSize, shape[1], layer.filters], [layer.filters]],
@@ -40,7 +33,7 @@ export const conv1d: LayerKind<typeof schema> = {
   ],
   toOnnx: (layer, graph, input, [kernel, bias]) => {
     const channels = input.shape[1];
-    const { out, before, after } = positions(layer, input.shape[0]);
+    const { out, before, after } = convolutionAxis(layer, input.shape[0]);
     // tfjs' kernel [kernelSize, in, filters] as ONNX's [filters, in, kernelSize]
     const onnxKernel = new Float32Array(kernel.length);
     for (let k = 0; k < layer.kernelSize; k++)

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activationLayers, fusedActivation } from './activation-layers.js';
 import { onnxConvKernel } from '../onnx-graph.js';
-import { convolutionSchema } from './convolution.js';
+import { convolutionAxis, convolutionSchema } from './convolution.js';
 import { isImage, kernelAndBias, needsImage, type LayerKind } from './kind.js';
 
 const schema = convolutionSchema('conv2d', '2-D convolution over an image-shaped input.', 'Side of the square kernel.', 'image size');
@@ -10,8 +10,7 @@ export const conv2d: LayerKind<typeof schema> = {
   schema,
   outputShape: (layer, shape) => {
     if (!isImage(shape)) return needsImage(layer.type, shape);
-    const side = (size: number) => (layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - layer.kernelSize) / layer.strides) + 1);
-    const [height, width] = [side(shape[0]), side(shape[1])];
+    const [height, width] = [convolutionAxis(layer, shape[0]).out, convolutionAxis(layer, shape[1]).out];
     if (height < 1 || width < 1) {
       return `its input is ${shape[0]}×${shape[1]}, smaller than the ${layer.kernelSize}×${layer.kernelSize} kernel (use padding: same or a smaller kernelSize)`;
     }
@@ -34,13 +33,12 @@ export const conv2d: LayerKind<typeof schema> = {
   toOnnx: (layer, graph, input, [kernel, bias]) => {
     const output = conv2d.outputShape(layer, input.shape) as number[];
     const channels = input.shape[2];
-    // tfjs' same padding: what the windows need beyond the edges, the odd one at the end (ONNX's SAME_UPPER).
-    const pads = [0, 1].map((axis) => (layer.padding === 'same' ? Math.max((output[axis] - 1) * layer.strides + layer.kernelSize - input.shape[axis], 0) : 0));
+    const [rows, columns] = [convolutionAxis(layer, input.shape[0]), convolutionAxis(layer, input.shape[1])];
     const weights = graph.initializer([layer.filters, channels, layer.kernelSize, layer.kernelSize], onnxConvKernel(kernel, layer.kernelSize, channels, layer.filters));
     const convolved = graph.node('Conv', [input.name, weights, graph.initializer([layer.filters], bias, 'bias')], {
       kernel_shape: [layer.kernelSize, layer.kernelSize],
       strides: [layer.strides, layer.strides],
-      pads: [Math.floor(pads[0] / 2), Math.floor(pads[1] / 2), pads[0] - Math.floor(pads[0] / 2), pads[1] - Math.floor(pads[1] / 2)],
+      pads: [rows.before, columns.before, rows.after, columns.after],
     });
     return graph.activation(layer.activation, { name: convolved, shape: output });
   },

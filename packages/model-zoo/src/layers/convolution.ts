@@ -16,3 +16,14 @@ export const convolutionSchema = <T extends string>(type: T, description: string
       l2: l2Schema,
     },
   }) as const;
+
+/**
+ * A convolution's output positions along one axis of `size` (tfjs' rule: same keeps ⌈size / stride⌉, valid
+ * what fits), and the padding it reads before and after it (same: what the windows need beyond the edges,
+ * the odd one at the end, ONNX's SAME_UPPER).
+ */
+export function convolutionAxis(layer: { kernelSize: number; strides: number; padding: 'valid' | 'same' }, size: number) {
+  const out = layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - layer.kernelSize) / layer.strides) + 1;
+  const total = layer.padding === 'same' ? Math.max((out - 1) * layer.strides + layer.kernelSize - size, 0) : 0;
+  return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
+}
