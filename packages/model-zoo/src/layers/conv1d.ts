@@ -1,6 +1,4 @@
-import * as tfl from '@tensorflow/tfjs-layers';
-import { activationLayers, fusedActivation } from './activation-layers.js';
-import { convolutionAxis, convolutionSchema } from './convolution.js';
+import { convolutionAxis, convolutionSchema, convolutionTfjsLayers } from './convolution.js';
 import { isSequence, kernelAndBias, needsSequence, type LayerKind } from './kind.js';
 
 const schema = convolutionSchema(
@@ -19,18 +17,7 @@ export const conv1d: LayerKind<typeof schema> = {
   },
   weightShapes: (layer, shape) => [[layer.kernelSize, shape[1], layer.filters], [layer.filters]],
   initialWeights: kernelAndBias,
-  build: (layer, _, index) => [
-    tfl.layers.conv1d({
-      filters: layer.filters,
-      kernelSize: layer.kernelSize,
-      strides: layer.strides,
-      padding: layer.padding,
-      activation: fusedActivation(layer.activation),
-      kernelInitializer: 'zeros',
-      name: `conv1d_${index}`,
-    }),
-    ...activationLayers(layer.activation, index),
-  ],
+  build: (layer, _, index) => convolutionTfjsLayers('conv1d', layer, index),
   toOnnx: (layer, graph, input, [kernel, bias]) => {
     const channels = input.shape[1];
     const { out, before, after } = convolutionAxis(layer, input.shape[0]);

@@ -1,7 +1,5 @@
-import * as tfl from '@tensorflow/tfjs-layers';
-import { activationLayers, fusedActivation } from './activation-layers.js';
 import { onnxConvKernel } from '../onnx-graph.js';
-import { convolutionAxis, convolutionSchema } from './convolution.js';
+import { convolutionAxis, convolutionSchema, convolutionTfjsLayers } from './convolution.js';
 import { isImage, kernelAndBias, needsImage, type LayerKind } from './kind.js';
 
 const schema = convolutionSchema('conv2d', '2-D convolution over an image-shaped input.', 'Side of the square kernel.', 'image size');
@@ -18,18 +16,7 @@ export const conv2d: LayerKind<typeof schema> = {
   },
   weightShapes: (layer, shape) => [[layer.kernelSize, layer.kernelSize, shape[2], layer.filters], [layer.filters]],
   initialWeights: kernelAndBias,
-  build: (layer, _, index) => [
-    tfl.layers.conv2d({
-      filters: layer.filters,
-      kernelSize: layer.kernelSize,
-      strides: layer.strides,
-      padding: layer.padding,
-      activation: fusedActivation(layer.activation),
-      kernelInitializer: 'zeros',
-      name: `conv2d_${index}`,
-    }),
-    ...activationLayers(layer.activation, index),
-  ],
+  build: (layer, _, index) => convolutionTfjsLayers('conv2d', layer, index),
   toOnnx: (layer, graph, input, [kernel, bias]) => {
     const output = conv2d.outputShape(layer, input.shape) as number[];
     const channels = input.shape[2];

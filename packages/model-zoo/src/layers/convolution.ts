@@ -1,4 +1,6 @@
-import { activationSchema, l2Schema } from './kind.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { activationLayers, fusedActivation } from './activation-layers.js';
+import { activationSchema, l2Schema, type Activation } from './kind.js';
 
 /** The schema of a convolution kind named `type` (conv2d, conv1d): filters, a kernel, its stride and padding, an activation and an l2 penalty. */
 export const convolutionSchema = <T extends string>(type: T, description: string, kernelSize: string, same: string) =>
@@ -26,4 +28,14 @@ export function convolutionAxis(layer: { kernelSize: number; strides: number; pa
   const out = layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - layer.kernelSize) / layer.strides) + 1;
   const total = layer.padding === 'same' ? Math.max((out - 1) * layer.strides + layer.kernelSize - size, 0) : 0;
   return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
+}
+
+/** The tfjs layers of a convolution (`conv2d` or `conv1d`), its weights set later; an activation tfjs cannot fuse follows as a layer of its own. */
+export function convolutionTfjsLayers(
+  kind: 'conv2d' | 'conv1d',
+  layer: { filters: number; kernelSize: number; strides: number; padding: 'valid' | 'same'; activation: Activation },
+  index: number,
+): tfl.layers.Layer[] {
+  const args = { filters: layer.filters, kernelSize: layer.kernelSize, strides: layer.strides, padding: layer.padding, activation: fusedActivation(layer.activation), kernelInitializer: 'zeros' as const, name: `${kind}_${index}` };
+  return [tfl.layers[kind](args), ...activationLayers(layer.activation, index)];
 }
