@@ -179,11 +179,6 @@ document.querySelectorAll('#runs th[data-sort]').forEach(function (header, colum
 `;
 
 /**
- * Rewrites `<runsDir>/index.html` from the run folders on disk: a sortable table of every run linking to
- * its report, and the test accuracy of each per epoch. Rebuilt from disk and replaced atomically, so runs
- * finishing at the same time cannot lose each other's rows.
- */
-/**
  * What the index shows of each run that can change while it is written (status, report or not), as one
  * string: a writer compares it before and after writing, and writes again if another run moved meanwhile.
  */
@@ -193,6 +188,17 @@ export function runsIndexState(runsDir: string): string {
     .join('\n');
 }
 
+/**
+ * The most runs the index's chart draws, the most recent: a chart's cost grows with its lines, and a
+ * hundred lines in one chart (a sweep's trials) show nothing; the table lists every run.
+ */
+export const CHARTED_RUNS = 12;
+
+/**
+ * Rewrites `<runsDir>/index.html` from the run folders on disk: a sortable table of every run linking to
+ * its report, and the test accuracy per epoch of the CHARTED_RUNS most recent. Rebuilt from disk and
+ * replaced atomically, so runs finishing at the same time cannot lose each other's rows.
+ */
 export async function writeRunsIndex(runsDir: string): Promise<{ path: string; warnings: string[] }> {
   const { runs: found, warnings } = readRuns(findRunFolders([runsDir]));
   const runs = found.sort((a, b) => b.summary.runId.localeCompare(a.summary.runId));
@@ -216,8 +222,9 @@ export async function writeRunsIndex(runsDir: string): Promise<{ path: string; w
     ];
     return `<tr>${cells.map((cell, index) => `<td${index === 1 ? ` data-value="${escape(run.summary.runId)}"` : ''}>${cell}</td>`).join('')}</tr>`;
   });
+  const charted = runs.slice(0, CHARTED_RUNS);
   const chart = runs.length
-    ? await chartSvg(runs.map((run) => ({ name: `${run.summary.name}/${run.summary.runId}`, points: run.metrics.filter((row) => row.test_accuracy !== undefined).map((row) => ({ x: row.epoch, y: row.test_accuracy! })) })))
+    ? await chartSvg(charted.map((run) => ({ name: `${run.summary.name}/${run.summary.runId}`, points: run.metrics.filter((row) => row.test_accuracy !== undefined).map((row) => ({ x: row.epoch, y: row.test_accuracy! })) })))
     : '<p>No runs yet.</p>';
   const body = `
 <h1>Runs in ${escape(runsDir)}</h1>
@@ -225,7 +232,7 @@ export async function writeRunsIndex(runsDir: string): Promise<{ path: string; w
 <table id="runs"><thead><tr>${columns.map((column) => `<th data-sort>${column}</th>`).join('')}</tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>
-<h2>Test accuracy per epoch</h2>
+<h2>Test accuracy per epoch${charted.length < runs.length ? ` of the ${charted.length} most recent runs` : ''}</h2>
 <div id="chart">${chart}</div>`;
   const path = join(runsDir, 'index.html');
   writeFileAtomic(path, page(`specml runs: ${runsDir}`, body, SORT_SCRIPT));

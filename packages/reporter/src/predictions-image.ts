@@ -1,5 +1,5 @@
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { FONT_FAMILY, registerFonts } from './fonts.js';
+import type { SKRSContext2D } from '@napi-rs/canvas';
+import { FONT_FAMILY, napiCanvas, registerFonts } from './fonts.js';
 
 export interface PredictionGridInput {
   /** Raw bytes of the images (HWC), one after another. */
@@ -41,7 +41,7 @@ export function renderPredictionGrid(input: PredictionGridInput): Buffer {
   const rows = Math.max(1, Math.ceil(count / columns));
   const cellWidth = Math.max(width * scale, input.confidences ? 150 : 120) + PADDING;
   const cellHeight = height * scale + CAPTION_HEIGHT + PADDING;
-  const canvas = createCanvas(columns * cellWidth + PADDING, TITLE_HEIGHT + rows * cellHeight + PADDING);
+  const canvas = napiCanvas().createCanvas(columns * cellWidth + PADDING, TITLE_HEIGHT + rows * cellHeight + PADDING);
   const context = canvas.getContext('2d');
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, canvas.width, canvas.height);
