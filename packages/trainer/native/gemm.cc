@@ -9,24 +9,22 @@
 namespace specml {
 namespace {
 
-constexpr int kLanes = 16;
-typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
-typedef int Lanes __attribute__((vector_size(kLanes * sizeof(int))));
+// One hardware register of floats: 16 with AVX-512, 8 with AVX2. A wider vector than the hardware's is
+// two registers that GCC spills to the stack (LeNet-5 ran at 10 GFLOP/s on an AVX2-only EPYC with
+// 16-float vectors); the width never changes a result (see the broadcast and the dot forms below).
+#if defined(__AVX512F__)
+constexpr int kWidth = 16;
+#else
+constexpr int kWidth = 8;
+#endif
+typedef float Vec __attribute__((vector_size(kWidth * sizeof(float))));
 
 inline Vec Load(const float* p) {
   Vec v;
-  std::memcpy(&v, p, sizeof v);  // an unaligned load
+  std::memcpy(&v, p, sizeof v);
   return v;
 }
 inline void Store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
-inline void StorePartial(float* p, Vec v, int n) {
-#if defined(__AVX512F__)
-  _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512>(v));
-#else
-  std::memcpy(p, &v, n * sizeof(float));
-#endif
-}
-// The first n < 16 floats at p, the other lanes zero, without reading past p + n.
 inline Vec LoadPartial(const float* p, int n) {
 #if defined(__AVX512F__)
   return reinterpret_cast<Vec>(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
@@ -36,95 +34,69 @@ inline Vec LoadPartial(const float* p, int n) {
   return v;
 #endif
 }
-inline Vec Splat(float x) { return Vec{} + x; }
-inline float Sum(Vec v) {
-  float total = 0;
-  for (int k = 0; k < kLanes; ++k) total += v[k];
-  return total;
-}
-
-template <typename... Index>
-inline Vec Shuffle(Vec a, Vec b, Index... index) {
-#if defined(__clang__)
-  return __builtin_shufflevector(a, b, index...);
+inline void StorePartial(float* p, Vec v, int n) {
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512>(v));
 #else
-  return __builtin_shuffle(a, b, Lanes{index...});
+  std::memcpy(p, &v, n * sizeof(float));
 #endif
 }
 
-// Sixteen vectors in, one vector of their sixteen horizontal sums out (lane k = Σ v[k]), by pairwise
-// halving: 15 shuffle pairs instead of 16 scalar reductions.
-inline Vec SumsOf16(const Vec (&v)[16]) {
-  Vec eights[8], fours[4], twos[2];
-  for (int k = 0; k < 8; ++k)
-    eights[k] = Shuffle(v[2 * k], v[2 * k + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
-                Shuffle(v[2 * k], v[2 * k + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-  for (int k = 0; k < 4; ++k)
-    fours[k] = Shuffle(eights[2 * k], eights[2 * k + 1], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
-               Shuffle(eights[2 * k], eights[2 * k + 1], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-  for (int k = 0; k < 2; ++k)
-    twos[k] = Shuffle(fours[2 * k], fours[2 * k + 1], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
-              Shuffle(fours[2 * k], fours[2 * k + 1], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
-  return Shuffle(twos[0], twos[1], 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
-         Shuffle(twos[0], twos[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-}
-
-// A block of Rows × (Vectors·16) of C, held in registers while k runs over all of K.
+// A block of Rows × (Vectors·kWidth) of C, held in registers while k runs over all of K: each C element
+// sums its products over k in order, in one lane, whatever the width or the block.
 template <int Rows, int Vectors>
 inline void BroadcastBlock(int K, const float* A, long aRow, long aCol, const float* B, long ldb, float* C, long ldc, bool accumulate) {
   Vec acc[Rows][Vectors];
   for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < Vectors; ++v) acc[r][v] = accumulate ? Load(C + r * ldc + v * kLanes) : Vec{};
+    for (int v = 0; v < Vectors; ++v) acc[r][v] = accumulate ? Load(C + r * ldc + v * kWidth) : Vec{};
   for (int k = 0; k < K; ++k) {
     const float* b = B + k * ldb;
     Vec bv[Vectors];
-    for (int v = 0; v < Vectors; ++v) bv[v] = Load(b + v * kLanes);
+    for (int v = 0; v < Vectors; ++v) bv[v] = Load(b + v * kWidth);
     for (int r = 0; r < Rows; ++r) {
-      const Vec a = Splat(A[r * aRow + k * aCol]);
+      const Vec a = Vec{} + A[r * aRow + k * aCol];
       for (int v = 0; v < Vectors; ++v) acc[r][v] += a * bv[v];
     }
   }
   for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < Vectors; ++v) Store(C + r * ldc + v * kLanes, acc[r][v]);
+    for (int v = 0; v < Vectors; ++v) Store(C + r * ldc + v * kWidth, acc[r][v]);
 }
 
-// The last N % 16 columns, as zero-padded vectors.
+// The last N % kWidth columns, as zero-padded vectors.
 template <int Rows>
 void BroadcastTail(int width, int K, const float* A, long aRow, long aCol, const float* B, long ldb, float* C, long ldc, bool accumulate) {
   Vec acc[Rows];
   for (int r = 0; r < Rows; ++r) acc[r] = accumulate ? LoadPartial(C + r * ldc, width) : Vec{};
   for (int k = 0; k < K; ++k) {
     const Vec b = LoadPartial(B + k * ldb, width);
-    for (int r = 0; r < Rows; ++r) acc[r] += Splat(A[r * aRow + k * aCol]) * b;
+    for (int r = 0; r < Rows; ++r) acc[r] += (Vec{} + A[r * aRow + k * aCol]) * b;
   }
   for (int r = 0; r < Rows; ++r) StorePartial(C + r * ldc, acc[r], width);
 }
 
-// How many 16-float vectors of C one block holds per row: with AVX-512's 32 registers, 4 (six rows × four =
-// 24 accumulators); with AVX2's 16 half-size registers a 16-float vector takes two, so one per row (six rows:
-// 12 registers, plus B's and A's), else the accumulators spill to memory (measured: LeNet-5 at 5 GFLOP/s on
-// an AVX2-only EPYC). Each C element still sums over k in order, so the blocking never changes a result.
+// How many vectors of C one block holds per row: six rows × four with AVX-512's 32 registers (24
+// accumulators), six rows × two with AVX2's 16 (12 accumulators, BLIS's Haswell kernel shape), so that
+// each B vector loaded serves six FMAs and nothing spills.
 #if defined(__AVX512F__)
 constexpr int kBlockVectors = 4;
 #else
-constexpr int kBlockVectors = 1;
+constexpr int kBlockVectors = 2;
 #endif
 
 template <int Rows>
 void BroadcastRows(int N, int K, const float* A, long aRow, long aCol, const float* B, long ldb, float* C, long ldc, bool accumulate) {
   int j = 0;
+  for (; j + kBlockVectors * kWidth <= N; j += kBlockVectors * kWidth)
+    BroadcastBlock<Rows, kBlockVectors>(K, A, aRow, aCol, B + j, ldb, C + j, ldc, accumulate);
   if constexpr (kBlockVectors >= 4) {
-    for (; j + 4 * kLanes <= N; j += 4 * kLanes) BroadcastBlock<Rows, 4>(K, A, aRow, aCol, B + j, ldb, C + j, ldc, accumulate);
-    if (j + 2 * kLanes <= N) {
+    if (j + 2 * kWidth <= N) {
       BroadcastBlock<Rows, 2>(K, A, aRow, aCol, B + j, ldb, C + j, ldc, accumulate);
-      j += 2 * kLanes;
+      j += 2 * kWidth;
     }
-  } else {
-    for (; j + kLanes <= N; j += kLanes) BroadcastBlock<Rows, 1>(K, A, aRow, aCol, B + j, ldb, C + j, ldc, accumulate);
   }
-  if (j + kLanes <= N) {
+  if (j + kWidth <= N) {
     BroadcastBlock<Rows, 1>(K, A, aRow, aCol, B + j, ldb, C + j, ldc, accumulate);
-    j += kLanes;
+    j += kWidth;
   }
   if (j < N) BroadcastTail<Rows>(N - j, K, A, aRow, aCol, B + j, ldb, C + j, ldc, accumulate);
 }
@@ -134,48 +106,68 @@ struct Segments {
   long a, b;
 };
 
-// Rows × Columns dot products, each over every segment; reduced with SumsOf16 when the block is 4 × 4.
+// The dot form sums each element's products in 16 lanes (lane j takes k ≡ j mod 16), then adds the lanes by
+// pairwise halving. Both are fixed whatever the hardware or the block shape, so every element's result is
+// too: AVX-512 holds the 16 lanes in one register, AVX2 in two.
+constexpr int kLanes = 16;
+constexpr int kParts = kLanes / kWidth;
+
+inline float PairwiseSum(const float (&lanes)[kLanes]) {
+  float halves[8], quarters[4];
+  for (int j = 0; j < 8; ++j) halves[j] = lanes[j] + lanes[j + 8];
+  for (int j = 0; j < 4; ++j) quarters[j] = halves[j] + halves[j + 4];
+  return (quarters[0] + quarters[2]) + (quarters[1] + quarters[3]);
+}
+
+// Part q of the 16 lanes at p, of which only the first n are K's (the rest zero, nothing read past them).
+inline Vec LoadPart(const float* p, int q, int n) {
+  const int count = n - q * kWidth;
+  return count >= kWidth ? Load(p + q * kWidth) : count > 0 ? LoadPartial(p + q * kWidth, count) : Vec{};
+}
+
+// Rows × Columns dot products, each over every segment, accumulated in kParts registers per element.
 template <int Rows, int Columns>
 inline void DotBlock(int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate, Segments segments) {
-  Vec acc[Rows * Columns] = {};
+  Vec acc[Rows * Columns][kParts] = {};
+  const auto step = [&](const float* a0, const float* b0, int n) {
+    Vec a[Rows][kParts];
+    for (int r = 0; r < Rows; ++r)
+      for (int q = 0; q < kParts; ++q) a[r][q] = LoadPart(a0 + r * lda, q, n);
+    for (int c = 0; c < Columns; ++c) {
+      Vec b[kParts];
+      for (int q = 0; q < kParts; ++q) b[q] = LoadPart(b0 + c * ldb, q, n);
+      for (int r = 0; r < Rows; ++r)
+        for (int q = 0; q < kParts; ++q) acc[r * Columns + c][q] += a[r][q] * b[q];
+    }
+  };
   const int vectorEnd = K - K % kLanes;
   for (int s = 0; s < segments.count; ++s) {
     const float* a0 = A + s * segments.a;
     const float* b0 = B + s * segments.b;
-    for (int k = 0; k < vectorEnd; k += kLanes) {
-      Vec a[Rows];
-      for (int r = 0; r < Rows; ++r) a[r] = Load(a0 + r * lda + k);
-      for (int c = 0; c < Columns; ++c) {
-        const Vec b = Load(b0 + c * ldb + k);
-        for (int r = 0; r < Rows; ++r) acc[r * Columns + c] += a[r] * b;
-      }
-    }
-    if (vectorEnd < K) {  // the last K % 16 values as zero-padded vectors
-      Vec a[Rows];
-      for (int r = 0; r < Rows; ++r) a[r] = LoadPartial(a0 + r * lda + vectorEnd, K - vectorEnd);
-      for (int c = 0; c < Columns; ++c) {
-        const Vec b = LoadPartial(b0 + c * ldb + vectorEnd, K - vectorEnd);
-        for (int r = 0; r < Rows; ++r) acc[r * Columns + c] += a[r] * b;
-      }
-    }
-  }
-  float sums[Rows * Columns];
-  if constexpr (Rows * Columns == 16) {
-    Store(sums, SumsOf16(acc));
-  } else {
-    for (int k = 0; k < Rows * Columns; ++k) sums[k] = Sum(acc[k]);
+    for (int k = 0; k < vectorEnd; k += kLanes) step(a0 + k, b0 + k, kLanes);
+    if (vectorEnd < K) step(a0 + vectorEnd, b0 + vectorEnd, K - vectorEnd);  // the last K % 16 values, zero-padded
   }
   for (int r = 0; r < Rows; ++r)
     for (int c = 0; c < Columns; ++c) {
-      const float total = sums[r * Columns + c];
+      float lanes[kLanes];
+      std::memcpy(lanes, acc[r * Columns + c], sizeof lanes);
+      const float total = PairwiseSum(lanes);
       C[r * ldc + c] = accumulate ? C[r * ldc + c] + total : total;
     }
 }
 
+// How many rows and columns of C one dot block holds: 4 × 4 with AVX-512's 32 registers (16 accumulators),
+// 2 × 2 with AVX2's 16 (4 elements × 2 registers), so that nothing spills.
+#if defined(__AVX512F__)
+constexpr int kDotBlock = 4;
+#else
+constexpr int kDotBlock = 2;
+#endif
+
 template <int Rows>
 void DotRows(int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate, Segments segments) {
   int j = 0;
-  for (; j + 4 <= N; j += 4) DotBlock<Rows, 4>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate, segments);
+  for (; j + kDotBlock <= N; j += kDotBlock) DotBlock<Rows, kDotBlock>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate, segments);
   for (; j < N; ++j) DotBlock<Rows, 1>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate, segments);
 }
 
@@ -204,7 +196,7 @@ void GemmDot(int M, int N, int K, const float* A, long lda, const float* B, long
              long aSegment, long bSegment) {
   const Segments blocks{segments, aSegment, bSegment};
   int i = 0;
-  for (; i + 4 <= M; i += 4) DotRows<4>(N, K, A + i * lda, lda, B, ldb, C + i * ldc, ldc, accumulate, blocks);
+  for (; i + kDotBlock <= M; i += kDotBlock) DotRows<kDotBlock>(N, K, A + i * lda, lda, B, ldb, C + i * ldc, ldc, accumulate, blocks);
   for (; i < M; ++i) DotRows<1>(N, K, A + i * lda, lda, B, ldb, C + i * ldc, ldc, accumulate, blocks);
 }
 

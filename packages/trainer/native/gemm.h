@@ -1,6 +1,7 @@
-// The one matrix product every layer shares. Row-major float32, written with GCC/Clang vector extensions so
-// that -march=native turns each 16-float vector into one AVX-512 register (or two AVX2 ones). Both forms
-// keep a register block of C while they run over K, so B and C are read from memory once per block.
+// The one matrix product every layer shares. Row-major float32, written with GCC/Clang vector extensions of
+// the hardware's width under -march=native (16 floats with AVX-512, 8 with AVX2). Both forms keep a register
+// block of C while they run over K, so B and C are read from memory once per block; the block's shape
+// follows the register count, never a result.
 #pragma once
 
 namespace specml {
