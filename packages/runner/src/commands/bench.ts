@@ -174,10 +174,12 @@ async function main() {
     .option('--predict <run-folder>', 'instead: predictions per second on the test set through ONNX Runtime (the export), tfjs and the native engine')
     .option('--searchers', 'instead: our random and Bayesian search against Optuna\'s samplers on standard test functions (40 trials, 20 seeds)')
     .option('--text', 'instead: experiments/own-text.yaml and own-text-sequence.yaml against scikit-learn\'s TfidfVectorizer + LogisticRegression on the same split, accuracy and wall time')
+    .option('--small-sweep', 'instead: the anchor run-small-sweep-reference.sh\'s 16-trial sweep on iris against Optuna + scikit-learn (--pairs rounds), and where the wall time went')
     .option('--folder [dir]', 'instead: the tutorial MLP on MNIST as 70,000 PNG files (written to dir, default /tmp/mnist-folders) against torchvision\'s ImageFolder, first run and cached')
     .parse();
-  const { spec, pairs, backends, profileOnly, search, queue, predict, searchers, folder, text } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string; searchers?: boolean; folder?: string | true; text?: boolean }>();
+  const { spec, pairs, backends, profileOnly, search, queue, predict, searchers, folder, text, smallSweep } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string; searchers?: boolean; folder?: string | true; text?: boolean; smallSweep?: boolean }>();
   if (text) return (await import('./bench-text.js')).benchText(Math.max(1, Number(pairs)));
+  if (smallSweep) return (await import('./bench-small-sweep.js')).benchSmallSweep(Math.max(1, Number(pairs)));
   if (searchers) return (await import('./bench-searchers.js')).benchSearchers();
   if (folder) return (await import('./bench-folder.js')).benchFolder(folder === true ? '/tmp/mnist-folders' : resolve(process.env.INIT_CWD || process.cwd(), folder), Math.max(1, Number(pairs)));
   if (predict) return (await import('./bench-predict.js')).benchPredictions(resolve(process.env.INIT_CWD || process.cwd(), predict));
