@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLitePng } from './charts.js';
 import { curvesSpec, finalAndBest, finalAndBestSpec } from './comparison-charts.js';
 import { FONT_FAMILY } from './fonts.js';
-import { findRunFolders, readRuns, type RunRecord } from './run-folders.js';
+import { findRunFolders, readRuns, type RunRecord, type RunSummary } from './run-folders.js';
 
 export interface ComparedRun extends RunRecord {
   /** The resolved spec flattened to key paths, e.g. `optimizer.learningRate` → 0.001. */
@@ -105,7 +105,7 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
     config: { font: FONT_FAMILY, background: 'white' },
   } as TopLevelSpec);
   writeFileSync(pngPath, png);
-  const verdict = runs.length >= 2 ? verdictOf(runs[0], runs[1], label, rankedBy) : undefined;
+  const verdict = runs.length >= 2 ? verdictOf(runs[0].summary, runs[1].summary, [label(runs[0]), label(runs[1])], rankedBy) : undefined;
   return { runs, warnings, differing, table: `${table.toString()}\n${ranking}${verdict ? `\n${verdict}` : ''}`, csvPath, pngPath, verdict };
 }
 
@@ -113,14 +113,13 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
  * Whether the first two runs differ by more than the noise: over their members' scores (folds or repeats),
  * paired where their members match; a sentence saying what is needed where they have no members.
  */
-export function verdictOf(first: ComparedRun, second: ComparedRun, label: (run: ComparedRun) => string, column: string): string {
-  const scores = (run: ComparedRun) => (run.summary.members ?? []).filter((member) => typeof member.final?.[column as MetricColumn] === 'number').map((member) => ({ key: member.id, value: member.final![column as MetricColumn]! }));
-  const [a, b] = [scores(first), scores(second)];
-  const result = differenceOf(a, b);
-  if (!result) return `whether "${label(first)}" is better than "${label(second)}" cannot be told from one run each: give both data.folds or repeats (members) to see if the difference is larger than the noise`;
-  const [better, worse, difference] = sign(column) * result.difference >= 0 ? [first, second, result] : [second, first, { ...result, difference: -result.difference }];
-  const members = first.summary.members?.some((member) => member.fold !== undefined) ? 'folds' : 'seeds';
-  return differenceSentence(label(better), label(worse), difference, column, members, !/_(rmse|mae|loss)$/.test(column));
+export function verdictOf(first: RunSummary, second: RunSummary, [firstLabel, secondLabel]: readonly [string, string], column: string): string {
+  const scores = (summary: RunSummary) => (summary.members ?? []).filter((member) => typeof member.final?.[column as MetricColumn] === 'number').map((member) => ({ key: member.id, value: member.final![column as MetricColumn]! }));
+  const result = differenceOf(scores(first), scores(second));
+  if (!result) return `whether "${firstLabel}" is better than "${secondLabel}" cannot be told from one run each: give both data.folds or repeats (members) to see if the difference is larger than the noise`;
+  const [better, worse, difference] = sign(column) * result.difference >= 0 ? [firstLabel, secondLabel, result] : [secondLabel, firstLabel, { ...result, difference: -result.difference }];
+  const members = first.members?.some((member) => member.fold !== undefined) ? 'folds' : 'seeds';
+  return differenceSentence(better, worse, difference, column, members, !/_(rmse|mae|loss)$/.test(column));
 }
 
 const sign = (column: string) => (columnGoal(column) === 'maximize' ? 1 : -1);

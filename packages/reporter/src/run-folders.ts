@@ -55,6 +55,8 @@ export interface RunSummary {
   timings?: Record<string, number>;
   /** The queue worker that ran it (host/pid), for runs trained on another machine. */
   worker?: string;
+  /** A sweep's refit: the chosen trial's settings trained on training + validation rows, the sweep's result. */
+  refit?: boolean;
   error?: string;
 }
 
@@ -117,6 +119,7 @@ function readSummary(dir: string): RunSummary {
     best: metricsRecord(fields.best, 'epoch') as RunSummary['best'],
     timings: isPlainObject(fields.timings) ? Object.fromEntries(Object.entries(fields.timings).filter(([, value]) => number(value) !== null)) as Record<string, number> : undefined,
     worker: text(fields.worker) ?? undefined,
+    ...(fields.refit === true ? { refit: true } : {}),
     error: text(fields.error) ?? undefined,
     ...(number(fields.parameters) !== null ? { parameters: count(fields.parameters) } : {}),
     ...(isPlainObject(fields.classWeights) ? { classWeights: Object.fromEntries(Object.entries(fields.classWeights).filter(([, weight]) => number(weight) !== null && (weight as number) > 0)) as Record<string, number> } : {}),

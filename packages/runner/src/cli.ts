@@ -245,6 +245,7 @@ async function runMembers({ request, signal, executor }: ExpContext): Promise<vo
   const pool = new LocalPoolExecutor(request.workers ?? availableParallelism());
   const outcome = await runWithMembers({ specFile: request.specFile!, overrides: request.overrides, runsDir: request.runsDir, signal, executor: pool }).finally(() => pool.close());
   await refreshRunsIndex(request.runsDir);
+  if (outcome.incomplete) throw new UserError(outcome.incomplete);
   process.stdout.write(`done in ${outcome.summary.durationSeconds.toFixed(1)} s: ${describeSpread(outcome.summary)}\n${forCaller(outcome.dir)}\n`);
 }
 

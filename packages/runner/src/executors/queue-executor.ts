@@ -220,7 +220,7 @@ export class QueueExecutor implements TrialExecutor {
     if (request.resumeRunDir) await uploadFolder(this.connection, redisKeys.checkpoint(request.id), request.resumeRunDir);
     await this.connection.del(redisKeys.stop(request.id));
     const dataset = await this.shipDataset(request);
-    const data: TrialJob = { version: SPECML_VERSION, specText: request.specText, specFile: request.specFile, overrides: [...request.overrides], awaitVerdicts: request.awaitVerdicts ?? false, runId: request.runId ?? newRunId(), dataset };
+    const data: TrialJob = { version: SPECML_VERSION, specText: request.specText, specFile: request.specFile, overrides: [...request.overrides], awaitVerdicts: request.awaitVerdicts ?? false, runId: request.runId ?? newRunId(), dataset, ...(request.refit ? { refit: true } : {}) };
     return this.queue.add('trial', data, { jobId: request.id, attempts: 1, removeOnComplete: false, removeOnFail: false });
   }
 

@@ -48,6 +48,8 @@ export interface TrialJob {
   readonly runId: string;
   /** The SHA-256 of the dataset the coordinator shipped (the user's own files), or null (a built-in dataset). */
   readonly dataset?: string | null;
+  /** A sweep's refit of its chosen trial. */
+  readonly refit?: boolean;
 }
 
 /** A job's result: how the trial ended; its run folder waits under redisKeys.folder. */
@@ -78,7 +80,7 @@ export function checkTrialJob(data: unknown): TrialJob {
   const job = data as Partial<TrialJob> | null;
   const problems: string[] = [];
   if (job === null || typeof job !== 'object' || Array.isArray(job)) throw new Error('the job data is not an object');
-  const known = new Set(['version', 'specText', 'specFile', 'overrides', 'awaitVerdicts', 'runId', 'dataset']);
+  const known = new Set(['version', 'specText', 'specFile', 'overrides', 'awaitVerdicts', 'runId', 'dataset', 'refit']);
   for (const key of Object.keys(job)) if (!known.has(key)) problems.push(`unknown key ${JSON.stringify(key).slice(0, 60)}`);
   if (typeof job.version !== 'string') problems.push('version must be a string');
   if (typeof job.specText !== 'string' || job.specText.length > MAX_SPEC_BYTES) problems.push(`specText must be a string of at most ${MAX_SPEC_BYTES} characters`);
@@ -87,6 +89,7 @@ export function checkTrialJob(data: unknown): TrialJob {
     problems.push(`overrides must be a list of at most ${MAX_OVERRIDES} key=value strings`);
   }
   if (typeof job.awaitVerdicts !== 'boolean') problems.push('awaitVerdicts must be true or false');
+  if (job.refit !== undefined && typeof job.refit !== 'boolean') problems.push('refit must be true or false');
   if (!isSafeName(job.runId)) problems.push('runId must be a plain folder name');
   if (job.dataset !== undefined && job.dataset !== null && !(typeof job.dataset === 'string' && /^[0-9a-f]{64}$/.test(job.dataset))) problems.push('dataset must be null or a SHA-256 in hex');
   if (problems.length > 0) throw new Error(`malformed job: ${problems.join(', ')}`);

@@ -96,7 +96,7 @@ async function runJob(job: Job<unknown, TrialJobResult>, token: string, context:
   let outcome: TrialOutcome;
   try {
     outcome = await context.pool.run(
-      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir, runId: request.runId, datasetHash: request.dataset ?? undefined, onlyShippedData: true },
+      { id: jobId, specText: request.specText, specFile: request.specFile, overrides: request.overrides, runsDir: context.runsDir, awaitVerdicts: request.awaitVerdicts, resumeRunDir, runId: request.runId, datasetHash: request.dataset ?? undefined, onlyShippedData: true, refit: request.refit },
       events.handlers,
       stop.signal,
     );

@@ -203,8 +203,9 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
         queue.add('trial', { ...valid, version: '0.0.1-old' }, { jobId: 'tampered-3' }),
         queue.add('trial', { ...valid, dataset: '../../datasets/x' }, { jobId: 'tampered-4' }),
         queue.add('trial', { ...valid, dataset: 'ab'.repeat(32) }, { jobId: 'tampered-5' }),
+        queue.add('trial', { ...valid, refit: 'yes' }, { jobId: 'tampered-6' }),
       ]);
-      expect(await waitFor(() => (worker.output().stdout.match(/: failed: refused by worker /g) ?? []).length >= 5)).toBe(true);
+      expect(await waitFor(() => (worker.output().stdout.match(/: failed: refused by worker /g) ?? []).length >= 6)).toBe(true);
       const reasons = await Promise.all(jobs.map(async (job) => (await Job.fromId(queue, job.id!))!.failedReason));
       expect(reasons[0]).toMatch(/^refused by worker \S+: malformed job: unknown key "garbage", version must be a string, specText must be a string/);
       expect(reasons[1]).toMatch(/^refused by worker \S+: invalid trial: --set epochs=-3: epochs: must be >= 0, got -3/);
@@ -212,6 +213,7 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
       // A dataset is named by its SHA-256 only, and must be in Redis.
       expect(reasons[3]).toBe(`refused by worker ${worker.name}: malformed job: dataset must be null or a SHA-256 in hex`);
       expect(reasons[4]).toBe(`refused by worker ${worker.name}: its dataset abababababab… is not in Redis (expired, or Redis restarted empty); start the sweep again to ship it`);
+      expect(reasons[5]).toBe(`refused by worker ${worker.name}: malformed job: refit must be true or false`);
     } finally {
       await queue.close();
     }

@@ -24,6 +24,8 @@ export interface TrialRequest {
   readonly datasetHash?: string;
   /** Set by a queue worker: the trial reads no data file of this machine, only the shipped dataset (or a built-in one). */
   readonly onlyShippedData?: boolean;
+  /** A sweep's refit of its chosen trial (its summary.json says so). */
+  readonly refit?: boolean;
 }
 
 export type TrialStatus = RunStatus | 'invalid';

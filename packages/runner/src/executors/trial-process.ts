@@ -49,7 +49,7 @@ async function runTrial(request: TrialRequest, signal: AbortSignal, send: (messa
     // The sweep builds the runs index once, at its end.
     const result = request.resumeRunDir
       ? await resumeExperiment(request.resumeRunDir, { signal, events, updateIndex: false, datasetHash: request.datasetHash, onlyShippedData: request.onlyShippedData })
-      : await runExperiment({ specFile: request.specFile, specText: request.specText, overrides: request.overrides, runsDir: request.runsDir, runId: request.runId, updateIndex: false, signal, events, datasetHash: request.datasetHash, onlyShippedData: request.onlyShippedData });
+      : await runExperiment({ specFile: request.specFile, specText: request.specText, overrides: request.overrides, runsDir: request.runsDir, runId: request.runId, updateIndex: false, signal, events, datasetHash: request.datasetHash, onlyShippedData: request.onlyShippedData, refit: request.refit });
     return { status: result.summary.status, runDir: result.dir, summary: result.summary, message: '' };
   } catch (thrown) {
     const { error, runDir: failedIn } = runFailure(thrown);

@@ -107,18 +107,24 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric: validation_rmse is no column of a classification\'s metrics.csv (choose one of validation_loss, validation_accuracy, validation_f1, validation_auc)') });
     writeFileSync(file, `${spec('')}schedule: { type: plateau, metric: validation_accuracy, patience: 2 }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('schedule.metric: validation_accuracy needs validation data, and the spec has none (set data.validationSplit (e.g. 0.2): the plateau schedule must not watch the test set)') });
-    // A sweep of cross-validated trials is refused where folds is written, not run on something else.
-    writeFileSync(file, `${spec(', folds: 3')}sweep:\n  epochs: [1, 2]\n`);
-    const swept = specml(['exp', file, '--runs-dir', join(work, 'runs-refused')]);
-    expect(swept.status).toBe(2);
-    expect(swept.stderr).toBe(`error: ${file}:3:${spec(', folds: 3').split('\n')[2].indexOf('folds: 3') + 8}: data.folds: a sweep's trials are single runs for now: folds and repeats apply to a run of its own (sweep with data.validationSplit, then cross-validate the chosen settings with data.folds)\n`);
+    // A sweep of cross-validated trials cannot stop them at ASHA's rungs, nor vary what its means are over.
+    writeFileSync(file, `${spec(', folds: 3')}sweep:\n  method: random\n  trials: 2\n  parameters: { epochs: [4, 8] }\n  earlyStop: { type: asha, minEpochs: 2 }\n`);
+    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({
+      status: 2,
+      stderr: `error: ${file}:15:14: sweep.earlyStop: stops single runs at their rungs, but each trial here is a mean over folds or seeds (data.folds, repeats) (remove sweep.earlyStop (each member can still stop early with earlyStopping), or sweep with data.validationSplit)\n`,
+    });
+    writeFileSync(file, `${spec(', folds: 3')}sweep:\n  data.folds: [3, 5]\n`);
+    expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({
+      status: 2,
+      stderr: `error: ${file}:12:3: sweep["data.folds"]: data.folds cannot be swept: every trial's score must be a mean over the same folds and seeds to be compared (set data.folds once, outside the sweep)\n`,
+    });
     writeFileSync(file, `${spec(', validationSplit: 0.2')}earlyStopping: { metric: test_loss }\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({ status: 2, stderr: expect.stringContaining('earlyStopping.metric') });
     // A refit has no validation rows to add without a validation split.
     writeFileSync(file, `${spec('')}sweep:\n  epochs: [1, 2]\n  refit: true\n`);
     expect(specml(['exp', file, '--runs-dir', join(work, 'runs-refused')])).toMatchObject({
       status: 2,
-      stderr: `error: ${file}:13:10: sweep.refit: refit trains the chosen settings on the training and validation rows together, and this spec has no validation rows (set data.validationSplit (e.g. 0.2), or leave refit out)\n`,
+      stderr: `error: ${file}:13:10: sweep.refit: refit trains the chosen settings on the training and validation rows together, and this spec has no validation rows (set data.validationSplit (e.g. 0.2) or data.folds, or leave refit out)\n`,
     });
     expect(existsSync(join(work, 'runs-refused'))).toBe(false);
   });
@@ -137,6 +143,8 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     expect(record.refit).toEqual({ fromTrial: chosen.index, epochs: bestEpoch, runId: `${record.sweepId}-refit`, state: 'completed', message: '' });
     const refitRun = join(runsDir, 'honest', record.refit.runId);
     const refitted = summaryOf(refitRun);
+    expect(refitted.refit).toBe(true);
+    expect(summaryOf(join(runsDir, 'honest', record.trials[0].runId)).refit).toBeUndefined();
     expect(swept.stdout).toContain(`refit (trial ${chosen.index}'s settings, training + validation rows, ${bestEpoch} epochs): test_accuracy ${refitted.final.test_accuracy.toFixed(4)} → ${refitRun}\n`);
     // The chosen trial's spec, without its validation split, for that many epochs; trained on every training row.
     const refitSpec = readFileSync(join(refitRun, 'spec.yaml'), 'utf8');
@@ -191,6 +199,38 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     const repeats = specml(['exp', repeated, '--runs-dir', join(work, 'runs-cv')]);
     expect(repeats.status, repeats.stderr).toBe(0);
     expect(summaryOf(resolve(root, lastLine(repeats.stdout))).members.map((member: { id: string; seed: number }) => [member.id, member.seed])).toEqual([['seed-2', 2], ['seed-3', 3]]);
+  });
+
+  it('sweeps cross-validated trials: each a run of folds scored by their mean, the best against the runner-up, the refit marked as one', () => {
+    const file = join(work, 'cv-sweep.yaml');
+    writeFileSync(file, `${spec(', folds: 3').replace('epochs: 150', 'epochs: 8')}sweep:\n  optimizer.learningRate: [0.05, 0.0005]\n  refit: true\n`);
+    const runsDir = join(work, 'runs-cv-sweep');
+    const swept = specml(['exp', file, '--runs-dir', runsDir]);
+    expect(swept.status, swept.stderr).toBe(0);
+    expect(swept.stderr).toBe('');
+    // Folds validate: the sweep chooses on the validation mean without being told, one trial at a time.
+    expect(swept.stdout).toMatch(/^sweep honest: 2 trials \(optimizer\.learningRate × 2\) on 1 worker, choosing on validation_accuracy \(maximize\)$/m);
+    expect(swept.stdout).toMatch(/^trial 1\/2 run honest\/\S+-t1: 3 members \(3 folds\), 2 at a time$/m);
+    const sweepDir = join(runsDir, 'honest', readdirSync(join(runsDir, 'honest')).find((entry) => entry.startsWith('sweep-'))!);
+    const record = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
+    const trials = record.trials.map((trial: { runId: string }) => summaryOf(join(runsDir, 'honest', trial.runId)));
+    for (const [index, trial] of trials.entries()) {
+      // The trial's score is its members' mean, and each member is a complete run in the trial's folder.
+      const members = trial.members.map((member: { dir: string }) => summaryOf(join(runsDir, 'honest', record.trials[index].runId, member.dir)));
+      expect(members.map((member: { status: string }) => member.status)).toEqual(['completed', 'completed', 'completed']);
+      const mean = members.reduce((sum: number, member: { final: { validation_accuracy: number } }) => sum + member.final.validation_accuracy, 0) / 3;
+      expect(trial.final.validation_accuracy).toBeCloseTo(mean, 12);
+      expect(swept.stdout).toContain(`trial ${index + 1}/2 optimizer.learningRate=${[0.05, 0.0005][index]}: completed, validation_accuracy ${mean.toFixed(4)} → `);
+      expect(swept.stdout).toMatch(new RegExp(`│ ${index + 1}( \\*)? +│ [\\d.]+ +│ completed │ 8 +│ ${mean.toFixed(4)} ± ${trial.spread.validation_accuracy.ci95.toFixed(4)} +│`));
+      expect(trial.refit).toBeUndefined();
+    }
+    const best = trials[0].final.validation_accuracy >= trials[1].final.validation_accuracy ? 1 : 2;
+    expect(swept.stdout).toMatch(new RegExp(`^"trial ${best}" (beats|and) "trial ${3 - best}" (by|differ by) [\\d.]+ ± [\\d.]+ points of validation accuracy.* \\(p = [\\d.<]+ ?[\\d.]*, paired over 3 folds\\)$`, 'm'));
+    // The refit: the chosen settings on every training row (no folds) for the members' mean best epoch, marked as the refit.
+    const refit = summaryOf(join(runsDir, 'honest', record.refit.runId));
+    expect(refit).toMatchObject({ refit: true, status: 'completed', epochs: trials[best - 1].best.epoch });
+    expect(refit.members).toBeUndefined();
+    expect(readFileSync(join(runsDir, 'honest', record.refit.runId, 'spec.yaml'), 'utf8')).not.toMatch(/folds|validationSplit/);
   });
 
   it('weighs classes in the training loss as data.classWeights says, states it, and refuses a name that is no class before writing anything', () => {

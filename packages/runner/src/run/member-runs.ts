@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { metricsColumnsOf, UserError, type EpochMetrics, type MetricColumn } from '@specml/data';
+import { metricsColumnsOf, type EpochMetrics, type MetricColumn } from '@specml/data';
 import { appendMetricsRow, createMetricsCsv, readRun, syncMetricsCsv, renderRunReport, RUN_FILES, spreadOf, writeFileAtomic, type RunSummary } from '@specml/reporter';
 import { stringify as stringifyYaml } from 'yaml';
 import type { TrialExecutor, TrialOutcome } from '../executors/trial-executor.js';
@@ -39,38 +39,49 @@ function membersOf(spec: ExperimentSpec): Member[] {
 }
 
 export interface MemberRunOptions {
+  /** The spec file, or with `specText` the name that text came from. */
   readonly specFile: string;
+  /** The spec as text (a sweep's trial: the spec as the sweep wrote it), instead of reading specFile. */
+  readonly specText?: string;
   readonly overrides: readonly string[];
   readonly runsDir: string;
+  /** The run's folder name (a sweep's trial has a fixed one); a new run id when absent. */
+  readonly runId?: string;
+  /** Put before each line the run prints (a sweep's `trial 3/8 `). */
+  readonly label?: string;
   readonly signal: AbortSignal;
   readonly executor: TrialExecutor;
 }
 
-/** Trains every member (in parallel on the executor's slots), then writes the run's means, spread and members. */
-export async function runWithMembers(options: MemberRunOptions): Promise<RunOutcome> {
+/**
+ * Trains every member (in parallel on the executor's slots), then writes the run's means, spread and members;
+ * `incomplete` says which members did not complete (stopped, failed, or never started).
+ */
+export async function runWithMembers(options: MemberRunOptions): Promise<RunOutcome & { incomplete?: string }> {
   const started = performance.now();
-  const { loaded } = await prepareExperiment(options.specFile, options.overrides);
+  const specText = options.specText ?? readFileSync(options.specFile, 'utf8');
+  const { loaded } = await prepareExperiment(options.specFile, options.overrides, { specText });
   const { spec } = loaded;
   const members = membersOf(spec);
-  const { dir, runId, lock } = createRunFolder(options.runsDir, spec.name!, undefined);
+  const { dir, runId, lock } = createRunFolder(options.runsDir, spec.name!, options.runId);
   try {
     writeFileAtomic(join(dir, RUN_FILES.spec), `# Resolved from ${options.specFile}: a run of ${members.length} members (${members.map((member) => member.id).join(', ')}).\n${stringifyYaml(spec)}`);
-    process.stdout.write(`run ${spec.name}/${runId}: ${members.length} members (${spec.data.folds ? `${spec.data.folds} folds` : ''}${spec.data.folds && (spec.repeats ?? 1) > 1 ? ' × ' : ''}${(spec.repeats ?? 1) > 1 ? `${spec.repeats} seeds` : ''}), ${Math.min(options.executor.slots, members.length)} at a time\n`);
-    const specText = readFileSync(options.specFile, 'utf8');
+    process.stdout.write(`${options.label ?? ''}run ${spec.name}/${runId}: ${members.length} members (${spec.data.folds ? `${spec.data.folds} folds` : ''}${spec.data.folds && (spec.repeats ?? 1) > 1 ? ' × ' : ''}${(spec.repeats ?? 1) > 1 ? `${spec.repeats} seeds` : ''}), ${Math.min(options.executor.slots, members.length)} at a time\n`);
     const outcomes = await runAll(members, options, specText, dir, runId);
     const summary = summarise(spec, runId, options.specFile, members, outcomes, dir, started);
     writeFileAtomic(join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
     writeFileAtomic(join(dir, RUN_FILES.report), renderRunReport(readRun(dir)));
     const failed = outcomes.filter((outcome) => outcome.status !== 'completed' && outcome.status !== 'stopped');
-    if (failed.length > 0) throw new UserError(`${failed.length} of ${members.length} members did not complete (${members[outcomes.indexOf(failed[0])].id}: ${failed[0].status}${failed[0].message ? `: ${failed[0].message}` : ''}); the run's means leave them out`);
-    return { dir, summary };
+    const first = failed[0] ? `${members[outcomes.indexOf(failed[0])].id}: ${failed[0].status}${failed[0].message ? `: ${failed[0].message}` : ''}` : '';
+    return { dir, summary, incomplete: failed.length > 0 ? `${failed.length} of ${members.length} members did not complete (${first}); the run's means leave them out` : undefined };
   } finally {
     lock.release();
   }
 }
 
 async function runAll(members: readonly Member[], options: MemberRunOptions, specText: string, dir: string, runId: string): Promise<TrialOutcome[]> {
-  const outcomes: TrialOutcome[] = new Array(members.length);
+  // A member that never starts (the run was stopped first) stays interrupted.
+  const outcomes: TrialOutcome[] = members.map(() => ({ status: 'interrupted', runDir: null, summary: null, message: 'not started' }));
   let next = 0;
   const slot = async () => {
     while (next < members.length && !options.signal.aborted) {
@@ -83,7 +94,7 @@ async function runAll(members: readonly Member[], options: MemberRunOptions, spe
       );
       outcomes[index] = outcome;
       const final = outcome.summary?.final;
-      process.stdout.write(`member ${member.id}: ${outcome.status}${final ? `, ${Object.entries(final).filter(([column]) => column.startsWith('validation_')).map(([column, value]) => `${column} ${value.toFixed(4)}`).join(', ')}` : ''}\n`);
+      process.stdout.write(`${options.label ?? ''}member ${member.id}: ${outcome.status}${final ? `, ${Object.entries(final).filter(([column]) => column.startsWith('validation_')).map(([column, value]) => `${column} ${value.toFixed(4)}`).join(', ')}` : ''}\n`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.executor.slots, members.length) }, slot));

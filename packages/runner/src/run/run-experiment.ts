@@ -69,6 +69,8 @@ export interface ExperimentOptions {
   readonly datasetHash?: string;
   /** A queue worker's trial: refuse any spec whose data would be read from this machine's disk. */
   readonly onlyShippedData?: boolean;
+  /** A sweep's refit (its summary.json says so). */
+  readonly refit?: boolean;
 }
 
 /** Where a spec's text and data come from, beside its file name. */
@@ -192,6 +194,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     parameters: model.total,
     baseline: trivialBaseline(dataset),
     ...classWeights,
+    ...(options.refit ? { refit: true } : {}),
   };
   writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
   if (dataset.table) writeFileAtomic(join(dir, FILES.table), `${JSON.stringify(dataset.table, null, 2)}\n`);

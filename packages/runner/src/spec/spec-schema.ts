@@ -72,7 +72,7 @@ export const experimentSpecSchema = {
         trials: { type: 'integer', minimum: 1, maximum: 256, description: 'How many trials random and bayes run in all.' },
         refit: {
           type: 'boolean',
-          description: 'After the search, train the chosen trial\'s settings once more on the training and validation rows together, for as many epochs as its best validation epoch, and report that run\'s test score as the sweep\'s result (scikit-learn\'s refit): a run folder <sweep-id>-refit beside the trials. Needs data.validationSplit. Default: false.',
+          description: 'After the search, train the chosen trial\'s settings once more on the training and validation rows together, for as many epochs as its best validation epoch, and report that run\'s test score as the sweep\'s result (scikit-learn\'s refit): a run folder <sweep-id>-refit beside the trials, marked refit in its summary.json. Needs data.validationSplit or data.folds. Default: false.',
         },
         metric: {
           type: 'object',

@@ -4,8 +4,9 @@ import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepRefitRecord, type SweepState, type TrialState } from '@specml/reporter';
 import { SEARCH_METHODS, SuccessiveHalving, type Observation, type Proposal, type Searcher } from '@specml/search';
-import { describeTestMetrics, metricValue, shellQuoted, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
-import type { TrialExecutor } from '../executors/trial-executor.js';
+import { describeTestMetrics, isUserError, metricValue, shellQuoted, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
+import type { TrialExecutor, TrialOutcome, TrialRequest } from '../executors/trial-executor.js';
+import { hasMembers, runWithMembers } from '../run/member-runs.js';
 import { loadSpec, loadSpecText } from '../spec/load-spec.js';
 import { canResume, refreshRunsIndex } from '../run/run-experiment.js';
 import { parseSweepOption, trialOf, type Trial } from './sweep.js';
@@ -13,7 +14,7 @@ import { openSweep, reopenSweep, writeSweepRecord, type OpenedSweep, type SweepS
 import { trialRunId } from '../run/run-folder.js';
 import { lockSweepFolder, waitForRunFolder } from '../run/run-lock.js';
 import { longestEpochs, planSweep, type SweepPlan } from './sweep-plan.js';
-import { bestResult, isFinished, nest, sweepTable, type TrialResult } from './sweep-report.js';
+import { bestResult, isFinished, nest, runnerUpVerdict, sweepTable, type TrialResult } from './sweep-report.js';
 
 export interface SweepOptions extends SweepSource {
   /**
@@ -148,7 +149,8 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   const executor = await readyExecutor(sweep, options, trials);
   const signal = options.signal ?? new AbortController().signal;
   const asha = plan.earlyStop ? new SuccessiveHalving({ ...plan.earlyStop, goal: plan.metric.goal }) : undefined;
-  const slots = Math.max(1, Math.min(executor.slots, trials.remaining));
+  // Trials of folds or seeds run one at a time, each spreading its members over the executor's slots.
+  const slots = hasMembers(sweep.base) ? 1 : Math.max(1, Math.min(executor.slots, trials.remaining));
   announceSweep(sweep, entries, trials, { slots, asha, durable: executor.durable === true });
   const startedAt = sweep.record?.startedAt ?? new Date().toISOString();
   const run: SweepRun = {
@@ -261,8 +263,13 @@ async function runTrial(run: SweepRun, entry: TrialResult): Promise<void> {
   entries.set(trial.index, { ...entry, state: 'running', runDir: resumeRunDir ?? null, message: '' });
   save('running');
   const label = `trial ${trial.index}/${plan.trialCount}`;
-  const outcome = await run.executor.run(
-    { id: `${basename(dir)}-${trial.index}`, specText: sweep.written.specText, specFile: sweep.specFile, overrides: [...sweep.written.overrides, ...trial.overrides], runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir, runId },
+  const request: TrialRequest = { id: `${basename(dir)}-${trial.index}`, specText: sweep.written.specText, specFile: sweep.specFile, overrides: [...sweep.written.overrides, ...trial.overrides], runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir, runId };
+  if (hasMembers(sweep.base)) {
+    entries.set(trial.index, { ...entries.get(trial.index)!, runDir });
+    save('running');
+  }
+  const outcome = hasMembers(sweep.base) ? await runMemberTrial(run, request, label) : await run.executor.run(
+    request,
     {
       onStart: (started) => {
         entries.set(trial.index, { ...entries.get(trial.index)!, runDir: started });
@@ -275,14 +282,37 @@ async function runTrial(run: SweepRun, entry: TrialResult): Promise<void> {
     },
     run.signal,
   );
-  const finished = isFinished(outcome.status);
-  const { kept, last } = outcome.runDir ? keptRow(outcome.runDir, outcome.summary) : { kept: undefined, last: undefined };
-  const value = kept && finished ? metricValue(kept, plan.metric.name) : Number.NaN;
-  entries.set(trial.index, { trial, state: outcome.status, runDir: outcome.runDir, summary: outcome.summary, metric: value, epochs: Math.max(0, last?.epoch ?? 0), message: outcome.message, worker: outcome.worker });
+  const { value, epochs } = trialScore(outcome, plan.metric.name);
+  entries.set(trial.index, { trial, state: outcome.status, runDir: outcome.runDir, summary: outcome.summary, metric: value, epochs, message: outcome.message, worker: outcome.worker });
   save('running');
   if (Number.isFinite(value)) run.history.push({ proposal: trial.values as Proposal, value });
   const shown = Number.isFinite(value) ? `, ${plan.metric.name} ${value.toFixed(4)}` : '';
   process.stdout.write(`${label} ${trial.overrides.join(' ')}: ${outcome.status}${shown}${outcome.runDir ? ` → ${outcome.runDir}` : ''}\n`);
+}
+
+/**
+ * A trial of folds or seeds: a run of members on the sweep's executor (its slots go to the members, one
+ * trial at a time), scored by the members' mean.
+ */
+async function runMemberTrial(run: SweepRun, request: TrialRequest, label: string): Promise<TrialOutcome> {
+  try {
+    const { dir, summary, incomplete } = await runWithMembers({ ...request, label: `${label} `, signal: run.signal, executor: run.executor });
+    return { status: run.signal.aborted ? 'interrupted' : incomplete ? 'failed' : 'completed', runDir: dir, summary, message: incomplete ?? '' };
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    return { status: 'invalid', runDir: null, summary: null, message: (error as Error).message };
+  }
+}
+
+/**
+ * A trial's score on the sweep's metric and how many epochs it trained: a single run's from the row of the
+ * model it kept; a run of members' from their mean (each member's kept model), the cross-validation score.
+ */
+function trialScore(outcome: TrialOutcome, metric: string): { value: number; epochs: number } {
+  if (!isFinished(outcome.status) || !outcome.runDir) return { value: Number.NaN, epochs: Math.max(0, outcome.summary?.epochsCompleted ?? 0) };
+  if (outcome.summary?.members) return { value: metricValue((outcome.summary.final ?? {}) as EpochMetrics, metric), epochs: outcome.summary.epochsCompleted };
+  const { kept, last } = keptRow(outcome.runDir, outcome.summary);
+  return { value: kept ? metricValue(kept, metric) : Number.NaN, epochs: Math.max(0, last?.epoch ?? 0) };
 }
 
 /** Once every trial has ended, the chosen settings train once more on training + validation rows (sweep.refit). */
@@ -309,6 +339,8 @@ async function finishSweep(run: SweepRun): Promise<SweepOutcome> {
   const best = bestResult(results, plan.metric.goal);
   process.stdout.write(`${sweepTable(plan, results.filter((result) => result.state !== 'not started'), best)}\nsweep summary: ${csvPath}\n`);
   if (run.refit) process.stdout.write(`${describeRefit(plan, run.refit, trialRunDir(dir, run.refit.runId))}\n`);
+  const verdict = runnerUpVerdict(plan, results, best);
+  if (verdict) process.stdout.write(`${verdict}\n`);
   if (best) process.stdout.write(describeBestTrial(sweep, best));
   if (signal.aborted) {
     const count = (state: TrialState) => results.filter((result) => result.state === state).length;
@@ -346,15 +378,15 @@ async function refitChosen(sweep: OpenedSweep, chosen: TrialResult, executor: Tr
   if (previous && isFinished(previous.state) && summaryIfReadable(runDir)) return previous;
   const epochs = Math.max(1, chosen.summary?.best?.epoch ?? chosen.epochs);
   const trialSpec = loadSpecText(sweep.written.specText, sweep.specFile, [...sweep.written.overrides, ...chosen.trial.overrides]).spec;
-  const { sweep: _sweep, earlyStopping: _earlyStopping, ...settings } = trialSpec;
-  const { validationSplit: _validationSplit, ...data } = settings.data;
+  const { sweep: _sweep, earlyStopping: _earlyStopping, repeats: _repeats, ...settings } = trialSpec;
+  const { validationSplit: _validationSplit, folds: _folds, fold: _fold, ...data } = settings.data;
   const description = `refit of ${basename(sweep.dir)}: trial ${chosen.trial.index}'s settings trained on the training and validation rows together for ${epochs} epochs (its best validation epoch)`;
   const specText = stringifyYaml({ ...settings, description, data, epochs });
   const started: SweepRefitRecord = { fromTrial: chosen.trial.index, epochs, runId, state: 'running', message: '' };
   await waitForRunFolder(runDir);
   onStart(started);
   process.stdout.write(`refit: trial ${chosen.trial.index}'s settings on training + validation rows for ${epochs} epochs\n`);
-  const outcome = await executor.run({ id: `${basename(sweep.dir)}-refit`, specText, specFile: sweep.specFile, overrides: [], runsDir: sweep.runsDir, runId, resumeRunDir: canResume(runDir) ? runDir : undefined }, {}, signal);
+  const outcome = await executor.run({ id: `${basename(sweep.dir)}-refit`, specText, specFile: sweep.specFile, overrides: [], runsDir: sweep.runsDir, runId, resumeRunDir: canResume(runDir) ? runDir : undefined, refit: true }, {}, signal);
   return { ...started, state: outcome.status, message: outcome.message };
 }
 

@@ -8,7 +8,6 @@ import type { TrialExecutor } from '../executors/trial-executor.js';
 import { loadSpec, type KeyPath, type LoadedSpec } from '../spec/load-spec.js';
 import { newRunId } from '../run/run-folder.js';
 import { prepareExperiment } from '../run/run-experiment.js';
-import { hasMembers } from '../run/member-runs.js';
 import type { ExperimentSpec } from '../spec/spec-schema.js';
 import { parseSweepOption } from './sweep.js';
 import { fullFormOf, planSweep, type SweepPlan } from './sweep-plan.js';
@@ -117,12 +116,6 @@ async function checkedPlan(specFile: string, overrides: readonly string[], sweep
   const loaded = loadSpec(specFile, overrides);
   const plan = planSweep(loaded, sweeps.map(parseSweepOption));
   if (!plan) throw new UserError(`${specFile}: has no sweep: block and no --sweep option`);
-  // A trial is one run; a trial of folds or seeds (choosing on the cross-validation mean) is not built yet,
-  // and a trial that silently dropped them would choose on something else than the spec says.
-  if (hasMembers(loaded.spec)) {
-    const key = loaded.spec.data.folds !== undefined ? ['data', 'folds'] : ['repeats'];
-    throw new SpecError([{ location: loaded.locate(key), path: key, message: 'a sweep\'s trials are single runs for now: folds and repeats apply to a run of its own', hint: 'sweep with data.validationSplit, then cross-validate the chosen settings with data.folds' }]);
-  }
   const base = (await prepareExperiment(specFile, overrides)).loaded.spec;
   delete base.sweep;
   const written = { specText: readRegularFile(specFile), overrides };

@@ -3,6 +3,7 @@ import type { KeyPath, LoadedSpec } from '../spec/load-spec.js';
 import { columnGoal, scoreColumnsOf, TASK_COLUMNS, UserError, type MetricColumn, type Task } from '@specml/data';
 import { expandSweep, MAX_TRIALS, sweepAxes, type SweepAxis } from './sweep.js';
 import { SpecError, type SpecProblem } from '../spec/user-errors.js';
+import { hasMembers } from '../run/member-runs.js';
 
 /** What a sweep block asks for, checked: how trials are chosen, what they optimise, when they stop. */
 export interface SweepPlan {
@@ -42,7 +43,7 @@ interface FullForm {
 function refitProblems(loaded: LoadedSpec): SpecProblem[] {
   const { spec } = loaded;
   const at = (message: string, hint: string) => ({ location: loaded.locate(['sweep', 'refit']), path: ['sweep', 'refit'], message, hint });
-  if (spec.data.validationSplit === undefined) return [at('refit trains the chosen settings on the training and validation rows together, and this spec has no validation rows', 'set data.validationSplit (e.g. 0.2), or leave refit out')];
+  if (spec.data.validationSplit === undefined && spec.data.folds === undefined) return [at('refit trains the chosen settings on the training and validation rows together, and this spec has no validation rows', 'set data.validationSplit (e.g. 0.2) or data.folds, or leave refit out')];
   const schedule = spec.schedule as { type?: string; metric?: string } | undefined;
   if (schedule?.type === 'plateau' && (schedule.metric ?? 'validation_loss').startsWith('validation_')) {
     return [at(`the plateau schedule watches ${schedule.metric ?? 'validation_loss'}, which a refit on training and validation rows together no longer has`, 'watch train_loss in the schedule, or leave refit out')];
@@ -85,7 +86,8 @@ export function planSweep(loaded: LoadedSpec, cliAxes: readonly SweepAxis[]): Sw
 
 /** What the sweep optimises: sweep.metric, else the task's headline on validation data where there is some; a test column is warned about. */
 function sweepMetric({ loaded, block, at, warnings }: Reading): { name: string; goal: Goal } {
-  const hasValidation = loaded.spec.data.validationSplit !== undefined;
+  // Folds validate too: each fold in turn, the trial's score their mean.
+  const hasValidation = loaded.spec.data.validationSplit !== undefined || loaded.spec.data.folds !== undefined;
   const task = loaded.spec.task;
   const headline = TASK_COLUMNS[task].headline;
   const chosen: { name: string; goal?: Goal } = block?.metric ?? { name: hasValidation ? headline.replace('test_', 'validation_') : headline };
@@ -134,7 +136,9 @@ function fullFormPlan(reading: Reading, block: FullForm & Record<string, unknown
   if (block.earlyStop?.type === 'hyperband') warnings.push('sweep.earlyStop.type: hyperband is the former name of asha (asynchronous successive halving; specml runs no Hyperband brackets): it works the same, write asha');
   // The longest trial decides whether a rung can ever be reached (epochs may itself be swept).
   const longest = longestEpochs(space, loaded.spec.epochs);
-  if (earlyStop && earlyStop.minEpochs >= longest) {
+  if (earlyStop && hasMembers(loaded.spec)) {
+    at(['sweep', 'earlyStop'], 'stops single runs at their rungs, but each trial here is a mean over folds or seeds (data.folds, repeats)', 'remove sweep.earlyStop (each member can still stop early with earlyStopping), or sweep with data.validationSplit');
+  } else if (earlyStop && earlyStop.minEpochs >= longest) {
     at(['sweep', 'earlyStop', 'minEpochs'], `is ${earlyStop.minEpochs}, but trials train only ${longest} epochs: nothing would ever be stopped`, `use a minEpochs below ${longest}`);
   }
   throwIfAny(problems);
@@ -218,12 +222,18 @@ export function longestEpochs(space: Space, baseEpochs: number): number {
 const isNonFinite = (value: unknown) => typeof value === 'number' && !Number.isFinite(value);
 const NON_FINITE: [string, string] = ['holds .nan or .inf, which is no value a trial can run with', 'list finite numbers'];
 
-/** Keys a trial may not vary: its name decides the folder its run goes in, which is the sweep's. */
-const unsweepable = (keys: readonly string[]) => keys.filter((key) => key === 'name' || key === 'sweep' || key.startsWith('sweep.'));
+/**
+ * Keys a trial may not vary: its name decides the folder its run goes in, which is the sweep's; its folds and
+ * repeats decide what its score is a mean of, which every trial must share to be compared.
+ */
+const MEMBER_KEYS = new Set(['data.folds', 'data.fold', 'repeats']);
+const unsweepable = (keys: readonly string[]) => keys.filter((key) => key === 'name' || key === 'sweep' || key.startsWith('sweep.') || MEMBER_KEYS.has(key));
 const UNSWEEPABLE = (key: string): [string, string] =>
   key === 'name'
     ? ['name cannot be swept: every trial of a sweep runs in the sweep\'s experiment folder, under the spec\'s one name', 'remove it from the sweep (set name: once, or run separate specs)']
-    : [`${key} cannot be swept: a trial does not sweep again`, 'remove it from the sweep'];
+    : MEMBER_KEYS.has(key)
+      ? [`${key} cannot be swept: every trial's score must be a mean over the same folds and seeds to be compared`, `set ${key} once, outside the sweep`]
+      : [`${key} cannot be swept: a trial does not sweep again`, 'remove it from the sweep'];
 
 function gridPlan(axes: SweepAxis[], metric: { name: string; goal: Goal }, earlyStop: SweepPlan['earlyStop'], warnings: string[], task: Task): SweepPlan {
   return {

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 
-import { isFinishedStatus, type RunSummary, type TrialState, csvText } from '@specml/reporter';
+import { isFinishedStatus, type RunSummary, type TrialState, csvText, verdictOf } from '@specml/reporter';
 import { TASK_COLUMNS, type Task } from '@specml/data';
 import type { Trial } from './sweep.js';
 import type { SweepPlan } from './sweep-plan.js';
@@ -30,6 +30,17 @@ export function bestResult(results: readonly TrialResult[], goal: 'maximize' | '
   return results
     .filter((result) => Number.isFinite(result.metric) && isFinished(result.state))
     .reduce<TrialResult | undefined>((top, result) => (!top || (goal === 'maximize' ? result.metric > top.metric : result.metric < top.metric) ? result : top), undefined);
+}
+
+/**
+ * Whether the best trial beats the runner-up by more than the noise, where its score is a mean over folds or
+ * seeds (the same sentence as compare's); nothing for trials of single runs, which cannot tell.
+ */
+export function runnerUpVerdict(plan: SweepPlan, results: readonly TrialResult[], best: TrialResult | undefined): string | undefined {
+  if (!best?.summary?.members) return undefined;
+  const runnerUp = bestResult(results.filter((result) => result !== best), plan.metric.goal);
+  if (!runnerUp?.summary) return undefined;
+  return verdictOf(best.summary, runnerUp.summary, [`trial ${best.trial.index}`, `trial ${runnerUp.trial.index}`], plan.metric.name);
 }
 
 /**
@@ -69,6 +80,7 @@ function sweepRows(plan: SweepPlan, results: readonly TrialResult[], cell = cell
       state,
       epochs: ended ? epochs : null,
       metric: Number.isFinite(metric) ? metric : null,
+      metricSpread: summary?.spread?.[plan.metric.name]?.ci95,
       final: shown(summary?.final?.[headline]),
       best: shown(summary?.best?.[headline]),
       other: shown(summary?.final?.[other]),
@@ -99,7 +111,7 @@ export function sweepTable(plan: SweepPlan, results: readonly TrialResult[], bes
       ...row.values,
       row.state,
       row.epochs ?? '-',
-      row.metric?.toFixed(4) ?? '-',
+      row.metric === null ? '-' : `${row.metric.toFixed(4)}${row.metricSpread === undefined ? '' : ` ± ${row.metricSpread.toFixed(4)}`}`,
       row.final?.toFixed(4) ?? '-',
       row.seconds?.toFixed(1) ?? '-',
     ]);
