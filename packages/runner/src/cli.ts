@@ -239,11 +239,10 @@ function sweepOptions(request: ExpRequest, signal: AbortSignal, executor: QueueE
   return { localExecutor: (slots: number) => new LocalPoolExecutor(slots), specFile, overrides, sweeps, runsDir, workers, signal, executor };
 }
 
-/** A run with folds or repeats: its members on this machine's processes, then their spread. */
+/** A run with folds or repeats: its members on the queue's workers or this machine's processes, then their spread. */
 async function runMembers({ request, signal, executor }: ExpContext): Promise<void> {
-  if (executor) throw new UserError('exp: a run with data.folds or repeats trains its members on this machine for now; run it without --queue');
-  const pool = new LocalPoolExecutor(request.workers ?? availableParallelism());
-  const outcome = await runWithMembers({ specFile: request.specFile!, overrides: request.overrides, runsDir: request.runsDir, signal, executor: pool }).finally(() => pool.close());
+  const pool = executor ? undefined : new LocalPoolExecutor(request.workers ?? availableParallelism());
+  const outcome = await runWithMembers({ specFile: request.specFile!, overrides: request.overrides, runsDir: request.runsDir, signal, executor: executor ?? pool! }).finally(() => pool?.close());
   await refreshRunsIndex(request.runsDir);
   if (outcome.incomplete) throw new UserError(outcome.incomplete);
   process.stdout.write(`done in ${outcome.summary.durationSeconds.toFixed(1)} s: ${describeSpread(outcome.summary)}\n${forCaller(outcome.dir)}\n`);

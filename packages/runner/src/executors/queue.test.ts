@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME, SPECML_VERSION } from './queue-protocol.js';
-import { digitsRun, lastLine, learningOf, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor, withoutTestSetWarning } from '../test-kit/test-cli.js';
+import { digitsRun, lastLine, learningOf, root, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor, withoutTestSetWarning } from '../test-kit/test-cli.js';
 import { REDIS_PASSWORD, redisInstalled, startRedis } from '../commands/local-redis.js';
 
 const work = temporaryFolder('queue');
@@ -220,6 +220,26 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     const run = specml(['exp', single, '--queue-file', queueFile, '--runs-dir', join(work, 'runs-after')]);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^done in [\\d.]+ s on native \\(worker ${worker.name}\\): final test accuracy 0\\.\\d{4}$`, 'm'));
+  });
+
+  it('cross-validates through the queue: each fold a member trained on a worker, the means what a local run of the same folds gives', async () => {
+    await ensureWorkers(2);
+    const spec = join(work, 'folds.yaml');
+    writeFileSync(spec, `name: folded\nseed: 3\ndata: { dataset: csv, path: ${join(root, 'experiments/data/iris.csv')}, target: species, folds: 3 }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 3, activation: softmax }\noptimizer: { name: adam, learningRate: 0.05 }\nbatchSize: 8\nepochs: 4\n`);
+    const queued = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', join(work, 'runs-folds')]);
+    expect(queued.status, queued.stderr).toBe(0);
+    expect(queued.stdout).toMatch(/^run folded\/\S+: 3 members \(3 folds\), 3 at a time$/m);
+    const runDir = lastLine(queued.stdout);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    expect(summary.members.map((member: { id: string; status: string }) => `${member.id} ${member.status}`)).toEqual(['fold-1-seed-3 completed', 'fold-2-seed-3 completed', 'fold-3-seed-3 completed']);
+    // Each member came back from a worker into the run's folder.
+    const workerNames = workers.map((worker) => worker.name);
+    for (const member of summary.members) expect(workerNames).toContain(JSON.parse(readFileSync(join(runDir, member.dir, 'summary.json'), 'utf8')).worker);
+    const local = specml(['exp', spec, '--runs-dir', join(work, 'runs-folds-local')]);
+    expect(local.status, local.stderr).toBe(0);
+    const localSummary = JSON.parse(readFileSync(join(lastLine(local.stdout), 'summary.json'), 'utf8'));
+    expect(summary.final).toEqual(localSummary.final);
+    expect(summary.spread).toEqual(localSummary.spread);
   });
 
   it('works over TLS (rediss://) with a private CA, and says what is wrong without it', async () => {
