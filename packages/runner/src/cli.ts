@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeDataset, describeTestMetrics, imbalanceWarnings, isImageDataset, isUserError, UserError, type EpochMetrics } from '@specml/data';
-import { compareRuns, isSweepFolder, type RunSummary } from '@specml/reporter';
+import { compareRuns, isSweepFolder, summaryIfReadable, type RunSummary } from '@specml/reporter';
 import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
-import { describeSpread, hasMembers, runWithMembers } from './run/member-runs.js';
+import { describeSpread, hasMembers, resumeWithMembers, runWithMembers } from './run/member-runs.js';
 import { loadSpec } from './spec/load-spec.js';
 import { DEFAULT_PATIENCE_SECONDS } from './executors/queue-protocol.js';
 import { QUEUE_ENV, queueAddress } from './executors/redis-address.js';
@@ -217,6 +217,7 @@ const EXP_MODES: ReadonlyArray<{ readonly applies: (request: ExpRequest) => bool
   { applies: (request) => request.resumesSweep, run: ({ request, signal, executor }) => runSweep({ ...sweepOptions(request, signal, executor), resume: request.resume!, retryFailed: request.retryFailed }) },
   { applies: (request) => !request.resume && !request.ignoreSweep && isSweep(request.specFile!, request.overrides, request.sweeps), run: ({ request, signal, executor }) => runSweep(sweepOptions(request, signal, executor)) },
   { applies: (request) => !request.resume && hasMembers(loadSpec(request.specFile!, request.overrides).spec), run: runMembers },
+  { applies: (request) => request.resume !== undefined && summaryIfReadable(request.resume)?.members !== undefined, run: runMembers },
   { applies: () => true, run: runSingle },
 ];
 
@@ -239,11 +240,12 @@ function sweepOptions(request: ExpRequest, signal: AbortSignal, executor: QueueE
   return { localExecutor: (slots: number) => new LocalPoolExecutor(slots), specFile, overrides, sweeps, runsDir, workers, signal, executor };
 }
 
-/** A run with folds or repeats: its members on the queue's workers or this machine's processes, then their spread. */
+/** A run with folds or repeats (new, or resumed): its members on the queue's workers or this machine's processes, then their spread. */
 async function runMembers({ request, signal, executor }: ExpContext): Promise<void> {
   const pool = executor ? undefined : new LocalPoolExecutor(request.workers ?? availableParallelism());
-  const outcome = await runWithMembers({ specFile: request.specFile!, overrides: request.overrides, runsDir: request.runsDir, signal, executor: executor ?? pool! }).finally(() => pool?.close());
-  await refreshRunsIndex(request.runsDir);
+  const members = { signal, executor: executor ?? pool! };
+  const outcome = await (request.resume ? resumeWithMembers(request.resume, members) : runWithMembers({ specFile: request.specFile!, overrides: request.overrides, runsDir: request.runsDir, ...members })).finally(() => pool?.close());
+  await refreshRunsIndex(request.resume ? dirname(dirname(request.resume)) : request.runsDir);
   if (outcome.incomplete) throw new UserError(outcome.incomplete);
   process.stdout.write(`done in ${outcome.summary.durationSeconds.toFixed(1)} s: ${describeSpread(outcome.summary)}\n${forCaller(outcome.dir)}\n`);
 }

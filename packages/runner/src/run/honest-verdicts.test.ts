@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { lastLine, root, specml, temporaryFolder } from '../test-kit/test-cli.js';
@@ -199,6 +199,35 @@ print(json.dumps({'f1': f1_score(y, p, average='macro'), 'perClass': [[l, round(
     const repeats = specml(['exp', repeated, '--runs-dir', join(work, 'runs-cv')]);
     expect(repeats.status, repeats.stderr).toBe(0);
     expect(summaryOf(resolve(root, lastLine(repeats.stdout))).members.map((member: { id: string; seed: number }) => [member.id, member.seed])).toEqual([['seed-2', 2], ['seed-3', 3]]);
+  });
+
+  it('resumes a run of folds where it stood: members that ended keep their results, the rest train, and the means are an uninterrupted run\'s', () => {
+    const file = join(work, 'folds-resumed.yaml');
+    writeFileSync(file, spec(', folds: 3').replace('epochs: 150', 'epochs: 6'));
+    const whole = specml(['exp', file, '--runs-dir', join(work, 'runs-cv-whole')]);
+    expect(whole.status, whole.stderr).toBe(0);
+    const wholeDir = resolve(root, lastLine(whole.stdout));
+    // The run as a kill during its second member leaves it (its summary is rewritten as each member ends):
+    // running, fold 1 completed, fold 2 without a result, fold 3 not started.
+    const runDir = join(work, 'runs-cv-killed', 'honest', basename(wholeDir));
+    cpSync(wholeDir, runDir, { recursive: true });
+    const summary = summaryOf(runDir);
+    writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ ...summary, status: 'running', final: null, members: summary.members.map((member: { id: string }, index: number) => (index === 0 ? member : { ...member, status: 'not started', dir: null, final: null })) }));
+    rmSync(join(runDir, 'honest', 'fold-3-seed-2'), { recursive: true });
+    const fold2 = join(runDir, 'honest', 'fold-2-seed-2', 'summary.json');
+    writeFileSync(fold2, JSON.stringify({ ...summaryOf(dirname(fold2)), status: 'running' }));
+    const fold1Started = summaryOf(join(runDir, 'honest', 'fold-1-seed-2')).startedAt;
+
+    const resumed = specml(['exp', '--resume', runDir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`resuming honest/${basename(runDir)}: 1 of 3 members kept, 2 to train\n`);
+    expect(resumed.stdout).not.toContain('member fold-1-seed-2:');
+    expect(summaryOf(join(runDir, 'honest', 'fold-1-seed-2')).startedAt).toBe(fold1Started);
+    const after = summaryOf(runDir);
+    expect(after).toMatchObject({ status: 'completed', resumes: 1 });
+    expect(after.members.map((member: { status: string }) => member.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(after.final).toEqual(summaryOf(wholeDir).final);
+    expect(specml(['exp', '--resume', runDir])).toMatchObject({ status: 2, stderr: `error: --resume ${runDir}: this run already completed; start a new one with exp ${file}\n` });
   });
 
   it('sweeps cross-validated trials: each a run of folds scored by their mean, the best against the runner-up, the refit marked as one', () => {

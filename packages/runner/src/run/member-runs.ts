@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { metricsColumnsOf, type EpochMetrics, type MetricColumn } from '@specml/data';
-import { appendMetricsRow, createMetricsCsv, readRun, syncMetricsCsv, renderRunReport, RUN_FILES, spreadOf, writeFileAtomic, type RunSummary } from '@specml/reporter';
+import { metricsColumnsOf, UserError, type EpochMetrics, type MetricColumn } from '@specml/data';
+import { appendMetricsRow, createMetricsCsv, isFinishedStatus, readRun, syncMetricsCsv, renderRunReport, RUN_FILES, spreadOf, summaryIfReadable, writeFileAtomic, type RunSummary } from '@specml/reporter';
 import { stringify as stringifyYaml } from 'yaml';
 import type { TrialExecutor, TrialOutcome } from '../executors/trial-executor.js';
 import type { ExperimentSpec } from '../spec/spec-schema.js';
-import { prepareExperiment, type RunOutcome } from './run-experiment.js';
+import { canResume, prepareExperiment, type RunOutcome } from './run-experiment.js';
+import { lockRunFolder } from './run-lock.js';
 import { createRunFolder } from './run-folder.js';
 
 // A run with folds or repeats is a run of members: each fold (validating on it) and each seed a complete run
@@ -53,11 +54,14 @@ export interface MemberRunOptions {
   readonly executor: TrialExecutor;
 }
 
+/** What a run of members ended with: its folder and summary, and which members did not complete. */
+export type MemberRunOutcome = RunOutcome & { incomplete?: string };
+
 /**
  * Trains every member (in parallel on the executor's slots), then writes the run's means, spread and members;
  * `incomplete` says which members did not complete (stopped, failed, or never started).
  */
-export async function runWithMembers(options: MemberRunOptions): Promise<RunOutcome & { incomplete?: string }> {
+export async function runWithMembers(options: MemberRunOptions): Promise<MemberRunOutcome> {
   const started = performance.now();
   const specText = options.specText ?? readFileSync(options.specFile, 'utf8');
   const { loaded } = await prepareExperiment(options.specFile, options.overrides, { specText });
@@ -66,43 +70,100 @@ export async function runWithMembers(options: MemberRunOptions): Promise<RunOutc
   const { dir, runId, lock } = createRunFolder(options.runsDir, spec.name!, options.runId);
   try {
     writeFileAtomic(join(dir, RUN_FILES.spec), `# Resolved from ${options.specFile}: a run of ${members.length} members (${members.map((member) => member.id).join(', ')}).\n${stringifyYaml(spec)}`);
-    process.stdout.write(`${options.label ?? ''}run ${spec.name}/${runId}: ${members.length} members (${spec.data.folds ? `${spec.data.folds} folds` : ''}${spec.data.folds && (spec.repeats ?? 1) > 1 ? ' × ' : ''}${(spec.repeats ?? 1) > 1 ? `${spec.repeats} seeds` : ''}), ${Math.min(options.executor.slots, members.length)} at a time\n`);
-    const outcomes = await runAll(members, options, specText, dir, runId);
-    const summary = summarise(spec, runId, options.specFile, members, outcomes, dir, started);
-    writeFileAtomic(join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
-    writeFileAtomic(join(dir, RUN_FILES.report), renderRunReport(readRun(dir)));
-    const failed = outcomes.filter((outcome) => outcome.status !== 'completed' && outcome.status !== 'stopped');
-    const first = failed[0] ? `${members[outcomes.indexOf(failed[0])].id}: ${failed[0].status}${failed[0].message ? `: ${failed[0].message}` : ''}` : '';
-    return { dir, summary, incomplete: failed.length > 0 ? `${failed.length} of ${members.length} members did not complete (${first}); the run's means leave them out` : undefined };
+    process.stdout.write(`${options.label ?? ''}run ${spec.name}/${runId}: ${members.length} members (${describeMembers(spec)}), ${Math.min(options.executor.slots, members.length)} at a time\n`);
+    return await trainMembers({ dir, runId, spec, specFile: options.specFile, specText, overrides: options.overrides, started }, options);
   } finally {
     lock.release();
   }
 }
 
-async function runAll(members: readonly Member[], options: MemberRunOptions, specText: string, dir: string, runId: string): Promise<TrialOutcome[]> {
-  // A member that never starts (the run was stopped first) stays interrupted.
-  const outcomes: TrialOutcome[] = members.map(() => ({ status: 'interrupted', runDir: null, summary: null, message: 'not started' }));
-  let next = 0;
+/**
+ * Continues a run of members (`exp --resume <its folder>`): members that ended keep their results, one with a
+ * checkpoint goes on from it, the others train from the start; then the means as a run in one go gives them.
+ */
+export async function resumeWithMembers(dir: string, options: Pick<MemberRunOptions, 'signal' | 'executor'>): Promise<MemberRunOutcome> {
+  const started = performance.now();
+  const summary = summaryIfReadable(dir);
+  if (!summary?.members) throw new UserError(`--resume ${dir}: not a run of members (its summary.json lists none)`);
+  if (isFinishedStatus(summary.status)) throw new UserError(`--resume ${dir}: this run already completed; start a new one with exp ${summary.specFile}`);
+  const lock = lockRunFolder(dir);
+  try {
+    // The members train on the run's resolved spec, which gives the same members as the spec it came from.
+    const specFile = join(dir, RUN_FILES.spec);
+    const specText = readFileSync(specFile, 'utf8');
+    const { spec } = (await prepareExperiment(specFile, [], { specText })).loaded;
+    const kept = membersOf(spec).filter((member) => isFinishedStatus(summaryIfReadable(memberDir(dir, spec, member))?.status ?? 'running')).length;
+    process.stdout.write(`resuming ${summary.name}/${summary.runId}: ${kept} of ${summary.members.length} members kept, ${summary.members.length - kept} to train\n`);
+    return await trainMembers({ dir, runId: summary.runId, spec, specFile: summary.specFile ?? specFile, specText, overrides: [], started, previous: summary }, options);
+  } finally {
+    lock.release();
+  }
+}
+
+/** A run of members' folder, spec and where its members' spec comes from. */
+interface MemberFolder {
+  readonly dir: string;
+  readonly runId: string;
+  readonly spec: ExperimentSpec;
+  readonly specFile: string;
+  readonly specText: string;
+  readonly overrides: readonly string[];
+  /** performance.now() when this session began. */
+  readonly started: number;
+  /** A resumed run's summary as it was: its start, its time so far and its resumes carry on. */
+  readonly previous?: RunSummary;
+}
+
+/** Marks the run running (so that a killed run can be resumed), trains what is left of its members, writes the means. */
+async function trainMembers(run: MemberFolder, options: Pick<MemberRunOptions, 'signal' | 'executor' | 'label'>): Promise<MemberRunOutcome> {
+  const members = membersOf(run.spec);
+  const outcomes = await runAll(run, members, options, (sofar) => writeSummary(run, summarise(run, members, sofar, 'running')));
+  const failed = outcomes.filter((outcome) => !isFinishedStatus(outcome.status));
+  const summary = summarise(run, members, outcomes, failed.length === 0 ? 'completed' : options.signal.aborted ? 'interrupted' : 'failed');
+  writeSummary(run, summary);
+  writeFileAtomic(join(run.dir, RUN_FILES.report), renderRunReport(readRun(run.dir)));
+  const first = failed[0] ? `${members[outcomes.indexOf(failed[0])].id}: ${failed[0].status}${failed[0].message ? `: ${failed[0].message}` : ''}` : '';
+  return { dir: run.dir, summary, incomplete: failed.length > 0 ? `${failed.length} of ${members.length} members did not complete (${first}); the run's means leave them out` : undefined };
+}
+
+const writeSummary = (run: MemberFolder, summary: RunSummary) => writeFileAtomic(join(run.dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+const memberDir = (dir: string, spec: ExperimentSpec, member: Member) => join(dir, spec.name!, member.id);
+const notStarted = (): TrialOutcome => ({ status: 'interrupted', runDir: null, summary: null, message: 'not started' });
+const describeMembers = (spec: ExperimentSpec) => `${spec.data.folds ? `${spec.data.folds} folds` : ''}${spec.data.folds && (spec.repeats ?? 1) > 1 ? ' × ' : ''}${(spec.repeats ?? 1) > 1 ? `${spec.repeats} seeds` : ''}`;
+
+/**
+ * Each member that has not ended, on the executor's slots; one that ended (a resumed run's) keeps its result.
+ * `progress` gets the outcomes so far at the start and as each member ends (the run's summary follows them, so
+ * that a killed run can be resumed).
+ */
+async function runAll(run: MemberFolder, members: readonly Member[], options: Pick<MemberRunOptions, 'signal' | 'executor' | 'label'>, progress: (outcomes: readonly TrialOutcome[]) => void): Promise<TrialOutcome[]> {
+  const outcomes = members.map((member): TrialOutcome => {
+    const dir = memberDir(run.dir, run.spec, member);
+    const summary = summaryIfReadable(dir);
+    return summary && isFinishedStatus(summary.status) ? { status: summary.status, runDir: dir, summary, message: '' } : notStarted();
+  });
+  progress(outcomes);
+  const left = members.filter((_, index) => !isFinishedStatus(outcomes[index].status));
   const slot = async () => {
-    while (next < members.length && !options.signal.aborted) {
-      const index = next++;
-      const member = members[index];
+    for (let member = left.shift(); member && !options.signal.aborted; member = left.shift()) {
+      const dir = memberDir(run.dir, run.spec, member);
       const outcome = await options.executor.run(
-        { id: `${runId}-${member.id}`, specText, specFile: options.specFile, overrides: [...options.overrides, ...member.overrides], runsDir: dir, runId: member.id },
+        { id: `${run.runId}-${member.id}`, specText: run.specText, specFile: run.specFile, overrides: [...run.overrides, ...member.overrides], runsDir: run.dir, runId: member.id, resumeRunDir: canResume(dir) ? dir : undefined },
         {},
         options.signal,
       );
-      outcomes[index] = outcome;
+      outcomes[members.indexOf(member)] = outcome;
+      progress(outcomes);
       const final = outcome.summary?.final;
       process.stdout.write(`${options.label ?? ''}member ${member.id}: ${outcome.status}${final ? `, ${Object.entries(final).filter(([column]) => column.startsWith('validation_')).map(([column, value]) => `${column} ${value.toFixed(4)}`).join(', ')}` : ''}\n`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.executor.slots, members.length) }, slot));
+  await Promise.all(Array.from({ length: Math.min(options.executor.slots, left.length) }, slot));
   return outcomes;
 }
 
 /** The run's summary: means over the completed members (final, best, per epoch), each final column's spread, the members. */
-function summarise(spec: ExperimentSpec, runId: string, specFile: string, members: readonly Member[], outcomes: readonly TrialOutcome[], dir: string, started: number): RunSummary {
+function summarise({ spec, runId, specFile, dir, started, previous }: MemberFolder, members: readonly Member[], outcomes: readonly TrialOutcome[], status: RunSummary['status']): RunSummary {
   const done = outcomes.map((outcome, index) => ({ outcome, member: members[index] })).filter(({ outcome }) => outcome.summary && (outcome.status === 'completed' || outcome.status === 'stopped'));
   const rows = done.map(({ outcome }) => readRun(outcome.runDir!).metrics);
   const meanRows = meanPerEpoch(rows);
@@ -118,7 +179,7 @@ function summarise(spec: ExperimentSpec, runId: string, specFile: string, member
   return {
     name: spec.name!,
     runId,
-    status: done.length === members.length ? 'completed' : 'failed',
+    status,
     epochs: spec.epochs,
     epochsCompleted: Math.max(0, (last?.epoch ?? 0)),
     backend: first?.backend ?? null,
@@ -127,16 +188,16 @@ function summarise(spec: ExperimentSpec, runId: string, specFile: string, member
     task: spec.task,
     classNames: first?.classNames ?? [],
     specFile,
-    startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
-    durationSeconds: Number(((performance.now() - started) / 1000).toFixed(3)),
-    resumes: 0,
+    startedAt: previous?.startedAt ?? new Date(Date.now() - (performance.now() - started)).toISOString(),
+    durationSeconds: Number(((previous?.durationSeconds ?? 0) + (performance.now() - started) / 1000).toFixed(3)),
+    resumes: previous ? previous.resumes + 1 : 0,
     peakRssMiB: Math.max(0, ...done.map(({ outcome }) => outcome.summary!.peakRssMiB)),
     final: last ? { test_loss: spread.test_loss?.mean ?? last.test_loss, ...Object.fromEntries(finalColumns.map((column) => [column, spread[column].mean])) } : null,
     best: meanBest(spec, done.map(({ outcome }) => outcome.summary!)),
     parameters: first?.parameters,
     baseline: first?.baseline,
     spread: Object.fromEntries(Object.entries(spread).map(([column, { std, ci95, n }]) => [column, { std, ci95, n }])),
-    members: outcomes.map((outcome, index) => ({ id: members[index].id, seed: members[index].seed, ...(members[index].fold ? { fold: members[index].fold } : {}), status: outcome.status, dir: outcome.runDir ? relative(dir, outcome.runDir) : null, final: outcome.summary?.final ?? null })),
+    members: outcomes.map((outcome, index) => ({ id: members[index].id, seed: members[index].seed, ...(members[index].fold ? { fold: members[index].fold } : {}), status: outcome.runDir === null && outcome.status === 'interrupted' ? 'not started' : outcome.status, dir: outcome.runDir ? relative(dir, outcome.runDir) : null, final: outcome.summary?.final ?? null })),
   };
 }
 
