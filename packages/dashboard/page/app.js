@@ -179,6 +179,7 @@ function renderCharts() {
       const query = new URLSearchParams({ runs, sweep: state.sweepId, epoch0: document.getElementById('epoch0').checked ? '1' : '0' });
       const specs = await (await fetch(`/api/charts?${query}`)).json();
       document.getElementById('selection-note').textContent = state.selected.size ? '' : 'Select runs in the table to draw their curves.';
+      document.getElementById('verdict').textContent = specs.verdict ?? '';
       const sweep = state.sweeps.get(state.sweepId);
       document.getElementById('sweep-note').textContent = sweep ? `${sweep.keys.join(', ')} → ${sweep.metric.name} (${sweep.metric.goal}); finished trials only` : '';
       for (const name of ['curves', 'finals', 'parallel', 'scatter']) await draw(name, specs[name]);

@@ -18,6 +18,8 @@ export interface RunView {
   readonly task: RunSummary['task'];
   readonly final: RunSummary['final'];
   readonly best: RunSummary['best'];
+  /** A run of folds or repeats: each member's result (for whether two runs differ beyond the noise). */
+  readonly members: NonNullable<RunSummary['members']> | null;
   readonly settings: Readonly<Record<string, string>>;
   readonly metrics: readonly MetricsRecord[];
   /** The classes, from the image folders' names or the table's target column (the first SHOWN_CLASSES), and how many there are. */
@@ -128,6 +130,7 @@ function runView(id: string, dir: string): RunView {
     task: summary.task,
     final: summary.final,
     best: summary.best,
+    members: summary.members ?? null,
     settings: flattenSpec(spec),
     metrics,
     classNames: summary.classNames.slice(0, SHOWN_CLASSES).map((name) => name.slice(0, 60)),

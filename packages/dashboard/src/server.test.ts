@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,6 +55,15 @@ function writeRegressionRun(runsDir: string, runId: string, rmse: number[]) {
   writeFileSync(join(dir, RUN_FILES.spec), 'name: prices\ntask: regression\n');
   const summary = { name: 'prices', runId, status: 'completed', task: 'regression', epochs: 3, epochsCompleted: 3, backend: 'native', tfjsBackend: 'cpu', seed: 1, classNames: [], specFile: 'x.yaml', startedAt: '2026-11-30T00:00:00.000Z', durationSeconds: 1, resumes: 0, peakRssMiB: 100, final: { test_loss: rmse[3] ** 2, test_rmse: rmse[3] }, best: { epoch: 3, test_rmse: Math.min(...rmse) } };
   writeFileSync(join(dir, RUN_FILES.summary), JSON.stringify(summary));
+}
+
+/** A run of three folds, each fold's validation accuracy given: its members and their mean, as a run of members writes them. */
+function writeFoldedRun(runsDir: string, runId: string, accuracies: number[]) {
+  const dir = writeRun(runsDir, 'cv', runId);
+  const summary = JSON.parse(readFileSync(join(dir, RUN_FILES.summary), 'utf8'));
+  const members = accuracies.map((accuracy, index) => ({ id: `fold-${index + 1}-seed-1`, seed: 1, fold: index + 1, status: 'completed', dir: `cv/fold-${index + 1}-seed-1`, final: { test_loss: 1 - accuracy, test_accuracy: accuracy, validation_accuracy: accuracy } }));
+  const mean = accuracies.reduce((sum, accuracy) => sum + accuracy, 0) / accuracies.length;
+  writeFileSync(join(dir, RUN_FILES.summary), JSON.stringify({ ...summary, final: { ...summary.final, validation_accuracy: mean }, members }));
 }
 
 describe('the dashboard server', () => {
@@ -132,6 +141,16 @@ describe('the dashboard server', () => {
     expect(new Set(regression.curves!.data.values.map((row) => row.metric))).toEqual(new Set(['test_rmse', 'test_r2']));
     expect(regression.finals!.data.values.map((row) => [row.label, row.final, row.best])).toEqual([['prices/r-1', 65, 60], ['prices/r-2', 50, 50]]);
     expect(charts.parallel).toBeNull();
+    // Whether the first two selected runs differ beyond the noise: not from one run each; from their folds.
+    expect(charts.verdict).toBe('whether "digits/run-1" is better than "digits/run-2" cannot be told from one run each: give both data.folds or repeats (members) to see if the difference is larger than the noise');
+    writeFoldedRun(runsDir, 'a', [0.9, 0.92, 0.94]);
+    writeFoldedRun(runsDir, 'b', [0.8, 0.83, 0.85]);
+    let folded = { verdict: null } as { verdict: string | null };
+    for (let attempt = 0; attempt < 50 && !folded.verdict?.includes('paired'); attempt++) {
+      await new Promise((wake) => setTimeout(wake, 50));
+      folded = JSON.parse((await get(dashboard.url, '/api/charts?runs=cv/b,cv/a')).body);
+    }
+    expect(folded.verdict).toMatch(/^"cv\/a" beats "cv\/b" by 9\.3 ± [\d.]+ points of validation accuracy \(p = 0\.0\d+, paired over 3 folds\)$/);
   });
 
   it('says which port is taken', async () => {

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@specml/data';
-import { columnGoal, TASK_COLUMNS } from '@specml/data';
-import { curvesSpec, finalAndBest, isFinishedStatus, finalAndBestSpec, metricScatterSpec, parallelCoordinatesSpec } from '@specml/reporter';
+import { columnGoal, TASK_COLUMNS, type MetricColumn } from '@specml/data';
+import { curvesSpec, finalAndBest, isFinishedStatus, finalAndBestSpec, metricScatterSpec, parallelCoordinatesSpec, verdictOf } from '@specml/reporter';
 import { RunsState, type StateChange } from './runs-state.js';
 
 export interface DashboardOptions {
@@ -138,7 +138,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         return null;
       }
     };
+    // Whether the first two selected runs differ beyond the noise, on the column compare ranks by.
+    const [one, other] = ids.flatMap((id) => state.run(id) ?? []);
+    const validated = [one, other].every((run) => typeof run?.final?.[validation as MetricColumn] === 'number');
     return {
+      verdict: one && other ? verdictOf({ members: one.members ?? undefined }, { members: other.members ?? undefined }, [one.id, other.id], validated ? String(validation) : headline) : null,
       curves: series.length ? built(() => curvesSpec(series, { metrics, withEpochZero, width: 300 })) : null,
       finals: series.length ? built(() => finalAndBestSpec(finalAndBest(series, headline, columnGoal(headline)), headline)) : null,
       parallel: sweep && trials.length ? built(() => parallelCoordinatesSpec(trials, sweep.keys, sweep.metric.name)) : null,

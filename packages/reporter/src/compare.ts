@@ -113,8 +113,8 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
  * Whether the first two runs differ by more than the noise: over their members' scores (folds or repeats),
  * paired where their members match; a sentence saying what is needed where they have no members.
  */
-export function verdictOf(first: RunSummary, second: RunSummary, [firstLabel, secondLabel]: readonly [string, string], column: string): string {
-  const scores = (summary: RunSummary) => (summary.members ?? []).filter((member) => typeof member.final?.[column as MetricColumn] === 'number').map((member) => ({ key: member.id, value: member.final![column as MetricColumn]! }));
+export function verdictOf(first: Pick<RunSummary, 'members'>, second: Pick<RunSummary, 'members'>, [firstLabel, secondLabel]: readonly [string, string], column: string): string {
+  const scores = (summary: Pick<RunSummary, 'members'>) => (summary.members ?? []).filter((member) => typeof member.final?.[column as MetricColumn] === 'number').map((member) => ({ key: member.id, value: member.final![column as MetricColumn]! }));
   const result = differenceOf(scores(first), scores(second));
   if (!result) return `whether "${firstLabel}" is better than "${secondLabel}" cannot be told from one run each: give both data.folds or repeats (members) to see if the difference is larger than the noise`;
   const [better, worse, difference] = sign(column) * result.difference >= 0 ? [firstLabel, secondLabel, result] : [secondLabel, firstLabel, { ...result, difference: -result.difference }];
