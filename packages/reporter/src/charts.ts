@@ -26,7 +26,8 @@ export function lineChartSpec(chart: LineChart): TopLevelSpec {
     encoding: {
       x: { field: 'x', type: 'quantitative', title: chart.xTitle, axis: { tickMinStep: 1 } },
       y: { field: 'y', type: 'quantitative', title: chart.yTitle, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } },
+      // In the order given, each its own colour up to 20 series (Tableau's ten repeat beyond ten).
+      color: { field: 'series', type: 'nominal', title: null, sort: chart.series.map((series) => series.name), scale: { scheme: chart.series.length > 10 ? 'tableau20' : 'tableau10' }, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } },
     },
     config: { font: FONT_FAMILY, background: 'white' },
   };

@@ -38,6 +38,18 @@ export function flattenSpec(value: unknown, prefix = '', into: Record<string, st
 }
 
 
+/**
+ * Each differing key as a legend names it: its last part (`model.layers[0].units` → `units`) where that is
+ * unambiguous among them, else the whole path.
+ */
+function legendNames(keys: readonly string[]): Map<string, string> {
+  const last = (key: string) => key.split('.').at(-1)!;
+  return new Map(keys.map((key) => [key, keys.filter((other) => last(other) === last(key)).length > 1 ? key : last(key)]));
+}
+
+/** A setting as the table and the legend show it: numbers to 6 significant digits (0.013000000000000001 → 0.013; the CSV keeps every digit). */
+const legendValue = (value: string | undefined) => (value === undefined ? '-' : /^-?\d/.test(value) && Number.isFinite(Number(value)) ? String(Number(Number(value).toPrecision(6))) : value);
+
 /** The spec keys whose values are not the same in every run. */
 export function differingKeys(runs: readonly ComparedRun[]): string[] {
   const keys = new Set(runs.flatMap((run) => Object.keys(run.settings)));
@@ -80,7 +92,7 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
   };
   rows.forEach((row, index) => {
     const run = runs[index];
-    table.push([row.rank, row.run, ...row.values, row.status, shown(run, validation, row.validation), shown(run, headline, row.final), row.best?.toFixed(4) ?? '-', row.loss?.toFixed(4) ?? '-', row.seconds.toFixed(1)]);
+    table.push([row.rank, row.run, ...row.values.map(legendValue), row.status, shown(run, validation, row.validation), shown(run, headline, row.final), row.best?.toFixed(4) ?? '-', row.loss?.toFixed(4) ?? '-', row.seconds.toFixed(1)]);
   });
   const ranking = rankedBy === validation
     ? `ranked by final ${rankedBy.replace('_', ' ')}`
@@ -93,8 +105,9 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
 
   const pngPath = join(outputDir, 'comparison.png');
   // Lines are named by rank (as in the table) and what sets the run apart, which keeps the legend short.
+  const names = legendNames(differing);
   const legend = (run: ComparedRun, index: number) => {
-    const settings = differing.map((key) => `${key}=${run.settings[key] ?? '-'}`).join(', ');
+    const settings = differing.map((key) => `${names.get(key)}=${legendValue(run.settings[key])}`).join(', ');
     return `#${index + 1} ${settings || label(run)}`;
   };
   const series = runs.map((run, index) => ({ label: legend(run, index), rows: run.metrics }));

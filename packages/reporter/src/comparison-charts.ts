@@ -41,12 +41,21 @@ export function curvesSpec(series: readonly ComparedSeries[], options: CurveOpti
       encoding: {
         x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
         y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-        color: { field: 'run', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } },
+        color: runColours(series),
       },
     },
     resolve: { scale: { y: 'independent' } },
     config: CONFIG,
   } as TopLevelSpec;
+}
+
+/**
+ * The runs' colours: in the order given (a comparison's is its ranking, so the legend reads #1, #2, … #10, not
+ * #1, #10, #11), each its own for up to 20 runs (Tableau's 20 colours beyond 10; ten repeat).
+ */
+function runColours(series: readonly ComparedSeries[]) {
+  const labels = series.map((run) => run.label);
+  return { field: 'run', type: 'nominal', title: null, sort: labels, scale: { domain: labels, scheme: labels.length > 10 ? 'tableau20' : 'tableau10' }, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } } as const;
 }
 
 /** A run's final and best value of a metric, and the spread of its trained epochs. */
@@ -76,7 +85,7 @@ export function finalAndBest(series: readonly ComparedSeries[], metric: string, 
  */
 export function finalAndBestSpec(points: readonly FinalAndBest[], metric: string, width = 560): TopLevelSpec {
   const order = [...points].sort((a, b) => b.final - a.final).map((point) => point.label);
-  const y = { field: 'label', type: 'nominal', title: null, sort: order, axis: { labelLimit: 320 } } as const;
+  const y = { field: 'label', type: 'nominal', title: null, sort: order, axis: { labelLimit: 480 } } as const;
   const x = (field: string) => ({ field, type: 'quantitative', title: metric, scale: { zero: false } }) as const;
   return {
     $schema: SCHEMA,

@@ -4,7 +4,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
 import { writeFileAtomic } from './files.js';
 import { metricsColumnsOf, selectionColumn, TASK_COLUMNS } from '@specml/data';
-import { findRunFolders, readRuns, RUN_FILES, summaryIfReadable, type RunRecord, type RunSummary } from './run-folders.js';
+import { findRunFolders, readRuns, RUN_FILES, summaryIfReadable, type MetricsRecord, type RunRecord, type RunSummary } from './run-folders.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { readRegularFile } from '@specml/data';
 
@@ -26,6 +26,7 @@ const STYLE = `
   h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
   table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
   th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; white-space: nowrap; }
+  th { white-space: normal; vertical-align: bottom; }
   th[data-sort] { cursor: pointer; user-select: none; background: #f3f4f7; }
   th[data-order="asc"]::after { content: " ▲"; } th[data-order="desc"]::after { content: " ▼"; }
   td.long { white-space: normal; min-width: 24rem; }
@@ -153,7 +154,7 @@ function keySettings(spec: Record<string, any>): Record<string, string> {
   return {
     dataset: spec.data?.dataset ?? '',
     layers: (spec.model?.layers ?? []).map((layer: { units?: number }) => layer.units).join('-'),
-    optimizer: spec.optimizer ? `${spec.optimizer.name} ${spec.optimizer.learningRate}` : '',
+    optimizer: spec.optimizer ? `${spec.optimizer.name} ${typeof spec.optimizer.learningRate === 'number' ? Number(spec.optimizer.learningRate.toPrecision(6)) : (spec.optimizer.learningRate ?? '')}` : '',
     batch: String(spec.batchSize ?? ''),
     epochs: String(spec.epochs ?? ''),
   };
@@ -224,7 +225,7 @@ export async function writeRunsIndex(runsDir: string): Promise<{ path: string; w
   });
   const charted = runs.slice(0, CHARTED_RUNS);
   const chart = runs.length
-    ? await chartSvg(charted.map((run) => ({ name: `${run.summary.name}/${run.summary.runId}`, points: run.metrics.filter((row) => row.test_accuracy !== undefined).map((row) => ({ x: row.epoch, y: row.test_accuracy! })) })))
+    ? await chartSvg(charted.map((run) => ({ name: `${run.summary.name}/${run.summary.runId}`, points: trainedAccuracy(run.metrics) })))
     : '<p>No runs yet.</p>';
   const body = `
 <h1>Runs in ${escape(runsDir)}</h1>
@@ -238,6 +239,9 @@ ${rows.join('\n')}
   writeFileAtomic(path, page(`specml runs: ${runsDir}`, body, SORT_SCRIPT));
   return { path, warnings };
 }
+
+/** A run's test accuracy per trained epoch: epoch 0 (untrained, ≈ chance) would flatten the differences. */
+const trainedAccuracy = (rows: readonly MetricsRecord[]) => rows.filter((row) => row.epoch > 0 && row.test_accuracy !== undefined).map((row) => ({ x: row.epoch, y: row.test_accuracy! }));
 
 function chartSvg(series: Array<{ name: string; points: Array<{ x: number; y: number }> }>): Promise<string> {
   return renderVegaLiteSvg(lineChartSpec({ title: '', xTitle: 'epoch', yTitle: 'test accuracy', series }));
