@@ -222,24 +222,33 @@ describe.skipIf(!redisInstalled)('sweeps through a Redis queue (BullMQ), workers
     expect(run.stdout).toMatch(new RegExp(`^done in [\\d.]+ s on native \\(worker ${worker.name}\\): final test accuracy 0\\.\\d{4}$`, 'm'));
   });
 
-  it('cross-validates through the queue: each fold a member trained on a worker, the means what a local run of the same folds gives', async () => {
+  it('sweeps cross-validated trials through the queue, each fold a member on a worker, and refits there: the numbers a local sweep gives', async () => {
     await ensureWorkers(2);
     const spec = join(work, 'folds.yaml');
-    writeFileSync(spec, `name: folded\nseed: 3\ndata: { dataset: csv, path: ${join(root, 'experiments/data/iris.csv')}, target: species, folds: 3 }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 3, activation: softmax }\noptimizer: { name: adam, learningRate: 0.05 }\nbatchSize: 8\nepochs: 4\n`);
+    writeFileSync(spec, `name: folded\nseed: 3\ndata: { dataset: csv, path: ${join(root, 'experiments/data/iris.csv')}, target: species, folds: 2 }\nmodel:\n  layers:\n    - { units: 8, activation: relu }\n    - { units: 3, activation: softmax }\noptimizer: { name: adam, learningRate: 0.05 }\nbatchSize: 8\nepochs: 3\nsweep:\n  optimizer.learningRate: [0.05, 0.005]\n  refit: true\n`);
+    const sweepOf = (runsDir: string) => {
+      const sweepDir = join(runsDir, 'folded', readdirSync(join(runsDir, 'folded')).find((entry) => entry.startsWith('sweep-'))!);
+      const record = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
+      const summaryOf = (runId: string) => JSON.parse(readFileSync(join(runsDir, 'folded', runId, 'summary.json'), 'utf8'));
+      return { record, trials: record.trials.map((trial: { runId: string }) => summaryOf(trial.runId)), refit: summaryOf(record.refit.runId) };
+    };
     const queued = specml(['exp', spec, '--queue-file', queueFile, '--runs-dir', join(work, 'runs-folds')]);
     expect(queued.status, queued.stderr).toBe(0);
-    expect(queued.stdout).toMatch(/^run folded\/\S+: 3 members \(3 folds\), 3 at a time$/m);
-    const runDir = lastLine(queued.stdout);
-    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-    expect(summary.members.map((member: { id: string; status: string }) => `${member.id} ${member.status}`)).toEqual(['fold-1-seed-3 completed', 'fold-2-seed-3 completed', 'fold-3-seed-3 completed']);
-    // Each member came back from a worker into the run's folder.
+    expect(queued.stdout).toMatch(/^trial 1\/2 run folded\/\S+: 2 members \(2 folds\), 2 at a time$/m);
+    const remote = sweepOf(join(work, 'runs-folds'));
+    // Each member and the refit came back from a worker into the sweep's folders.
     const workerNames = workers.map((worker) => worker.name);
-    for (const member of summary.members) expect(workerNames).toContain(JSON.parse(readFileSync(join(runDir, member.dir, 'summary.json'), 'utf8')).worker);
+    for (const [index, trial] of remote.trials.entries()) {
+      expect(trial.members.map((member: { status: string }) => member.status)).toEqual(['completed', 'completed']);
+      for (const member of trial.members) expect(workerNames).toContain(JSON.parse(readFileSync(join(work, 'runs-folds', 'folded', remote.record.trials[index].runId, member.dir, 'summary.json'), 'utf8')).worker);
+    }
+    expect(remote.refit).toMatchObject({ refit: true, status: 'completed' });
+    expect(workerNames).toContain(remote.refit.worker);
     const local = specml(['exp', spec, '--runs-dir', join(work, 'runs-folds-local')]);
     expect(local.status, local.stderr).toBe(0);
-    const localSummary = JSON.parse(readFileSync(join(lastLine(local.stdout), 'summary.json'), 'utf8'));
-    expect(summary.final).toEqual(localSummary.final);
-    expect(summary.spread).toEqual(localSummary.spread);
+    const here = sweepOf(join(work, 'runs-folds-local'));
+    expect(remote.trials.map((trial: { final: unknown }) => trial.final)).toEqual(here.trials.map((trial: { final: unknown }) => trial.final));
+    expect(remote.refit.final).toEqual(here.refit.final);
   });
 
   it('works over TLS (rediss://) with a private CA, and says what is wrong without it', async () => {
