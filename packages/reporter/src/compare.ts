@@ -104,6 +104,14 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
   writeFileSync(csvPath, csvText([header, ...rows.map((row, index) => [row.rank, row.run, ...row.values, row.status, row.validation ?? '', row.final ?? '', row.best ?? '', row.loss ?? '', row.seconds, runs[index].dir])]));
 
   const pngPath = join(outputDir, 'comparison.png');
+  writeFileSync(pngPath, await comparisonPng(runs, differing, label, task));
+  const verdict = runs.length >= 2 ? verdictOf(runs[0].summary, runs[1].summary, [label(runs[0]), label(runs[1])], rankedBy) : undefined;
+  return { runs, warnings, differing, table: `${table.toString()}\n${ranking}${verdict ? `\n${verdict}` : ''}`, csvPath, pngPath, verdict };
+}
+
+/** comparison.png: the ranked runs' curves and their final and best scores, each run named by rank and what sets it apart. */
+function comparisonPng(runs: readonly ComparedRun[], differing: readonly string[], label: (run: ComparedRun) => string, task: 'classification' | 'regression'): Promise<Buffer> {
+  const { headline, second } = TASK_COLUMNS[task];
   // Lines are named by rank (as in the table) and what sets the run apart, which keeps the legend short.
   const names = legendNames(differing);
   const legend = (run: ComparedRun, index: number) => {
@@ -111,15 +119,12 @@ export async function compareRuns(paths: readonly string[], outputDir: string): 
     return `#${index + 1} ${settings || label(run)}`;
   };
   const series = runs.map((run, index) => ({ label: legend(run, index), rows: run.metrics }));
-  const png = await renderVegaLitePng({
+  return renderVegaLitePng({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${runs.length} run${runs.length === 1 ? '' : 's'}: ${task === 'regression' ? 'test RMSE and R²' : 'test accuracy and loss'} per trained epoch`,
     vconcat: [curvesSpec(series, { metrics: [headline, second] }), finalAndBestSpec(finalAndBest(series, headline, columnGoal(headline)), headline, 760)].map(({ $schema: _, config: __, ...part }) => part),
     config: { font: FONT_FAMILY, background: 'white' },
   } as TopLevelSpec);
-  writeFileSync(pngPath, png);
-  const verdict = runs.length >= 2 ? verdictOf(runs[0].summary, runs[1].summary, [label(runs[0]), label(runs[1])], rankedBy) : undefined;
-  return { runs, warnings, differing, table: `${table.toString()}\n${ranking}${verdict ? `\n${verdict}` : ''}`, csvPath, pngPath, verdict };
 }
 
 /**
