@@ -1,6 +1,6 @@
 import { createRng } from '@specml/data';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, initialWeights, parameterCount, planLayers } from './build.js';
 import { PRESETS } from './presets.js';

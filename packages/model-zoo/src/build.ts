@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import tf = require('@tensorflow/tfjs-core');
+import tfl = require('@tensorflow/tfjs-layers');
 import type { Rng } from '@specml/data';
 import { LAYER_KINDS } from './layers/index.js';
 import type { LayerBehaviour } from './layers/kind.js';

@@ -1,4 +1,5 @@
-import onnxProto from 'onnx-proto';
+import { createRequire } from 'node:module';
+import type OnnxProto from 'onnx-proto';
 import type { TableEncoding, Task } from '@specml/data';
 import { planLayers, tokensAt, type ModelInput } from './build.js';
 import type { LayerBehaviour } from './layers/kind.js';
@@ -7,7 +8,9 @@ import { ONNX_ML_DOMAIN, OnnxGraph, type OnnxAttribute, type OnnxValue } from '.
 import { rawRowsSupported, tableInputToOnnx, type RawColumnInput } from './onnx-table.js';
 import type { LayerSpec, ModelSpec } from './schema.js';
 
-const { onnx } = onnxProto;
+let onnxProto: typeof OnnxProto | undefined;
+/** ONNX's protocol buffers (with protobufjs, a third of a megabyte of code), loaded by the first export, not by every command. */
+const onnx = () => (onnxProto ??= createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto).onnx;
 
 /** The opset and IR version written: ONNX Runtime 1.x and onnx 1.12's checker accept both. */
 export const ONNX_OPSET = 13;
@@ -71,12 +74,12 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
   const outputName = onnxOutputOf(options.task).name;
   graph.nodes.push({ opType: 'Identity', inputs: [output.name], outputs: [outputName], attributes: {}, floats: new Set() });
 
-  const { DataType } = onnx.TensorProto;
+  const { DataType } = onnx().TensorProto;
   const tensorType = (dims: Array<number | string>, elemType: number = DataType.FLOAT) => ({
     tensorType: { elemType, shape: { dim: dims.map((dim) => (typeof dim === 'string' ? { dimParam: dim } : { dimValue: dim })) } },
   });
   const rawInput = (column: RawColumnInput) => ({ name: column.name, type: tensorType(['batch', 1], column.type === 'float' ? DataType.FLOAT : DataType.STRING) });
-  const model = onnx.ModelProto.create({
+  const model = onnx().ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }, ...(raw ? [{ domain: ONNX_ML_DOMAIN, version: ONNX_ML_OPSET }] : [])],
     producerName: 'specml',
@@ -102,7 +105,7 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
       ...options.metadata,
     }).map(([key, value]) => ({ key, value })),
   });
-  return onnx.ModelProto.encode(model).finish();
+  return onnx().ModelProto.encode(model).finish();
 }
 
 /** What the graph's one input holds: pixels, a text's token ids, or a table's encoded row. */
@@ -114,7 +117,7 @@ function describeInput(name: string, input: ModelInput): string {
 
 /** An ONNX file's metadata (key → value), as exportOnnx writes it: for whoever reads an export back. */
 export function onnxMetadataOf(bytes: Uint8Array): Record<string, string> {
-  return Object.fromEntries(onnx.ModelProto.decode(bytes).metadataProps.map((property) => [property.key ?? '', property.value ?? '']));
+  return Object.fromEntries(onnx().ModelProto.decode(bytes).metadataProps.map((property) => [property.key ?? '', property.value ?? '']));
 }
 
 /** What the raw inputs are, for the model's metadata and `export`'s message. */
@@ -123,7 +126,7 @@ export function describeRawInputs(inputs: readonly RawColumnInput[]): string {
 }
 
 function onnxAttribute(name: string, value: OnnxAttribute, asFloat: boolean) {
-  const { AttributeType } = onnx.AttributeProto;
+  const { AttributeType } = onnx().AttributeProto;
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value) && value.some((item) => typeof item === 'string')) return { name, type: AttributeType.STRINGS, strings: (value as string[]).map((item) => new TextEncoder().encode(item)) };
   if (Array.isArray(value)) return asFloat ? { name, type: AttributeType.FLOATS, floats: [...(value as number[])] } : { name, type: AttributeType.INTS, ints: [...(value as number[])] };

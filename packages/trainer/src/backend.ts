@@ -1,6 +1,6 @@
 import type { BackgroundImageTransform, ImageTransform } from '@specml/data';
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { UserError } from '@specml/data';
 import type { BackendChoice } from './schema.js';
 import { registerSegmentSum, registerWasmConvGradient } from './tfjs-kernels.js';

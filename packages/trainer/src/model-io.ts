@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import tf = require('@tensorflow/tfjs-core');
+import tfl = require('@tensorflow/tfjs-layers');
 import { readRegularFile, UnreadableFileError, UserError } from '@specml/data';
 
 const WEIGHTS_FILE = 'weights.bin';

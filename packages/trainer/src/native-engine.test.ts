@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import fc from 'fast-check';
 import { AUGMENT_PARAMETERS, createRng, loadDataset, randomPermutation, transformImages } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, LAYER_KINDS, LAYER_TYPES, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';

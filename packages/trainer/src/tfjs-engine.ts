@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import type { ExampleSet } from '@specml/data';
 import type { Activation, DenseStack, ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';

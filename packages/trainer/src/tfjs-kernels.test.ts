@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createRng } from '@specml/data';
 import { describe, expect, it } from 'vitest';

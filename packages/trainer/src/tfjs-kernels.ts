@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 
 interface WasmBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;

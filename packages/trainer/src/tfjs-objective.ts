@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import type { Score } from './engine.js';
 import { REGRESSION_LOSS_KINDS, type RegressionLoss } from './losses/index.js';
 import { scoreLogits, softmaxRows } from './scoring.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import type { OptimizerState } from './checkpoint.js';
 import { OPTIMIZER_KINDS } from './optimizers/index.js';
 import type { OptimizerSpec } from './schema.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { fillInputs, type ExampleSet } from '@specml/data';
 import type { Score } from './engine.js';
 import type { TfjsObjective } from './tfjs-objective.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { loadDataset, UserError } from '@specml/data';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type AugmentSpec, type Dataset, type ExampleSet, type Task } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, type ModelInput, type ModelSpec } from '@specml/model-zoo';

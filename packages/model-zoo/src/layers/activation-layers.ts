@@ -1,4 +1,4 @@
-import * as tfl from '@tensorflow/tfjs-layers';
+import tfl = require('@tensorflow/tfjs-layers');
 import type { Activation } from './kind.js';
 
 /** The activation as its own layer, where it is not fused into the dense or conv layer. */

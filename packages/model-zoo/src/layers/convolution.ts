@@ -1,4 +1,4 @@
-import * as tfl from '@tensorflow/tfjs-layers';
+import tfl = require('@tensorflow/tfjs-layers');
 import { activationLayers, fusedActivation } from './activation-layers.js';
 import { activationSchema, l2Schema, type Activation } from './kind.js';
 

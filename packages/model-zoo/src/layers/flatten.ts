@@ -1,4 +1,4 @@
-import * as tfl from '@tensorflow/tfjs-layers';
+import tfl = require('@tensorflow/tfjs-layers');
 import { isVector, noWeights, type LayerKind } from './kind.js';
 
 const schema = {

@@ -1,4 +1,4 @@
-import * as tfl from '@tensorflow/tfjs-layers';
+import tfl = require('@tensorflow/tfjs-layers');
 import { noWeights, type LayerKind } from './kind.js';
 import { globalPoolingOutputShape, globalPoolingSchema, globalPoolingToOnnx } from './global-pooling1d.js';
 

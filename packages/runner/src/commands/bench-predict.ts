@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { loadDataset } from '@specml/data';
 import { getModelWeights, type ModelSpec } from '@specml/model-zoo';
 import { readRun } from '@specml/reporter';

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { createRng, loadDataset } from '@specml/data';
 import { buildModel, exportOnnx, initialWeights, LAYER_KINDS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { columnIndex, DATASET_KINDS, encodedWidth, DEFAULT_DATASET, type DatasetName, encodeRows, imageInput, isMissingCell, isUserError, numberFill, numberOf, parseTableEncoding, printable, readCsv, readImageBytes, readRegularFile, rowIndices, UserError, type CsvTable, type TableEncoding } from '@specml/data';
 import { csvText, readRun, RUN_FILES, type RunSummary } from '@specml/reporter';
 import { ONNX_NAMES, rawInputsOf, rawRowsSupported } from '@specml/model-zoo';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { encodeRows, ImageInputProcess, isUserError, tableOfRows, UserError, type TableEncoding } from '@specml/data';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import { trainingInput } from './predict.js';

@@ -11,7 +11,7 @@ describe('the spec validator the build writes (ajv\'s standalone code)', () => {
     // `npm test` builds first; the commands load this file instead of compiling the schema.
     const generated = (await import(join(root, 'packages/runner/dist/spec/spec-validator.generated.js'))) as { digest: string; default: (data: unknown) => boolean & { errors?: unknown } };
     expect(generated.digest).toBe(schemaDigest());
-    const compiled = compileSpecValidator();
+    const compiled = await compileSpecValidator();
     const examples = readdirSync(join(root, 'experiments')).filter((file) => file.endsWith('.yaml')).map((file) => parse(readFileSync(join(root, 'experiments', file), 'utf8')));
     const broken = [{}, { model: { layers: [{ units: 0 }] } }, { model: { layers: [{ type: 'Dense', units: 3 }] }, optimizer: { name: 'adamw' } }, { data: { dataset: 'csv', columns: { x: { type: 'txt' } } }, model: { layers: [] } }, 'text'];
     for (const spec of [...examples, ...broken]) {

@@ -38,5 +38,5 @@ const written = (() => {
 if (written < newestCompiled()) {
   const { writeFileSync } = await import('node:fs');
   const { specValidatorModule } = await import('./spec-validator.js');
-  writeFileSync(target, specValidatorModule());
+  writeFileSync(target, await specValidatorModule());
 }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { regressionLoss } from './kind.js';
 
 // Threshold 1 on the standardised target: one standard deviation of the target in its units.

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { regressionLoss } from './kind.js';
 
 export const meanAbsoluteError = regressionLoss({

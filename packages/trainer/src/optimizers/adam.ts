@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import tf = require('@tensorflow/tfjs-core');
 import { learningRateSchema, type OptimizerKind } from './kind.js';
 
 const schema = {
