@@ -1,6 +1,7 @@
 import type { Runtime } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { FONT_FAMILY, fontFiles } from './fonts.js';
+import { encodePng } from './png.js';
 
 export interface LineSeries {
   readonly name: string;
@@ -70,12 +71,16 @@ async function compiledChart(spec: TopLevelSpec): Promise<Runtime> {
 
 /** Renders a Vega-Lite spec to PNG bytes: SVG from Vega, rasterised by resvg with the npm-shipped font. */
 export async function renderVegaLitePng(spec: TopLevelSpec, scale = 2): Promise<Buffer> {
-  const svg = await renderVegaLiteSvg(spec);
+  const image = await rasterise(await renderVegaLiteSvg(spec), scale);
+  return encodePng(image.pixels, image.width, image.height);
+}
+
+/** SVG as pixels, by resvg, with the npm-shipped font. */
+export async function rasterise(svg: string, scale: number) {
   const { Resvg } = await import('@resvg/resvg-js');
-  const png = new Resvg(svg, {
+  return new Resvg(svg, {
     font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
   }).render();
-  return png.asPng();
 }
