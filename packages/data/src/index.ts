@@ -27,4 +27,4 @@ export { isPlainObject } from './plain-object.js';
 export { nearestName } from './near-names.js';
 export { printable, shellQuoted } from './printable.js';
 export type { UnionToIntersection } from './union-to-intersection.js';
-export { registryOf, type NamedKind, type Registry } from './registry.js';
+export { registryOf, type NamedKind, type Registry, type ValueKind } from './registry.js';

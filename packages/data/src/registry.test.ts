@@ -20,4 +20,14 @@ describe('registryOf', () => {
   it('refuses two kinds of one name', () => {
     expect(() => registryOf([kind('same', 1), kind('same', 2)], 'name')).toThrow('two kinds are named same');
   });
+
+  it('names a kind that is one value of a property by its schema\'s constant', () => {
+    const relu = { schema: { const: 'relu', description: 'max(0, x)' }, slope: 1 } as const;
+    const tanh = { schema: { const: 'tanh', description: 'tanh x' }, slope: 2 } as const;
+    const registry = registryOf([relu, tanh]);
+    const names: readonly ['relu', 'tanh'] = registry.names;
+    expect(names).toEqual(['relu', 'tanh']);
+    expect(registry.byName.tanh.slope).toBe(2);
+    expect(() => registryOf([relu, relu])).toThrow('two kinds are named relu');
+  });
 });

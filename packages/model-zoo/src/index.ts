@@ -14,6 +14,7 @@ export {
 } from './schema.js';
 export { PRESETS, PRESET_KEYS, type Preset } from './presets.js';
 export { LAYER_KINDS } from './layers/index.js';
+export { ACTIVATION_KINDS } from './activations/index.js';
 export { DENSE_INITIALIZERS, type DenseWeights } from './initializers.js';
 export {
   buildModel,

@@ -1,5 +1,3 @@
-import type { Activation } from './activations.js';
-
 // A small builder of an ONNX graph (nodes, initializers, values with their shapes) that each layer kind's
 // toOnnx() writes into; onnx-export.ts turns it into a ModelProto. Images travel through the graph in
 // ONNX's NCHW layout (Conv and the pooling operators know no other), sequences (a text's tokens) likewise
@@ -76,33 +74,8 @@ export class OnnxGraph {
     return { name: this.node('Flatten', [channelsLast], { axis: 1 }), shape: [value.shape.reduce((a, b) => a * b, 1)] };
   }
 
-  /** A spec activation after a value (linear: the value itself). */
-  activation(activation: Activation, value: OnnxValue): OnnxValue {
-    const op = (type: string, attributes: Record<string, OnnxAttribute> = {}, floats: string[] = []) => ({ name: this.node(type, [value.name], attributes, floats), shape: value.shape });
-    switch (activation) {
-      case 'linear':
-        return value;
-      case 'relu':
-        return op('Relu');
-      case 'leakyRelu':
-        return op('LeakyRelu', { alpha: 0.2 }, ['alpha']); // the spec's α
-      case 'elu':
-        return op('Elu', { alpha: 1 }, ['alpha']);
-      case 'selu':
-        return op('Selu');
-      case 'sigmoid':
-        return op('Sigmoid');
-      case 'tanh':
-        return op('Tanh');
-      case 'softmax':
-        // Over the last axis: the classes of a vector, the channels of an image or a sequence (as tfjs does).
-        if (value.shape.length === 3) return { name: this.channelsLast(value, (nhwc) => this.node('Softmax', [nhwc], { axis: -1 })), shape: value.shape };
-        return op('Softmax', { axis: value.shape.length === 2 ? 1 : -1 });
-    }
-  }
-
   /** Applies `apply` to an image in NHWC and brings the result back to NCHW. */
-  private channelsLast(value: OnnxValue, apply: (nhwc: string) => string): string {
+  channelsLast(value: OnnxValue, apply: (nhwc: string) => string): string {
     const nhwc = this.node('Transpose', [value.name], { perm: [0, 2, 3, 1] });
     return this.node('Transpose', [apply(nhwc)], { perm: [0, 3, 1, 2] });
   }

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeIdx } from '@specml/data';
+import { ACTIVATIONS } from '@specml/model-zoo';
 import { describe, expect, it } from 'vitest';
 import { cli, cliEnv, lastLine, root, SMALL_SPEC, specml, temporaryFolder, withoutTimings } from './test-kit/test-cli.js';
 
@@ -136,7 +137,7 @@ describe('specml exp', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([
-      `error: ${file}:4:32: model.layers[1].activation: must be one of relu, leakyRelu, elu, selu, sigmoid, tanh, softmax, linear; got the string "softmx" (did you mean "softmax"?)`,
+      `error: ${file}:4:32: model.layers[1].activation: must be one of ${ACTIVATIONS.join(', ')}; got the string "softmx" (did you mean "softmax"?)`,
       `error: ${file}:5:40: optimizer.learningRate: must be > 0, got -1 (try 0.001)`,
     ]);
     expect(existsSync(runsDir)).toBe(false);

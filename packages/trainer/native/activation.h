@@ -1,36 +1,44 @@
 // Activations applied in place on a layer's output, and their derivatives written in terms of that output,
-// so backward needs no copy of the pre-activation values. Softmax on the last layer is the loss's business
-// (the network takes the logits); softmax inside the network is applied over each sample's features.
+// so backward needs no copy of the pre-activation values. Each is one file in activations/ that registers
+// itself under the name of its TypeScript kind (model-zoo's src/activations/). Softmax on the last layer is
+// the loss's business (the network takes the logits); softmax inside the network is applied over each
+// sample's features.
 #pragma once
 
-#include <cmath>
 #include <string>
+#include <vector>
 
 #include "layer.h"
 
 namespace specml {
 
-enum class Activation { Linear, Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Softmax };
+struct ActivationKind {
+  // `rows` samples of `width` values each, in place.
+  void (*forward)(float* y, long rows, long width);
+  // dy ← dy · f'(x), from y = f(x).
+  void (*backward)(const float* y, float* dy, long rows, long width);
+  // Element by element (softmax is not); convolutions take only these.
+  bool elementwise;
+};
 
-constexpr float kLeakyAlpha = 0.2f;  // tfjs' leakyReLU as the spec documents it
-constexpr float kSeluScale = 1.0507009873554805f, kSeluAlpha = 1.6732632423543772f;
+// The activation a layer's spec names (linear where it names none); an unknown name fails the layer.
+const ActivationKind& ParseActivation(const LayerArgs& args);
+std::vector<std::string> ActivationNames();
 
-inline Activation ParseActivation(const LayerArgs& args) {
-  const std::string name = args.Text("activation", "linear");
-  if (name == "linear") return Activation::Linear;
-  if (name == "relu") return Activation::Relu;
-  if (name == "leakyRelu") return Activation::LeakyRelu;
-  if (name == "elu") return Activation::Elu;
-  if (name == "selu") return Activation::Selu;
-  if (name == "sigmoid") return Activation::Sigmoid;
-  if (name == "tanh") return Activation::Tanh;
-  if (name == "softmax") return Activation::Softmax;
-  args.Fail("has activation " + name + ", which the native engine does not know");
-}
+// A static of this type in an activation's file adds it to the registry at load time.
+struct RegisterActivation {
+  RegisterActivation(const char* name, ActivationKind kind);
+};
 
-// `rows` samples of `width` values each (softmax works per row; the others element-wise).
-void Activate(Activation activation, float* y, long rows, long width);
-// dy ← dy · f'(x), from y = f(x).
-void ActivationBackward(Activation activation, const float* y, float* dy, long rows, long width);
+// Element by element over all rows: forward y ← f(y), backward dy ← dy · f'(y).
+#define SPECML_ELEMENTWISE_ACTIVATION(name, forwardExpression, backwardExpression)              \
+  const RegisterActivation registered(                                                          \
+      name, {[](float* y, long rows, long width) {                                              \
+               for (long k = 0, n = rows * width; k < n; ++k) y[k] = (forwardExpression);       \
+             },                                                                                 \
+             [](const float* y, float* dy, long rows, long width) {                             \
+               for (long k = 0, n = rows * width; k < n; ++k) dy[k] = (backwardExpression);     \
+             },                                                                                 \
+             true})
 
 }  // namespace specml

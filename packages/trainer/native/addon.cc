@@ -2,6 +2,7 @@
 #include <napi.h>
 #include <cmath>
 
+#include "activation.h"
 #include "augment.h"
 #include "network.h"
 
@@ -14,12 +15,13 @@ Napi::Array Strings(Napi::Env env, const std::vector<std::string>& values) {
   return array;
 }
 
-// capabilities() -> { layers: string[], optimizers: string[], losses: string[] (regression) }
+// capabilities() -> { layers: string[], optimizers: string[], losses: string[] (regression), activations: string[] }
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("layers", Strings(info.Env(), LayerKinds()));
   result.Set("optimizers", Strings(info.Env(), OptimizerNames()));
   result.Set("losses", Strings(info.Env(), RegressionLossNames()));
+  result.Set("activations", Strings(info.Env(), ActivationNames()));
   return result;
 }
 

@@ -59,7 +59,7 @@ export interface NativeNetworkHandle {
 export interface NativeAddon {
   NativeNetwork: new (options: NativeNetworkOptions) => NativeNetworkHandle;
   /** What the engine can train, from its own registries. */
-  capabilities(): { layers: string[]; optimizers: string[]; losses: string[] };
+  capabilities(): { layers: string[]; optimizers: string[]; losses: string[]; activations: string[] };
   /** data.augment's transform, as @specml/data's transformImages computes it. */
   transformImages: ImageTransform;
   /** The same on a worker thread. */

@@ -1,7 +1,7 @@
 import tf = require('@tensorflow/tfjs-core');
 import fc from 'fast-check';
 import { AUGMENT_PARAMETERS, createRng, loadDataset, randomPermutation, transformImages } from '@specml/data';
-import { buildModel, denseStackOf, initialWeights, LAYER_KINDS, LAYER_TYPES, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
+import { ACTIVATION_KINDS, ACTIVATIONS, buildModel, denseStackOf, initialWeights, LAYER_KINDS, LAYER_TYPES, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateTfjsBackend, loadNativeAddon, type NativeNetworkHandle } from './backend.js';
 import { LayersEngine } from './layers-engine.js';
@@ -81,7 +81,8 @@ function expectLikeTfjs(spec: ModelSpec, input: ModelInput, weights: Float32Arra
   native.gradients.forEach((gradient, k) => expectClose(gradient, reference.gradients[k], 1e-4, `weight array ${k} of ${JSON.stringify(spec.layers)}`, largest / 10));
 }
 
-const activation = fc.constantFrom('relu', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'tanh', 'linear' as const);
+/** Every registered activation a convolution can apply (element-wise): a new one is checked as soon as it is registered. */
+const activation = fc.constantFrom(...ACTIVATIONS.filter((name) => ACTIVATION_KINDS[name].elementwise));
 const padding = fc.constantFrom('same', 'valid' as const);
 const registeredKinds = Object.values(LAYER_KINDS) as unknown as { examples: LayerSpec[][]; examplesRead?: 'tokens' }[];
 const registryExamples = registeredKinds.filter((kind) => kind.examplesRead === undefined).flatMap((kind) => kind.examples);
@@ -107,11 +108,12 @@ describe('native engine', () => {
   it('is built and reports what it trains (npm ci compiles it; CI requires it)', () => {
     const addon = loadNativeAddon();
     expect(addon.ok).toBe(true);
-    const capabilities = addon.ok ? addon.value.capabilities() : { layers: [], optimizers: [] };
+    const capabilities = addon.ok ? addon.value.capabilities() : { layers: [], optimizers: [], activations: [] };
     // The engine's own list against the registries': a kind registered in TypeScript without its C++ file
     // (or the other way round) shows here.
     expect(capabilities.layers.sort()).toEqual([...LAYER_TYPES].sort());
     expect(capabilities.optimizers.sort()).toEqual([...OPTIMIZER_NAMES].sort());
+    expect(capabilities.activations.sort()).toEqual([...ACTIVATIONS].sort());
     expect((Object.values(LAYER_KINDS) as unknown as { examples: unknown[] }[]).every((kind) => kind.examples.length > 0)).toBe(true);
   });
 

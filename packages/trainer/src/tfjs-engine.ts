@@ -1,6 +1,6 @@
 import tf = require('@tensorflow/tfjs-core');
 import type { ExampleSet } from '@specml/data';
-import type { Activation, DenseStack, ModelWeights } from '@specml/model-zoo';
+import { ACTIVATION_KINDS, type Activation, type DenseStack, type ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Score, TrainingEngine } from './engine.js';
@@ -105,22 +105,7 @@ export class TfjsEngine implements TrainingEngine {
 
 /** tf.fused.matMul differentiates through linear and relu only; other activations run as their own op. */
 function denseLayer(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): tf.Tensor2D {
-  if (activation === 'linear' || activation === 'relu') return tf.fused.matMul({ a: x, b: kernel, bias, activation }) as tf.Tensor2D;
-  const z = tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
-  return applyActivation(activation, z);
-}
-
-/** An activation as its own op, matching the tfjs-layers activation of the same name (leakyRelu: α = 0.2). */
-export function applyActivation(activation: Activation, z: tf.Tensor2D): tf.Tensor2D {
-  const ops: Record<Activation, (x: tf.Tensor2D) => tf.Tensor> = {
-    linear: (x) => x,
-    relu: tf.relu,
-    leakyRelu: (x) => tf.leakyRelu(x, 0.2),
-    elu: tf.elu,
-    selu: tf.selu,
-    sigmoid: tf.sigmoid,
-    tanh: tf.tanh,
-    softmax: tf.softmax,
-  };
-  return ops[activation](z) as tf.Tensor2D;
+  const kind = ACTIVATION_KINDS[activation];
+  if (kind.fusedMatMul) return tf.fused.matMul({ a: x, b: kernel, bias, activation: kind.fusedMatMul }) as tf.Tensor2D;
+  return kind.apply(tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D) as tf.Tensor2D;
 }

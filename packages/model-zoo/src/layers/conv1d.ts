@@ -1,5 +1,6 @@
 import { convolutionAxis, convolutionSchema, convolutionTfjsLayers } from './convolution.js';
 import { isSequence, kernelAndBias, needsSequence, type LayerKind } from './kind.js';
+import { activationToOnnx } from '../activations/index.js';
 
 const schema = convolutionSchema(
   'conv1d',
@@ -32,7 +33,7 @@ export const conv1d: LayerKind<typeof schema> = {
       strides: [layer.strides],
       pads: [before, after],
     });
-    return graph.activation(layer.activation, { name: convolved, shape: [out, layer.filters] });
+    return activationToOnnx(layer.activation, graph, { name: convolved, shape: [out, layer.filters] });
   },
   multiplyAdds: (layer, input, output) => output[0] * layer.filters * layer.kernelSize * input[1],
   examples: [

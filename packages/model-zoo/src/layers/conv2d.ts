@@ -1,6 +1,7 @@
 import { onnxConvKernel } from '../onnx-graph.js';
 import { convolutionAxis, convolutionSchema, convolutionTfjsLayers } from './convolution.js';
 import { isImage, kernelAndBias, needsImage, type LayerKind } from './kind.js';
+import { activationToOnnx } from '../activations/index.js';
 
 const schema = convolutionSchema('conv2d', '2-D convolution over an image-shaped input.', 'Side of the square kernel.', 'image size');
 
@@ -27,7 +28,7 @@ export const conv2d: LayerKind<typeof schema> = {
       strides: [layer.strides, layer.strides],
       pads: [rows.before, columns.before, rows.after, columns.after],
     });
-    return graph.activation(layer.activation, { name: convolved, shape: output });
+    return activationToOnnx(layer.activation, graph, { name: convolved, shape: output });
   },
   multiplyAdds: (layer, input, output) => output[0] * output[1] * layer.filters * layer.kernelSize * layer.kernelSize * input[2],
   examples: [[{ type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }]],

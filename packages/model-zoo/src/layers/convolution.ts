@@ -1,5 +1,5 @@
 import tfl = require('@tensorflow/tfjs-layers');
-import { activationLayers, fusedActivation } from './activation-layers.js';
+import { activationLayers, fusedActivation } from '../activations/index.js';
 import { activationSchema, l2Schema, type Activation } from './kind.js';
 
 /** The schema of a convolution kind named `type` (conv2d, conv1d): filters, a kernel, its stride and padding, an activation and an l2 penalty. */

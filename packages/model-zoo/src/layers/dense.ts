@@ -1,5 +1,5 @@
 import tfl = require('@tensorflow/tfjs-layers');
-import { activationLayers, fusedActivation } from './activation-layers.js';
+import { activationLayers, activationToOnnx, fusedActivation } from '../activations/index.js';
 import { activationSchema, isVector, kernelAndBias, l2Schema, type LayerKind } from './kind.js';
 
 const schema = {
@@ -27,7 +27,7 @@ export const dense: LayerKind<typeof schema> = {
   toOnnx: (layer, graph, input, [kernel, bias]) => {
     const x = graph.vector(input);
     const product = graph.node('Gemm', [x.name, graph.initializer([x.shape[0], layer.units], kernel), graph.initializer([layer.units], bias, 'bias')]);
-    return graph.activation(layer.activation, { name: product, shape: [layer.units] });
+    return activationToOnnx(layer.activation, graph, { name: product, shape: [layer.units] });
   },
   multiplyAdds: (layer, input) => input.reduce((a, b) => a * b, 1) * layer.units,
   examples: [[{ type: 'flatten' }, { type: 'dense', units: 5, activation: 'tanh' }]],

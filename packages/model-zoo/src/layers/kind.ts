@@ -4,7 +4,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { DENSE_INITIALIZERS, type InitializerName } from '../initializers.js';
 import type { OnnxGraph, OnnxValue } from '../onnx-graph.js';
 
-import { ACTIVATIONS, type Activation } from '../activations.js';
+import { ACTIVATION_DESCRIPTIONS, ACTIVATIONS, type Activation } from '../activations/index.js';
 
 export { ACTIVATIONS, type Activation };
 
@@ -13,7 +13,7 @@ export { ACTIVATIONS, type Activation };
 export const activationSchema = {
   enum: ACTIVATIONS,
   default: 'linear',
-  description: 'Applied to the layer\'s output (leakyRelu uses α = 0.2). A classifier\'s last layer is softmax: training minimises softmax cross-entropy (PyTorch\'s log_softmax + nll_loss); a regression\'s is linear.',
+  description: `Applied to the layer's output: ${ACTIVATION_DESCRIPTIONS}. A classifier's last layer is softmax: training minimises softmax cross-entropy (PyTorch's log_softmax + nll_loss); a regression's is linear.`,
 } as const;
 
 export const l2Schema = { type: 'number', minimum: 0, maximum: 1, description: 'L2 penalty on the kernel: adds l2 · Σ w² to the loss. Default: none.' } as const;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import tf = require('@tensorflow/tfjs-core');
 import { createRng, loadDataset } from '@specml/data';
-import { buildModel, exportOnnx, initialWeights, LAYER_KINDS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
+import { ACTIVATION_KINDS, ACTIVATIONS, buildModel, exportOnnx, initialWeights, LAYER_KINDS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { activateTfjsBackend, loadModel } from '@specml/trainer';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,14 @@ describe('export to ONNX', () => {
     const file = join(work, `tokens-${tokenExamples.indexOf(layers)}.onnx`);
     writeFileSync(file, exportOnnx(model, input, initialWeights(model, input, createRng(7)), { task: 'classification', classNames: ['a', 'b', 'c'] }));
     expect(checkOnnx(file)).toEqual(['class_names', 'output', 'input']);
+  });
+
+  it.each(ACTIVATIONS)('the %s activation on a convolution (where element-wise) and a dense layer: ONNX Runtime gives tfjs\' predictions within 1e-5', async (activation) => {
+    // Every registered activation, from the registry: a new one's ONNX nodes are checked as soon as it is registered.
+    const convolution: LayerSpec[] = ACTIVATION_KINDS[activation].elementwise ? [{ type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation }] : [];
+    const model: ModelSpec = { initializer: 'glorotUniform', layers: [...convolution, { type: 'flatten' }, { type: 'dense', units: 6, activation }, { type: 'dense', units: 3, activation: 'softmax' }] };
+    const images = Float32Array.from(testPixels.subarray(0, 8 * 28 * 28));
+    expect(await onnxDifference(model, { inputShape: [28, 28, 1] }, images, 11)).toBeLessThan(1e-5);
   });
 
   it('predicts through the export with --onnx what the tfjs model predicts', () => {

@@ -1,4 +1,4 @@
-import { LAYER_TYPES } from '@specml/model-zoo';
+import { ACTIVATIONS, LAYER_TYPES } from '@specml/model-zoo';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +76,7 @@ describe('loadSpec', () => {
     ['a misspelt layer key and activation', 'model:\n  layers:\n    - { unit: 64, activation: relu }\n    - { units: 10, activation: softmx }\n', [
       'spec.yaml:3:7: model.layers[0]: missing required key "units" (e.g. { units: 64, activation: relu })',
       'spec.yaml:3:9: model.layers[0].unit: unknown key "unit" (did you mean "units"?)',
-      'spec.yaml:4:32: model.layers[1].activation: must be one of relu, leakyRelu, elu, selu, sigmoid, tanh, softmax, linear; got the string "softmx" (did you mean "softmax"?)',
+      `spec.yaml:4:32: model.layers[1].activation: must be one of ${ACTIVATIONS.join(', ')}; got the string "softmx" (did you mean "softmax"?)`,
     ]],
     ['a quoted number and a fraction where an integer belongs', `batchSize: "15"\nepochs: 2.5\n${TAIL}`, [
       'spec.yaml:1:12: batchSize: expected an integer, got the string "15" (write the number without quotes)',

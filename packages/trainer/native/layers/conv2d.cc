@@ -16,7 +16,7 @@ namespace {
 class Conv2d : public Layer {
  public:
   Conv2d(const LayerArgs& args, const Shape& input, bool oneColumn)
-      : activation_(ParseActivation(args)),
+      : activation_(&ParseActivation(args)),
         filters_(static_cast<int>(args.Number("filters"))),
         sizeY_(static_cast<int>(args.Number("kernelSize"))),
         sizeX_(oneColumn ? 1 : sizeY_),
@@ -26,7 +26,7 @@ class Conv2d : public Layer {
         kernel_("kernel", static_cast<size_t>(filters_) * depth_, static_cast<float>(args.Number("l2", 0))),
         bias_("bias", filters_) {
     if (!input.image) args.Fail("needs an image-shaped input");
-    if (activation_ == Activation::Softmax) args.Fail("has a softmax activation, which the native engine applies to dense layers only");
+    if (!activation_->elementwise) args.Fail("has a " + args.Text("activation", "linear") + " activation, which the native engine applies to dense layers only");
     const bool same = args.Text("padding", "valid") == "same";
     auto side = [&](int size, int kernel) { return same ? (size + stride_ - 1) / stride_ : (size - kernel) / stride_ + 1; };
     const int outHeight = side(input.height, sizeY_), outWidth = side(input.width, sizeX_);
@@ -59,11 +59,11 @@ class Conv2d : public Layer {
       for (int f = 0; f < filters_; ++f) std::fill(image + f * positions_, image + (f + 1) * positions_, bias_.value[f]);
       GemmBroadcastA(filters_, positions_, depth_, kernel_.value.data(), depth_, 1, columns, positions_, image, positions_, true);
     }
-    Activate(activation_, y, 1, slice.count * out.size());
+    activation_->forward(y, 1, slice.count * out.size());
   }
 
   void Backward(const float* x, const float* y, float* dy, float* dx, const Slice& slice, const Context&) override {
-    ActivationBackward(activation_, y, dy, 1, slice.count * out.size());
+    activation_->backward(y, dy, 1, slice.count * out.size());
     const long perImage = static_cast<long>(depth_) * positions_;
     const bool kept = keptImages_ >= slice.first + slice.count;
     float* kernelGradient = kernel_.grad[slice.part].data();
@@ -165,7 +165,7 @@ class Conv2d : public Layer {
     });
   }
 
-  Activation activation_;
+  const ActivationKind* activation_;
   int filters_, sizeY_, sizeX_, stride_, channels_, depth_;
   int padTop_ = 0, padLeft_ = 0;
   long positions_ = 0;

@@ -10,7 +10,7 @@ namespace {
 class Dense : public Layer {
  public:
   Dense(const LayerArgs& args, const Shape& input)
-      : activation_(ParseActivation(args)),
+      : activation_(&ParseActivation(args)),
         inputs_(static_cast<int>(input.size())),
         units_(static_cast<int>(args.Number("units"))),
         kernel_("kernel", static_cast<size_t>(inputs_) * units_, static_cast<float>(args.Number("l2", 0))),
@@ -34,12 +34,12 @@ class Dense : public Layer {
     } else {
       GemmBroadcastA(batch, units_, inputs_, x, inputs_, 1, kernel_.value.data(), units_, y, units_, true);
     }
-    Activate(activation_, y, batch, units_);
+    activation_->forward(y, batch, units_);
   }
 
   void Backward(const float* x, const float* y, float* dy, float* dx, const Slice& slice, const Context&) override {
     const int batch = slice.count;
-    ActivationBackward(activation_, y, dy, batch, units_);
+    activation_->backward(y, dy, batch, units_);
     // dW += xᵀ·dy (A = xᵀ: element (i, b) is x[b·in + i]); db += Σ_b dy; dx = dy·Wᵀ
     float* kernelGradient = kernel_.grad[slice.part].data();
     if (MostlyZeros(x, batch)) {
@@ -82,7 +82,7 @@ class Dense : public Layer {
   static constexpr int kSparseInputs = 256;
   static constexpr long kSparseShare = 20;  // fewer than 1 in 20 inputs non-zero
 
-  Activation activation_;
+  const ActivationKind* activation_;
   int inputs_, units_;
   Param kernel_, bias_;
 };
