@@ -23,6 +23,8 @@ export { imageInput } from './images/image-input.js';
 export { ImageInputProcess } from './images/image-input-process.js';
 export { isSafeName, checkedName, isInside, removeInside, renameInside, readRegularFile, readRegularBytes, UnreadableFileError, MAX_NAME_LENGTH, MAX_RECORD_BYTES } from './safe-files.js';
 export { METRICS_COLUMNS, VALIDATION_COLUMNS, TASKS, TASK_COLUMNS, metricsColumnsOf, scoreColumnsOf, columnGoal, isMetricColumn, metricValue, finalMetrics, bestRow, bestSummary, selectionColumn, describeTestMetrics, type MetricColumn, type EpochMetrics, type Task } from './metrics-row.js';
+export { METRIC_KINDS, METRIC_NAMES, metricNamesOf, heldOutScores, type MetricName } from './metrics/index.js';
+export type { HeldOutPredictions, MetricKind } from './metrics/kind.js';
 export { isPlainObject } from './plain-object.js';
 export { nearestName } from './near-names.js';
 export { printable, shellQuoted } from './printable.js';

@@ -1,59 +1,46 @@
 // One row of a run's metrics.csv: the one type the trainer produces, the CSV writer and reader handle, and
-// sweeps, compare and the dashboard consume. A leaf module, so that every package can use it.
+// sweeps, compare and the dashboard consume. Below everything but the metrics registry, so that every package can use it.
 
-/** What a model predicts: a class (softmax over the classes) or a number (one linear output). */
-export type Task = 'classification' | 'regression';
+import { metricNamesOf, METRIC_KINDS, type MetricName } from './metrics/index.js';
+import type { Task } from './metrics/kind.js';
+
+export type { Task };
 export const TASKS: readonly Task[] = ['classification', 'regression'];
+
+type Held<Which extends string, Names extends string> = `${Which}_${Names}`;
+/** A column of metrics.csv: the epoch, the training columns, each set's loss and metrics (metrics/), the timings. */
+export type MetricColumn = 'epoch' | 'train_loss' | 'train_accuracy' | 'test_loss' | 'validation_loss' | Held<'test' | 'validation', MetricName> | 'epoch_seconds' | 'samples_per_second';
+
+/** A task's columns: the held-out sets' loss then every metric of the task, in the metrics registry's order. */
+const heldOut = <W extends 'test' | 'validation'>(which: W, task: Task): Held<W, 'loss' | MetricName>[] => [`${which}_loss`, ...metricNamesOf(task).map((name) => `${which}_${name}` as const)];
 
 /** The columns of metrics.csv for each task, and the ones added at the end when there is a validation set. */
 export const TASK_COLUMNS = {
   classification: {
-    columns: ['epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'test_f1', 'test_auc', 'epoch_seconds', 'samples_per_second'],
-    validation: ['validation_loss', 'validation_accuracy', 'validation_f1', 'validation_auc'],
+    columns: ['epoch', 'train_loss', 'train_accuracy', ...heldOut('test', 'classification'), 'epoch_seconds', 'samples_per_second'] as readonly MetricColumn[],
+    validation: heldOut('validation', 'classification') as readonly MetricColumn[],
     /** The column a run's best epoch and a sweep's default choice go by. */
     headline: 'test_accuracy',
     /** The test column shown beside it (tables, charts, comparisons). */
     second: 'test_loss',
   },
   regression: {
-    columns: ['epoch', 'train_loss', 'test_loss', 'test_mae', 'test_rmse', 'test_r2', 'epoch_seconds', 'samples_per_second'],
-    validation: ['validation_loss', 'validation_mae', 'validation_rmse', 'validation_r2'],
+    columns: ['epoch', 'train_loss', ...heldOut('test', 'regression'), 'epoch_seconds', 'samples_per_second'] as readonly MetricColumn[],
+    validation: heldOut('validation', 'regression') as readonly MetricColumn[],
     headline: 'test_rmse',
     second: 'test_r2',
   },
-} as const;
+} as const satisfies Record<Task, { headline: MetricColumn; second: MetricColumn; columns: readonly MetricColumn[]; validation: readonly MetricColumn[] }>;
 
 export const METRICS_COLUMNS = TASK_COLUMNS.classification.columns;
 export const VALIDATION_COLUMNS = TASK_COLUMNS.classification.validation;
 
-export type MetricColumn =
-  | (typeof TASK_COLUMNS)['classification' | 'regression']['columns'][number]
-  | (typeof TASK_COLUMNS)['classification' | 'regression']['validation'][number];
-
-/** One epoch's row. Epoch 0 is the untrained model: its train and timing fields are absent. */
-export interface EpochMetrics {
-  epoch: number;
-  train_loss?: number;
-  train_accuracy?: number;
-  test_loss: number;
-  test_accuracy?: number;
-  /** Classification: macro F1 of the most probable classes, and ROC AUC (one-vs-rest, macro, for more than two classes). */
-  test_f1?: number;
-  test_auc?: number;
-  /** Regression: mean absolute error, root mean squared error, coefficient of determination, in the target's units. */
-  test_mae?: number;
-  test_rmse?: number;
-  test_r2?: number;
-  epoch_seconds?: number;
-  samples_per_second?: number;
-  validation_loss?: number;
-  validation_accuracy?: number;
-  validation_f1?: number;
-  validation_auc?: number;
-  validation_mae?: number;
-  validation_rmse?: number;
-  validation_r2?: number;
-}
+/**
+ * One epoch's row. Epoch 0 is the untrained model: its train and timing fields are absent. A classifier's
+ * held-out columns are its loss, accuracy, macro F1 and ROC AUC; a regression's its loss, MAE, RMSE and R², in
+ * the target's units (see metrics/).
+ */
+export type EpochMetrics = { epoch: number; test_loss: number } & { [Column in Exclude<MetricColumn, 'epoch' | 'test_loss'>]?: number };
 
 /** metrics.csv's columns for a task, with or without the validation ones. */
 export function metricsColumnsOf(task: Task, withValidation: boolean): readonly MetricColumn[] {
@@ -71,8 +58,11 @@ export function scoreColumnsOf(task: Task): MetricColumn[] {
 /** Whether `name` is a column of metrics.csv (of any task). */
 export const isMetricColumn = (name: string): name is MetricColumn => COLUMNS.has(name);
 
-/** Whether larger is better in a column: accuracy, F1, AUC and r2 are maximised, losses and errors minimised. */
-export const columnGoal = (name: string): 'maximize' | 'minimize' => (/_(accuracy|f1|auc|r2)$/.test(name) ? 'maximize' : 'minimize');
+/** Whether larger is better in a column: as its metric says (accuracy, F1, AUC and R² up; errors down); losses and timings down. */
+export function columnGoal(name: string): 'maximize' | 'minimize' {
+  const metric = name.slice(name.indexOf('_') + 1);
+  return Object.hasOwn(METRIC_KINDS, metric) ? METRIC_KINDS[metric as MetricName].goal : 'minimize';
+}
 
 /** A row's value in a column given by name (a sweep's metric): NaN where the row has none or the name is no column. */
 export function metricValue(row: EpochMetrics, name: string): number {

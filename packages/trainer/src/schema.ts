@@ -1,4 +1,4 @@
-import { REGRESSION_LOSS_KINDS, REGRESSION_LOSSES, type RegressionLoss } from './losses/index.js';
+import { REGRESSION_LOSS_DESCRIPTIONS, REGRESSION_LOSSES, type RegressionLoss } from './losses/index.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { columnGoal, metricValue, TASKS, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
 
@@ -32,7 +32,7 @@ export { REGRESSION_LOSSES, type RegressionLoss };
 
 export const lossSpecSchema = {
   enum: REGRESSION_LOSSES,
-  description: `task: regression only: ${REGRESSION_LOSSES.map((name) => REGRESSION_LOSS_KINDS[name].description).join('; ')}. Trained on the standardised target, reported in the target's units.`,
+  description: `task: regression only: ${REGRESSION_LOSS_DESCRIPTIONS.join('; ')}. Trained on the standardised target, reported in the target's units.`,
 } as const;
 
 export const backendSpecSchema = {

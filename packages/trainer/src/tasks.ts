@@ -1,4 +1,4 @@
-import { macroF1, predictedClasses, rocAuc, type Dataset, type EpochMetrics, type ExampleSet, type TargetStatistics } from '@specml/data';
+import { heldOutScores, type Dataset, type EpochMetrics, type ExampleSet, type TargetStatistics } from '@specml/data';
 import type { ModelWeights } from '@specml/model-zoo';
 import type { Score, TrainingEngine } from './engine.js';
 import { REGRESSION_LOSS_KINDS, type RegressionLoss } from './losses/index.js';
@@ -26,20 +26,15 @@ export interface TaskTraining {
 
 export function classificationTraining(dataset: Dataset, classWeights?: readonly number[]): TaskTraining {
   const classes = dataset.classNames.length;
-  const score = (engine: TrainingEngine, set: ExampleSet) => {
-    const { lossSum, correct } = engine.evaluate(set);
-    const probabilities = engine.predict(set);
-    const labels = set.labels.subarray(0, set.count);
-    return { loss: lossSum / set.count, accuracy: correct / set.count, f1: macroF1(labels, predictedClasses(probabilities, classes), classes), auc: rocAuc(labels, probabilities, classes) };
-  };
   return {
     train: dataset.train,
     test: dataset.test,
     validation: dataset.validation,
-    objective: classificationObjective(dataset.classNames.length, classWeights),
+    objective: classificationObjective(classes, classWeights),
     evaluate: (engine, which) => {
-      const { loss, accuracy, f1, auc } = score(engine, which === 'test' ? dataset.test : dataset.validation!);
-      return which === 'test' ? { test_loss: loss, test_accuracy: accuracy, test_f1: f1, test_auc: auc } : { validation_loss: loss, validation_accuracy: accuracy, validation_f1: f1, validation_auc: auc };
+      const set = which === 'test' ? dataset.test : dataset.validation!;
+      const loss = engine.evaluate(set).lossSum / set.count;
+      return { [`${which}_loss`]: loss, ...heldOutScores(which, 'classification', { truth: set.labels.subarray(0, set.count), predictions: engine.predict(set), classes }) };
     },
     trainColumns: ({ lossSum, correct }, samples) => ({ train_loss: lossSum / samples, train_accuracy: correct / samples }),
     testPredictions: (engine) => engine.predict(dataset.test),
@@ -60,31 +55,13 @@ export function regressionTraining(dataset: Dataset, loss: RegressionLoss): Task
   const sets = { train: standardised(dataset.train), test: standardised(dataset.test), validation: dataset.validation && standardised(dataset.validation) };
   const lossScale = target.std ** REGRESSION_LOSS_KINDS[loss].unitsPower;
   const inUnits = (outputs: Float32Array) => Float32Array.from(outputs, (value) => value * target.std + target.mean);
-  const columns = (engine: TrainingEngine, raw: ExampleSet, set: ExampleSet) => {
-    const predicted = inUnits(engine.predict(set));
-    const truth = raw.labels as Float32Array;
-    const mean = truth.reduce((sum, value) => sum + value, 0) / raw.count;
-    let absolute = 0;
-    let squared = 0;
-    let total = 0;
-    for (let i = 0; i < raw.count; i++) {
-      const error = predicted[i] - truth[i];
-      absolute += Math.abs(error);
-      squared += error * error;
-      total += (truth[i] - mean) ** 2;
-    }
-    return { loss: (engine.evaluate(set).lossSum / raw.count) * lossScale, mae: absolute / raw.count, rmse: Math.sqrt(squared / raw.count), r2: total > 0 ? 1 - squared / total : Number.NaN };
-  };
   return {
     ...sets,
     objective: regressionObjective(loss),
     evaluate: (engine, which) => {
-      if (which === 'test') {
-        const { loss, mae, rmse, r2 } = columns(engine, dataset.test, sets.test);
-        return { test_loss: loss, test_mae: mae, test_rmse: rmse, test_r2: r2 };
-      }
-      const { loss, mae, rmse, r2 } = columns(engine, dataset.validation!, sets.validation!);
-      return { validation_loss: loss, validation_mae: mae, validation_rmse: rmse, validation_r2: r2 };
+      const [raw, set] = which === 'test' ? [dataset.test, sets.test] : [dataset.validation!, sets.validation!];
+      const loss = (engine.evaluate(set).lossSum / raw.count) * lossScale;
+      return { [`${which}_loss`]: loss, ...heldOutScores(which, 'regression', { truth: raw.labels.subarray(0, raw.count), predictions: inUnits(engine.predict(set)), classes: 1 }) };
     },
     trainColumns: ({ lossSum }, samples) => ({ train_loss: (lossSum / samples) * lossScale }),
     testPredictions: (engine) => inUnits(engine.predict(sets.test)),

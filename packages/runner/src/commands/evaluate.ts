@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { columnIndex, encodeRows, isMissingCell, macroF1, numberOf, perClassScores, predictedClasses, readCsv, rocAuc, rowIndices, UserError, type TableEncoding } from '@specml/data';
+import { columnIndex, encodeRows, isMissingCell, METRIC_KINDS, metricNamesOf, numberOf, perClassScores, predictedClasses, readCsv, rowIndices, UserError, type TableEncoding } from '@specml/data';
 import { confusionCsv, confusionMatrix, perClassCsv, renderConfusion, renderPredictedVersusTrue, writeFileAtomic } from '@specml/reporter';
 import { newRunId } from '../run/run-folder.js';
 import { encodingWarnings, onnxPredictor, tfjsPredictor, trainingInput, type RowSource } from './predict.js';
@@ -57,26 +57,21 @@ export async function evaluateRun(runDir: string, files: readonly string[], onnx
   const dir = join(runDir, `evaluate-${newRunId()}`);
   mkdirSync(dir, { recursive: true });
   const scored = `${targets.length} rows of ${files.join(', ')}${onnxFile ? ` (ONNX Runtime, ${onnxFile})` : ''}`;
-  if (regression) {
-    const errors = targets.map((truth, i) => outputs[i] - truth);
-    const mean = targets.reduce((sum, value) => sum + value, 0) / targets.length;
-    const total = targets.reduce((sum, value) => sum + (value - mean) ** 2, 0);
-    const squared = errors.reduce((sum, error) => sum + error ** 2, 0);
-    const metrics = { rows: targets.length, mae: errors.reduce((sum, error) => sum + Math.abs(error), 0) / targets.length, rmse: Math.sqrt(squared / targets.length), r2: total > 0 ? 1 - squared / total : null };
-    writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-    writeFileAtomic(join(dir, 'predicted-vs-true.png'), await renderPredictedVersusTrue(targets, outputs, table.target, `${summary.name}: predicted against true ${table.target} on ${scored}`));
-    return { dir, warnings, text: `scored ${scored}: MAE ${metrics.mae.toFixed(4)}, RMSE ${metrics.rmse.toFixed(4)}, R² ${metrics.r2 === null ? 'undefined (a constant target)' : metrics.r2.toFixed(4)}\n` };
-  }
-  const classes = summary.classNames.length;
+  const classes = regression ? 1 : summary.classNames.length;
   const probabilities = Float32Array.from(outputs);
+  // Every metric of the task (metrics/ in @specml/data), as the run's test columns are computed; null where undefined.
+  const scores = Object.fromEntries(metricNamesOf(summary.task).map((name) => [name, METRIC_KINDS[name].score({ truth: targets, predictions: probabilities, classes })]));
+  const metrics = { rows: targets.length, ...Object.fromEntries(Object.entries(scores).map(([name, value]) => [name, Number.isFinite(value) ? value : null])) };
+  writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  if (regression) {
+    writeFileAtomic(join(dir, 'predicted-vs-true.png'), await renderPredictedVersusTrue(targets, outputs, table.target, `${summary.name}: predicted against true ${table.target} on ${scored}`));
+    return { dir, warnings, text: `scored ${scored}: MAE ${scores.mae.toFixed(4)}, RMSE ${scores.rmse.toFixed(4)}, R² ${Number.isFinite(scores.r2) ? scores.r2.toFixed(4) : 'undefined (a constant target)'}\n` };
+  }
   const predicted = predictedClasses(probabilities, classes);
-  const correct = targets.filter((label, i) => predicted[i] === label).length;
-  const metrics = { rows: targets.length, accuracy: correct / targets.length, f1: macroF1(targets, predicted, classes), auc: rocAuc(targets, probabilities, classes) };
   const matrix = confusionMatrix(targets, Array.from(predicted), classes);
-  writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify({ ...metrics, auc: Number.isFinite(metrics.auc) ? metrics.auc : null }, null, 2)}\n`);
   writeFileAtomic(join(dir, 'confusion.csv'), confusionCsv(matrix, summary.classNames));
   writeFileAtomic(join(dir, 'per-class.csv'), perClassCsv(perClassScores(targets, predicted, classes), summary.classNames));
   writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, summary.classNames, `${summary.name}: confusion matrix on ${scored}`));
-  const auc = Number.isFinite(metrics.auc) ? metrics.auc.toFixed(4) : 'undefined (a class has no row)';
-  return { dir, warnings, text: `scored ${scored}: accuracy ${metrics.accuracy.toFixed(4)}, macro F1 ${metrics.f1.toFixed(4)}, ROC AUC ${auc}\n` };
+  const auc = Number.isFinite(scores.auc) ? scores.auc.toFixed(4) : 'undefined (a class has no row)';
+  return { dir, warnings, text: `scored ${scored}: accuracy ${scores.accuracy.toFixed(4)}, macro F1 ${scores.f1.toFixed(4)}, ROC AUC ${auc}\n` };
 }

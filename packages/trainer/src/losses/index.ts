@@ -1,3 +1,4 @@
+import { registryOf } from '@specml/data';
 import { huber } from './huber.js';
 import { meanAbsoluteError } from './mean-absolute-error.js';
 import { meanSquaredError } from './mean-squared-error.js';
@@ -7,7 +8,10 @@ import { meanSquaredError } from './mean-squared-error.js';
  * objective, metrics' units and the native engine's test derive from it). Adding one is a module beside
  * this file and an entry here, plus its file in native/losses/.
  */
-export const REGRESSION_LOSS_KINDS = { meanSquaredError, meanAbsoluteError, huber } as const;
+const REGRESSION_LOSS_REGISTRY = registryOf([meanSquaredError, meanAbsoluteError, huber]);
 
-export type RegressionLoss = keyof typeof REGRESSION_LOSS_KINDS;
-export const REGRESSION_LOSSES = Object.keys(REGRESSION_LOSS_KINDS) as RegressionLoss[];
+export const REGRESSION_LOSS_KINDS = REGRESSION_LOSS_REGISTRY.byName;
+export const REGRESSION_LOSSES = REGRESSION_LOSS_REGISTRY.names;
+export type RegressionLoss = (typeof REGRESSION_LOSSES)[number];
+/** What each loss is, one line each, in the registry's order: for the schema. */
+export const REGRESSION_LOSS_DESCRIPTIONS = REGRESSION_LOSS_REGISTRY.schemas.map((schema) => schema.description);

@@ -6,8 +6,9 @@ import type * as tf from '@tensorflow/tfjs-core';
  * units. The native engine has it under the same name (native/losses/<name>.cc, which registers itself);
  * a test compares the two lists and every loss's gradients.
  */
-export interface RegressionLossKind {
-  readonly description: string;
+export interface RegressionLossKind<Name extends string = string> {
+  /** Its `loss:` value and what it is, for the schema. */
+  readonly schema: { readonly const: Name; readonly description: string };
   tfjs(targets: tf.Tensor2D, outputs: tf.Tensor2D): tf.Scalar;
   /** The loss of one residual (prediction − target). */
   of(residual: number): number;
@@ -15,4 +16,5 @@ export interface RegressionLossKind {
   readonly unitsPower: 1 | 2;
 }
 
-export const regressionLoss = (kind: RegressionLossKind): RegressionLossKind => kind;
+/** A regression loss kind, its name kept as a literal type. */
+export const regressionLoss = <const Name extends string>(kind: RegressionLossKind<Name>): RegressionLossKind<Name> => kind;
