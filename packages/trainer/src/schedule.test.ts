@@ -1,5 +1,6 @@
 import { loadDataset } from '@specml/data';
 import { describe, expect, it } from 'vitest';
+import { SCHEDULE_KINDS } from './schedules/index.js';
 import { learningRateAt } from './schema.js';
 import { train } from './train.js';
 
@@ -40,5 +41,23 @@ describe('learning-rate schedules', () => {
     expect(Math.abs(losses[3] - losses[1])).toBeLessThan(1e-5);
     const learning = await run(1);
     expect(learning.metrics[3].test_loss).toBeLessThan(learning.metrics[1].test_loss - 0.01);
+  });
+});
+
+describe('every registered schedule', () => {
+  /** The schedule's spec with its schema's defaults, as a spec naming only its type gets them. */
+  const withDefaults = (schema: { properties: Record<string, { const?: string; default?: unknown }> }) =>
+    Object.fromEntries(Object.entries(schema.properties).flatMap(([key, property]): [string, unknown][] => (key === 'type' ? [[key, property.const]] : property.default === undefined ? [] : [[key, property.default]])));
+  // A validation loss that improves, then stalls: every kind of schedule has something to react to.
+  const rows = [0.9, 0.8, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7].map((validation_loss, i) => ({ epoch: i + 1, test_loss: 1, train_loss: 1, validation_loss }));
+
+  it.each(Object.entries(SCHEDULE_KINDS))('%s starts at the optimizer\'s rate in epoch 1, is never negative or infinite, and gives an epoch the same rate whenever asked', (_, kind) => {
+    const schedule = withDefaults(kind.schema) as Parameters<typeof learningRateAt>[0];
+    const rates = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((epoch) => learningRateAt(schedule, 0.1, epoch, 10, rows));
+    expect(rates[0]).toBe(0.1);
+    expect(rates.every((rate) => Number.isFinite(rate) && rate >= 0)).toBe(true);
+    expect(new Set(rates).size).toBeGreaterThan(1);
+    // As a resumed run asks: epoch by epoch, with only the rows before it.
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((epoch) => learningRateAt(schedule, 0.1, epoch, 10, rows.slice(0, epoch - 1)))).toEqual(rates);
   });
 });

@@ -1,10 +1,9 @@
 import { REGRESSION_LOSS_DESCRIPTIONS, REGRESSION_LOSSES, type RegressionLoss } from './losses/index.js';
 import type { FromSchema } from 'json-schema-to-ts';
-import { columnGoal, metricValue, TASKS, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
-
-/** What a plateau schedule may watch: a validation column of any task, or the training loss (never a test column). */
-const PLATEAU_COLUMNS = ['train_loss', ...new Set(TASKS.flatMap((task) => TASK_COLUMNS[task].validation))];
+import type { EpochMetrics } from '@specml/data';
 import { optimizerVariants } from './optimizers/index.js';
+import { SCHEDULE_KINDS, scheduleVariants } from './schedules/index.js';
+import type { ScheduleMoment } from './schedules/kind.js';
 
 /** The `optimizer:` block. `name` picks the variant; each has its own parameters and defaults. */
 export const optimizerSpecSchema = {
@@ -48,85 +47,13 @@ export const scheduleSpecSchema = {
   description: 'Changes the learning rate from epoch to epoch, starting from optimizer.learningRate in epoch 1.',
   required: ['type'],
   discriminator: { propertyName: 'type' },
-  oneOf: [
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        type: { const: 'step', description: 'Multiplies the rate by `factor` every `everyEpochs` epochs.' },
-        everyEpochs: { type: 'integer', minimum: 1, maximum: 10000, default: 1, description: 'Epochs between two steps.' },
-        factor: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'The multiplier at each step.' },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        type: { const: 'exponential', description: 'Multiplies the rate by `factor` after every epoch.' },
-        factor: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.9, description: 'The multiplier per epoch.' },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        type: { const: 'cosine', description: 'Follows half a cosine from the rate down to `minLearningRate` in the last epoch.' },
-        minLearningRate: { type: 'number', minimum: 0, default: 0, description: 'The rate the curve ends at.' },
-      },
-    },
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        type: { const: 'plateau', description: 'Multiplies the rate by `factor` when `metric` has not improved for `patience` epochs (Keras\' ReduceLROnPlateau).' },
-        metric: { enum: PLATEAU_COLUMNS, default: 'validation_loss', description: 'The metrics.csv column watched: a validation column of the spec\'s task, or train_loss.' },
-        factor: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5, description: 'The multiplier at each reduction.' },
-        patience: { type: 'integer', minimum: 1, maximum: 10000, default: 3, description: 'Epochs without improvement before the rate is reduced.' },
-        minDelta: { type: 'number', minimum: 0, default: 0.0001, description: 'The least change that counts as an improvement.' },
-        minLearningRate: { type: 'number', minimum: 0, default: 0, description: 'The rate is never reduced below this.' },
-      },
-    },
-  ],
+  oneOf: scheduleVariants,
 } as const;
 
 export type ScheduleSpec = FromSchema<typeof scheduleSpecSchema>;
 
-/** The learning rate of epoch `epoch` (1-based) of `epochs`. */
-export function learningRateAt(schedule: ScheduleSpec | undefined, base: number, epoch: number, epochs: number, rows: readonly EpochMetrics[] = []): number {
+/** The learning rate of epoch `epoch` (1-based) of `epochs`, given the rows of the epochs before it (a plateau's). */
+export function learningRateAt(schedule: ScheduleSpec | undefined, base: number, epoch: number, epochs: number, earlier: readonly EpochMetrics[] = []): number {
   if (!schedule) return base;
-  switch (schedule.type) {
-    case 'plateau':
-      return plateauLearningRate(schedule as Required<typeof schedule>, base, rows.filter((row) => row.epoch > 0 && row.epoch < epoch));
-    case 'step':
-      return base * schedule.factor ** Math.floor((epoch - 1) / schedule.everyEpochs);
-    case 'exponential':
-      return base * schedule.factor ** (epoch - 1);
-    case 'cosine': {
-      const progress = epochs > 1 ? (epoch - 1) / (epochs - 1) : 0;
-      return schedule.minLearningRate + ((base - schedule.minLearningRate) * (1 + Math.cos(Math.PI * progress))) / 2;
-    }
-  }
-}
-
-/**
- * Keras' ReduceLROnPlateau as a function of the epochs trained so far (so a resumed run gets the same rate):
- * after `patience` epochs without an improvement larger than minDelta, the rate is multiplied by `factor`
- * (never below minLearningRate) and the count starts again.
- */
-function plateauLearningRate(schedule: { metric: string; factor: number; patience: number; minDelta: number; minLearningRate: number }, base: number, rows: readonly EpochMetrics[]): number {
-  const sign = columnGoal(schedule.metric) === 'maximize' ? 1 : -1;
-  let rate = base;
-  let best = Number.NaN;
-  let waited = 0;
-  for (const row of rows) {
-    const value = metricValue(row, schedule.metric);
-    if (Number.isFinite(value) && (Number.isNaN(best) || sign * (value - best) > schedule.minDelta)) {
-      best = value;
-      waited = 0;
-    } else if (++waited >= schedule.patience) {
-      rate = Math.max(rate * schedule.factor, schedule.minLearningRate);
-      waited = 0;
-    }
-  }
-  return rate;
+  return (SCHEDULE_KINDS[schedule.type] as { rateAt(schedule: ScheduleSpec, moment: ScheduleMoment): number }).rateAt(schedule, { base, epoch, epochs, earlier });
 }
