@@ -15,7 +15,7 @@ export {
 export { PRESETS, PRESET_KEYS, type Preset } from './presets.js';
 export { LAYER_KINDS } from './layers/index.js';
 export { ACTIVATION_KINDS } from './activations/index.js';
-export { DENSE_INITIALIZERS, type DenseWeights } from './initializers.js';
+export { type DenseWeights } from './initializers.js';
 export {
   buildModel,
   denseStackOf,

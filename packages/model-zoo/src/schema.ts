@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { INITIALIZERS } from './initializers.js';
+import { INITIALIZER_DESCRIPTIONS, INITIALIZERS } from './initializers.js';
 import { LAYER_TYPES, layerVariants } from './layers/index.js';
 
 export { ACTIVATIONS, type Activation } from './layers/kind.js';
@@ -33,8 +33,7 @@ export const modelSpecSchema = {
     initializer: {
       enum: INITIALIZERS,
       default: 'pytorch',
-      description:
-        'How weights start. pytorch: weights and biases uniform in ±1/√fan_in (torch.nn.Linear\'s and Conv2d\'s default). glorotUniform: Keras\' default, zero biases. heNormal: normal with std √(2/fan_in), zero biases. Drawn from the spec\'s seed.',
+      description: `How weights start. ${INITIALIZER_DESCRIPTIONS.join('. ')}. Drawn from the spec's seed.`,
     },
   },
 } as const;

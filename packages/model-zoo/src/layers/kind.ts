@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '@specml/data';
 import type { FromSchema } from 'json-schema-to-ts';
-import { DENSE_INITIALIZERS, type InitializerName } from '../initializers.js';
+import { denseInitialWeights, type InitializerName } from '../initializers.js';
 import type { OnnxGraph, OnnxValue } from '../onnx-graph.js';
 
 import { ACTIVATION_DESCRIPTIONS, ACTIVATIONS, type Activation } from '../activations/index.js';
@@ -78,6 +78,6 @@ export const noWeights = { weightShapes: () => [], initialWeights: () => [] };
 export function kernelAndBias(shapes: number[][], initializer: InitializerName, rng: Rng): Float32Array[] {
   const units = shapes[1][0];
   const fanIn = shapes[0].reduce((a, b) => a * b, 1) / units;
-  const { kernel, bias } = DENSE_INITIALIZERS[initializer](fanIn, units, rng);
+  const { kernel, bias } = denseInitialWeights(initializer, fanIn, units, rng);
   return [kernel, bias];
 }
