@@ -57,4 +57,15 @@ describe('the run folder lock', () => {
       expect(outcomes.filter((outcome) => outcome !== 'locked' && outcome !== 'refused')).toEqual([]);
     }
   });
+
+  it('takes over a dead holder\'s lock even where a process was killed while taking it over (its guard left behind)', async () => {
+    const dir = join(work, 'guard-left');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'lock.json'), `${JSON.stringify({ pid: 2 ** 22 + 99, host: hostname(), startedAt: '2026-11-30T00:00:00.000Z' })}\n`);
+    // The guard of a taker SIGKILLed between its guard and its removal of the dead lock (a sweep coordinator killed at random).
+    writeFileSync(join(dir, 'lock.json.takeover'), `${2 ** 22 + 98}\n`);
+    const one = contender(dir, Date.now());
+    expect(await one.outcome).toBe('locked');
+    await one.release();
+  });
 });

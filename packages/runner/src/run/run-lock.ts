@@ -36,7 +36,9 @@ export function lockSweepFolder(dir: string): RunLock {
 function lockFolder(dir: string, file: string, holderName: string): RunLock {
   const path = join(dir, file);
   const mine: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 20; attempt++) {
+  // Bounded by time, and longer than a take-over guard can last: a process killed while it held the guard
+  // leaves it for GUARD_STALE_MS, and a count of quick attempts ran out before it cleared.
+  for (const until = Date.now() + GUARD_STALE_MS + 2000; Date.now() < until; ) {
     if (createWhole(path, `${JSON.stringify(mine)}\n`)) {
       const release = () => {
         try {
