@@ -7,6 +7,7 @@ import { activateTfjsBackend, loadNativeAddon, type NativeNetworkHandle } from '
 import { LayersEngine } from './layers-engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
 import { OPTIMIZER_NAMES } from './optimizers/index.js';
+import { REGRESSION_LOSS_KINDS } from './losses/index.js';
 import { REGRESSION_LOSSES, type OptimizerSpec, type RegressionLoss } from './schema.js';
 import { TfjsEngine } from './tfjs-engine.js';
 import { classificationObjective, regressionObjective } from './tfjs-objective.js';
@@ -261,7 +262,7 @@ describe('native engine', () => {
     expect(() => addon.value.transformImages(new Uint8Array(10), new Uint8Array(10), [2, 2, 1], new Float64Array(6))).toThrow('transformImages: the sizes of source, target and parameters do not match the shape');
   });
 
-  it.each(REGRESSION_LOSSES)('gives the loss and every weight gradient of tf.losses for the regression loss %s, within 1e-4', (loss) => {
+  it.each(REGRESSION_LOSSES)('gives the loss and every weight gradient of its tfjs definition (tf.losses) for the regression loss %s, within 1e-4', (loss) => {
     const input: ModelInput = { inputShape: [6] };
     const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: 5, activation: 'tanh' }, { type: 'dense', units: 1, activation: 'linear' }] };
     const rng = createRng(loss.length);
@@ -276,9 +277,8 @@ describe('native engine', () => {
     const model = buildModel(spec, input, weights);
     const x = tf.tensor2d(rows, [count, 6]);
     const y = tf.tensor2d(targets, [count, 1]);
-    const lossOf = { meanSquaredError: tf.losses.meanSquaredError, meanAbsoluteError: tf.losses.absoluteDifference, huber: tf.losses.huberLoss }[loss];
     const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(() => lossOf(y, model.apply(x) as tf.Tensor) as tf.Scalar, variables);
+    const { value, grads } = tf.variableGrads(() => REGRESSION_LOSS_KINDS[loss].tfjs(y, model.apply(x) as tf.Tensor2D), variables);
     expect(native.lossSum / count).toBeCloseTo(value.dataSync()[0], 5);
     const reference = model.layers.flatMap((layer) => layer.weights.map((weight) => grads[(weight.read() as tf.Variable).name].dataSync() as Float32Array));
     native.gradients.forEach((gradient, k) => expectClose(gradient, reference[k], 1e-4, `${loss} weight array ${k}`));
