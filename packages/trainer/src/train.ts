@@ -1,8 +1,8 @@
 import tf = require('@tensorflow/tfjs-core');
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type AugmentSpec, type Dataset, type ExampleSet, type Task } from '@specml/data';
+import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type Augmenter, type AugmentSpec, type Dataset, type ExampleSet, type Rng, type Task } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, type ModelInput, type ModelSpec } from '@specml/model-zoo';
-import { classificationTraining, regressionTraining } from './tasks.js';
+import { classificationTraining, regressionTraining, type TaskTraining } from './tasks.js';
 import { loadNativeAddon, selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochMetrics } from './metrics.js';
@@ -95,12 +95,12 @@ export class TrainingDivergedError extends Error {
 /** Samples per call into the engine: small enough for a lively progress bar, large enough to cost nothing. */
 const PROGRESS_SAMPLES = 3000;
 
-export async function train(request: TrainRequest, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
-  const { dataset, batchSize } = request;
-  const input: ModelInput = dataset;
-  const stack = denseStackOf(request.model, input);
-  const timings: TrainTimings = { backendSeconds: 0, augmentationSeconds: 0, trainingSeconds: 0, evaluationSeconds: 0, checkpointSeconds: 0 };
-  const timed = <T>(phase: keyof TrainTimings, work: () => T): T => {
+type Timed = <T>(phase: keyof TrainTimings, work: () => T) => T;
+
+/** Runs work and adds its seconds to one phase of the timings. */
+const phaseTimer =
+  (timings: TrainTimings): Timed =>
+  (phase, work) => {
     const started = performance.now();
     try {
       return work();
@@ -108,6 +108,69 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       timings[phase] += (performance.now() - started) / 1000;
     }
   };
+
+export async function train(request: TrainRequest, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
+  const timings: TrainTimings = { backendSeconds: 0, augmentationSeconds: 0, trainingSeconds: 0, evaluationSeconds: 0, checkpointSeconds: 0 };
+  const timed = phaseTimer(timings);
+  const session = await startTraining(request, callbacks, timings);
+  const { engine, task, augmenter, rng } = session;
+  try {
+    const recorder = epochRecorder(request, callbacks, session, timings);
+    const validationMetrics = () => (task.validation ? timed('evaluationSeconds', () => task.evaluate(engine, 'validation')) : {});
+    const testMetrics = () => timed('evaluationSeconds', () => task.evaluate(engine, 'test')) as Pick<EpochMetrics, 'test_loss'> & Partial<EpochMetrics>;
+    if (request.resume) await engine.restoreOptimizerState(request.resume.optimizer);
+    else await recorder.record({ epoch: 0, ...testMetrics(), ...validationMetrics() });
+
+    const samples = request.dataset.train.count;
+    const identity = Uint32Array.from({ length: samples }, (_, i) => i);
+    let stoppedEarly = false;
+    for (let epoch = (request.resume?.epoch ?? 0) + 1; epoch <= request.epochs && !stoppedEarly; epoch++) {
+      const order = request.shuffle ? randomPermutation(samples, rng) : identity;
+      if (request.schedule) engine.setLearningRate(learningRateAt(request.schedule, request.optimizer.learningRate, epoch, request.epochs, recorder.metrics));
+      if (augmenter) {
+        const waited = performance.now();
+        await augmenter.prepare(epoch, request.epochs);
+        timings.augmentationSeconds += (performance.now() - waited) / 1000;
+      }
+      callbacks.onEpochStart?.(epoch, samples);
+      const started = performance.now();
+      const total = await trainEpoch(engine, order, epoch, request.batchSize, callbacks, timed);
+      const seconds = (performance.now() - started) / 1000;
+      const verdict = await recorder.record({
+        epoch,
+        ...task.trainColumns(total, samples),
+        ...testMetrics(),
+        epoch_seconds: seconds,
+        samples_per_second: samples / seconds,
+        ...validationMetrics(),
+      });
+      stoppedEarly = verdict === 'stop' && epoch < request.epochs;
+    }
+    // restoreBest: the model is the best epoch's, and so are the test predictions written beside it.
+    const best = recorder.best();
+    if (best) engine.setWeights(best.weights);
+    const model = buildModel(request.model, request.dataset, task.savedWeights(engine.weights()));
+    const testProbabilities = timed('evaluationSeconds', () => task.testPredictions(engine));
+    return { model, testProbabilities, backend: session.backend, metrics: recorder.metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}) };
+  } finally {
+    engine.dispose();
+  }
+}
+
+/** What one training needs from its start to its end: where it runs, its task, its random stream and engine. */
+interface TrainingSession {
+  readonly backend: BackendSelection;
+  readonly task: TaskTraining;
+  readonly rng: Rng;
+  readonly engine: TrainingEngine;
+  readonly augmenter?: Augmenter;
+}
+
+/** Chooses the backend, checks a checkpoint against it, and builds the engine from the initial or resumed weights. */
+async function startTraining(request: TrainRequest, callbacks: TrainCallbacks, timings: TrainTimings): Promise<TrainingSession> {
+  const { dataset, batchSize } = request;
+  const input: ModelInput = dataset;
+  const stack = denseStackOf(request.model, input);
   const backendStarted = performance.now();
   let native: NativeAttempt | undefined;
   const regression = request.task === 'regression';
@@ -137,89 +200,65 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       : stack
         ? new TfjsEngine(backend.name, stack, initial, request.optimizer, trainSet, batchSize, task.objective)
         : new LayersEngine(backend.name, request.model, input, initial, request.optimizer, trainSet, batchSize, request.seed, task.objective);
+  return { backend, task, rng, engine, ...(augmenter ? { augmenter } : {}) };
+}
 
-  try {
-    const metrics: EpochMetrics[] = [...(resume?.metrics ?? [])];
-    // Early stopping decides from the rows alone: a resumed run replays its own to the same state.
-    const stopping = request.earlyStopping ? new EarlyStopping(request.earlyStopping) : undefined;
-    metrics.forEach((row) => stopping?.observe(row));
-    let best = resume?.best;
-    let lastCheckpoint = performance.now();
-    const checkpointDue = (row: EpochMetrics, verdict: EpochVerdict) =>
-      row.epoch >= request.epochs || verdict === 'stop' || (performance.now() - lastCheckpoint) / 1000 >= (request.checkpointSeconds ?? 0);
-    const record = async (row: EpochMetrics): Promise<EpochVerdict> => {
-      metrics.push(row);
-      const decision = stopping?.observe(row);
-      if (decision?.improved && request.earlyStopping?.restoreBest) best = { epoch: row.epoch, weights: engine.weights() };
-      const asked = await callbacks.onEpochEnd?.(row);
-      const verdict: EpochVerdict = decision?.stop ? 'stop' : asked;
-      if (callbacks.onCheckpoint && checkpointDue(row, verdict)) {
-        const checkpointStarted = performance.now();
-        const checkpoint: Checkpoint = {
-          epoch: row.epoch,
-          backend: backend.name,
-          rngState: rng.state(),
-          metrics: [...metrics],
-          weights: engine.weights(),
-          optimizer: await engine.optimizerState(),
-          ...(best ? { best } : {}),
-        };
-        await callbacks.onCheckpoint(checkpoint);
-        lastCheckpoint = performance.now();
-        timings.checkpointSeconds += (lastCheckpoint - checkpointStarted) / 1000;
-      }
-      return verdict;
-    };
-    const validationMetrics = () => (task.validation ? timed('evaluationSeconds', () => task.evaluate(engine, 'validation')) : {});
-    const testMetrics = () => timed('evaluationSeconds', () => task.evaluate(engine, 'test')) as Pick<EpochMetrics, 'test_loss'> & Partial<EpochMetrics>;
-    if (resume) await engine.restoreOptimizerState(resume.optimizer);
-    else await record({ epoch: 0, ...testMetrics(), ...validationMetrics() });
-
-    const samples = dataset.train.count;
-    const chunk = Math.max(1, Math.round(PROGRESS_SAMPLES / batchSize)) * batchSize;
-    const identity = Uint32Array.from({ length: samples }, (_, i) => i);
-    let stoppedEarly = false;
-    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= request.epochs && !stoppedEarly; epoch++) {
-      const order = request.shuffle ? randomPermutation(samples, rng) : identity;
-      if (request.schedule) engine.setLearningRate(learningRateAt(request.schedule, request.optimizer.learningRate, epoch, request.epochs, metrics));
-      if (augmenter) {
-        const waited = performance.now();
-        await augmenter.prepare(epoch, request.epochs);
-        timings.augmentationSeconds += (performance.now() - waited) / 1000;
-      }
-      callbacks.onEpochStart?.(epoch, samples);
-      const started = performance.now();
-      const total: Score = { lossSum: 0, correct: 0 };
-      for (let start = 0; start < samples; start += chunk) {
-        const end = Math.min(samples, start + chunk);
-        const score = timed('trainingSeconds', () => engine.trainRange(order, start, end));
-        total.lossSum += score.lossSum;
-        total.correct += score.correct;
-        if (!Number.isFinite(score.lossSum)) throw new TrainingDivergedError(epoch);
-        callbacks.onProgress?.(epoch, end, samples);
-        // Let timers (the progress bar) and signal handlers run; costs microseconds per chunk.
-        await new Promise(setImmediate);
-        callbacks.signal?.throwIfAborted();
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const verdict = await record({
-        epoch,
-        ...task.trainColumns(total, samples),
-        ...testMetrics(),
-        epoch_seconds: seconds,
-        samples_per_second: samples / seconds,
-        ...validationMetrics(),
-      });
-      stoppedEarly = verdict === 'stop' && epoch < request.epochs;
+/**
+ * Keeps the epochs' rows, and after each: asks early stopping and the caller whether to go on, keeps the best
+ * weights (restoreBest), and hands a checkpoint to onCheckpoint when one is due.
+ */
+function epochRecorder(request: TrainRequest, callbacks: TrainCallbacks, { backend, rng, engine }: TrainingSession, timings: TrainTimings) {
+  const metrics: EpochMetrics[] = [...(request.resume?.metrics ?? [])];
+  // Early stopping decides from the rows alone: a resumed run replays its own to the same state.
+  const stopping = request.earlyStopping ? new EarlyStopping(request.earlyStopping) : undefined;
+  metrics.forEach((row) => stopping?.observe(row));
+  let best = request.resume?.best;
+  let lastCheckpoint = performance.now();
+  const checkpointDue = (row: EpochMetrics, verdict: EpochVerdict) =>
+    row.epoch >= request.epochs || verdict === 'stop' || (performance.now() - lastCheckpoint) / 1000 >= (request.checkpointSeconds ?? 0);
+  const record = async (row: EpochMetrics): Promise<EpochVerdict> => {
+    metrics.push(row);
+    const decision = stopping?.observe(row);
+    if (decision?.improved && request.earlyStopping?.restoreBest) best = { epoch: row.epoch, weights: engine.weights() };
+    const asked = await callbacks.onEpochEnd?.(row);
+    const verdict: EpochVerdict = decision?.stop ? 'stop' : asked;
+    if (callbacks.onCheckpoint && checkpointDue(row, verdict)) {
+      const checkpointStarted = performance.now();
+      const checkpoint: Checkpoint = {
+        epoch: row.epoch,
+        backend: backend.name,
+        rngState: rng.state(),
+        metrics: [...metrics],
+        weights: engine.weights(),
+        optimizer: await engine.optimizerState(),
+        ...(best ? { best } : {}),
+      };
+      await callbacks.onCheckpoint(checkpoint);
+      lastCheckpoint = performance.now();
+      timings.checkpointSeconds += (lastCheckpoint - checkpointStarted) / 1000;
     }
-    // restoreBest: the model is the best epoch's, and so are the test predictions written beside it.
-    if (best) engine.setWeights(best.weights);
-    const model = buildModel(request.model, input, task.savedWeights(engine.weights()));
-    const testProbabilities = timed('evaluationSeconds', () => task.testPredictions(engine));
-    return { model, testProbabilities, backend, metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}) };
-  } finally {
-    engine.dispose();
+    return verdict;
+  };
+  return { metrics, record, best: () => best };
+}
+
+/** One epoch over the training examples in `order`, in chunks between which progress is told and a stop heard. */
+async function trainEpoch(engine: TrainingEngine, order: Uint32Array, epoch: number, batchSize: number, callbacks: TrainCallbacks, timed: Timed): Promise<Score> {
+  const samples = order.length;
+  const chunk = Math.max(1, Math.round(PROGRESS_SAMPLES / batchSize)) * batchSize;
+  const total: Score = { lossSum: 0, correct: 0 };
+  for (let start = 0; start < samples; start += chunk) {
+    const end = Math.min(samples, start + chunk);
+    const score = timed('trainingSeconds', () => engine.trainRange(order, start, end));
+    total.lossSum += score.lossSum;
+    total.correct += score.correct;
+    if (!Number.isFinite(score.lossSum)) throw new TrainingDivergedError(epoch);
+    callbacks.onProgress?.(epoch, end, samples);
+    // Let timers (the progress bar) and signal handlers run; costs microseconds per chunk.
+    await new Promise(setImmediate);
+    callbacks.signal?.throwIfAborted();
   }
+  return total;
 }
 
 /** Class probabilities of the first `count` examples of a set, from the saved model's own forward pass. */
