@@ -143,8 +143,6 @@ export class QueueExecutor implements TrialExecutor {
     const jobId = request.id;
     if (this.gaveUp) return Promise.resolve({ status: 'interrupted', runDir: null, summary: null, message: 'not queued: Redis is gone' });
     const name = String((parseYaml(request.specText) as { name?: unknown }).name);
-    const given = new Map<number, 'continue' | 'stop'>();
-    let lastEpoch = -1;
     let settled = false;
     let collecting = false;
     let queued = false;
@@ -167,27 +165,14 @@ export class QueueExecutor implements TrialExecutor {
         resolve(outcome);
       };
       const fail = (error: unknown) => finish({ status: 'failed', runDir: null, summary: null, message: `the queue: ${(error as Error).message}` });
-      const answer = (epoch: number, verdict: 'continue' | 'stop') => {
-        const key = redisKeys.verdict(jobId, epoch);
-        return this.connection.multi().del(key).rpush(key, verdict).expire(key, KEPT_SECONDS).exec();
-      };
+      const relayEpoch = this.epochRelay(request, events, fail);
       this.watches.set(jobId, {
         // A trial being collected has its job removed on purpose: its absence is no news (seen under load: a
         // check between the removal and the end reported the job gone and "queued again", which requeue then skipped).
         queued: () => queued && !collecting && !settled,
         progress: (update) => {
           if (update.type === 'start') events.onStart?.(join(request.runsDir, name, update.runId));
-          else if (update.row.epoch > lastEpoch) {
-            lastEpoch = update.row.epoch;
-            void Promise.resolve(events.onEpoch?.(update.row, update.worker)).then((verdict) => {
-              const decided = verdict === 'stop' ? 'stop' : 'continue';
-              given.set(update.row.epoch, decided);
-              if (request.awaitVerdicts) return answer(update.row.epoch, decided);
-            }).catch(fail);
-          } else if (request.awaitVerdicts && given.has(update.row.epoch)) {
-            // A worker that took the trial over repeats the epochs after the last checkpoint: the same verdicts.
-            void answer(update.row.epoch, given.get(update.row.epoch)!).catch(fail);
-          }
+          else relayEpoch(update);
         },
         ended: () => {
           // Once: the end event and the periodic check may both report it.
@@ -210,6 +195,30 @@ export class QueueExecutor implements TrialExecutor {
         if (signal.aborted) stop();
       }).catch(fail);
     });
+  }
+
+  /**
+   * Hands a trial's epoch rows, as its job reports them, to the sweep once each; with awaitVerdicts, sends the
+   * sweep's verdict on each epoch back to the worker. A worker that took the trial over repeats the epochs
+   * after the last checkpoint: they get the verdicts given before.
+   */
+  private epochRelay(request: TrialRequest, events: TrialEvents, fail: (error: unknown) => void) {
+    const given = new Map<number, 'continue' | 'stop'>();
+    let lastEpoch = -1;
+    const answer = (epoch: number, verdict: 'continue' | 'stop') => {
+      const key = redisKeys.verdict(request.id, epoch);
+      return this.connection.multi().del(key).rpush(key, verdict).expire(key, KEPT_SECONDS).exec();
+    };
+    return ({ row, worker }: Extract<TrialProgress, { type: 'epoch' }>) => {
+      if (row.epoch > lastEpoch) {
+        lastEpoch = row.epoch;
+        void Promise.resolve(events.onEpoch?.(row, worker)).then((verdict) => {
+          const decided = verdict === 'stop' ? 'stop' : 'continue';
+          given.set(row.epoch, decided);
+          if (request.awaitVerdicts) return answer(row.epoch, decided);
+        }).catch(fail);
+      } else if (request.awaitVerdicts && given.has(row.epoch)) void answer(row.epoch, given.get(row.epoch)!).catch(fail);
+    };
   }
 
   /** Adds the trial's job, or finds the one already there (a reattaching coordinator). */
