@@ -20,6 +20,24 @@ interface FolderRun {
   augmentationShare?: number;
 }
 
+/** experiments/baseline.yaml with `overrides`, through `nx run runner:exp`, its data cached in `cacheDir`. */
+function runBaseline(runsDir: string, overrides: readonly string[], cacheDir: string): FolderRun {
+  const sets = overrides.flatMap((override) => ['--set', override]);
+  const run = timed('npx', ['nx', 'run', 'runner:exp', 'experiments/baseline.yaml', '--runs-dir', runsDir, ...sets], { SPECML_CACHE_DIR: cacheDir });
+  const dir = run.stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith(runsDir)).at(-1)!;
+  const { summary } = readRun(dir);
+  const timings = summary.timings as Record<string, number> | undefined;
+  return {
+    wallSeconds: run.wallSeconds,
+    dataSeconds: timings?.dataSeconds ?? Number.NaN,
+    accuracy: summary.final?.test_accuracy ?? Number.NaN,
+    peakRssMiB: summary.peakRssMiB,
+    augmentationShare: timings ? timings.augmentationSeconds / timings.trainingSeconds : undefined,
+  };
+}
+
+const describeRun = (label: string, run: FolderRun) => `${label}: wall ${format(run.wallSeconds)} s (data ${format(run.dataSeconds)} s), accuracy ${format(run.accuracy, 4)}, peak RSS ${format(run.peakRssMiB, 0)} MiB`;
+
 export async function benchFolder(folder: string, pairs: number): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'specml-bench-folder-'));
   const reference = join(anchors, 'run-imagefolder-reference.sh');
@@ -34,21 +52,7 @@ export async function benchFolder(folder: string, pairs: number): Promise<void> 
   const onFolder = ['data.dataset=imageFolder', `data.path=${join(folder, 'train')}`, `data.testPath=${join(folder, 'test')}`];
   const augmented = [...onFolder, 'data.augment.flip=horizontal', 'data.augment.shift=0.1', 'data.augment.rotate=10'];
 
-  const runOurs = (overrides: readonly string[], cacheDir: string): FolderRun => {
-    const sets = overrides.flatMap((override) => ['--set', override]);
-    const run = timed('npx', ['nx', 'run', 'runner:exp', 'experiments/baseline.yaml', '--runs-dir', join(work, 'runs'), ...sets], { SPECML_CACHE_DIR: cacheDir });
-    const dir = run.stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith(join(work, 'runs'))).at(-1)!;
-    const { summary } = readRun(dir);
-    const timings = summary.timings as Record<string, number> | undefined;
-    return {
-      wallSeconds: run.wallSeconds,
-      dataSeconds: timings?.dataSeconds ?? Number.NaN,
-      accuracy: summary.final?.test_accuracy ?? Number.NaN,
-      peakRssMiB: summary.peakRssMiB,
-      augmentationShare: timings ? timings.augmentationSeconds / timings.trainingSeconds : undefined,
-    };
-  };
-  const describeRun = (label: string, run: FolderRun) => `${label}: wall ${format(run.wallSeconds)} s (data ${format(run.dataSeconds)} s), accuracy ${format(run.accuracy, 4)}, peak RSS ${format(run.peakRssMiB, 0)} MiB`;
+  const runOurs = (overrides: readonly string[], cacheDir: string) => runBaseline(join(work, 'runs'), overrides, cacheDir);
 
   try {
     console.log(`\n== the tutorial MLP on ${folder} (70,000 PNG files): ours via \`nx run runner:exp\` vs torchvision ImageFolder, ${pairs} round(s) ==`);

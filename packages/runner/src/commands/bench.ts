@@ -188,7 +188,12 @@ async function main() {
   if (queue) return (await import('./bench-queue.js')).benchQueue(spec);
   const benchmark = BENCHMARKS[spec];
   if (!benchmark) throw new Error(`--spec ${spec}: expected one of ${Object.keys(BENCHMARKS).join(', ')}`);
-  const pairCount = Math.max(1, Number(pairs));
+  await benchSpec(spec, benchmark, Math.max(1, Number(pairs)), backends.split(','));
+  if (spec === 'experiments/baseline.yaml' && backends.split(',').includes('wasm')) await profileTfjsStep('wasm');
+}
+
+/** `--spec`: our runs of a spec on each backend, alternated with its PyTorch reference, and their median ratio. */
+async function benchSpec(spec: string, benchmark: Benchmark, pairCount: number, backends: readonly string[]) {
   const missing = referenceAvailable(benchmark.reference);
   if (missing) console.log(`reference skipped: ${missing}`);
   const runsDir = mkdtempSync(join(tmpdir(), 'specml-bench-'));
@@ -196,7 +201,7 @@ async function main() {
   spawnSync('npx', ['nx', 'run', 'runner:build'], { cwd: root, stdio: 'ignore' });
   const compared = benchmark.compare;
   try {
-    for (const backend of backends.split(',')) {
+    for (const backend of backends) {
       console.log(`\n== ${spec} on ${backend}: ${pairCount} pair(s) via \`nx run runner:exp\` vs PyTorch; ratio of ${compared === 'wallSeconds' ? 'wall time' : 'seconds per epoch'} ==`);
       const ours: Measurement[] = [];
       const reference: Measurement[] = [];
@@ -224,7 +229,6 @@ async function main() {
   } finally {
     rmSync(runsDir, { recursive: true, force: true });
   }
-  if (spec === 'experiments/baseline.yaml' && backends.split(',').includes('wasm')) await profileTfjsStep('wasm');
 }
 
 await main();
