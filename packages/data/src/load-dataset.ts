@@ -18,6 +18,8 @@ export const readsUserFiles = (spec: Pick<DataSpecInput, 'dataset'>) => 'path' i
 
 /** What the spec's kind loads, before limits and the validation split. */
 export async function loadWholeDataset(spec: DataSpecInput, context: Partial<LoadContext> = {}): Promise<WholeDataset> {
+  // The spec was checked against the schema of the kind it names, so that kind's loader reads it; TypeScript
+  // cannot narrow a union of kinds by the name, hence the general kind.
   const kind = DATASET_KINDS[spec.dataset ?? DEFAULT_DATASET] as unknown as DatasetKind;
   const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   const task = context.task ?? 'classification';

@@ -7,7 +7,7 @@ import type { UnionToIntersection } from './union-to-intersection.js';
 type KindProperties = UnionToIntersection<(typeof DATASET_KINDS)[DatasetName]['properties']>;
 const kindProperties = Object.assign({}, ...DATASET_NAMES.map((name) => DATASET_KINDS[name].properties)) as KindProperties;
 
-const describeKinds = () => DATASET_NAMES.map((name) => `${name}: ${DATASET_KINDS[name].description}.`).join(' ');
+const describeKinds = () => DATASET_NAMES.map((name) => `${name}: ${DATASET_KINDS[name].schema.description}.`).join(' ');
 
 /** Every kind's keys; each kind lists the ones it needs. */
 const properties = {

@@ -88,7 +88,7 @@ const CSV_PROPERTIES = {
 type CsvDataSpec = DataSpecOf<typeof CSV_PROPERTIES>;
 
 export const csv = datasetKind({
-  description: 'your own table: `path` is a CSV file with a header row; one column is the class to predict (`target`), the others are the inputs',
+  schema: { const: 'csv', description: 'your own table: `path` is a CSV file with a header row; one column is the class to predict (`target`), the others are the inputs' },
   inkOnPaper: false,
   numericTargets: true,
   properties: CSV_PROPERTIES,

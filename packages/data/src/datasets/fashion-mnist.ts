@@ -8,7 +8,7 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 export const fashionMnist = datasetKind({
-  description: "Zalando's clothing images from Debian's dataset-fashion-mnist package",
+  schema: { const: 'fashion-mnist', description: "Zalando's clothing images from Debian's dataset-fashion-mnist package" },
   inkOnPaper: true,
   numericTargets: false,
   properties: IMAGE_PROPERTIES,

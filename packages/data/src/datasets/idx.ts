@@ -5,7 +5,7 @@ import { loadIdxFolder } from './idx-files.js';
 import { datasetKind, IMAGE_PROPERTIES, PATH_PROPERTY } from './kind.js';
 
 export const idx = datasetKind({
-  description: 'any folder (see `path`) holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, raw or .gz',
+  schema: { const: 'idx', description: 'any folder (see `path`) holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, raw or .gz' },
   inkOnPaper: true,
   numericTargets: false,
   properties: { path: PATH_PROPERTY, ...IMAGE_PROPERTIES },

@@ -20,7 +20,7 @@ const DECODER_VERSION = 1;
 const sideSchema = { type: 'integer', minimum: 1, maximum: 4096 } as const;
 
 export const imageFolder = datasetKind({
-  description: 'your own images: `path` holds one sub-folder of PNG or JPEG files per class (the class names are the folder names)',
+  schema: { const: 'imageFolder', description: 'your own images: `path` holds one sub-folder of PNG or JPEG files per class (the class names are the folder names)' },
   inkOnPaper: false,
   numericTargets: false,
   properties: {

@@ -97,11 +97,11 @@ export interface LoadContext {
 
 /**
  * One dataset kind: the `data:` keys it adds to the spec schema, which of them it needs, and its loader.
- * Adding a kind is one module plus an entry in `DATASET_KINDS`.
+ * Adding a kind is one module plus an entry in datasets/index.ts.
  */
-export interface DatasetKind<Properties extends Record<string, JSONSchema> = Record<string, JSONSchema>> {
-  /** One sentence for the schema, the editor and the README. */
-  readonly description: string;
+export interface DatasetKind<Properties extends Record<string, JSONSchema> = Record<string, JSONSchema>, Name extends string = string> {
+  /** Its `data.dataset` value, and one sentence for the schema, the editor and the README. */
+  readonly schema: { readonly const: Name; readonly description: string };
   /**
    * Grey images whose high values are ink (MNIST-style digits and clothes): pictures draw them dark on white,
    * and `predict` prepares any photo the way MNIST was made (the ink found, centred by its mass).
@@ -117,6 +117,6 @@ export interface DatasetKind<Properties extends Record<string, JSONSchema> = Rec
 }
 
 /** A kind whose keys are checked against its own schema fragment. */
-export function datasetKind<const Properties extends Record<string, JSONSchema>>(kind: DatasetKind<Properties>): DatasetKind<Properties> {
+export function datasetKind<const Properties extends Record<string, JSONSchema>, const Name extends string>(kind: DatasetKind<Properties, Name>): DatasetKind<Properties, Name> {
   return kind;
 }

