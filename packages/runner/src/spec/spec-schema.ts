@@ -66,7 +66,7 @@ export const experimentSpecSchema = {
       properties: {
         method: {
           enum: SEARCH_METHOD_NAMES as readonly SearchMethodName[],
-          description: `${SEARCH_METHOD_NAMES.map((name) => `${name}: ${SEARCH_METHODS[name].description}.`).join(' ')} Draws come from the spec's seed.`,
+          description: `${SEARCH_METHOD_NAMES.map((name) => `${name}: ${SEARCH_METHODS[name].schema.description}.`).join(' ')} Draws come from the spec's seed.`,
         },
         ...methodOptions,
         trials: { type: 'integer', minimum: 1, maximum: 256, description: 'How many trials random and bayes run in all.' },

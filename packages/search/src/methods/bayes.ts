@@ -3,7 +3,7 @@ import { TPE_DEFAULTS, tpeProposal } from '../tpe.js';
 import type { Searcher, SearchMethod } from './kind.js';
 
 export const bayes = {
-  description: '`trials` proposals of a Tree-structured Parzen Estimator (TPE) that learns from the finished trials: it models where good and bad trials lie and proposes where good ones are likelier; trials still running count as bad until they report, so parallel workers spread out',
+  schema: { const: 'bayes', description: '`trials` proposals of a Tree-structured Parzen Estimator (TPE) that learns from the finished trials: it models where good and bad trials lie and proposes where good ones are likelier; trials still running count as bad until they report, so parallel workers spread out' },
   searchesRanges: true,
   adaptive: true,
   options: {

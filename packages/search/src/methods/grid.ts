@@ -18,7 +18,7 @@ export function gridProposals(space: Space): Proposal[] {
 }
 
 export const grid = {
-  description: 'every combination of the listed values (the default)',
+  schema: { const: 'grid', description: 'every combination of the listed values (the default)' },
   searchesRanges: false,
   adaptive: false,
   trialCount: (space) => Object.values(space).reduce((product, parameter) => product * (parameter.kind === 'values' ? parameter.values.length : 0), 1),

@@ -1,11 +1,12 @@
+import { registryOf } from '@specml/data';
 import { bayes } from './bayes.js';
 import { grid } from './grid.js';
-import type { SearchMethod } from './kind.js';
 import { random } from './random.js';
 
-/** Every search method by its `sweep.method` name: the only list of them (the schema, the planner and the sweep folder read it). */
-export const SEARCH_METHODS = { grid, random, bayes } as const satisfies Record<string, SearchMethod>;
+/** Every search method, named by its `sweep.method` value: the only list of them (the schema, the planner and the sweep folder read it). */
+const SEARCH_METHOD_REGISTRY = registryOf([grid, random, bayes]);
 
-export type SearchMethodName = keyof typeof SEARCH_METHODS;
-export const SEARCH_METHOD_NAMES = Object.keys(SEARCH_METHODS) as SearchMethodName[];
+export const SEARCH_METHODS = SEARCH_METHOD_REGISTRY.byName;
+export const SEARCH_METHOD_NAMES = SEARCH_METHOD_REGISTRY.names;
+export type SearchMethodName = (typeof SEARCH_METHOD_NAMES)[number];
 export const isSearchMethodName = (name: unknown): name is SearchMethodName => typeof name === 'string' && Object.hasOwn(SEARCH_METHODS, name);

@@ -21,10 +21,10 @@ export interface Searcher {
   ask(index: number, history: readonly Observation[], pending: readonly Proposal[]): Proposal;
 }
 
-/** A search method: one module and one entry in SEARCH_METHODS. */
+/** A search method: one module and one entry in methods/index.ts. */
 export interface SearchMethod {
-  /** One sentence for the schema, the editor and the README. */
-  readonly description: string;
+  /** Its `sweep.method` value, and one sentence for the schema, the editor and the README. */
+  readonly schema: { readonly const: string; readonly description: string };
   /** Whether it draws from ranges (`{ min, max }`), or needs lists of values it can enumerate. */
   readonly searchesRanges: boolean;
   /** Whether its proposals depend on finished trials (then they are made as trials end), or are all known up front (and validated before any runs). */

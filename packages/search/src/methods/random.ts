@@ -2,7 +2,7 @@ import { randomProposal, seededUniform, type Proposal } from '../space.js';
 import type { Searcher, SearchMethod } from './kind.js';
 
 export const random = {
-  description: '`trials` independent draws from the parameters\' distributions',
+  schema: { const: 'random', description: '`trials` independent draws from the parameters\' distributions' },
   searchesRanges: true,
   adaptive: false,
   options: {},
