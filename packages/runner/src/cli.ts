@@ -344,14 +344,14 @@ function addPredictCommand(program: Command): void {
     .option('--out <file.csv>', 'also write the predictions to a CSV file: one row per input, the class and each class\'s probability')
     .option('--onnx [model]', 'predict with the run\'s ONNX export through ONNX Runtime (default: <run>/model.onnx, written by `export`)')
     .action(async (inputs: string[], options: { run: string; json?: boolean; onnx?: string | true; out?: string }) => {
-      const { describePrediction, predictImageFiles, predictionsAsCsv } = await import('./commands/predict.js');
+      const { describePrediction, predictFiles, predictionsAsCsv } = await import('./commands/predict.js');
       const { onnxFileOf } = await import('./commands/export.js');
       // `--onnx rows.csv` (an optional value taking the next word): a file that is not a .onnx model is an input.
       const onnxGiven = typeof options.onnx === 'string' && options.onnx.toLowerCase().endsWith('.onnx') ? options.onnx : undefined;
       const files = [...inputs, ...(typeof options.onnx === 'string' && onnxGiven === undefined ? [options.onnx] : [])];
       if (files.length === 0) throw new UserError('predict: give image files or CSV files to predict (e.g. predict --run runs/own-table/<run-id> rows.csv)');
       const onnxFile = options.onnx === undefined ? undefined : onnxGiven === undefined ? onnxFileOf(fromCaller(options.run)) : fromCaller(onnxGiven);
-      const outcome = await predictImageFiles(fromCaller(options.run), files.map(fromCaller), onnxFile);
+      const outcome = await predictFiles(fromCaller(options.run), files.map(fromCaller), onnxFile);
       for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) process.stdout.write(`${JSON.stringify(outcome.predictions, null, 2)}\n`);
       else for (const prediction of outcome.predictions) process.stdout.write(`${describePrediction(prediction)}\n`);

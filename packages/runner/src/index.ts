@@ -4,7 +4,7 @@ export { SpecError, formatProblem, formatKeyPath, type SpecProblem, type SpecLoc
 export { runExperiment, prepareExperiment, type RunOutcome, type RunSummary, type RunStatus, type RunTimings, type ExperimentOptions } from './run/run-experiment.js';
 export { checkSpec, checkSpecAgainstData, MAX_PARAMETERS } from './spec/semantic-checks.js';
 export { newRunId, createRunFolder } from './run/run-folder.js';
-export { predictImageFiles, describePrediction, type ImagePrediction, type PredictOutcome } from './commands/predict.js';
+export { predictFiles, describePrediction, type Prediction, type PredictOutcome } from './commands/predict.js';
 export { startPredictionServer, type PredictionServer } from './commands/serve.js';
 export { runSweep, isSweep, SweepIncompleteError, SweepInterruptedError, type SweepOptions, type TrialResult } from './sweep/run-sweep.js';
 export { expandSweep, sweepAxes, parseSweepOption, type Trial, type SweepAxis } from './sweep/sweep.js';

@@ -62,7 +62,7 @@ describe('train', () => {
     expect(correct / dataset.test.count).toBeCloseTo(result.metrics.at(-1)!.test_accuracy!, 6);
     // The engine's own test probabilities (used for the run's pictures) agree with the saved model's.
     const fromEngine = Array.from({ length: dataset.test.count }, (_, i) => {
-      const row = Array.from(result.testProbabilities.subarray(i * 10, i * 10 + 10));
+      const row = Array.from(result.testPredictions.subarray(i * 10, i * 10 + 10));
       return row.indexOf(Math.max(...row));
     });
     expect(fromEngine).toEqual(predicted);
@@ -230,9 +230,9 @@ describe('models beyond dense stacks', () => {
   it('saves a native-trained conv net whose tfjs model predicts what the engine predicted', async () => {
     const result = await train(convRequest({ backend: 'native' }));
     const { probabilities } = predictExamples(result.model, small.test, small.inputShape, small.test.count);
-    expect(probabilities.length).toBe(result.testProbabilities.length);
+    expect(probabilities.length).toBe(result.testPredictions.length);
     let worst = 0;
-    for (let k = 0; k < probabilities.length; k++) worst = Math.max(worst, Math.abs(probabilities[k] - result.testProbabilities[k]));
+    for (let k = 0; k < probabilities.length; k++) worst = Math.max(worst, Math.abs(probabilities[k] - result.testPredictions[k]));
     expect(worst).toBeLessThan(1e-5);
     result.model.dispose();
   });

@@ -73,8 +73,8 @@ export interface TrainTimings {
 
 export interface TrainResult {
   readonly model: tfl.Sequential;
-  /** The trained model's softmax probabilities for every test image (count × classes), from the engine. */
-  readonly testProbabilities: Float32Array;
+  /** The trained model's outputs for every test example, from the engine: class probabilities (count × classes), or a regression's predicted values (count). */
+  readonly testPredictions: Float32Array;
   readonly backend: BackendSelection;
   readonly metrics: EpochMetrics[];
   readonly timings: TrainTimings;
@@ -150,8 +150,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     const best = recorder.best();
     if (best) engine.setWeights(best.weights);
     const model = buildModel(request.model, request.dataset, task.savedWeights(engine.weights()));
-    const testProbabilities = timed('evaluationSeconds', () => task.testPredictions(engine));
-    return { model, testProbabilities, backend: session.backend, metrics: recorder.metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}) };
+    const testPredictions = timed('evaluationSeconds', () => task.testPredictions(engine));
+    return { model, testPredictions, backend: session.backend, metrics: recorder.metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}) };
   } finally {
     engine.dispose();
   }

@@ -22,11 +22,11 @@ export interface ValuePrediction {
   value: number;
 }
 
-export type ImagePrediction = ClassPrediction | ValuePrediction;
+export type Prediction = ClassPrediction | ValuePrediction;
 
 export interface PredictOutcome {
   classNames: string[];
-  predictions: ImagePrediction[];
+  predictions: Prediction[];
   /** One message per image (or CSV file) that could not be read. */
   failures: string[];
   /** One message per image predicted from nothing (blank or uniform: no ink found), or per filled cell. */
@@ -163,7 +163,7 @@ export function trainingInput(runDir: string): { summary: RunSummary | null; dat
  * its ONNX export (`onnxFile`), reading them exactly as training did. Files that cannot be read are reported
  * in `failures` and the others are still predicted; a folder without a model is a UserError.
  */
-export async function predictImageFiles(runDir: string, files: readonly string[], onnxFile?: string): Promise<PredictOutcome> {
+export async function predictFiles(runDir: string, files: readonly string[], onnxFile?: string): Promise<PredictOutcome> {
   const { summary, digitStyle, table } = trainingInput(runDir);
   const predictor = onnxFile === undefined ? await tfjsPredictor(runDir) : await onnxPredictor(runDir, onnxFile);
   const size = predictor.inputShape.reduce((a, b) => a * b, 1);
@@ -179,7 +179,7 @@ export async function predictImageFiles(runDir: string, files: readonly string[]
       failures.push(error.message);
     }
   }
-  const predictions: ImagePrediction[] = [];
+  const predictions: Prediction[] = [];
   let classNames: string[] = summary?.classNames ?? [];
   if (inputs.length > 0) {
     const batch = new Float32Array(inputs.length * size);
@@ -250,7 +250,7 @@ function tableRows(file: string, table: TableEncoding, warnings: string[]): { fi
 }
 
 /** `digit.png: 7 (7 0.981, 1 0.012, 9 0.003)`: the prediction and the top three probabilities; `rows.csv:2: 23.41` for a number. */
-export function describePrediction(prediction: ImagePrediction): string {
+export function describePrediction(prediction: Prediction): string {
   if ('value' in prediction) return `${printable(prediction.file)}: ${Number(prediction.value.toPrecision(6))}`;
   const top = Object.entries(prediction.probabilities)
     .map(([name, probability], index) => ({ name, probability, index }))

@@ -315,7 +315,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     const outputStarted = performance.now();
     syncMetricsCsv(join(dir, FILES.metrics));
     await saveModel(result.model, join(dir, 'model'));
-    await writePictures(dir, result.testProbabilities, dataset, spec, metrics);
+    await writePictures(dir, result.testPredictions, dataset, spec, metrics);
     result.model.dispose();
     summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
     book.keep(result.restoredEpoch);

@@ -54,14 +54,14 @@ describe('early stopping (Keras\' EarlyStopping semantics)', () => {
     expect(result.restoredEpoch).toBe(best.epoch);
     expect(result.metrics.at(-1)!.epoch - best.epoch).toBe(3);
     // The predictions written beside the model are the best epoch's: exactly its test accuracy.
-    expect(accuracyOf(result.testProbabilities)).toBe(best.test_accuracy);
+    expect(accuracyOf(result.testPredictions)).toBe(best.test_accuracy);
     // Killed after the best epoch and resumed from that checkpoint: the same decision and the same weights.
     const between = checkpoints.find((checkpoint) => checkpoint.epoch === best.epoch + 1)!;
     expect(between.best?.epoch).toBe(best.epoch);
     const resumed = await train({ ...request(backend), resume: between });
     expect(resumed.restoredEpoch).toBe(best.epoch);
     expect(resumed.metrics.map(({ epoch_seconds: _, samples_per_second: __, ...row }) => row)).toEqual(result.metrics.map(({ epoch_seconds: _, samples_per_second: __, ...row }) => row));
-    expect(accuracyOf(resumed.testProbabilities)).toBe(best.test_accuracy);
+    expect(accuracyOf(resumed.testPredictions)).toBe(best.test_accuracy);
     result.model.dispose();
     resumed.model.dispose();
   });
