@@ -26,7 +26,7 @@ export interface RunView {
   readonly classNames: readonly string[];
   readonly classCount: number;
   /** What shows the test predictions: a picture for images, a CSV of rows for a table. */
-  readonly predictionsFile: 'predictions.png' | 'predictions.csv';
+  readonly predictionsFile: (typeof RUN_FILES)['predictionsPicture' | 'predictions'];
 }
 
 /** The most class names the page gets per run (a dataset may have 256). */
@@ -135,7 +135,7 @@ function runView(id: string, dir: string): RunView {
     metrics,
     classNames: summary.classNames.slice(0, SHOWN_CLASSES).map((name) => name.slice(0, 60)),
     classCount: summary.classNames.length,
-    predictionsFile: existsSync(join(dir, RUN_FILES.predictions)) ? 'predictions.csv' : 'predictions.png',
+    predictionsFile: existsSync(join(dir, RUN_FILES.predictions)) ? RUN_FILES.predictions : RUN_FILES.predictionsPicture,
   };
 }
 

@@ -4,18 +4,19 @@ import { stringify as stringifyYaml } from 'yaml';
 import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
 import { writeFileAtomic } from './files.js';
 import { metricsColumnsOf, selectionColumn, TASK_COLUMNS } from '@specml/data';
-import { findRunFolders, readRuns, RUN_FILES, summaryIfReadable, type MetricsRecord, type RunRecord, type RunSummary } from './run-folders.js';
+import { findRunFolders, readRuns, summaryIfReadable, type MetricsRecord, type RunRecord, type RunSummary } from './run-folders.js';
+import { RUN_FILES } from './run-files.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { readRegularFile } from '@specml/data';
 
 /** The pictures a run folder may hold, in the order its report shows them. */
 export const RUN_PICTURES = [
-  ['curves.png', 'Loss and accuracy (or R²) per epoch'],
-  ['predicted-vs-true.png', 'Predicted against true values of the test rows'],
-  ['residuals.png', 'Errors of the test rows'],
-  ['confusion.png', 'Confusion matrix'],
-  ['predictions.png', 'Predictions on the first test images'],
-  ['misclassified.png', 'The most confident mistakes'],
+  [RUN_FILES.curvesPicture, 'Loss and accuracy (or R²) per epoch'],
+  [RUN_FILES.predictedVersusTruePicture, 'Predicted against true values of the test rows'],
+  [RUN_FILES.residualsPicture, 'Errors of the test rows'],
+  [RUN_FILES.confusionPicture, 'Confusion matrix'],
+  [RUN_FILES.predictionsPicture, 'Predictions on the first test images'],
+  [RUN_FILES.misclassifiedPicture, 'The most confident mistakes'],
 ] as const;
 
 const escape = (text: unknown) =>
@@ -185,7 +186,7 @@ document.querySelectorAll('#runs th[data-sort]').forEach(function (header, colum
  */
 export function runsIndexState(runsDir: string): string {
   return findRunFolders([runsDir])
-    .map((dir) => `${dir}:${summaryIfReadable(dir)?.status ?? '?'}:${existsSync(join(dir, 'report.html'))}`)
+    .map((dir) => `${dir}:${summaryIfReadable(dir)?.status ?? '?'}:${existsSync(join(dir, RUN_FILES.report))}`)
     .join('\n');
 }
 
@@ -206,8 +207,8 @@ export async function writeRunsIndex(runsDir: string): Promise<{ path: string; w
   const columns = ['name', 'run id', 'dataset', 'layers', 'optimizer', 'batch', 'epochs', 'status', 'final test acc (rmse)', 'test acc (rmse) at best validation epoch', 'wall time (s)'];
   const rows = runs.map((run) => {
     const settings = keySettings(run.spec);
-    const report = relative(runsDir, join(run.dir, 'report.html'));
-    const link = existsSync(join(run.dir, 'report.html')) ? `<a href="${escape(report)}">${escape(run.summary.runId)}</a>` : escape(run.summary.runId);
+    const report = relative(runsDir, join(run.dir, RUN_FILES.report));
+    const link = existsSync(join(run.dir, RUN_FILES.report)) ? `<a href="${escape(report)}">${escape(run.summary.runId)}</a>` : escape(run.summary.runId);
     const cells = [
       escape(run.summary.name),
       link,

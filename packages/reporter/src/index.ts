@@ -4,7 +4,8 @@ export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, syncMetricsCsv, 
 export { renderPredictionGrid, type PredictionGridInput } from './predictions-image.js';
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';
 export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, type LineChart, type LineSeries } from './charts.js';
-export { readRun, readRuns, summaryIfReadable, findRunFolders, walkRunsDir, RUN_FILES, MAX_WALKED_FOLDERS, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
+export { RUN_FILES } from './run-files.js';
+export { readRun, readRuns, summaryIfReadable, writeRunSummary, findRunFolders, walkRunsDir, MAX_WALKED_FOLDERS, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
 export { compareRuns, differingKeys, flattenSpec, verdictOf, type Comparison, type ComparedRun } from './compare.js';
 export { confusionMatrix, confusionCsv, perClassCsv, predictionsCsv, regressionPredictionsCsv, renderConfusion, renderCurves, renderPredictedVersusTrue, renderResiduals, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';
 export { renderRunReport, writeRunsIndex, runsIndexState, RUN_PICTURES } from './html-pages.js';

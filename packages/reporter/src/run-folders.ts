@@ -6,6 +6,8 @@ import type { MetricsRow } from './metrics-csv.js';
 import { isSweepFolder, sweepRunFolders } from './sweep-folders.js';
 
 import { RUN_STATUSES, type RunStatus } from './run-status.js';
+import { writeFileAtomic } from './files.js';
+import { RUN_FILES } from './run-files.js';
 
 export type { RunStatus };
 
@@ -77,7 +79,7 @@ export interface RunRecord {
 /** A run folder whose summary.json cannot be read: left out of pages and comparisons, with why. */
 export class UnreadableRunError extends Error {
   constructor(readonly dir: string, reason: string) {
-    super(`${join(dir, 'summary.json')} is unreadable (${reason}); the run is left out`);
+    super(`${join(dir, RUN_FILES.summary)} is unreadable (${reason}); the run is left out`);
   }
 }
 
@@ -90,7 +92,7 @@ export class UnreadableRunError extends Error {
 function readSummary(dir: string): RunSummary {
   let summary: unknown;
   try {
-    summary = JSON.parse(readRegularFile(join(dir, 'summary.json')));
+    summary = JSON.parse(readRegularFile(join(dir, RUN_FILES.summary)));
   } catch (error) {
     throw new UnreadableRunError(dir, error instanceof UnreadableFileError ? error.reason : (error as Error).message.split('\n')[0]);
   }
@@ -161,6 +163,11 @@ function metricsRecord(value: unknown, required: string): Record<string, number>
   return Object.fromEntries(Object.entries(value).filter(([key, cell]) => (key === required || isMetricColumn(key)) && number(cell) !== null) as [string, number][]);
 }
 
+/** Writes a run folder's summary.json whole (never half-written: a reader sees the old one or the new one). */
+export function writeRunSummary(dir: string, summary: RunSummary): void {
+  writeFileAtomic(join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+}
+
 /** A run folder's summary where it has a readable one (a process may have died before writing it). */
 export function summaryIfReadable(dir: string): RunSummary | null {
   try {
@@ -184,23 +191,6 @@ export function readRun(dir: string): RunRecord {
   });
   return { dir, summary, spec, metrics };
 }
-
-/** The files and folders of a run folder, named once for everything that writes or reads one. */
-export const RUN_FILES = {
-  summary: 'summary.json',
-  metrics: 'metrics.csv',
-  spec: 'spec.yaml',
-  checkpoint: 'checkpoint.bin',
-  model: 'model',
-  report: 'report.html',
-  lock: 'lock.json',
-  /** For a table's run: how rows become inputs (column types, training statistics), for predict. */
-  table: 'table.json',
-  /** For a table's run: every test row's true and predicted class and probabilities. */
-  predictions: 'predictions.csv',
-  /** A classifier's precision, recall, F1 and support per class on the test set. */
-  perClass: 'per-class.csv',
-} as const;
 
 /** A CSV cell as a number; an empty or missing cell is absent. */
 const cellNumber = (cell: string | undefined): number | undefined => (cell === '' || cell === undefined ? undefined : Number(cell));

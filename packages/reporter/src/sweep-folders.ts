@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isPlainObject, isSafeName, readRegularFile, UserError } from '@specml/data';
+import { RUN_FILES } from './run-files.js';
 import type { RunStatus } from './run-status.js';
 
 // A sweep folder, `<runs-dir>/<name>/sweep-<id>/`, is the sweep's identity: sweep.yaml (the resolved spec
@@ -131,5 +132,5 @@ export function sweepRunFolders(dir: string): string[] {
   return readSweep(dir)
     .trials.filter((trial) => trial.runId !== null)
     .map((trial) => trialRunDir(dir, trial.runId!))
-    .filter((runDir) => existsSync(join(runDir, 'summary.json')));
+    .filter((runDir) => existsSync(join(runDir, RUN_FILES.summary)));
 }

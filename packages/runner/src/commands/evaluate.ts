@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { columnIndex, encodeRows, isMissingCell, METRIC_KINDS, metricNamesOf, numberOf, perClassScores, predictedClasses, readCsv, rowIndices, UserError, type TableEncoding } from '@specml/data';
-import { confusionCsv, confusionMatrix, perClassCsv, renderConfusion, renderPredictedVersusTrue, writeFileAtomic } from '@specml/reporter';
+import { confusionCsv, confusionMatrix, perClassCsv, renderConfusion, renderPredictedVersusTrue, RUN_FILES, writeFileAtomic } from '@specml/reporter';
 import { newRunId } from '../run/run-folder.js';
 import { encodingWarnings, onnxPredictor, tfjsPredictor, trainingInput, type RowSource } from './predict.js';
 
@@ -64,14 +64,14 @@ export async function evaluateRun(runDir: string, files: readonly string[], onnx
   const metrics = { rows: targets.length, ...Object.fromEntries(Object.entries(scores).map(([name, value]) => [name, Number.isFinite(value) ? value : null])) };
   writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   if (regression) {
-    writeFileAtomic(join(dir, 'predicted-vs-true.png'), await renderPredictedVersusTrue(targets, outputs, table.target, `${summary.name}: predicted against true ${table.target} on ${scored}`));
+    writeFileAtomic(join(dir, RUN_FILES.predictedVersusTruePicture), await renderPredictedVersusTrue(targets, outputs, table.target, `${summary.name}: predicted against true ${table.target} on ${scored}`));
     return { dir, warnings, text: `scored ${scored}: MAE ${scores.mae.toFixed(4)}, RMSE ${scores.rmse.toFixed(4)}, R² ${Number.isFinite(scores.r2) ? scores.r2.toFixed(4) : 'undefined (a constant target)'}\n` };
   }
   const predicted = predictedClasses(probabilities, classes);
   const matrix = confusionMatrix(targets, Array.from(predicted), classes);
-  writeFileAtomic(join(dir, 'confusion.csv'), confusionCsv(matrix, summary.classNames));
+  writeFileAtomic(join(dir, RUN_FILES.confusion), confusionCsv(matrix, summary.classNames));
   writeFileAtomic(join(dir, 'per-class.csv'), perClassCsv(perClassScores(targets, predicted, classes), summary.classNames));
-  writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, summary.classNames, `${summary.name}: confusion matrix on ${scored}`));
+  writeFileAtomic(join(dir, RUN_FILES.confusionPicture), await renderConfusion(matrix, summary.classNames, `${summary.name}: confusion matrix on ${scored}`));
   const auc = Number.isFinite(scores.auc) ? scores.auc.toFixed(4) : 'undefined (a class has no row)';
   return { dir, warnings, text: `scored ${scored}: accuracy ${scores.accuracy.toFixed(4)}, macro F1 ${scores.f1.toFixed(4)}, ROC AUC ${auc}\n` };
 }

@@ -5,7 +5,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { fetchShippedDataset } from './dataset-shipping.js';
 import { checkedName, isUserError, readsUserFiles, removeInside, renameInside } from '@specml/data';
-import { summaryIfReadable, writeFileAtomic } from '@specml/reporter';
+import { summaryIfReadable, writeRunSummary } from '@specml/reporter';
 import { loadSpecText } from '../spec/load-spec.js';
 import { checkSpec } from '../spec/semantic-checks.js';
 import { downloadFolder, uploadFolder } from './folder-transfer.js';
@@ -237,7 +237,7 @@ async function takeOverCheckpoint(connection: Redis, jobId: string, runsDir: str
 
 function recordWorker(runDir: string, worker: string): void {
   const summary = summaryIfReadable(runDir);
-  if (summary) writeFileAtomic(join(runDir, 'summary.json'), `${JSON.stringify({ ...summary, worker }, null, 2)}\n`);
+  if (summary) writeRunSummary(runDir, { ...summary, worker });
 }
 
 const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);

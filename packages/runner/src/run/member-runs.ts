@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { metricsColumnsOf, UserError, type EpochMetrics, type MetricColumn } from '@specml/data';
-import { appendMetricsRow, createMetricsCsv, isFinishedStatus, readRun, syncMetricsCsv, renderRunReport, RUN_FILES, spreadOf, summaryIfReadable, writeFileAtomic, type RunSummary } from '@specml/reporter';
+import { appendMetricsRow, createMetricsCsv, isFinishedStatus, readRun, syncMetricsCsv, renderRunReport, RUN_FILES, spreadOf, summaryIfReadable, writeFileAtomic, writeRunSummary, type RunSummary } from '@specml/reporter';
 import { stringify as stringifyYaml } from 'yaml';
 import type { TrialExecutor, TrialOutcome } from '../executors/trial-executor.js';
 import type { ExperimentSpec } from '../spec/spec-schema.js';
@@ -126,7 +126,7 @@ async function trainMembers(run: MemberFolder, options: Pick<MemberRunOptions, '
   return { dir: run.dir, summary, incomplete: failed.length > 0 ? `${failed.length} of ${members.length} members did not complete (${first}); the run's means leave them out` : undefined };
 }
 
-const writeSummary = (run: MemberFolder, summary: RunSummary) => writeFileAtomic(join(run.dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+const writeSummary = (run: MemberFolder, summary: RunSummary) => writeRunSummary(run.dir, summary);
 const memberDir = (dir: string, spec: ExperimentSpec, member: Member) => join(dir, spec.name!, member.id);
 const notStarted = (): TrialOutcome => ({ status: 'interrupted', runDir: null, summary: null, message: 'not started' });
 const describeMembers = (spec: ExperimentSpec) => `${spec.data.folds ? `${spec.data.folds} folds` : ''}${spec.data.folds && (spec.repeats ?? 1) > 1 ? ' × ' : ''}${(spec.repeats ?? 1) > 1 ? `${spec.repeats} seeds` : ''}`;

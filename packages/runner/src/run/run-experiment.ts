@@ -16,6 +16,7 @@ import {
   renderResiduals,
   readRun,
   RUN_FILES,
+  writeRunSummary,
   removeStaleTemporaryFiles,
   renderConfusion,
   renderCurves,
@@ -110,7 +111,6 @@ export interface RunOutcome {
 /** How many test digits predictions.png shows. */
 const PREDICTION_COUNT = 24;
 /** The run folder's file names, as the reporter (which reads them back) names them. */
-const FILES = RUN_FILES;
 
 /**
  * Validates a spec and its data before touching the runs dir, so a bad spec or dataset writes nothing.
@@ -196,9 +196,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
     ...classWeights,
     ...(options.refit ? { refit: true } : {}),
   };
-  writeFileAtomic(join(dir, FILES.spec), resolvedSpecYaml(spec, options));
-  if (dataset.table) writeFileAtomic(join(dir, FILES.table), `${JSON.stringify(dataset.table, null, 2)}\n`);
-  createMetricsCsv(join(dir, FILES.metrics), metricsColumnsOf(spec.task, dataset.validation !== undefined));
+  writeFileAtomic(join(dir, RUN_FILES.spec), resolvedSpecYaml(spec, options));
+  if (dataset.table) writeFileAtomic(join(dir, RUN_FILES.table), `${JSON.stringify(dataset.table, null, 2)}\n`);
+  createMetricsCsv(join(dir, RUN_FILES.metrics), metricsColumnsOf(spec.task, dataset.validation !== undefined));
   const predicts = dataset.target
     ? `predicting ${printable(dataset.target.name)} (mean ${dataset.target.mean.toPrecision(4)}, standard deviation ${dataset.target.std.toPrecision(4)})`
     : `${dataset.table ? `predicting ${printable(dataset.table.target)}: ` : ''}${describeClasses(dataset.classNames)}`;
@@ -216,8 +216,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<RunOutc
  */
 export async function resumeExperiment(runDir: string, options: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex' | 'datasetHash' | 'onlyShippedData'> = {}): Promise<RunOutcome> {
   const started = performance.now();
-  const summaryPath = join(runDir, FILES.summary);
-  if (!existsSync(summaryPath)) throw new UserError(`--resume ${runDir}: not a run folder (it has no ${FILES.summary})`);
+  const summaryPath = join(runDir, RUN_FILES.summary);
+  if (!existsSync(summaryPath)) throw new UserError(`--resume ${runDir}: not a run folder (it has no ${RUN_FILES.summary})`);
   // One writer: a second resume of a live run stops here, before reading what the first is writing.
   const lock = lockRunFolder(runDir);
   try {
@@ -230,14 +230,14 @@ export async function resumeExperiment(runDir: string, options: Pick<ExperimentO
 
 async function resumeLocked(runDir: string, lock: RunLock, started: number, { signal, events, updateIndex, datasetHash, onlyShippedData }: Pick<ExperimentOptions, 'signal' | 'events' | 'updateIndex' | 'datasetHash' | 'onlyShippedData'>): Promise<RunOutcome> {
   const summary = summaryIfReadable(runDir);
-  if (!summary) throw new UserError(`--resume ${runDir}: its ${FILES.summary} is unreadable (not a run folder, or one whose writer died mid-write); start the run again`);
+  if (!summary) throw new UserError(`--resume ${runDir}: its ${RUN_FILES.summary} is unreadable (not a run folder, or one whose writer died mid-write); start the run again`);
   removeStaleTemporaryFiles(runDir);
   if (isFinishedStatus(summary.status)) {
     throw new UserError(`--resume ${runDir}: this run already ${summary.status === 'stopped' ? 'ended (stopped early by its sweep)' : 'completed'}; start a new one with exp ${summary.specFile}`);
   }
-  const checkpointPath = join(runDir, FILES.checkpoint);
+  const checkpointPath = join(runDir, RUN_FILES.checkpoint);
   if (!existsSync(checkpointPath)) {
-    throw new UserError(`--resume ${runDir}: no ${FILES.checkpoint}: the run stopped before its first checkpoint (one is saved every ${checkpointSeconds()} s of training; start it again with exp ${summary.specFile})`);
+    throw new UserError(`--resume ${runDir}: no ${RUN_FILES.checkpoint}: the run stopped before its first checkpoint (one is saved every ${checkpointSeconds()} s of training; start it again with exp ${summary.specFile})`);
   }
   let checkpoint: Checkpoint;
   try {
@@ -245,10 +245,10 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
   } catch (error) {
     throw new UserError(`${(error as Error).message} (start the run again with exp ${summary.specFile})`);
   }
-  const { loaded, dataset } = await prepareExperiment(join(runDir, FILES.spec), [], { datasetHash, onlyShippedData });
+  const { loaded, dataset } = await prepareExperiment(join(runDir, RUN_FILES.spec), [], { datasetHash, onlyShippedData });
   const dataSeconds = (performance.now() - started) / 1000;
   // The checkpoint's rows replace metrics.csv: a row written after the checkpoint, or torn by the kill, goes.
-  rewriteMetricsCsv(join(runDir, FILES.metrics), checkpoint.metrics, metricsColumnsOf(loaded.spec.task, dataset.validation !== undefined));
+  rewriteMetricsCsv(join(runDir, RUN_FILES.metrics), checkpoint.metrics, metricsColumnsOf(loaded.spec.task, dataset.validation !== undefined));
   summary.resumes += 1;
   process.stdout.write(`resuming ${summary.name}/${summary.runId} after epoch ${checkpoint.epoch} of ${loaded.spec.epochs}\n`);
   events?.onRunFolder?.(runDir);
@@ -258,7 +258,7 @@ async function resumeLocked(runDir: string, lock: RunLock, started: number, { si
 /** Whether a run folder holds an unfinished run that resumeExperiment can continue (it has a checkpoint). */
 export function canResume(runDir: string): boolean {
   const summary = summaryIfReadable(runDir);
-  return summary !== null && !isFinishedStatus(summary.status) && existsSync(join(runDir, FILES.checkpoint));
+  return summary !== null && !isFinishedStatus(summary.status) && existsSync(join(runDir, RUN_FILES.checkpoint));
 }
 
 interface FolderRun {
@@ -301,20 +301,20 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
       onProgress: (_, done) => progress.samplesDone(done),
       onEpochEnd: (row) => {
         metrics.push(row);
-        appendMetricsRow(join(dir, FILES.metrics), row, metricsColumnsOf(spec.task, dataset.validation !== undefined));
+        appendMetricsRow(join(dir, RUN_FILES.metrics), row, metricsColumnsOf(spec.task, dataset.validation !== undefined));
         progress.epochEnd(row);
         return events?.onEpoch?.(row);
       },
       onCheckpoint: async (state) => {
-        writeFileAtomic(join(dir, FILES.checkpoint), encodeCheckpoint(state));
+        writeFileAtomic(join(dir, RUN_FILES.checkpoint), encodeCheckpoint(state));
         book.write('running');
         await events?.onCheckpoint?.(state.epoch);
       },
       signal,
     });
     const outputStarted = performance.now();
-    syncMetricsCsv(join(dir, FILES.metrics));
-    await saveModel(result.model, join(dir, 'model'));
+    syncMetricsCsv(join(dir, RUN_FILES.metrics));
+    await saveModel(result.model, join(dir, RUN_FILES.model));
     await writePictures(dir, result.testPredictions, dataset, spec, metrics);
     result.model.dispose();
     summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
@@ -325,7 +325,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     }
     book.write(result.stoppedEarly ? 'stopped' : 'completed');
     // Only an unfinished run can be resumed; the finished one keeps its weights in model/.
-    rmSync(join(dir, FILES.checkpoint), { force: true });
+    rmSync(join(dir, RUN_FILES.checkpoint), { force: true });
   } catch (error) {
     progress.stop();
     try {
@@ -363,7 +363,7 @@ function runBookkeeping(dir: string, summary: RunSummary, spec: ExperimentSpec, 
       summary.best = bestSummary(summary.task, metrics, spec.earlyStopping?.metric);
       if (error) summary.error = error;
       else delete summary.error;
-      writeFileAtomic(join(dir, FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+      writeRunSummary(dir, summary);
     },
   };
 }
@@ -425,9 +425,9 @@ function runTimings(training: TrainTimings, started: number, dataSeconds: number
  */
 export async function refreshPages(dir: string, summary: RunSummary, updateIndex: boolean): Promise<void> {
   try {
-    writeFileAtomic(join(dir, 'report.html'), renderRunReport(readRun(dir), '../../index.html'));
+    writeFileAtomic(join(dir, RUN_FILES.report), renderRunReport(readRun(dir), '../../index.html'));
   } catch (error) {
-    warn(`could not write ${join(dir, 'report.html')}: ${(error as Error).message}`);
+    warn(`could not write ${join(dir, RUN_FILES.report)}: ${(error as Error).message}`);
   }
   const inLayout = basename(dir) === summary.runId && basename(dirname(dir)) === summary.name;
   if (updateIndex && inLayout) await refreshRunsIndex(dirname(dirname(dir)));
@@ -466,11 +466,11 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
     const grid = { images: test.inputs, inputShape, inkOnPaper: dataset.inkOnPaper, labels: test.labels, predicted, classNames, columns: 8 };
     const first = Array.from({ length: Math.min(PREDICTION_COUNT, test.count) }, (_, i) => i);
     const wrongOfFirst = first.filter((i) => predicted[i] !== test.labels[i]).length;
-    writeFileAtomic(join(dir, 'predictions.png'), renderPredictionGrid({ ...grid, indices: first, title: `${spec.name}: the first ${first.length} test images (${wrongOfFirst} wrong)` }));
+    writeFileAtomic(join(dir, RUN_FILES.predictionsPicture), renderPredictionGrid({ ...grid, indices: first, title: `${spec.name}: the first ${first.length} test images (${wrongOfFirst} wrong)` }));
     const mistakes = mostConfidentMistakes(test.labels, predicted, confidences, PREDICTION_COUNT);
     const wrong = predicted.filter((label, i) => label !== test.labels[i]).length;
     writeFileAtomic(
-      join(dir, 'misclassified.png'),
+      join(dir, RUN_FILES.misclassifiedPicture),
       renderPredictionGrid({ ...grid, indices: mistakes, confidences, title: `${spec.name}: the ${mistakes.length} most confident of ${wrong} mistakes on ${test.count} test images` }),
     );
   } else {
@@ -478,10 +478,10 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
   }
 
   const matrix = confusionMatrix(test.labels, predicted, classCount);
-  writeFileAtomic(join(dir, 'confusion.csv'), confusionCsv(matrix, classNames));
+  writeFileAtomic(join(dir, RUN_FILES.confusion), confusionCsv(matrix, classNames));
   writeFileAtomic(join(dir, RUN_FILES.perClass), perClassCsv(perClassScores(test.labels.subarray(0, test.count), predicted, classCount), classNames));
-  writeFileAtomic(join(dir, 'confusion.png'), await renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`));
-  writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`));
+  writeFileAtomic(join(dir, RUN_FILES.confusionPicture), await renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`));
+  writeFileAtomic(join(dir, RUN_FILES.curvesPicture), await renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`));
 }
 
 /** A regression's pictures: curves of loss and R², predicted against true, the errors; the rows in predictions.csv, largest errors first. */
@@ -489,9 +489,9 @@ async function writeRegressionPictures(dir: string, predicted: Float32Array, dat
   const truth = dataset.test.labels;
   const target = dataset.target!.name;
   writeFileAtomic(join(dir, RUN_FILES.predictions), regressionPredictionsCsv(truth, predicted, dataset.testText));
-  writeFileAtomic(join(dir, 'predicted-vs-true.png'), await renderPredictedVersusTrue(truth, predicted, target, `${spec.name}: predicted against true ${target} on ${dataset.test.count} test rows`));
-  writeFileAtomic(join(dir, 'residuals.png'), await renderResiduals(truth, predicted, target, `${spec.name}: errors on ${dataset.test.count} test rows`));
-  writeFileAtomic(join(dir, 'curves.png'), await renderCurves(metrics, `${spec.name}: loss and R² per epoch`));
+  writeFileAtomic(join(dir, RUN_FILES.predictedVersusTruePicture), await renderPredictedVersusTrue(truth, predicted, target, `${spec.name}: predicted against true ${target} on ${dataset.test.count} test rows`));
+  writeFileAtomic(join(dir, RUN_FILES.residualsPicture), await renderResiduals(truth, predicted, target, `${spec.name}: errors on ${dataset.test.count} test rows`));
+  writeFileAtomic(join(dir, RUN_FILES.curvesPicture), await renderCurves(metrics, `${spec.name}: loss and R² per epoch`));
 }
 
 /** data.classWeights as summary.json keeps them: class name → weight (a resume trains with the same). */
