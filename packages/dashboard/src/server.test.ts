@@ -66,6 +66,17 @@ function writeFoldedRun(runsDir: string, runId: string, accuracies: number[]) {
   writeFileSync(join(dir, RUN_FILES.summary), JSON.stringify({ ...summary, final: { ...summary.final, validation_accuracy: mean }, members }));
 }
 
+/** Asks until the answer is what `done` wants or `seconds` have passed (the server sees new folders at its next poll). */
+async function askUntil<T>(ask: () => Promise<T>, done: (answer: T) => boolean, seconds = 30): Promise<T> {
+  const deadline = performance.now() + seconds * 1000;
+  let answer = await ask();
+  while (!done(answer) && performance.now() < deadline) {
+    await new Promise((wake) => setTimeout(wake, 50));
+    answer = await ask();
+  }
+  return answer;
+}
+
 describe('the dashboard server', () => {
   const runsDir = join(work, 'runs');
   let dashboard: Dashboard;
@@ -119,8 +130,8 @@ describe('the dashboard server', () => {
             resolve(JSON.parse(match[1]));
           }
         });
-        // The first event arrives once the stream is open.
-        setTimeout(() => writeRun(runsDir, 'digits', 'run-2', 'running'), 200);
+        // The stream is open (this page listens): a run that appears now is news at the server's next poll.
+        writeRun(runsDir, 'digits', 'run-2', 'running');
       });
       req.on('error', reject);
       req.end();
@@ -133,11 +144,8 @@ describe('the dashboard server', () => {
     writeRegressionRun(runsDir, 'r-1', [80, 70, 60, 65]);
     writeRegressionRun(runsDir, 'r-2', [80, 75, 55, 50]);
     // The server sees new folders at its next poll (100 ms here): ask until it has them (bounded).
-    let regression = { curves: null, finals: null } as { curves: { data: { values: Array<{ metric: string }> } } | null; finals: { data: { values: Array<{ label: string; final: number; best: number }> } } | null };
-    for (let attempt = 0; attempt < 50 && regression.finals?.data.values.length !== 2; attempt++) {
-      await new Promise((wake) => setTimeout(wake, 50));
-      regression = JSON.parse((await get(dashboard.url, '/api/charts?runs=prices/r-1,prices/r-2')).body);
-    }
+    type RegressionCharts = { curves: { data: { values: Array<{ metric: string }> } } | null; finals: { data: { values: Array<{ label: string; final: number; best: number }> } } | null };
+    const regression = await askUntil(async (): Promise<RegressionCharts> => JSON.parse((await get(dashboard.url, '/api/charts?runs=prices/r-1,prices/r-2')).body), (answer) => answer.finals?.data.values.length === 2);
     expect(new Set(regression.curves!.data.values.map((row) => row.metric))).toEqual(new Set(['test_rmse', 'test_r2']));
     expect(regression.finals!.data.values.map((row) => [row.label, row.final, row.best])).toEqual([['prices/r-1', 65, 60], ['prices/r-2', 50, 50]]);
     expect(charts.parallel).toBeNull();
@@ -145,11 +153,7 @@ describe('the dashboard server', () => {
     expect(charts.verdict).toBe('whether "digits/run-1" is better than "digits/run-2" cannot be told from one run each: give both data.folds or repeats (members) to see if the difference is larger than the noise');
     writeFoldedRun(runsDir, 'a', [0.9, 0.92, 0.94]);
     writeFoldedRun(runsDir, 'b', [0.8, 0.83, 0.85]);
-    let folded = { verdict: null } as { verdict: string | null };
-    for (let attempt = 0; attempt < 50 && !folded.verdict?.includes('paired'); attempt++) {
-      await new Promise((wake) => setTimeout(wake, 50));
-      folded = JSON.parse((await get(dashboard.url, '/api/charts?runs=cv/b,cv/a')).body);
-    }
+    const folded = await askUntil(async (): Promise<{ verdict: string | null }> => JSON.parse((await get(dashboard.url, '/api/charts?runs=cv/b,cv/a')).body), (answer) => !!answer.verdict?.includes('paired'));
     expect(folded.verdict).toMatch(/^"cv\/a" beats "cv\/b" by 9\.3 ± [\d.]+ points of validation accuracy \(p = 0\.0\d+, paired over 3 folds\)$/);
   });
 

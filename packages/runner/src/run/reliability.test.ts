@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { root, cli, cliEnv, lastLine, specml, startSpecml, temporaryFolder, withoutTimings } from '../test-kit/test-cli.js';
+import { root, cli, cliEnv, lastLine, specml, startSpecml, temporaryFolder, waitFor, withoutTimings } from '../test-kit/test-cli.js';
 
 const work = temporaryFolder('reliability');
 
@@ -55,7 +55,9 @@ const startRun = (runsDir: string, args: string[] = ['exp', specFile, '--runs-di
 
 /** Waits until the run has written metrics for `epoch`, and returns its folder. */
 async function waitForEpoch(runsDir: string, epoch: number, child: ChildProcess, name = 'long'): Promise<string> {
-  for (let attempt = 0; attempt < 600; attempt++) {
+  // Bounded by the clock: a loaded machine starts a run slowly, and a count of polls would stretch with it.
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline) {
     const folder = join(runsDir, name);
     if (existsSync(folder)) {
       for (const runId of readdirSync(folder)) {
@@ -240,7 +242,7 @@ describe('reliability', () => {
     const runDir = await waitForEpoch(runsDir, 2, launcher);
     launcher.kill('SIGKILL');
     const summaryOf = () => JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-    for (let attempt = 0; attempt < 100 && summaryOf().status === 'running'; attempt++) await new Promise((done) => setTimeout(done, 50));
+    expect(await waitFor(() => summaryOf().status !== 'running')).toBe(true);
     expect(summaryOf().status).toBe('interrupted');
     expect(summaryOf().epochsCompleted).toBeLessThan(30);
     expect(existsSync(join(runDir, 'checkpoint.bin'))).toBe(true);
