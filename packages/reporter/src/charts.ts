@@ -1,4 +1,8 @@
-import type { Runtime } from 'vega';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileFunction } from 'node:vm';
+import type * as Vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { FONT_FAMILY, fontFiles } from './fonts.js';
 import { encodePng } from './png.js';
@@ -38,19 +42,33 @@ export function lineChartSpec(chart: LineChart): TopLevelSpec {
 const ROWS = 'rows';
 /** How many compiled charts a process keeps: a run draws a handful of kinds, a sweep's trials the same ones again. */
 const KEPT_CHARTS = 16;
-const compiledCharts = new Map<string, Runtime>();
+const compiledCharts = new Map<string, Vega.Runtime>();
+let loadedVega: typeof Vega | undefined;
 
 /**
- * A Vega-Lite spec as SVG. Vega and Vega-Lite (about 0.2 s to import) load on the first chart, not when
- * the program starts: commands that draw nothing never pay for them. A chart whose rows are inline is
+ * Vega from the single-file build its package ships (build/vega.js, the bundle its own pages load): the
+ * same code and the same pictures as `import('vega')`, which resolves and compiles some 300 modules of 60
+ * packages in about 0.2 s where this one file takes about 0.05 s. Every run and every trial process draws,
+ * so that difference is on each one's wall time. The file is a UMD module, given an `exports` to fill.
+ */
+function vega(): typeof Vega {
+  if (loadedVega) return loadedVega;
+  const file = join(dirname(fileURLToPath(import.meta.resolve('vega'))), 'vega.js');
+  const exports = {} as typeof Vega;
+  compileFunction(readFileSync(file, 'utf8'), ['exports', 'module'], { filename: file })(exports, {});
+  return (loadedVega = exports);
+}
+
+/**
+ * A Vega-Lite spec as SVG. Vega and Vega-Lite load on the first chart, not when the program starts:
+ * commands that draw nothing never pay for them. A chart whose rows are inline is
  * compiled once per process for every chart that differs from it only in its rows (a sweep's trials draw
  * the same curves of other numbers); the rows go in when it is drawn, and the SVG is the same as compiling
  * it whole.
  */
 export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
-  const vega = await import('vega');
   const rows = 'data' in spec && spec.data && 'values' in spec.data && Array.isArray(spec.data.values) ? spec.data.values : undefined;
-  const view = new vega.View(await compiledChart(rows ? { ...spec, data: { name: ROWS } } : spec), { renderer: 'none' });
+  const view = new (vega().View)(await compiledChart(rows ? { ...spec, data: { name: ROWS } } : spec), { renderer: 'none' });
   if (rows) view.data(ROWS, rows);
   const svg = await view.toSVG();
   view.finalize();
@@ -58,12 +76,12 @@ export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 /** The spec compiled by Vega-Lite and parsed by Vega, from this process's last KEPT_CHARTS charts when there. */
-async function compiledChart(spec: TopLevelSpec): Promise<Runtime> {
+async function compiledChart(spec: TopLevelSpec): Promise<Vega.Runtime> {
   const key = JSON.stringify(spec);
   const kept = compiledCharts.get(key);
   if (kept) return kept;
-  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  const runtime = vega.parse(compile(spec).spec);
+  const { compile } = await import('vega-lite');
+  const runtime = vega().parse(compile(spec).spec);
   compiledCharts.set(key, runtime);
   if (compiledCharts.size > KEPT_CHARTS) compiledCharts.delete(compiledCharts.keys().next().value!);
   return runtime;
