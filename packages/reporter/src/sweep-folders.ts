@@ -56,6 +56,8 @@ export interface SweepRecord {
   readonly trials: readonly SweepTrialRecord[];
   /** The chosen trial's settings trained again on training + validation rows (sweep.refit), once it has started. */
   readonly refit?: SweepRefitRecord;
+  /** The coordinating process's own peak resident memory so far, in MiB (its trials' processes not counted). */
+  readonly peakRssMiB?: number;
 }
 
 /** A sweep's refit: the chosen trial, the epochs it trains (that trial's best validation epoch), its run and how it ended. */
@@ -122,7 +124,8 @@ export function readSweep(dir: string): SweepRecord {
     typeof record.startedAt === 'string' &&
     Array.isArray(record.trials) &&
     record.trials.every(trialValid) &&
-    (record.refit === undefined || refitValid(record.refit));
+    (record.refit === undefined || refitValid(record.refit)) &&
+    (record.peakRssMiB === undefined || (typeof record.peakRssMiB === 'number' && record.peakRssMiB >= 0));
   if (!valid) throw new UserError(`${path}: not a sweep record (a field is missing or of the wrong type: name, sweepId, method, keys, metric, trials)`);
   return record as SweepRecord;
 }

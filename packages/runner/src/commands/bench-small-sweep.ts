@@ -57,9 +57,39 @@ export function benchSmallSweep(rounds: number): void {
   }
 }
 
+/**
+ * `bench --sweep-scaling`: the anchor's small sweep with 16 trials, then with `trials` (256 by default), one
+ * after the other: the wall-time ratio (at most trials / 16 when nothing in planning, folders, records or
+ * reports grows with the number of trials) and the coordinating process's own peak memory for each.
+ */
+export function benchSweepScaling(trials: number): void {
+  const spec = join(anchors, 'small-sweep.yaml');
+  if (!existsSync(spec)) return console.log(`sweep scaling skipped: the anchor ${spec} is not here`);
+  const work = mkdtempSync(join(tmpdir(), 'specml-bench-sweep-scaling-'));
+  try {
+    copyFileSync(join(root, 'experiments/data/iris.csv'), join(work, 'iris.csv'));
+    copyFileSync(spec, join(work, 'small-sweep.yaml'));
+    console.log(`== sweep scaling: ${spec} with 16 and ${trials} random trials on iris, one after the other ==`);
+    const measured = [16, trials].map((count) => {
+      const runsDir = join(work, `runs-${count}`);
+      const { wallSeconds } = timed('node', ['packages/runner/dist/main.js', 'exp', join(work, 'small-sweep.yaml'), '--set', `sweep.trials=${count}`, '--runs-dir', runsDir]);
+      const record = readSweep(sweepFolderIn(runsDir));
+      const ended = record.trials.filter((trial) => trial.state === 'completed').length;
+      console.log(`${count} trials: ${format(wallSeconds)} s (${format(wallSeconds / count, 3)} s per trial, ${ended} completed), coordinator peak RSS ${record.peakRssMiB ?? '?'} MiB`);
+      return { count, wallSeconds, peakRssMiB: record.peakRssMiB };
+    });
+    const [small, large] = measured;
+    console.log(`wall-time ratio ${large.count}/${small.count} trials: ${format(large.wallSeconds / small.wallSeconds)} (linear: ${format(large.count / small.count)}); coordinator peak RSS ${small.peakRssMiB} → ${large.peakRssMiB} MiB`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const sweepFolderIn = (runsDir: string) => join(runsDir, 'small-sweep', readdirSync(join(runsDir, 'small-sweep')).find((name) => name.startsWith('sweep-'))!);
+
 /** Where one sweep's wall time went, read back from its folder. */
 function sweepStages(runsDir: string, launched: number, exited: number): SweepStages {
-  const sweepDir = join(runsDir, 'small-sweep', readdirSync(join(runsDir, 'small-sweep')).find((name) => name.startsWith('sweep-'))!);
+  const sweepDir = sweepFolderIn(runsDir);
   const started = Date.parse(readSweep(sweepDir).startedAt);
   const trials = sweepRunFolders(sweepDir).flatMap((dir) => summaryIfReadable(dir) ?? []);
   const begun = Math.min(...trials.map((trial) => Date.parse(trial.startedAt!)));

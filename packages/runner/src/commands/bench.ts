@@ -175,11 +175,13 @@ async function main() {
     .option('--searchers', 'instead: our random and Bayesian search against Optuna\'s samplers on standard test functions (40 trials, 20 seeds)')
     .option('--text', 'instead: experiments/own-text.yaml and own-text-sequence.yaml against scikit-learn\'s TfidfVectorizer + LogisticRegression on the same split, accuracy and wall time')
     .option('--small-sweep', 'instead: the anchor run-small-sweep-reference.sh\'s 16-trial sweep on iris against Optuna + scikit-learn (--pairs rounds), and where the wall time went')
+    .option('--sweep-scaling [trials]', 'instead: the anchor\'s small sweep with 16 trials and with this many (default 256): wall-time ratio and the coordinator\'s peak memory')
     .option('--folder [dir]', 'instead: the tutorial MLP on MNIST as 70,000 PNG files (written to dir, default /tmp/mnist-folders) against torchvision\'s ImageFolder, first run and cached')
     .parse();
-  const { spec, pairs, backends, profileOnly, search, queue, predict, searchers, folder, text, smallSweep } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string; searchers?: boolean; folder?: string | true; text?: boolean; smallSweep?: boolean }>();
+  const { spec, pairs, backends, profileOnly, search, queue, predict, searchers, folder, text, smallSweep, sweepScaling } = program.opts<{ spec: string; pairs: string; backends: string; profileOnly?: boolean; search?: string; queue?: boolean; predict?: string; searchers?: boolean; folder?: string | true; text?: boolean; smallSweep?: boolean; sweepScaling?: string | true }>();
   if (text) return (await import('./bench-text.js')).benchText(Math.max(1, Number(pairs)));
   if (smallSweep) return (await import('./bench-small-sweep.js')).benchSmallSweep(Math.max(1, Number(pairs)));
+  if (sweepScaling) return (await import('./bench-small-sweep.js')).benchSweepScaling(sweepScaling === true ? 256 : Math.max(16, Number(sweepScaling)));
   if (searchers) return (await import('./bench-searchers.js')).benchSearchers();
   if (folder) return (await import('./bench-folder.js')).benchFolder(folder === true ? '/tmp/mnist-folders' : resolve(process.env.INIT_CWD || process.cwd(), folder), Math.max(1, Number(pairs)));
   if (predict) return (await import('./bench-predict.js')).benchPredictions(resolve(process.env.INIT_CWD || process.cwd(), predict));

@@ -128,9 +128,18 @@ interface SweepRun {
   /** The finished trials' values and scores, in the order they finished (TPE learns from them). */
   readonly history: Observation[];
   refit: SweepRefitRecord | undefined;
-  /** Rewrites the record: as each trial starts and ends, so that a sweep killed outright still leaves it. */
+  /** Rewrites the record now: as each trial's run starts and ends, so that a sweep killed outright still leaves it. */
   save(state: SweepState): void;
+  /**
+   * Rewrites the record within SOON_MS, once for every change made meanwhile: a trial handed to the executor,
+   * whose run has no folder yet. Its run's start (a moment later, or when a queue's worker takes it) is saved
+   * at once and includes it, so that a sweep of short trials writes its record twice per trial, not three times.
+   */
+  saveSoon(): void;
 }
+
+/** How long a trial handed to the executor may wait to be written into the record (the dashboard shows it that much later). */
+const SOON_MS = 250;
 
 /** The trials still to run, in index order, and how many there are with those an adaptive method has yet to propose. */
 interface TrialQueue {
@@ -153,6 +162,7 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
   const slots = hasMembers(sweep.base) ? 1 : Math.max(1, Math.min(executor.slots, trials.remaining));
   announceSweep(sweep, entries, trials, { slots, asha, durable: executor.durable === true });
   const startedAt = sweep.record?.startedAt ?? new Date().toISOString();
+  let pendingSave: NodeJS.Timeout | undefined;
   const run: SweepRun = {
     sweep,
     entries,
@@ -161,7 +171,20 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
     asha,
     history: [],
     refit: sweep.record?.refit,
-    save: (state) => writeSweepRecord(sweep, startedAt, state, [...entries.values()].sort((a, b) => a.trial.index - b.trial.index), run.refit),
+    save(state) {
+      clearTimeout(pendingSave);
+      pendingSave = undefined;
+      writeSweepRecord(sweep, startedAt, state, [...entries.values()].sort((a, b) => a.trial.index - b.trial.index), run.refit);
+    },
+    saveSoon() {
+      pendingSave ??= setTimeout(() => {
+        try {
+          run.save('running');
+        } catch {
+          // A record that cannot be written (a full disk) fails the trial's end save, in the sweep's own flow.
+        }
+      }, SOON_MS);
+    },
   };
   run.save('running');
   replayHistory(run, trials.toRun);
@@ -172,6 +195,8 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
     }));
     await refitIfChosen(run);
   } finally {
+    // The last state is written by finishSweep, or by whoever handles the error: never a late 'running'.
+    clearTimeout(pendingSave);
     if (executor !== options.executor) await executor.close();
   }
   return finishSweep(run);
@@ -253,7 +278,7 @@ function nextTrialOf(run: SweepRun, { queue, adaptive, searcher }: TrialQueue): 
 
 /** Runs one trial through the executor (resuming its folder where it has one) and records how it ended. */
 async function runTrial(run: SweepRun, entry: TrialResult): Promise<void> {
-  const { sweep, entries, asha, save } = run;
+  const { sweep, entries, asha, save, saveSoon } = run;
   const { plan, dir } = sweep;
   const { trial } = entry;
   const runId = trialRunId(basename(dir), trial.index);
@@ -261,7 +286,7 @@ async function runTrial(run: SweepRun, entry: TrialResult): Promise<void> {
   await waitForRunFolder(runDir);
   const resumeRunDir = canResume(runDir) ? runDir : undefined;
   entries.set(trial.index, { ...entry, state: 'running', runDir: resumeRunDir ?? null, message: '' });
-  save('running');
+  saveSoon();
   const label = `trial ${trial.index}/${plan.trialCount}`;
   const request: TrialRequest = { id: `${basename(dir)}-${trial.index}`, specText: sweep.written.specText, specFile: sweep.specFile, overrides: [...sweep.written.overrides, ...trial.overrides], runsDir: sweep.runsDir, awaitVerdicts: asha !== undefined, resumeRunDir, runId };
   if (hasMembers(sweep.base)) {

@@ -93,7 +93,10 @@ describe('sweep and compare', () => {
     await sweep.exited;
     const sweepDir = sweepDirOf(runsDir);
     expect(trialStates(sweepDir)).toEqual(['1,1,completed', '2,30,running']);
-    const { trials } = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
+    const { trials, peakRssMiB } = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
+    // The coordinator's own peak memory so far (a Node process holds more than 20 MiB; a trial's is in its summary).
+    expect(peakRssMiB).toBeGreaterThan(20);
+    expect(peakRssMiB).toBeLessThan(2048);
 
     const resumed = specml(['exp', '--resume', sweepDir]);
     expect(resumed.status).toBe(0);

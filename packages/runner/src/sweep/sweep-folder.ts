@@ -192,6 +192,7 @@ export function writeSweepRecord(sweep: OpenedSweep, startedAt: string, state: S
       ...(result.worker ? { worker: result.worker } : {}),
     })),
     ...(refit ? { refit } : {}),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
   };
   writeFileAtomic(join(dir, SWEEP_FILES.state), `${JSON.stringify(record, null, 2)}\n`);
   writeFileAtomic(join(dir, SWEEP_FILES.csv), sweepCsv(plan, results));
