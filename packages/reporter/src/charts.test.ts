@@ -1,7 +1,7 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
+import { lineChartSpec, renderVegaLitePng, renderVegaLiteSvg } from './charts.js';
 
 /** The SVG of a spec compiled whole, rows inline, in a fresh view: what every chart looked like before charts were kept. */
 async function compiledWhole(spec: Parameters<typeof compile>[0]): Promise<string> {
@@ -27,5 +27,23 @@ describe('charts', () => {
     expect(new Set(drawn).size).toBe(3);
     expect(drawn[2]).toContain('only one');
     expect(drawn[2]).not.toContain('>b<');
+  });
+
+  it('answers charts asked for at once each with its own, and a chart it cannot draw with the library\'s reason', async () => {
+    const specs = [1, 2, 3].map((n) => lineChartSpec({ title: `chart ${n}`, xTitle: 'epoch', yTitle: 'loss', series: [curve('train', [n, n / 2, n / 4])] }));
+    const together = await Promise.all(specs.map(renderVegaLiteSvg));
+    for (const [index, spec] of specs.entries()) expect(together[index]).toBe(await compiledWhole(spec));
+    const broken = { mark: 'nonsense' } as unknown as Parameters<typeof renderVegaLitePng>[0];
+    const reason = (() => {
+      try {
+        compile(broken);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(reason).toBeTruthy();
+    await expect(renderVegaLitePng(broken)).rejects.toThrow(reason);
+    const png = await renderVegaLitePng(specs[0]);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 });

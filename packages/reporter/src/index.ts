@@ -3,7 +3,7 @@ export { spreadOf, differenceOf, differenceSentence, type Spread, type Differenc
 export { createMetricsCsv, appendMetricsRow, rewriteMetricsCsv, syncMetricsCsv, METRICS_COLUMNS, VALIDATION_COLUMNS, type MetricsRow } from './metrics-csv.js';
 export { renderPredictionGrid, type PredictionGridInput } from './predictions-image.js';
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';
-export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, type LineChart, type LineSeries } from './charts.js';
+export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, warmCharts, type LineChart, type LineSeries } from './charts.js';
 export { RUN_FILES } from './run-files.js';
 export { readRun, readRuns, summaryIfReadable, writeRunSummary, findRunFolders, walkRunsDir, MAX_WALKED_FOLDERS, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
 export { compareRuns, differingKeys, flattenSpec, verdictOf, type Comparison, type ComparedRun } from './compare.js';

@@ -1,6 +1,7 @@
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { lineChartSpec, rasterise, renderVegaLiteSvg } from './charts.js';
+import { rasterise } from './chart-drawing.js';
+import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
 import { encodePng } from './png.js';
 
 /** A PNG's pixels as another decoder (Skia's) reads them. */

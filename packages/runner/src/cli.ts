@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeDataset, describeTestMetrics, imbalanceWarnings, isImageDataset, isUserError, UserError, type EpochMetrics } from '@specml/data';
-import { compareRuns, isSweepFolder, summaryIfReadable, type RunSummary } from '@specml/reporter';
+import { compareRuns, isSweepFolder, summaryIfReadable, warmCharts, type RunSummary } from '@specml/reporter';
 import { formatModelSummary, modelSummary } from '@specml/model-zoo';
 import { BACKENDS, TrainingDivergedError } from '@specml/trainer';
 import { prepareExperiment, refreshRunsIndex, resumeExperiment, runExperiment } from './run/run-experiment.js';
@@ -253,6 +253,8 @@ async function runMembers({ request, signal, executor }: ExpContext): Promise<vo
 /** One run: on the queue, resumed in its folder, or here. */
 async function runSingle({ request, signal, executor }: ExpContext): Promise<void> {
   if (request.resume && executor) throw new UserError('exp: --resume of a single run continues it here; run it without --queue');
+  // Its pictures' thread loads and warms up on the other core while the run reads its data and trains.
+  if (!executor) warmCharts();
   const outcome = executor
     ? await (await import('./executors/queued-run.js')).runOnQueue(request.specFile!, request.overrides, request.runsDir, executor, signal)
     : request.resume

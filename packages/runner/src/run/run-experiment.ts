@@ -314,8 +314,8 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     });
     const outputStarted = performance.now();
     syncMetricsCsv(join(dir, RUN_FILES.metrics));
-    await saveModel(result.model, join(dir, RUN_FILES.model));
-    await writePictures(dir, result.testPredictions, dataset, spec, metrics);
+    // The chart thread draws the pictures while this thread saves the model.
+    await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, metrics), saveModel(result.model, join(dir, RUN_FILES.model))]);
     result.model.dispose();
     summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
     book.keep(result.restoredEpoch);
@@ -480,8 +480,12 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
   const matrix = confusionMatrix(test.labels, predicted, classCount);
   writeFileAtomic(join(dir, RUN_FILES.confusion), confusionCsv(matrix, classNames));
   writeFileAtomic(join(dir, RUN_FILES.perClass), perClassCsv(perClassScores(test.labels.subarray(0, test.count), predicted, classCount), classNames));
-  writeFileAtomic(join(dir, RUN_FILES.confusionPicture), await renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`));
-  writeFileAtomic(join(dir, RUN_FILES.curvesPicture), await renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`));
+  const [confusionPicture, curvesPicture] = await Promise.all([
+    renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`),
+    renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`),
+  ]);
+  writeFileAtomic(join(dir, RUN_FILES.confusionPicture), confusionPicture);
+  writeFileAtomic(join(dir, RUN_FILES.curvesPicture), curvesPicture);
 }
 
 /** A regression's pictures: curves of loss and R², predicted against true, the errors; the rows in predictions.csv, largest errors first. */
@@ -489,9 +493,12 @@ async function writeRegressionPictures(dir: string, predicted: Float32Array, dat
   const truth = dataset.test.labels;
   const target = dataset.target!.name;
   writeFileAtomic(join(dir, RUN_FILES.predictions), regressionPredictionsCsv(truth, predicted, dataset.testText));
-  writeFileAtomic(join(dir, RUN_FILES.predictedVersusTruePicture), await renderPredictedVersusTrue(truth, predicted, target, `${spec.name}: predicted against true ${target} on ${dataset.test.count} test rows`));
-  writeFileAtomic(join(dir, RUN_FILES.residualsPicture), await renderResiduals(truth, predicted, target, `${spec.name}: errors on ${dataset.test.count} test rows`));
-  writeFileAtomic(join(dir, RUN_FILES.curvesPicture), await renderCurves(metrics, `${spec.name}: loss and R² per epoch`));
+  const pictures = await Promise.all([
+    renderPredictedVersusTrue(truth, predicted, target, `${spec.name}: predicted against true ${target} on ${dataset.test.count} test rows`),
+    renderResiduals(truth, predicted, target, `${spec.name}: errors on ${dataset.test.count} test rows`),
+    renderCurves(metrics, `${spec.name}: loss and R² per epoch`),
+  ]);
+  [RUN_FILES.predictedVersusTruePicture, RUN_FILES.residualsPicture, RUN_FILES.curvesPicture].forEach((file, index) => writeFileAtomic(join(dir, file), pictures[index]));
 }
 
 /** data.classWeights as summary.json keeps them: class name → weight (a resume trains with the same). */

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileFunction } from 'node:vm';
+import type * as Vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import { FONT_FAMILY, fontFiles } from './fonts.js';
+import { encodePng } from './png.js';
+
+// Drawing a chart in this thread: charts.ts sends every chart to the chart thread (chart-thread.ts), which runs this.
+
+/** What the chart thread is started with: whether to draw a warm-up chart first. */
+export interface ChartThreadData {
+  readonly warmUp: boolean;
+}
+
+/** A chart to draw, from charts.ts. */
+export interface ChartRequest {
+  readonly id: number;
+  readonly spec: TopLevelSpec;
+  readonly format: 'svg' | 'png';
+  /** PNG pixels per SVG unit. */
+  readonly scale: number;
+}
+
+/** The chart drawn, or why not (the error's message and stack: an Error does not cross threads whole). */
+export interface ChartReply {
+  readonly id: number;
+  readonly svg?: string;
+  readonly png?: Uint8Array;
+  readonly error?: { readonly message: string; readonly stack?: string };
+}
+
+/** The name a chart's rows get in its compiled form, so that one compiled chart can draw other rows. */
+const ROWS = 'rows';
+/** How many compiled charts a process keeps: a run draws a handful of kinds, a sweep's trials the same ones again. */
+const KEPT_CHARTS = 16;
+const compiledCharts = new Map<string, Vega.Runtime>();
+let loadedVega: typeof Vega | undefined;
+
+/**
+ * Vega from the single-file build its package ships (build/vega.js, the bundle its own pages load): the
+ * same code and the same pictures as `import('vega')`, which resolves and compiles some 300 modules of 60
+ * packages in about 0.2 s where this one file takes about 0.05 s. Every run and every trial process draws,
+ * so that difference is on each one's wall time. The file is a UMD module, given an `exports` to fill.
+ */
+function vega(): typeof Vega {
+  if (loadedVega) return loadedVega;
+  const file = join(dirname(fileURLToPath(import.meta.resolve('vega'))), 'vega.js');
+  const exports = {} as typeof Vega;
+  compileFunction(readFileSync(file, 'utf8'), ['exports', 'module'], { filename: file })(exports, {});
+  return (loadedVega = exports);
+}
+
+/**
+ * A Vega-Lite spec as SVG. A chart whose rows are inline is
+ * compiled once per process for every chart that differs from it only in its rows (a sweep's trials draw
+ * the same curves of other numbers); the rows go in when it is drawn, and the SVG is the same as compiling
+ * it whole.
+ */
+export async function drawSvg(spec: TopLevelSpec): Promise<string> {
+  const rows = 'data' in spec && spec.data && 'values' in spec.data && Array.isArray(spec.data.values) ? spec.data.values : undefined;
+  const view = new (vega().View)(await compiledChart(rows ? { ...spec, data: { name: ROWS } } : spec), { renderer: 'none' });
+  if (rows) view.data(ROWS, rows);
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+/** The spec compiled by Vega-Lite and parsed by Vega, from this process's last KEPT_CHARTS charts when there. */
+async function compiledChart(spec: TopLevelSpec): Promise<Vega.Runtime> {
+  const key = JSON.stringify(spec);
+  const kept = compiledCharts.get(key);
+  if (kept) return kept;
+  const { compile } = await import('vega-lite');
+  const runtime = vega().parse(compile(spec).spec);
+  compiledCharts.set(key, runtime);
+  if (compiledCharts.size > KEPT_CHARTS) compiledCharts.delete(compiledCharts.keys().next().value!);
+  return runtime;
+}
+
+/** A Vega-Lite spec as PNG bytes: SVG from Vega, rasterised by resvg with the npm-shipped font. */
+export async function drawPng(spec: TopLevelSpec, scale: number): Promise<Buffer> {
+  const image = await rasterise(await drawSvg(spec), scale);
+  return encodePng(image.pixels, image.width, image.height);
+}
+
+/** SVG as pixels, by resvg, with the npm-shipped font. */
+export async function rasterise(svg: string, scale: number) {
+  const { Resvg } = await import('@resvg/resvg-js');
+  return new Resvg(svg, {
+    font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+  }).render();
+}

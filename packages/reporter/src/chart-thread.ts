@@ -1,0 +1,33 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { TopLevelSpec } from 'vega-lite';
+import { drawPng, drawSvg, type ChartReply, type ChartRequest, type ChartThreadData } from './chart-drawing.js';
+import { FONT_FAMILY } from './fonts.js';
+
+// The chart thread (see charts.ts): draws each chart asked for, in the order asked. Started by warmCharts, it
+// first draws a chart of its own, which loads the libraries and warms their code, so that a run's are drawn fast.
+
+const port = parentPort!;
+
+/** The marks a run's pictures use (lines with points, cells with text in them), with a title and a legend. */
+const WARM_UP: TopLevelSpec = {
+  title: 'warm-up',
+  data: { values: [{ x: 0, y: 0, series: 'a' }, { x: 1, y: 1, series: 'b' }] },
+  encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+  layer: [{ mark: { type: 'line', point: true }, encoding: { color: { field: 'series', type: 'nominal' } } }, { mark: 'rect' }, { mark: 'text', encoding: { text: { field: 'y' } } }],
+  config: { font: FONT_FAMILY },
+};
+
+let drawn: Promise<unknown> = (workerData as ChartThreadData).warmUp ? drawPng(WARM_UP, 1).catch(() => undefined) : Promise.resolve();
+
+port.on('message', (request: ChartRequest) => {
+  drawn = drawn.then(() => reply(request));
+});
+
+async function reply({ id, spec, format, scale }: ChartRequest): Promise<void> {
+  try {
+    if (format === 'svg') port.postMessage({ id, svg: await drawSvg(spec) } satisfies ChartReply);
+    else port.postMessage({ id, png: await drawPng(spec, scale) } satisfies ChartReply);
+  } catch (error) {
+    port.postMessage({ id, error: { message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack } } satisfies ChartReply);
+  }
+}
