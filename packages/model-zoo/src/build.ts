@@ -79,9 +79,14 @@ export function planLayers(spec: ModelSpec, input: ModelInput): LayerPlan {
 
 /** Multiply-adds of one forward pass of one image through the dense and convolution layers (the rest is small). */
 export function forwardMultiplyAdds(spec: ModelSpec, input: ModelInput): number {
+  return layerMultiplyAdds(spec, input).reduce<number>((sum, count) => sum + (count ?? 0), 0);
+}
+
+/** Each layer's multiply-adds in one forward pass of one example; null for a kind that does none to speak of (pooling, dropout, …). */
+export function layerMultiplyAdds(spec: ModelSpec, input: ModelInput): Array<number | null> {
   const plan = planLayers(spec, input);
   const outputs = [...plan.inputShapes.slice(1), plan.outputShape];
-  return spec.layers.reduce((sum, layer, index) => sum + (kindOf(layer).multiplyAdds?.(layer, plan.inputShapes[index], outputs[index]) ?? 0), 0);
+  return spec.layers.map((layer, index) => kindOf(layer).multiplyAdds?.(layer, plan.inputShapes[index], outputs[index]) ?? null);
 }
 
 /** One row per layer: its kind, its output shape (without the batch) and its trainable parameter count (Keras' summary()). */

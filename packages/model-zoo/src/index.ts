@@ -29,6 +29,7 @@ export {
   getModelWeights,
   parameterCount,
   forwardMultiplyAdds,
+  layerMultiplyAdds,
   logitsOf,
   type DenseStack,
   type ModelInput,

@@ -5,7 +5,7 @@ export { renderPredictionGrid, type PredictionGridInput } from './predictions-im
 export { registerFonts, fontFiles, FONT_FAMILY } from './fonts.js';
 export { renderVegaLitePng, renderVegaLiteSvg, lineChartSpec, warmCharts, type LineChart, type LineSeries } from './charts.js';
 export { RUN_FILES } from './run-files.js';
-export { readRun, readRuns, summaryIfReadable, writeRunSummary, findRunFolders, walkRunsDir, MAX_WALKED_FOLDERS, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord } from './run-folders.js';
+export { readRun, readRuns, summaryIfReadable, writeRunSummary, findRunFolders, walkRunsDir, MAX_WALKED_FOLDERS, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord, type LayerTimings } from './run-folders.js';
 export { compareRuns, differingKeys, flattenSpec, verdictOf, type Comparison, type ComparedRun } from './compare.js';
 export { confusionMatrix, confusionCsv, perClassCsv, predictionsCsv, regressionPredictionsCsv, renderConfusion, renderCurves, renderPredictedVersusTrue, renderResiduals, mostConfidentMistakes, type ConfusionMatrix } from './run-pictures.js';
 export { renderRunReport, writeRunsIndex, runsIndexState, RUN_PICTURES } from './html-pages.js';

@@ -55,11 +55,25 @@ export interface RunSummary {
   restoredEpoch?: number | null;
   /** Where the latest session's wall time went, in seconds: a profile of the run. */
   timings?: Record<string, number>;
+  /** The latest session's training seconds per layer and the parameter updates', with the arithmetic rate, on the native engine. */
+  layerTimings?: LayerTimings;
   /** The queue worker that ran it (host/pid), for runs trained on another machine. */
   worker?: string;
   /** A sweep's refit: the chosen trial's settings trained on training + validation rows, the sweep's result. */
   refit?: boolean;
   error?: string;
+}
+
+/**
+ * Training time layer by layer (the native engine times each layer's forward and backward over the training
+ * batches; evaluation is not counted). GFLOP/s counts 2 operations per multiply-add, forward once and backward
+ * twice (the input's and the weights' gradients; the first layer's, once), for the kinds whose work is
+ * multiply-adds (dense, convolutions); null for the rest.
+ */
+export interface LayerTimings {
+  readonly samples: number;
+  readonly optimizerSeconds: number;
+  readonly layers: ReadonlyArray<{ layer: string; forwardSeconds: number; backwardSeconds: number; forwardGflops: number | null; backwardGflops: number | null }>;
 }
 
 /** A summary's `final`: the test columns of the run's last row. */

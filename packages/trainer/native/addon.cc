@@ -94,6 +94,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
                              InstanceMethod("predict", &NativeNetwork::Predict), InstanceMethod("gradients", &NativeNetwork::Gradients), InstanceMethod("setLearningRate", &NativeNetwork::SetLearningRate),
                              InstanceMethod("getOptimizerState", &NativeNetwork::GetOptimizerState),
                              InstanceMethod("setOptimizerState", &NativeNetwork::SetOptimizerState),
+                             InstanceMethod("trainingProfile", &NativeNetwork::TrainingProfileOf),
                              InstanceMethod("dispose", &NativeNetwork::Dispose)}));
   }
 
@@ -186,6 +187,26 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     } catch (const std::length_error&) {
       throw Napi::Error::New(env, "native engine: out of memory");
     }
+  }
+
+  // trainingProfile() -> { layers: [{ kind, index, forwardSeconds, backwardSeconds }], optimizerSeconds, samples }
+  Napi::Value TrainingProfileOf(const Napi::CallbackInfo& info) {
+    const TrainingProfile profile = Live(info.Env()).Profile();
+    Napi::Env env = info.Env();
+    Napi::Array layers = Napi::Array::New(env, profile.layers.size());
+    for (size_t l = 0; l < profile.layers.size(); ++l) {
+      Napi::Object layer = Napi::Object::New(env);
+      layer.Set("kind", profile.layers[l].kind);
+      layer.Set("index", profile.layers[l].index);
+      layer.Set("forwardSeconds", profile.layers[l].forwardSeconds);
+      layer.Set("backwardSeconds", profile.layers[l].backwardSeconds);
+      layers.Set(static_cast<uint32_t>(l), layer);
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("layers", layers);
+    result.Set("optimizerSeconds", profile.optimizerSeconds);
+    result.Set("samples", static_cast<double>(profile.samples));
+    return result;
   }
 
   // evaluate(inputs, labels) -> [lossSum, correct]

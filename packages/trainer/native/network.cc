@@ -1,6 +1,7 @@
 #include "network.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #if defined(__SSE__)
@@ -38,6 +39,9 @@ class FlushDenormals {
  private:
   unsigned int saved_ = 0;
 };
+
+using Clock = std::chrono::steady_clock;
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 constexpr int kEvaluationChunk = 256;
 constexpr int64_t kEvaluationBytes = int64_t{256} << 20;
@@ -81,6 +85,7 @@ Network::Network(const NetworkConfig& config) : config_(config), runner_(config.
     auto factory = LayerRegistry().find(args.kind);
     if (factory == LayerRegistry().end()) args.Fail("is a layer type the native engine does not have");
     layers_.push_back(factory->second(args, shape));
+    layerSeconds_.push_back({0, 0});
     shape = layers_.back()->out;
     widest_ = std::max(widest_, shape.size());
   }
@@ -157,10 +162,21 @@ void Network::Forward(int batch, bool training) {
     const Context context{training, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l)};
     Layer& layer = *layers_[l];
     const long inSize = layer.in.size(), outSize = layer.out.size();
+    const Clock::time_point started = Clock::now();
     ForSlices(batch, layer, [&](const Slice& slice) {
       layer.Forward(activations_[l].data() + slice.first * inSize, activations_[l + 1].data() + slice.first * outSize, slice, context);
     });
+    if (training) layerSeconds_[l][0] += SecondsSince(started);
   }
+}
+
+TrainingProfile Network::Profile() const {
+  TrainingProfile profile;
+  for (size_t l = 0; l < layers_.size(); ++l)
+    profile.layers.push_back({config_.layers[l].kind, config_.layers[l].index, layerSeconds_[l][0], layerSeconds_[l][1]});
+  profile.optimizerSeconds = optimizerSeconds_;
+  profile.samples = trainedSamples_;
+  return profile;
 }
 
 void Network::ScoreLogits(const Targets& targets, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
@@ -214,6 +230,7 @@ Score Network::TrainBatches(const Inputs& inputs, const Targets& targets, const 
     if (!std::isfinite(score.lossSum)) break;  // diverged: the caller sees a non-finite loss and stops
 
     Backward(batch);
+    const Clock::time_point updating = Clock::now();
     step_ += 1;
     optimizer_->BeginStep(step_);
     for (Param* param : params) {
@@ -223,6 +240,8 @@ Score Network::TrainBatches(const Inputs& inputs, const Targets& targets, const 
       }
       optimizer_->Update(*param);
     }
+    optimizerSeconds_ += SecondsSince(updating);
+    trainedSamples_ += batch;
   }
   return total;
 }
@@ -235,10 +254,12 @@ void Network::Backward(int batch) {
     const Context context{true, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l)};
     Layer& layer = *layers_[l];
     const long inSize = layer.in.size(), outSize = layer.out.size();
+    const Clock::time_point started = Clock::now();
     ForSlices(batch, layer, [&](const Slice& slice) {
       layer.Backward(activations_[l].data() + slice.first * inSize, activations_[l + 1].data() + slice.first * outSize,
                      gradient_.data() + slice.first * outSize, l > 0 ? gradientBelow_.data() + slice.first * inSize : nullptr, slice, context);
     });
+    layerSeconds_[l][1] += SecondsSince(started);
     std::swap(gradient_, gradientBelow_);
   }
   // The slices' gradients, summed in a fixed order.

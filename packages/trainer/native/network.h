@@ -4,6 +4,7 @@
 // buffers, so nothing is allocated per batch.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -54,6 +55,20 @@ struct Inputs {
   const float* floats = nullptr;
 };
 
+// Where training time went, per layer (the spec's layers, with the flattens the engine adds): seconds of
+// forward and backward over the training batches.
+struct LayerProfile {
+  std::string kind;
+  int index = 0;  // the spec layer it is (an added flatten: the dense layer it comes before)
+  double forwardSeconds = 0, backwardSeconds = 0;
+};
+
+struct TrainingProfile {
+  std::vector<LayerProfile> layers;
+  double optimizerSeconds = 0;  // the parameter updates
+  int64_t samples = 0;          // training samples the seconds are over
+};
+
 class Network {
  public:
   explicit Network(const NetworkConfig& config);
@@ -77,6 +92,9 @@ class Network {
   std::vector<NamedArray> OptimizerSlots();
   void RestoreOptimizer(double step, const std::vector<NamedArray>& slots);
   void SetLearningRate(float rate) { optimizer_->learningRate = rate; }
+
+  // Where training time went since the network was built (evaluation and prediction not counted).
+  TrainingProfile Profile() const;
 
   const Shape& input() const { return config_.input; }
   int classes() const { return config_.classes; }
@@ -105,6 +123,10 @@ class Network {
   std::vector<std::vector<float>> activations_;
   std::vector<float> gradient_, gradientBelow_;
   SliceRunner runner_;
+  // Per layer: training seconds forward [0] and backward [1]; the optimizer's; the samples trained.
+  std::vector<std::array<double, 2>> layerSeconds_;
+  double optimizerSeconds_ = 0;
+  int64_t trainedSamples_ = 0;
 };
 
 // What the engine can train, from the registries: reported to TypeScript instead of restated there.

@@ -4,6 +4,7 @@ import tf = require('@tensorflow/tfjs-core');
 import { UserError } from '@specml/data';
 import type { BackendChoice } from './schema.js';
 import { registerSegmentSum, registerWasmConvGradient } from './tfjs-kernels.js';
+import type { TrainingProfile } from './engine.js';
 
 export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'native' | TfjsBackendName;
@@ -52,6 +53,8 @@ export interface NativeNetworkHandle {
   setLearningRate(learningRate: number): void;
   getOptimizerState(): { step: number; tensors: { name: string; values: Float32Array }[] };
   setOptimizerState(state: { step: number; tensors: { name: string; values: Float32Array }[] }): void;
+  /** Where training time went since it was built, layer by layer. */
+  trainingProfile(): TrainingProfile;
   /** Frees its buffers and thread at once; the handle is unusable after. */
   dispose(): void;
 }

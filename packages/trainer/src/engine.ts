@@ -25,5 +25,21 @@ export interface TrainingEngine {
   setLearningRate(learningRate: number): void;
   optimizerState(): Promise<OptimizerState>;
   restoreOptimizerState(state: OptimizerState): Promise<void>;
+  /** Where training time went, layer by layer (the native engine times its layers; tfjs engines do not). */
+  trainingProfile?(): TrainingProfile;
   dispose(): void;
+}
+
+/** The native engine's training seconds per layer since it was built (see native/network.h), and the samples they are over. */
+export interface TrainingProfile {
+  readonly layers: ReadonlyArray<{
+    readonly kind: string;
+    /** The spec layer it is (a flatten the engine adds: the dense layer it comes before). */
+    readonly index: number;
+    readonly forwardSeconds: number;
+    readonly backwardSeconds: number;
+  }>;
+  /** The parameter updates. */
+  readonly optimizerSeconds: number;
+  readonly samples: number;
 }

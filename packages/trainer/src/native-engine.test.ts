@@ -552,3 +552,34 @@ describe('native engine against tfjs, regressions', () => {
     tfjs.dispose();
   });
 });
+
+describe('native engine: training profile', () => {
+  it('times every layer it trains, the engine\'s own flatten too, over the training samples only', () => {
+    const input: ModelInput = { inputShape: [8, 8, 1] };
+    const options = nativeNetworkOptions(convBatchNormDropout, input, sgd, 1);
+    const network = nativeNetwork(convBatchNormDropout, input);
+    network.setWeights(initialWeights(convBatchNormDropout, input, createRng(1)));
+    const count = 20;
+    const inputs = Uint8Array.from({ length: count * 64 }, (_, k) => (k * 37) % 256);
+    const labels = Uint8Array.from({ length: count }, (_, k) => k % 10);
+    const order = Uint32Array.from({ length: count }, (_, k) => k);
+    expect(network.trainingProfile().samples).toBe(0);
+    network.trainBatches(inputs, labels, order, 0, count, 8);
+    network.trainBatches(inputs, labels, order, 0, 12, 8);
+    const trained = network.trainingProfile();
+    expect(trained.samples).toBe(count + 12);
+    // One entry per layer the engine runs, in order: the spec's, and the flatten it puts before the first dense layer.
+    expect(trained.layers.map(({ kind, index }) => [kind, index])).toEqual(options.layers.map(({ type, index }) => [type, index]));
+    expect(trained.layers.map(({ kind }) => kind)).toEqual(['conv2d', 'batchNormalization', 'maxPooling2d', 'dropout', 'flatten', 'dense', 'dense']);
+    for (const layer of trained.layers) {
+      expect(layer.forwardSeconds).toBeGreaterThan(0);
+      expect(layer.backwardSeconds).toBeGreaterThan(0);
+    }
+    expect(trained.optimizerSeconds).toBeGreaterThan(0);
+    // Evaluation and prediction are not training: the profile stays as it was.
+    network.evaluate(inputs, labels);
+    network.predict(inputs, labels);
+    expect(network.trainingProfile()).toEqual(trained);
+    network.dispose();
+  });
+});

@@ -3,7 +3,7 @@ import { UserError, type ExampleSet } from '@specml/data';
 import { planLayers, tokensAt, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
-import type { Score, TrainingEngine } from './engine.js';
+import type { Score, TrainingEngine, TrainingProfile } from './engine.js';
 import type { OptimizerSpec } from './schema.js';
 
 /**
@@ -97,6 +97,10 @@ export class NativeEngine implements TrainingEngine {
 
   async restoreOptimizerState(state: OptimizerState): Promise<void> {
     this.network.setOptimizerState({ step: state.step, tensors: state.tensors });
+  }
+
+  trainingProfile(): TrainingProfile {
+    return this.network.trainingProfile();
   }
 
   dispose(): void {

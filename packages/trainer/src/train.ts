@@ -6,7 +6,7 @@ import { classificationTraining, regressionTraining, type TaskTraining } from '.
 import { loadNativeAddon, selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochMetrics } from './metrics.js';
-import type { Score, TrainingEngine } from './engine.js';
+import type { Score, TrainingEngine, TrainingProfile } from './engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
 import { learningRateAt, type BackendChoice, type OptimizerSpec, type RegressionLoss, type ScheduleSpec } from './schema.js';
 import { LayersEngine } from './layers-engine.js';
@@ -82,6 +82,8 @@ export interface TrainResult {
   readonly stoppedEarly: boolean;
   /** The epoch whose weights the model holds, where early stopping restored the best one's (else the last epoch's). */
   readonly restoredEpoch?: number;
+  /** Where this training's time went, layer by layer, where the engine says (the native engine). */
+  readonly profile?: TrainingProfile;
 }
 
 /** Training stopped because the loss became NaN or infinite. */
@@ -151,7 +153,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     if (best) engine.setWeights(best.weights);
     const model = buildModel(request.model, request.dataset, task.savedWeights(engine.weights()));
     const testPredictions = timed('evaluationSeconds', () => task.testPredictions(engine));
-    return { model, testPredictions, backend: session.backend, metrics: recorder.metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}) };
+    const profile = engine.trainingProfile?.();
+    return { model, testPredictions, backend: session.backend, metrics: recorder.metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}), ...(profile ? { profile } : {}) };
   } finally {
     engine.dispose();
   }

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { metricValue } from '@specml/data';
 import { anchors, format, median, root, timed } from './bench-kit.js';
-import { readRun } from '@specml/reporter';
+import { readRun, type LayerTimings } from '@specml/reporter';
 
 interface Measurement {
   wallSeconds: number;
@@ -43,7 +43,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'experiments/lenet5.yaml': { overrides: ['epochs=1'], reference: { script: 'run-lenet5-reference.sh', args: ['1'] }, compare: 'epochSeconds' },
 };
 
-async function runOurs(spec: string, benchmark: Benchmark, backend: string, runsDir: string): Promise<Measurement> {
+async function runOurs(spec: string, benchmark: Benchmark, backend: string, runsDir: string): Promise<{ measured: Measurement; layers: string | null }> {
   const sets = benchmark.overrides.flatMap((override) => ['--set', override]);
   const run = timed('npx', ['nx', 'run', 'runner:exp', spec, '--backend', backend, '--runs-dir', runsDir, ...sets]);
   const dir = run.stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith(runsDir)).at(-1);
@@ -52,7 +52,7 @@ async function runOurs(spec: string, benchmark: Benchmark, backend: string, runs
   const { summary, metrics } = readRun(dir);
   const column = (name: string) => metrics.slice(1).map((row) => metricValue(row, name));
   const samplesPerSecond = median(column('samples_per_second'));
-  return {
+  const measured = {
     wallSeconds: run.wallSeconds,
     epochSeconds: column('epoch_seconds')[0],
     accuracy: summary.final?.test_accuracy ?? Number.NaN,
@@ -61,6 +61,14 @@ async function runOurs(spec: string, benchmark: Benchmark, backend: string, runs
     // The training process itself (Nx, the launcher around it, is left out).
     peakRssMiB: summary.peakRssMiB ?? run.peakRssMiB,
   };
+  return { measured, layers: summary.layerTimings ? describeLayers(summary.layerTimings) : null };
+}
+
+/** Where training time went, layer by layer: forward + backward seconds and GFLOP/s, then the parameter updates. */
+function describeLayers({ layers, optimizerSeconds }: LayerTimings): string {
+  const rate = (gflops: number | null) => (gflops === null ? '' : `, ${format(gflops, 1)}`);
+  const parts = layers.map((layer, index) => `${index + 1} ${layer.layer} ${format(layer.forwardSeconds)} + ${format(layer.backwardSeconds)} s${layer.forwardGflops === null ? '' : ` (${format(layer.forwardGflops, 1)}${rate(layer.backwardGflops)} GFLOP/s)`}`);
+  return `  training per layer, forward + backward: ${parts.join(' | ')} | updates ${format(optimizerSeconds)} s`;
 }
 
 /** FLOPs to train on one image: forward multiply-adds × 2 FLOPs × 3 (forward, and backward's two products). */
@@ -208,7 +216,7 @@ async function benchSpec(spec: string, benchmark: Benchmark, pairCount: number, 
       const ours: Measurement[] = [];
       const reference: Measurement[] = [];
       for (let pair = 1; pair <= pairCount; pair++) {
-        const mine = await runOurs(spec, benchmark, backend, runsDir);
+        const { measured: mine, layers } = await runOurs(spec, benchmark, backend, runsDir);
         ours.push(mine);
         let line = `pair ${pair}: ${describe('ours', mine)}`;
         if (!missing) {
@@ -216,7 +224,7 @@ async function benchSpec(spec: string, benchmark: Benchmark, pairCount: number, 
           reference.push(theirs);
           line += ` | ${describe('pytorch', theirs)} | ratio ${format(mine[compared]! / theirs[compared]!)}`;
         }
-        console.log(line);
+        console.log(layers ? `${line}\n${layers}` : line);
       }
       const medianOf = (list: Measurement[], key: keyof Measurement) => (list[0][key] === null ? null : median(list.map((m) => m[key] as number)));
       const summary = [describe('median ours', Object.fromEntries(Object.keys(ours[0]).map((key) => [key, medianOf(ours, key as keyof Measurement)])) as unknown as Measurement)];

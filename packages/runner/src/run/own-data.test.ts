@@ -25,6 +25,10 @@ describe('your own table (dataset: csv)', () => {
     expect(summary.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(summary.backend).toBe('native');
     expect(summary.final.test_accuracy).toBeGreaterThanOrEqual(0.9);
+    // Where training time went, per layer: 40 epochs of the 120 training rows, the dense layers' arithmetic rates.
+    expect(summary.layerTimings.samples).toBe(40 * 120);
+    expect(summary.layerTimings.layers.map((layer: { layer: string }) => layer.layer)).toEqual(['dense', 'dense']);
+    for (const layer of summary.layerTimings.layers) for (const rate of [layer.forwardGflops, layer.backwardGflops]) expect(rate).toBeGreaterThan(0);
     const predictions = linesOf(join(runDir, 'predictions.csv'));
     expect(predictions[0]).toBe('test_row,true_class,predicted_class,probability_setosa,probability_versicolor,probability_virginica');
     expect(predictions).toHaveLength(31);

@@ -49,6 +49,7 @@ import { loadSpec, loadSpecText, type LoadedSpec } from '../spec/load-spec.js';
 import { createProgress, readingProgress } from './progress.js';
 import { RunFolderError } from './run-folder-error.js';
 import { createRunFolder } from './run-folder.js';
+import { layerTimingsOf } from './layer-timings.js';
 import { lockRunFolder, type RunLock } from './run-lock.js';
 import { checkBatchSize, checkSpec, checkSpecAgainstData } from '../spec/semantic-checks.js';
 import type { ExperimentSpec } from '../spec/spec-schema.js';
@@ -318,6 +319,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, metrics), saveModel(result.model, join(dir, RUN_FILES.model))]);
     result.model.dispose();
     summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
+    if (result.profile) summary.layerTimings = layerTimingsOf(result.profile, spec.model, dataset);
     book.keep(result.restoredEpoch);
     if (spec.earlyStopping) {
       summary.stoppedEpoch = result.stoppedEarly ? metrics.at(-1)!.epoch : null;
