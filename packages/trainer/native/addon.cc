@@ -91,7 +91,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
                 DefineClass(env, "NativeNetwork",
                             {InstanceMethod("setWeights", &NativeNetwork::SetWeights), InstanceMethod("getWeights", &NativeNetwork::GetWeights),
                              InstanceMethod("trainBatches", &NativeNetwork::TrainBatches), InstanceMethod("evaluate", &NativeNetwork::Evaluate),
-                             InstanceMethod("predict", &NativeNetwork::Predict), InstanceMethod("gradients", &NativeNetwork::Gradients), InstanceMethod("setLearningRate", &NativeNetwork::SetLearningRate),
+                             InstanceMethod("predict", &NativeNetwork::Predict), InstanceMethod("assess", &NativeNetwork::Assess), InstanceMethod("gradients", &NativeNetwork::Gradients), InstanceMethod("setLearningRate", &NativeNetwork::SetLearningRate),
                              InstanceMethod("getOptimizerState", &NativeNetwork::GetOptimizerState),
                              InstanceMethod("setOptimizerState", &NativeNetwork::SetOptimizerState),
                              InstanceMethod("trainingProfile", &NativeNetwork::TrainingProfileOf),
@@ -221,6 +221,16 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
     Guarded(info.Env(), [&] { return network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, out.Data()); });
     return out;
+  }
+
+  // assess(inputs, labels) -> [lossSum, correct, Float32Array of predict's outputs]: both from one pass
+  Napi::Value Assess(const Napi::CallbackInfo& info) {
+    const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
+    const Score score = Guarded(info.Env(), [&] { return network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, out.Data()); });
+    Napi::Array result = Pair(info.Env(), score).As<Napi::Array>();
+    result.Set(2u, out);
+    return result;
   }
 
   // gradients(inputs, labels) -> { lossSum, gradients: Float32Array[] } in the layout of getWeights()

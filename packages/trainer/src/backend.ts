@@ -48,6 +48,8 @@ export interface NativeNetworkHandle {
   trainBatches(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
   evaluate(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): [number, number];
   predict(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): Float32Array;
+  /** evaluate and predict in one pass over the examples: [lossSum, correct, predictions]. */
+  assess(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): [number, number, Float32Array];
   /** The gradient of the mean loss over the examples as one training batch, without a step (for checks against tfjs). */
   gradients(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): { lossSum: number; gradients: Float32Array[] };
   setLearningRate(learningRate: number): void;

@@ -9,12 +9,19 @@ export interface Score {
   correct: number;
 }
 
+/** A held-out set's summed loss and correct count, and every example's prediction (as predict gives them). */
+export interface Assessment {
+  readonly score: Score;
+  readonly predictions: Float32Array;
+}
+
 /** Trains one model on one training set; the native engine and the tfjs paths implement it. */
 export interface TrainingEngine {
   readonly backend: BackendName;
   /** One optimizer step per batch of `batchSize` over order[start, end) (the last batch may be shorter). */
   trainRange(order: Uint32Array, start: number, end: number): Score;
-  evaluate(set: ExampleSet): Score;
+  /** The loss and the predictions of a held-out set (the native engine computes both in one pass). */
+  assess(set: ExampleSet): Assessment;
   /** For every example of a set: its softmax probabilities (count × classes, row after row), or a regression's number. */
   predict(set: ExampleSet): Float32Array;
   /** The trained weights, layer by layer (see ModelWeights). */

@@ -7,6 +7,6 @@ export { NativeEngine, buildNativeNetwork, nativeNetworkOptions } from './native
 export { TfjsEngine } from './tfjs-engine.js';
 export { LayersEngine } from './layers-engine.js';
 export { classificationObjective, regressionObjective, type TfjsObjective } from './tfjs-objective.js';
-export type { TrainingEngine, TrainingProfile, Score } from './engine.js';
+export type { Assessment, TrainingEngine, TrainingProfile, Score } from './engine.js';
 export { earlyStoppingSpecSchema, EarlyStopping, type EarlyStoppingSpec } from './callbacks/early-stopping.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type OptimizerState } from './checkpoint.js';

@@ -5,7 +5,7 @@ import type { ExampleSet } from '@specml/data';
 import { buildModel, getModelWeights, setModelWeights, logitsOf, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
-import type { Score, TrainingEngine } from './engine.js';
+import type { Assessment, Score, TrainingEngine } from './engine.js';
 import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './tfjs-optimizers.js';
 import type { OptimizerSpec } from './schema.js';
 import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
@@ -75,8 +75,8 @@ export class LayersEngine implements TrainingEngine {
 
   private readonly logitsOfImages = (pixels: Float32Array, count: number) => logitsOf(this.model, this.batchTensor(pixels, count), false);
 
-  evaluate(set: ExampleSet): Score {
-    return evaluateInChunks(set, EVALUATION_CHUNK, this.objective, this.logitsOfImages);
+  assess(set: ExampleSet): Assessment {
+    return { score: evaluateInChunks(set, EVALUATION_CHUNK, this.objective, this.logitsOfImages), predictions: this.predict(set) };
   }
 
   predict(set: ExampleSet): Float32Array {

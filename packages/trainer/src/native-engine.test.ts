@@ -403,7 +403,7 @@ describe('native engine against tfjs, whole models', () => {
       const start = step * batchSize;
       losses.push([native.trainRange(order, start, start + batchSize).lossSum / batchSize, tfjs.trainRange(order, start, start + batchSize).lossSum / batchSize]);
     }
-    const accuracies = [native.evaluate(dataset.test).correct / dataset.test.count, tfjs.evaluate(dataset.test).correct / dataset.test.count];
+    const accuracies = [native.assess(dataset.test).score.correct / dataset.test.count, tfjs.assess(dataset.test).score.correct / dataset.test.count];
     tfjs.dispose();
     return { losses, accuracies };
   }
@@ -543,7 +543,7 @@ describe('native engine against tfjs, regressions', () => {
     for (const [ours, theirs] of losses) expect(Math.abs(ours - theirs) / theirs).toBeLessThan(2e-3);
     const mean = (pairs: typeof losses) => pairs.reduce((sum, [ours]) => sum + ours, 0) / pairs.length;
     expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) * 0.7);
-    const [ours, theirs] = [native.evaluate(test), tfjs.evaluate(test)];
+    const [ours, theirs] = [native.assess(test).score, tfjs.assess(test).score];
     expect(Math.abs(ours.lossSum - theirs.lossSum) / theirs.lossSum).toBeLessThan(2e-3);
     expect(ours.correct).toBe(0);
     const [predictedHere, predictedThere] = [native.predict(test), tfjs.predict(test)];
@@ -580,6 +580,19 @@ describe('native engine: training profile', () => {
     network.evaluate(inputs, labels);
     network.predict(inputs, labels);
     expect(network.trainingProfile()).toEqual(trained);
+    network.dispose();
+  });
+
+  it('assesses a held-out set in one pass: exactly evaluate\'s loss and count and predict\'s outputs', () => {
+    const input: ModelInput = { inputShape: [8, 8, 1] };
+    const network = nativeNetwork(convBatchNormDropout, input);
+    network.setWeights(initialWeights(convBatchNormDropout, input, createRng(2)));
+    const inputs = Uint8Array.from({ length: 30 * 64 }, (_, k) => (k * 53) % 256);
+    const labels = Uint8Array.from({ length: 30 }, (_, k) => (k * 7) % 10);
+    const [lossSum, correct, predictions] = network.assess(inputs, labels);
+    expect([lossSum, correct]).toEqual(network.evaluate(inputs, labels));
+    expect(predictions).toEqual(network.predict(inputs, labels));
+    expect(predictions).toHaveLength(30 * 10);
     network.dispose();
   });
 });

@@ -3,7 +3,7 @@ import { UserError, type ExampleSet } from '@specml/data';
 import { planLayers, tokensAt, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
 import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
-import type { Score, TrainingEngine, TrainingProfile } from './engine.js';
+import type { Assessment, Score, TrainingEngine, TrainingProfile } from './engine.js';
 import type { OptimizerSpec } from './schema.js';
 
 /**
@@ -69,9 +69,9 @@ export class NativeEngine implements TrainingEngine {
     return { lossSum, correct };
   }
 
-  evaluate(set: ExampleSet): Score {
-    const [lossSum, correct] = withMemoryAdvice(() => this.network.evaluate(set.inputs, set.labels), this.batchSize);
-    return { lossSum, correct };
+  assess(set: ExampleSet): Assessment {
+    const [lossSum, correct, predictions] = withMemoryAdvice(() => this.network.assess(set.inputs, set.labels), this.batchSize);
+    return { score: { lossSum, correct }, predictions };
   }
 
   predict(set: ExampleSet): Float32Array {

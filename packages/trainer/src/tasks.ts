@@ -33,8 +33,8 @@ export function classificationTraining(dataset: Dataset, classWeights?: readonly
     objective: classificationObjective(classes, classWeights),
     evaluate: (engine, which) => {
       const set = which === 'test' ? dataset.test : dataset.validation!;
-      const loss = engine.evaluate(set).lossSum / set.count;
-      return { [`${which}_loss`]: loss, ...heldOutScores(which, 'classification', { truth: set.labels.subarray(0, set.count), predictions: engine.predict(set), classes }) };
+      const { score, predictions } = engine.assess(set);
+      return { [`${which}_loss`]: score.lossSum / set.count, ...heldOutScores(which, 'classification', { truth: set.labels.subarray(0, set.count), predictions, classes }) };
     },
     trainColumns: ({ lossSum, correct }, samples) => ({ train_loss: lossSum / samples, train_accuracy: correct / samples }),
     testPredictions: (engine) => engine.predict(dataset.test),
@@ -60,8 +60,8 @@ export function regressionTraining(dataset: Dataset, loss: RegressionLoss): Task
     objective: regressionObjective(loss),
     evaluate: (engine, which) => {
       const [raw, set] = which === 'test' ? [dataset.test, sets.test] : [dataset.validation!, sets.validation!];
-      const loss = (engine.evaluate(set).lossSum / raw.count) * lossScale;
-      return { [`${which}_loss`]: loss, ...heldOutScores(which, 'regression', { truth: raw.labels.subarray(0, raw.count), predictions: inUnits(engine.predict(set)), classes: 1 }) };
+      const { score, predictions } = engine.assess(set);
+      return { [`${which}_loss`]: (score.lossSum / raw.count) * lossScale, ...heldOutScores(which, 'regression', { truth: raw.labels.subarray(0, raw.count), predictions: inUnits(predictions), classes: 1 }) };
     },
     trainColumns: ({ lossSum }, samples) => ({ train_loss: (lossSum / samples) * lossScale }),
     testPredictions: (engine) => inUnits(engine.predict(sets.test)),

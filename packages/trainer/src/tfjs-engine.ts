@@ -3,7 +3,7 @@ import type { ExampleSet } from '@specml/data';
 import { ACTIVATION_KINDS, type Activation, type DenseStack, type ModelWeights } from '@specml/model-zoo';
 import type { BackendName } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
-import type { Score, TrainingEngine } from './engine.js';
+import type { Assessment, Score, TrainingEngine } from './engine.js';
 import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfjsLearningRate } from './tfjs-optimizers.js';
 import type { OptimizerSpec } from './schema.js';
 import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
@@ -68,8 +68,8 @@ export class TfjsEngine implements TrainingEngine {
 
   private readonly logitsOfImages = (pixels: Float32Array, count: number) => this.logits(tf.tensor2d(pixels, [count, this.inputSize]));
 
-  evaluate(set: ExampleSet): Score {
-    return evaluateInChunks(set, EVALUATION_CHUNK, this.objective, this.logitsOfImages);
+  assess(set: ExampleSet): Assessment {
+    return { score: evaluateInChunks(set, EVALUATION_CHUNK, this.objective, this.logitsOfImages), predictions: this.predict(set) };
   }
 
   predict(set: ExampleSet): Float32Array {
