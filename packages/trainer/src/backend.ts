@@ -4,7 +4,6 @@ import tf = require('@tensorflow/tfjs-core');
 import { UserError } from '@specml/data';
 import type { BackendChoice } from './schema.js';
 import { registerSegmentSum, registerWasmConvGradient } from './tfjs-kernels.js';
-import type { TrainingProfile } from './engine.js';
 
 export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'native' | TfjsBackendName;
@@ -37,6 +36,20 @@ export interface NativeNetworkOptions {
   loss?: string;
   /** Classification: one weight per class for the training gradient (data.classWeights); absent: all 1. */
   classWeights?: number[];
+}
+
+/** The native engine's training seconds per layer since it was built (see native/network.h), and the samples they are over. */
+export interface TrainingProfile {
+  readonly layers: ReadonlyArray<{
+    readonly kind: string;
+    /** The spec layer it is (a flatten the engine adds: the dense layer it comes before). */
+    readonly index: number;
+    readonly forwardSeconds: number;
+    readonly backwardSeconds: number;
+  }>;
+  /** The parameter updates. */
+  readonly optimizerSeconds: number;
+  readonly samples: number;
 }
 
 /** The native class compiled from native/*.cc. */

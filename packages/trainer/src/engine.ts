@@ -1,6 +1,6 @@
 import type { ExampleSet } from '@specml/data';
 import type { ModelWeights } from '@specml/model-zoo';
-import type { BackendName } from './backend.js';
+import type { BackendName, TrainingProfile } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
 
 export interface Score {
@@ -35,18 +35,4 @@ export interface TrainingEngine {
   /** Where training time went, layer by layer (the native engine times its layers; tfjs engines do not). */
   trainingProfile?(): TrainingProfile;
   dispose(): void;
-}
-
-/** The native engine's training seconds per layer since it was built (see native/network.h), and the samples they are over. */
-export interface TrainingProfile {
-  readonly layers: ReadonlyArray<{
-    readonly kind: string;
-    /** The spec layer it is (a flatten the engine adds: the dense layer it comes before). */
-    readonly index: number;
-    readonly forwardSeconds: number;
-    readonly backwardSeconds: number;
-  }>;
-  /** The parameter updates. */
-  readonly optimizerSeconds: number;
-  readonly samples: number;
 }

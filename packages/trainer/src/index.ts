@@ -1,12 +1,12 @@
 export { OPTIMIZER_NAMES } from './optimizers/index.js';
 export { optimizerSpecSchema, backendSpecSchema, scheduleSpecSchema, taskSpecSchema, lossSpecSchema, learningRateAt, BACKENDS, REGRESSION_LOSSES, type OptimizerSpec, type BackendChoice, type ScheduleSpec, type RegressionLoss } from './schema.js';
-export { selectBackend, activateTfjsBackend, loadNativeAddon, type BackendSelection, type BackendName, type TfjsBackendName } from './backend.js';
+export { selectBackend, activateTfjsBackend, loadNativeAddon, type BackendSelection, type BackendName, type TfjsBackendName, type TrainingProfile } from './backend.js';
 export { train, predictExamples, TrainingDivergedError, type TrainRequest, type TrainResult, type TrainTimings, type TrainCallbacks, type EpochMetrics, type EpochVerdict } from './train.js';
 export { saveModel, loadModel } from './model-io.js';
 export { NativeEngine, buildNativeNetwork, nativeNetworkOptions } from './native-engine.js';
 export { TfjsEngine } from './tfjs-engine.js';
 export { LayersEngine } from './layers-engine.js';
 export { classificationObjective, regressionObjective, type TfjsObjective } from './tfjs-objective.js';
-export type { Assessment, TrainingEngine, TrainingProfile, Score } from './engine.js';
+export type { Assessment, TrainingEngine, Score } from './engine.js';
 export { earlyStoppingSpecSchema, EarlyStopping, type EarlyStoppingSpec } from './callbacks/early-stopping.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type OptimizerState } from './checkpoint.js';

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { UserError, type ExampleSet } from '@specml/data';
 import { planLayers, tokensAt, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
-import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions } from './backend.js';
+import { loadNativeAddon, type NativeAttempt, type NativeNetworkHandle, type NativeNetworkOptions, type TrainingProfile } from './backend.js';
 import type { OptimizerState } from './checkpoint.js';
-import type { Assessment, Score, TrainingEngine, TrainingProfile } from './engine.js';
+import type { Assessment, Score, TrainingEngine } from './engine.js';
 import type { OptimizerSpec } from './schema.js';
 
 /**

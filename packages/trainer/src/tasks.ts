@@ -14,8 +14,8 @@ export interface TaskTraining {
   readonly validation?: ExampleSet;
   /** What a tfjs engine minimises and scores (the native engine is built with the same loss). */
   readonly objective: TfjsObjective;
-  /** A set's columns (test_… or validation_…). */
-  evaluate(engine: TrainingEngine, which: 'test' | 'validation'): Partial<EpochMetrics>;
+  /** A set's columns (test_… or validation_…), and its predictions as testPredictions gives them. */
+  evaluate(engine: TrainingEngine, which: 'test' | 'validation'): { columns: Partial<EpochMetrics>; predictions: Float32Array };
   /** The train columns from an epoch's summed score. */
   trainColumns(score: Score, samples: number): Partial<EpochMetrics>;
   /** The test set's predictions: class probabilities (count × classes), or numbers in the target's units. */
@@ -34,7 +34,7 @@ export function classificationTraining(dataset: Dataset, classWeights?: readonly
     evaluate: (engine, which) => {
       const set = which === 'test' ? dataset.test : dataset.validation!;
       const { score, predictions } = engine.assess(set);
-      return { [`${which}_loss`]: score.lossSum / set.count, ...heldOutScores(which, 'classification', { truth: set.labels.subarray(0, set.count), predictions, classes }) };
+      return { columns: { [`${which}_loss`]: score.lossSum / set.count, ...heldOutScores(which, 'classification', { truth: set.labels.subarray(0, set.count), predictions, classes }) }, predictions };
     },
     trainColumns: ({ lossSum, correct }, samples) => ({ train_loss: lossSum / samples, train_accuracy: correct / samples }),
     testPredictions: (engine) => engine.predict(dataset.test),
@@ -60,8 +60,9 @@ export function regressionTraining(dataset: Dataset, loss: RegressionLoss): Task
     objective: regressionObjective(loss),
     evaluate: (engine, which) => {
       const [raw, set] = which === 'test' ? [dataset.test, sets.test] : [dataset.validation!, sets.validation!];
-      const { score, predictions } = engine.assess(set);
-      return { [`${which}_loss`]: (score.lossSum / raw.count) * lossScale, ...heldOutScores(which, 'regression', { truth: raw.labels.subarray(0, raw.count), predictions: inUnits(predictions), classes: 1 }) };
+      const { score, predictions: outputs } = engine.assess(set);
+      const predictions = inUnits(outputs);
+      return { columns: { [`${which}_loss`]: (score.lossSum / raw.count) * lossScale, ...heldOutScores(which, 'regression', { truth: raw.labels.subarray(0, raw.count), predictions, classes: 1 }) }, predictions };
     },
     trainColumns: ({ lossSum }, samples) => ({ train_loss: (lossSum / samples) * lossScale }),
     testPredictions: (engine) => inUnits(engine.predict(sets.test)),

@@ -3,10 +3,10 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { augments, createAugmenter, createRng, inputsAsFloats, isImageDataset, randomPermutation, UserError, type Augmenter, type AugmentSpec, type Dataset, type ExampleSet, type Rng, type Task } from '@specml/data';
 import { buildModel, denseStackOf, initialWeights, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { classificationTraining, regressionTraining, type TaskTraining } from './tasks.js';
-import { loadNativeAddon, selectBackend, type BackendSelection, type NativeAttempt } from './backend.js';
+import { loadNativeAddon, selectBackend, type BackendSelection, type NativeAttempt, type TrainingProfile } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochMetrics } from './metrics.js';
-import type { Score, TrainingEngine, TrainingProfile } from './engine.js';
+import type { Score, TrainingEngine } from './engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
 import { learningRateAt, type BackendChoice, type OptimizerSpec, type RegressionLoss, type ScheduleSpec } from './schema.js';
 import { LayersEngine } from './layers-engine.js';
@@ -118,8 +118,16 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
   const { engine, task, augmenter, rng } = session;
   try {
     const recorder = epochRecorder(request, callbacks, session, timings);
-    const validationMetrics = () => (task.validation ? timed('evaluationSeconds', () => task.evaluate(engine, 'validation')) : {});
-    const testMetrics = () => timed('evaluationSeconds', () => task.evaluate(engine, 'test')) as Pick<EpochMetrics, 'test_loss'> & Partial<EpochMetrics>;
+    const validationMetrics = () => (task.validation ? timed('evaluationSeconds', () => task.evaluate(engine, 'validation').columns) : {});
+    // The test set's predictions by the weights as they are now, from its last evaluation: the final ones, unless
+    // the weights changed since (training, restoreBest), so that the last epoch's pass is not made twice.
+    let testPredictionsNow: Float32Array | undefined;
+    const testMetrics = () =>
+      timed('evaluationSeconds', () => {
+        const { columns, predictions } = task.evaluate(engine, 'test');
+        testPredictionsNow = predictions;
+        return columns;
+      }) as Pick<EpochMetrics, 'test_loss'> & Partial<EpochMetrics>;
     if (request.resume) await engine.restoreOptimizerState(request.resume.optimizer);
     else await recorder.record({ epoch: 0, ...testMetrics(), ...validationMetrics() });
 
@@ -137,6 +145,7 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       callbacks.onEpochStart?.(epoch, samples);
       const started = performance.now();
       const total = await trainEpoch(engine, order, epoch, request.batchSize, callbacks, timed);
+      testPredictionsNow = undefined;
       const seconds = (performance.now() - started) / 1000;
       const verdict = await recorder.record({
         epoch,
@@ -150,9 +159,12 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
     }
     // restoreBest: the model is the best epoch's, and so are the test predictions written beside it.
     const best = recorder.best();
-    if (best) engine.setWeights(best.weights);
+    if (best) {
+      engine.setWeights(best.weights);
+      testPredictionsNow = undefined;
+    }
     const model = buildModel(request.model, request.dataset, task.savedWeights(engine.weights()));
-    const testPredictions = timed('evaluationSeconds', () => task.testPredictions(engine));
+    const testPredictions = testPredictionsNow ?? timed('evaluationSeconds', () => task.testPredictions(engine));
     const profile = engine.trainingProfile?.();
     return { model, testPredictions, backend: session.backend, metrics: recorder.metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}), ...(profile ? { profile } : {}) };
   } finally {
