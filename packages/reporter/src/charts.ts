@@ -38,8 +38,8 @@ export function lineChartSpec(chart: LineChart): TopLevelSpec {
 // single run starts it early (warmCharts): loading Vega, Vega-Lite and resvg and a first, slow chart (about
 // 0.6 s, cold) happen on the other core while the run reads its data and trains, and its own charts are drawn
 // by warm code (measured side by side on a quiet machine: 0.06 s less wall time for a run on iris, 0.19 s for
-// the spam e-mails; on a busy one, the same for iris). Elsewhere it
-// starts with the first chart and draws no warm-up chart: a sweep's trial processes already fill the cores.
+// the spam e-mails; on a busy one, the same for iris). Elsewhere it starts with the first chart and draws no
+// warm-up chart: a sweep's trial processes already fill the cores.
 
 /** The thread's compiled file: tests import the TypeScript sources, which a thread cannot run (`npm test` builds first). */
 const CHART_THREAD = new URL(import.meta.url.endsWith('.ts') ? '../dist/chart-thread.js' : './chart-thread.js', import.meta.url);

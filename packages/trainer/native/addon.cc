@@ -1,6 +1,7 @@
 // N-API glue only: JavaScript values in, checked, handed to Network; results out. See network.h.
 #include <napi.h>
 #include <cmath>
+#include <utility>
 
 #include "activation.h"
 #include "augment.h"
@@ -216,21 +217,22 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   }
 
   // predict(inputs, labels) -> Float32Array of count × classes softmax probabilities (regression: count outputs)
-  Napi::Value Predict(const Napi::CallbackInfo& info) {
-    const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
-    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
-    Guarded(info.Env(), [&] { return network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, out.Data()); });
-    return out;
-  }
+  Napi::Value Predict(const Napi::CallbackInfo& info) { return PassWithOutputs(info).second; }
 
   // assess(inputs, labels) -> [lossSum, correct, Float32Array of predict's outputs]: both from one pass
   Napi::Value Assess(const Napi::CallbackInfo& info) {
-    const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
-    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
-    const Score score = Guarded(info.Env(), [&] { return network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, out.Data()); });
+    const auto [score, outputs] = PassWithOutputs(info);
     Napi::Array result = Pair(info.Env(), score).As<Napi::Array>();
-    result.Set(2u, out);
+    result.Set(2u, outputs);
     return result;
+  }
+
+  // One evaluation pass over (inputs, labels): the score, and every example's outputs in a new array.
+  std::pair<Score, Napi::Float32Array> PassWithOutputs(const Napi::CallbackInfo& info) {
+    const int64_t count = CheckedCount(info.Env(), info[0], info[1]);
+    Napi::Float32Array outputs = Napi::Float32Array::New(info.Env(), static_cast<size_t>(count) * network_->classes());
+    const Score score = Guarded(info.Env(), [&] { return network_->Evaluate(InputsOf(info[0]), TargetsOf(info[1]), count, outputs.Data()); });
+    return {score, outputs};
   }
 
   // gradients(inputs, labels) -> { lossSum, gradients: Float32Array[] } in the layout of getWeights()
