@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileFunction } from 'node:vm';
 import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { FONT_FAMILY, fontFiles } from './fonts.js';
 import { encodePng } from './png.js';
@@ -37,19 +38,34 @@ const ROWS = 'rows';
 const KEPT_CHARTS = 16;
 const compiledCharts = new Map<string, Vega.Runtime>();
 let loadedVega: typeof Vega | undefined;
+let loadedVegaLite: typeof VegaLite | undefined;
 
 /**
- * Vega from the single-file build its package ships (build/vega.js, the bundle its own pages load): the
- * same code and the same pictures as `import('vega')`, which resolves and compiles some 300 modules of 60
- * packages in about 0.2 s where this one file takes about 0.05 s. Every run and every trial process draws,
- * so that difference is on each one's wall time. The file is a UMD module, given an `exports` to fill.
+ * Vega and Vega-Lite from the single-file builds their packages ship (vega's build/vega.js, the bundle its
+ * own pages load; vega-lite's build/vega-lite.min.js, which the dashboard serves to browsers): the same
+ * code and the same pictures as `import('vega')` and `import('vega-lite')`. Those resolve and compile some
+ * 300 modules of 60 packages (vega-lite's module imports vega's): about 0.2 s each where these files take
+ * 0.05 s and 0.015 s. Every run and every trial process draws, so that difference is on each one's wall
+ * time. Both files are UMD modules, given an `exports` to fill and, for Vega-Lite, Vega as its `require`.
  */
 function vega(): typeof Vega {
-  if (loadedVega) return loadedVega;
-  const file = join(dirname(fileURLToPath(import.meta.resolve('vega'))), 'vega.js');
-  const exports = {} as typeof Vega;
-  compileFunction(readFileSync(file, 'utf8'), ['exports', 'module'], { filename: file })(exports, {});
-  return (loadedVega = exports);
+  return (loadedVega ??= singleFileBuild<typeof Vega>('vega', 'vega.js', {}));
+}
+
+function vegaLite(): typeof VegaLite {
+  return (loadedVegaLite ??= singleFileBuild<typeof VegaLite>('vega-lite', 'vega-lite.min.js', { vega: vega() }));
+}
+
+/** A UMD file from the folder of `pkg`'s entry point, run with `requirable` as the only modules it may require. */
+function singleFileBuild<T extends object>(pkg: string, fileName: string, requirable: Record<string, unknown>): T {
+  const file = join(dirname(fileURLToPath(import.meta.resolve(pkg))), fileName);
+  const exports = {} as T;
+  const require = (name: string) => {
+    if (!(name in requirable)) throw new Error(`${file} asked for ${name}, which it is not given`);
+    return requirable[name];
+  };
+  compileFunction(readFileSync(file, 'utf8'), ['exports', 'module', 'require'], { filename: file })(exports, {}, require);
+  return exports;
 }
 
 /**
@@ -60,7 +76,7 @@ function vega(): typeof Vega {
  */
 export async function drawSvg(spec: TopLevelSpec): Promise<string> {
   const rows = 'data' in spec && spec.data && 'values' in spec.data && Array.isArray(spec.data.values) ? spec.data.values : undefined;
-  const view = new (vega().View)(await compiledChart(rows ? { ...spec, data: { name: ROWS } } : spec), { renderer: 'none' });
+  const view = new (vega().View)(compiledChart(rows ? { ...spec, data: { name: ROWS } } : spec), { renderer: 'none' });
   if (rows) view.data(ROWS, rows);
   const svg = await view.toSVG();
   view.finalize();
@@ -68,12 +84,11 @@ export async function drawSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 /** The spec compiled by Vega-Lite and parsed by Vega, from this process's last KEPT_CHARTS charts when there. */
-async function compiledChart(spec: TopLevelSpec): Promise<Vega.Runtime> {
+function compiledChart(spec: TopLevelSpec): Vega.Runtime {
   const key = JSON.stringify(spec);
   const kept = compiledCharts.get(key);
   if (kept) return kept;
-  const { compile } = await import('vega-lite');
-  const runtime = vega().parse(compile(spec).spec);
+  const runtime = vega().parse(vegaLite().compile(spec).spec);
   compiledCharts.set(key, runtime);
   if (compiledCharts.size > KEPT_CHARTS) compiledCharts.delete(compiledCharts.keys().next().value!);
   return runtime;

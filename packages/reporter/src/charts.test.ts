@@ -14,7 +14,7 @@ async function compiledWhole(spec: Parameters<typeof compile>[0]): Promise<strin
 const curve = (name: string, values: number[]) => ({ name, points: values.map((y, x) => ({ x, y })) });
 
 describe('charts', () => {
-  it('draws other rows through a kept chart, with Vega\'s single-file build, exactly as Vega\'s modules compiling the chart whole would', async () => {
+  it('draws other rows through a kept chart, with the single-file builds of Vega and Vega-Lite, exactly as their modules compiling the chart whole would', async () => {
     const charts = [
       lineChartSpec({ title: 'accuracy', xTitle: 'epoch', yTitle: 'accuracy', series: [curve('a', [0.1, 0.5, 0.7]), curve('b', [0.2, 0.3, 0.9])] }),
       // Same chart, other rows: other ranges, another series, more points (the axes and legend must follow).
