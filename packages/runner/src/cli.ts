@@ -223,6 +223,10 @@ const EXP_MODES: ReadonlyArray<{ readonly applies: (request: ExpRequest) => bool
 
 async function runExp(specFile: string | undefined, options: ExpOptions): Promise<void> {
   const request = expRequest(specFile, options);
+  // Every way exp runs ends in charts drawn here (a run's pictures, or the runs index's chart after a sweep
+  // or a queued run): the chart thread loads its libraries and warms up now, on the other core, while this
+  // thread reads the spec and the data, or the sweep's trial processes start, rather than after them.
+  warmCharts();
   const address = queueAddress(options);
   rememberQueueSource(options);
   const controller = stopWithLauncher();
@@ -253,8 +257,6 @@ async function runMembers({ request, signal, executor }: ExpContext): Promise<vo
 /** One run: on the queue, resumed in its folder, or here. */
 async function runSingle({ request, signal, executor }: ExpContext): Promise<void> {
   if (request.resume && executor) throw new UserError('exp: --resume of a single run continues it here; run it without --queue');
-  // Its pictures' thread loads and warms up on the other core while the run reads its data and trains.
-  if (!executor) warmCharts();
   const outcome = executor
     ? await (await import('./executors/queued-run.js')).runOnQueue(request.specFile!, request.overrides, request.runsDir, executor, signal)
     : request.resume

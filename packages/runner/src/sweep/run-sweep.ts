@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, warmCharts, type SweepRefitRecord, type SweepState, type TrialState } from '@specml/reporter';
+import { readRun, summaryIfReadable, SWEEP_FILES, trialRunDir, type SweepRefitRecord, type SweepState, type TrialState } from '@specml/reporter';
 import { SEARCH_METHODS, SuccessiveHalving, type Observation, type Proposal, type Searcher } from '@specml/search';
 import { describeTestMetrics, isUserError, metricValue, shellQuoted, TASK_COLUMNS, type EpochMetrics } from '@specml/data';
 import type { TrialExecutor, TrialOutcome, TrialRequest } from '../executors/trial-executor.js';
@@ -192,9 +192,6 @@ async function runLockedSweep(sweep: OpenedSweep, options: SweepOptions): Promis
     const next = nextTrialOf(run, trials);
     await Promise.all(Array.from({ length: slots }, async () => {
       for (let entry = next(); entry; entry = next()) await runTrial(run, entry);
-      // A slot with no trial left frees a core while the last trials run: this process's chart thread loads
-      // and warms up there, for the runs index's chart at the end (cold, it took ~0.4 s after the last trial).
-      warmCharts();
     }));
     await refitIfChosen(run);
   } finally {
