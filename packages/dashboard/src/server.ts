@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@specml/data';
@@ -60,6 +60,72 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const root = realpathSync(options.runsDir);
   const state = new RunsState(root);
   state.refresh();
+  const updates = liveUpdates(state, options.pollMs ?? 1000);
+  const server = createServer((request, response) => {
+    try {
+      route(request, response, { runsDir: options.runsDir, root, state, updates });
+    } catch (error) {
+      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', `internal error: ${(error as Error).message}\n`);
+      else response.destroy();
+    }
+  });
+  server.on('clientError', (_, socket) => socket.destroy());
+  try {
+    await listen(server, options);
+  } catch (error) {
+    updates.stop();
+    throw error;
+  }
+  const address = server.address() as { address: string; port: number };
+  const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}/`,
+    close: () =>
+      new Promise<void>((done) => {
+        updates.stop();
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** What a request is answered from: the runs dir as given and as resolved, its state, the open event streams. */
+interface Served {
+  readonly runsDir: string;
+  readonly root: string;
+  readonly state: RunsState;
+  readonly updates: LiveUpdates;
+}
+
+function route(request: IncomingMessage, response: ServerResponse, served: Served) {
+  const url = request.url ?? '/';
+  if (url.length > MAX_URL) return send(response, 414, 'text/plain; charset=utf-8', 'URL too long\n');
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('Allow', 'GET, HEAD');
+    return send(response, 405, 'text/plain; charset=utf-8', 'the dashboard is read-only\n');
+  }
+  const [path, query = ''] = url.split('?', 2);
+  if (path === '/') return sendFile(response, join(PAGE_DIR, 'index.html'));
+  if (path.startsWith('/assets/')) {
+    const asset = ASSETS[path.slice('/assets/'.length)];
+    return asset ? sendFile(response, asset) : send(response, 404, 'text/plain; charset=utf-8', 'no such asset\n');
+  }
+  if (path === '/api/state') return sendJson(response, { runsDir: served.runsDir, ...served.state.snapshot() });
+  if (path === '/api/events') return served.updates.subscribe(response);
+  if (path === '/api/charts') return sendJson(response, chartSpecs(served.state, new URLSearchParams(query)));
+  if (path.startsWith('/runs/')) return runFile(response, served.root, path.slice('/runs/'.length));
+  return send(response, 404, 'text/plain; charset=utf-8', 'not found\n');
+}
+
+interface LiveUpdates {
+  /** Answers a request for the event stream (or refuses it when MAX_EVENT_CLIENTS are open). */
+  subscribe(response: ServerResponse): void;
+  /** Stops rescanning and ends every open stream. */
+  stop(): void;
+}
+
+/** The runs dir rescanned every `pollMs`, each change sent to every open event stream, which a comment keeps open. */
+function liveUpdates(state: RunsState, pollMs: number): LiveUpdates {
   const listeners = new Set<ServerResponse>();
   const broadcast = (change: StateChange) => {
     if (change.runs.length + change.sweeps.length + change.removed.length === 0) return;
@@ -72,134 +138,99 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     } catch {
       // a scan that raced a folder being written: the next one sees it whole
     }
-  }, options.pollMs ?? 1000);
+  }, pollMs);
   const keepAlive = setInterval(() => listeners.forEach((response) => response.write(': keep-alive\n\n')), 15_000);
-
-  const server = createServer((request, response) => {
-    try {
-      route(request, response);
-    } catch (error) {
-      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', `internal error: ${(error as Error).message}\n`);
-      else response.destroy();
-    }
-  });
-  server.on('clientError', (_, socket) => socket.destroy());
-
-  function route(request: IncomingMessage, response: ServerResponse) {
-    const url = request.url ?? '/';
-    if (url.length > MAX_URL) return send(response, 414, 'text/plain; charset=utf-8', 'URL too long\n');
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('Allow', 'GET, HEAD');
-      return send(response, 405, 'text/plain; charset=utf-8', 'the dashboard is read-only\n');
-    }
-    const [path, query = ''] = url.split('?', 2);
-    if (path === '/') return sendFile(response, join(PAGE_DIR, 'index.html'));
-    if (path.startsWith('/assets/')) {
-      const asset = ASSETS[path.slice('/assets/'.length)];
-      return asset ? sendFile(response, asset) : send(response, 404, 'text/plain; charset=utf-8', 'no such asset\n');
-    }
-    if (path === '/api/state') return sendJson(response, { runsDir: options.runsDir, ...state.snapshot() });
-    if (path === '/api/events') return events(response);
-    if (path === '/api/charts') return sendJson(response, charts(new URLSearchParams(query)));
-    if (path.startsWith('/runs/')) return runFile(response, path.slice('/runs/'.length));
-    return send(response, 404, 'text/plain; charset=utf-8', 'not found\n');
-  }
-
-  function events(response: ServerResponse) {
-    if (listeners.size >= MAX_EVENT_CLIENTS) return send(response, 503, 'text/plain; charset=utf-8', 'too many open dashboards\n');
-    response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    response.write('retry: 2000\n\n');
-    listeners.add(response);
-    response.on('close', () => listeners.delete(response));
-  }
-
-  /** The chart specs for the selected runs and sweep, built by the same code as comparison.png. */
-  function charts(query: URLSearchParams) {
-    const ids = (query.get('runs') ?? '').split(',').filter(Boolean).slice(0, MAX_CHART_RUNS);
-    const series = ids.flatMap((id) => {
-      const run = state.run(id);
-      return run ? [{ label: id, rows: run.metrics }] : [];
-    });
-    const withEpochZero = query.get('epoch0') === '1';
-    // Regressions are drawn by RMSE and R², classifiers by accuracy and loss (a mixed selection: accuracy).
-    const regression = series.length > 0 && series.every((run) => run.rows.some((row) => row.test_rmse !== undefined));
-    const { headline, second } = TASK_COLUMNS[regression ? 'regression' : 'classification'];
-    const validation = headline.replace('test_', 'validation_') as keyof (typeof series)[number]['rows'][number];
-    const metrics = series.some((run) => run.rows.some((row) => row[validation] !== undefined)) ? [headline, headline.replace('test_', 'validation_'), second] : [headline, second];
-    const sweep = state.sweep(query.get('sweep') ?? '');
-    const trials = (sweep?.trials ?? [])
-      .filter((trial) => trial.metric !== null && isFinishedStatus(trial.state))
-      .map((trial) => ({ label: `trial ${trial.index}`, values: trial.values, metric: trial.metric! }));
-    // One chart that cannot be built from what a folder holds is left out; the others are still drawn.
-    const built = (make: () => unknown) => {
-      try {
-        return make();
-      } catch {
-        return null;
-      }
-    };
-    // Whether the first two selected runs differ beyond the noise, on the column compare ranks by.
-    const [one, other] = ids.flatMap((id) => state.run(id) ?? []);
-    const validated = [one, other].every((run) => typeof run?.final?.[validation as MetricColumn] === 'number');
-    return {
-      verdict: one && other ? verdictOf({ members: one.members ?? undefined }, { members: other.members ?? undefined }, [one.id, other.id], validated ? String(validation) : headline) : null,
-      curves: series.length ? built(() => curvesSpec(series, { metrics, withEpochZero, width: 300 })) : null,
-      finals: series.length ? built(() => finalAndBestSpec(finalAndBest(series, headline, columnGoal(headline)), headline)) : null,
-      parallel: sweep && trials.length ? built(() => parallelCoordinatesSpec(trials, sweep.keys, sweep.metric.name)) : null,
-      scatter: sweep && trials.length ? built(() => metricScatterSpec(trials, sweep.keys, sweep.metric.name)) : null,
-    };
-  }
-
-  /**
-   * A file inside the runs dir. The path is decoded once and resolved; anything that lands outside the
-   * runs dir, before or after following symlinks, is refused.
-   */
-  function runFile(response: ServerResponse, encoded: string) {
-    let relative: string;
-    try {
-      relative = decodeURIComponent(encoded);
-    } catch {
-      return send(response, 400, 'text/plain; charset=utf-8', 'bad path\n');
-    }
-    if (relative.includes('\0')) return send(response, 400, 'text/plain; charset=utf-8', 'bad path\n');
-    const target = resolve(root, relative);
-    if (!target.startsWith(root + sep)) return send(response, 403, 'text/plain; charset=utf-8', 'outside the runs dir\n');
-    let real: string;
-    try {
-      real = realpathSync(target);
-    } catch {
-      return send(response, 404, 'text/plain; charset=utf-8', 'not found\n');
-    }
-    if (!real.startsWith(root + sep)) return send(response, 403, 'text/plain; charset=utf-8', 'outside the runs dir\n');
-    if (!statSync(real).isFile()) return send(response, 404, 'text/plain; charset=utf-8', 'not a file\n');
-    return sendRunFile(response, real);
-  }
-
-  await new Promise<void>((done, fail) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
+  return {
+    subscribe(response) {
+      if (listeners.size >= MAX_EVENT_CLIENTS) return send(response, 503, 'text/plain; charset=utf-8', 'too many open dashboards\n');
+      response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      response.write('retry: 2000\n\n');
+      listeners.add(response);
+      response.on('close', () => listeners.delete(response));
+    },
+    stop() {
       clearInterval(poll);
       clearInterval(keepAlive);
-      const host = options.host ?? '127.0.0.1';
+      for (const response of listeners) response.end();
+    },
+  };
+}
+
+/** The chart specs for the selected runs and sweep, built by the same code as comparison.png. */
+function chartSpecs(state: RunsState, query: URLSearchParams) {
+  const ids = (query.get('runs') ?? '').split(',').filter(Boolean).slice(0, MAX_CHART_RUNS);
+  const series = ids.flatMap((id) => {
+    const run = state.run(id);
+    return run ? [{ label: id, rows: run.metrics }] : [];
+  });
+  const withEpochZero = query.get('epoch0') === '1';
+  // Regressions are drawn by RMSE and R², classifiers by accuracy and loss (a mixed selection: accuracy).
+  const regression = series.length > 0 && series.every((run) => run.rows.some((row) => row.test_rmse !== undefined));
+  const { headline, second } = TASK_COLUMNS[regression ? 'regression' : 'classification'];
+  const validation = headline.replace('test_', 'validation_') as keyof (typeof series)[number]['rows'][number];
+  const metrics = series.some((run) => run.rows.some((row) => row[validation] !== undefined)) ? [headline, headline.replace('test_', 'validation_'), second] : [headline, second];
+  const sweep = state.sweep(query.get('sweep') ?? '');
+  const trials = (sweep?.trials ?? [])
+    .filter((trial) => trial.metric !== null && isFinishedStatus(trial.state))
+    .map((trial) => ({ label: `trial ${trial.index}`, values: trial.values, metric: trial.metric! }));
+  // Whether the first two selected runs differ beyond the noise, on the column compare ranks by.
+  const [one, other] = ids.flatMap((id) => state.run(id) ?? []);
+  const validated = [one, other].every((run) => typeof run?.final?.[validation as MetricColumn] === 'number');
+  return {
+    verdict: one && other ? verdictOf({ members: one.members ?? undefined }, { members: other.members ?? undefined }, [one.id, other.id], validated ? String(validation) : headline) : null,
+    curves: series.length ? builtOrNull(() => curvesSpec(series, { metrics, withEpochZero, width: 300 })) : null,
+    finals: series.length ? builtOrNull(() => finalAndBestSpec(finalAndBest(series, headline, columnGoal(headline)), headline)) : null,
+    parallel: sweep && trials.length ? builtOrNull(() => parallelCoordinatesSpec(trials, sweep.keys, sweep.metric.name)) : null,
+    scatter: sweep && trials.length ? builtOrNull(() => metricScatterSpec(trials, sweep.keys, sweep.metric.name)) : null,
+  };
+}
+
+/** One chart that cannot be built from what a folder holds is left out; the others are still drawn. */
+function builtOrNull(make: () => unknown): unknown {
+  try {
+    return make();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A file inside the runs dir (`root`, resolved). The path is decoded once and resolved; anything that lands
+ * outside the runs dir, before or after following symlinks, is refused.
+ */
+function runFile(response: ServerResponse, root: string, encoded: string) {
+  let relative: string;
+  try {
+    relative = decodeURIComponent(encoded);
+  } catch {
+    return send(response, 400, 'text/plain; charset=utf-8', 'bad path\n');
+  }
+  if (relative.includes('\0')) return send(response, 400, 'text/plain; charset=utf-8', 'bad path\n');
+  const target = resolve(root, relative);
+  if (!target.startsWith(root + sep)) return send(response, 403, 'text/plain; charset=utf-8', 'outside the runs dir\n');
+  let real: string;
+  try {
+    real = realpathSync(target);
+  } catch {
+    return send(response, 404, 'text/plain; charset=utf-8', 'not found\n');
+  }
+  if (!real.startsWith(root + sep)) return send(response, 403, 'text/plain; charset=utf-8', 'outside the runs dir\n');
+  if (!statSync(real).isFile()) return send(response, 404, 'text/plain; charset=utf-8', 'not a file\n');
+  return sendRunFile(response, real);
+}
+
+/** Listens where asked; a port in use, a host not of this machine or a port not allowed is a user's error. */
+function listen(server: Server, options: DashboardOptions): Promise<void> {
+  const host = options.host ?? '127.0.0.1';
+  return new Promise<void>((done, fail) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') fail(new UserError(`--port ${options.port}: port ${options.port} on ${host} is already in use (another dashboard? choose another with --port, or --port 0 for any free one)`));
       else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') fail(new UserError(`--host ${host}: not an address of this machine`));
       else if (error.code === 'EACCES') fail(new UserError(`--port ${options.port}: not allowed to listen there (ports below 1024 need root; try 6006)`));
       else fail(error);
     });
-    server.listen(options.port, options.host ?? '127.0.0.1', () => done());
+    server.listen(options.port, host, () => done());
   });
-  const address = server.address() as { address: string; port: number };
-  const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}/`,
-    close: () =>
-      new Promise<void>((done) => {
-        clearInterval(poll);
-        clearInterval(keepAlive);
-        for (const response of listeners) response.end();
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string | Buffer) {
