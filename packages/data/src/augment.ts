@@ -107,82 +107,107 @@ export function createAugmenter(original: ExampleSet, inputShape: readonly numbe
 /** The transform in TypeScript: what runs where the native engine is not built. */
 export function transformImages(source: Uint8Array, target: Uint8Array, shape: readonly number[], parameters: Float64Array): void {
   const [height, width, channels] = shape;
+  const images: ImagePair = { source, target, height, width, channels, rowStride: width * channels };
   const size = height * width * channels;
-  const rowStride = width * channels;
-  const [cx, cy] = [(width - 1) / 2, (height - 1) / 2];
   const count = parameters.length / AUGMENT_PARAMETERS;
   for (let i = 0; i < count; i++) {
     const p = i * AUGMENT_PARAMETERS;
-    const [flipX, flipY, dx, dy, cos, sin] = [parameters[p] === 1, parameters[p + 1] === 1, parameters[p + 2], parameters[p + 3], parameters[p + 4], parameters[p + 5]];
-    const from = i * size;
-    if (sin === 0) copyShifted(from, flipX, flipY, dx, dy);
-    else rotateShifted(from, flipX, flipY, dx, dy, cos, sin);
+    const move: Move = { from: i * size, flipX: parameters[p] === 1, flipY: parameters[p + 1] === 1, dx: parameters[p + 2], dy: parameters[p + 3] };
+    const [cos, sin] = [parameters[p + 4], parameters[p + 5]];
+    if (sin === 0) copyShifted(images, move);
+    else rotateShifted(images, move, cos, sin);
   }
+}
 
-  // Flips and whole-pixel shifts move pixels without blending them: a copy per pixel.
-  function copyShifted(from: number, flipX: boolean, flipY: boolean, dx: number, dy: number) {
-    for (let y = 0; y < height; y++) {
-      const sy = y - dy;
-      const row = from + y * rowStride;
-      if (sy < 0 || sy >= height) {
-        target.fill(0, row, row + rowStride);
+/** A batch of images and where its transformed copies go, both row after row of channels-last pixels. */
+interface ImagePair {
+  readonly source: Uint8Array;
+  readonly target: Uint8Array;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly rowStride: number;
+}
+
+/** One image's flips and shift (whole pixels), and where it starts in the batch. */
+interface Move {
+  readonly from: number;
+  readonly flipX: boolean;
+  readonly flipY: boolean;
+  readonly dx: number;
+  readonly dy: number;
+}
+
+/** Flips and whole-pixel shifts move pixels without blending them: a copy per pixel. */
+function copyShifted({ source, target, height, width, channels, rowStride }: ImagePair, { from, flipX, flipY, dx, dy }: Move) {
+  for (let y = 0; y < height; y++) {
+    const sy = y - dy;
+    const row = from + y * rowStride;
+    if (sy < 0 || sy >= height) {
+      target.fill(0, row, row + rowStride);
+      continue;
+    }
+    const sourceRow = from + (flipY ? height - 1 - sy : sy) * rowStride;
+    for (let x = 0; x < width; x++) {
+      const sx = x - dx;
+      const to = row + x * channels;
+      if (sx < 0 || sx >= width) {
+        for (let c = 0; c < channels; c++) target[to + c] = 0;
         continue;
       }
-      const sourceRow = from + (flipY ? height - 1 - sy : sy) * rowStride;
-      for (let x = 0; x < width; x++) {
-        const sx = x - dx;
-        const to = row + x * channels;
-        if (sx < 0 || sx >= width) {
-          for (let c = 0; c < channels; c++) target[to + c] = 0;
-          continue;
-        }
-        const at = sourceRow + (flipX ? width - 1 - sx : sx) * channels;
-        for (let c = 0; c < channels; c++) target[to + c] = source[at + c];
-      }
+      const at = sourceRow + (flipX ? width - 1 - sx : sx) * channels;
+      for (let c = 0; c < channels; c++) target[to + c] = source[at + c];
     }
   }
+}
 
-  // Each output pixel looks up where it came from (the inverse rotation about the centre, then the flips)
-  // and blends its four neighbours; outside the image is black. The source point moves by a fixed step
-  // along a row, so it is updated, not recomputed.
-  function rotateShifted(from: number, flipX: boolean, flipY: boolean, dx: number, dy: number, cos: number, sin: number) {
-    const signX = flipX ? -1 : 1;
-    const signY = flipY ? -1 : 1;
-    const stepX = signX * cos;
-    const stepY = signY * -sin;
-    for (let y = 0; y < height; y++) {
-      const uy = y - dy - cy;
-      const ux0 = -dx - cx;
-      let sx = signX * (cos * ux0 + sin * uy) + cx;
-      let sy = signY * (-sin * ux0 + cos * uy) + cy;
-      let to = from + y * rowStride;
-      for (let x = 0; x < width; x++, sx += stepX, sy += stepY, to += channels) {
-        const x0 = Math.floor(sx);
-        const y0 = Math.floor(sy);
-        if (x0 < -1 || y0 < -1 || x0 >= width || y0 >= height) {
-          for (let c = 0; c < channels; c++) target[to + c] = 0;
-          continue;
-        }
-        const fx = sx - x0;
-        const fy = sy - y0;
-        const w00 = (1 - fx) * (1 - fy);
-        const w10 = fx * (1 - fy);
-        const w01 = (1 - fx) * fy;
-        const w11 = fx * fy;
-        const left = x0 >= 0;
-        const right = x0 + 1 < width;
-        const top = y0 >= 0;
-        const bottom = y0 + 1 < height;
-        const base = from + y0 * rowStride + x0 * channels;
-        for (let c = 0; c < channels; c++) {
-          let value = 0;
-          if (top && left) value += w00 * source[base + c];
-          if (top && right) value += w10 * source[base + channels + c];
-          if (bottom && left) value += w01 * source[base + rowStride + c];
-          if (bottom && right) value += w11 * source[base + rowStride + channels + c];
-          target[to + c] = value + 0.5; // a Uint8Array truncates: + 0.5 rounds
-        }
-      }
-    }
+/**
+ * Each output pixel looks up where it came from (the inverse rotation about the centre, then the flips)
+ * and blends its four neighbours; outside the image is black. The source point moves by a fixed step
+ * along a row, so it is updated, not recomputed.
+ */
+function rotateShifted(images: ImagePair, { from, flipX, flipY, dx, dy }: Move, cos: number, sin: number) {
+  const { height, width, channels, rowStride } = images;
+  const [cx, cy] = [(width - 1) / 2, (height - 1) / 2];
+  const signX = flipX ? -1 : 1;
+  const signY = flipY ? -1 : 1;
+  const stepX = signX * cos;
+  const stepY = signY * -sin;
+  for (let y = 0; y < height; y++) {
+    const uy = y - dy - cy;
+    const ux0 = -dx - cx;
+    let sx = signX * (cos * ux0 + sin * uy) + cx;
+    let sy = signY * (-sin * ux0 + cos * uy) + cy;
+    let to = from + y * rowStride;
+    for (let x = 0; x < width; x++, sx += stepX, sy += stepY, to += channels) blendPixel(images, from, sx, sy, to);
+  }
+}
+
+/** The pixel at `to` from the four source pixels around (sx, sy) of the image at `from`, bilinearly; black outside. */
+function blendPixel({ source, target, height, width, channels, rowStride }: ImagePair, from: number, sx: number, sy: number, to: number) {
+  const x0 = Math.floor(sx);
+  const y0 = Math.floor(sy);
+  if (x0 < -1 || y0 < -1 || x0 >= width || y0 >= height) {
+    for (let c = 0; c < channels; c++) target[to + c] = 0;
+    return;
+  }
+  const fx = sx - x0;
+  const fy = sy - y0;
+  const w00 = (1 - fx) * (1 - fy);
+  const w10 = fx * (1 - fy);
+  const w01 = (1 - fx) * fy;
+  const w11 = fx * fy;
+  const left = x0 >= 0;
+  const right = x0 + 1 < width;
+  const top = y0 >= 0;
+  const bottom = y0 + 1 < height;
+  const base = from + y0 * rowStride + x0 * channels;
+  for (let c = 0; c < channels; c++) {
+    let value = 0;
+    if (top && left) value += w00 * source[base + c];
+    if (top && right) value += w10 * source[base + channels + c];
+    if (bottom && left) value += w01 * source[base + rowStride + c];
+    if (bottom && right) value += w11 * source[base + rowStride + channels + c];
+    target[to + c] = value + 0.5; // a Uint8Array truncates: + 0.5 rounds
   }
 }
