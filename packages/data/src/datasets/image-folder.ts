@@ -145,6 +145,23 @@ const isHidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' 
 
 /** The class sub-folders of `root` (sorted by name) and the image files in each, sub-folders included. */
 function listClassFolders(root: string, key: string): ClassFolders {
+  const { classes, skipped: notFolders } = classFoldersOf(root, key);
+  // Every folder and image is read once by its real path: a link loop (`l -> .`) ends at once, and a second
+  // path to the same files adds no copies (which would land on both sides of a split).
+  const visits = new RealPathVisits();
+  // Class folders first: a link from one class into another's folder must not take its images.
+  const classReals = classes.map(({ folder }) => visits.first(folder));
+  const counted = { skipped: notFolders };
+  const files = classes.flatMap(({ folder }, label) => {
+    const found = classReals[label] ? imagesUnder(folder, classReals[label], label, visits, counted) : [];
+    if (found.length === 0) throw new UserError(`${folder}: the class folder holds no PNG or JPEG image (remove it or add images)`);
+    return found;
+  });
+  return { root, classes, files, skipped: counted.skipped, repeated: visits.repeated };
+}
+
+/** The visible sub-folders of `root`, sorted by name, with how many other entries it holds; fewer than 2 (for data.path) or more than 256 are refused. */
+function classFoldersOf(root: string, key: string): { classes: ClassFolders['classes']; skipped: number } {
   let entries;
   try {
     entries = namedEntries(root);
@@ -152,59 +169,56 @@ function listClassFolders(root: string, key: string): ClassFolders {
     if (error instanceof UserError) throw error;
     throw new UserError(`${key}: cannot read the image folder ${root}: ${describeFsError(error)} (it should hold one sub-folder of images per class)`);
   }
-  let skipped = 0;
-  const classes = entries.filter((entry) => !isHidden(entry.name) && isFolder(root, entry)).map((entry) => ({ name: entry.name, folder: join(root, entry.name) }));
-  classes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  skipped += entries.filter((entry) => !isHidden(entry.name) && !isFolder(root, entry)).length;
+  const visible = entries.filter((entry) => !isHidden(entry.name));
+  const classes = visible.filter((entry) => isFolder(root, entry)).map((entry) => ({ name: entry.name, folder: join(root, entry.name) }));
+  classes.sort((a, b) => byName(a.name, b.name));
   if (classes.length < 2 && key === 'data.path') {
     throw new UserError(`${key}: ${root} has ${classes.length === 0 ? 'no class sub-folders' : `one class sub-folder (${classes[0].name})`}; a classifier needs at least 2 (one sub-folder of images per class)`);
   }
   if (classes.length > 256) throw new UserError(`${key}: ${root} has ${classes.length} class sub-folders, more than the 256 classes specml trains`);
-  const files: ImageFile[] = [];
-  // Every folder and image is read once by its real path: a link loop (`l -> .`) ends at once, and a second
-  // path to the same files adds no copies (which would land on both sides of a split).
-  const seen = new Set<string>();
-  let repeated = 0;
+  return { classes, skipped: visible.length - classes.length };
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The real paths of the folders and images met so far, and how many were met again (by a link). */
+class RealPathVisits {
+  private readonly seen = new Set<string>();
+  repeated = 0;
+
   /** The real path of a folder or image met for the first time, else undefined (a repeat, counted, or a dangling link). */
-  const firstVisit = (path: string, known?: string): string | undefined => {
+  first(path: string, known?: string): string | undefined {
     let real = known;
     try {
       real ??= realpathSync.native(path);
     } catch {
       return undefined;
     }
-    if (seen.has(real)) {
-      repeated++;
+    if (this.seen.has(real)) {
+      this.repeated++;
       return undefined;
     }
-    seen.add(real);
+    this.seen.add(real);
     return real;
-  };
-  // Class folders first: a link from one class into another's folder must not take its images.
-  const classReals = classes.map(({ folder }) => firstVisit(folder));
-  classes.forEach(({ folder }, label) => {
-    const found: ImageFile[] = [];
-    const walk = (dir: string, realDir: string, depth: number) => {
-      for (const entry of namedEntries(dir).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-        if (isHidden(entry.name)) continue;
-        const path = join(dir, entry.name);
-        if (isFolder(dir, entry)) {
-          const real = depth < 8 ? firstVisit(path) : undefined;
-          if (real) walk(path, real, depth + 1);
-        } else if (isImageFileName(entry.name)) {
-          // A plain file's real path is its real folder's and its name (no system call for each of 70,000 images).
-          if (!firstVisit(path, entry.isSymbolicLink() ? undefined : join(realDir, entry.name))) continue;
-          const stat = statSync(path);
-          found.push({ file: path, size: stat.size, modified: stat.mtimeMs, label });
-        } else skipped++;
-      }
-    };
-    const real = classReals[label];
-    if (real) walk(folder, real, 0);
-    if (found.length === 0) throw new UserError(`${folder}: the class folder holds no PNG or JPEG image (remove it or add images)`);
-    files.push(...found);
-  });
-  return { root, classes, files, skipped, repeated };
+  }
+}
+
+/** The images under a class folder (whose real path is `realDir`), 8 folders deep at most, in name order; other files are counted as skipped. */
+function imagesUnder(dir: string, realDir: string, label: number, visits: RealPathVisits, counted: { skipped: number }, depth = 0, found: ImageFile[] = []): ImageFile[] {
+  for (const entry of namedEntries(dir).sort((a, b) => byName(a.name, b.name))) {
+    if (isHidden(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (isFolder(dir, entry)) {
+      const real = depth < 8 ? visits.first(path) : undefined;
+      if (real) imagesUnder(path, real, label, visits, counted, depth + 1, found);
+    } else if (isImageFileName(entry.name)) {
+      // A plain file's real path is its real folder's and its name (no system call for each of 70,000 images).
+      if (!visits.first(path, entry.isSymbolicLink() ? undefined : join(realDir, entry.name))) continue;
+      const stat = statSync(path);
+      found.push({ file: path, size: stat.size, modified: stat.mtimeMs, label });
+    } else counted.skipped++;
+  }
+  return found;
 }
 
 function isFolder(dir: string, entry: { name: string; isDirectory(): boolean; isSymbolicLink(): boolean }): boolean {
