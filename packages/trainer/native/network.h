@@ -119,8 +119,12 @@ class Network {
   double step_ = 0;
   int capacity_ = 0;
   long widest_ = 0;
-  // activations_[0] is the input batch, activations_[l + 1] layer l's output.
+  // activations_[0] holds the input batch where it is gathered or converted, activations_[l + 1] layer l's
+  // output; input_ is where the first layer reads the batch: activations_[0], or the caller's rows themselves
+  // where they are already the batch (consecutive float rows, as evaluation and prediction read them).
   std::vector<std::vector<float>> activations_;
+  const float* input_ = nullptr;
+  const float* LayerInput(size_t l) const { return l == 0 ? input_ : activations_[l].data(); }
   std::vector<float> gradient_, gradientBelow_;
   SliceRunner runner_;
   // Per layer: training seconds forward [0] and backward [1]; the optimizer's; the samples trained.
