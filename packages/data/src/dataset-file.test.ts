@@ -72,4 +72,58 @@ describe('the dataset file (the cache\'s, and what a queue ships)', () => {
     expect(decodeDataset(encodeDataset({ ...table, testText: { column: 'notes', cells: ['one', 'too many'] } }))).toBeUndefined();
     expect(decodeDataset(encodeDataset({ ...table, testText: { column: 'notes', cells: ['x'.repeat(TEST_TEXT_LENGTH + 1)] } }))).toBeUndefined();
   });
+
+  it('keeps a bag of words\' rows (almost all zeros) sparse, gives them back bit for bit, and refuses positions that do not fit', () => {
+    const width = 400;
+    const rows = (count: number, seed: number) => {
+      const inputs = new Float32Array(count * width);
+      // A few entries a row, among them a -0 (not +0: kept) and a value that is not a number.
+      for (let row = 0; row < count; row++) for (let k = 0; k < 5; k++) inputs[row * width + ((row * 37 + k * 71 + seed) % width)] = (k + 1) / (row + 2);
+      inputs[3] = -0;
+      inputs[width + 7] = Number.NaN;
+      return inputs;
+    };
+    const words: Omit<Dataset, 'validation'> = {
+      name: 'csv',
+      train: { inputs: rows(50, 1), labels: Uint8Array.from({ length: 50 }, (_, k) => k % 2), count: 50 },
+      test: { inputs: rows(10, 2), labels: Uint8Array.from({ length: 10 }, (_, k) => k % 2), count: 10 },
+      inputShape: [width],
+      classNames: ['ham', 'spam'],
+      notes: [],
+    };
+    const bytes = encodeDataset(words);
+    const dense = 60 * width * 4;
+    expect(bytes.length).toBeLessThan(dense / 8);
+    const back = decodeDataset(bytes)!;
+    for (const set of ['train', 'test'] as const) {
+      const bits = (array: Uint8Array | Float32Array) => Array.from(new Uint32Array(array.buffer, array.byteOffset, array.length));
+      expect(bits(back[set].inputs)).toEqual(bits(words[set].inputs));
+      expect(back[set].labels).toEqual(words[set].labels);
+    }
+    expect(Object.is(back.train.inputs[3], -0)).toBe(true);
+    // The same dataset laid out by hand: header, then each set's positions, values and labels.
+    const file = (train: { positions: number[]; values: number[]; sparse?: number; floats?: boolean; inputShape?: number[] }) => {
+      const header = Buffer.from(JSON.stringify({ name: 'csv', inputShape: train.inputShape ?? [2], classNames: ['a', 'b'], notes: [], sets: [{ count: 2, floats: train.floats ?? true, sparse: train.sparse ?? train.positions.length }, { count: 1, floats: true }] }));
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(header.length);
+      const part = (array: Uint32Array | Float32Array | Uint8Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+      return Buffer.concat([Buffer.from('specml-dataset-2\n'), length, header, part(Uint32Array.from(train.positions)), part(Float32Array.from(train.values)), part(Uint8Array.of(0, 1)), part(Float32Array.of(1, 2)), part(Uint8Array.of(1))]);
+    };
+    expect(Array.from(decodeDataset(file({ positions: [0, 3], values: [5, 6] }))!.train.inputs)).toEqual([5, 0, 0, 6]);
+    expect(decodeDataset(file({ positions: [3, 0], values: [5, 6] }))).toBeUndefined(); // not increasing
+    expect(decodeDataset(file({ positions: [1, 1], values: [5, 6] }))).toBeUndefined(); // twice the same entry
+    expect(decodeDataset(file({ positions: [0, 4], values: [5, 6] }))).toBeUndefined(); // past the set's 2 × 2 inputs
+    expect(decodeDataset(file({ positions: [0, 1], values: [5, 6], sparse: 5 }))).toBeUndefined(); // more entries than inputs
+    expect(decodeDataset(file({ positions: [0, 1], values: [5, 6], sparse: -1 }))).toBeUndefined();
+    expect(decodeDataset(file({ positions: [0, 1], values: [5, 6], floats: false }))).toBeUndefined(); // bytes are never sparse
+    // A few bytes claiming 2 × 2^30 inputs: refused before anything that size is allocated.
+    expect(decodeDataset(file({ positions: [0, 1], values: [5, 6], inputShape: [2 ** 10, 2 ** 10, 2 ** 10] }))).toBeUndefined();
+  });
+
+  it('still reads a version-1 file (every set dense), as an older cache keeps them', () => {
+    const current = encodeDataset(images);
+    const older = Buffer.concat([Buffer.from('specml-dataset-1\n'), current.subarray('specml-dataset-2\n'.length)]);
+    expect(decodeDataset(older)!.train.inputs).toEqual(images.train.inputs);
+    expect(decodeDataset(Buffer.concat([Buffer.from('specml-dataset-9\n'), current.subarray('specml-dataset-2\n'.length)]))).toBeUndefined();
+  });
 });
