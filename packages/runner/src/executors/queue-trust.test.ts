@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Job, Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME, redisKeys, SPECML_VERSION } from './queue-protocol.js';
+import { describeWorkerError } from './queue-worker.js';
 import { REDIS_PASSWORD, redisInstalled, startRedis } from '../commands/local-redis.js';
 import { learningOf, root, specml, startServing, startSpecml, temporaryFolder, TINY_SPEC, waitFor } from '../test-kit/test-cli.js';
 
@@ -28,6 +29,26 @@ describe.skipIf(!redisInstalled)('the queue trusts nothing it reads from Redis',
   afterAll(async () => {
     await queue?.close();
     await redis?.stop();
+  });
+
+  it('says in words when a trial ends whose job Redis no longer holds (restarted empty), instead of BullMQ\'s "Missing key"', async () => {
+    // BullMQ's own error, from a real job whose data vanished between its start and its end.
+    const name = 'lost-jobs';
+    const lostQueue = new Queue(name, { connection: connection() });
+    const taker = new Worker(name, null, { connection: connection() });
+    try {
+      await lostQueue.add('trial', {}, { jobId: 'sweep-q1-2' });
+      const job = (await taker.getNextJob('token'))!;
+      await redis.client.del(`bull:${name}:${job.id}`);
+      const error = await job.moveToCompleted('done', 'token', false).then(() => undefined, (thrown: Error) => thrown);
+      expect(error?.message).toMatch(/^Missing key for job sweep-q1-2\. moveToFinished$/);
+      expect(describeWorkerError(error!)).toBe('trial sweep-q1-2 is no longer in Redis (its data were lost, e.g. a restart without persistence): its end was not recorded here; the coordinator runs a lost trial again');
+      expect(describeWorkerError(new Error('Missing lock for job sweep-q1-3. moveToFinished'))).toMatch(/^trial sweep-q1-3 is no longer locked by this worker \(another worker took it over\)/);
+      expect(describeWorkerError(new Error('connect ECONNREFUSED 127.0.0.1:1'))).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    } finally {
+      await taker.close();
+      await lostQueue.close();
+    }
   });
 
   it('refuses a job id or a checkpoint summary that would lead outside its work dir, and deletes nothing there', async () => {

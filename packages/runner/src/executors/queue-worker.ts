@@ -52,7 +52,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     maxStalledCount: QUEUE_TIMINGS.MAX_STALLS,
     name,
   });
-  worker.on('error', (error) => process.stderr.write(`warning: ${error.message}\n`));
+  worker.on('error', (error) => warn(describeWorkerError(error)));
   worker.on('lockRenewalFailed', (jobIds: string[]) => jobIds.forEach((jobId) => lockLost.get(jobId)?.abort()));
   worker.on('failed', (job, error) => job && process.stdout.write(`trial ${job.id}: failed: ${error.message}\n`));
   await worker.waitUntilReady();
@@ -241,3 +241,15 @@ function recordWorker(runDir: string, worker: string): void {
 }
 
 const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+
+/**
+ * BullMQ's errors in words a person can act on. "Missing key/lock for job X. moveToFinished" comes when a
+ * trial ends after Redis lost its data (restarted empty) or gave the job to another worker: nothing is
+ * wrong with this worker, and the coordinator queues a lost trial again.
+ */
+export function describeWorkerError(error: Error): string {
+  const missing = /^Missing (key|lock) for job (\S+?)\.? (\w+)$/.exec(error.message);
+  if (!missing) return error.message;
+  const why = missing[1] === 'key' ? 'is no longer in Redis (its data were lost, e.g. a restart without persistence)' : 'is no longer locked by this worker (another worker took it over)';
+  return `trial ${missing[2]} ${why}: its end was not recorded here; the coordinator runs a lost trial again`;
+}
