@@ -169,7 +169,7 @@ function readSet(buffer: Buffer, offset: number, entry: unknown, { size, regress
         : new Uint8Array(buffer.buffer, buffer.byteOffset + offset, inputBytes);
   if (!inputs) return undefined;
   const labelsAt = offset + inputBytes;
-  const labels = regression ? new Float32Array(Uint8Array.from(buffer.subarray(labelsAt, labelsAt + labelBytes)).buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset + labelsAt, count);
+  const labels = regression ? new Float32Array(copied(inputBytes, inputBytes + labelBytes)) : new Uint8Array(buffer.buffer, buffer.byteOffset + labelsAt, count);
   if (regression ? labels.some((value) => !Number.isFinite(value)) : labels.some((label) => label >= classCount)) return undefined;
   return { set: { inputs, labels, count }, end: labelsAt + labelBytes };
 }
