@@ -46,6 +46,22 @@ describe('the dataset file (the cache\'s, and what a queue ships)', () => {
     expect(decodeDataset(encodeDataset({ ...sequence, table: { ...sequence.table!, features: [{ ...sequence.table!.features[0], maxLength: 2 } as never] } }))).toBeUndefined();
   });
 
+  it('gives back a sequence followed by other columns: ids checked in the ids only, the rest any number', () => {
+    const withAge: Omit<Dataset, 'validation'> = {
+      ...sequence,
+      train: { ...sequence.train, inputs: Float32Array.of(2, 3, 0, -1.5, 1, 2, 2, 0.25) },
+      test: { ...sequence.test, inputs: Float32Array.of(3, 0, 0, 7.5) },
+      inputShape: [4],
+      sideFeatures: 1,
+      table: { ...sequence.table!, features: [...sequence.table!.features, { name: 'age', type: 'number', mean: 40, std: 9 }] },
+    };
+    const back = decodeDataset(encodeDataset(withAge))!;
+    expect(back).toMatchObject({ vocabularySize: 4, sideFeatures: 1, inputShape: [4] });
+    expect(back.train.inputs).toEqual(withAge.train.inputs);
+    // An id out of the vocabulary is refused, as without other columns.
+    expect(decodeDataset(encodeDataset({ ...withAge, test: { ...withAge.test, inputs: Float32Array.of(3, 9, 0, 7.5) } }))).toBeUndefined();
+  });
+
   it('gives back images with class labels, and table rows with numeric targets, exactly', () => {
     for (const dataset of [images, table]) {
       const back = decodeDataset(encodeDataset(dataset))!;

@@ -131,12 +131,12 @@ export function decodeDatasetFile(bytes: Uint8Array): { dataset: Stored; warning
   const table = header.table === undefined ? undefined : tableOf(header.table);
   const testText = testTextOf(header.testText, sets[1].count);
   if (table === null || testText === null) return undefined;
-  const tokens = table ? tokensOf(table, shape as number[], sets) : undefined;
+  const tokens = table ? tokenInputOf(table, shape as number[], sets) : undefined;
   if (tokens === null) return undefined;
   const dataset: Stored = {
     name: header.name,
     inputShape: shape as number[],
-    ...(tokens === undefined ? {} : { vocabularySize: tokens }),
+    ...tokens,
     classNames: classNames as string[],
     ...(table ? { table } : {}),
     ...(testText ? { testText } : {}),
@@ -175,15 +175,28 @@ function readSet(buffer: Buffer, offset: number, entry: unknown, { size, regress
 }
 
 /**
- * A table's input follows from its encoding: its vocabulary's size where it is a text's token ids (every id
- * one of it), undefined where it is not; null where the inputs do not fit the encoding.
+ * A table's input follows from its encoding: where it starts with a text's token ids, the vocabulary's size
+ * (every id one of it) and the columns after the ids; undefined where it does not; null where the inputs do
+ * not fit the encoding.
  */
-function tokensOf(table: TableEncoding, shape: readonly number[], sets: readonly ExampleSet[]): number | undefined | null {
-  const input = tableInputOf(table);
-  if (input.inputShape.join() !== shape.join()) return null;
-  const tokens = input.vocabularySize;
-  if (tokens !== undefined && sets.some((set) => set.inputs.some((id) => !Number.isInteger(id) || id < 0 || id >= tokens))) return null;
-  return tokens;
+function tokenInputOf(table: TableEncoding, shape: readonly number[], sets: readonly ExampleSet[]): { vocabularySize: number; sideFeatures?: number } | undefined | null {
+  const { inputShape, vocabularySize, sideFeatures } = tableInputOf(table);
+  if (inputShape.join() !== shape.join()) return null;
+  if (vocabularySize === undefined) return undefined;
+  const ids = inputShape[0] - (sideFeatures ?? 0);
+  if (sets.some((set) => !idsFit(set, inputShape[0], ids, vocabularySize))) return null;
+  return { vocabularySize, ...(sideFeatures === undefined ? {} : { sideFeatures }) };
+}
+
+/** Whether each row's first `ids` values (of `width`) are token ids below `vocabularySize`. */
+function idsFit(set: ExampleSet, width: number, ids: number, vocabularySize: number): boolean {
+  for (let row = 0; row < set.count; row++) {
+    for (let k = row * width; k < row * width + ids; k++) {
+      const value = set.inputs[k];
+      if (!Number.isInteger(value) || value < 0 || value >= vocabularySize) return false;
+    }
+  }
+  return true;
 }
 
 /** The table encoding in a header, checked as a run's table.json is; null when it is not one. */

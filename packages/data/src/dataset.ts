@@ -91,10 +91,12 @@ export interface Dataset {
   /** Held out from the end of the training examples when the spec asks for a validation split. */
   readonly validation?: ExampleSet;
   readonly test: ExampleSet;
-  /** [height, width, channels] for images, [features] for a table ([maxLength] token ids for a text read as a sequence). */
+  /** [height, width, channels] for images, [features] for a table (a text read as a sequence: its maxLength token ids, then the other columns' encoding). */
   readonly inputShape: readonly number[];
   /** Where the inputs are a text's token ids (encoding: sequence): how many ids there are (padding, unknown, the vocabulary). */
   readonly vocabularySize?: number;
+  /** Where a text's token ids are followed by the table's other columns: how many encoded values follow the ids in each row. */
+  readonly sideFeatures?: number;
   /** Empty for a regression. */
   readonly classNames: readonly string[];
   /** For a regression: the target's training statistics. */

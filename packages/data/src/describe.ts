@@ -18,7 +18,7 @@ export function describeDataset(dataset: Dataset): string {
   const input = isImageDataset(dataset)
     ? `images of ${dataset.inputShape.join('×')} (height×width×channels)`
     : dataset.vocabularySize !== undefined
-      ? `each row's first ${dataset.inputShape[0]} token ids, of ${dataset.vocabularySize} (padding, unknown and the vocabulary)`
+      ? `each row's first ${dataset.inputShape[0] - (dataset.sideFeatures ?? 0)} token ids, of ${dataset.vocabularySize} (padding, unknown and the vocabulary)${dataset.sideFeatures ? `, then ${dataset.sideFeatures} inputs from the other columns (joined at the first dense layer)` : ''}`
       : `table rows as ${dataset.inputShape[0]} inputs`;
   const names = dataset.classNames.map(printable);
   const width = Math.max(5, ...names.map((name) => name.length));

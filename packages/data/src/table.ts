@@ -187,7 +187,7 @@ export function inferColumn(table: CsvTable, column: number, rows: readonly numb
   const data = columnData(table, column);
   const type = declared?.type ?? inferredType(table, column, rows);
   const fitted = kindOf(type).fit(data, rows, { imputation, settings: declared?.settings ?? {}, declared: declared !== undefined });
-  // A text read as a sequence is the model's only input, so it has no indicator: its missing cells are empty texts.
+  // A text read as a sequence has no indicator (its ids must start the row): its missing cells are empty texts, all padding.
   const indicates = imputation.indicator && !isSequenceText(fitted) && rows.some((row) => data.cells.kinds[row] === EMPTY);
   return indicates ? { ...fitted, indicator: true } : fitted;
 }
@@ -204,20 +204,32 @@ export function tableOfRows(source: string, header: readonly string[], rows: rea
   return builder.done();
 }
 
-/** The model's input for a table: its encoded width, or for a text read as a sequence its token ids and how many ids there are. */
-export function tableInputOf(encoding: TableEncoding): { inputShape: number[]; vocabularySize?: number } {
+/**
+ * The model's input for a table: its encoded width; for a text read as a sequence (the row's first columns,
+ * sequenceFirst), also how many token ids there are and how many encoded columns follow the ids (they join
+ * the text's vector at the model's first dense layer).
+ */
+export function tableInputOf(encoding: TableEncoding): { inputShape: number[]; vocabularySize?: number; sideFeatures?: number } {
+  const width = encodedWidth(encoding.features);
   const sequence = encoding.features.find(isSequenceText);
-  return sequence ? { inputShape: [sequence.maxLength], vocabularySize: sequence.vocabulary.length + FIRST_TOKEN_ID } : { inputShape: [encodedWidth(encoding.features)] };
+  if (!sequence) return { inputShape: [width] };
+  const side = width - sequence.maxLength;
+  return { inputShape: [width], vocabularySize: sequence.vocabulary.length + FIRST_TOKEN_ID, ...(side > 0 ? { sideFeatures: side } : {}) };
 }
 
-/** A text read as a sequence must be the only input column (an embedding reads the whole input): else a located refusal. */
-export function checkSequenceAlone(features: readonly TableColumn[], file: string): void {
-  const sequence = features.find(isSequenceText);
-  const others = features.filter((column) => column !== sequence).map((column) => column.name);
-  if (!sequence || others.length === 0) return;
-  throw new UserError(
-    `${file}:1: data.columns.${sequence.name} reads text as a sequence (encoding: sequence), which must be the model's only input, but the table also gives it ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}: leave them out (data.columns: { ${others[0]}: ignore }), or read the text as a bag of words (encoding: bag), which mixes with other columns`,
-  );
+/**
+ * The input columns with a text read as a sequence first: its token ids start every encoded row, where the
+ * embedding reads them; the other columns' encoding follows. One such text at most (an embedding reads one):
+ * else a located refusal.
+ */
+export function sequenceFirst(features: readonly TableColumn[], file: string): TableColumn[] {
+  const sequences = features.filter(isSequenceText);
+  if (sequences.length > 1) {
+    throw new UserError(
+      `${file}:1: data.columns ${sequences.map((column) => column.name).join(' and ')} are both read as sequences (encoding: sequence), but a model has one embedding, which reads one text: read all but one as a bag of words (data.columns.${sequences[1].name}: { type: text, encoding: bag })`,
+    );
+  }
+  return [...sequences, ...features.filter((column) => !isSequenceText(column))];
 }
 
 export const DEFAULT_IMPUTATION: Imputation = { numbers: 'mean', categories: 'missing', indicator: false };
@@ -311,17 +323,14 @@ export function parseTableEncoding(value: unknown, file: string): TableEncoding 
   const { target, features, format, distinctValues } = value as Record<string, unknown>;
   if (typeof target !== 'string' || !Array.isArray(features) || features.length === 0 || features.length > 100_000) throw bad('expected a target name and a list of feature columns');
   const counts = isPlainObject(distinctValues) && Object.values(distinctValues).every((count) => Number.isInteger(count) && (count as number) >= 0) ? { distinctValues: distinctValues as Record<string, number> } : {};
-  return {
-    target,
-    ...counts,
-    format: parseTableFormat(format, bad),
-    features: features.map((column: unknown, index): TableColumn => {
-      const fields = (column ?? {}) as Record<string, unknown>;
-      const { name, type, indicator } = fields;
-      if (typeof name !== 'string') throw bad(`feature ${index} has no name`);
-      const read = (COLUMN_TYPES as unknown[]).includes(type) ? kindOf(type as ColumnType).read(fields, name) : undefined;
-      if (read === undefined) throw bad(`feature "${name}" is not a ${COLUMN_TYPES.join(', ')} column as specml writes them`);
-      return indicator === true ? { ...read, indicator: true } : read;
-    }),
-  };
+  const parsed = features.map((column: unknown, index): TableColumn => {
+    const fields = (column ?? {}) as Record<string, unknown>;
+    const { name, type, indicator } = fields;
+    if (typeof name !== 'string') throw bad(`feature ${index} has no name`);
+    const read = (COLUMN_TYPES as unknown[]).includes(type) ? kindOf(type as ColumnType).read(fields, name) : undefined;
+    if (read === undefined) throw bad(`feature "${name}" is not a ${COLUMN_TYPES.join(', ')} column as specml writes them`);
+    return indicator === true ? { ...read, indicator: true } : read;
+  });
+  if (parsed.slice(1).some(isSequenceText)) throw bad('a text read as a sequence is not the first feature (its token ids start every row)');
+  return { target, ...counts, format: parseTableFormat(format, bad), features: parsed };
 }

@@ -2,7 +2,7 @@ import { createRng } from '@specml/data';
 import '@tensorflow/tfjs-backend-cpu';
 import tf = require('@tensorflow/tfjs-core');
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, initialWeights, parameterCount, planLayers } from './build.js';
+import { buildModel, initialWeights, modelSummary, parameterCount, planLayers } from './build.js';
 import { PRESETS } from './presets.js';
 import type { ModelSpec } from './schema.js';
 
@@ -56,5 +56,19 @@ describe('model zoo', () => {
         message: 'a maxPooling2d layer needs an image-shaped input, but its input is a vector (put convolution and pooling layers before flatten and dense layers; table rows are vectors: use dense layers)',
       },
     ]);
+  });
+
+  it('joins a table\'s other columns to a text\'s vector at the first dense layer, flattening a sequence there, and says when there is none', () => {
+    const text = { inputShape: [7], vocabularySize: 30, sideFeatures: 2 };
+    const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'embedding', dimension: 3 }, { type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 2, activation: 'softmax' }] };
+    const plan = planLayers(spec, text);
+    // Five token ids → [5, 3] vectors, flattened to 15, then the 2 other columns: a kernel of 17 × 4.
+    expect(plan).toMatchObject({ problems: [], join: { index: 1, textShape: [5, 3] }, inputShapes: [[5], [17], [4]], outputShapes: [[5, 3], [4], [2]], weightShapes: [[30, 3], [17, 4], [4], [4, 2], [2]] });
+    expect(modelSummary(spec, text).rows.map((row) => row.layer)).toEqual(['embedding', 'dense relu (+2 other columns)', 'dense softmax']);
+    const model = buildModel(spec, text, initialWeights(spec, text, createRng(1)));
+    expect(model.countParams()).toBe(parameterCount(spec, text));
+    model.dispose();
+    const pooledOnly: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'embedding', dimension: 3 }, { type: 'globalMaxPooling1d' }] };
+    expect(planLayers(pooledOnly, text).problems).toEqual([{ index: 1, message: 'the table\'s other columns join the text\'s vector at the first dense layer, and the model has none: end it with one ({ type: dense, units: 2, activation: softmax })' }]);
   });
 });

@@ -23,6 +23,7 @@ export {
   initialWeights,
   planLayers,
   tokensAt,
+  joinIndexOf,
   setModelWeights,
   modelSummary,
   formatModelSummary,

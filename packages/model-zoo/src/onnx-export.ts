@@ -62,8 +62,15 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
   let value: OnnxValue = image
     ? { name: graph.node('Transpose', [graph.node('Div', [inputName, graph.initializer([], Float32Array.of(255), 'pixel_scale')])], { perm: [0, 3, 1, 2] }), shape: [...input.inputShape] }
     : { name: raw?.encoded ?? inputName, shape: [...input.inputShape] };
+  const others = plan.join ? columnsOf(graph, value, input.inputShape[0] - input.sideFeatures!, input.inputShape[0]) : undefined;
+  if (others) value = columnsOf(graph, value, 0, input.inputShape[0] - input.sideFeatures!);
   let next = 0;
   spec.layers.forEach((layer, index) => {
+    // A table's other columns join the text's vector before the first dense layer, as in training.
+    if (others && index === plan.join?.index) {
+      const text = graph.vector(value);
+      value = { name: graph.node('Concat', [text.name, others.name], { axis: 1 }), shape: [text.shape[0] + others.shape[0]] };
+    }
     const kind = LAYER_KINDS[layer.type] as unknown as LayerBehaviour<LayerSpec>;
     const count = kind.weightShapes(layer, plan.inputShapes[index], tokensAt(input, index)).length;
     value = kind.toOnnx(layer, graph, value, weights.slice(next, next + count));
@@ -108,10 +115,18 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
   return onnx().ModelProto.encode(model).finish();
 }
 
+/** Columns [start, end) of a [batch, features] value. */
+function columnsOf(graph: OnnxGraph, value: OnnxValue, start: number, end: number): OnnxValue {
+  return { name: graph.node('Slice', [value.name, graph.integers([start], 'slice_start'), graph.integers([end], 'slice_end'), graph.integers([1], 'slice_axis')]), shape: [end - start] };
+}
+
 /** What the graph's one input holds: pixels, a text's token ids, or a table's encoded row. */
 function describeInput(name: string, input: ModelInput): string {
   if (input.inputShape.length === 3) return `${name}: float32 [batch, ${input.inputShape.join(', ')}], pixel values 0-255 (the graph divides by 255)`;
-  if (input.vocabularySize !== undefined) return `${name}: float32 [batch, ${input.inputShape[0]}], a text's token ids (0 pads, 1 is a token outside the vocabulary, 2 on are the vocabulary of table_encoding, in its order)`;
+  if (input.vocabularySize !== undefined) {
+    const others = input.sideFeatures ? `; the last ${input.sideFeatures} are the other columns encoded as in training (table_encoding)` : '';
+    return `${name}: float32 [batch, ${input.inputShape[0]}], a text's token ids (0 pads, 1 is a token outside the vocabulary, 2 on are the vocabulary of table_encoding, in its order)${others}`;
+  }
   return `${name}: float32 [batch, ${input.inputShape[0]}], the row's columns encoded as in training (table.json, also in table_encoding: numbers standardised, categories one-hot, text a bag of words over its vocabulary)`;
 }
 

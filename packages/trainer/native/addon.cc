@@ -59,6 +59,7 @@ NetworkConfig ReadConfig(const Napi::Object& options) {
   config.classes = IntegerOf(options, "classes");
   config.seed = static_cast<uint64_t>(options.Get("seed").As<Napi::Number>().Int64Value());
   config.threads = options.Has("threads") && options.Get("threads").IsNumber() ? IntegerOf(options, "threads") : 1;
+  if (options.Has("sideFeatures") && options.Get("sideFeatures").IsNumber()) config.sideFeatures = IntegerOf(options, "sideFeatures");
   if (options.Has("loss") && options.Get("loss").IsString()) config.loss = options.Get("loss").As<Napi::String>().Utf8Value();
   if (options.Has("classWeights") && options.Get("classWeights").IsArray()) {
     Napi::Array weights = options.Get("classWeights").As<Napi::Array>();

@@ -49,6 +49,9 @@ struct Context {
   uint64_t seed = 0;
   uint64_t step = 0;
   int layerIndex = 0;
+  // A text's model with a table's other columns: the batch's other columns, `features` per example after
+  // the token ids (see MakeJoin); null otherwise.
+  const float* side = nullptr;
 };
 
 // A layer's settings from the spec: numbers (booleans as 0/1) and strings.
@@ -93,6 +96,10 @@ class Layer {
   // The weight's value, or its gradient (zeros for what is not trained, like batch norm's running averages).
   virtual void ExportWeight(size_t k, float* values, bool gradient = false);
 };
+
+// Not a kind of the spec (so not in the registry): the network inserts it where a table's other columns join
+// a text's vector (the first dense layer), as the TypeScript side plans (`join` with `features`).
+std::unique_ptr<Layer> MakeJoin(const LayerArgs& args, const Shape& input);
 
 using LayerFactory = std::function<std::unique_ptr<Layer>(const LayerArgs&, const Shape&)>;
 std::map<std::string, LayerFactory>& LayerRegistry();

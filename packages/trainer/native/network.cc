@@ -81,14 +81,24 @@ Network::Network(const NetworkConfig& config) : config_(config), runner_(config.
 
   Shape shape = config_.input;
   widest_ = shape.size();
+  if (config_.sideFeatures != 0 && (config_.sideFeatures < 0 || config_.sideFeatures >= shape.size() || shape.image))
+    throw std::invalid_argument("native engine: sideFeatures must leave a vector's first values to the text");
+  shape.channels -= config_.sideFeatures;  // the first layer reads the token ids only
+  int joins = 0;
   for (LayerArgs& args : config_.layers) {
-    auto factory = LayerRegistry().find(args.kind);
-    if (factory == LayerRegistry().end()) args.Fail("is a layer type the native engine does not have");
-    layers_.push_back(factory->second(args, shape));
+    if (args.kind == "join") {
+      if (++joins > 1 || static_cast<int>(args.Number("features")) != config_.sideFeatures) args.Fail("must join the sideFeatures, once");
+      layers_.push_back(MakeJoin(args, shape));
+    } else {
+      auto factory = LayerRegistry().find(args.kind);
+      if (factory == LayerRegistry().end()) args.Fail("is a layer type the native engine does not have");
+      layers_.push_back(factory->second(args, shape));
+    }
     layerSeconds_.push_back({0, 0});
     shape = layers_.back()->out;
     widest_ = std::max(widest_, shape.size());
   }
+  if (config_.sideFeatures > 0 && joins == 0) throw std::invalid_argument("model.layers: sideFeatures need a join layer");
   if (shape.image || shape.size() != config_.classes)
     throw std::invalid_argument("model.layers: the last layer must output one value per class (" + std::to_string(config_.classes) + ")");
 
@@ -120,6 +130,7 @@ void Network::Reserve(int batch, bool training) {
   for (size_t l = 0; l < layers_.size(); ++l) {
     activations_[l + 1].assign(batch * layers_[l]->out.size(), 0.f);
   }
+  side_.assign(static_cast<size_t>(batch) * config_.sideFeatures, 0.f);
   gradient_.assign(batch * widest_, 0.f);
   gradientBelow_.assign(batch * widest_, 0.f);
 }
@@ -128,6 +139,10 @@ void Network::LoadInput(const Inputs& inputs, const uint32_t* order, int64_t fir
   const Shape& shape = config_.input;
   const long size = shape.size(), plane = static_cast<long>(shape.height) * shape.width;
   const bool asStored = plane == 1 || shape.channels == 1;
+  if (config_.sideFeatures > 0) {
+    if (!inputs.floats) throw std::invalid_argument("native engine: a text's rows with other columns arrive as floats");
+    return LoadTokensAndSide(inputs.floats, order, first, batch);
+  }
   if (inputs.floats && !order && asStored) {
     // Consecutive rows that need no conversion are read where they are: a bag of words' rows are 80 KB each.
     input_ = inputs.floats + first * size;
@@ -156,6 +171,18 @@ void Network::LoadInput(const Inputs& inputs, const uint32_t* order, int64_t fir
   }
 }
 
+// A row of token ids then other columns: the ids to the first layer's input, the rest to side_ (the join's).
+void Network::LoadTokensAndSide(const float* rows, const uint32_t* order, int64_t first, int batch) {
+  const long size = config_.input.size(), side = config_.sideFeatures, ids = size - side;
+  float* input = activations_[0].data();
+  input_ = input;
+  for (int b = 0; b < batch; ++b) {
+    const float* row = rows + static_cast<int64_t>(order ? order[first + b] : first + b) * size;
+    std::copy(row, row + ids, input + b * ids);
+    std::copy(row + ids, row + size, side_.data() + b * side);
+  }
+}
+
 void Network::ForSlices(int batch, const Layer& layer, const std::function<void(const Slice&)>& work) {
   if (!layer.Splittable() || batch < kParts) return work(Slice{0, batch, 0});
   const int half = (batch + 1) / 2;
@@ -166,7 +193,7 @@ void Network::ForSlices(int batch, const Layer& layer, const std::function<void(
 
 void Network::Forward(int batch, bool training) {
   for (size_t l = 0; l < layers_.size(); ++l) {
-    const Context context{training, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l)};
+    const Context context = ContextFor(training, l);
     Layer& layer = *layers_[l];
     const long inSize = layer.in.size(), outSize = layer.out.size();
     const Clock::time_point started = Clock::now();
@@ -258,7 +285,7 @@ void Network::Backward(int batch) {
   for (Param* param : params)
     for (auto& part : param->grad) std::fill(part.begin(), part.end(), 0.f);
   for (size_t l = layers_.size(); l-- > 0;) {
-    const Context context{true, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l)};
+    const Context context = ContextFor(true, l);
     Layer& layer = *layers_[l];
     const long inSize = layer.in.size(), outSize = layer.out.size();
     const Clock::time_point started = Clock::now();

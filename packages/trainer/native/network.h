@@ -29,6 +29,9 @@ struct NetworkConfig {
   // Classification: each class's weight in the training gradient (Keras' class_weight); empty: all 1. The
   // loss reported stays the unweighted cross-entropy, as the tfjs engines report it.
   std::vector<float> classWeights;
+  // A text read as a sequence with a table's other columns: each input row is the token ids, then this many
+  // other values, which a `join` layer adds to the text's vector (0: none).
+  int sideFeatures = 0;
 };
 
 struct Score {
@@ -103,6 +106,7 @@ class Network {
  private:
   void Reserve(int batch, bool training);
   void LoadInput(const Inputs& inputs, const uint32_t* order, int64_t first, int batch);
+  void LoadTokensAndSide(const float* rows, const uint32_t* order, int64_t first, int batch);
   void Forward(int batch, bool training);
   void Backward(int batch);
   // Runs work(slice) on the batch's slices (the whole batch as one slice for a layer that needs it).
@@ -126,6 +130,10 @@ class Network {
   const float* input_ = nullptr;
   const float* LayerInput(size_t l) const { return l == 0 ? input_ : activations_[l].data(); }
   std::vector<float> gradient_, gradientBelow_;
+  std::vector<float> side_;  // the batch's other columns (sideFeatures per example), kept apart from its token ids
+  Context ContextFor(bool training, size_t l) const {
+    return Context{training, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l), side_.empty() ? nullptr : side_.data()};
+  }
   SliceRunner runner_;
   // Per layer: training seconds forward [0] and backward [1]; the optimizer's; the samples trained.
   std::vector<std::array<double, 2>> layerSeconds_;

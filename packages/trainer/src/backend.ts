@@ -32,6 +32,8 @@ export interface NativeNetworkOptions {
   seed: number;
   /** 1 or 2: the batch is always worked on in two fixed halves, so this changes the speed, never the results. */
   threads: number;
+  /** A text's token ids followed by a table's other columns: how many values follow the ids in each row (a `join` layer takes them). */
+  sideFeatures?: number;
   /** A regression loss's name (then one output, Float32Array targets); absent: softmax cross-entropy over the classes. */
   loss?: string;
   /** Classification: one weight per class for the training gradient (data.classWeights); absent: all 1. */

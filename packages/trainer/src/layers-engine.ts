@@ -20,7 +20,7 @@ const EVALUATION_CHUNK = 1000;
  * logits, or a regression loss on its number).
  */
 export class LayersEngine implements TrainingEngine {
-  private readonly model: tfl.Sequential;
+  private readonly model: tfl.LayersModel;
   private readonly optimizer: tf.Optimizer;
   private readonly variables: tf.Variable[];
   private readonly batches: BatchBuffers;

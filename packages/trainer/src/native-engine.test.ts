@@ -239,6 +239,41 @@ describe('native engine', () => {
     );
   });
 
+  it('joins a table\'s other columns to a text\'s vector at the first dense layer as tfjs-layers does (pooled or flattened, with layers after it)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          length: fc.integer({ min: 2, max: 8 }),
+          side: fc.integer({ min: 1, max: 6 }),
+          tested: fc.constantFrom(...tokenExamples),
+          hidden: fc.boolean(),
+          count: fc.integer({ min: 1, max: 5 }),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ length, side, tested, hidden, count, seed }) => {
+          const vocabulary = 20;
+          const input: ModelInput = { inputShape: [length + side], vocabularySize: vocabulary, sideFeatures: side };
+          const classes = 3;
+          const head: LayerSpec[] = hidden ? [{ type: 'dense', units: 4, activation: 'tanh' }] : [];
+          const spec: ModelSpec = { initializer: 'glorotUniform', layers: [...tested, ...head, { type: 'dense', units: classes, activation: 'softmax' }] };
+          fc.pre(planLayers(spec, input).problems.length === 0);
+          const rng = createRng(seed);
+          const weights = initialWeights(spec, input, rng).map((array, k) => Float32Array.from(array, (value) => value * (k === 0 ? 10 : 1) + (rng.next() - 0.5) * 0.2));
+          // Each row: token ids, padded with 0, then the other columns' values (standardised numbers, one-hots).
+          const rows = new Float32Array(count * (length + side));
+          for (let row = 0; row < count; row++) {
+            const words = Math.floor(rng.next() * (length + 1));
+            for (let t = 0; t < words; t++) rows[row * (length + side) + t] = 1 + Math.floor(rng.next() * (vocabulary - 1));
+            for (let k = 0; k < side; k++) rows[row * (length + side) + length + k] = rng.next() * 4 - 2;
+          }
+          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
+          expectLikeTfjs(spec, input, weights, rows, labels, classes);
+        },
+      ),
+      { numRuns: 40, seed: 20261205 },
+    );
+  });
+
   it('augments images exactly as the TypeScript transform does (the same bytes), for flips, shifts and turns of any shape, also on its worker thread', async () => {
     const addon = loadNativeAddon();
     if (!addon.ok) throw new Error(addon.reason);

@@ -72,7 +72,7 @@ export interface TrainTimings {
 }
 
 export interface TrainResult {
-  readonly model: tfl.Sequential;
+  readonly model: tfl.LayersModel;
   /** The trained model's outputs for every test example, from the engine: class probabilities (count × classes), or a regression's predicted values (count). */
   readonly testPredictions: Float32Array;
   readonly backend: BackendSelection;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TableColumn } from '../dataset.js';
-import { checkSequenceAlone, encodeRows, inferColumn, readCsv, rowIndices, tableInputOf, type CsvTable } from '../table.js';
+import { encodeRows, parseTableEncoding, sequenceFirst, inferColumn, readCsv, rowIndices, tableInputOf, type CsvTable } from '../table.js';
 import { tokenize } from '../text/tokenize.js';
 
 const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
@@ -42,11 +42,17 @@ describe('text columns', () => {
     const unseen = table('unseen-sequence.csv', ['review,y', 'terrible good and more words than fit,0']);
     expect([...encode(unseen, fit(reviews, { encoding: 'sequence', maxLength: 4 }))]).toEqual([1, 2, 1, 1]);
     expect(tableInputOf({ target: 'y', features: [column] })).toEqual({ inputShape: [3], vocabularySize: 6 });
-    // A sequence is the model's only input: beside another column it is refused, saying what to do.
+    // Beside other columns, the sequence comes first in the row (where the embedding reads it); the other
+    // columns' encoding follows and is counted apart. Two sequences are refused: a model has one embedding.
     const number = { name: 'age', type: 'number', mean: 0, std: 1 } as const;
-    expect(() => checkSequenceAlone([column, number], 'reviews.csv')).toThrow(
-      'reviews.csv:1: data.columns.review reads text as a sequence (encoding: sequence), which must be the model\'s only input, but the table also gives it age: leave them out (data.columns: { age: ignore }), or read the text as a bag of words (encoding: bag), which mixes with other columns',
+    const features = sequenceFirst([number, column], 'reviews.csv');
+    expect(features).toEqual([column, number]);
+    expect(tableInputOf({ target: 'y', features })).toEqual({ inputShape: [4], vocabularySize: 6, sideFeatures: 1 });
+    expect(() => sequenceFirst([column, number, { ...column, name: 'title' }], 'reviews.csv')).toThrow(
+      'reviews.csv:1: data.columns review and title are both read as sequences (encoding: sequence), but a model has one embedding, which reads one text: read all but one as a bag of words (data.columns.title: { type: text, encoding: bag })',
     );
+    // A table.json (untrusted) whose sequence is not first is refused as damaged.
+    expect(() => parseTableEncoding({ target: 'y', features: [number, column] }, 'table.json')).toThrow('table.json: a text read as a sequence is not the first feature (its token ids start every row); the run folder is damaged (train the run again)');
     // Missing cells are empty texts, never an extra input, whatever the imputation asks.
     expect(inferColumn(reviews, 0, rowIndices(reviews), { type: 'text', settings: { encoding: 'sequence' } }, { numbers: 'mean', categories: 'missing', indicator: true })).not.toHaveProperty('indicator');
   });

@@ -33,7 +33,7 @@ export const text = columnKind<TextColumn>({
     sublinearTf: { type: 'boolean', description: 'text, bag tfidf: use 1 + log(count) instead of the count. Default: false.' },
     encoding: {
       enum: ['bag', 'sequence'],
-      description: 'text: bag (one input per vocabulary token, for dense layers; mixes with other columns) or sequence (the ids of the first maxLength tokens in order, for a model that starts with an embedding layer; the text must be the only input column). Default: bag.',
+      description: 'text: bag (one input per vocabulary token, for dense layers; mixes with other columns) or sequence (the ids of the first maxLength tokens in order, for a model that starts with an embedding layer; one text per table; the other columns join its vector at the first dense layer). Default: bag.',
     },
     maxLength: { type: 'integer', minimum: 1, maximum: 4096, description: `text, encoding sequence: how many tokens of each row the model reads (shorter rows are padded, longer ones cut). Default: ${DEFAULTS.maxLength}.` },
   },

@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { contentKey, fileDigest, loadThroughCache } from '../cache.js';
 import type { Task } from '../metrics-row.js';
 import { columnCells, EMPTY, rowIndices } from '../table-cells.js';
-import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, checkSequenceAlone, describeDelimiter, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, numberFill, readCsv, tableInputOf, type CsvFormat, type ReadingProgress, type CsvTable, type DeclaredColumn } from '../table.js';
+import { columnIndex, CSV_DELIMITERS, CSV_ENCODINGS, DEFAULT_CSV_FORMAT, DEFAULT_MISSING_MARKERS, describeColumns, describeDelimiter, encodeRows, inferColumn, isMissingCell, isNumberCell, MAX_CSV_BYTES, numberOf, outOfRange, numberFill, readCsv, sequenceFirst, tableInputOf, type CsvFormat, type ReadingProgress, type CsvTable, type DeclaredColumn } from '../table.js';
 import { COLUMN_KINDS, COLUMN_TYPES, type ColumnType } from '../columns/index.js';
 import { datasetKind, PATH_PROPERTY, TEST_PROPERTIES, type DataSpecOf } from './kind.js';
 import { randomSplit, shuffled, stratifiedIndices } from './split.js';
@@ -186,8 +186,7 @@ function withTarget(table: CsvTable, target: string, warn: (message: string) => 
 /** Each input column's kind and encoder, from the training rows only (the test rows must not leak into the inputs' scaling). */
 function fitFeatures(spec: CsvDataSpec, table: CsvTable, columns: readonly number[], trainRows: readonly number[], declared: Readonly<Record<string, DeclaredColumn | null>>): TableColumn[] {
   const features = columns.map((column) => inferColumn(table, column, trainRows, declared[table.header[column]] ?? undefined, imputationOf(spec)));
-  checkSequenceAlone(features, table.file);
-  return features;
+  return sequenceFirst(features, table.file);
 }
 
 /** How the spec says missing cells are filled. */

@@ -44,15 +44,16 @@ export async function exportRunToOnnx(runDir: string, out = onnxFileOf(runDir), 
   const { table } = trainingInput(runDir);
   const encoding: Record<string, string> = table ? { table_encoding: JSON.stringify(table) } : {};
   // A text read as a sequence: the model's input is token ids, and its embedding's table is as long as the vocabulary.
-  const vocabularySize = table ? tableInputOf(table).vocabularySize : undefined;
-  const bytes = exportOnnx(spec, { inputShape, ...(vocabularySize === undefined ? {} : { vocabularySize }) }, weights, { task: summary.task, classNames: summary.classNames, table, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}`, ...encoding } });
+  const { vocabularySize, sideFeatures } = table ? tableInputOf(table) : {};
+  const tokenInput = { ...(vocabularySize === undefined ? {} : { vocabularySize }), ...(sideFeatures === undefined ? {} : { sideFeatures }) };
+  const bytes = exportOnnx(spec, { inputShape, ...tokenInput }, weights, { task: summary.task, classNames: summary.classNames, table, metadata: { run: `${summary.name}/${summary.runId}`, producer: `specml ${SPECML_VERSION}`, ...encoding } });
   writeFileAtomic(out, bytes);
   const input = inputShape.length === 3
     ? `${ONNX_NAMES.input} [batch, ${inputShape.join(', ')}] (height, width, channels) 0-255`
     : table && rawRowsSupported(table)
       ? `the table's columns as they are (${describeRawInputs(rawInputsOf(table))})`
       : vocabularySize !== undefined
-        ? `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (a text's token ids: 0 pads, 1 is a token outside the vocabulary, 2 on are the vocabulary in ${RUN_FILES.table}, in its order; the tokenizer has no ONNX operator)`
+        ? `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (a text's token ids: 0 pads, 1 is a token outside the vocabulary, 2 on are the vocabulary in ${RUN_FILES.table}, in its order${sideFeatures ? `; the last ${sideFeatures} are the other columns encoded as in ${RUN_FILES.table}` : ''}; the tokenizer has no ONNX operator)`
         : `${ONNX_NAMES.features} [batch, ${inputShape[0]}] (the table's columns encoded as in ${RUN_FILES.table}; a text column's tokenizer has no ONNX operator)`;
   return { file: out, bytes: bytes.length, input, output: onnxOutputOf(summary.task).description };
 }
