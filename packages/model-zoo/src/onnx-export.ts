@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type OnnxProto from 'onnx-proto';
 import type { TableEncoding, Task } from '@specml/data';
-import { planLayers, tokensAt, type ModelInput } from './build.js';
+import { planLayers, tokensAt, type LayerPlan, type ModelInput } from './build.js';
 import type { LayerBehaviour } from './layers/kind.js';
 import { LAYER_KINDS } from './layers/index.js';
 import { ONNX_ML_DOMAIN, OnnxGraph, type OnnxAttribute, type OnnxValue } from './onnx-graph.js';
@@ -55,29 +55,14 @@ export function onnxOutputOf(task: Task): { name: string; description: string } 
 export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly Float32Array[], options: OnnxExportOptions): Uint8Array {
   const graph = new OnnxGraph('');
   const plan = planLayers(spec, input);
-  if (plan.problems.length > 0) throw new Error(`the model does not fit its input: ${plan.problems.join('; ')}`);
+  if (plan.problems.length > 0) throw new Error(`the model does not fit its input: ${plan.problems.map((problem) => `model.layers[${problem.index}]: ${problem.message}`).join('; ')}`);
   const image = input.inputShape.length === 3;
   const inputName = image ? ONNX_NAMES.input : ONNX_NAMES.features;
   const raw = !image && options.table !== undefined && rawRowsSupported(options.table) ? tableInputToOnnx(graph, options.table) : undefined;
-  let value: OnnxValue = image
+  const value: OnnxValue = image
     ? { name: graph.node('Transpose', [graph.node('Div', [inputName, graph.initializer([], Float32Array.of(255), 'pixel_scale')])], { perm: [0, 3, 1, 2] }), shape: [...input.inputShape] }
     : { name: raw?.encoded ?? inputName, shape: [...input.inputShape] };
-  const others = plan.join ? columnsOf(graph, value, input.inputShape[0] - input.sideFeatures!, input.inputShape[0]) : undefined;
-  if (others) value = columnsOf(graph, value, 0, input.inputShape[0] - input.sideFeatures!);
-  let next = 0;
-  spec.layers.forEach((layer, index) => {
-    // A table's other columns join the text's vector before the first dense layer, as in training.
-    if (others && index === plan.join?.index) {
-      const text = graph.vector(value);
-      value = { name: graph.node('Concat', [text.name, others.name], { axis: 1 }), shape: [text.shape[0] + others.shape[0]] };
-    }
-    const kind = LAYER_KINDS[layer.type] as unknown as LayerBehaviour<LayerSpec>;
-    const count = kind.weightShapes(layer, plan.inputShapes[index], tokensAt(input, index)).length;
-    value = kind.toOnnx(layer, graph, value, weights.slice(next, next + count));
-    next += count;
-  });
-  if (next !== weights.length) throw new Error(`the model has ${weights.length} weight arrays, its layers ${next}`);
-  const output = graph.vector(value);
+  const output = graph.vector(layersToOnnx(spec, input, plan, graph, value, weights));
   const outputName = onnxOutputOf(options.task).name;
   graph.nodes.push({ opType: 'Identity', inputs: [output.name], outputs: [outputName], attributes: {}, floats: new Set() });
 
@@ -113,6 +98,27 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
     }).map(([key, value]) => ({ key, value })),
   });
   return onnx().ModelProto.encode(model).finish();
+}
+
+/** The model's layers as nodes after `input`, each kind writing its own; returns the last layer's output. */
+function layersToOnnx(spec: ModelSpec, input: ModelInput, plan: LayerPlan, graph: OnnxGraph, value: OnnxValue, weights: readonly Float32Array[]): OnnxValue {
+  const ids = input.inputShape[0] - (input.sideFeatures ?? 0);
+  const others = plan.join ? columnsOf(graph, value, ids, input.inputShape[0]) : undefined;
+  if (others) value = columnsOf(graph, value, 0, ids);
+  let next = 0;
+  spec.layers.forEach((layer, index) => {
+    // A table's other columns join the text's vector before the first dense layer, as in training.
+    if (others && index === plan.join?.index) {
+      const text = graph.vector(value);
+      value = { name: graph.node('Concat', [text.name, others.name], { axis: 1 }), shape: [text.shape[0] + others.shape[0]] };
+    }
+    const kind = LAYER_KINDS[layer.type] as unknown as LayerBehaviour<LayerSpec>;
+    const count = kind.weightShapes(layer, plan.inputShapes[index], tokensAt(input, index)).length;
+    value = kind.toOnnx(layer, graph, value, weights.slice(next, next + count));
+    next += count;
+  });
+  if (next !== weights.length) throw new Error(`the model has ${weights.length} weight arrays, its layers ${next}`);
+  return value;
 }
 
 /** Columns [start, end) of a [batch, features] value. */

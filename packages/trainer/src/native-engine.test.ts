@@ -1,6 +1,6 @@
 import tf = require('@tensorflow/tfjs-core');
 import fc from 'fast-check';
-import { AUGMENT_PARAMETERS, createRng, loadDataset, randomPermutation, transformImages } from '@specml/data';
+import { AUGMENT_PARAMETERS, createRng, loadDataset, randomPermutation, transformImages, type Rng } from '@specml/data';
 import { ACTIVATION_KINDS, ACTIVATIONS, buildModel, denseStackOf, initialWeights, LAYER_KINDS, LAYER_TYPES, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateTfjsBackend, loadNativeAddon, type NativeNetworkHandle } from './backend.js';
@@ -80,6 +80,38 @@ function expectLikeTfjs(spec: ModelSpec, input: ModelInput, weights: Float32Arra
   expect(native.lossSum / labels.length).toBeCloseTo(reference.loss, 4);
   const largest = Math.max(...reference.gradients.flatMap((gradient) => Array.from(gradient, Math.abs)));
   native.gradients.forEach((gradient, k) => expectClose(gradient, reference.gradients[k], 1e-4, `weight array ${k} of ${JSON.stringify(spec.layers)}`, largest / 10));
+}
+
+/**
+ * A model that starts on token ids (`layers`, then a 3-class softmax) on random texts, with `side` other
+ * columns joined where there are any: native predictions, loss and gradients against tfjs-layers'.
+ */
+function expectTextModelLikeTfjs(options: { length: number; vocabulary: number; side: number; layers: readonly LayerSpec[]; count: number; seed: number }): void {
+  const { length, vocabulary, side, count } = options;
+  const input: ModelInput = { inputShape: [length + side], vocabularySize: vocabulary, ...(side > 0 ? { sideFeatures: side } : {}) };
+  const classes = 3;
+  const spec: ModelSpec = { initializer: 'glorotUniform', layers: [...options.layers, { type: 'dense', units: classes, activation: 'softmax' }] };
+  fc.pre(planLayers(spec, input).problems.length === 0);
+  const rng = createRng(options.seed);
+  // Embeddings start within ±0.05: spread them (the first array) so that maxima are checked on real sizes.
+  const weights = initialWeights(spec, input, rng).map((array, k) => Float32Array.from(array, (value) => value * (k === 0 ? 10 : 1) + (rng.next() - 0.5) * 0.2));
+  const rows = randomTextRows(rng, count, length, vocabulary, side);
+  const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
+  expectLikeTfjs(spec, input, weights, rows, labels, classes);
+}
+
+/**
+ * Texts of random lengths as the data writes them: token ids padded with 0 at the end, some unknown (1);
+ * then `side` other columns' values per row (standardised numbers, one-hots), where a table has them.
+ */
+function randomTextRows(rng: Rng, count: number, length: number, vocabulary: number, side: number): Float32Array {
+  const rows = new Float32Array(count * (length + side));
+  for (let row = 0; row < count; row++) {
+    const words = Math.floor(rng.next() * (length + 1));
+    for (let t = 0; t < words; t++) rows[row * (length + side) + t] = 1 + Math.floor(rng.next() * (vocabulary - 1));
+    for (let k = 0; k < side; k++) rows[row * (length + side) + length + k] = rng.next() * 4 - 2;
+  }
+  return rows;
 }
 
 /** Every registered activation a convolution can apply (element-wise): a new one is checked as soon as it is registered. */
@@ -217,23 +249,7 @@ describe('native engine', () => {
           count: fc.integer({ min: 1, max: 5 }),
           seed: fc.integer({ min: 0, max: 1000 }),
         }),
-        ({ length, vocabulary, tested, count, seed }) => {
-          const input: ModelInput = { inputShape: [length], vocabularySize: vocabulary };
-          const classes = 3;
-          const spec: ModelSpec = { initializer: 'glorotUniform', layers: [...tested, { type: 'dense', units: classes, activation: 'softmax' }] };
-          fc.pre(planLayers(spec, input).problems.length === 0);
-          const rng = createRng(seed);
-          // Embeddings start within ±0.05: spread them (the first array) so that maxima are checked on real sizes.
-          const weights = initialWeights(spec, input, rng).map((array, k) => Float32Array.from(array, (value) => value * (k === 0 ? 10 : 1) + (rng.next() - 0.5) * 0.2));
-          // Texts of random lengths, padded with id 0 at the end as the data writes them; some unknown (1).
-          const ids = new Float32Array(count * length);
-          for (let row = 0; row < count; row++) {
-            const words = Math.floor(rng.next() * (length + 1));
-            for (let t = 0; t < words; t++) ids[row * length + t] = 1 + Math.floor(rng.next() * (vocabulary - 1));
-          }
-          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
-          expectLikeTfjs(spec, input, weights, ids, labels, classes);
-        },
+        ({ length, vocabulary, tested, count, seed }) => expectTextModelLikeTfjs({ length, vocabulary, side: 0, layers: tested, count, seed }),
       ),
       { numRuns: 60, seed: 20261204 },
     );
@@ -250,25 +266,8 @@ describe('native engine', () => {
           count: fc.integer({ min: 1, max: 5 }),
           seed: fc.integer({ min: 0, max: 1000 }),
         }),
-        ({ length, side, tested, hidden, count, seed }) => {
-          const vocabulary = 20;
-          const input: ModelInput = { inputShape: [length + side], vocabularySize: vocabulary, sideFeatures: side };
-          const classes = 3;
-          const head: LayerSpec[] = hidden ? [{ type: 'dense', units: 4, activation: 'tanh' }] : [];
-          const spec: ModelSpec = { initializer: 'glorotUniform', layers: [...tested, ...head, { type: 'dense', units: classes, activation: 'softmax' }] };
-          fc.pre(planLayers(spec, input).problems.length === 0);
-          const rng = createRng(seed);
-          const weights = initialWeights(spec, input, rng).map((array, k) => Float32Array.from(array, (value) => value * (k === 0 ? 10 : 1) + (rng.next() - 0.5) * 0.2));
-          // Each row: token ids, padded with 0, then the other columns' values (standardised numbers, one-hots).
-          const rows = new Float32Array(count * (length + side));
-          for (let row = 0; row < count; row++) {
-            const words = Math.floor(rng.next() * (length + 1));
-            for (let t = 0; t < words; t++) rows[row * (length + side) + t] = 1 + Math.floor(rng.next() * (vocabulary - 1));
-            for (let k = 0; k < side; k++) rows[row * (length + side) + length + k] = rng.next() * 4 - 2;
-          }
-          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
-          expectLikeTfjs(spec, input, weights, rows, labels, classes);
-        },
+        ({ length, side, tested, hidden, count, seed }) =>
+          expectTextModelLikeTfjs({ length, vocabulary: 20, side, layers: [...tested, ...(hidden ? [{ type: 'dense', units: 4, activation: 'tanh' } as const] : [])], count, seed }),
       ),
       { numRuns: 40, seed: 20261205 },
     );
