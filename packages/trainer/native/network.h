@@ -58,11 +58,11 @@ struct Inputs {
   const float* floats = nullptr;
 };
 
-// Where training time went, per layer (the spec's layers, with the flattens the engine adds): seconds of
+// Where training time went, per layer (the spec's layers, with the flattens and the join the engine adds): seconds of
 // forward and backward over the training batches.
 struct LayerProfile {
   std::string kind;
-  int index = 0;  // the spec layer it is (an added flatten: the dense layer it comes before)
+  int index = 0;  // the spec layer it is (an added flatten or join: the dense layer it comes before)
   double forwardSeconds = 0, backwardSeconds = 0;
 };
 
