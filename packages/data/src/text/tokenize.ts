@@ -19,7 +19,9 @@ const WORD_OR_EMOJI = /\p{Extended_Pictographic}|(?:\p{N}+(?:[.,]\p{N}+)*|[\p{L}
 // dictionaries), as Node ships them. Intl.Segmenter is about 30 times slower than the expression above, so
 // it reads only these runs.
 const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
-const segmenter = new Intl.Segmenter('und', { granularity: 'word' });
+// ICU's word segmenter takes ~10 ms to create: made by the first text that needs it, not by every run's imports.
+let segmenter: Intl.Segmenter | undefined;
+const wordSegmenter = () => (segmenter ??= new Intl.Segmenter('und', { granularity: 'word' }));
 // Review and e-mail exports carry markup ("<br />", "<a href=…>"): a tag separates words and is not one.
 const HTML_TAG = /<\/?[a-zA-Z][^<>]*>/g;
 // A typographic apostrophe (don’t) is the same word as a typewriter one (don't).
@@ -36,7 +38,7 @@ export function tokenize(text: string, settings: TokenizerSettings): string[] {
   const words: string[] = [];
   for (const [run] of cased.matchAll(WORD_OR_EMOJI)) {
     if (!UNSPACED_SCRIPT.test(run)) words.push(run);
-    else for (const { segment, isWordLike } of segmenter.segment(run)) if (isWordLike) words.push(segment);
+    else for (const { segment, isWordLike } of wordSegmenter().segment(run)) if (isWordLike) words.push(segment);
   }
   return withNgrams(words, settings.ngrams);
 }
