@@ -103,8 +103,8 @@ export function exportOnnx(spec: ModelSpec, input: ModelInput, weights: readonly
 /** The model's layers as nodes after `input`, each kind writing its own; returns the last layer's output. */
 function layersToOnnx(spec: ModelSpec, input: ModelInput, plan: LayerPlan, graph: OnnxGraph, value: OnnxValue, weights: readonly Float32Array[]): OnnxValue {
   const ids = input.inputShape[0] - (input.sideFeatures ?? 0);
-  const others = plan.join ? columnsOf(graph, value, ids, input.inputShape[0]) : undefined;
-  if (others) value = columnsOf(graph, value, 0, ids);
+  const others = plan.join ? { name: graph.columns(value.name, ids, input.inputShape[0]), shape: [input.inputShape[0] - ids] } : undefined;
+  if (others) value = { name: graph.columns(value.name, 0, ids), shape: [ids] };
   let next = 0;
   spec.layers.forEach((layer, index) => {
     // A table's other columns join the text's vector before the first dense layer, as in training.
@@ -119,11 +119,6 @@ function layersToOnnx(spec: ModelSpec, input: ModelInput, plan: LayerPlan, graph
   });
   if (next !== weights.length) throw new Error(`the model has ${weights.length} weight arrays, its layers ${next}`);
   return value;
-}
-
-/** Columns [start, end) of a [batch, features] value. */
-function columnsOf(graph: OnnxGraph, value: OnnxValue, start: number, end: number): OnnxValue {
-  return { name: graph.node('Slice', [value.name, graph.integers([start], 'slice_start'), graph.integers([end], 'slice_end'), graph.integers([1], 'slice_axis')]), shape: [end - start] };
 }
 
 /** What the graph's one input holds: pixels, a text's token ids, or a table's encoded row. */

@@ -67,6 +67,11 @@ export class OnnxGraph {
     return name;
   }
 
+  /** Columns [start, end) of a [batch, features] value; returns the slice's name. */
+  columns(value: string, start: number, end: number): string {
+    return this.node('Slice', [value, this.integers([start], 'slice_start'), this.integers([end], 'slice_end'), this.integers([1], 'slice_axis')]);
+  }
+
   /** The value as a vector [batch, features], flattened in tfjs' order (an image's NHWC, row by row). */
   vector(value: OnnxValue): OnnxValue {
     if (value.shape.length === 1) return value;

@@ -50,7 +50,7 @@ const COLUMNS_TO_ONNX: ColumnsToOnnx = {
       if (fill >= 0) mapping[k * k + fill] = 1;
       const encoded = graph.node('MatMul', [flat, graph.initializer([k + 1, k], mapping, 'categories')]);
       if (!column.indicator) return [encoded];
-      return [encoded, graph.node('Slice', [flat, graph.integers([k], 'start'), graph.integers([k + 1], 'end'), graph.integers([1], 'axis')])];
+      return [encoded, graph.columns(flat, k, k + 1)];
     },
   },
   text: undefined,
