@@ -97,6 +97,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
                              InstanceMethod("getOptimizerState", &NativeNetwork::GetOptimizerState),
                              InstanceMethod("setOptimizerState", &NativeNetwork::SetOptimizerState),
                              InstanceMethod("trainingProfile", &NativeNetwork::TrainingProfileOf),
+                             InstanceMethod("sparseRows", &NativeNetwork::SparseRowsOf),
                              InstanceMethod("dispose", &NativeNetwork::Dispose)}));
   }
 
@@ -119,21 +120,18 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   }
 
   // Checks what the loops index, so that a caller's mistake is a JavaScript error, not a crash: labels are a
-  // Uint8Array of class indices (classification) or a Float32Array of standardised targets (regression).
+  // Uint8Array of class indices (classification) or a Float32Array of standardised targets (regression), inputs
+  // a typed array of count × size values or a set's non-zero inputs (sparseRows).
   int64_t CheckedCount(const Napi::Env& env, const Napi::Value& inputs, const Napi::Value& labels) {
     Live(env);
     const napi_typedarray_type wanted = network_->regression() ? napi_float32_array : napi_uint8_array;
-    if (!inputs.IsTypedArray() || !labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != wanted)
-      throw Napi::TypeError::New(env, std::string("native engine: inputs must be a Uint8Array or Float32Array, labels a ") +
+    if (!inputs.IsObject() || !labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != wanted)
+      throw Napi::TypeError::New(env, std::string("native engine: inputs must be a Uint8Array, a Float32Array or sparse rows, labels a ") +
                                           (network_->regression() ? "Float32Array of targets" : "Uint8Array of classes"));
-    const napi_typedarray_type type = inputs.As<Napi::TypedArray>().TypedArrayType();
-    if (type != napi_uint8_array && type != napi_float32_array) throw Napi::TypeError::New(env, "native engine: inputs must be a Uint8Array or Float32Array");
-    const size_t values = inputs.As<Napi::TypedArray>().ElementLength();
     const size_t count = labels.As<Napi::TypedArray>().ElementLength();
     const size_t size = static_cast<size_t>(network_->input().size());
-    if (values != count * size)
-      throw Napi::RangeError::New(env, "native engine: inputs hold " + std::to_string(values) + " values, expected " + std::to_string(count) +
-                                           " labels × " + std::to_string(size) + " inputs");
+    if (inputs.IsTypedArray()) CheckDense(env, inputs.As<Napi::TypedArray>(), count, size);
+    else CheckSparse(env, inputs.As<Napi::Object>(), count, size);
     if (network_->regression()) return static_cast<int64_t>(count);
     const uint8_t* label = labels.As<Napi::Uint8Array>().Data();
     for (size_t k = 0; k < count; ++k)
@@ -141,6 +139,27 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
         throw Napi::RangeError::New(env, "native engine: label " + std::to_string(label[k]) + " at index " + std::to_string(k) +
                                              " is not below the class count " + std::to_string(network_->classes()));
     return static_cast<int64_t>(count);
+  }
+  static void CheckDense(const Napi::Env& env, const Napi::TypedArray& inputs, size_t count, size_t size) {
+    const napi_typedarray_type type = inputs.TypedArrayType();
+    if (type != napi_uint8_array && type != napi_float32_array) throw Napi::TypeError::New(env, "native engine: inputs must be a Uint8Array or Float32Array");
+    if (inputs.ElementLength() != count * size)
+      throw Napi::RangeError::New(env, "native engine: inputs hold " + std::to_string(inputs.ElementLength()) + " values, expected " + std::to_string(count) +
+                                           " labels × " + std::to_string(size) + " inputs");
+  }
+  // Sparse rows as sparseRows() makes them: a row start per example and one more, increasing; indexes below the size.
+  void CheckSparse(const Napi::Env& env, const Napi::Object& inputs, size_t count, size_t size) {
+    if (!network_->ReadsSparseRows()) throw Napi::TypeError::New(env, "native engine: this model's first layer reads dense inputs");
+    const Napi::Value rowStart = inputs.Get("rowStart"), index = inputs.Get("index"), values = inputs.Get("values");
+    const auto is = [](const Napi::Value& value, napi_typedarray_type type) { return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == type; };
+    if (!is(rowStart, napi_uint32_array) || !is(index, napi_uint32_array) || !is(values, napi_float32_array))
+      throw Napi::TypeError::New(env, "native engine: sparse rows are { rowStart: Uint32Array, index: Uint32Array, values: Float32Array }");
+    const Napi::Uint32Array starts = rowStart.As<Napi::Uint32Array>(), indexes = index.As<Napi::Uint32Array>();
+    const size_t entries = indexes.ElementLength();
+    bool valid = starts.ElementLength() == count + 1 && values.As<Napi::Float32Array>().ElementLength() == entries && starts[0] == 0 && starts[count] == entries;
+    for (size_t r = 0; valid && r < count; ++r) valid = starts[r] <= starts[r + 1];
+    for (size_t k = 0; valid && k < entries; ++k) valid = indexes[k] < size;
+    if (!valid) throw Napi::RangeError::New(env, "native engine: sparse rows do not match " + std::to_string(count) + " labels × " + std::to_string(size) + " inputs");
   }
   static Targets TargetsOf(const Napi::Value& value) {
     Targets targets;
@@ -150,10 +169,55 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   }
   static Inputs InputsOf(const Napi::Value& value) {
     Inputs inputs;
-    if (value.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) inputs.floats = value.As<Napi::Float32Array>().Data();
-    else inputs.bytes = value.As<Napi::Uint8Array>().Data();
+    if (!value.IsTypedArray()) {
+      const Napi::Object rows = value.As<Napi::Object>();
+      inputs.sparse = SparseRows{rows.Get("rowStart").As<Napi::Uint32Array>().Data(), rows.Get("index").As<Napi::Uint32Array>().Data(),
+                                 rows.Get("values").As<Napi::Float32Array>().Data()};
+    } else if (value.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+      inputs.floats = value.As<Napi::Float32Array>().Data();
+    } else {
+      inputs.bytes = value.As<Napi::Uint8Array>().Data();
+    }
     return inputs;
   }
+
+  // sparseRows(inputs: Float32Array) -> { rowStart, index, values } (see SparseRows), which every pass takes in
+  // place of the inputs, where the first layer reads them and fewer than 1 in kSparseSetShare inputs are not
+  // zero (a bag of words); otherwise undefined. Made once per set: each batch is then read, not searched.
+  Napi::Value SparseRowsOf(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Network& network = Live(env);
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw Napi::TypeError::New(env, "native engine: sparseRows takes a Float32Array");
+    const Napi::Float32Array inputs = info[0].As<Napi::Float32Array>();
+    const size_t length = inputs.ElementLength(), size = static_cast<size_t>(network.input().size());
+    if (!network.ReadsSparseRows() || length % size != 0) return env.Undefined();
+    const float* x = inputs.Data();
+    size_t found = 0;
+    for (size_t i = 0; i < length; ++i) found += x[i] != 0.0f;
+    if (found * kSparseSetShare >= length || found > UINT32_MAX) return env.Undefined();
+    const size_t count = length / size;
+    Napi::Uint32Array rowStart = Napi::Uint32Array::New(env, count + 1), index = Napi::Uint32Array::New(env, found);
+    Napi::Float32Array values = Napi::Float32Array::New(env, found);
+    uint32_t *starts = rowStart.Data(), *indexes = index.Data(), k = 0;
+    float* kept = values.Data();
+    for (size_t r = 0; r < count; ++r) {
+      starts[r] = k;
+      const float* row = x + r * size;
+      for (size_t i = 0; i < size; ++i)
+        if (row[i] != 0.0f) {
+          indexes[k] = static_cast<uint32_t>(i);
+          kept[k++] = row[i];
+        }
+    }
+    starts[count] = k;
+    Napi::Object rows = Napi::Object::New(env);
+    rows.Set("rowStart", rowStart);
+    rows.Set("index", index);
+    rows.Set("values", values);
+    return rows;
+  }
+  static constexpr size_t kSparseSetShare = 20;
 
   static Napi::Value Pair(Napi::Env env, const Score& score) {
     Napi::Array result = Napi::Array::New(env, 2);

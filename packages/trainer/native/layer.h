@@ -43,6 +43,20 @@ struct Param {
   }
 };
 
+// A set's rows as their non-zero inputs (a bag of words' few words of a large vocabulary): row r's are
+// index/values[rowStart[r], rowStart[r + 1]), in increasing index.
+struct SparseRows {
+  const uint32_t* rowStart = nullptr;
+  const uint32_t* index = nullptr;
+  const float* values = nullptr;
+};
+
+// A batch of a sparse set: the set's row each example of the batch is.
+struct SparseBatch {
+  SparseRows set;
+  std::vector<uint32_t> rows;
+};
+
 struct Context {
   bool training = false;
   // Dropout masks are a pure function of (seed, step, layer, element): no generator state to checkpoint.
@@ -52,6 +66,8 @@ struct Context {
   // A text's model with a table's other columns: the batch's other columns, `features` per example after
   // the token ids (see MakeJoin); null otherwise.
   const float* side = nullptr;
+  // The first layer's batch as non-zero inputs, where it reads them (ReadsSparseRows); its x is then null.
+  const SparseBatch* sparse = nullptr;
 };
 
 // A layer's settings from the spec: numbers (booleans as 0/1) and strings.
@@ -84,6 +100,8 @@ class Layer {
     (void)batch;
     (void)training;
   }
+  // Whether it takes its input batch as non-zero inputs (Context::sparse) when it is the first layer.
+  virtual bool ReadsSparseRows() const { return false; }
   // Whether samples can be worked on in slices; batch normalisation needs the whole batch at once.
   virtual bool Splittable() const { return true; }
   // Rough operations per sample, to decide whether a second thread pays for the hand-over.

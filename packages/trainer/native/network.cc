@@ -139,6 +139,8 @@ void Network::LoadInput(const Inputs& inputs, const uint32_t* order, int64_t fir
   const Shape& shape = config_.input;
   const long size = shape.size(), plane = static_cast<long>(shape.height) * shape.width;
   const bool asStored = plane == 1 || shape.channels == 1;
+  sparseInput_ = inputs.sparse.rowStart != nullptr;
+  if (sparseInput_) return LoadSparse(inputs.sparse, order, first, batch);
   if (config_.sideFeatures > 0) {
     if (!inputs.floats) throw std::invalid_argument("native engine: a text's rows with other columns arrive as floats");
     return LoadTokensAndSide(inputs.floats, order, first, batch);
@@ -183,6 +185,14 @@ void Network::LoadTokensAndSide(const float* rows, const uint32_t* order, int64_
   }
 }
 
+// The batch's examples as rows of the sparse set: the first layer reads their non-zero inputs there.
+void Network::LoadSparse(const SparseRows& rows, const uint32_t* order, int64_t first, int batch) {
+  if (!ReadsSparseRows()) throw std::invalid_argument("native engine: this model's first layer reads dense inputs");
+  sparse_.set = rows;
+  sparse_.rows.resize(batch);
+  for (int b = 0; b < batch; ++b) sparse_.rows[b] = static_cast<uint32_t>(order ? order[first + b] : first + b);
+}
+
 void Network::ForSlices(int batch, const Layer& layer, const std::function<void(const Slice&)>& work) {
   if (!layer.Splittable() || batch < kParts) return work(Slice{0, batch, 0});
   const int half = (batch + 1) / 2;
@@ -195,10 +205,10 @@ void Network::Forward(int batch, bool training) {
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Context context = ContextFor(training, l);
     Layer& layer = *layers_[l];
-    const long inSize = layer.in.size(), outSize = layer.out.size();
+    const long outSize = layer.out.size();
     const Clock::time_point started = Clock::now();
     ForSlices(batch, layer, [&](const Slice& slice) {
-      layer.Forward(LayerInput(l) + slice.first * inSize, activations_[l + 1].data() + slice.first * outSize, slice, context);
+      layer.Forward(LayerInput(l, slice.first), activations_[l + 1].data() + slice.first * outSize, slice, context);
     });
     if (training) layerSeconds_[l][0] += SecondsSince(started);
   }
@@ -290,7 +300,7 @@ void Network::Backward(int batch) {
     const long inSize = layer.in.size(), outSize = layer.out.size();
     const Clock::time_point started = Clock::now();
     ForSlices(batch, layer, [&](const Slice& slice) {
-      layer.Backward(LayerInput(l) + slice.first * inSize, activations_[l + 1].data() + slice.first * outSize,
+      layer.Backward(LayerInput(l, slice.first), activations_[l + 1].data() + slice.first * outSize,
                      gradient_.data() + slice.first * outSize, l > 0 ? gradientBelow_.data() + slice.first * inSize : nullptr, slice, context);
     });
     layerSeconds_[l][1] += SecondsSince(started);

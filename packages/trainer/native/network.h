@@ -52,10 +52,12 @@ struct NamedArray {
 };
 
 // The examples' inputs, one after another in HWC order: pixel bytes (scaled by 1/255 on loading) or ready
-// floats (a table's encoded rows). Exactly one of the two is set.
+// floats (a table's encoded rows), or a float set's non-zero inputs (SparseRows, for a first layer that reads
+// them). Exactly one of the three is set.
 struct Inputs {
   const uint8_t* bytes = nullptr;
   const float* floats = nullptr;
+  SparseRows sparse;  // set where its rowStart is
 };
 
 // Where training time went, per layer (the spec's layers, with the flattens and the join the engine adds): seconds of
@@ -99,6 +101,9 @@ class Network {
   // Where training time went since the network was built (evaluation and prediction not counted).
   TrainingProfile Profile() const;
 
+  // Whether the first layer can read a float set as its non-zero inputs (a dense layer of many inputs).
+  bool ReadsSparseRows() const { return config_.sideFeatures == 0 && layers_.front()->ReadsSparseRows(); }
+
   const Shape& input() const { return config_.input; }
   int classes() const { return config_.classes; }
   bool regression() const { return regression_ != nullptr; }
@@ -107,6 +112,7 @@ class Network {
   void Reserve(int batch, bool training);
   void LoadInput(const Inputs& inputs, const uint32_t* order, int64_t first, int batch);
   void LoadTokensAndSide(const float* rows, const uint32_t* order, int64_t first, int batch);
+  void LoadSparse(const SparseRows& rows, const uint32_t* order, int64_t first, int batch);
   void Forward(int batch, bool training);
   void Backward(int batch);
   // Runs work(slice) on the batch's slices (the whole batch as one slice for a layer that needs it).
@@ -128,11 +134,18 @@ class Network {
   // where they are already the batch (consecutive float rows, as evaluation and prediction read them).
   std::vector<std::vector<float>> activations_;
   const float* input_ = nullptr;
-  const float* LayerInput(size_t l) const { return l == 0 ? input_ : activations_[l].data(); }
+  // Layer l's input from example `first` on; null for a first layer that reads the batch's non-zero inputs.
+  const float* LayerInput(size_t l, long first) const {
+    if (l == 0 && sparseInput_) return nullptr;
+    return (l == 0 ? input_ : activations_[l].data()) + first * layers_[l]->in.size();
+  }
   std::vector<float> gradient_, gradientBelow_;
   std::vector<float> side_;  // the batch's other columns (sideFeatures per example), kept apart from its token ids
+  SparseBatch sparse_;       // the batch's rows, where the set arrived as non-zero inputs
+  bool sparseInput_ = false;
   Context ContextFor(bool training, size_t l) const {
-    return Context{training, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l), side_.empty() ? nullptr : side_.data()};
+    return Context{training, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l), side_.empty() ? nullptr : side_.data(),
+                   l == 0 && sparseInput_ ? &sparse_ : nullptr};
   }
   SliceRunner runner_;
   // Per layer: training seconds forward [0] and backward [1]; the optimizer's; the samples trained.

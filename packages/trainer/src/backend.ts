@@ -54,19 +54,34 @@ export interface TrainingProfile {
   readonly samples: number;
 }
 
+/** A set's rows as their non-zero inputs: row r's are index/values[rowStart[r], rowStart[r + 1]), in increasing index. */
+export interface NativeSparseRows {
+  readonly rowStart: Uint32Array;
+  readonly index: Uint32Array;
+  readonly values: Float32Array;
+}
+
+/** Inputs are pixel bytes (scaled by 1/255), a table's encoded floats, one example after another, or such floats' sparseRows. */
+export type NativeInputs = Uint8Array | Float32Array | NativeSparseRows;
+
 /** The native class compiled from native/*.cc. */
 export interface NativeNetworkHandle {
   setWeights(weights: Float32Array[]): void;
   getWeights(): Float32Array[];
-  /** Inputs are pixel bytes (scaled by 1/255) or a table's encoded floats, one example after another. */
   /** Labels: class indices, or (regression) the standardised targets. */
-  trainBatches(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
-  evaluate(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): [number, number];
-  predict(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): Float32Array;
+  trainBatches(inputs: NativeInputs, labels: Uint8Array | Float32Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
+  evaluate(inputs: NativeInputs, labels: Uint8Array | Float32Array): [number, number];
+  predict(inputs: NativeInputs, labels: Uint8Array | Float32Array): Float32Array;
   /** evaluate and predict in one pass over the examples: [lossSum, correct, predictions]. */
-  assess(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): [number, number, Float32Array];
+  assess(inputs: NativeInputs, labels: Uint8Array | Float32Array): [number, number, Float32Array];
   /** The gradient of the mean loss over the examples as one training batch, without a step (for checks against tfjs). */
-  gradients(inputs: Uint8Array | Float32Array, labels: Uint8Array | Float32Array): { lossSum: number; gradients: Float32Array[] };
+  gradients(inputs: NativeInputs, labels: Uint8Array | Float32Array): { lossSum: number; gradients: Float32Array[] };
+  /**
+   * The floats' non-zero inputs, which every pass takes in their place with the same results, bit for bit, where
+   * the first layer reads them (a dense layer of 256 inputs or more) and fewer than 1 in 20 are not zero (a
+   * bag of words); otherwise undefined.
+   */
+  sparseRows(inputs: Float32Array): NativeSparseRows | undefined;
   setLearningRate(learningRate: number): void;
   getOptimizerState(): { step: number; tensors: { name: string; values: Float32Array }[] };
   setOptimizerState(state: { step: number; tensors: { name: string; values: Float32Array }[] }): void;

@@ -239,6 +239,41 @@ describe('native engine', () => {
     );
   });
 
+  it('trains and scores a bag of words\' sparse rows bit for bit as its dense rows, also where a slice of a batch has too many words for the sparse product', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ features: fc.integer({ min: 256, max: 1200 }), tokens: fc.integer({ min: 0, max: 6 }), fullRows: fc.integer({ min: 0, max: 3 }), hidden: fc.integer({ min: 1, max: 8 }), batchSize: fc.integer({ min: 1, max: 17 }), seed: fc.integer({ min: 0, max: 1000 }) }),
+        ({ features, tokens, fullRows, hidden, batchSize, seed }) => {
+          const input: ModelInput = { inputShape: [features] };
+          const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'dense', units: hidden, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }] };
+          const rng = createRng(seed);
+          const count = 60;
+          // A few values a row at random positions; the first fullRows rows have a third of their inputs set.
+          const rows = new Float32Array(count * features);
+          for (let row = 0; row < count; row++) {
+            const set = row < fullRows ? Math.floor(features / 3) : tokens;
+            for (let t = 0; t < set; t++) rows[row * features + Math.floor(rng.next() * features)] = rng.next() - 0.25;
+          }
+          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * 3));
+          const initial = initialWeights(spec, input, rng);
+          const order = randomPermutation(count, rng);
+          const trained = (sparse: boolean) => {
+            const network = nativeNetwork(spec, input, adam, seed);
+            network.setWeights(initial);
+            const inputs = sparse ? network.sparseRows(rows)! : rows;
+            expect(inputs).toBeDefined();
+            const score = network.trainBatches(inputs, labels, order, 0, count, batchSize);
+            const result = { score, weights: network.getWeights(), assessed: network.assess(inputs, labels), gradients: network.gradients(inputs, labels) };
+            network.dispose();
+            return result;
+          };
+          expect(trained(true)).toEqual(trained(false));
+        },
+      ),
+      { numRuns: 25, seed: 20261205 },
+    );
+  });
+
   it('reads token ids through every sequence kind (embedding, conv1d, global poolings) as tfjs-layers does, for random lengths, vocabularies and padding', () => {
     fc.assert(
       fc.property(
@@ -332,6 +367,17 @@ describe('native engine', () => {
     const network = nativeNetwork(spec, { inputShape: [3] });
     expect(() => network.predict(new Float32Array(5), new Uint8Array(2))).toThrow('native engine: inputs hold 5 values, expected 2 labels × 3 inputs');
     expect(() => network.predict(new Float64Array(6) as unknown as Float32Array, new Uint8Array(2))).toThrow('inputs must be a Uint8Array or Float32Array');
+    expect(network.sparseRows(new Float32Array(6))).toBeUndefined(); // 3 inputs: its dense layer reads them all
+    const bag = nativeNetwork(spec, { inputShape: [300] });
+    expect(bag.sparseRows(new Float32Array(600).fill(1))).toBeUndefined(); // not mostly zeros
+    const rows = new Float32Array(600);
+    rows[7] = 1;
+    rows[300 + 299] = -0.5;
+    const sparse = bag.sparseRows(rows)!;
+    expect(sparse).toEqual({ rowStart: Uint32Array.of(0, 1, 2), index: Uint32Array.of(7, 299), values: Float32Array.of(1, -0.5) });
+    expect(() => bag.predict({ ...sparse, index: Uint32Array.of(7, 300) }, new Uint8Array(2))).toThrow('native engine: sparse rows do not match 2 labels × 300 inputs');
+    expect(() => bag.predict(sparse, new Uint8Array(3))).toThrow('sparse rows do not match 3 labels');
+    expect(() => network.predict(sparse, new Uint8Array(2))).toThrow("this model's first layer reads dense inputs");
   });
 
   it('exports and imports weights in tfjs layout unchanged, and refuses arrays of the wrong size', () => {

@@ -211,7 +211,7 @@ async function startTraining(request: TrainRequest, callbacks: TrainCallbacks, t
   // The native engine where it is built, else the hand-written tfjs loop for dense stacks, tfjs-layers for the rest.
   const engine: TrainingEngine =
     backend.name === 'native' && native?.ok
-      ? new NativeEngine(native.value, initial, trainSet, batchSize)
+      ? new NativeEngine(native.value, initial, trainSet, batchSize, augmenter !== undefined)
       : stack
         ? new TfjsEngine(backend.name, stack, initial, request.optimizer, trainSet, batchSize, task.objective)
         : new LayersEngine(backend.name, request.model, input, initial, request.optimizer, trainSet, batchSize, request.seed, task.objective);
