@@ -216,8 +216,12 @@ void Network::Forward(int batch, bool training) {
 
 TrainingProfile Network::Profile() const {
   TrainingProfile profile;
-  for (size_t l = 0; l < layers_.size(); ++l)
-    profile.layers.push_back({config_.layers[l].kind, config_.layers[l].index, layerSeconds_[l][0], layerSeconds_[l][1]});
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    // An embedding that pools (the pooling layer after it, given to it) is both layers' time.
+    const LayerArgs& args = config_.layers[l];
+    const std::string pooling = args.Text("pooling", "");
+    profile.layers.push_back({pooling.empty() ? args.kind : args.kind + " + " + pooling, args.index, layerSeconds_[l][0], layerSeconds_[l][1]});
+  }
   profile.optimizerSeconds = optimizerSeconds_;
   profile.samples = trainedSamples_;
   return profile;

@@ -290,6 +290,46 @@ describe('native engine', () => {
     );
   });
 
+  it('pools inside the embedding where a global pooling follows it: the same training, scores and gradients, bit for bit, as the two layers apart', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          length: fc.integer({ min: 1, max: 40 }),
+          pooling: fc.constantFrom('globalMaxPooling1d', 'globalAveragePooling1d' as const),
+          side: fc.constantFrom(0, 3),
+          batchSize: fc.integer({ min: 1, max: 9 }),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ length, pooling, side, batchSize, seed }) => {
+          const input: ModelInput = { inputShape: [length + side], vocabularySize: 30, ...(side > 0 ? { sideFeatures: side } : {}) };
+          const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'embedding', dimension: 5 }, { type: pooling }, { type: 'dense', units: 3, activation: 'softmax' }] };
+          const rng = createRng(seed);
+          const count = 24;
+          const rows = randomTextRows(rng, count, length, 30, side);
+          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * 3));
+          const initial = initialWeights(spec, input, rng);
+          const order = randomPermutation(count, rng);
+          const pooled = nativeNetworkOptions(spec, input, adam, seed);
+          expect(pooled.layers.map((layer) => layer.type)).not.toContain(pooling);
+          // The same network with the pooling as a layer of its own, as the spec lists it.
+          const apart = { ...pooled, layers: pooled.layers.flatMap(({ pooling: _, ...layer }) => (layer.type === 'embedding' ? [layer, { type: pooling, index: 1 }] : [layer])) };
+          const trained = (options: typeof pooled) => {
+            const attempt = buildNativeNetwork(options);
+            if (!attempt.ok) throw new Error(attempt.reason);
+            const network = attempt.value;
+            network.setWeights(initial);
+            const score = network.trainBatches(rows, labels, order, 0, count, batchSize);
+            const result = { score, weights: network.getWeights(), assessed: network.assess(rows, labels), gradients: network.gradients(rows, labels) };
+            network.dispose();
+            return result;
+          };
+          expect(trained(pooled)).toEqual(trained(apart));
+        },
+      ),
+      { numRuns: 30, seed: 20261205 },
+    );
+  });
+
   it('joins a table\'s other columns to a text\'s vector at the first dense layer as tfjs-layers does (pooled or flattened, with layers after it)', () => {
     fc.assert(
       fc.property(

@@ -4,6 +4,10 @@
 // poolings and flatten read it as they read images. tfjs stores the table [tokens, dimension], as here.
 // The gradient touches only the batch's tokens' rows; the optimizer then updates the whole table, as tfjs'
 // dense optimizers do (their Adam moves a row whose gradient is zero by its momentum too).
+// Followed by a global pooling, the network gives the pair to this layer (`pooling`: that layer's kind): it then
+// outputs the pooled vector, reading each token's row once, instead of writing the sequence for the pooling to read
+// back (the spam e-mails: 600 positions × 64 values a text). Bit for bit the pair's results: the same maxima and
+// sums in the same order, and the gradient added to the rows that held the maximum (the pair adds zeros to the others).
 #include <algorithm>
 
 #include "../layer.h"
@@ -17,34 +21,38 @@ class Embedding : public Layer {
       : tokens_(static_cast<int>(args.Number("tokens"))),
         dimension_(static_cast<int>(args.Number("dimension"))),
         positions_(static_cast<int>(input.size())),
+        pooling_(PoolingOf(args)),
         table_("embeddings", static_cast<size_t>(tokens_) * dimension_) {
     if (input.image) args.Fail("reads token ids, a vector, but its input is an image");
     if (tokens_ < 2) args.Fail("needs a vocabulary");
     in = input;
-    out = Shape{positions_, 1, dimension_, true};
+    out = pooling_ == Pooling::kNone ? Shape{positions_, 1, dimension_, true} : Shape{1, 1, dimension_, false};
   }
 
   void Forward(const float* x, float* y, const Slice& slice, const Context&) override {
+    if (pooling_ != Pooling::kNone) return ForwardPooled(x, y, slice);
     for (int b = 0; b < slice.count; ++b) {
       const float* ids = x + static_cast<long>(b) * positions_;
       float* sequence = y + b * out.size();
       for (int t = 0; t < positions_; ++t) {
-        const float* row = table_.value.data() + static_cast<long>(IdOf(ids[t])) * dimension_;
+        const float* row = RowOf(ids[t]);
         for (int d = 0; d < dimension_; ++d) sequence[static_cast<long>(d) * positions_ + t] = row[d];
       }
     }
   }
 
-  void Backward(const float* x, const float*, float* dy, float* dx, const Slice& slice, const Context&) override {
+  void Backward(const float* x, const float* y, float* dy, float* dx, const Slice& slice, const Context&) override {
     float* gradient = table_.grad[slice.part].data();
-    for (int b = 0; b < slice.count; ++b) {
-      const float* ids = x + static_cast<long>(b) * positions_;
-      const float* sequence = dy + b * out.size();
-      for (int t = 0; t < positions_; ++t) {
-        float* row = gradient + static_cast<long>(IdOf(ids[t])) * dimension_;
-        for (int d = 0; d < dimension_; ++d) row[d] += sequence[static_cast<long>(d) * positions_ + t];
+    if (pooling_ != Pooling::kNone) BackwardPooled(x, y, dy, gradient, slice);
+    else
+      for (int b = 0; b < slice.count; ++b) {
+        const float* ids = x + static_cast<long>(b) * positions_;
+        const float* sequence = dy + b * out.size();
+        for (int t = 0; t < positions_; ++t) {
+          float* row = gradient + static_cast<long>(IdOf(ids[t])) * dimension_;
+          for (int d = 0; d < dimension_; ++d) row[d] += sequence[static_cast<long>(d) * positions_ + t];
+        }
       }
-    }
     // Token ids have no gradient; a layer below (there is none in a spec) would read zeros.
     if (dx) std::fill(dx, dx + static_cast<long>(slice.count) * in.size(), 0.f);
   }
@@ -53,10 +61,56 @@ class Embedding : public Layer {
   double WorkPerSample() const override { return static_cast<double>(positions_) * dimension_; }
 
  private:
+  enum class Pooling { kNone, kMaximum, kAverage };
+  static Pooling PoolingOf(const LayerArgs& args) {
+    const std::string pooling = args.Text("pooling", "");
+    if (pooling.empty()) return Pooling::kNone;
+    if (pooling == "globalMaxPooling1d") return Pooling::kMaximum;
+    if (pooling == "globalAveragePooling1d") return Pooling::kAverage;
+    args.Fail("cannot pool by " + pooling);
+  }
+
+  // As GlobalPooling1d: the first position's value, then the maximum (or the sum, divided at the end) in order.
+  void ForwardPooled(const float* x, float* y, const Slice& slice) const {
+    for (int b = 0; b < slice.count; ++b) {
+      const float* ids = x + static_cast<long>(b) * positions_;
+      float* pooled = y + static_cast<long>(b) * dimension_;
+      std::copy(RowOf(ids[0]), RowOf(ids[0]) + dimension_, pooled);
+      for (int t = 1; t < positions_; ++t) {
+        const float* row = RowOf(ids[t]);
+        if (pooling_ == Pooling::kMaximum)
+          for (int d = 0; d < dimension_; ++d) pooled[d] = std::max(pooled[d], row[d]);
+        else
+          for (int d = 0; d < dimension_; ++d) pooled[d] += row[d];
+      }
+      if (pooling_ == Pooling::kAverage)
+        for (int d = 0; d < dimension_; ++d) pooled[d] /= static_cast<float>(positions_);
+    }
+  }
+
+  void BackwardPooled(const float* x, const float* y, const float* dy, float* gradient, const Slice& slice) const {
+    for (int b = 0; b < slice.count; ++b) {
+      const float* ids = x + static_cast<long>(b) * positions_;
+      const float *pooled = y + static_cast<long>(b) * dimension_, *above = dy + static_cast<long>(b) * dimension_;
+      for (int t = 0; t < positions_; ++t) {
+        const float* row = RowOf(ids[t]);
+        float* rowGradient = gradient + static_cast<long>(IdOf(ids[t])) * dimension_;
+        if (pooling_ == Pooling::kMaximum) {
+          for (int d = 0; d < dimension_; ++d)
+            if (row[d] == pooled[d]) rowGradient[d] += above[d];
+        } else {
+          for (int d = 0; d < dimension_; ++d) rowGradient[d] += above[d] / static_cast<float>(positions_);
+        }
+      }
+    }
+  }
+
   // The data's ids are whole numbers below tokens_; anything else reads as the unknown token.
   int IdOf(float value) const { return value >= 0.f && value < static_cast<float>(tokens_) ? static_cast<int>(value) : 1; }
+  const float* RowOf(float id) const { return table_.value.data() + static_cast<long>(IdOf(id)) * dimension_; }
 
   int tokens_, dimension_, positions_;
+  Pooling pooling_;
   Param table_;
 };
 
