@@ -281,23 +281,41 @@ Score Network::TrainBatches(const Inputs& inputs, const Targets& targets, const 
     const Clock::time_point updating = Clock::now();
     step_ += 1;
     optimizer_->BeginStep(step_);
-    for (Param* param : params) {
-      if (param->l2 > 0) {
-        const float twice = 2.f * param->l2;
-        for (size_t k = 0; k < param->value.size(); ++k) param->grad[0][k] += twice * param->value[k];
+    ForParamHalves(params, [&](Param& param, size_t begin, size_t end) {
+      if (param.l2 > 0) {
+        const float twice = 2.f * param.l2;
+        for (size_t k = begin; k < end; ++k) param.grad[0][k] += twice * param.value[k];
       }
-      optimizer_->Update(*param);
-    }
+      optimizer_->Update(param, begin, end);
+    });
     optimizerSeconds_ += SecondsSince(updating);
     trainedSamples_ += batch;
   }
   return total;
 }
 
+// Element-wise work on every parameter (zeroing the gradients, adding the slices', the update), each parameter's
+// elements in two halves, one per thread where the parameters are many enough to pay for the hand-over: each
+// element is computed on its own, so the split never changes a result.
+void Network::ForParamHalves(const std::vector<Param*>& params, const std::function<void(Param&, size_t, size_t)>& work) {
+  size_t elements = 0;
+  for (const Param* param : params) elements += param->value.size();
+  constexpr size_t kParallelElements = 1 << 16;
+  runner_.Run(
+      [&](int half) {
+        for (Param* param : params) {
+          const size_t size = param->value.size(), middle = size / 2;
+          work(*param, half == 0 ? 0 : middle, half == 0 ? middle : size);
+        }
+      },
+      elements >= kParallelElements);
+}
+
 void Network::Backward(int batch) {
   const std::vector<Param*> params = AllParams();
-  for (Param* param : params)
-    for (auto& part : param->grad) std::fill(part.begin(), part.end(), 0.f);
+  ForParamHalves(params, [](Param& param, size_t begin, size_t end) {
+    for (auto& part : param.grad) std::fill(part.begin() + begin, part.begin() + end, 0.f);
+  });
   for (size_t l = layers_.size(); l-- > 0;) {
     const Context context = ContextFor(true, l);
     Layer& layer = *layers_[l];
@@ -311,9 +329,10 @@ void Network::Backward(int batch) {
     std::swap(gradient_, gradientBelow_);
   }
   // The slices' gradients, summed in a fixed order.
-  for (Param* param : params)
+  ForParamHalves(params, [](Param& param, size_t begin, size_t end) {
     for (int part = 1; part < kParts; ++part)
-      for (size_t k = 0; k < param->value.size(); ++k) param->grad[0][k] += param->grad[part][k];
+      for (size_t k = begin; k < end; ++k) param.grad[0][k] += param.grad[part][k];
+  });
 }
 
 Score Network::Gradients(const Inputs& inputs, const Targets& targets, int64_t count) {

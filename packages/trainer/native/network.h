@@ -117,6 +117,7 @@ class Network {
   void Backward(int batch);
   // Runs work(slice) on the batch's slices (the whole batch as one slice for a layer that needs it).
   void ForSlices(int batch, const Layer& layer, const std::function<void(const Slice&)>& work);
+  void ForParamHalves(const std::vector<Param*>& params, const std::function<void(Param&, size_t, size_t)>& work);
   // Scores the logits; when `gradient` is set, writes d(mean loss)/d(logits) there.
   void ScoreLogits(const Targets& targets, const uint32_t* order, int64_t first, int batch, Score* score, float* gradient,
                    float* probabilities);

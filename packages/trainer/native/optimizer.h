@@ -30,8 +30,10 @@ class Optimizer {
   virtual std::vector<std::string> Slots() const = 0;
   // Called once per step before the updates; `step` counts from 1.
   virtual void BeginStep(double step) { (void)step; }
-  // Applies one step to `param` from its grad; its slots are sized and zeroed by the network.
-  virtual void Update(Param& param) = 0;
+  // Applies one step to `param`'s elements [begin, end) from its grad; its slots are sized and zeroed by the
+  // network. Each element's step reads that element alone, so the network may split a parameter's elements
+  // between threads.
+  virtual void Update(Param& param, size_t begin, size_t end) = 0;
   // Fills new slots (Adagrad starts its sums at initialAccumulatorValue).
   virtual float SlotStart(size_t slot) const {
     (void)slot;

@@ -12,12 +12,12 @@ class Adagrad : public Optimizer {
   explicit Adagrad(const OptimizerArgs& args) : initial_(static_cast<float>(args.Number("initialAccumulatorValue", 0.1))) {}
   std::vector<std::string> Slots() const override { return {"accumulator"}; }
   float SlotStart(size_t) const override { return initial_; }
-  void Update(Param& param) override {
+  void Update(Param& param, size_t begin, size_t end) override {
     float* __restrict w = param.value.data();
     float* __restrict a = param.slots[0].data();
     const float* __restrict g = param.grad[0].data();
     const float rate = learningRate;
-    for (size_t k = 0; k < param.value.size(); ++k) {
+    for (size_t k = begin; k < end; ++k) {
       a[k] += g[k] * g[k];
       w[k] -= rate * g[k] / std::sqrt(a[k] + 1e-7f);
     }

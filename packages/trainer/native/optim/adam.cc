@@ -18,14 +18,14 @@ class Adam : public Optimizer {
     firstCorrection_ = static_cast<float>(1.0 / (1.0 - std::pow(double(beta1_), step)));
     secondCorrection_ = static_cast<float>(1.0 / (1.0 - std::pow(double(beta2_), step)));
   }
-  void Update(Param& param) override {
+  void Update(Param& param, size_t begin, size_t end) override {
     float* __restrict w = param.value.data();
     float* __restrict m = param.slots[0].data();
     float* __restrict v = param.slots[1].data();
     const float* __restrict g = param.grad[0].data();
     const float rate = learningRate, b1 = beta1_, b2 = beta2_, eps = epsilon_;
     const float c1 = firstCorrection_, c2 = secondCorrection_;
-    for (size_t k = 0; k < param.value.size(); ++k) {
+    for (size_t k = begin; k < end; ++k) {
       m[k] = b1 * m[k] + (1.f - b1) * g[k];
       v[k] = b2 * v[k] + (1.f - b2) * g[k] * g[k];
       w[k] -= rate * (m[k] * c1) / (std::sqrt(v[k] * c2) + eps);

@@ -9,19 +9,18 @@ class Momentum : public Optimizer {
   explicit Momentum(const OptimizerArgs& args)
       : momentum_(static_cast<float>(args.Number("momentum", 0.9))), nesterov_(args.Number("nesterov", 0) != 0) {}
   std::vector<std::string> Slots() const override { return {"velocity"}; }
-  void Update(Param& param) override {
+  void Update(Param& param, size_t begin, size_t end) override {
     float* __restrict w = param.value.data();
     float* __restrict v = param.slots[0].data();
     const float* __restrict g = param.grad[0].data();
     const float rate = learningRate, mu = momentum_;
-    const size_t n = param.value.size();
     if (nesterov_) {
-      for (size_t k = 0; k < n; ++k) {
+      for (size_t k = begin; k < end; ++k) {
         v[k] = mu * v[k] + g[k];
         w[k] -= rate * (g[k] + mu * v[k]);
       }
     } else {
-      for (size_t k = 0; k < n; ++k) {
+      for (size_t k = begin; k < end; ++k) {
         v[k] = mu * v[k] + g[k];
         w[k] -= rate * v[k];
       }

@@ -7,11 +7,11 @@ namespace {
 class Sgd : public Optimizer {
  public:
   std::vector<std::string> Slots() const override { return {}; }
-  void Update(Param& param) override {
+  void Update(Param& param, size_t begin, size_t end) override {
     float* __restrict w = param.value.data();
     const float* __restrict g = param.grad[0].data();
     const float rate = learningRate;
-    for (size_t k = 0; k < param.value.size(); ++k) w[k] -= rate * g[k];
+    for (size_t k = begin; k < end; ++k) w[k] -= rate * g[k];
   }
 };
 
