@@ -255,7 +255,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     }
   }
 
-  // trainingProfile() -> { layers: [{ kind, index, forwardSeconds, backwardSeconds }], optimizerSeconds, samples }
+  // trainingProfile() -> { layers: [{ kind, index, forwardSeconds, backwardSeconds, inputGradient }], optimizerSeconds, samples }
   Napi::Value TrainingProfileOf(const Napi::CallbackInfo& info) {
     const TrainingProfile profile = Live(info.Env()).Profile();
     Napi::Env env = info.Env();
@@ -266,6 +266,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
       layer.Set("index", profile.layers[l].index);
       layer.Set("forwardSeconds", profile.layers[l].forwardSeconds);
       layer.Set("backwardSeconds", profile.layers[l].backwardSeconds);
+      layer.Set("inputGradient", profile.layers[l].inputGradient);
       layers.Set(static_cast<uint32_t>(l), layer);
     }
     Napi::Object result = Napi::Object::New(env);

@@ -106,6 +106,7 @@ Network::Network(const NetworkConfig& config) : config_(config), runner_(config.
   if (optimizer == OptimizerRegistry().end())
     throw std::invalid_argument("optimizer.name: the native engine has no optimizer " + config_.optimizer.name);
   optimizer_ = optimizer->second(config_.optimizer);
+  while (firstTrained_ + 1 < layers_.size() && layers_[firstTrained_]->Params().empty()) ++firstTrained_;
   optimizer_->learningRate = static_cast<float>(config_.optimizer.Number("learningRate", 0.001));
   for (Param* param : AllParams()) {
     param->slots.clear();
@@ -220,7 +221,7 @@ TrainingProfile Network::Profile() const {
     // An embedding that pools (the pooling layer after it, given to it) is both layers' time.
     const LayerArgs& args = config_.layers[l];
     const std::string pooling = args.Text("pooling", "");
-    profile.layers.push_back({pooling.empty() ? args.kind : args.kind + " + " + pooling, args.index, layerSeconds_[l][0], layerSeconds_[l][1]});
+    profile.layers.push_back({pooling.empty() ? args.kind : args.kind + " + " + pooling, args.index, layerSeconds_[l][0], layerSeconds_[l][1], l > firstTrained_});
   }
   profile.optimizerSeconds = optimizerSeconds_;
   profile.samples = trainedSamples_;
@@ -316,14 +317,16 @@ void Network::Backward(int batch) {
   ForParamHalves(params, [](Param& param, size_t begin, size_t end) {
     for (auto& part : param.grad) std::fill(part.begin() + begin, part.begin() + end, 0.f);
   });
-  for (size_t l = layers_.size(); l-- > 0;) {
+  // Below the first layer with weights no gradient is needed (the layers there have none, the input is data): the
+  // backward pass ends there, and that layer computes only its weights' (an MLP's flatten skips a 784-wide product).
+  for (size_t l = layers_.size(); l-- > firstTrained_;) {
     const Context context = ContextFor(true, l);
     Layer& layer = *layers_[l];
     const long inSize = layer.in.size(), outSize = layer.out.size();
     const Clock::time_point started = Clock::now();
     ForSlices(batch, layer, [&](const Slice& slice) {
-      layer.Backward(LayerInput(l, slice.first), activations_[l + 1].data() + slice.first * outSize,
-                     gradient_.data() + slice.first * outSize, l > 0 ? gradientBelow_.data() + slice.first * inSize : nullptr, slice, context);
+      layer.Backward(LayerInput(l, slice.first), activations_[l + 1].data() + slice.first * outSize, gradient_.data() + slice.first * outSize,
+                     l > firstTrained_ ? gradientBelow_.data() + slice.first * inSize : nullptr, slice, context);
     });
     layerSeconds_[l][1] += SecondsSince(started);
     std::swap(gradient_, gradientBelow_);

@@ -66,6 +66,7 @@ struct LayerProfile {
   std::string kind;
   int index = 0;  // the spec layer it is (an added flatten or join: the dense layer it comes before)
   double forwardSeconds = 0, backwardSeconds = 0;
+  bool inputGradient = false;  // whether its backward computes its input's gradient (the layers above the first with weights)
 };
 
 struct TrainingProfile {
@@ -126,6 +127,7 @@ class Network {
   NetworkConfig config_;
   const RegressionLoss* regression_ = nullptr;  // null: classification
   std::vector<std::unique_ptr<Layer>> layers_;
+  size_t firstTrained_ = 0;  // the first layer with weights
   std::unique_ptr<Optimizer> optimizer_;
   double step_ = 0;
   int capacity_ = 0;

@@ -48,6 +48,8 @@ export interface TrainingProfile {
     readonly index: number;
     readonly forwardSeconds: number;
     readonly backwardSeconds: number;
+    /** Whether its backward computed its input's gradient (no layer below the first with weights needs one). */
+    readonly inputGradient: boolean;
   }>;
   /** The parameter updates. */
   readonly optimizerSeconds: number;

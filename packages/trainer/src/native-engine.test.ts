@@ -674,6 +674,21 @@ describe('native engine against tfjs, regressions', () => {
 });
 
 describe('native engine: training profile', () => {
+  it('ends the backward pass at the first layer with weights: below it nothing needs a gradient', () => {
+    const input: ModelInput = { inputShape: [6, 6, 1] };
+    const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'maxPooling2d', poolSize: 2 }, { type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }] };
+    const network = nativeNetwork(spec, input);
+    network.setWeights(initialWeights(spec, input, createRng(2)));
+    const inputs = Uint8Array.from({ length: 4 * 36 }, (_, k) => (k * 53) % 256);
+    network.trainBatches(inputs, Uint8Array.of(0, 1, 2, 0), Uint32Array.of(0, 1, 2, 3), 0, 4, 2);
+    const { layers } = network.trainingProfile();
+    expect(layers.map(({ kind, inputGradient }) => [kind, inputGradient])).toEqual([['maxPooling2d', false], ['flatten', false], ['dense', false], ['dense', true]]);
+    expect(layers.slice(0, 2).map(({ backwardSeconds }) => backwardSeconds)).toEqual([0, 0]);
+    expect(layers[2].backwardSeconds).toBeGreaterThan(0);
+    network.dispose();
+  });
+
+
   it('times every layer it trains, the engine\'s own flatten too, over the training samples only', () => {
     const input: ModelInput = { inputShape: [8, 8, 1] };
     const options = nativeNetworkOptions(convBatchNormDropout, input, sgd, 1);
@@ -695,6 +710,7 @@ describe('native engine: training profile', () => {
       expect(layer.forwardSeconds).toBeGreaterThan(0);
       expect(layer.backwardSeconds).toBeGreaterThan(0);
     }
+    expect(trained.layers.map(({ inputGradient }) => inputGradient)).toEqual([false, true, true, true, true, true, true]);
     expect(trained.optimizerSeconds).toBeGreaterThan(0);
     // Evaluation and prediction are not training: the profile stays as it was.
     network.evaluate(inputs, labels);
