@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { AUGMENT_PARAMETERS, createRng, loadDataset, randomPermutation, transformImages, type Rng } from '@specml/data';
 import { ACTIVATION_KINDS, ACTIVATIONS, buildModel, denseStackOf, initialWeights, LAYER_KINDS, LAYER_TYPES, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { activateTfjsBackend, loadNativeAddon, type NativeNetworkHandle } from './backend.js';
+import { activateTfjsBackend, loadNativeAddon, type NativeInputs, type NativeNetworkHandle } from './backend.js';
 import { LayersEngine } from './layers-engine.js';
 import { buildNativeNetwork, NativeEngine, nativeNetworkOptions } from './native-engine.js';
 import { OPTIMIZER_NAMES } from './optimizers/index.js';
@@ -98,6 +98,15 @@ function expectTextModelLikeTfjs(options: { length: number; vocabulary: number; 
   const rows = randomTextRows(rng, count, length, vocabulary, side);
   const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * classes));
   expectLikeTfjs(spec, input, weights, rows, labels, classes);
+}
+
+/** One epoch over `order` from `initial`, then everything the network says of itself: for comparing two ways of running one model, bit for bit. */
+function trainedOnce(network: NativeNetworkHandle, initial: Float32Array[], inputs: NativeInputs, labels: Uint8Array, order: Uint32Array, batchSize: number) {
+  network.setWeights(initial);
+  const score = network.trainBatches(inputs, labels, order, 0, order.length, batchSize);
+  const result = { score, weights: network.getWeights(), assessed: network.assess(inputs, labels), gradients: network.gradients(inputs, labels) };
+  network.dispose();
+  return result;
 }
 
 /**
@@ -259,13 +268,9 @@ describe('native engine', () => {
           const order = randomPermutation(count, rng);
           const trained = (sparse: boolean) => {
             const network = nativeNetwork(spec, input, adam, seed);
-            network.setWeights(initial);
             const inputs = sparse ? network.sparseRows(rows)! : rows;
             expect(inputs).toBeDefined();
-            const score = network.trainBatches(inputs, labels, order, 0, count, batchSize);
-            const result = { score, weights: network.getWeights(), assessed: network.assess(inputs, labels), gradients: network.gradients(inputs, labels) };
-            network.dispose();
-            return result;
+            return trainedOnce(network, initial, inputs, labels, order, batchSize);
           };
           expect(trained(true)).toEqual(trained(false));
         },
@@ -316,12 +321,7 @@ describe('native engine', () => {
           const trained = (options: typeof pooled) => {
             const attempt = buildNativeNetwork(options);
             if (!attempt.ok) throw new Error(attempt.reason);
-            const network = attempt.value;
-            network.setWeights(initial);
-            const score = network.trainBatches(rows, labels, order, 0, count, batchSize);
-            const result = { score, weights: network.getWeights(), assessed: network.assess(rows, labels), gradients: network.gradients(rows, labels) };
-            network.dispose();
-            return result;
+            return trainedOnce(attempt.value, initial, rows, labels, order, batchSize);
           };
           expect(trained(pooled)).toEqual(trained(apart));
         },
