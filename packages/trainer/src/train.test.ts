@@ -153,6 +153,17 @@ describe('checkpoints', () => {
     expect(await epochsOf({ checkpointSeconds: 3600 }, 2)).toEqual([2]);
   });
 
+  it('tells onTrainingEnd every row once the last epoch is recorded, before the last checkpoint is saved', async () => {
+    const events: string[] = [];
+    const result = await train(request({ backend: 'native', epochs: 3 }), {
+      onEpochEnd: (row) => void events.push(`epoch ${row.epoch}`),
+      onCheckpoint: (checkpoint) => void events.push(`checkpoint ${checkpoint.epoch}`),
+      onTrainingEnd: (rows) => void events.push(`end ${rows.map((row) => row.epoch).join(',')}`),
+    });
+    result.model.dispose();
+    expect(events).toEqual(['epoch 0', 'checkpoint 0', 'epoch 1', 'checkpoint 1', 'epoch 2', 'checkpoint 2', 'epoch 3', 'end 0,1,2,3', 'checkpoint 3']);
+  });
+
   it('refuses to resume a checkpoint on another backend', async () => {
     const checkpoints: Checkpoint[] = [];
     await train(request({ backend: 'native', epochs: 1 }), { onCheckpoint: (checkpoint) => void checkpoints.push(checkpoint) });

@@ -53,8 +53,16 @@ export interface TrainCallbacks {
    * 'stop' ends training after this epoch (early stopping): the result is the model as it is now.
    */
   onEpochEnd?(metrics: EpochMetrics): EpochVerdict | Promise<EpochVerdict>;
-  /** Called after every epoch (and after the initial evaluation) with the state to resume from. */
+  /**
+   * Called with the state to resume from after the initial evaluation and the epochs checkpointSeconds asks
+   * for; the last epoch's comes after onTrainingEnd.
+   */
   onCheckpoint?(checkpoint: Checkpoint): void | Promise<void>;
+  /**
+   * Called once the last epoch's row is recorded, with every row: the curves are final, so a caller can
+   * start drawing them while the last checkpoint is saved, the kept weights chosen and the test set predicted.
+   */
+  onTrainingEnd?(metrics: readonly EpochMetrics[]): void;
   /** Stops training between two chunks of batches; train() then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -157,6 +165,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       });
       stoppedEarly = verdict === 'stop' && epoch < request.epochs;
     }
+    callbacks.onTrainingEnd?.(recorder.metrics);
+    await recorder.saveLastCheckpoint();
     // restoreBest: the model is the best epoch's, and so are the test predictions written beside it.
     const best = recorder.best();
     if (best) {
@@ -220,7 +230,7 @@ async function startTraining(request: TrainRequest, callbacks: TrainCallbacks, t
 
 /**
  * Keeps the epochs' rows, and after each: asks early stopping and the caller whether to go on, keeps the best
- * weights (restoreBest), and hands a checkpoint to onCheckpoint when one is due.
+ * weights (restoreBest), and hands a checkpoint to onCheckpoint when one is due (the last one by saveLastCheckpoint).
  */
 function epochRecorder(request: TrainRequest, callbacks: TrainCallbacks, { backend, rng, engine }: TrainingSession, timings: TrainTimings) {
   const metrics: EpochMetrics[] = [...(request.resume?.metrics ?? [])];
@@ -229,32 +239,38 @@ function epochRecorder(request: TrainRequest, callbacks: TrainCallbacks, { backe
   metrics.forEach((row) => stopping?.observe(row));
   let best = request.resume?.best;
   let lastCheckpoint = performance.now();
-  const checkpointDue = (row: EpochMetrics, verdict: EpochVerdict) =>
-    row.epoch >= request.epochs || verdict === 'stop' || (performance.now() - lastCheckpoint) / 1000 >= (request.checkpointSeconds ?? 0);
+  // The last epoch's checkpoint waits until onTrainingEnd has been told (nothing changes the state between).
+  let lastOneDue = false;
+  const checkpointDue = () => (performance.now() - lastCheckpoint) / 1000 >= (request.checkpointSeconds ?? 0);
+  const saveCheckpoint = async (epoch: number) => {
+    const checkpointStarted = performance.now();
+    const checkpoint: Checkpoint = {
+      epoch,
+      backend: backend.name,
+      rngState: rng.state(),
+      metrics: [...metrics],
+      weights: engine.weights(),
+      optimizer: await engine.optimizerState(),
+      ...(best ? { best } : {}),
+    };
+    await callbacks.onCheckpoint!(checkpoint);
+    lastCheckpoint = performance.now();
+    timings.checkpointSeconds += (lastCheckpoint - checkpointStarted) / 1000;
+  };
   const record = async (row: EpochMetrics): Promise<EpochVerdict> => {
     metrics.push(row);
     const decision = stopping?.observe(row);
     if (decision?.improved && request.earlyStopping?.restoreBest) best = { epoch: row.epoch, weights: engine.weights() };
     const asked = await callbacks.onEpochEnd?.(row);
     const verdict: EpochVerdict = decision?.stop ? 'stop' : asked;
-    if (callbacks.onCheckpoint && checkpointDue(row, verdict)) {
-      const checkpointStarted = performance.now();
-      const checkpoint: Checkpoint = {
-        epoch: row.epoch,
-        backend: backend.name,
-        rngState: rng.state(),
-        metrics: [...metrics],
-        weights: engine.weights(),
-        optimizer: await engine.optimizerState(),
-        ...(best ? { best } : {}),
-      };
-      await callbacks.onCheckpoint(checkpoint);
-      lastCheckpoint = performance.now();
-      timings.checkpointSeconds += (lastCheckpoint - checkpointStarted) / 1000;
-    }
+    lastOneDue = row.epoch >= request.epochs || verdict === 'stop';
+    if (callbacks.onCheckpoint && !lastOneDue && checkpointDue()) await saveCheckpoint(row.epoch);
     return verdict;
   };
-  return { metrics, record, best: () => best };
+  const saveLastCheckpoint = async () => {
+    if (callbacks.onCheckpoint && lastOneDue) await saveCheckpoint(metrics.at(-1)!.epoch);
+  };
+  return { metrics, record, saveLastCheckpoint, best: () => best };
 }
 
 /** One epoch over the training examples in `order`, in chunks between which progress is told and a stop heard. */

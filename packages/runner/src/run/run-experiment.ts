@@ -291,6 +291,8 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
   const book = runBookkeeping(dir, summary, spec, metrics, started);
   book.write('running');
   const progress = createProgress(spec.epochs);
+  // The curves are drawn from when the last epoch is recorded, while training saves and predicts.
+  let curvesPicture: Promise<Buffer> | undefined;
   try {
     const result = await train(trainingConfig(spec, dataset, summary, checkpoint), {
       onBackend: (selection: BackendSelection) => {
@@ -311,12 +313,17 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         book.write('running');
         await events?.onCheckpoint?.(state.epoch);
       },
+      onTrainingEnd: () => {
+        curvesPicture = renderCurves(metrics, curvesTitle(spec, dataset));
+        // Awaited by writePictures; a run that fails before then must not also report it unhandled.
+        curvesPicture.catch(() => undefined);
+      },
       signal,
     });
     const outputStarted = performance.now();
     syncMetricsCsv(join(dir, RUN_FILES.metrics));
     // The chart thread draws the pictures while this thread saves the model.
-    await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, metrics), saveModel(result.model, join(dir, RUN_FILES.model))]);
+    await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, curvesPicture ?? renderCurves(metrics, curvesTitle(spec, dataset))), saveModel(result.model, join(dir, RUN_FILES.model))]);
     result.model.dispose();
     summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
     if (result.profile) summary.layerTimings = layerTimingsOf(result.profile, spec.model, dataset);
@@ -457,8 +464,8 @@ const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
  * Pictures of the trained model on the test set: curves and the confusion matrix; for images, grids of
  * predictions and of the most confident mistakes; for a table, predictions.csv (one row per test row).
  */
-async function writePictures(dir: string, probabilities: Float32Array, dataset: Dataset, spec: ExperimentSpec, metrics: EpochMetrics[]) {
-  if (dataset.target) return writeRegressionPictures(dir, probabilities, dataset, spec, metrics);
+async function writePictures(dir: string, probabilities: Float32Array, dataset: Dataset, spec: ExperimentSpec, curves: Promise<Buffer>) {
+  if (dataset.target) return writeRegressionPictures(dir, probabilities, dataset, spec, curves);
   const { test, classNames, inputShape } = dataset;
   const classCount = classNames.length;
   const predicted = Array.from(predictedClasses(probabilities, classCount));
@@ -484,23 +491,28 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
   writeFileAtomic(join(dir, RUN_FILES.perClass), perClassCsv(perClassScores(test.labels.subarray(0, test.count), predicted, classCount), classNames));
   const [confusionPicture, curvesPicture] = await Promise.all([
     renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`),
-    renderCurves(metrics, `${spec.name}: loss and accuracy per epoch`),
+    curves,
   ]);
   writeFileAtomic(join(dir, RUN_FILES.confusionPicture), confusionPicture);
   writeFileAtomic(join(dir, RUN_FILES.curvesPicture), curvesPicture);
 }
 
 /** A regression's pictures: curves of loss and R², predicted against true, the errors; the rows in predictions.csv, largest errors first. */
-async function writeRegressionPictures(dir: string, predicted: Float32Array, dataset: Dataset, spec: ExperimentSpec, metrics: EpochMetrics[]) {
+async function writeRegressionPictures(dir: string, predicted: Float32Array, dataset: Dataset, spec: ExperimentSpec, curves: Promise<Buffer>) {
   const truth = dataset.test.labels;
   const target = dataset.target!.name;
   writeFileAtomic(join(dir, RUN_FILES.predictions), regressionPredictionsCsv(truth, predicted, dataset.testText));
   const pictures = await Promise.all([
     renderPredictedVersusTrue(truth, predicted, target, `${spec.name}: predicted against true ${target} on ${dataset.test.count} test rows`),
     renderResiduals(truth, predicted, target, `${spec.name}: errors on ${dataset.test.count} test rows`),
-    renderCurves(metrics, `${spec.name}: loss and R² per epoch`),
+    curves,
   ]);
   [RUN_FILES.predictedVersusTruePicture, RUN_FILES.residualsPicture, RUN_FILES.curvesPicture].forEach((file, index) => writeFileAtomic(join(dir, file), pictures[index]));
+}
+
+/** The curves picture's title: loss and accuracy per epoch, or loss and R² for a regression. */
+function curvesTitle(spec: ExperimentSpec, dataset: Dataset): string {
+  return `${spec.name}: loss and ${dataset.target ? 'R²' : 'accuracy'} per epoch`;
 }
 
 /** data.classWeights as summary.json keeps them: class name → weight (a resume trains with the same). */
