@@ -1,6 +1,7 @@
 import { TEST_TEXT_LENGTH, type Dataset, type ExampleSet, type TableEncoding, type TestText } from './dataset.js';
 import { isPlainObject } from './plain-object.js';
 import { parseTableEncoding, tableInputOf } from './table.js';
+import { positionsOf, sparseRowsOf, sparseSet } from './sparse-rows.js';
 
 // A decoded dataset as one file: what the cache keeps and what the queue ships to workers. Read back from
 // disk or from Redis, it is untrusted: every count and size is checked against the bytes before use.
@@ -20,7 +21,7 @@ const MAX_WARNINGS = 32;
  */
 export function datasetFileParts(dataset: Stored, warnings: readonly string[] = []): Uint8Array[] {
   const sets = [dataset.train, dataset.test];
-  const sparse = sets.map((set) => (set.inputs instanceof Float32Array ? sparseOf(set.inputs) : undefined));
+  const sparse = sets.map((set) => (set.sparse ? { positions: positionsOf(set.sparse), values: set.sparse.values } : set.inputs instanceof Float32Array ? sparseOf(set.inputs) : undefined));
   const header = Buffer.from(JSON.stringify({
     warnings: warnings.slice(0, MAX_WARNINGS),
     name: dataset.name,
@@ -30,7 +31,7 @@ export function datasetFileParts(dataset: Stored, warnings: readonly string[] = 
     target: dataset.target,
     notes: dataset.notes,
     testText: dataset.testText,
-    sets: sets.map((set, k) => ({ count: set.count, floats: set.inputs instanceof Float32Array, numbers: set.labels instanceof Float32Array, ...(sparse[k] ? { sparse: sparse[k].positions.length } : {}) })),
+    sets: sets.map((set, k) => ({ count: set.count, floats: set.sparse !== undefined || set.inputs instanceof Float32Array, numbers: set.labels instanceof Float32Array, ...(sparse[k] ? { sparse: sparse[k].positions.length } : {}) })),
   }));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
@@ -74,19 +75,6 @@ const SPARSE_SHARE = 8;
  * would otherwise ask a reader to allocate any amount of memory.
  */
 const MAX_SPARSE_SET_INPUTS = 2 ** 29;
-
-/** A sparse set's inputs made dense again, or undefined where its positions are not increasing within the set. */
-function denseOf(positions: Uint32Array, values: Float32Array, length: number): Float32Array | undefined {
-  const inputs = new Float32Array(length);
-  let last = -1;
-  for (let k = 0; k < positions.length; k++) {
-    const position = positions[k];
-    if (position <= last || position >= length) return undefined;
-    inputs[position] = values[k];
-    last = position;
-  }
-  return inputs;
-}
 
 export function encodeDataset(dataset: Stored): Buffer {
   return Buffer.concat(datasetFileParts(dataset));
@@ -161,17 +149,17 @@ function readSet(buffer: Buffer, offset: number, entry: unknown, { size, regress
   // Bytes are views into the file's buffer (a dataset is most of its file; a copy would double the memory);
   // floats are copied, as a Float32Array needs 4-byte-aligned memory.
   const copied = (from: number, to: number) => Uint8Array.from(buffer.subarray(offset + from, offset + to)).buffer;
-  const inputs =
-    sparse !== undefined
-      ? denseOf(new Uint32Array(copied(0, inputBytes / 2)), new Float32Array(copied(inputBytes / 2, inputBytes)), count * size)
-      : entry.floats
-        ? new Float32Array(copied(0, inputBytes))
-        : new Uint8Array(buffer.buffer, buffer.byteOffset + offset, inputBytes);
-  if (!inputs) return undefined;
   const labelsAt = offset + inputBytes;
   const labels = regression ? new Float32Array(copied(inputBytes, inputBytes + labelBytes)) : new Uint8Array(buffer.buffer, buffer.byteOffset + labelsAt, count);
   if (regression ? labels.some((value) => !Number.isFinite(value)) : labels.some((label) => label >= classCount)) return undefined;
-  return { set: { inputs, labels, count }, end: labelsAt + labelBytes };
+  const end = labelsAt + labelBytes;
+  // A sparse set stays sparse (its dense inputs are made if a reader asks): see sparseSet.
+  if (sparse !== undefined) {
+    const rows = sparseRowsOf(new Uint32Array(copied(0, inputBytes / 2)), new Float32Array(copied(inputBytes / 2, inputBytes)), count, size);
+    return rows && { set: sparseSet(rows, labels), end };
+  }
+  const inputs = entry.floats ? new Float32Array(copied(0, inputBytes)) : new Uint8Array(buffer.buffer, buffer.byteOffset + offset, inputBytes);
+  return { set: { inputs, labels, count }, end };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { SparseRows } from './sparse-rows.js';
 /**
  * What every dataset kind produces. Inputs are either pixel bytes (0–255, row-major HWC, one example after
  * another; engines scale them by 1/255 like torchvision's ToTensor) or float features (a table's encoded
@@ -8,6 +9,8 @@ export interface ExampleSet {
   /** One class index per example, or for a regression one number per example (in the target's units). */
   readonly labels: Uint8Array | Float32Array;
   readonly count: number;
+  /** The same inputs as their rows' kept entries, where the set was read that way (sparseSet: `inputs` is then made on first read). */
+  readonly sparse?: SparseRows;
 }
 
 /** A regression's target column and its training statistics (the engine trains on (y − mean) / std). */

@@ -184,9 +184,12 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   // sparseRows(inputs: Float32Array) -> { rowStart, index, values } (see SparseRows), which every pass takes in
   // place of the inputs, where the first layer reads them and fewer than 1 in kSparseSetShare inputs are not
   // zero (a bag of words); otherwise undefined. Made once per set: each batch is then read, not searched.
+  // Given rows that are sparse already (a set read so from the dataset file), checks them and answers them
+  // where they fit the same rule, so that the dense rows need never be made.
   Napi::Value SparseRowsOf(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Network& network = Live(env);
+    if (info[0].IsObject() && !info[0].IsTypedArray()) return SparseRowsKept(env, info[0].As<Napi::Object>());
     if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
       throw Napi::TypeError::New(env, "native engine: sparseRows takes a Float32Array");
     const Napi::Float32Array inputs = info[0].As<Napi::Float32Array>();
@@ -218,6 +221,16 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     return rows;
   }
   static constexpr size_t kSparseSetShare = 20;
+  Napi::Value SparseRowsKept(const Napi::Env& env, const Napi::Object& rows) {
+    if (!network_->ReadsSparseRows()) return env.Undefined();
+    const Napi::Value rowStart = rows.Get("rowStart");
+    if (!rowStart.IsTypedArray() || rowStart.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array || rowStart.As<Napi::TypedArray>().ElementLength() == 0)
+      throw Napi::TypeError::New(env, "native engine: sparse rows are { rowStart: Uint32Array, index: Uint32Array, values: Float32Array }");
+    const size_t count = rowStart.As<Napi::TypedArray>().ElementLength() - 1, size = static_cast<size_t>(network_->input().size());
+    CheckSparse(env, rows, count, size);
+    const size_t entries = rows.Get("index").As<Napi::TypedArray>().ElementLength();
+    return entries * kSparseSetShare >= count * size ? env.Undefined() : Napi::Value(rows);
+  }
 
   static Napi::Value Pair(Napi::Env env, const Score& score) {
     Napi::Array result = Napi::Array::New(env, 2);

@@ -81,9 +81,10 @@ export interface NativeNetworkHandle {
   /**
    * The floats' non-zero inputs, which every pass takes in their place with the same results, bit for bit, where
    * the first layer reads them (a dense layer of 256 inputs or more) and fewer than 1 in 20 are not zero (a
-   * bag of words); otherwise undefined.
+   * bag of words); otherwise undefined. Rows that are sparse already (a set read so) are checked and given
+   * back on the same terms.
    */
-  sparseRows(inputs: Float32Array): NativeSparseRows | undefined;
+  sparseRows(inputs: Float32Array | NativeSparseRows): NativeSparseRows | undefined;
   setLearningRate(learningRate: number): void;
   getOptimizerState(): { step: number; tensors: { name: string; values: Float32Array }[] };
   setOptimizerState(state: { step: number; tensors: { name: string; values: Float32Array }[] }): void;

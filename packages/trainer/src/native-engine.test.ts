@@ -1,6 +1,6 @@
 import tf = require('@tensorflow/tfjs-core');
 import fc from 'fast-check';
-import { AUGMENT_PARAMETERS, createRng, loadDataset, randomPermutation, transformImages, type Rng } from '@specml/data';
+import { AUGMENT_PARAMETERS, createRng, loadDataset, randomPermutation, sparseRowsOf, transformImages, type Rng } from '@specml/data';
 import { ACTIVATION_KINDS, ACTIVATIONS, buildModel, denseStackOf, initialWeights, LAYER_KINDS, LAYER_TYPES, logitsOf, planLayers, PRESETS, type LayerSpec, type ModelInput, type ModelSpec } from '@specml/model-zoo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateTfjsBackend, loadNativeAddon, type NativeInputs, type NativeNetworkHandle } from './backend.js';
@@ -266,13 +266,19 @@ describe('native engine', () => {
           const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * 3));
           const initial = initialWeights(spec, input, rng);
           const order = randomPermutation(count, rng);
-          const trained = (sparse: boolean) => {
+          // The rows as the engine lists them, and as a dataset file gives them back (sparseRowsOf, taken as they are).
+          const positions = Uint32Array.from(rows.keys()).filter((position) => rows[position] !== 0);
+          const read = sparseRowsOf(positions, rows.filter((value) => value !== 0), count, features)!;
+          const trained = (form: 'dense' | 'listed' | 'read') => {
             const network = nativeNetwork(spec, input, adam, seed);
-            const inputs = sparse ? network.sparseRows(rows)! : rows;
+            const inputs = form === 'dense' ? rows : network.sparseRows(form === 'listed' ? rows : read)!;
             expect(inputs).toBeDefined();
+            if (form === 'read') expect(inputs).toBe(read);
             return trainedOnce(network, initial, inputs, labels, order, batchSize);
           };
-          expect(trained(true)).toEqual(trained(false));
+          const dense = trained('dense');
+          expect(trained('listed')).toEqual(dense);
+          expect(trained('read')).toEqual(dense);
         },
       ),
       { numRuns: 25, seed: 20261205 },
@@ -418,6 +424,13 @@ describe('native engine', () => {
     expect(() => bag.predict({ ...sparse, index: Uint32Array.of(7, 300) }, new Uint8Array(2))).toThrow('native engine: sparse rows do not match 2 labels × 300 inputs');
     expect(() => bag.predict(sparse, new Uint8Array(3))).toThrow('sparse rows do not match 3 labels');
     expect(() => network.predict(sparse, new Uint8Array(2))).toThrow("this model's first layer reads dense inputs");
+    // Rows that are sparse already: given back where the engine reads them so, checked first.
+    expect(bag.sparseRows(sparse)).toBe(sparse);
+    expect(network.sparseRows(sparse)).toBeUndefined();
+    const full = { rowStart: Uint32Array.of(0, 300), index: Uint32Array.from({ length: 300 }, (_, i) => i), values: new Float32Array(300).fill(1) };
+    expect(bag.sparseRows(full)).toBeUndefined(); // not mostly zeros
+    expect(() => bag.sparseRows({ ...sparse, index: Uint32Array.of(7, 300) })).toThrow('native engine: sparse rows do not match 2 labels × 300 inputs');
+    expect(() => bag.sparseRows({ ...sparse, rowStart: new Uint32Array(0) })).toThrow('native engine: sparse rows are { rowStart: Uint32Array');
   });
 
   it('exports and imports weights in tfjs layout unchanged, and refuses arrays of the wrong size', () => {

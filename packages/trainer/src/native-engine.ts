@@ -103,7 +103,9 @@ export class NativeEngine implements TrainingEngine {
     if (set === this.train && this.trainSetRewritten) return set.inputs;
     let inputs = this.inputs.get(set);
     if (!inputs) {
-      inputs = (set.inputs instanceof Float32Array ? this.network.sparseRows(set.inputs) : undefined) ?? set.inputs;
+      // A set read sparse is taken as it is; its dense rows are made only where the engine cannot read those.
+      const sparse = set.sparse ? this.network.sparseRows(set.sparse) : set.inputs instanceof Float32Array ? this.network.sparseRows(set.inputs) : undefined;
+      inputs = sparse ?? set.inputs;
       this.inputs.set(set, inputs);
     }
     return inputs;

@@ -1,6 +1,7 @@
 import type { ExampleSet } from '../dataset.js';
 import { UserError } from '../errors.js';
 import { createRng, randomPermutation } from '../random.js';
+import { sliceRows, sparseSet } from '../sparse-rows.js';
 
 /**
  * The seed of every split a loader draws (test split, interleaving): fixed, so that every run, every seed
@@ -47,8 +48,15 @@ export function shuffled<T>(items: readonly T[]): T[] {
 /** The first `limit` examples. */
 export function limited(set: ExampleSet, limit: number | undefined): ExampleSet {
   if (limit === undefined || limit >= set.count) return set;
+  return rowsOf(set, 0, limit);
+}
+
+/** Examples [start, start + count) of a set, as views; a sparse set's stay sparse. */
+function rowsOf(set: ExampleSet, start: number, count: number): ExampleSet {
+  const labels = set.labels.subarray(start, start + count);
+  if (set.sparse) return sparseSet(sliceRows(set.sparse, start, count), labels);
   const size = set.inputs.length / set.count;
-  return { inputs: set.inputs.subarray(0, limit * size), labels: set.labels.subarray(0, limit), count: limit };
+  return { inputs: set.inputs.subarray(start * size, (start + count) * size), labels, count };
 }
 
 /** The set without its last `fraction`, and that last part (none when no fraction is given). */
@@ -59,13 +67,7 @@ export function splitOff(set: ExampleSet, fraction: number | undefined): [Exampl
   if (held < 1 || kept < 1) {
     throw new UserError(`data.validationSplit: ${fraction} of ${set.count} training examples leaves ${held} for validation and ${kept} for training (use more examples or another fraction)`);
   }
-  const size = set.inputs.length / set.count;
-  const part = (start: number, count: number): ExampleSet => ({
-    inputs: set.inputs.subarray(start * size, (start + count) * size),
-    labels: set.labels.subarray(start, start + count),
-    count,
-  });
-  return [part(0, kept), part(kept, held)];
+  return [rowsOf(set, 0, kept), rowsOf(set, kept, held)];
 }
 
 /**

@@ -471,7 +471,7 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
   const predicted = Array.from(predictedClasses(probabilities, classCount));
   const confidences = Float32Array.from(predicted, (label, i) => probabilities[i * classCount + label]);
 
-  if (test.inputs instanceof Uint8Array && isImageDataset(dataset)) {
+  if (isImageDataset(dataset) && test.inputs instanceof Uint8Array) {
     const grid = { images: test.inputs, inputShape, inkOnPaper: dataset.inkOnPaper, labels: test.labels, predicted, classNames, columns: 8 };
     const first = Array.from({ length: Math.min(PREDICTION_COUNT, test.count) }, (_, i) => i);
     const wrongOfFirst = first.filter((i) => predicted[i] !== test.labels[i]).length;
