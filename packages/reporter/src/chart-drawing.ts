@@ -15,11 +15,11 @@ export interface ChartThreadData {
   readonly warmUp: boolean;
 }
 
-/** A chart to draw, from charts.ts. */
+/** A chart to draw, from charts.ts; `prepare`: only compile it, for a chart of other rows to come (no reply). */
 export interface ChartRequest {
   readonly id: number;
   readonly spec: TopLevelSpec;
-  readonly format: 'svg' | 'png';
+  readonly format: 'svg' | 'png' | 'prepare';
   /** PNG pixels per SVG unit. */
   readonly scale: number;
 }
@@ -75,12 +75,23 @@ function singleFileBuild<T extends object>(pkg: string, fileName: string, requir
  * it whole.
  */
 export async function drawSvg(spec: TopLevelSpec): Promise<string> {
-  const rows = 'data' in spec && spec.data && 'values' in spec.data && Array.isArray(spec.data.values) ? spec.data.values : undefined;
-  const view = new (vega().View)(compiledChart(rows ? { ...spec, data: { name: ROWS } } : spec), { renderer: 'none' });
+  const { rows, compiled } = compiledWithoutRows(spec);
+  const view = new (vega().View)(compiled, { renderer: 'none' });
   if (rows) view.data(ROWS, rows);
   const svg = await view.toSVG();
   view.finalize();
   return svg;
+}
+
+/** Compiles a chart ahead of drawing it with other rows (prepareVegaLite). */
+export function prepareChart(spec: TopLevelSpec): void {
+  compiledWithoutRows(spec);
+}
+
+/** A spec's inline rows, and the chart compiled with them left out (to be handed to its view). */
+function compiledWithoutRows(spec: TopLevelSpec): { rows?: unknown[]; compiled: Vega.Runtime } {
+  const rows = 'data' in spec && spec.data && 'values' in spec.data && Array.isArray(spec.data.values) ? spec.data.values : undefined;
+  return { rows, compiled: compiledChart(rows ? { ...spec, data: { name: ROWS } } : spec) };
 }
 
 /** The spec compiled by Vega-Lite and parsed by Vega, from this process's last KEPT_CHARTS charts when there. */

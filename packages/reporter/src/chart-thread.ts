@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TopLevelSpec } from 'vega-lite';
-import { drawPng, drawSvg, type ChartReply, type ChartRequest, type ChartThreadData } from './chart-drawing.js';
+import { drawPng, drawSvg, prepareChart, type ChartReply, type ChartRequest, type ChartThreadData } from './chart-drawing.js';
 import { FONT_FAMILY } from './fonts.js';
 
 // The chart thread (see charts.ts): draws each chart asked for, in the order asked. Started by warmCharts, it
@@ -25,9 +25,19 @@ port.on('message', (request: ChartRequest) => {
 
 async function reply({ id, spec, format, scale }: ChartRequest): Promise<void> {
   try {
+    // A chart that fails to compile now fails again, and says so, when it is drawn.
+    if (format === 'prepare') return void tryPrepare(spec);
     if (format === 'svg') port.postMessage({ id, svg: await drawSvg(spec) } satisfies ChartReply);
     else port.postMessage({ id, png: await drawPng(spec, scale) } satisfies ChartReply);
   } catch (error) {
     port.postMessage({ id, error: { message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack } } satisfies ChartReply);
+  }
+}
+
+function tryPrepare(spec: TopLevelSpec): void {
+  try {
+    prepareChart(spec);
+  } catch {
+    // told when drawn
   }
 }

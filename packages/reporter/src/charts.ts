@@ -69,6 +69,15 @@ export async function renderVegaLitePng(spec: TopLevelSpec, scale = 2): Promise<
   return Buffer.from(png!.buffer, png!.byteOffset, png!.byteLength);
 }
 
+/**
+ * Has the chart thread compile a chart now, to draw it later with other rows (the same spec, other
+ * `data.values`) without compiling it then: a run prepares its pictures while it trains.
+ */
+export function prepareVegaLite(spec: TopLevelSpec): void {
+  // Nothing is awaited: an idle thread does not keep the process alive for it.
+  chartThread(false).worker.postMessage({ id: 0, spec, format: 'prepare', scale: 1 } satisfies ChartRequest);
+}
+
 function draw(request: Omit<ChartRequest, 'id'>): Promise<ChartReply> {
   const { worker, waiting } = chartThread(false);
   const id = ++lastRequest;

@@ -1,6 +1,7 @@
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { confusionCsv, confusionMatrix, drawnConfusion, MAX_DRAWN_CLASSES, mostConfidentMistakes, renderConfusion, renderCurves } from './run-pictures.js';
+import { prepareVegaLite, renderVegaLitePng } from './charts.js';
+import { confusionCsv, confusionMatrix, drawnConfusion, MAX_DRAWN_CLASSES, mostConfidentMistakes, prepareRunPictures, renderConfusion, renderCurves } from './run-pictures.js';
 
 /** Share of pixels that are not white: a blank render (a missing font, an empty chart) scores near 0. */
 async function inkShare(png: Buffer): Promise<number> {
@@ -41,8 +42,18 @@ describe('run pictures', () => {
         { epoch: 2, train_loss: 0.3, train_accuracy: 0.9, test_loss: 0.3, test_accuracy: 0.91 },
       ],
       'curves',
+      'accuracy',
     );
     expect(await inkShare(curves)).toBeGreaterThan(0.01);
+  });
+
+  it('prepares a chart ahead without a reply, and a chart that cannot be compiled still fails when it is drawn, not before', async () => {
+    const broken = { mark: 'line', encoding: { x: { field: 'x', type: 'quantitative' } }, data: { values: [] }, transform: [{ calculate: 'datum.x +', as: 'y' }] } as never;
+    prepareVegaLite(broken);
+    prepareRunPictures('prepared curves', 'accuracy', { classNames: ['zero', 'one', 'two'], title: 'prepared confusion' });
+    const curves = await renderCurves([{ epoch: 0, test_loss: 2.3, test_accuracy: 0.1 }, { epoch: 1, train_loss: 0.5, train_accuracy: 0.85, test_loss: 0.4, test_accuracy: 0.88 }], 'prepared curves', 'accuracy');
+    expect(await inkShare(curves)).toBeGreaterThan(0.01);
+    await expect(renderVegaLitePng(broken)).rejects.toThrow(/Unexpected end of input|Expected/);
   });
 
   it('bounds the confusion picture for many classes: the classes with the most mistakes, the rest summed, said in the title', async () => {

@@ -1,7 +1,7 @@
 import type { TestText } from '@specml/data';
 import { csvText } from './csv-text.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderVegaLitePng } from './charts.js';
+import { prepareVegaLite, renderVegaLitePng } from './charts.js';
 import { FONT_FAMILY } from './fonts.js';
 import type { MetricsRecord } from './run-folders.js';
 
@@ -69,11 +69,28 @@ export function drawnConfusion(matrix: ConfusionMatrix, classNames: readonly str
  * Its size is bounded: beyond MAX_DRAWN_CLASSES classes it draws drawnConfusion's summary, and says so.
  */
 export function renderConfusion(fullMatrix: ConfusionMatrix, allClassNames: readonly string[], fullTitle: string): Promise<Buffer> {
+  return renderVegaLitePng(confusionSpec(fullMatrix, allClassNames, fullTitle));
+}
+
+/**
+ * Has the chart thread compile a run's curves and confusion matrix now, while the run trains, from what is
+ * known before training (the titles, the classes): the pictures drawn at its end are then only drawn.
+ */
+export function prepareRunPictures(curvesTitle: string, score: CurvesScore, confusion?: { classNames: readonly string[]; title: string }): void {
+  prepareVegaLite(runCurvesSpec([], curvesTitle, score));
+  // Beyond MAX_DRAWN_CLASSES, which classes are drawn depends on the mistakes.
+  if (confusion && confusion.classNames.length <= MAX_DRAWN_CLASSES) {
+    const none = confusion.classNames.map(() => new Array<number>(confusion.classNames.length).fill(0));
+    prepareVegaLite(confusionSpec(none, confusion.classNames, confusion.title));
+  }
+}
+
+function confusionSpec(fullMatrix: ConfusionMatrix, allClassNames: readonly string[], fullTitle: string): TopLevelSpec {
   const { matrix, classNames, note } = drawnConfusion(fullMatrix, allClassNames);
   const title = `${fullTitle}${note}`;
   const values = matrix.flatMap((row, label) => row.map((count, guess) => ({ actual: classNames[label], predicted: classNames[guess], count, diagonal: label === guess })));
   const order = [...classNames];
-  const spec: TopLevelSpec = {
+  return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     width: (classNames.length > 12 ? 28 : 44) * classNames.length,
@@ -95,13 +112,17 @@ export function renderConfusion(fullMatrix: ConfusionMatrix, allClassNames: read
     ],
     config: { font: FONT_FAMILY, background: 'white', axis: { labelFontSize: 12, titleFontSize: 13 } },
   };
-  return renderVegaLitePng(spec);
 }
 
-/** Loss and accuracy per epoch, train and test, side by side. Epoch 0 has test values only. */
-export function renderCurves(metrics: readonly MetricsRecord[], title: string): Promise<Buffer> {
-  // Loss, and accuracy for a classifier or R² for a regression (the test set only has it).
-  const score = metrics.some((row) => row.test_r2 !== undefined) ? 'r2' : 'accuracy';
+/** Beside the loss: accuracy for a classifier, R² for a regression (the test set only has it). */
+export type CurvesScore = 'accuracy' | 'r2';
+
+/** Loss and the score per epoch, train and test, side by side. Epoch 0 has test values only. */
+export function renderCurves(metrics: readonly MetricsRecord[], title: string, score: CurvesScore): Promise<Buffer> {
+  return renderVegaLitePng(runCurvesSpec(metrics, title, score));
+}
+
+function runCurvesSpec(metrics: readonly MetricsRecord[], title: string, score: CurvesScore): TopLevelSpec {
   const values = metrics.flatMap((row) =>
     (['train', 'test'] as const).flatMap((split) =>
       (['loss', score] as const)
@@ -109,7 +130,7 @@ export function renderCurves(metrics: readonly MetricsRecord[], title: string): 
         .filter((point) => point.value !== undefined && Number.isFinite(point.value)),
     ),
   );
-  const spec: TopLevelSpec = {
+  return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     data: { values },
@@ -127,7 +148,6 @@ export function renderCurves(metrics: readonly MetricsRecord[], title: string): 
     resolve: { scale: { y: 'independent' } },
     config: { font: FONT_FAMILY, background: 'white' },
   };
-  return renderVegaLitePng(spec);
 }
 
 /**

@@ -20,6 +20,8 @@ import {
   removeStaleTemporaryFiles,
   renderConfusion,
   renderCurves,
+  prepareRunPictures,
+  type CurvesScore,
   renderPredictionGrid,
   renderRunReport,
   rewriteMetricsCsv,
@@ -291,7 +293,8 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
   const book = runBookkeeping(dir, summary, spec, metrics, started);
   book.write('running');
   const progress = createProgress(spec.epochs);
-  // The curves are drawn from when the last epoch is recorded, while training saves and predicts.
+  // The pictures are compiled while the run trains, the curves drawn from when the last epoch is recorded.
+  prepareRunPictures(curvesTitle(spec, dataset), curvesScore(dataset), dataset.target ? undefined : { classNames: dataset.classNames, title: confusionTitle(spec, dataset) });
   let curvesPicture: Promise<Buffer> | undefined;
   try {
     const result = await train(trainingConfig(spec, dataset, summary, checkpoint), {
@@ -314,7 +317,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         await events?.onCheckpoint?.(state.epoch);
       },
       onTrainingEnd: () => {
-        curvesPicture = renderCurves(metrics, curvesTitle(spec, dataset));
+        curvesPicture = renderCurves(metrics, curvesTitle(spec, dataset), curvesScore(dataset));
         // Awaited by writePictures; a run that fails before then must not also report it unhandled.
         curvesPicture.catch(() => undefined);
       },
@@ -323,7 +326,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     const outputStarted = performance.now();
     syncMetricsCsv(join(dir, RUN_FILES.metrics));
     // The chart thread draws the pictures while this thread saves the model.
-    await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, curvesPicture ?? renderCurves(metrics, curvesTitle(spec, dataset))), saveModel(result.model, join(dir, RUN_FILES.model))]);
+    await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, curvesPicture ?? renderCurves(metrics, curvesTitle(spec, dataset), curvesScore(dataset))), saveModel(result.model, join(dir, RUN_FILES.model))]);
     result.model.dispose();
     summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
     if (result.profile) summary.layerTimings = layerTimingsOf(result.profile, spec.model, dataset);
@@ -490,7 +493,7 @@ async function writePictures(dir: string, probabilities: Float32Array, dataset: 
   writeFileAtomic(join(dir, RUN_FILES.confusion), confusionCsv(matrix, classNames));
   writeFileAtomic(join(dir, RUN_FILES.perClass), perClassCsv(perClassScores(test.labels.subarray(0, test.count), predicted, classCount), classNames));
   const [confusionPicture, curvesPicture] = await Promise.all([
-    renderConfusion(matrix, classNames, `${spec.name}: confusion matrix on ${test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`),
+    renderConfusion(matrix, classNames, confusionTitle(spec, dataset)),
     curves,
   ]);
   writeFileAtomic(join(dir, RUN_FILES.confusionPicture), confusionPicture);
@@ -513,6 +516,12 @@ async function writeRegressionPictures(dir: string, predicted: Float32Array, dat
 /** The curves picture's title: loss and accuracy per epoch, or loss and R² for a regression. */
 function curvesTitle(spec: ExperimentSpec, dataset: Dataset): string {
   return `${spec.name}: loss and ${dataset.target ? 'R²' : 'accuracy'} per epoch`;
+}
+
+const curvesScore = (dataset: Dataset): CurvesScore => (dataset.target ? 'r2' : 'accuracy');
+
+function confusionTitle(spec: ExperimentSpec, dataset: Dataset): string {
+  return `${spec.name}: confusion matrix on ${dataset.test.count} test ${isImageDataset(dataset) ? 'images' : 'rows'}`;
 }
 
 /** data.classWeights as summary.json keeps them: class name → weight (a resume trains with the same). */
