@@ -1,19 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * Writes through a temporary file and a rename, so readers see the old or the new file, never half of
- * one. A failed write (a full disk, a folder removed) leaves no temporary file behind.
+ * one. A failed write (a full disk, a folder removed) leaves no temporary file behind. Content given in
+ * parts is written part after part, never copied into one buffer.
  */
-export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array | readonly Uint8Array[]): void {
   const temporary = temporaryPath(path);
   try {
-    writeFileSync(temporary, content);
+    if (Array.isArray(content)) writeParts(temporary, content);
+    else writeFileSync(temporary, content as string | Uint8Array);
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
     throw withPath(error, path);
+  }
+}
+
+function writeParts(path: string, parts: readonly Uint8Array[]): void {
+  const file = openSync(path, 'w');
+  try {
+    for (const part of parts) {
+      for (let written = 0; written < part.byteLength; ) written += writeSync(file, part, written);
+    }
+  } finally {
+    closeSync(file);
   }
 }
 

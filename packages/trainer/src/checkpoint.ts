@@ -41,6 +41,15 @@ interface Header {
 
 /** One file: magic, header length, JSON header, then every float array back to back. */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
+  return Buffer.concat(checkpointParts(checkpoint));
+}
+
+/**
+ * The checkpoint file's bytes as parts to write one after another: the header, then views of the float
+ * arrays (a finished run's last checkpoint is written while its pictures are drawn; copying the weights and
+ * the optimizer's moments into one buffer first cost as long as writing them).
+ */
+export function checkpointParts(checkpoint: Checkpoint): Uint8Array[] {
   const arrays = [
     ...checkpoint.weights,
     ...checkpoint.optimizer.tensors.map((tensor) => tensor.values),
@@ -61,19 +70,11 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
     ...(checkpoint.best ? { best: { epoch: checkpoint.best.epoch, weights: checkpoint.best.weights.map((array) => array.length) } } : {}),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerEnd = align4(MAGIC.length + 4 + json.length);
-  const floats = arrays.reduce((sum, array) => sum + array.length, 0);
-  const bytes = new Uint8Array(headerEnd + floats * 4);
-  bytes.set(new TextEncoder().encode(MAGIC));
-  new DataView(bytes.buffer).setUint32(MAGIC.length, json.length, true);
-  bytes.set(json, MAGIC.length + 4);
-  const body = new Float32Array(bytes.buffer, headerEnd, floats);
-  let offset = 0;
-  for (const array of arrays) {
-    body.set(array, offset);
-    offset += array.length;
-  }
-  return bytes;
+  const head = new Uint8Array(align4(MAGIC.length + 4 + json.length));
+  head.set(new TextEncoder().encode(MAGIC));
+  new DataView(head.buffer).setUint32(MAGIC.length, json.length, true);
+  head.set(json, MAGIC.length + 4);
+  return [head, ...arrays.map((array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength))];
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {

@@ -9,4 +9,4 @@ export { LayersEngine } from './layers-engine.js';
 export { classificationObjective, regressionObjective, type TfjsObjective } from './tfjs-objective.js';
 export type { Assessment, TrainingEngine, Score } from './engine.js';
 export { earlyStoppingSpecSchema, EarlyStopping, type EarlyStoppingSpec } from './callbacks/early-stopping.js';
-export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type OptimizerState } from './checkpoint.js';
+export { encodeCheckpoint, checkpointParts, decodeCheckpoint, type Checkpoint, type OptimizerState } from './checkpoint.js';

@@ -35,7 +35,7 @@ import {
 } from '@specml/reporter';
 import {
   decodeCheckpoint,
-  encodeCheckpoint,
+  checkpointParts,
   saveModel,
   train,
   TrainingDivergedError,
@@ -312,7 +312,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         return events?.onEpoch?.(row);
       },
       onCheckpoint: async (state) => {
-        writeFileAtomic(join(dir, RUN_FILES.checkpoint), encodeCheckpoint(state));
+        writeFileAtomic(join(dir, RUN_FILES.checkpoint), checkpointParts(state));
         book.write('running');
         await events?.onCheckpoint?.(state.epoch);
       },
