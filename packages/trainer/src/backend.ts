@@ -122,18 +122,23 @@ export function loadNativeAddon(): Loaded<NativeAddon> {
   return nativeAddon;
 }
 
+// The backends are CommonJS bundles: required, not imported, because import() has Node scan a CommonJS file
+// for its export names first (cjs-module-lexer: some 50 ms over tfjs-backend-cpu's 475 kB, on every run that
+// builds its saved model with it).
+const requireBackend = createRequire(import.meta.url);
+
 const tfjsBackendLoaders: Record<TfjsBackendName, () => Promise<unknown>> = {
   tensorflow: async () => {
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // silence TensorFlow's C++ start-up chatter
-    return import('@tensorflow/tfjs-node' as string);
+    return requireBackend('@tensorflow/tfjs-node');
   },
   wasm: async () => {
-    await import('@tensorflow/tfjs-backend-wasm');
+    requireBackend('@tensorflow/tfjs-backend-wasm');
     registerWasmConvGradient();
     registerSegmentSum('wasm');
   },
   cpu: async () => {
-    await import('@tensorflow/tfjs-backend-cpu');
+    requireBackend('@tensorflow/tfjs-backend-cpu');
     registerSegmentSum('cpu');
   },
 };
