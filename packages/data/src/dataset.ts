@@ -1,4 +1,3 @@
-import type { SparseRows } from './sparse-rows.js';
 /**
  * What every dataset kind produces. Inputs are either pixel bytes (0–255, row-major HWC, one example after
  * another; engines scale them by 1/255 like torchvision's ToTensor) or float features (a table's encoded
@@ -11,6 +10,19 @@ export interface ExampleSet {
   readonly count: number;
   /** The same inputs as their rows' kept entries, where the set was read that way (sparseSet: `inputs` is then made on first read). */
   readonly sparse?: SparseRows;
+}
+
+/**
+ * A set's float inputs as the entries of each row that the dataset file keeps (a bag of words: a few dozen
+ * of 12,000 a row): row r's entries are index/values[rowStart[r], rowStart[r + 1]), each index below
+ * `width`, increasing within a row. The native engine reads this layout as it is.
+ */
+export interface SparseRows {
+  readonly rowStart: Uint32Array;
+  readonly index: Uint32Array;
+  readonly values: Float32Array;
+  /** Inputs per row. */
+  readonly width: number;
 }
 
 /** A regression's target column and its training statistics (the engine trains on (y − mean) / std). */

@@ -1,17 +1,6 @@
-import type { ExampleSet } from './dataset.js';
+import type { ExampleSet, SparseRows } from './dataset.js';
 
-/**
- * A set's float inputs as the entries of each row that the dataset file keeps (a bag of words: a few dozen
- * of 12,000 a row): row r's entries are index/values[rowStart[r], rowStart[r + 1]), each index below
- * `width`, increasing within a row. The native engine reads this layout as it is.
- */
-export interface SparseRows {
-  readonly rowStart: Uint32Array;
-  readonly index: Uint32Array;
-  readonly values: Float32Array;
-  /** Inputs per row. */
-  readonly width: number;
-}
+export type { SparseRows };
 
 /**
  * A set held as its sparse rows: `inputs`, every value of every row, is made from them the first time a reader
