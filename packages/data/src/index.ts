@@ -7,7 +7,7 @@ export { COMMON_DATA_PROPERTIES } from './datasets/kind.js';
 export { mnistDirectory } from './datasets/mnist.js';
 export { FASHION_MNIST_DIR } from './datasets/fashion-mnist.js';
 export { encodeDataset, decodeDataset } from './dataset-file.js';
-export { sparseSet, sparseRowsOf, denseRows, sliceRows, type SparseRows } from './sparse-rows.js';
+export { sparseRowsOf, type SparseRows } from './sparse-rows.js';
 export { cacheDirectory, datasetHash, hasShippedDataset, keepShippedDataset, readShippedDataset } from './cache.js';
 export { trivialBaseline } from './baseline.js';
 export { classWeightsOf } from './class-weights.js';

@@ -295,6 +295,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
   const progress = createProgress(spec.epochs);
   // The pictures are compiled while the run trains, the curves drawn from when the last epoch is recorded.
   prepareRunPictures(curvesTitle(spec, dataset), curvesScore(dataset), dataset.target ? undefined : { classNames: dataset.classNames, title: confusionTitle(spec, dataset) });
+  const drawCurves = () => renderCurves(metrics, curvesTitle(spec, dataset), curvesScore(dataset));
   let curvesPicture: Promise<Buffer> | undefined;
   try {
     const result = await train(trainingConfig(spec, dataset, summary, checkpoint), {
@@ -317,7 +318,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
         await events?.onCheckpoint?.(state.epoch);
       },
       onTrainingEnd: () => {
-        curvesPicture = renderCurves(metrics, curvesTitle(spec, dataset), curvesScore(dataset));
+        curvesPicture = drawCurves();
         // Awaited by writePictures; a run that fails before then must not also report it unhandled.
         curvesPicture.catch(() => undefined);
       },
@@ -326,7 +327,7 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     const outputStarted = performance.now();
     syncMetricsCsv(join(dir, RUN_FILES.metrics));
     // The chart thread draws the pictures while this thread saves the model.
-    await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, curvesPicture ?? renderCurves(metrics, curvesTitle(spec, dataset), curvesScore(dataset))), saveModel(result.model, join(dir, RUN_FILES.model))]);
+    await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, curvesPicture ?? drawCurves()), saveModel(result.model, join(dir, RUN_FILES.model))]);
     result.model.dispose();
     summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
     if (result.profile) summary.layerTimings = layerTimingsOf(result.profile, spec.model, dataset);
