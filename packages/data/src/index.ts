@@ -16,7 +16,7 @@ export { describeDataset, imbalanceWarnings, IMBALANCE_RATIO } from './describe.
 export { createAugmenter, augments, transformImages, AUGMENT_PROPERTY, AUGMENT_PARAMETERS, type AugmentSpec, type Augmenter, type ImageTransform, type BackgroundImageTransform } from './augment.js';
 export { readImageFile, readImageBytes, decodeImage, withChannels, resized, imageAsInput, asRgba, isImageFileName, IMAGE_EXTENSIONS, type RawImage } from './images/decode.js';
 export { readCsv, encodeRows, encodedWidth, parseTableEncoding, tableInputOf, tableOfRows, numberFill, columnIndex, isMissingCell, numberOf, rowIndices, type CsvTable, type ReadingProgress } from './table.js';
-export { createRng, randomPermutation, normalSample, type Rng, type RngState } from './random.js';
+export { createRng, randomPermutation, normalSample, uniformFloats, drawnFloats, type Rng, type RngState } from './random.js';
 export { fillInputs, inputsAsFloats } from './batches.js';
 export { dataSpecSchema, type DataSpec } from './schema.js';
 export { toMnistInput, inkOf, MNIST_SIDE, type RgbaImage } from './digit-preprocess.js';

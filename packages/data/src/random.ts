@@ -27,6 +27,21 @@ export function randomPermutation(n: number, rng: Rng): Uint32Array {
   return order;
 }
 
+/** `length` floats uniform in ±`bound`, drawn from `rng` in order (initial weights). */
+export function uniformFloats(length: number, bound: number, rng: Rng): Float32Array {
+  return drawnFloats(length, () => (2 * rng.next() - 1) * bound);
+}
+
+/**
+ * `length` floats, each `draw()`'s next value, in order. A plain loop: Float32Array.from with a function runs
+ * the iteration protocol per value, twice as slow (an embedding's 640,000 initial weights: 35 → 15 ms).
+ */
+export function drawnFloats(length: number, draw: () => number): Float32Array {
+  const values = new Float32Array(length);
+  for (let index = 0; index < length; index++) values[index] = draw();
+  return values;
+}
+
 /** Standard normal sample (Box–Muller). */
 export function normalSample(rng: Rng): number {
   const u = 1 - rng.next();

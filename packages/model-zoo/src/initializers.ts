@@ -1,4 +1,4 @@
-import { normalSample, registryOf, type Rng } from '@specml/data';
+import { drawnFloats, normalSample, registryOf, uniformFloats, type Rng } from '@specml/data';
 
 /** Initial values of one dense layer: kernel [fanIn × units] row-major (tfjs' layout) and bias [units]. */
 export interface DenseWeights {
@@ -7,9 +7,6 @@ export interface DenseWeights {
 }
 
 type DenseInitializer = (fanIn: number, units: number, rng: Rng) => DenseWeights;
-
-const uniform = (length: number, bound: number, rng: Rng) =>
-  Float32Array.from({ length }, () => (2 * rng.next() - 1) * bound);
 
 /** One way a spec's weights can start: its `model.initializer` value and text, and a dense layer's weights from it. */
 interface InitializerKind<Name extends string> {
@@ -24,20 +21,20 @@ const pytorch = initializerKind({
   // bias uses the same bound.
   dense: (fanIn, units, rng) => {
     const bound = 1 / Math.sqrt(fanIn);
-    return { kernel: uniform(fanIn * units, bound, rng), bias: uniform(units, bound, rng) };
+    return { kernel: uniformFloats(fanIn * units, bound, rng), bias: uniformFloats(units, bound, rng) };
   },
 });
 
 const glorotUniform = initializerKind({
   schema: { const: 'glorotUniform', description: 'glorotUniform: Keras\' default, zero biases' },
-  dense: (fanIn, units, rng) => ({ kernel: uniform(fanIn * units, Math.sqrt(6 / (fanIn + units)), rng), bias: new Float32Array(units) }),
+  dense: (fanIn, units, rng) => ({ kernel: uniformFloats(fanIn * units, Math.sqrt(6 / (fanIn + units)), rng), bias: new Float32Array(units) }),
 });
 
 const heNormal = initializerKind({
   schema: { const: 'heNormal', description: 'heNormal: normal with std √(2/fan_in), zero biases' },
   dense: (fanIn, units, rng) => {
     const std = Math.sqrt(2 / fanIn);
-    return { kernel: Float32Array.from({ length: fanIn * units }, () => normalSample(rng) * std), bias: new Float32Array(units) };
+    return { kernel: drawnFloats(fanIn * units, () => normalSample(rng) * std), bias: new Float32Array(units) };
   },
 });
 

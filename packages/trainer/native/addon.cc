@@ -321,7 +321,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     const Score score = network_->Gradients(InputsOf(info[0]), TargetsOf(info[1]), count);
     Napi::Object result = Napi::Object::New(info.Env());
     result.Set("lossSum", score.lossSum);
-    result.Set("gradients", Arrays(info.Env(), network_->Weights(true)));
+    result.Set("gradients", ExportedWeights(info.Env(), Napi::Value(), true));
     return result;
   }
 
@@ -333,27 +333,44 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
     return array;
   }
 
-  static Napi::Array Arrays(Napi::Env env, const std::vector<std::vector<float>>& arrays) {
-    Napi::Array out = Napi::Array::New(env, arrays.size());
-    for (size_t k = 0; k < arrays.size(); ++k) out.Set(static_cast<uint32_t>(k), ToArray(env, arrays[k]));
+  // The weights (or gradients), layer by layer in tfjs' order and layout, written straight into Float32Arrays:
+  // `reuse`'s when given (a kept copy overwritten, no new memory), else new ones.
+  Napi::Array ExportedWeights(Napi::Env env, Napi::Value reuse, bool gradients) {
+    const std::vector<long> sizes = Live(env).WeightSizes();
+    const bool reusing = !reuse.IsUndefined() && !reuse.IsEmpty();
+    Napi::Array out = reusing ? CheckedWeightArrays(env, reuse, sizes) : Napi::Array::New(env, sizes.size());
+    std::vector<float*> targets;
+    for (uint32_t k = 0; k < sizes.size(); ++k) {
+      if (!reusing) out.Set(k, Napi::Float32Array::New(env, static_cast<size_t>(sizes[k])));
+      targets.push_back(out.Get(k).As<Napi::Float32Array>().Data());
+    }
+    network_->ExportWeights(targets, gradients);
     return out;
   }
 
-  // Layer by layer, in tfjs' order and layout.
-  Napi::Value GetWeights(const Napi::CallbackInfo& info) { return Arrays(info.Env(), Live(info.Env()).Weights()); }
-  void SetWeights(const Napi::CallbackInfo& info) {
-    Napi::Array in = info[0].As<Napi::Array>();
-    const std::vector<long> sizes = Live(info.Env()).WeightSizes();
+  // `value` as the model's weight arrays: an array of Float32Arrays, one per weight, each of its size.
+  static Napi::Array CheckedWeightArrays(Napi::Env env, Napi::Value value, const std::vector<long>& sizes) {
+    if (!value.IsArray()) throw Napi::TypeError::New(env, "native engine: weights must be an array of Float32Arrays");
+    Napi::Array in = value.As<Napi::Array>();
     if (in.Length() != sizes.size())
-      throw Napi::Error::New(info.Env(), "native engine: " + std::to_string(in.Length()) + " weight arrays given, the model has " + std::to_string(sizes.size()));
-    std::vector<const float*> weights;
+      throw Napi::Error::New(env, "native engine: " + std::to_string(in.Length()) + " weight arrays given, the model has " + std::to_string(sizes.size()));
     for (uint32_t k = 0; k < in.Length(); ++k) {
-      Napi::Float32Array array = in.Get(k).As<Napi::Float32Array>();
-      if (static_cast<long>(array.ElementLength()) != sizes[k])
-        throw Napi::Error::New(info.Env(), "native engine: weight array " + std::to_string(k) + " has " + std::to_string(array.ElementLength()) +
-                                               " values, expected " + std::to_string(sizes[k]));
-      weights.push_back(array.Data());
+      Napi::Value item = in.Get(k);
+      if (!item.IsTypedArray() || item.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        throw Napi::TypeError::New(env, "native engine: weight array " + std::to_string(k) + " is not a Float32Array");
+      const size_t length = item.As<Napi::Float32Array>().ElementLength();
+      if (static_cast<long>(length) != sizes[k])
+        throw Napi::Error::New(env, "native engine: weight array " + std::to_string(k) + " has " + std::to_string(length) + " values, expected " + std::to_string(sizes[k]));
     }
+    return in;
+  }
+
+  // getWeights(reuse?) -> Float32Array[]: `reuse` overwritten and returned when given.
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) { return ExportedWeights(info.Env(), info[0], false); }
+  void SetWeights(const Napi::CallbackInfo& info) {
+    Napi::Array in = CheckedWeightArrays(info.Env(), info[0], Live(info.Env()).WeightSizes());
+    std::vector<const float*> weights;
+    for (uint32_t k = 0; k < in.Length(); ++k) weights.push_back(in.Get(k).As<Napi::Float32Array>().Data());
     network_->SetWeights(weights);
   }
 

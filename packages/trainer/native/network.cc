@@ -384,16 +384,10 @@ void Network::SetWeights(const std::vector<const float*>& weights) {
     for (size_t k = 0; k < layer->WeightSizes().size(); ++k) layer->ImportWeight(k, weights.at(next++));
 }
 
-std::vector<std::vector<float>> Network::Weights(bool gradients) {
-  std::vector<std::vector<float>> weights;
-  for (auto& layer : layers_) {
-    const std::vector<long> sizes = layer->WeightSizes();
-    for (size_t k = 0; k < sizes.size(); ++k) {
-      weights.emplace_back(sizes[k]);
-      layer->ExportWeight(k, weights.back().data(), gradients);
-    }
-  }
-  return weights;
+void Network::ExportWeights(const std::vector<float*>& targets, bool gradients) {
+  size_t next = 0;
+  for (auto& layer : layers_)
+    for (size_t k = 0; k < layer->WeightSizes().size(); ++k) layer->ExportWeight(k, targets.at(next++), gradients);
 }
 
 std::vector<NamedArray> Network::OptimizerSlots() {

@@ -87,12 +87,13 @@ class Network {
   int EvaluationChunk() const;
 
   // The gradient of the mean loss over `count` images (in training mode, as one batch) without a step:
-  // the numerical check against tfjs. Returns the summed loss; Weights(true) then reads the gradients.
+  // the numerical check against tfjs. Returns the summed loss; ExportWeights(…, true) then reads the gradients.
   Score Gradients(const Inputs& inputs, const Targets& targets, int64_t count);
 
   std::vector<long> WeightSizes();
   void SetWeights(const std::vector<const float*>& weights);
-  std::vector<std::vector<float>> Weights(bool gradients = false);
+  // Every weight (or gradient) array into `targets`, one per WeightSizes() entry, each of that size.
+  void ExportWeights(const std::vector<float*>& targets, bool gradients = false);
 
   double step() const { return step_; }
   std::vector<NamedArray> OptimizerSlots();

@@ -69,7 +69,8 @@ export type NativeInputs = Uint8Array | Float32Array | NativeSparseRows;
 /** The native class compiled from native/*.cc. */
 export interface NativeNetworkHandle {
   setWeights(weights: Float32Array[]): void;
-  getWeights(): Float32Array[];
+  /** The weights, layer by layer; written into `reuse` (a kept copy of the same shapes) and returned when given. */
+  getWeights(reuse?: Float32Array[]): Float32Array[];
   /** Labels: class indices, or (regression) the standardised targets. */
   trainBatches(inputs: NativeInputs, labels: Uint8Array | Float32Array, order: Uint32Array, start: number, end: number, batchSize: number): [number, number];
   evaluate(inputs: NativeInputs, labels: Uint8Array | Float32Array): [number, number];

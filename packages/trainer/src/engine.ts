@@ -24,8 +24,11 @@ export interface TrainingEngine {
   assess(set: ExampleSet): Assessment;
   /** For every example of a set: its softmax probabilities (count × classes, row after row), or a regression's number. */
   predict(set: ExampleSet): Float32Array;
-  /** The trained weights, layer by layer (see ModelWeights). */
-  weights(): ModelWeights;
+  /**
+   * The trained weights, layer by layer (see ModelWeights). An engine may write them into `reuse`, an earlier
+   * copy of its own that nothing else holds, instead of new memory (the native engine does; tfjs' copy anyway).
+   */
+  weights(reuse?: ModelWeights): ModelWeights;
   /** Replaces the weights (early stopping's restoreBest puts the best epoch's back before the final predictions). */
   setWeights(weights: ModelWeights): void;
   /** Used from the next step on (learning-rate schedules). */

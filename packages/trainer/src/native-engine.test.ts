@@ -433,14 +433,20 @@ describe('native engine', () => {
     expect(() => bag.sparseRows({ ...sparse, rowStart: new Uint32Array(0) })).toThrow('native engine: sparse rows are { rowStart: Uint32Array');
   });
 
-  it('exports and imports weights in tfjs layout unchanged, and refuses arrays of the wrong size', () => {
+  it('exports and imports weights in tfjs layout unchanged, also into arrays given to reuse, and refuses arrays of the wrong size', () => {
     const input: ModelInput = { inputShape: [9, 7, 1] };
     const spec: ModelSpec = { initializer: 'heNormal', layers: [{ type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'batchNormalization', momentum: 0.9, epsilon: 0.001 }, { type: 'dense', units: 4, activation: 'softmax' }] };
     const weights = initialWeights(spec, input, createRng(5)).map((array) => Float32Array.from(array, (_, k) => k * 0.01 + array.length));
     const network = nativeNetwork(spec, input);
     network.setWeights(weights);
     expect(network.getWeights()).toEqual(weights);
+    const kept = weights.map((array) => new Float32Array(array.length));
+    expect(network.getWeights(kept)).toBe(kept);
+    expect(kept).toEqual(weights);
     expect(() => network.setWeights(weights.slice(1))).toThrow('native engine: 7 weight arrays given, the model has 8');
+    expect(() => network.getWeights(kept.slice(1))).toThrow('native engine: 7 weight arrays given, the model has 8');
+    expect(() => network.getWeights(kept.map((array, k) => (k === 2 ? new Float32Array(array.length + 1) : array)))).toThrow(`native engine: weight array 2 has ${weights[2].length + 1} values, expected ${weights[2].length}`);
+    expect(() => network.setWeights(weights.map((array, k) => (k === 0 ? (new Float64Array(array.length) as unknown as Float32Array) : array)))).toThrow('native engine: weight array 0 is not a Float32Array');
   });
 
   it('drops the rate asked for, with masks from the seed and step, scaling what it keeps', () => {

@@ -111,8 +111,8 @@ export class NativeEngine implements TrainingEngine {
     return inputs;
   }
 
-  weights(): ModelWeights {
-    return this.network.getWeights();
+  weights(reuse?: ModelWeights): ModelWeights {
+    return this.network.getWeights(reuse);
   }
 
   setWeights(weights: ModelWeights): void {

@@ -173,7 +173,8 @@ export async function train(request: TrainRequest, callbacks: TrainCallbacks = {
       engine.setWeights(best.weights);
       testPredictionsNow = undefined;
     }
-    const model = buildModel(request.model, request.dataset, task.savedWeights(engine.weights()));
+    // The engine now holds the best epoch's weights where there is one: those arrays, not another copy.
+    const model = buildModel(request.model, request.dataset, task.savedWeights(best?.weights ?? engine.weights()));
     const testPredictions = testPredictionsNow ?? timed('evaluationSeconds', () => task.testPredictions(engine));
     const profile = engine.trainingProfile?.();
     return { model, testPredictions, backend: session.backend, metrics: recorder.metrics, timings, stoppedEarly, ...(best ? { restoredEpoch: best.epoch } : {}), ...(profile ? { profile } : {}) };
@@ -238,6 +239,9 @@ function epochRecorder(request: TrainRequest, callbacks: TrainCallbacks, { backe
   const stopping = request.earlyStopping ? new EarlyStopping(request.earlyStopping) : undefined;
   metrics.forEach((row) => stopping?.observe(row));
   let best = request.resume?.best;
+  // The best epoch's arrays are overwritten by the next best's (no new memory each time an epoch improves),
+  // unless a checkpoint, which its receiver may keep, or the resumed state holds them.
+  let bestArraysOwned = false;
   let lastCheckpoint = performance.now();
   // The last epoch's checkpoint waits until onTrainingEnd has been told (nothing changes the state between).
   let lastOneDue = false;
@@ -253,6 +257,7 @@ function epochRecorder(request: TrainRequest, callbacks: TrainCallbacks, { backe
       optimizer: await engine.optimizerState(),
       ...(best ? { best } : {}),
     };
+    bestArraysOwned = false;
     await callbacks.onCheckpoint!(checkpoint);
     lastCheckpoint = performance.now();
     timings.checkpointSeconds += (lastCheckpoint - checkpointStarted) / 1000;
@@ -260,7 +265,10 @@ function epochRecorder(request: TrainRequest, callbacks: TrainCallbacks, { backe
   const record = async (row: EpochMetrics): Promise<EpochVerdict> => {
     metrics.push(row);
     const decision = stopping?.observe(row);
-    if (decision?.improved && request.earlyStopping?.restoreBest) best = { epoch: row.epoch, weights: engine.weights() };
+    if (decision?.improved && request.earlyStopping?.restoreBest) {
+      best = { epoch: row.epoch, weights: engine.weights(bestArraysOwned ? best?.weights : undefined) };
+      bestArraysOwned = true;
+    }
     const asked = await callbacks.onEpochEnd?.(row);
     const verdict: EpochVerdict = decision?.stop ? 'stop' : asked;
     lastOneDue = row.epoch >= request.epochs || verdict === 'stop';

@@ -1,4 +1,5 @@
 import tfl = require('@tensorflow/tfjs-layers');
+import { uniformFloats } from '@specml/data';
 import type { LayerKind } from './kind.js';
 
 const schema = {
@@ -24,7 +25,7 @@ export const embedding: LayerKind<typeof schema> = {
   schema,
   outputShape: (layer, shape, tokens) => (tokens === undefined ? notTokens(layer.type) : [shape[0], layer.dimension]),
   weightShapes: (layer, _, tokens) => (tokens === undefined ? [] : [[tokens, layer.dimension]]),
-  initialWeights: ([shape], _, rng) => [Float32Array.from({ length: shape[0] * shape[1] }, () => (2 * rng.next() - 1) * EMBEDDING_BOUND)],
+  initialWeights: ([shape], _, rng) => [uniformFloats(shape[0] * shape[1], EMBEDDING_BOUND, rng)],
   build: (layer, shape, index, tokens) => [
     tfl.layers.embedding({ inputDim: tokens!, outputDim: layer.dimension, inputLength: shape[0], embeddingsInitializer: 'zeros', name: `embedding_${index}` }),
   ],

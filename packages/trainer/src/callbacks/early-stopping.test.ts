@@ -47,7 +47,15 @@ describe('early stopping (Keras\' EarlyStopping semantics)', () => {
 
   it.each(['native', 'wasm'] as const)('on %s: stops patience epochs after the best validation loss and keeps that epoch\'s weights, also when resumed in between', async (backend) => {
     const checkpoints: Checkpoint[] = [];
-    const result = await train(request(backend), { onCheckpoint: (checkpoint) => void checkpoints.push(decodeCheckpoint(encodeCheckpoint(checkpoint), 'memory')) });
+    const handed: Checkpoint[] = [];
+    const result = await train(request(backend), {
+      onCheckpoint: (checkpoint) => {
+        handed.push(checkpoint);
+        checkpoints.push(decodeCheckpoint(encodeCheckpoint(checkpoint), 'memory'));
+      },
+    });
+    // A checkpoint is its receiver's to keep: later epochs do not overwrite the best weights it was handed.
+    handed.forEach((checkpoint, k) => expect(checkpoint.best?.weights).toEqual(checkpoints[k].best?.weights));
     const trained = result.metrics.filter((row) => row.epoch > 0);
     const best = trained.reduce((top, row) => (row.validation_loss! < top.validation_loss! ? row : top));
     expect(result.stoppedEarly).toBe(true);
@@ -62,7 +70,13 @@ describe('early stopping (Keras\' EarlyStopping semantics)', () => {
     expect(resumed.restoredEpoch).toBe(best.epoch);
     expect(resumed.metrics.map(({ epoch_seconds: _, samples_per_second: __, ...row }) => row)).toEqual(result.metrics.map(({ epoch_seconds: _, samples_per_second: __, ...row }) => row));
     expect(accuracyOf(resumed.testPredictions)).toBe(best.test_accuracy);
+    // Without checkpoints each better epoch's weights overwrite the last best's copy: the same model at the end.
+    const unwatched = await train(request(backend));
+    expect(unwatched.restoredEpoch).toBe(best.epoch);
+    expect(accuracyOf(unwatched.testPredictions)).toBe(best.test_accuracy);
+    expect(unwatched.model.getWeights().map((tensor) => tensor.dataSync())).toEqual(result.model.getWeights().map((tensor) => tensor.dataSync()));
     result.model.dispose();
     resumed.model.dispose();
+    unwatched.model.dispose();
   });
 });
