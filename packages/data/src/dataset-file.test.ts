@@ -46,6 +46,21 @@ describe('the dataset file (the cache\'s, and what a queue ships)', () => {
     expect(decodeDataset(encodeDataset({ ...sequence, table: { ...sequence.table!, features: [{ ...sequence.table!.features[0], maxLength: 2 } as never] } }))).toBeUndefined();
   });
 
+  it('checks a mostly padded sequence\'s ids where its sparse rows are: an id outside the vocabulary is refused there too', () => {
+    const padded = (id: number): Omit<Dataset, 'validation'> => ({
+      ...sequence,
+      train: { inputs: Float32Array.from({ length: 40 }, (_, k) => (k % 20 === 0 ? id : 0)), labels: Uint8Array.of(0, 1), count: 2 },
+      test: { inputs: Float32Array.from({ length: 20 }, (_, k) => (k === 0 ? 2 : 0)), labels: Uint8Array.of(1), count: 1 },
+      inputShape: [20],
+      table: { ...sequence.table!, features: [{ ...sequence.table!.features[0], maxLength: 20 } as never] },
+    });
+    const back = decodeDataset(encodeDataset(padded(3)))!;
+    expect(back.train.sparse).toBeDefined();
+    expect(back.train.inputs).toEqual(padded(3).train.inputs);
+    expect(decodeDataset(encodeDataset(padded(4)))).toBeUndefined();
+    expect(decodeDataset(encodeDataset(padded(2.5)))).toBeUndefined();
+  });
+
   it('gives back a sequence followed by other columns: ids checked in the ids only, the rest any number', () => {
     const withAge: Omit<Dataset, 'validation'> = {
       ...sequence,

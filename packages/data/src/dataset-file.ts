@@ -178,10 +178,12 @@ function tokenInputOf(table: TableEncoding, shape: readonly number[], sets: read
 
 /** Whether each row's first `ids` values (of `width`) are token ids below `vocabularySize`. */
 function idsFit(set: ExampleSet, width: number, ids: number, vocabularySize: number): boolean {
+  const isId = (value: number) => Number.isInteger(value) && value >= 0 && value < vocabularySize;
+  // A sparse set's rows are checked where they are (the zeros left out are padding): its dense rows are not made.
+  if (set.sparse) return set.sparse.values.every((value, k) => set.sparse!.index[k] >= ids || isId(value));
   for (let row = 0; row < set.count; row++) {
     for (let k = row * width; k < row * width + ids; k++) {
-      const value = set.inputs[k];
-      if (!Number.isInteger(value) || value < 0 || value >= vocabularySize) return false;
+      if (!isId(set.inputs[k])) return false;
     }
   }
   return true;

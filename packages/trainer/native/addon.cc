@@ -149,7 +149,7 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   }
   // Sparse rows as sparseRows() makes them: a row start per example and one more, increasing; indexes below the size.
   void CheckSparse(const Napi::Env& env, const Napi::Object& inputs, size_t count, size_t size) {
-    if (!network_->ReadsSparseRows()) throw Napi::TypeError::New(env, "native engine: this model's first layer reads dense inputs");
+    if (!network_->TakesSparseRows()) throw Napi::TypeError::New(env, "native engine: a colour image's inputs cannot be given as sparse rows");
     const Napi::Value rowStart = inputs.Get("rowStart"), index = inputs.Get("index"), values = inputs.Get("values");
     const auto is = [](const Napi::Value& value, napi_typedarray_type type) { return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == type; };
     if (!is(rowStart, napi_uint32_array) || !is(index, napi_uint32_array) || !is(values, napi_float32_array))
@@ -185,7 +185,8 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   // place of the inputs, where the first layer reads them and fewer than 1 in kSparseSetShare inputs are not
   // zero (a bag of words); otherwise undefined. Made once per set: each batch is then read, not searched.
   // Given rows that are sparse already (a set read so from the dataset file), checks them and answers them
-  // where they fit the same rule, so that the dense rows need never be made.
+  // where they fit the same rule, or where the first layer reads dense inputs (token ids: each batch's rows are
+  // then written out whole), so that the set's dense rows need never be made.
   Napi::Value SparseRowsOf(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Network& network = Live(env);
@@ -222,12 +223,13 @@ class NativeNetwork : public Napi::ObjectWrap<NativeNetwork> {
   }
   static constexpr size_t kSparseSetShare = 20;
   Napi::Value SparseRowsKept(const Napi::Env& env, const Napi::Object& rows) {
-    if (!network_->ReadsSparseRows()) return env.Undefined();
+    if (!network_->TakesSparseRows()) return env.Undefined();
     const Napi::Value rowStart = rows.Get("rowStart");
     if (!rowStart.IsTypedArray() || rowStart.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array || rowStart.As<Napi::TypedArray>().ElementLength() == 0)
       throw Napi::TypeError::New(env, "native engine: sparse rows are { rowStart: Uint32Array, index: Uint32Array, values: Float32Array }");
     const size_t count = rowStart.As<Napi::TypedArray>().ElementLength() - 1, size = static_cast<size_t>(network_->input().size());
     CheckSparse(env, rows, count, size);
+    if (!network_->ReadsSparseRows()) return rows;
     const size_t entries = rows.Get("index").As<Napi::TypedArray>().ElementLength();
     return entries * kSparseSetShare >= count * size ? env.Undefined() : Napi::Value(rows);
   }

@@ -139,9 +139,10 @@ void Network::Reserve(int batch, bool training) {
 void Network::LoadInput(const Inputs& inputs, const uint32_t* order, int64_t first, int batch) {
   const Shape& shape = config_.input;
   const long size = shape.size(), plane = static_cast<long>(shape.height) * shape.width;
-  const bool asStored = plane == 1 || shape.channels == 1;
-  sparseInput_ = inputs.sparse.rowStart != nullptr;
+  const bool asStored = InputAsStored();
+  sparseInput_ = inputs.sparse.rowStart != nullptr && ReadsSparseRows();
   if (sparseInput_) return LoadSparse(inputs.sparse, order, first, batch);
+  if (inputs.sparse.rowStart) return LoadDensified(inputs.sparse, order, first, batch);
   if (config_.sideFeatures > 0) {
     if (!inputs.floats) throw std::invalid_argument("native engine: a text's rows with other columns arrive as floats");
     return LoadTokensAndSide(inputs.floats, order, first, batch);
@@ -186,9 +187,29 @@ void Network::LoadTokensAndSide(const float* rows, const uint32_t* order, int64_
   }
 }
 
+// A sparse set's batch for a first layer that reads dense inputs (token ids; a text beside other columns): each
+// row written out whole into the batch's buffers, as LoadTokensAndSide and the plain copy lay them out. The
+// set's dense rows are then never made (a sequence with a bag of words beside it: 2,783 floats a row, 18 MB
+// for 1,600 e-mails, where its non-zero entries take 1.3 MB).
+void Network::LoadDensified(const SparseRows& rows, const uint32_t* order, int64_t first, int batch) {
+  if (!InputAsStored()) throw std::invalid_argument("native engine: a colour image's inputs cannot be given as sparse rows");
+  const long side = config_.sideFeatures, ids = static_cast<long>(config_.input.size()) - side;
+  float* input = activations_[0].data();
+  input_ = input;
+  std::fill(input, input + static_cast<size_t>(batch) * ids, 0.f);
+  std::fill(side_.data(), side_.data() + static_cast<size_t>(batch) * side, 0.f);
+  for (int b = 0; b < batch; ++b) {
+    const uint32_t row = static_cast<uint32_t>(order ? order[first + b] : first + b);
+    for (uint32_t k = rows.rowStart[row]; k < rows.rowStart[row + 1]; ++k) {
+      const long at = rows.index[k];
+      if (at < ids) input[b * ids + at] = rows.values[k];
+      else side_[b * side + at - ids] = rows.values[k];
+    }
+  }
+}
+
 // The batch's examples as rows of the sparse set: the first layer reads their non-zero inputs there.
 void Network::LoadSparse(const SparseRows& rows, const uint32_t* order, int64_t first, int batch) {
-  if (!ReadsSparseRows()) throw std::invalid_argument("native engine: this model's first layer reads dense inputs");
   sparse_.set = rows;
   sparse_.rows.resize(batch);
   for (int b = 0; b < batch; ++b) sparse_.rows[b] = static_cast<uint32_t>(order ? order[first + b] : first + b);

@@ -105,6 +105,11 @@ class Network {
 
   // Whether the first layer can read a float set as its non-zero inputs (a dense layer of many inputs).
   bool ReadsSparseRows() const { return config_.sideFeatures == 0 && layers_.front()->ReadsSparseRows(); }
+  // Whether a set may be given as sparse rows at all: read so by the first layer, or each batch's rows written
+  // out whole (LoadDensified), which any input whose rows are stored as the layers read them allows (not a
+  // colour image, whose HWC rows are read CHW).
+  bool TakesSparseRows() const { return ReadsSparseRows() || InputAsStored(); }
+  bool InputAsStored() const { return static_cast<long>(config_.input.height) * config_.input.width == 1 || config_.input.channels == 1; }
 
   const Shape& input() const { return config_.input; }
   int classes() const { return config_.classes; }
@@ -114,6 +119,7 @@ class Network {
   void Reserve(int batch, bool training);
   void LoadInput(const Inputs& inputs, const uint32_t* order, int64_t first, int batch);
   void LoadTokensAndSide(const float* rows, const uint32_t* order, int64_t first, int batch);
+  void LoadDensified(const SparseRows& rows, const uint32_t* order, int64_t first, int batch);
   void LoadSparse(const SparseRows& rows, const uint32_t* order, int64_t first, int batch);
   void Forward(int batch, bool training);
   void Backward(int batch);

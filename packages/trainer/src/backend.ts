@@ -83,7 +83,8 @@ export interface NativeNetworkHandle {
    * The floats' non-zero inputs, which every pass takes in their place with the same results, bit for bit, where
    * the first layer reads them (a dense layer of 256 inputs or more) and fewer than 1 in 20 are not zero (a
    * bag of words); otherwise undefined. Rows that are sparse already (a set read so) are checked and given
-   * back on the same terms.
+   * back on the same terms, and also where the first layer reads dense inputs (token ids, a text beside other
+   * columns): each batch's rows are then written out whole, and the set's dense rows are never made.
    */
   sparseRows(inputs: Float32Array | NativeSparseRows): NativeSparseRows | undefined;
   setLearningRate(learningRate: number): void;

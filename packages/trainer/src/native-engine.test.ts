@@ -354,6 +354,37 @@ describe('native engine', () => {
     );
   });
 
+  it('trains token ids (with other columns beside them) given as a dataset file\'s sparse rows bit for bit as their dense rows', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          length: fc.integer({ min: 3, max: 12 }),
+          side: fc.integer({ min: 0, max: 30 }),
+          tested: fc.constantFrom(...tokenExamples),
+          count: fc.integer({ min: 1, max: 40 }),
+          batchSize: fc.integer({ min: 1, max: 16 }),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ length, side, tested, count, batchSize, seed }) => {
+          const input: ModelInput = { inputShape: [length + side], vocabularySize: 20, ...(side > 0 ? { sideFeatures: side } : {}) };
+          const spec: ModelSpec = { initializer: 'glorotUniform', layers: [...tested, { type: 'dense', units: 3, activation: 'softmax' }] };
+          fc.pre(planLayers(spec, input).problems.length === 0);
+          const rng = createRng(seed);
+          const rows = randomTextRows(rng, count, length, 20, side).map((value) => (rng.next() < 0.5 ? value : 0)); // side columns mostly zero, as a bag of words
+          const labels = Uint8Array.from({ length: count }, () => Math.floor(rng.next() * 3));
+          const initial = initialWeights(spec, input, rng);
+          const order = randomPermutation(count, rng);
+          const positions = Uint32Array.from(rows.keys()).filter((position) => rows[position] !== 0);
+          const read = sparseRowsOf(positions, rows.filter((value) => value !== 0), count, length + side)!;
+          const given = nativeNetwork(spec, input, adam, seed);
+          expect(given.sparseRows(read)).toBe(read);
+          expect(trainedOnce(given, initial, read, labels, order, batchSize)).toEqual(trainedOnce(nativeNetwork(spec, input, adam, seed), initial, rows, labels, order, batchSize));
+        },
+      ),
+      { numRuns: 40, seed: 20261205 },
+    );
+  });
+
   it('augments images exactly as the TypeScript transform does (the same bytes), for flips, shifts and turns of any shape, also on its worker thread', async () => {
     const addon = loadNativeAddon();
     if (!addon.ok) throw new Error(addon.reason);
@@ -423,10 +454,17 @@ describe('native engine', () => {
     expect(sparse).toEqual({ rowStart: Uint32Array.of(0, 1, 2), index: Uint32Array.of(7, 299), values: Float32Array.of(1, -0.5) });
     expect(() => bag.predict({ ...sparse, index: Uint32Array.of(7, 300) }, new Uint8Array(2))).toThrow('native engine: sparse rows do not match 2 labels × 300 inputs');
     expect(() => bag.predict(sparse, new Uint8Array(3))).toThrow('sparse rows do not match 3 labels');
-    expect(() => network.predict(sparse, new Uint8Array(2))).toThrow("this model's first layer reads dense inputs");
+    expect(() => network.predict(sparse, new Uint8Array(2))).toThrow('native engine: sparse rows do not match 2 labels × 3 inputs');
     // Rows that are sparse already: given back where the engine reads them so, checked first.
     expect(bag.sparseRows(sparse)).toBe(sparse);
-    expect(network.sparseRows(sparse)).toBeUndefined();
+    // … and where the first layer reads dense inputs, which each batch's rows are written out to: the same predictions.
+    const narrow = { rowStart: Uint32Array.of(0, 1, 1), index: Uint32Array.of(2), values: Float32Array.of(3) };
+    expect(network.sparseRows(narrow)).toBe(narrow);
+    expect(network.predict(narrow, new Uint8Array(2))).toEqual(network.predict(Float32Array.of(0, 0, 3, 0, 0, 0), new Uint8Array(2)));
+    const colour = nativeNetwork(spec, { inputShape: [2, 2, 3] });
+    const oneRow = { ...narrow, rowStart: Uint32Array.of(0, 1) };
+    expect(colour.sparseRows(oneRow)).toBeUndefined();
+    expect(() => colour.predict(oneRow, new Uint8Array(1))).toThrow("native engine: a colour image's inputs cannot be given as sparse rows");
     const full = { rowStart: Uint32Array.of(0, 300), index: Uint32Array.from({ length: 300 }, (_, i) => i), values: new Float32Array(300).fill(1) };
     expect(bag.sparseRows(full)).toBeUndefined(); // not mostly zeros
     expect(() => bag.sparseRows({ ...sparse, index: Uint32Array.of(7, 300) })).toThrow('native engine: sparse rows do not match 2 labels × 300 inputs');
