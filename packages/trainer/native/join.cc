@@ -26,7 +26,8 @@ class Join : public Layer {
     }
   }
 
-  // The other columns are inputs: only the text's part of the gradient goes down.
+  // The other columns are inputs: only the text's part of the gradient goes down, and is read.
+  long OutputGradientRead() const override { return in.size(); }
   void Backward(const float*, const float*, float* dy, float* dx, const Slice& slice, const Context&) override {
     if (!dx) return;
     const long text = in.size(), joined = out.size();

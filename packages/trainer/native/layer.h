@@ -68,6 +68,9 @@ struct Context {
   const float* side = nullptr;
   // The first layer's batch as non-zero inputs, where it reads them (ReadsSparseRows); its x is then null.
   const SparseBatch* sparse = nullptr;
+  // How many leading values of each row of dL/dx the layer below reads (its OutputGradientRead): a layer may
+  // leave the others unwritten. 0 where there is no layer below.
+  long inputGradientRead = 0;
 };
 
 // A layer's settings from the spec: numbers (booleans as 0/1) and strings.
@@ -100,6 +103,9 @@ class Layer {
     (void)batch;
     (void)training;
   }
+  // How many leading values of each row of dL/dy its Backward reads: all, but for a join, whose other columns
+  // are data (the dense layer above it then computes 64 values of dL/dx a row, not 64 + a bag of 2,000 words).
+  virtual long OutputGradientRead() const { return out.size(); }
   // Whether it takes its input batch as non-zero inputs (Context::sparse) when it is the first layer.
   virtual bool ReadsSparseRows() const { return false; }
   // Whether samples can be worked on in slices; batch normalisation needs the whole batch at once.

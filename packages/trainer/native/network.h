@@ -155,7 +155,7 @@ class Network {
   bool sparseInput_ = false;
   Context ContextFor(bool training, size_t l) const {
     return Context{training, config_.seed, static_cast<uint64_t>(step_), static_cast<int>(l), side_.empty() ? nullptr : side_.data(),
-                   l == 0 && sparseInput_ ? &sparse_ : nullptr};
+                   l == 0 && sparseInput_ ? &sparse_ : nullptr, l > 0 ? layers_[l - 1]->OutputGradientRead() : 0};
   }
   SliceRunner runner_;
   // Per layer: training seconds forward [0] and backward [1]; the optimizer's; the samples trained.

@@ -55,7 +55,9 @@ class Dense : public Layer {
       const float* row = dy + static_cast<long>(b) * units_;
       for (int j = 0; j < units_; ++j) biasGradient[j] += row[j];
     }
-    if (dx) GemmDot(batch, inputs_, units_, dy, units_, kernel_.value.data(), units_, dx, inputs_, false);
+    // Only the values the layer below reads (a join: the text's vector, not the other columns): each is its own
+    // dot product, the same however many are computed.
+    if (dx) GemmDot(batch, static_cast<int>(context.inputGradientRead), units_, dy, units_, kernel_.value.data(), units_, dx, inputs_, false);
   }
 
   // A first dense layer of many inputs reads a sparse set's non-zero inputs where they are (Context::sparse):
