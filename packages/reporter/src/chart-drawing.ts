@@ -107,16 +107,25 @@ function compiledChart(spec: TopLevelSpec): Vega.Runtime {
 
 /** A Vega-Lite spec as PNG bytes: SVG from Vega, rasterised by resvg with the npm-shipped font. */
 export async function drawPng(spec: TopLevelSpec, scale: number): Promise<Buffer> {
-  const image = await rasterise(await drawSvg(spec), scale);
+  return pngOf(await drawSvg(spec), scale);
+}
+
+/**
+ * SVG as PNG bytes, `scale` pixels per unit. Rasterising and compressing run on Node's thread pool (resvg's
+ * renderAsync, zlib's deflate), not in this thread: the chart thread draws the next chart's SVG meanwhile,
+ * and a run's curves, confusion matrix and runs index are no longer drawn one after the other.
+ */
+export async function pngOf(svg: string, scale: number): Promise<Buffer> {
+  const image = await rasterise(svg, scale);
   return encodePng(image.pixels, image.width, image.height);
 }
 
-/** SVG as pixels, by resvg, with the npm-shipped font. */
+/** SVG as pixels, by resvg, with the npm-shipped font, on Node's thread pool. */
 export async function rasterise(svg: string, scale: number) {
-  const { Resvg } = await import('@resvg/resvg-js');
-  return new Resvg(svg, {
+  const { renderAsync } = await import('@resvg/resvg-js');
+  return renderAsync(svg, {
     font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
-  }).render();
+  });
 }

@@ -1,10 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TopLevelSpec } from 'vega-lite';
-import { drawPng, drawSvg, prepareChart, type ChartReply, type ChartRequest, type ChartThreadData } from './chart-drawing.js';
+import { drawPng, drawSvg, pngOf, prepareChart, type ChartReply, type ChartRequest, type ChartThreadData } from './chart-drawing.js';
 import { FONT_FAMILY } from './fonts.js';
 
-// The chart thread (see charts.ts): draws each chart asked for, in the order asked. Started by warmCharts, it
-// first draws a chart of its own, which loads the libraries and warms their code, so that a run's are drawn fast.
+// The chart thread (see charts.ts): draws each chart's SVG asked for, in the order asked, and has the thread
+// pool rasterise and compress the PNGs while it draws the next SVG. Started by warmCharts, it first draws a
+// chart of its own, which loads the libraries and warms their code, so that a run's are drawn fast.
 
 const port = parentPort!;
 
@@ -17,21 +18,27 @@ const WARM_UP: TopLevelSpec = {
   config: { font: FONT_FAMILY },
 };
 
-let drawn: Promise<unknown> = (workerData as ChartThreadData).warmUp ? drawPng(WARM_UP, 1).catch(() => undefined) : Promise.resolve();
+let svgsDrawn: Promise<unknown> = (workerData as ChartThreadData).warmUp ? drawPng(WARM_UP, 1).catch(() => undefined) : Promise.resolve();
 
 port.on('message', (request: ChartRequest) => {
-  drawn = drawn.then(() => reply(request));
+  svgsDrawn = svgsDrawn.then(() => reply(request));
 });
 
+/** Resolves when the chart's SVG is drawn; a PNG is answered later, when the thread pool has made it. */
 async function reply({ id, spec, format, scale }: ChartRequest): Promise<void> {
+  // A chart that fails to compile now fails again, and says so, when it is drawn.
+  if (format === 'prepare') return void tryPrepare(spec);
   try {
-    // A chart that fails to compile now fails again, and says so, when it is drawn.
-    if (format === 'prepare') return void tryPrepare(spec);
-    if (format === 'svg') port.postMessage({ id, svg: await drawSvg(spec) } satisfies ChartReply);
-    else port.postMessage({ id, png: await drawPng(spec, scale) } satisfies ChartReply);
+    const svg = await drawSvg(spec);
+    if (format === 'svg') port.postMessage({ id, svg } satisfies ChartReply);
+    else pngOf(svg, scale).then((png) => port.postMessage({ id, png } satisfies ChartReply), (error) => answerFailure(id, error));
   } catch (error) {
-    port.postMessage({ id, error: { message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack } } satisfies ChartReply);
+    answerFailure(id, error);
   }
+}
+
+function answerFailure(id: number, error: unknown): void {
+  port.postMessage({ id, error: { message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack } } satisfies ChartReply);
 }
 
 function tryPrepare(spec: TopLevelSpec): void {

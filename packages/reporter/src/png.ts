@@ -1,4 +1,5 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, deflate } from 'node:zlib';
 
 // resvg's and Skia's PNG encoders compress hard (17–70 ms for a chart), and pngjs packs pixels in
 // JavaScript (as slow); a chart is mostly flat colour, which Node's zlib at a low level shrinks in a third of
@@ -8,9 +9,11 @@ const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const RGBA = 6;
 /** zlib's level: 3 of 9, where a chart's pictures stop getting smaller faster than they get slower. */
 const LEVEL = 3;
+/** zlib's deflate on Node's thread pool: the chart thread draws the next chart meanwhile. */
+const deflated = promisify(deflate);
 
 /** `pixels` (RGBA, 8 bits each, row after row) as a PNG file's bytes. */
-export function encodePng(pixels: Uint8Array, width: number, height: number): Buffer {
+export async function encodePng(pixels: Uint8Array, width: number, height: number): Promise<Buffer> {
   const rowBytes = width * 4;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || pixels.length !== rowBytes * height) {
     throw new Error(`${pixels.length} bytes are not ${width} × ${height} RGBA pixels`);
@@ -22,7 +25,7 @@ export function encodePng(pixels: Uint8Array, width: number, height: number): Bu
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, RGBA, 0, 0, 0], 8); // 8 bits per channel, RGBA, deflate, adaptive filtering, not interlaced
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: LEVEL })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', await deflated(rows, { level: LEVEL })), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** A PNG chunk: its length, type, data and the CRC-32 of type and data. */
