@@ -78,9 +78,12 @@ class Embedding : public Layer {
       std::copy(RowOf(ids[0]), RowOf(ids[0]) + dimension_, pooled);
       for (int t = 1; t < positions_; ++t) {
         const float* row = RowOf(ids[t]);
-        if (pooling_ == Pooling::kMaximum)
+        if (pooling_ == Pooling::kMaximum) {
+          // The maximum with a row it already took is itself: a text's padding (hundreds of 0 ids at its end)
+          // is read once, not once a position.
+          if (row == RowOf(ids[t - 1])) continue;
           for (int d = 0; d < dimension_; ++d) pooled[d] = std::max(pooled[d], row[d]);
-        else
+        } else
           for (int d = 0; d < dimension_; ++d) pooled[d] += row[d];
       }
       if (pooling_ == Pooling::kAverage)
