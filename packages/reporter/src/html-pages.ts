@@ -202,8 +202,7 @@ export const CHARTED_RUNS = 12;
  * replaced atomically, so runs finishing at the same time cannot lose each other's rows.
  */
 export async function writeRunsIndex(runsDir: string): Promise<{ path: string; warnings: string[] }> {
-  const { runs: found, warnings } = readRuns(findRunFolders([runsDir]));
-  const runs = found.sort((a, b) => b.summary.runId.localeCompare(a.summary.runId));
+  const { runs, warnings } = runsNewestFirst(runsDir);
   const columns = ['name', 'run id', 'dataset', 'layers', 'optimizer', 'batch', 'epochs', 'status', 'final test acc (rmse)', 'test acc (rmse) at best validation epoch', 'wall time (s)'];
   const rows = runs.map((run) => {
     const settings = keySettings(run.spec);
@@ -225,9 +224,7 @@ export async function writeRunsIndex(runsDir: string): Promise<{ path: string; w
     return `<tr>${cells.map((cell, index) => `<td${index === 1 ? ` data-value="${escape(run.summary.runId)}"` : ''}>${cell}</td>`).join('')}</tr>`;
   });
   const charted = runs.slice(0, CHARTED_RUNS);
-  const chart = runs.length
-    ? await chartSvg(charted.map((run) => ({ name: `${run.summary.name}/${run.summary.runId}`, points: trainedAccuracy(run.metrics) })))
-    : '<p>No runs yet.</p>';
+  const chart = runs.length ? await indexChartSvg(charted) : '<p>No runs yet.</p>';
   const body = `
 <h1>Runs in ${escape(runsDir)}</h1>
 <p>${runs.length} run${runs.length === 1 ? '' : 's'}. Click a column to sort; a run id opens its report.</p>
@@ -241,9 +238,41 @@ ${rows.join('\n')}
   return { path, warnings };
 }
 
+/**
+ * Has the chart thread draw the runs index's chart now, from the runs on disk, for writeRunsIndex to find
+ * drawn: a run asks for it once its metrics are final, while it saves its model and its pictures are drawn,
+ * instead of after them. Best-effort: what goes wrong here goes wrong again, and is told, in writeRunsIndex.
+ */
+export function drawRunsIndexChartAhead(runsDir: string): void {
+  try {
+    const { runs } = runsNewestFirst(runsDir);
+    if (runs.length) indexChartSvg(runs.slice(0, CHARTED_RUNS)).catch(() => undefined);
+  } catch {
+    // told by writeRunsIndex
+  }
+}
+
+function runsNewestFirst(runsDir: string): { runs: RunRecord[]; warnings: string[] } {
+  const { runs, warnings } = readRuns(findRunFolders([runsDir]));
+  return { runs: runs.sort((a, b) => b.summary.runId.localeCompare(a.summary.runId)), warnings };
+}
+
 /** A run's test accuracy per trained epoch: epoch 0 (untrained, ≈ chance) would flatten the differences. */
 const trainedAccuracy = (rows: readonly MetricsRecord[]) => rows.filter((row) => row.epoch > 0 && row.test_accuracy !== undefined).map((row) => ({ x: row.epoch, y: row.test_accuracy! }));
 
-function chartSvg(series: Array<{ name: string; points: Array<{ x: number; y: number }> }>): Promise<string> {
-  return renderVegaLiteSvg(lineChartSpec({ title: '', xTitle: 'epoch', yTitle: 'test accuracy', series }));
+/** The last index chart asked for, by its spec: one drawn ahead is taken as it is, any other chart drawn anew. */
+let lastIndexChart: { spec: string; svg: Promise<string> } | undefined;
+
+function indexChartSvg(charted: readonly RunRecord[]): Promise<string> {
+  const series = charted.map((run) => ({ name: `${run.summary.name}/${run.summary.runId}`, points: trainedAccuracy(run.metrics) }));
+  const spec = lineChartSpec({ title: '', xTitle: 'epoch', yTitle: 'test accuracy', series });
+  const key = JSON.stringify(spec);
+  if (lastIndexChart?.spec === key) return lastIndexChart.svg;
+  const svg = renderVegaLiteSvg(spec);
+  lastIndexChart = { spec: key, svg };
+  // A chart that failed is drawn again when asked for again.
+  svg.catch(() => {
+    if (lastIndexChart?.svg === svg) lastIndexChart = undefined;
+  });
+  return svg;
 }

@@ -8,7 +8,7 @@ export { RUN_FILES } from './run-files.js';
 export { readRun, readRuns, summaryIfReadable, writeRunSummary, findRunFolders, walkRunsDir, MAX_WALKED_FOLDERS, UnreadableRunError, type RunRecord, type RunSummary, type RunStatus, type MetricsRecord, type LayerTimings } from './run-folders.js';
 export { compareRuns, differingKeys, flattenSpec, verdictOf, type Comparison, type ComparedRun } from './compare.js';
 export { confusionMatrix, confusionCsv, perClassCsv, predictionsCsv, regressionPredictionsCsv, renderConfusion, renderCurves, prepareRunPictures, renderPredictedVersusTrue, renderResiduals, mostConfidentMistakes, type ConfusionMatrix, type CurvesScore } from './run-pictures.js';
-export { renderRunReport, writeRunsIndex, runsIndexState, RUN_PICTURES } from './html-pages.js';
+export { drawRunsIndexChartAhead, renderRunReport, writeRunsIndex, runsIndexState, RUN_PICTURES } from './html-pages.js';
 export { RUN_STATUSES, isFinishedStatus } from './run-status.js';
 export { writeFileAtomic, removeStaleTemporaryFiles, isTemporaryFile, withPath } from './files.js';
 export { isSweepFolder, readSweep, sweepRunFolders, trialRunDir, SWEEP_FILES, type SweepRecord, type SweepRefitRecord, type SweepTrialRecord, type SweepState, type TrialState } from './sweep-folders.js';

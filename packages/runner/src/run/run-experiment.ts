@@ -21,6 +21,7 @@ import {
   renderConfusion,
   renderCurves,
   prepareRunPictures,
+  drawRunsIndexChartAhead,
   type CurvesScore,
   renderPredictionGrid,
   renderRunReport,
@@ -326,8 +327,10 @@ async function trainLocked({ dir, spec, dataset, summary, started, dataSeconds, 
     });
     const outputStarted = performance.now();
     syncMetricsCsv(join(dir, RUN_FILES.metrics));
-    // The chart thread draws the pictures while this thread saves the model.
-    await Promise.all([writePictures(dir, result.testPredictions, dataset, spec, curvesPicture ?? drawCurves()), saveModel(result.model, join(dir, RUN_FILES.model))]);
+    // The chart thread draws the pictures, then the runs index's chart, while this thread saves the model.
+    const outputs = Promise.all([writePictures(dir, result.testPredictions, dataset, spec, curvesPicture ?? drawCurves()), saveModel(result.model, join(dir, RUN_FILES.model))]);
+    if (updateIndex && inRunsLayout(dir, summary)) drawRunsIndexChartAhead(runsDirOf(dir));
+    await outputs;
     result.model.dispose();
     summary.timings = { ...runTimings(result.timings, started, dataSeconds, outputStarted) };
     if (result.profile) summary.layerTimings = layerTimingsOf(result.profile, spec.model, dataset);
@@ -442,9 +445,12 @@ export async function refreshPages(dir: string, summary: RunSummary, updateIndex
   } catch (error) {
     warn(`could not write ${join(dir, RUN_FILES.report)}: ${(error as Error).message}`);
   }
-  const inLayout = basename(dir) === summary.runId && basename(dirname(dir)) === summary.name;
-  if (updateIndex && inLayout) await refreshRunsIndex(dirname(dirname(dir)));
+  if (updateIndex && inRunsLayout(dir, summary)) await refreshRunsIndex(runsDirOf(dir));
 }
+
+/** Whether a run folder sits in the <runs-dir>/<name>/<run-id> layout (a folder copied elsewhere has no runs index). */
+const inRunsLayout = (dir: string, summary: RunSummary) => basename(dir) === summary.runId && basename(dirname(dir)) === summary.name;
+const runsDirOf = (dir: string) => dirname(dirname(dir));
 
 /** Rebuilds a runs dir's index.html, best-effort: problems are warnings. */
 export async function refreshRunsIndex(runsDir: string): Promise<void> {
