@@ -104,6 +104,8 @@ export interface NativeAddon {
   transformImages: ImageTransform;
   /** The same on a worker thread. */
   transformImagesInBackground: BackgroundImageTransform;
+  /** Ends the process with `code` at once, leaving its memory to the system (see exitAfterWork). */
+  exitAtOnce(code: number): never;
 }
 
 let nativeAddon: Loaded<NativeAddon> | undefined;

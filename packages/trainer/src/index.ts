@@ -1,5 +1,6 @@
 export { OPTIMIZER_NAMES } from './optimizers/index.js';
 export { optimizerSpecSchema, backendSpecSchema, scheduleSpecSchema, taskSpecSchema, lossSpecSchema, learningRateAt, BACKENDS, REGRESSION_LOSSES, type OptimizerSpec, type BackendChoice, type ScheduleSpec, type RegressionLoss } from './schema.js';
+export { exitAfterWork } from './exit-after-work.js';
 export { selectBackend, activateTfjsBackend, loadNativeAddon, type BackendSelection, type BackendName, type TfjsBackendName, type TrainingProfile } from './backend.js';
 export { train, predictExamples, TrainingDivergedError, type TrainRequest, type TrainResult, type TrainTimings, type TrainCallbacks, type EpochMetrics, type EpochVerdict } from './train.js';
 export { saveModel, loadModel } from './model-io.js';
