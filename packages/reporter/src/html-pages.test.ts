@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHARTED_RUNS, writeRunsIndex } from './html-pages.js';
+import { CHARTED_RUNS, drawRunsIndexChartAhead, writeRunsIndex } from './html-pages.js';
 
 const work = mkdtempSync(join(tmpdir(), 'specml-index-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,5 +38,25 @@ describe('the runs index', () => {
     const html = readFileSync((await writeRunsIndex(runsDir)).path, 'utf8');
     expect(html).toContain('<h2>Test accuracy per epoch</h2>');
     for (const runId of runIds) expect(html.slice(html.indexOf('<div id="chart">'))).toContain(`sweep/${runId}`);
+  });
+
+  it('takes a chart drawn ahead only while the runs it drew are the runs on disk', async () => {
+    const runsDir = join(work, 'ahead');
+    const first = writeRun(runsDir, 1);
+    const chartOf = async () => {
+      const html = readFileSync((await writeRunsIndex(runsDir)).path, 'utf8');
+      return html.slice(html.indexOf('<div id="chart">'));
+    };
+    drawRunsIndexChartAhead(runsDir);
+    const drawnAhead = await chartOf();
+    expect(drawnAhead).toContain(`sweep/${first}`);
+    // Another run ends after the chart was drawn ahead: the index charts it too, not the chart drawn before it.
+    drawRunsIndexChartAhead(runsDir);
+    const second = writeRun(runsDir, 2);
+    const chart = await chartOf();
+    expect(chart).toContain(`sweep/${first}`);
+    expect(chart).toContain(`sweep/${second}`);
+    expect(chart).not.toBe(drawnAhead);
+    expect(await chartOf()).toBe(chart);
   });
 });
