@@ -55,7 +55,7 @@ export interface TrainCallbacks {
   onEpochEnd?(metrics: EpochMetrics): EpochVerdict | Promise<EpochVerdict>;
   /**
    * Called with the state to resume from after the initial evaluation and the epochs checkpointSeconds asks
-   * for; the last epoch's comes after onTrainingEnd.
+   * for; the last epoch's, where one is due then, comes after onTrainingEnd.
    */
   onCheckpoint?(checkpoint: Checkpoint): void | Promise<void>;
   /**
@@ -275,8 +275,10 @@ function epochRecorder(request: TrainRequest, callbacks: TrainCallbacks, { backe
     if (callbacks.onCheckpoint && !lastOneDue && checkpointDue()) await saveCheckpoint(row.epoch);
     return verdict;
   };
+  // The last epoch saves one too only when one is due: a run killed between its training and its outputs
+  // redoes less than checkpointSeconds, as everywhere else, and a short run does not copy its state once more.
   const saveLastCheckpoint = async () => {
-    if (callbacks.onCheckpoint && lastOneDue) await saveCheckpoint(metrics.at(-1)!.epoch);
+    if (callbacks.onCheckpoint && lastOneDue && checkpointDue()) await saveCheckpoint(metrics.at(-1)!.epoch);
   };
   return { metrics, record, saveLastCheckpoint, best: () => best };
 }

@@ -406,7 +406,7 @@ function trainingConfig(spec: ExperimentSpec, dataset: Dataset, summary: RunSumm
   };
 }
 
-/** How often an unfinished run saves a checkpoint: every $SPECML_CHECKPOINT_SECONDS seconds of training (default 10; 0: every epoch), and at its last epoch. */
+/** How often an unfinished run saves a checkpoint: at the first epoch that ends $SPECML_CHECKPOINT_SECONDS seconds of training after the last one (default 10; 0: every epoch). */
 function checkpointSeconds(): number {
   const given = process.env.SPECML_CHECKPOINT_SECONDS;
   if (given === undefined || given === '') return DEFAULT_CHECKPOINT_SECONDS;
