@@ -14,7 +14,12 @@ export async function exitAfterWork(code: number, nodesOwn: readonly unknown[]):
   const addon = loadNativeAddon();
   if (!addon.ok) return;
   await Promise.all([written(process.stdout), written(process.stderr)]);
-  if (process.listeners('exit').every((listener) => nodesOwn.includes(listener))) addon.value.exitAtOnce(code);
+  if (process.listeners('exit').every((listener) => nodesOwn.includes(listener)) && !writesAtExit()) addon.value.exitAtOnce(code);
+}
+
+/** Whether Node was asked for something it writes as the process ends: a profile, coverage. */
+function writesAtExit(): boolean {
+  return process.env.NODE_V8_COVERAGE !== undefined || process.execArgv.some((flag) => /^--(cpu-prof|heap-prof|prof)\b/.test(flag));
 }
 
 /** Resolves once everything written to the stream so far is out of the process (an empty write's callback comes after the others'). */
