@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { lineChartSpec, renderVegaLiteSvg } from './charts.js';
 import { writeFileAtomic } from './files.js';
@@ -245,8 +245,17 @@ ${rows.join('\n')}
  */
 export function drawRunsIndexChartAhead(runsDir: string): void {
   try {
-    const { runs } = runsNewestFirst(runsDir);
-    if (runs.length) indexChartSvg(runs.slice(0, CHARTED_RUNS)).catch(() => undefined);
+    // Only the newest folders are read (a run's id, its folder's name, starts with its time): a large runs dir
+    // is read whole once, by writeRunsIndex, not twice. Where they are not the runs it charts, it draws anew.
+    const newest = findRunFolders([runsDir]).sort((a, b) => basename(b).localeCompare(basename(a)));
+    const charted: RunRecord[] = [];
+    for (const dir of newest) {
+      if (charted.length === CHARTED_RUNS) break;
+      const { runs } = readRuns([dir]);
+      charted.push(...runs);
+    }
+    charted.sort(newestFirst);
+    if (charted.length) indexChartSvg(charted).catch(() => undefined);
   } catch {
     // told by writeRunsIndex
   }
@@ -254,8 +263,10 @@ export function drawRunsIndexChartAhead(runsDir: string): void {
 
 function runsNewestFirst(runsDir: string): { runs: RunRecord[]; warnings: string[] } {
   const { runs, warnings } = readRuns(findRunFolders([runsDir]));
-  return { runs: runs.sort((a, b) => b.summary.runId.localeCompare(a.summary.runId)), warnings };
+  return { runs: runs.sort(newestFirst), warnings };
 }
+
+const newestFirst = (a: RunRecord, b: RunRecord) => b.summary.runId.localeCompare(a.summary.runId);
 
 /** A run's test accuracy per trained epoch: epoch 0 (untrained, ≈ chance) would flatten the differences. */
 const trainedAccuracy = (rows: readonly MetricsRecord[]) => rows.filter((row) => row.epoch > 0 && row.test_accuracy !== undefined).map((row) => ({ x: row.epoch, y: row.test_accuracy! }));
