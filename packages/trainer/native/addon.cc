@@ -490,7 +490,8 @@ Napi::Value TransformImagesInBackground(const Napi::CallbackInfo& info) {
 
 // exitAtOnce(code): ends the process with `code` without tearing down what the system frees anyway: Node's
 // exit disposes both V8 heaps (the chart thread's too), some 0.1 s of unmapping after a one-second run.
-// The CLI calls it once its work is written (Node writes stdout and stderr to files and pipes synchronously).
+// The CLI calls it once its work is written and stdout and stderr have taken their output (exitAfterWork waits
+// for them: a pipe takes a large write only as its reader reads).
 Napi::Value ExitAtOnce(const Napi::CallbackInfo& info) {
   if (info.Length() != 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "exitAtOnce(code): expected an exit code");
   std::_Exit(info[0].As<Napi::Number>().Int32Value());
