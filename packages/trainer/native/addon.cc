@@ -500,7 +500,9 @@ Napi::Value ExitAtOnce(const Napi::CallbackInfo& info) {
 }  // namespace
 }  // namespace specml
 
+namespace specml { Napi::Value KeepFreedMemoryBinding(const Napi::CallbackInfo& info); }
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  exports.Set("keepFreedMemory", Napi::Function::New(env, specml::KeepFreedMemoryBinding));
   specml::NativeNetwork::Init(env, exports);
   exports.Set("capabilities", Napi::Function::New(env, specml::Capabilities));
   exports.Set("transformImages", Napi::Function::New(env, specml::TransformImagesBinding));

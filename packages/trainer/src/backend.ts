@@ -1,4 +1,3 @@
-import type { BackgroundImageTransform, ImageTransform } from '@specml/data';
 import { createRequire } from 'node:module';
 import tf = require('@tensorflow/tfjs-core');
 import { UserError } from '@specml/data';
@@ -96,35 +95,6 @@ export interface NativeNetworkHandle {
   dispose(): void;
 }
 
-export interface NativeAddon {
-  NativeNetwork: new (options: NativeNetworkOptions) => NativeNetworkHandle;
-  /** What the engine can train, from its own registries. */
-  capabilities(): { layers: string[]; optimizers: string[]; losses: string[]; activations: string[] };
-  /** data.augment's transform, as @specml/data's transformImages computes it. */
-  transformImages: ImageTransform;
-  /** The same on a worker thread. */
-  transformImagesInBackground: BackgroundImageTransform;
-  /** Ends the process with `code` at once, leaving its memory to the system (see exitAfterWork). */
-  exitAtOnce(code: number): never;
-}
-
-let nativeAddon: Loaded<NativeAddon> | undefined;
-
-/** Loads the addon built by `npm ci` (packages/trainer/build/Release/specml_native.node), once. */
-export function loadNativeAddon(): Loaded<NativeAddon> {
-  if (!nativeAddon) {
-    try {
-      const require = createRequire(import.meta.url);
-      nativeAddon = { ok: true, value: require('../build/Release/specml_native.node') as NativeAddon };
-    } catch (error) {
-      nativeAddon = {
-        ok: false,
-        reason: `the native engine is not built (${firstLine(error)}); run \`npm run build:native -w @specml/trainer\` to build it and see why it failed`,
-      };
-    }
-  }
-  return nativeAddon;
-}
 
 // The backends are CommonJS bundles: required, not imported, because import() has Node scan a CommonJS file
 // for its export names first (cjs-module-lexer: some 50 ms over tfjs-backend-cpu's 475 kB, on every run that

@@ -1,4 +1,4 @@
-import { loadNativeAddon } from './backend.js';
+import { loadNativeAddon } from './native-addon.js';
 
 /**
  * Ends the CLI's process with `code` once a command's work is done and written. Node's own exit disposes

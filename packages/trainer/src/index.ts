@@ -1,7 +1,8 @@
 export { OPTIMIZER_NAMES } from './optimizers/index.js';
 export { optimizerSpecSchema, backendSpecSchema, scheduleSpecSchema, taskSpecSchema, lossSpecSchema, learningRateAt, BACKENDS, REGRESSION_LOSSES, type OptimizerSpec, type BackendChoice, type ScheduleSpec, type RegressionLoss } from './schema.js';
 export { exitAfterWork } from './exit-after-work.js';
-export { selectBackend, activateTfjsBackend, loadNativeAddon, type BackendSelection, type BackendName, type TfjsBackendName, type TrainingProfile } from './backend.js';
+export { selectBackend, activateTfjsBackend, type BackendSelection, type BackendName, type TfjsBackendName, type TrainingProfile } from './backend.js';
+export { loadNativeAddon, keepFreedMemory } from './native-addon.js';
 export { train, predictExamples, TrainingDivergedError, type TrainRequest, type TrainResult, type TrainTimings, type TrainCallbacks, type EpochMetrics, type EpochVerdict } from './train.js';
 export { saveModel, loadModel } from './model-io.js';
 export { NativeEngine, buildNativeNetwork, nativeNetworkOptions } from './native-engine.js';

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { UserError, type ExampleSet } from '@specml/data';
 import { planLayers, tokensAt, type ModelInput, type ModelSpec, type ModelWeights } from '@specml/model-zoo';
-import { loadNativeAddon, type NativeAttempt, type NativeInputs, type NativeNetworkHandle, type NativeNetworkOptions, type TrainingProfile } from './backend.js';
+import { type NativeAttempt, type NativeInputs, type NativeNetworkHandle, type NativeNetworkOptions, type TrainingProfile } from './backend.js';
+import { loadNativeAddon } from './native-addon.js';
 import type { OptimizerState } from './checkpoint.js';
 import type { Assessment, Score, TrainingEngine } from './engine.js';
 import type { OptimizerSpec } from './schema.js';

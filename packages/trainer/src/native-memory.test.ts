@@ -1,7 +1,7 @@
 import { createRng } from '@specml/data';
 import { initialWeights, type ModelSpec } from '@specml/model-zoo';
 import { describe, expect, it } from 'vitest';
-import { loadNativeAddon } from './backend.js';
+import { loadNativeAddon } from './native-addon.js';
 import { buildNativeNetwork, nativeNetworkOptions } from './native-engine.js';
 
 // Evaluation buffers are sized by bytes, not by a fixed 256 examples: 1024×1024 colour images (once a
