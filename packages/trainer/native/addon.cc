@@ -6,6 +6,7 @@
 
 #include "activation.h"
 #include "augment.h"
+#include "memory.h"
 #include "network.h"
 
 namespace specml {
@@ -488,6 +489,11 @@ Napi::Value TransformImagesInBackground(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// keepFreedMemory() -> bytes of heap advised for huge pages (memory.cc); the CLI's first step.
+Napi::Value KeepFreedMemoryBinding(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(KeepFreedMemory()));
+}
+
 // exitAtOnce(code): ends the process with `code` without tearing down what the system frees anyway: Node's
 // exit disposes both V8 heaps (the chart thread's too), some 0.1 s of unmapping after a one-second run.
 // The CLI calls it once its work is written and stdout and stderr have taken their output (exitAfterWork waits
@@ -500,7 +506,6 @@ Napi::Value ExitAtOnce(const Napi::CallbackInfo& info) {
 }  // namespace
 }  // namespace specml
 
-namespace specml { Napi::Value KeepFreedMemoryBinding(const Napi::CallbackInfo& info); }
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("keepFreedMemory", Napi::Function::New(env, specml::KeepFreedMemoryBinding));
   specml::NativeNetwork::Init(env, exports);

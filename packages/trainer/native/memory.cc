@@ -6,7 +6,7 @@
 // freed memory stays for the next block, and the heap, grown once by a reserve, is backed by 2 MiB pages
 // where the kernel has them (transparent huge pages in `madvise` or `always` mode): one fault per 2 MiB.
 // The reserve is address space: only what is touched takes memory.
-#include <napi.h>
+#include "memory.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -25,7 +25,8 @@ namespace {
 constexpr size_t kMiB = size_t{1} << 20;
 constexpr size_t kHugePage = 2 * kMiB;
 
-// Returns the bytes of heap advised for huge pages (0 where the heap could not be grown or advised).
+}  // namespace
+
 size_t KeepFreedMemory() {
   mallopt(M_MMAP_THRESHOLD, static_cast<int>(32 * kMiB));  // glibc's largest
   mallopt(M_TRIM_THRESHOLD, static_cast<int>(1024 * kMiB));
@@ -33,26 +34,20 @@ size_t KeepFreedMemory() {
   // A block below the threshold comes from the heap, which grows by the reserve if it must.
   void* probe = malloc(kMiB);
   if (probe == nullptr) return 0;
-  const uintptr_t start = reinterpret_cast<uintptr_t>(probe) & ~uintptr_t{kHugePage - 1};
-  const uintptr_t end = reinterpret_cast<uintptr_t>(sbrk(0)) & ~uintptr_t{kHugePage - 1};
+  const uintptr_t address = reinterpret_cast<uintptr_t>(probe);
   free(probe);
+  const uintptr_t start = address & ~uintptr_t{kHugePage - 1};
+  const uintptr_t end = reinterpret_cast<uintptr_t>(sbrk(0)) & ~uintptr_t{kHugePage - 1};
   // Not in the heap (brk failed and glibc mapped the arena elsewhere): nothing is advised.
-  if (end <= start + kHugePage || reinterpret_cast<uintptr_t>(probe) > end) return 0;
+  if (end <= start + kHugePage || address > end) return 0;
 #if defined(MADV_HUGEPAGE)
   if (madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE) == 0) return end - start;
 #endif
   return 0;
 }
 
-}  // namespace
-#endif
-
-Napi::Value KeepFreedMemoryBinding(const Napi::CallbackInfo& info) {
-#if defined(__GLIBC__)
-  return Napi::Number::New(info.Env(), static_cast<double>(KeepFreedMemory()));
 #else
-  return Napi::Number::New(info.Env(), 0);
+size_t KeepFreedMemory() { return 0; }
 #endif
-}
 
 }  // namespace specml
