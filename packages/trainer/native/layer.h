@@ -30,6 +30,42 @@ struct Slice {
   int first = 0, count = 0, part = 0;
 };
 
+// The rows of a table (an embedding's: a row per token) that a step's batch read. The layer marks them in
+// its backward pass, each slice in its own part; the network merges the parts and then zeroes, sums and
+// updates those rows alone: a row no text of the batch holds keeps its value and its optimizer slots (the
+// sparse update of TensorFlow's LazyAdam and PyTorch's SparseAdam; for SGD and Adagrad the same numbers as
+// stepping every row, whose gradient there is zero).
+class RowsRead {
+ public:
+  RowsRead(size_t rows, size_t rowLength) : rowLength_(rowLength) {
+    for (auto& part : marked_) part.assign(rows, 0);
+  }
+  void Mark(int part, uint32_t row) {
+    if (marked_[part][row]) return;
+    marked_[part][row] = 1;
+    listed_[part].push_back(row);
+  }
+  // The parts' rows, each once, as merged(); the marks cleared for the next step.
+  void Merge() {
+    merged_ = listed_[0];
+    for (int part = 1; part < kParts; ++part)
+      for (uint32_t row : listed_[part])
+        if (!marked_[0][row]) merged_.push_back(row);
+    for (int part = 0; part < kParts; ++part) {
+      for (uint32_t row : listed_[part]) marked_[part][row] = 0;
+      listed_[part].clear();
+    }
+  }
+  const std::vector<uint32_t>& merged() const { return merged_; }
+  size_t rowLength() const { return rowLength_; }
+
+ private:
+  size_t rowLength_;
+  std::vector<uint8_t> marked_[kParts];
+  std::vector<uint32_t> listed_[kParts];
+  std::vector<uint32_t> merged_;  // the last merged step's rows: the only rows of the gradient that are not zero
+};
+
 // A trainable array, its gradient (each slice accumulates into its own part; the network adds the parts
 // into grad[0] in a fixed order after backward) and the optimizer's slots for it.
 struct Param {
@@ -38,6 +74,8 @@ struct Param {
   std::vector<float> grad[kParts];
   float l2 = 0;  // adds l2·Σw² to the loss, so 2·l2·w to the gradient
   std::vector<std::vector<float>> slots;
+  // Set for a table stepped by the rows its batch read (see RowsRead); null: every element every step.
+  std::unique_ptr<RowsRead> rowsRead;
   explicit Param(std::string n, size_t size, float l2Factor = 0) : name(std::move(n)), value(size), l2(l2Factor) {
     for (auto& part : grad) part.assign(size, 0.f);
   }

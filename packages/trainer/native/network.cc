@@ -318,14 +318,21 @@ Score Network::TrainBatches(const Inputs& inputs, const Targets& targets, const 
 
 // Element-wise work on every parameter (zeroing the gradients, adding the slices', the update), each parameter's
 // elements in two halves, one per thread where the parameters are many enough to pay for the hand-over: each
-// element is computed on its own, so the split never changes a result.
+// element is computed on its own, so the split never changes a result. A table stepped by rows (RowsRead) is
+// worked on in the rows its last batch read, row by row, half of them on each thread.
 void Network::ForParamHalves(const std::vector<Param*>& params, const std::function<void(Param&, size_t, size_t)>& work) {
   size_t elements = 0;
-  for (const Param* param : params) elements += param->value.size();
+  for (const Param* param : params) elements += param->rowsRead ? param->rowsRead->merged().size() * param->rowsRead->rowLength() : param->value.size();
   constexpr size_t kParallelElements = 1 << 16;
   runner_.Run(
       [&](int half) {
         for (Param* param : params) {
+          if (param->rowsRead) {
+            const std::vector<uint32_t>& rows = param->rowsRead->merged();
+            const size_t length = param->rowsRead->rowLength(), middle = rows.size() / 2;
+            for (size_t r = half == 0 ? 0 : middle; r < (half == 0 ? middle : rows.size()); ++r) work(*param, rows[r] * length, (rows[r] + 1) * length);
+            continue;
+          }
           const size_t size = param->value.size(), middle = size / 2;
           work(*param, half == 0 ? 0 : middle, half == 0 ? middle : size);
         }
@@ -335,6 +342,7 @@ void Network::ForParamHalves(const std::vector<Param*>& params, const std::funct
 
 void Network::Backward(int batch) {
   const std::vector<Param*> params = AllParams();
+  // A table stepped by rows is zeroed in the rows the last batch read: its other rows are zero already.
   ForParamHalves(params, [](Param& param, size_t begin, size_t end) {
     for (auto& part : param.grad) std::fill(part.begin() + begin, part.begin() + end, 0.f);
   });
@@ -352,6 +360,8 @@ void Network::Backward(int batch) {
     layerSeconds_[l][1] += SecondsSince(started);
     std::swap(gradient_, gradientBelow_);
   }
+  for (Param* param : params)
+    if (param->rowsRead) param->rowsRead->Merge();
   // The slices' gradients, summed in a fixed order.
   ForParamHalves(params, [](Param& param, size_t begin, size_t end) {
     for (int part = 1; part < kParts; ++part)

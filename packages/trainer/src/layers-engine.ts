@@ -10,6 +10,7 @@ import { createTfjsOptimizer, exportOptimizerState, importOptimizerState, setTfj
 import type { OptimizerSpec } from './schema.js';
 import { evaluateInChunks, predictInChunks } from './chunked-evaluation.js';
 import { BatchBuffers, trainRangeOnTfjs, type TfjsTraining } from './tfjs-training.js';
+import { embeddingTable } from './tfjs-rows-read.js';
 import type { TfjsObjective } from './tfjs-objective.js';
 
 const EVALUATION_CHUNK = 1000;
@@ -59,6 +60,7 @@ export class LayersEngine implements TrainingEngine {
       optimizer: this.optimizer,
       variables: this.variables,
       l2: { kernels, factors },
+      rowTables: [embeddingTable(this.model, spec, input)].filter((table) => table !== undefined),
       logits: (inputs, size) => logitsOf(this.model, this.batchTensor(inputs, size), true),
     };
   }

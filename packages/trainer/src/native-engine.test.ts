@@ -15,6 +15,14 @@ import { classificationObjective, regressionObjective } from './tfjs-objective.j
 
 const adam: OptimizerSpec = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 const sgd: OptimizerSpec = { name: 'sgd', learningRate: 0.1 };
+/** One of each optimizer, with the settings the step-by-step comparisons with tfjs train the tutorial MLP by. */
+const EVERY_OPTIMIZER: OptimizerSpec[] = [
+  adam,
+  { name: 'sgd', learningRate: 0.3 },
+  { name: 'momentum', learningRate: 0.05, momentum: 0.9, nesterov: true },
+  { name: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0.5, epsilon: 1e-8 },
+  { name: 'adagrad', learningRate: 0.05, initialAccumulatorValue: 0.1 },
+];
 
 /** A small model with every kind of layer that has state or randomness: convolution, batch norm, dropout. */
 const convBatchNormDropout: ModelSpec = {
@@ -587,13 +595,7 @@ describe('native engine against tfjs, whole models', () => {
   }
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
-  it.each<OptimizerSpec>([
-    adam,
-    { name: 'sgd', learningRate: 0.3 },
-    { name: 'momentum', learningRate: 0.05, momentum: 0.9, nesterov: true },
-    { name: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0.5, epsilon: 1e-8 },
-    { name: 'adagrad', learningRate: 0.05, initialAccumulatorValue: 0.1 },
-  ])('trains the tutorial MLP like the tfjs loop step by step for 100 steps of $name (losses within 1e-3 relative)', async (optimizer) => {
+  it.each(EVERY_OPTIMIZER)('trains the tutorial MLP like the tfjs loop step by step for 100 steps of $name (losses within 1e-3 relative)', async (optimizer) => {
     await activateTfjsBackend('wasm');
     const spec: ModelSpec = { initializer: 'pytorch', layers: [...PRESETS['mlp-tutorial'].layers] };
     const { losses, accuracies } = trainBoth(spec, optimizer, 'tfjs', 100, 15);
@@ -679,6 +681,41 @@ describe('native engine against tfjs, text', () => {
     const last = (column: 0 | 1) => mean(losses.slice(-10).map((pair) => pair[column]));
     expect(Math.abs(last(0) - last(1)) / last(1)).toBeLessThan(0.05);
     expect(last(0)).toBeLessThan(mean(losses.slice(0, 5).map(([ours]) => ours)) * 0.8);
+  });
+
+  it('has an optimizer of each name to compare', () => expect(EVERY_OPTIMIZER.map(({ name }) => name).sort()).toEqual([...OPTIMIZER_NAMES].sort()));
+
+  it.each(EVERY_OPTIMIZER)('steps an embedding only in the rows its batch read with $name, on both engines alike: other rows keep their values', async (optimizer) => {
+    await activateTfjsBackend('wasm');
+    // Three batches of texts, each of its own 40 tokens of a vocabulary of 200 (0: padding, read by every
+    // batch), then the first batch again: Adam or momentum stepping every row would move the first batch's
+    // rows on by their momentum in the second and third steps.
+    const [length, vocabulary, batchSize, dimension] = [12, 200, 16, 6];
+    const rng = createRng(3);
+    const batchTokens = (batch: number) => 2 + 40 * batch;
+    const inputs = new Float32Array(3 * batchSize * length);
+    const labels = Uint8Array.from({ length: 3 * batchSize }, () => Math.floor(rng.next() * 2));
+    for (let row = 0; row < 3 * batchSize; row++)
+      for (let t = 0; t < 4 + Math.floor(rng.next() * (length - 4)); t++) inputs[row * length + t] = batchTokens(Math.floor(row / batchSize)) + Math.floor(rng.next() * 40);
+    const set = { inputs, labels, count: 3 * batchSize };
+    const input: ModelInput = { inputShape: [length], vocabularySize: vocabulary };
+    const spec: ModelSpec = { initializer: 'glorotUniform', layers: [{ type: 'embedding', dimension }, { type: 'globalAveragePooling1d' }, { type: 'dense', units: 2, activation: 'softmax' }] };
+    const initial = initialWeights(spec, input, rng);
+    const order = Uint32Array.from({ length: 3 * batchSize }, (_, k) => k);
+    const engines = [new NativeEngine(nativeNetwork(spec, input, optimizer, 3), initial, set, batchSize), new LayersEngine('wasm', spec, input, initial, optimizer, set, batchSize, 3, classificationObjective(2))];
+    const tables = engines.map((engine) => [0, 1, 2, 0].map((batch) => (engine.trainRange(order, batch * batchSize, (batch + 1) * batchSize), engine.weights()[0].slice())));
+    engines.forEach((engine) => engine.dispose());
+    const rowsOf = (table: Float32Array, batch: number) => table.slice(batchTokens(batch) * dimension, (batchTokens(batch) + 40) * dimension);
+    for (const [engine, [first, second, third, again]] of tables.entries()) {
+      const label = `${optimizer.name}, ${engine === 0 ? 'native' : 'tfjs'}`;
+      expect(rowsOf(first, 0), label).not.toEqual(rowsOf(initial[0], 0));
+      expect(rowsOf(third, 0), label).toEqual(rowsOf(first, 0));
+      expect(rowsOf(second, 1), label).not.toEqual(rowsOf(first, 1));
+      expect(rowsOf(third, 1), label).toEqual(rowsOf(second, 1));
+      expect(rowsOf(again, 2), label).toEqual(rowsOf(third, 2));
+      expect(again.slice(batchTokens(3) * dimension), label).toEqual(initial[0].slice(batchTokens(3) * dimension));
+    }
+    tables[0].forEach((table, step) => expectClose(table, tables[1][step], 1e-5, `${optimizer.name}, step ${step + 1}`));
   });
 });
 

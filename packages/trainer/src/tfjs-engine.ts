@@ -48,6 +48,7 @@ export class TfjsEngine implements TrainingEngine {
       optimizer: this.optimizer,
       variables: [...this.kernels, ...this.biases],
       l2: { kernels: this.kernels, factors: stack.l2 },
+      rowTables: [],
       logits: (pixels, size) => this.logits(tf.tensor2d(pixels.subarray(0, size * this.inputSize), [size, this.inputSize])),
     };
   }

@@ -2,12 +2,15 @@ import tf = require('@tensorflow/tfjs-core');
 import { fillInputs, type ExampleSet } from '@specml/data';
 import type { Score } from './engine.js';
 import type { TfjsObjective } from './tfjs-objective.js';
+import { stepRowsRead, type RowTable } from './tfjs-rows-read.js';
 
 /** What a tfjs engine trains with: its optimizer and variables, its forward pass, its L2 terms. */
 export interface TfjsTraining {
   readonly optimizer: tf.Optimizer;
   readonly variables: tf.Variable[];
   readonly l2: { readonly kernels: readonly tf.Tensor[]; readonly factors: readonly number[] };
+  /** Tables stepped only in the rows each batch reads (an embedding's): see stepRowsRead. */
+  readonly rowTables: readonly RowTable[];
   /** The outputs the loss takes (a classifier's logits) for `size` examples given as floats, in training mode. */
   logits(pixels: Float32Array, size: number): tf.Tensor2D;
 }
@@ -47,22 +50,25 @@ export function trainRangeOnTfjs(training: TfjsTraining, batches: BatchBuffers, 
   for (let first = start; first < end; first += batches.batchSize) {
     const size = Math.min(batches.batchSize, end - first);
     batches.fill(order, first, size);
-    const outputs = tf.tidy(() => {
-      const y = tf.tensor2d(batches.targets.subarray(0, size * objective.width), [size, objective.width]);
-      let kept: tf.Tensor2D | undefined;
-      const loss = training.optimizer.minimize(
-        () => {
-          kept = tf.keep(training.logits(batches.pixels, size));
-          return addL2Penalty(objective.loss(y, kept), training.l2.kernels, training.l2.factors);
-        },
-        false,
-        training.variables,
-      );
-      loss?.dispose();
-      return kept!;
+    let outputs: tf.Tensor2D | undefined;
+    stepRowsRead(training.optimizer, training.rowTables, batches.pixels, size, () => {
+      outputs = tf.tidy(() => {
+        const y = tf.tensor2d(batches.targets.subarray(0, size * objective.width), [size, objective.width]);
+        let kept: tf.Tensor2D | undefined;
+        const loss = training.optimizer.minimize(
+          () => {
+            kept = tf.keep(training.logits(batches.pixels, size));
+            return addL2Penalty(objective.loss(y, kept), training.l2.kernels, training.l2.factors);
+          },
+          false,
+          training.variables,
+        );
+        loss?.dispose();
+        return kept!;
+      });
     });
-    const score = objective.score(outputs.dataSync() as Float32Array, batches.labels, size);
-    outputs.dispose();
+    const score = objective.score(outputs!.dataSync() as Float32Array, batches.labels, size);
+    outputs!.dispose();
     lossSum += score.lossSum;
     correct += score.correct;
     if (!Number.isFinite(score.lossSum)) break;

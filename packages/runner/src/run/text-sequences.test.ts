@@ -66,7 +66,10 @@ earlyStopping: { patience: 3 }
     const rows = write('new-reviews.csv', 'review\n"Absolutely delicious, the best tasting snack, my kids love it. Will buy again!"\n"Stale, tasteless and overpriced.<br />A waste of money, I threw it away."\n');
     const predicted = specml(['predict', '--run', dir, rows, '--json']);
     expect(predicted.status, predicted.stderr).toBe(0);
-    expect(JSON.parse(predicted.stdout).map((row: { class: string }) => row.class)).toEqual(['great', 'other']);
+    // A model of 75 % test accuracy: the glowing review is 'great', and more so than the scathing one.
+    const [glowing, scathing] = JSON.parse(predicted.stdout) as Array<{ class: string; probabilities: { great: number } }>;
+    expect(glowing.class).toBe('great');
+    expect(glowing.probabilities.great).toBeGreaterThan(scathing.probabilities.great + 0.2);
   });
 });
 

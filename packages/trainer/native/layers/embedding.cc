@@ -2,8 +2,8 @@
 // padding, 1 a token outside the vocabulary, then the vocabulary), the output a sequence: an image of
 // `positions` rows, one column and `dimension` channels, NCHW like every image here, so conv1d, the global
 // poolings and flatten read it as they read images. tfjs stores the table [tokens, dimension], as here.
-// The gradient touches only the batch's tokens' rows; the optimizer then updates the whole table, as tfjs'
-// dense optimizers do (their Adam moves a row whose gradient is zero by its momentum too).
+// The gradient touches only the batch's tokens' rows, and only those rows are stepped (RowsRead: the table of
+// the spam e-mails has 10,000 rows, a batch of 32 reads some 2,000 of them).
 // Followed by a global pooling, the network gives the pair to this layer (`pooling`: that layer's kind): it then
 // outputs the pooled vector, reading each token's row once, instead of writing the sequence for the pooling to read
 // back (the spam e-mails: 600 positions × 64 values a text). Bit for bit the pair's results: the same maxima and
@@ -25,6 +25,7 @@ class Embedding : public Layer {
         table_("embeddings", static_cast<size_t>(tokens_) * dimension_) {
     if (input.image) args.Fail("reads token ids, a vector, but its input is an image");
     if (tokens_ < 2) args.Fail("needs a vocabulary");
+    table_.rowsRead = std::make_unique<RowsRead>(tokens_, dimension_);
     in = input;
     out = pooling_ == Pooling::kNone ? Shape{positions_, 1, dimension_, true} : Shape{1, 1, dimension_, false};
   }
@@ -49,6 +50,7 @@ class Embedding : public Layer {
         const float* ids = x + static_cast<long>(b) * positions_;
         const float* sequence = dy + b * out.size();
         for (int t = 0; t < positions_; ++t) {
+          table_.rowsRead->Mark(slice.part, IdOf(ids[t]));
           float* row = gradient + static_cast<long>(IdOf(ids[t])) * dimension_;
           for (int d = 0; d < dimension_; ++d) row[d] += sequence[static_cast<long>(d) * positions_ + t];
         }
@@ -91,11 +93,12 @@ class Embedding : public Layer {
     }
   }
 
-  void BackwardPooled(const float* x, const float* y, const float* dy, float* gradient, const Slice& slice) const {
+  void BackwardPooled(const float* x, const float* y, const float* dy, float* gradient, const Slice& slice) {
     for (int b = 0; b < slice.count; ++b) {
       const float* ids = x + static_cast<long>(b) * positions_;
       const float *pooled = y + static_cast<long>(b) * dimension_, *above = dy + static_cast<long>(b) * dimension_;
       for (int t = 0; t < positions_; ++t) {
+        table_.rowsRead->Mark(slice.part, IdOf(ids[t]));
         const float* row = RowOf(ids[t]);
         float* rowGradient = gradient + static_cast<long>(IdOf(ids[t])) * dimension_;
         if (pooling_ == Pooling::kMaximum) {
