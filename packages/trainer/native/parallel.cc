@@ -10,6 +10,8 @@ namespace {
 // Spinning this many rounds before sleeping keeps the hand-over between layers in the microseconds, yet
 // leaves the core alone between batches.
 constexpr int kSpins = 20000;
+// How long the calling thread spins for the helper's half before it yields its core (~0.1 ms).
+constexpr int kWaitSpins = 2000;
 
 }  // namespace
 
@@ -41,10 +43,17 @@ void SliceRunner::Run(const std::function<void(int)>& work, bool worthIt) {
   }
   wake_.notify_one();
   work(0);
-  while (finished_.load(std::memory_order_acquire) != ticket) {
+  // The helper's half is usually done within microseconds of this one. Where it is not, its thread is
+  // waiting for a core (two cores, a chart thread and the thread pool beside training): this thread gives
+  // its own up rather than spin on it.
+  for (int spins = 0; finished_.load(std::memory_order_acquire) != ticket; ++spins) {
+    if (spins < kWaitSpins) {
 #if defined(__SSE__)
-    _mm_pause();
+      _mm_pause();
 #endif
+    } else {
+      std::this_thread::yield();
+    }
   }
 }
 
