@@ -4,7 +4,9 @@
 // tfjs flattens in, so dense weights mean the same on both engines.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,36 +36,73 @@ struct Slice {
 // its backward pass, each slice in its own part; the network merges the parts and then zeroes, sums and
 // updates those rows alone: a row no text of the batch holds keeps its value and its optimizer slots (the
 // sparse update of TensorFlow's LazyAdam and PyTorch's SparseAdam; for SGD and Adagrad the same numbers as
-// stepping every row, whose gradient there is zero).
+// stepping every row, whose gradient there is zero). The rows are worked on in increasing order, runs of
+// consecutive rows at once: a vocabulary is in order of frequency, so a batch reads most of its first rows.
 class RowsRead {
  public:
   RowsRead(size_t rows, size_t rowLength) : rowLength_(rowLength) {
     for (auto& part : marked_) part.assign(rows, 0);
   }
-  void Mark(int part, uint32_t row) {
-    if (marked_[part][row]) return;
-    marked_[part][row] = 1;
-    listed_[part].push_back(row);
-  }
-  // The parts' rows, each once, as merged(); the marks cleared for the next step.
+  void Mark(int part, uint32_t row) { marked_[part][row] = 1; }
+  // Collects the rows marked since the last merge as runs of consecutive rows, and clears the marks.
   void Merge() {
-    merged_ = listed_[0];
-    for (int part = 1; part < kParts; ++part)
-      for (uint32_t row : listed_[part])
-        if (!marked_[0][row]) merged_.push_back(row);
-    for (int part = 0; part < kParts; ++part) {
-      for (uint32_t row : listed_[part]) marked_[part][row] = 0;
-      listed_[part].clear();
+    runs_.clear();
+    rowCount_ = 0;
+    const size_t rows = marked_[0].size();
+    for (size_t row = 0; row < rows;) {
+      if (row + 8 <= rows && !AnyMarkedIn8(row)) {
+        row += 8;
+        continue;
+      }
+      if (!Marked(row)) {
+        ++row;
+        continue;
+      }
+      size_t end = row + 1;
+      while (end < rows && Marked(end)) ++end;
+      runs_.push_back({row, end});
+      rowCount_ += end - row;
+      row = end;
+    }
+    for (auto& part : marked_) std::fill(part.begin(), part.end(), 0);
+  }
+  // Calls work(begin, end) on the elements of half `half` of the merged rows (the first or the second half
+  // of them, by count), a run of consecutive rows at a time.
+  template <typename Work>
+  void ForHalf(int half, const Work& work) const {
+    const size_t middle = rowCount_ / 2, from = half == 0 ? 0 : middle, to = half == 0 ? middle : rowCount_;
+    size_t before = 0;  // merged rows in the runs before this one
+    for (const Run& run : runs_) {
+      const size_t length = run.end - run.first, first = std::max(from, before), last = std::min(to, before + length);
+      if (first < last) work((run.first + first - before) * rowLength_, (run.first + last - before) * rowLength_);
+      before += length;
+      if (before >= to) return;
     }
   }
-  const std::vector<uint32_t>& merged() const { return merged_; }
-  size_t rowLength() const { return rowLength_; }
+  // The elements the last merge's rows hold.
+  size_t elements() const { return rowCount_ * rowLength_; }
 
  private:
+  struct Run {
+    size_t first, end;
+  };
+  bool Marked(size_t row) const {
+    for (const auto& part : marked_)
+      if (part[row]) return true;
+    return false;
+  }
+  bool AnyMarkedIn8(size_t row) const {
+    for (const auto& part : marked_) {
+      uint64_t eight;
+      std::memcpy(&eight, part.data() + row, sizeof eight);
+      if (eight) return true;
+    }
+    return false;
+  }
   size_t rowLength_;
   std::vector<uint8_t> marked_[kParts];
-  std::vector<uint32_t> listed_[kParts];
-  std::vector<uint32_t> merged_;  // the last merged step's rows: the only rows of the gradient that are not zero
+  std::vector<Run> runs_;  // the last merge's rows: the only rows of the gradient that are not zero
+  size_t rowCount_ = 0;
 };
 
 // A trainable array, its gradient (each slice accumulates into its own part; the network adds the parts

@@ -319,18 +319,16 @@ Score Network::TrainBatches(const Inputs& inputs, const Targets& targets, const 
 // Element-wise work on every parameter (zeroing the gradients, adding the slices', the update), each parameter's
 // elements in two halves, one per thread where the parameters are many enough to pay for the hand-over: each
 // element is computed on its own, so the split never changes a result. A table stepped by rows (RowsRead) is
-// worked on in the rows its last batch read, row by row, half of them on each thread.
+// worked on in the rows its last batch read, half of them on each thread.
 void Network::ForParamHalves(const std::vector<Param*>& params, const std::function<void(Param&, size_t, size_t)>& work) {
   size_t elements = 0;
-  for (const Param* param : params) elements += param->rowsRead ? param->rowsRead->merged().size() * param->rowsRead->rowLength() : param->value.size();
+  for (const Param* param : params) elements += param->rowsRead ? param->rowsRead->elements() : param->value.size();
   constexpr size_t kParallelElements = 1 << 16;
   runner_.Run(
       [&](int half) {
         for (Param* param : params) {
           if (param->rowsRead) {
-            const std::vector<uint32_t>& rows = param->rowsRead->merged();
-            const size_t length = param->rowsRead->rowLength(), middle = rows.size() / 2;
-            for (size_t r = half == 0 ? 0 : middle; r < (half == 0 ? middle : rows.size()); ++r) work(*param, rows[r] * length, (rows[r] + 1) * length);
+            param->rowsRead->ForHalf(half, [&](size_t begin, size_t end) { work(*param, begin, end); });
             continue;
           }
           const size_t size = param->value.size(), middle = size / 2;
