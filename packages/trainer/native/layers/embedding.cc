@@ -78,19 +78,40 @@ class Embedding : public Layer {
     for (int b = 0; b < slice.count; ++b) {
       const float* ids = x + static_cast<long>(b) * positions_;
       float* pooled = y + static_cast<long>(b) * dimension_;
-      std::copy(RowOf(ids[0]), RowOf(ids[0]) + dimension_, pooled);
-      for (int t = 1; t < positions_; ++t) {
-        const float* row = RowOf(ids[t]);
-        if (pooling_ == Pooling::kMaximum) {
-          // The maximum with a row it already took is itself: a text's padding (hundreds of 0 ids at its end)
-          // is read once, not once a position.
-          if (row == RowOf(ids[t - 1])) continue;
-          for (int d = 0; d < dimension_; ++d) pooled[d] = std::max(pooled[d], row[d]);
-        } else
-          for (int d = 0; d < dimension_; ++d) pooled[d] += row[d];
+      int d = 0;
+      for (; d + 4 * kBlock <= dimension_; d += 4 * kBlock) PoolBlocks<4>(ids, d, pooled + d);
+      for (; d + kBlock <= dimension_; d += kBlock) PoolBlocks<1>(ids, d, pooled + d);
+      for (; d < dimension_; ++d) {
+        float value = RowOf(ids[0])[d];
+        for (int t = 1; t < positions_; ++t)
+          if (pooling_ == Pooling::kAverage) value += RowOf(ids[t])[d];
+          else if (RowOf(ids[t]) != RowOf(ids[t - 1])) value = std::max(value, RowOf(ids[t])[d]);
+        pooled[d] = pooling_ == Pooling::kAverage ? value / static_cast<float>(positions_) : value;
       }
-      if (pooling_ == Pooling::kAverage)
-        for (int d = 0; d < dimension_; ++d) pooled[d] /= static_cast<float>(positions_);
+    }
+  }
+
+  // Values [d, d + Blocks·16) of a text's pooled vector, held in registers while its positions are read: the
+  // first position's value, then the maximum (or the sum, divided at the end) in order. The maximum with a row
+  // it already took is itself: a text's padding (hundreds of 0 ids at its end) is read once, not once a position.
+  template <int Blocks>
+  void PoolBlocks(const float* ids, int d, float* pooled) const {
+    Block values[Blocks];
+    for (int v = 0; v < Blocks; ++v) values[v] = Load(RowOf(ids[0]) + d + v * kBlock);
+    for (int t = 1; t < positions_; ++t) {
+      const float* row = RowOf(ids[t]) + d;
+      if (pooling_ == Pooling::kAverage) {
+        for (int v = 0; v < Blocks; ++v) values[v] += Load(row + v * kBlock);
+      } else if (RowOf(ids[t]) != RowOf(ids[t - 1])) {
+        for (int v = 0; v < Blocks; ++v) {
+          const Block next = Load(row + v * kBlock);
+          values[v] = values[v] < next ? next : values[v];  // std::max's choice, lane by lane
+        }
+      }
+    }
+    for (int v = 0; v < Blocks; ++v) {
+      if (pooling_ == Pooling::kAverage) values[v] /= static_cast<float>(positions_);
+      std::memcpy(pooled + v * kBlock, &values[v], sizeof values[v]);
     }
   }
 
