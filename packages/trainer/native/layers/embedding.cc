@@ -123,6 +123,10 @@ class Embedding : public Layer {
         const int id = IdOf(ids[t]);
         for (end = t + 1; end < positions_ && IdOf(ids[end]) == id; ++end) {
         }
+        if (end + kAhead < positions_) {
+          __builtin_prefetch(RowOf(ids[end + kAhead]));
+          __builtin_prefetch(gradient + static_cast<long>(IdOf(ids[end + kAhead])) * dimension_, 1);
+        }
         table_.rowsRead->Mark(slice.part, id);
         AddToRow(RowOf(ids[t]), pooled, above, gradient + static_cast<long>(id) * dimension_, end - t);
       }
@@ -142,6 +146,7 @@ class Embedding : public Layer {
   }
 
   static constexpr int kBlock = 16;
+  static constexpr int kAhead = 4;
   typedef float Block __attribute__((vector_size(kBlock * sizeof(float))));
   typedef int BlockMask __attribute__((vector_size(kBlock * sizeof(int))));
   static Block Load(const float* p) {
