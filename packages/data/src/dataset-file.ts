@@ -180,7 +180,12 @@ function tokenInputOf(table: TableEncoding, shape: readonly number[], sets: read
 function idsFit(set: ExampleSet, width: number, ids: number, vocabularySize: number): boolean {
   const isId = (value: number) => Number.isInteger(value) && value >= 0 && value < vocabularySize;
   // A sparse set's rows are checked where they are (the zeros left out are padding): its dense rows are not made.
-  if (set.sparse) return set.sparse.values.every((value, k) => set.sparse!.index[k] >= ids || isId(value));
+  // A plain loop: every() with a closure over the set took 20 ms for the spam e-mails' 216,000 values.
+  if (set.sparse) {
+    const { values, index } = set.sparse;
+    for (let k = 0; k < values.length; k++) if (index[k] < ids && !isId(values[k])) return false;
+    return true;
+  }
   for (let row = 0; row < set.count; row++) {
     for (let k = row * width; k < row * width + ids; k++) {
       if (!isId(set.inputs[k])) return false;

@@ -80,24 +80,26 @@ function perClassTable(dir: string): string {
   return rows.length > 1 ? `<h2>Per class on the test set (${RUN_FILES.perClass})</h2>\n${htmlTable(rows)}\n` : '';
 }
 
-/** A table's run: its first test rows' predictions as an HTML table (every cell escaped), and a classifier's most confident mistakes. */
-function predictionsTable(dir: string): string {
-  const [header, ...body] = csvRowsOf(dir, RUN_FILES.predictions, SHOWN_PREDICTIONS);
-  if (!header) return '';
-  // A classifier's rows are in test order (wrong ones marked); a regression's, largest error first.
-  const regression = header[1] === 'true_value';
-  const wrong = (row: string[]) => !regression && row[1] !== row[2];
-  const title = regression ? `The ${body.length} test rows with the largest errors (all in ${RUN_FILES.predictions})` : `Predictions on the first ${body.length} test rows (all in ${RUN_FILES.predictions})`;
-  return `<h2>${escape(title)}</h2>\n${htmlTable([header, ...body], wrong)}\n${regression ? '' : mistakesTable(dir)}`;
-}
-
 /** The most test rows read from predictions.csv to find the most confident mistakes (the file is the run's own, but untrusted). */
 const MAX_SCANNED_PREDICTIONS = 200_000;
 const SHOWN_MISTAKES = 20;
 
+/** A table's run: its first test rows' predictions as an HTML table (every cell escaped), and a classifier's most confident mistakes. */
+function predictionsTable(dir: string, task: RunSummary['task']): string {
+  // A classifier's file is read once for both tables (a text's holds every test row's text: parsing it was most of
+  // the report's time); a regression's only as far as the rows shown.
+  const [header, ...rows] = csvRowsOf(dir, RUN_FILES.predictions, task === 'regression' ? SHOWN_PREDICTIONS : MAX_SCANNED_PREDICTIONS);
+  if (!header) return '';
+  const body = rows.slice(0, SHOWN_PREDICTIONS);
+  // A classifier's rows are in test order (wrong ones marked); a regression's, largest error first.
+  const regression = header[1] === 'true_value';
+  const wrong = (row: string[]) => !regression && row[1] !== row[2];
+  const title = regression ? `The ${body.length} test rows with the largest errors (all in ${RUN_FILES.predictions})` : `Predictions on the first ${body.length} test rows (all in ${RUN_FILES.predictions})`;
+  return `<h2>${escape(title)}</h2>\n${htmlTable([header, ...body], wrong)}\n${regression ? '' : mistakesTable(header, rows)}`;
+}
+
 /** A classifier's test rows it was most sure of and wrong about (with a text column, what to read first). */
-function mistakesTable(dir: string): string {
-  const [header, ...body] = csvRowsOf(dir, RUN_FILES.predictions, MAX_SCANNED_PREDICTIONS);
+function mistakesTable(header: string[], body: string[][]): string {
   const probabilityOf = (row: string[]) => Number(row[header.indexOf(`probability_${row[2]}`)]);
   const mistakes = body.filter((row) => row[1] !== row[2] && Number.isFinite(probabilityOf(row)));
   if (mistakes.length === 0) return '';
@@ -134,7 +136,7 @@ export function renderRunReport(run: RunRecord, indexHref?: string): string {
   const metricsTable = `<table><thead><tr>${columns.map((column) => `<th>${column}</th>`).join('')}</tr></thead><tbody>${run.metrics
     .map((row) => `<tr>${columns.map((column) => `<td>${number(row[column], column === 'epoch' ? 0 : 4)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
-  const pictures = perClassTable(run.dir) + predictionsTable(run.dir) + RUN_PICTURES.filter(([file]) => existsSync(join(run.dir, file)))
+  const pictures = perClassTable(run.dir) + predictionsTable(run.dir, summary.task) + RUN_PICTURES.filter(([file]) => existsSync(join(run.dir, file)))
     .map(([file, caption]) => `<h2>${caption}</h2><img src="${file}" alt="${escape(caption)}">`)
     .join('\n');
   const body = `
