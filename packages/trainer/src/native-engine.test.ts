@@ -705,8 +705,17 @@ describe('native engine against tfjs, text', () => {
     const initial = initialWeights(spec, input, rng);
     const order = Uint32Array.from({ length: 3 * batchSize }, (_, k) => k);
     const engines = [new NativeEngine(nativeNetwork(spec, input, optimizer, 3), initial, set, batchSize), new LayersEngine('wasm', spec, input, initial, optimizer, set, batchSize, 3, classificationObjective(2))];
-    const tables = engines.map((engine) => [0, 1, 2, 0].map((batch) => (engine.trainRange(order, batch * batchSize, (batch + 1) * batchSize), engine.weights()[0].slice())));
+    const tensorsAfter: number[] = [];
+    const tables = engines.map((engine) =>
+      [0, 1, 2, 0].map((batch) => {
+        engine.trainRange(order, batch * batchSize, (batch + 1) * batchSize);
+        tensorsAfter.push(tf.memory().numTensors);
+        return engine.weights()[0].slice();
+      }),
+    );
     engines.forEach((engine) => engine.dispose());
+    // tfjs' step keeps no tensor behind (the rows put back included): as many tensors after its last step as after its second.
+    expect(tensorsAfter.at(-1)).toBe(tensorsAfter.at(-3));
     const rowsOf = (table: Float32Array, batch: number) => table.slice(batchTokens(batch) * dimension, (batchTokens(batch) + 40) * dimension);
     for (const [engine, [first, second, third, again]] of tables.entries()) {
       const label = `${optimizer.name}, ${engine === 0 ? 'native' : 'tfjs'}`;

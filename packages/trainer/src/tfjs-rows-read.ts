@@ -48,7 +48,8 @@ export function stepRowsRead(optimizer: tf.Optimizer, tables: readonly RowTable[
   });
   step();
   for (const { read, arrays, copies } of kept) {
-    arrays.forEach((array, index) => array.assign(tf.tidy(() => tf.where(read, array, copies[index]))));
+    // assign shares the new values' data with the variable: the tensors that held them go with the tidy.
+    tf.tidy(() => arrays.forEach((array, index) => array.assign(tf.where(read, array, copies[index]))));
     tf.dispose([read, ...copies]);
   }
 }
