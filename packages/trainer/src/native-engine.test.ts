@@ -316,7 +316,7 @@ describe('native engine', () => {
         fc.record({
           length: fc.integer({ min: 1, max: 40 }),
           pooling: fc.constantFrom('globalMaxPooling1d', 'globalAveragePooling1d' as const),
-          // The pooled backward pass works in blocks of 64 and of 16 values of a row, then one by one.
+          // The pooled passes work on 4 vectors of a row at once, then 1 (16 values with AVX-512, 8 with AVX2), then one by one.
           dimension: fc.constantFrom(5, 16, 37, 64, 91),
           side: fc.constantFrom(0, 3),
           batchSize: fc.integer({ min: 1, max: 9 }),

@@ -9,9 +9,9 @@
 // back (the spam e-mails: 600 positions × 64 values a text). Bit for bit the pair's results: the same maxima and
 // sums in the same order, and the gradient added to the rows that held the maximum (the pair adds zeros to the others).
 #include <algorithm>
-#include <cstring>
 
 #include "../layer.h"
+#include "../vec.h"
 
 namespace specml {
 namespace {
@@ -79,8 +79,8 @@ class Embedding : public Layer {
       const float* ids = x + static_cast<long>(b) * positions_;
       float* pooled = y + static_cast<long>(b) * dimension_;
       int d = 0;
-      for (; d + 4 * kBlock <= dimension_; d += 4 * kBlock) PoolBlocks<4>(ids, d, pooled + d);
-      for (; d + kBlock <= dimension_; d += kBlock) PoolBlocks<1>(ids, d, pooled + d);
+      for (; d + 4 * kWidth <= dimension_; d += 4 * kWidth) PoolBlocks<4>(ids, d, pooled + d);
+      for (; d + kWidth <= dimension_; d += kWidth) PoolBlocks<1>(ids, d, pooled + d);
       for (; d < dimension_; ++d) {
         float value = RowOf(ids[0])[d];
         for (int t = 1; t < positions_; ++t)
@@ -91,27 +91,27 @@ class Embedding : public Layer {
     }
   }
 
-  // Values [d, d + Blocks·16) of a text's pooled vector, held in registers while its positions are read: the
+  // Values [d, d + Blocks·kWidth) of a text's pooled vector, held in registers while its positions are read: the
   // first position's value, then the maximum (or the sum, divided at the end) in order. The maximum with a row
   // it already took is itself: a text's padding (hundreds of 0 ids at its end) is read once, not once a position.
   template <int Blocks>
   void PoolBlocks(const float* ids, int d, float* pooled) const {
-    Block values[Blocks];
-    for (int v = 0; v < Blocks; ++v) values[v] = Load(RowOf(ids[0]) + d + v * kBlock);
+    Vec values[Blocks];
+    for (int v = 0; v < Blocks; ++v) values[v] = Load(RowOf(ids[0]) + d + v * kWidth);
     for (int t = 1; t < positions_; ++t) {
       const float* row = RowOf(ids[t]) + d;
       if (pooling_ == Pooling::kAverage) {
-        for (int v = 0; v < Blocks; ++v) values[v] += Load(row + v * kBlock);
+        for (int v = 0; v < Blocks; ++v) values[v] += Load(row + v * kWidth);
       } else if (RowOf(ids[t]) != RowOf(ids[t - 1])) {
         for (int v = 0; v < Blocks; ++v) {
-          const Block next = Load(row + v * kBlock);
+          const Vec next = Load(row + v * kWidth);
           values[v] = values[v] < next ? next : values[v];  // std::max's choice, lane by lane
         }
       }
     }
     for (int v = 0; v < Blocks; ++v) {
       if (pooling_ == Pooling::kAverage) values[v] /= static_cast<float>(positions_);
-      std::memcpy(pooled + v * kBlock, &values[v], sizeof values[v]);
+      Store(pooled + v * kWidth, values[v]);
     }
   }
 
@@ -135,38 +135,30 @@ class Embedding : public Layer {
 
   // Adds the pooling's gradient to a token's row once per position of a run of `repeats` positions holding the
   // token, in order, as the two layers apart add them (a text's padding is a run of hundreds of 0 ids): the
-  // row's sums are held in registers, four blocks of 16 side by side, while the run's additions are made.
+  // row's sums are held in registers, four vectors side by side, while the run's additions are made.
   void AddToRow(const float* row, const float* pooled, const float* above, float* rowGradient, int repeats) const {
     int d = 0;
-    for (; d + 4 * kBlock <= dimension_; d += 4 * kBlock) AddToBlocks<4>(row + d, pooled + d, above + d, rowGradient + d, repeats);
-    for (; d + kBlock <= dimension_; d += kBlock) AddToBlocks<1>(row + d, pooled + d, above + d, rowGradient + d, repeats);
+    for (; d + 4 * kWidth <= dimension_; d += 4 * kWidth) AddToBlocks<4>(row + d, pooled + d, above + d, rowGradient + d, repeats);
+    for (; d + kWidth <= dimension_; d += kWidth) AddToBlocks<1>(row + d, pooled + d, above + d, rowGradient + d, repeats);
     for (; d < dimension_; ++d)
       if (pooling_ == Pooling::kAverage || row[d] == pooled[d])
         for (int k = 0; k < repeats; ++k) rowGradient[d] += Share(above[d]);
   }
 
-  static constexpr int kBlock = 16;
   static constexpr int kAhead = 4;
-  typedef float Block __attribute__((vector_size(kBlock * sizeof(float))));
-  typedef int BlockMask __attribute__((vector_size(kBlock * sizeof(int))));
-  static Block Load(const float* p) {
-    Block block;
-    std::memcpy(&block, p, sizeof block);
-    return block;
-  }
 
   template <int Blocks>
   void AddToBlocks(const float* row, const float* pooled, const float* above, float* rowGradient, int repeats) const {
-    Block sums[Blocks], shares[Blocks];
-    BlockMask takes[Blocks];
+    Vec sums[Blocks], shares[Blocks];
+    VecMask takes[Blocks];
     for (int v = 0; v < Blocks; ++v) {
-      sums[v] = Load(rowGradient + v * kBlock);
-      shares[v] = pooling_ == Pooling::kAverage ? Load(above + v * kBlock) / static_cast<float>(positions_) : Load(above + v * kBlock);
-      takes[v] = pooling_ == Pooling::kAverage ? BlockMask{} - 1 : Load(row + v * kBlock) == Load(pooled + v * kBlock);
+      sums[v] = Load(rowGradient + v * kWidth);
+      shares[v] = pooling_ == Pooling::kAverage ? Load(above + v * kWidth) / static_cast<float>(positions_) : Load(above + v * kWidth);
+      takes[v] = pooling_ == Pooling::kAverage ? VecMask{} - 1 : Load(row + v * kWidth) == Load(pooled + v * kWidth);
     }
     for (int k = 0; k < repeats; ++k)
       for (int v = 0; v < Blocks; ++v) sums[v] = takes[v] ? sums[v] + shares[v] : sums[v];
-    for (int v = 0; v < Blocks; ++v) std::memcpy(rowGradient + v * kBlock, &sums[v], sizeof sums[v]);
+    for (int v = 0; v < Blocks; ++v) Store(rowGradient + v * kWidth, sums[v]);
   }
 
   // A position's share of dL/dpooled: all of it for the maximum (where the position holds it), 1/positions of the average.
