@@ -34,24 +34,25 @@ export function embeddingTable(model: tfl.LayersModel, spec: ModelSpec, input: M
 }
 
 /**
- * Runs one optimizer step (`step`) in which `tables` change only in the rows the batch read: a row no example
+ * Runs one optimizer step (`step`, whose result it returns) in which `tables` change only in the rows the batch read: a row no example
  * of the batch holds keeps its value and its optimizer slots. That is the native engine's update of an
  * embedding (RowsRead in native/layer.h; TensorFlow's LazyAdam, PyTorch's SparseAdam). tfjs' optimizers step
  * every row, Adam moving one of zero gradient by its momentum: the rows not read are copied before the step
  * and put back after it. Slots the step creates (its first) start at values a zero gradient leaves as they are.
  */
-export function stepRowsRead(optimizer: tf.Optimizer, tables: readonly RowTable[], inputs: Float32Array, size: number, step: () => void): void {
+export function stepRowsRead<T>(optimizer: tf.Optimizer, tables: readonly RowTable[], inputs: Float32Array, size: number, step: () => T): T {
   const kept = tables.map((table) => {
     const arrays = [table.variable, ...slotsOf(optimizer, table.variable)];
     const rows = table.variable.shape[0];
     return { read: tf.tensor2d(table.rowsRead(inputs, size), [rows, 1], 'bool'), arrays, copies: arrays.map((array) => tf.clone(array)) };
   });
-  step();
+  const stepped = step();
   for (const { read, arrays, copies } of kept) {
     // assign shares the new values' data with the variable: the tensors that held them go with the tidy.
     tf.tidy(() => arrays.forEach((array, index) => array.assign(tf.where(read, array, copies[index]))));
     tf.dispose([read, ...copies]);
   }
+  return stepped;
 }
 
 /**

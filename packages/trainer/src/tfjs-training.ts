@@ -50,9 +50,8 @@ export function trainRangeOnTfjs(training: TfjsTraining, batches: BatchBuffers, 
   for (let first = start; first < end; first += batches.batchSize) {
     const size = Math.min(batches.batchSize, end - first);
     batches.fill(order, first, size);
-    let outputs: tf.Tensor2D | undefined;
-    stepRowsRead(training.optimizer, training.rowTables, batches.pixels, size, () => {
-      outputs = tf.tidy(() => {
+    const outputs = stepRowsRead(training.optimizer, training.rowTables, batches.pixels, size, () =>
+      tf.tidy(() => {
         const y = tf.tensor2d(batches.targets.subarray(0, size * objective.width), [size, objective.width]);
         let kept: tf.Tensor2D | undefined;
         const loss = training.optimizer.minimize(
@@ -65,10 +64,10 @@ export function trainRangeOnTfjs(training: TfjsTraining, batches: BatchBuffers, 
         );
         loss?.dispose();
         return kept!;
-      });
-    });
-    const score = objective.score(outputs!.dataSync() as Float32Array, batches.labels, size);
-    outputs!.dispose();
+      }),
+    );
+    const score = objective.score(outputs.dataSync() as Float32Array, batches.labels, size);
+    outputs.dispose();
     lossSum += score.lossSum;
     correct += score.correct;
     if (!Number.isFinite(score.lossSum)) break;
